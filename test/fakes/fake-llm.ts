@@ -1,0 +1,182 @@
+/**
+ * An OpenAI-compatible fake model provider: a small local HTTP server that
+ * OpenClaw (configured with a custom `models.providers.<name>` pointing here)
+ * calls instead of a real model. It answers instantly, records every request
+ * so a test can assert what the model was shown (e.g. earlier turns of the
+ * conversation), and lets the test script the replies.
+ *
+ * No test-framework imports: the offline dev stack runs it too.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ChatMessage {
+  readonly role: string;
+  /** OpenAI allows a string or an array of content parts. */
+  readonly content?: unknown;
+}
+
+export interface RecordedLlmRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  /** Parsed JSON body (undefined for GET or unparseable bodies). */
+  readonly body: { model?: string; stream?: boolean; messages?: ChatMessage[]; tools?: unknown[] } | undefined;
+  readonly at: number;
+}
+
+/** Decides the reply text from the messages the model was sent. */
+export type ReplyScript = (messages: readonly ChatMessage[], request: RecordedLlmRequest) => string | Promise<string>;
+
+export interface FakeLlmOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default echo: "echo: <last user text>" */
+  readonly reply?: ReplyScript;
+  /** Model ids listed by `GET /v1/models`. @default ['fake-model'] */
+  readonly models?: readonly string[];
+}
+
+export interface FakeLlm {
+  /** Base URL including `/v1`, ready for `models.providers.<name>.baseUrl`. */
+  readonly url: string;
+  readonly requests: readonly RecordedLlmRequest[];
+  /** Only the chat completion requests, in arrival order. */
+  completions(): RecordedLlmRequest[];
+  /** Replace the reply script (e.g. per test). */
+  setReply(reply: ReplyScript): void;
+  close(): Promise<void>;
+}
+
+/** Flattens OpenAI content (string or `[{type:'text', text}]` parts) to plain text. */
+export function messageText(message: ChatMessage | undefined): string {
+  const content = message?.content;
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part: unknown) => (part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : ''))
+      .join('');
+  }
+  return '';
+}
+
+export function lastUserText(messages: readonly ChatMessage[]): string {
+  return messageText([...messages].reverse().find((m) => m.role === 'user'));
+}
+
+export const echoReply: ReplyScript = (messages) => `echo: ${lastUserText(messages)}`;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (data += chunk));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+/** Rough token count: enough for usage numbers that look plausible. */
+const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+function streamCompletion(res: ServerResponse, id: string, model: string, text: string, promptTokens: number): void {
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // The order OpenClaw's openai-completions adapter expects: role, content, stop, usage, [DONE].
+  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+  res.write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }]));
+  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
+  const completionTokens = tokens(text);
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  res.write(chunk([], { usage }));
+  res.end('data: [DONE]\n\n');
+}
+
+function jsonCompletion(res: ServerResponse, id: string, model: string, text: string, promptTokens: number): void {
+  const completionTokens = tokens(text);
+  sendJson(res, 200, {
+    id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  });
+}
+
+export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
+  const requests: RecordedLlmRequest[] = [];
+  let reply = options.reply ?? echoReply;
+  const models = options.models ?? ['fake-model'];
+  let counter = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
+    const raw = await readBody(req);
+    let body: RecordedLlmRequest['body'];
+    try {
+      body = raw ? (JSON.parse(raw) as RecordedLlmRequest['body']) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const record: RecordedLlmRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, at: Date.now() };
+    requests.push(record);
+
+    if (req.method === 'GET' && path.endsWith('/models')) {
+      sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+      return;
+    }
+    if (req.method === 'POST' && path.endsWith('/chat/completions')) {
+      if (!body || !Array.isArray(body.messages)) {
+        sendJson(res, 400, { error: { message: 'messages must be an array', type: 'invalid_request_error' } });
+        return;
+      }
+      const text = await reply(body.messages, record);
+      const id = `chatcmpl-fake-${++counter}`;
+      const model = body.model ?? models[0] ?? 'fake-model';
+      const promptTokens = tokens(JSON.stringify(body.messages));
+      if (body.stream) streamCompletion(res, id, model, text, promptTokens);
+      else jsonCompletion(res, id, model, text, promptTokens);
+      return;
+    }
+    sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'not_found' } });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: String(error), type: 'fake_error' } });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${address}:${port}/v1`,
+    requests,
+    completions: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chat/completions')),
+    setReply: (next) => {
+      reply = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The uniform fake API (`start({port, host}) → {url, close()}`) used by the dev stack. */
+export const start = startFakeLlm;

@@ -1,0 +1,213 @@
+/**
+ * A fake Telegram Bot API: OpenClaw's Telegram channel (with `apiRoot`
+ * pointing here) calls `/bot<token>/<method>` on it instead of
+ * api.telegram.org. It records every call per bot token, keeps the webhook
+ * each bot registered, and answers the methods a gateway uses at start and
+ * when replying. Anything it does not model answers `{ok: true, result: true}`.
+ *
+ * No test-framework imports: the offline dev stack runs it too.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface BotApiCall {
+  readonly token: string;
+  readonly method: string;
+  /** Parameters from the JSON, urlencoded or query part of the request. */
+  readonly params: Record<string, unknown>;
+  readonly at: number;
+}
+
+export interface WebhookRegistration {
+  readonly url: string;
+  readonly secretToken?: string;
+}
+
+export interface FakeTelegramOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+}
+
+export interface FakeTelegram {
+  /** Value for `channels.telegram.apiRoot`. */
+  readonly url: string;
+  readonly calls: readonly BotApiCall[];
+  callsFor(token: string, method?: string): BotApiCall[];
+  webhookOf(token: string): WebhookRegistration | undefined;
+  /** Resolves with the first call (past or future) matching `predicate`; rejects after `timeoutMs`. */
+  waitFor(predicate: (call: BotApiCall) => boolean, timeoutMs: number): Promise<BotApiCall>;
+  close(): Promise<void>;
+}
+
+/** A numeric bot id derived from the token (`<id>:<secret>`), like the real API. */
+function botId(token: string): number {
+  const id = Number(token.split(':')[0]);
+  return Number.isSafeInteger(id) && id > 0 ? id : 4242;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (data += chunk));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+function parseParams(req: IncomingMessage, url: URL, raw: string): Record<string, unknown> {
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  const type = req.headers['content-type'] ?? '';
+  if (!raw) return params;
+  if (type.includes('application/json')) {
+    try {
+      return { ...params, ...(JSON.parse(raw) as Record<string, unknown>) };
+    } catch {
+      return { ...params, _raw: raw };
+    }
+  }
+  if (type.includes('application/x-www-form-urlencoded')) return { ...params, ...Object.fromEntries(new URLSearchParams(raw)) };
+  return { ...params, _raw: raw }; // multipart (file uploads): kept raw, not modelled
+}
+
+export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+  const calls: BotApiCall[] = [];
+  const webhooks = new Map<string, WebhookRegistration>();
+  const waiters = new Set<(call: BotApiCall) => void>();
+  let messageId = 1000;
+
+  const result = (call: BotApiCall): unknown => {
+    const { token, params } = call;
+    switch (call.method) {
+      case 'getMe':
+        return {
+          id: botId(token),
+          is_bot: true,
+          first_name: 'Fake Bot',
+          username: `fake_${botId(token)}_bot`,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        };
+      case 'setWebhook': {
+        const secret = typeof params['secret_token'] === 'string' ? params['secret_token'] : undefined;
+        const url = typeof params['url'] === 'string' ? params['url'] : '';
+        webhooks.set(token, { url, ...(secret ? { secretToken: secret } : {}) });
+        return true;
+      }
+      case 'deleteWebhook':
+        webhooks.delete(token);
+        return true;
+      case 'getWebhookInfo':
+        return { url: webhooks.get(token)?.url ?? '', has_custom_certificate: false, pending_update_count: 0 };
+      case 'getUpdates':
+        return [];
+      case 'sendMessage': {
+        const chatId = params['chat_id'];
+        return {
+          message_id: ++messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: typeof chatId === 'string' ? Number(chatId) || chatId : chatId, type: 'private' },
+          from: { id: botId(token), is_bot: true, first_name: 'Fake Bot' },
+          text: params['text'],
+        };
+      }
+      default:
+        return true; // setMyCommands, sendChatAction, setMessageReaction, ...
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
+    const raw = await readBody(req);
+    if (!match) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+      return;
+    }
+    const call: BotApiCall = { token: decodeURIComponent(match[1]!), method: match[2]!, params: parseParams(req, url, raw), at: Date.now() };
+    calls.push(call);
+    const body = JSON.stringify({ ok: true, result: result(call) });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+    for (const waiter of waiters) waiter(call);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+
+  const waitFor = (predicate: (call: BotApiCall) => boolean, timeoutMs: number): Promise<BotApiCall> => {
+    const seen = calls.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter = (call: BotApiCall) => {
+        if (!predicate(call)) return;
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        resolve(call);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        const recent = calls.slice(-5).map((c) => c.method).join(', ') || 'none';
+        reject(new Error(`fake Telegram: no matching Bot API call within ${timeoutMs} ms (last calls: ${recent})`));
+      }, timeoutMs);
+      waiters.add(waiter);
+    });
+  };
+
+  return {
+    url: `http://${address}:${port}`,
+    calls,
+    callsFor: (token, method) => calls.filter((c) => c.token === token && (method === undefined || c.method === method)),
+    webhookOf: (token) => webhooks.get(token),
+    waitFor,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The uniform fake API (`start({port, host}) → {url, close()}`) used by the dev stack. */
+export const start = startFakeTelegram;
+
+export interface UpdateOptions {
+  readonly updateId: number;
+  readonly text: string;
+  /** @default 111 */
+  readonly chatId?: number;
+  /** @default chatId (a private chat) */
+  readonly fromId?: number;
+  /** @default 'alice' */
+  readonly username?: string;
+}
+
+/** A Telegram `Update` carrying a private text message, as the Bot API would POST it to a webhook. */
+export function telegramUpdate(options: UpdateOptions): Record<string, unknown> {
+  const chatId = options.chatId ?? 111;
+  const fromId = options.fromId ?? chatId;
+  const username = options.username ?? 'alice';
+  return {
+    update_id: options.updateId,
+    message: {
+      message_id: options.updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: 'private', first_name: username, username },
+      from: { id: fromId, is_bot: false, first_name: username, username, language_code: 'en' },
+      text: options.text,
+    },
+  };
+}
