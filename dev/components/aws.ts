@@ -1,0 +1,95 @@
+/**
+ * The AWS wire protocols on loopback: s3rver for S3 and dynalite for DynamoDB,
+ * both in-process, both persisting under the data dir so tenants' snapshots
+ * and registry records survive a restart of the stack.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { ensureTables, tableNames } from '../../registry/tables.js';
+import type { ComponentContext, RunningComponent } from './component.js';
+
+/** Credentials the embedded endpoints accept (they check the signature format only). */
+export const EMBEDDED_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** Creates the bucket if missing (idempotent: an existing bucket we own is fine). */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
+}
+
+export async function startS3(
+  ctx: ComponentContext,
+  options: { port: number; bucket: string; region: string },
+): Promise<RunningComponent> {
+  const directory = join(ctx.dataDir, 's3');
+  await mkdir(directory, { recursive: true });
+  const server = new S3rver({ port: options.port, address: ctx.host, directory, silent: true });
+  const address = await server.run();
+  const endpoint = `http://${ctx.host}:${address.port}`;
+  const s3 = new S3Client({ endpoint, region: options.region, forcePathStyle: true, credentials: EMBEDDED_AWS_CREDENTIALS });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    s3.destroy();
+    await server.close();
+  };
+  try {
+    await ensureBucket(s3, options.bucket);
+    return { rows: [{ component: 's3', url: endpoint, state: `up (bucket ${options.bucket})` }], processes: [], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+export async function startDynamo(
+  ctx: ComponentContext,
+  options: { port: number; tablePrefix: string; region: string },
+): Promise<RunningComponent> {
+  const path = join(ctx.dataDir, 'dynamodb');
+  await mkdir(path, { recursive: true });
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listen(server, options.port, ctx.host);
+  const endpoint = `http://${ctx.host}:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: options.region, credentials: EMBEDDED_AWS_CREDENTIALS });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    client.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  try {
+    const names = tableNames(options.tablePrefix);
+    await ensureTables(client, names);
+    return {
+      rows: [{ component: 'dynamodb', url: endpoint, state: `up (tables ${names.tenants}, ${names.usage})` }],
+      processes: [],
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

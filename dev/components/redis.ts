@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ManagedProcess } from '../managed-process.js';
+import { waitUntil } from '../ports.js';
+import type { ComponentContext, RunningComponent } from './component.js';
+
+/**
+ * redis-server on loopback without persistence: it only caches endpoints,
+ * debounce keys and rate-limit counters, all of which rebuild themselves.
+ */
+export async function startRedis(ctx: ComponentContext, options: { binary: string; port: number }): Promise<RunningComponent> {
+  const url = `redis://${ctx.host}:${options.port}`;
+  const process = ManagedProcess.start({
+    name: 'redis',
+    command: options.binary,
+    logFile: join(ctx.logDir, 'redis.log'),
+    args: [
+      '--port',
+      String(options.port),
+      '--bind',
+      ctx.host,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      ctx.dataDir,
+    ],
+  });
+  const stop = () => process.stop(5_000);
+  try {
+    await waitUntil(
+      async () => {
+        const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on('error', () => undefined); // refused while starting: the probe's rejection reports it
+        try {
+          await client.connect();
+          return (await client.ping()) === 'PONG';
+        } finally {
+          client.disconnect();
+        }
+      },
+      { what: 'redis-server', timeoutMs: 20_000, abort: () => (process.running ? undefined : process.describeExit()) },
+    );
+    return { rows: [{ component: 'redis', url, state: 'up' }], processes: [process], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The embedded dev stack: Temporal (with Web UI), Redis, S3, DynamoDB, the
+ * worker and the router, on loopback. `clawfleet dev` and the integration
+ * tests both start it through `startStack`, so the tests exercise exactly
+ * what a newcomer runs.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../common/config.js';
+import { ClawfleetError } from '../common/errors.js';
+import { startWorker, startRouter } from './components/apps.js';
+import { startDynamo, startS3 } from './components/aws.js';
+import type { ComponentContext, RunningComponent, StatusRow } from './components/component.js';
+import { startRedis } from './components/redis.js';
+import { startTemporal } from './components/temporal.js';
+import { freePort, portIsFree } from './ports.js';
+import { resolveRedisServer, resolveTemporalCli } from './toolchain.js';
+
+export interface StackPorts {
+  temporal: number;
+  ui: number;
+  redis: number;
+  s3: number;
+  dynamodb: number;
+  router: number;
+  admin: number;
+}
+
+/** Declared defaults; 0 means "any free port". */
+export const DEFAULT_PORTS: StackPorts = { temporal: 7233, ui: 8233, redis: 6390, s3: 4569, dynamodb: 4567, router: 8080, admin: 8081 };
+
+export interface StackOptions {
+  /** Base configuration (from the environment); the stack overrides endpoints it starts. */
+  readonly config: Config;
+  readonly ports: StackPorts;
+  /** Delete the data dir first (all local tenants, snapshots and history). @default false */
+  readonly reset?: boolean;
+  /** Start the worker and router processes too. @default true */
+  readonly apps?: boolean;
+  readonly report?: (line: string) => void;
+}
+
+export interface Stack {
+  readonly rows: readonly StatusRow[];
+  /** The configuration clients use to reach this stack. */
+  readonly config: Config;
+  readonly dataDir: string;
+  /** Pids of every child process the stack started. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export class StackError extends ClawfleetError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DEV_STACK', message, options);
+  }
+}
+
+async function resolvePorts(host: string, wanted: StackPorts): Promise<StackPorts> {
+  const result = { ...wanted };
+  for (const [name, port] of Object.entries(wanted) as [keyof StackPorts, number][]) {
+    if (port === 0) result[name] = await freePort(host);
+    else if (!(await portIsFree(port, host)))
+      throw new StackError(`port ${port} (${name}) on ${host} is in use; pass --${name}-port <n> (0 = any free port)`);
+  }
+  return result;
+}
+
+/** Refuses a second stack on the same data dir; a stale pid file (dead process) is taken over. */
+async function claimDataDir(dataDir: string): Promise<string> {
+  const pidFile = join(dataDir, 'dev.pid');
+  const existing = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+  if (existing && existing !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(existing, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new StackError(`a dev stack (pid ${existing}) already uses ${dataDir}; stop it or pass --data-dir`);
+  }
+  await writeFile(pidFile, String(process.pid));
+  return pidFile;
+}
+
+const ROW_ORDER = ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api'];
+const rowRank = (row: StatusRow) => ROW_ORDER.indexOf(row.component);
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const base = options.config;
+  const report = options.report ?? (() => {});
+  const host = base.routerHost;
+  const dataDir = resolve(base.dataDir);
+  if (options.reset) await rm(dataDir, { recursive: true, force: true });
+  const logDir = join(dataDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const pidFile = await claimDataDir(dataDir);
+  const ctx: ComponentContext = { host, dataDir, logDir, report };
+
+  const started: RunningComponent[] = [];
+  const stopAll = async () => {
+    for (const component of started.reverse()) await component.stop().catch(() => undefined);
+    started.length = 0;
+    await rm(pidFile, { force: true });
+  };
+  const track = (component: RunningComponent) => {
+    started.push(component);
+    return component;
+  };
+
+  try {
+    const [temporalCli, redisServer] = await Promise.all([
+      resolveTemporalCli({ cacheDir: base.cacheDir, explicitPath: base.temporalCli, report }),
+      resolveRedisServer({ cacheDir: base.cacheDir, report }),
+    ]);
+    const ports = await resolvePorts(host, options.ports);
+    report('starting Temporal, Redis, S3 and DynamoDB');
+    const infra = await Promise.allSettled([
+      startTemporal(ctx, { cli: temporalCli.path, port: ports.temporal, uiPort: ports.ui, namespace: base.temporalNamespace }).then(track),
+      startRedis(ctx, { binary: redisServer.path, port: ports.redis }).then(track),
+      startS3(ctx, { port: ports.s3, bucket: base.s3Bucket, region: base.awsRegion }).then(track),
+      startDynamo(ctx, { port: ports.dynamodb, tablePrefix: base.tablePrefix, region: base.awsRegion }).then(track),
+    ]);
+    const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const config: Config = {
+      ...base,
+      dataDir,
+      temporalAddress: `${host}:${ports.temporal}`,
+      redisUrl: `redis://${host}:${ports.redis}`,
+      s3Endpoint: `http://${host}:${ports.s3}`,
+      dynamodbEndpoint: `http://${host}:${ports.dynamodb}`,
+      routerPort: ports.router,
+      adminPort: ports.admin,
+      publicUrl: `http://${host}:${ports.router}`,
+      temporalCli: temporalCli.path,
+    };
+    if (options.apps ?? true) {
+      report('starting the worker and the router');
+      // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores.
+      track(await startWorker(ctx, config));
+      track(await startRouter(ctx, config));
+    }
+    const rows = started.flatMap((component) => component.rows).sort((a, b) => rowRank(a) - rowRank(b));
+    await writeFile(join(dataDir, 'dev.json'), JSON.stringify({ pid: process.pid, config, rows }, null, 2) + '\n');
+    return {
+      rows,
+      config,
+      dataDir,
+      pids: () => started.flatMap((c) => c.processes.map((p) => p.pid)).filter((pid): pid is number => pid !== undefined),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * DynamoDB table layout of the tenant registry, and an idempotent creator used
+ * by the dev stack and `clawfleet admin init`. Production accounts may create
+ * the same tables with IaC from these definitions (docs/operations.md).
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export interface TableNames {
+  readonly tenants: string;
+  readonly usage: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  return { tenants: `${prefix}tenants`, usage: `${prefix}usage` };
+}
+
+/** GSI for "all tenants in a status, by last activity" (fleet views, idle sweeps). */
+export const TENANTS_BY_STATUS_INDEX = 'by-status-last-active';
+
+export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
+  return [
+    {
+      TableName: names.tenants,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'tenantId', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'lastActiveAt', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'tenantId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TENANTS_BY_STATUS_INDEX,
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'lastActiveAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    },
+    {
+      TableName: names.usage,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'tenantId', AttributeType: 'S' },
+        { AttributeName: 'day', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'tenantId', KeyType: 'HASH' },
+        { AttributeName: 'day', KeyType: 'RANGE' },
+      ],
+    },
+  ];
+}
+
+/** Creates any missing table and waits until each is ACTIVE; existing tables are left alone. */
+export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<string[]> {
+  const created: string[] = [];
+  for (const definition of tableDefinitions(names)) {
+    const TableName = definition.TableName!;
+    const exists = await client.send(new DescribeTableCommand({ TableName })).then(
+      () => true,
+      (error: Error) => {
+        if (error.name === 'ResourceNotFoundException') return false;
+        throw error;
+      },
+    );
+    if (!exists) {
+      try {
+        await client.send(new CreateTableCommand(definition));
+        created.push(TableName);
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error; // created concurrently: fine
+      }
+    }
+    await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName });
+  }
+  return created;
+}

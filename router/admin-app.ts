@@ -1,0 +1,18 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../common/logger.js';
+import { registerHealthRoutes, type ReadinessCheck } from './health.js';
+
+export interface AdminAppDeps {
+  readonly logger: Logger;
+  readonly readiness: Record<string, ReadinessCheck>;
+}
+
+/**
+ * The admin listener for operators and billing systems, on its own port and
+ * never reachable through the public one.
+ */
+export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'admin' }) as FastifyBaseLogger });
+  registerHealthRoutes(app, deps.readiness);
+  return app;
+}

@@ -1,0 +1,38 @@
+/**
+ * Worker entry point: runs tenant workflows and their activities on the task
+ * queue. Logic lives in workflows/ and activities/; this file only wires real
+ * adapters into them and handles process lifecycle.
+ */
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { loadConfig } from '../common/config.js';
+import { createRootLogger } from '../common/logger.js';
+import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { PinoTemporalLogger } from './temporal-logger.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createRootLogger({ level: config.logLevel, name: 'worker' });
+  Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    activities: {},
+  });
+  exitWhenParentDies(process.argv, () => worker.shutdown());
+  logger.info({ taskQueue: config.taskQueue, address: config.temporalAddress }, 'worker polling');
+  try {
+    await worker.run(); // resolves after SIGINT/SIGTERM once in-flight tasks finish
+  } finally {
+    await connection.close();
+  }
+  logger.info('worker stopped');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
