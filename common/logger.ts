@@ -23,7 +23,10 @@ export const REDACTED_PATHS = [
  * The one root logger of a process. Components take `logger.child({ component })`
  * and tenant work adds `tenantId`, so every line of tenant work can be filtered.
  */
-export function createRootLogger(options: { level: string; name: string }, destination?: pino.DestinationStream): Logger {
+export function createRootLogger(
+  options: { level: string; name: string },
+  destination?: pino.DestinationStream,
+): Logger {
   const config: LoggerOptions = {
     name: options.name,
     level: options.level,

@@ -68,7 +68,9 @@ export class ManagedProcess {
   /** Why the process ended, for error messages ("exited with code 1"). */
   describeExit(): string {
     if (!this.exitInfo) return 'running';
-    return this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exited with code ${this.exitInfo.code}`;
+    return this.exitInfo.signal
+      ? `killed by ${this.exitInfo.signal}`
+      : `exited with code ${this.exitInfo.code}`;
   }
 
   /** Resolves when the process exits (for "component died" detection). */

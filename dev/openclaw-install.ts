@@ -94,11 +94,19 @@ function assertSupportedNode(node: string, versionOutput: string): void {
 }
 
 async function resolveNpmCli(explicit: string | undefined): Promise<string> {
-  const candidates = [explicit, await findOnPath('npm').then((p) => (p ? realpath(p) : undefined)), '/usr/lib/node_modules/npm/bin/npm-cli.js'];
+  const candidates = [
+    explicit,
+    await findOnPath('npm').then((p) => (p ? realpath(p) : undefined)),
+    '/usr/lib/node_modules/npm/bin/npm-cli.js',
+  ];
   for (const candidate of candidates) {
     if (candidate?.endsWith('npm-cli.js') && (await exists(candidate))) return candidate;
   }
-  throw new ToolchainError('openclaw', 'npm (npm-cli.js) was not found', 'Install npm 11 (it ships with Node) or pass npmCli.');
+  throw new ToolchainError(
+    'openclaw',
+    'npm (npm-cli.js) was not found',
+    'Install npm 11 (it ships with Node) or pass npmCli.',
+  );
 }
 
 function describe(dir: string, version: string, node: string, installedNow: boolean): OpenClawInstall {
@@ -110,7 +118,9 @@ function describe(dir: string, version: string, node: string, installedNow: bool
 async function isComplete(dir: string, version: string): Promise<boolean> {
   try {
     const marker = JSON.parse(await readFile(join(dir, MARKER), 'utf8')) as { version?: string };
-    return marker.version === version && (await exists(join(dir, 'node_modules', 'openclaw', 'openclaw.mjs')));
+    return (
+      marker.version === version && (await exists(join(dir, 'node_modules', 'openclaw', 'openclaw.mjs')))
+    );
   } catch {
     return false;
   }
@@ -150,18 +160,37 @@ export async function ensureOpenClaw(options: EnsureOpenClawOptions): Promise<Op
     dependencies: { openclaw: version },
     allowScripts: OPENCLAW_ALLOW_SCRIPTS,
   };
-  report(`installing openclaw@${version} into ${dir} (npm on Node ${nodeVersion.trim()}, deadline ${Math.round(timeoutMs / 1000)} s)`);
+  report(
+    `installing openclaw@${version} into ${dir} (npm on Node ${nodeVersion.trim()}, deadline ${Math.round(timeoutMs / 1000)} s)`,
+  );
   const started = Date.now();
   try {
     await mkdir(staging, { recursive: true });
     await writeFile(join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    const args = [npmCli, 'install', '--no-audit', '--no-fund', '--no-update-notifier', '--loglevel=error', '--fetch-timeout=60000', '--fetch-retries=1'];
+    const args = [
+      npmCli,
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--no-update-notifier',
+      '--loglevel=error',
+      '--fetch-timeout=60000',
+      '--fetch-retries=1',
+    ];
     // npm's own lifecycle (and node-gyp, if anything ever builds) must see Node 24 first on PATH.
     const env = { ...process.env, PATH: `${join(node, '..')}:${process.env['PATH'] ?? ''}` };
     await runCommand(node, args, { timeoutMs, cwd: staging, env });
-    const { stdout } = await runCommand(node, [join(staging, 'node_modules', 'openclaw', 'openclaw.mjs'), '--version'], { timeoutMs: 60_000 });
-    if (!stdout.includes(version)) throw new Error(`installed openclaw reports ${JSON.stringify(stdout.trim())}, expected ${version}`);
-    await writeFile(join(staging, MARKER), `${JSON.stringify({ version, installedAt: new Date().toISOString() })}\n`);
+    const { stdout } = await runCommand(
+      node,
+      [join(staging, 'node_modules', 'openclaw', 'openclaw.mjs'), '--version'],
+      { timeoutMs: 60_000 },
+    );
+    if (!stdout.includes(version))
+      throw new Error(`installed openclaw reports ${JSON.stringify(stdout.trim())}, expected ${version}`);
+    await writeFile(
+      join(staging, MARKER),
+      `${JSON.stringify({ version, installedAt: new Date().toISOString() })}\n`,
+    );
     await rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
       // Another caller won the race, or an incomplete dir was left by a crash before the marker.
@@ -172,7 +201,12 @@ export async function ensureOpenClaw(options: EnsureOpenClawOptions): Promise<Op
     });
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0] ?? 'unknown error';
-    throw new ToolchainError('openclaw', `npm install openclaw@${version} failed: ${reason}`, `${HINT_PREFIX}, or install it by hand into ${dir} (see docs/openclaw-notes.md).`, { cause: error });
+    throw new ToolchainError(
+      'openclaw',
+      `npm install openclaw@${version} failed: ${reason}`,
+      `${HINT_PREFIX}, or install it by hand into ${dir} (see docs/openclaw-notes.md).`,
+      { cause: error },
+    );
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -17,7 +17,11 @@ export interface RunResult {
  * Rejects with the tail of stderr on a non-zero exit so the caller can report
  * one meaningful line.
  */
-export function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: options.env ?? process.env,
@@ -35,7 +39,9 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       } catch {
         child.kill('SIGKILL');
       }
-      reject(new Error(`${command} ${args.join(' ')} timed out after ${Math.round(options.timeoutMs / 1000)} s`));
+      reject(
+        new Error(`${command} ${args.join(' ')} timed out after ${Math.round(options.timeoutMs / 1000)} s`),
+      );
     }, options.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);

@@ -27,7 +27,15 @@ export interface StackPorts {
 }
 
 /** Declared defaults; 0 means "any free port". */
-export const DEFAULT_PORTS: StackPorts = { temporal: 7233, ui: 8233, redis: 6390, s3: 4569, dynamodb: 4567, router: 8080, admin: 8081 };
+export const DEFAULT_PORTS: StackPorts = {
+  temporal: 7233,
+  ui: 8233,
+  redis: 6390,
+  s3: 4569,
+  dynamodb: 4567,
+  router: 8080,
+  admin: 8081,
+};
 
 export interface StackOptions {
   /** Base configuration (from the environment); the stack overrides endpoints it starts. */
@@ -61,26 +69,39 @@ async function resolvePorts(host: string, wanted: StackPorts): Promise<StackPort
   for (const [name, port] of Object.entries(wanted) as [keyof StackPorts, number][]) {
     if (port === 0) result[name] = await freePort(host);
     else if (!(await portIsFree(port, host)))
-      throw new StackError(`port ${port} (${name}) on ${host} is in use; pass --${name}-port <n> (0 = any free port)`);
+      throw new StackError(
+        `port ${port} (${name}) on ${host} is in use; pass --${name}-port <n> (0 = any free port)`,
+      );
   }
   return result;
 }
 
+/** Data dirs claimed by stacks in this process (tests start several stacks in one process). */
+const claimedHere = new Set<string>();
+
 /** Refuses a second stack on the same data dir; a stale pid file (dead process) is taken over. */
-async function claimDataDir(dataDir: string): Promise<string> {
+async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
   const pidFile = join(dataDir, 'dev.pid');
-  const existing = Number(await readFile(pidFile, 'utf8').catch(() => ''));
-  if (existing && existing !== process.pid) {
-    let alive = true;
+  const owner = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+  const ownerAlive = (() => {
+    if (!owner || owner === process.pid) return false;
     try {
-      process.kill(existing, 0);
+      process.kill(owner, 0);
+      return true;
     } catch {
-      alive = false;
+      return false;
     }
-    if (alive) throw new StackError(`a dev stack (pid ${existing}) already uses ${dataDir}; stop it or pass --data-dir`);
-  }
+  })();
+  if (ownerAlive || claimedHere.has(dataDir))
+    throw new StackError(
+      `a dev stack (pid ${ownerAlive ? owner : process.pid}) already uses ${dataDir}; stop it or pass --data-dir`,
+    );
+  claimedHere.add(dataDir);
   await writeFile(pidFile, String(process.pid));
-  return pidFile;
+  return async () => {
+    claimedHere.delete(dataDir);
+    await rm(pidFile, { force: true });
+  };
 }
 
 const ROW_ORDER = ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api'];
@@ -94,14 +115,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
   const logDir = join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const pidFile = await claimDataDir(dataDir);
+  const releaseDataDir = await claimDataDir(dataDir);
   const ctx: ComponentContext = { host, dataDir, logDir, report };
 
   const started: RunningComponent[] = [];
   const stopAll = async () => {
     for (const component of started.reverse()) await component.stop().catch(() => undefined);
     started.length = 0;
-    await rm(pidFile, { force: true });
+    await releaseDataDir();
   };
   const track = (component: RunningComponent) => {
     started.push(component);
@@ -116,10 +137,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const ports = await resolvePorts(host, options.ports);
     report('starting Temporal, Redis, S3 and DynamoDB');
     const infra = await Promise.allSettled([
-      startTemporal(ctx, { cli: temporalCli.path, port: ports.temporal, uiPort: ports.ui, namespace: base.temporalNamespace }).then(track),
+      startTemporal(ctx, {
+        cli: temporalCli.path,
+        port: ports.temporal,
+        uiPort: ports.ui,
+        namespace: base.temporalNamespace,
+      }).then(track),
       startRedis(ctx, { binary: redisServer.path, port: ports.redis }).then(track),
       startS3(ctx, { port: ports.s3, bucket: base.s3Bucket, region: base.awsRegion }).then(track),
-      startDynamo(ctx, { port: ports.dynamodb, tablePrefix: base.tablePrefix, region: base.awsRegion }).then(track),
+      startDynamo(ctx, { port: ports.dynamodb, tablePrefix: base.tablePrefix, region: base.awsRegion }).then(
+        track,
+      ),
     ]);
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -143,12 +171,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       track(await startRouter(ctx, config));
     }
     const rows = started.flatMap((component) => component.rows).sort((a, b) => rowRank(a) - rowRank(b));
-    await writeFile(join(dataDir, 'dev.json'), JSON.stringify({ pid: process.pid, config, rows }, null, 2) + '\n');
+    await writeFile(
+      join(dataDir, 'dev.json'),
+      JSON.stringify({ pid: process.pid, config, rows }, null, 2) + '\n',
+    );
     return {
       rows,
       config,
       dataDir,
-      pids: () => started.flatMap((c) => c.processes.map((p) => p.pid)).filter((pid): pid is number => pid !== undefined),
+      pids: () =>
+        started
+          .flatMap((c) => c.processes.map((p) => p.pid))
+          .filter((pid): pid is number => pid !== undefined),
       stop: stopAll,
     };
   } catch (error) {

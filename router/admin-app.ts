@@ -12,7 +12,9 @@ export interface AdminAppDeps {
  * never reachable through the public one.
  */
 export function buildAdminApp(deps: AdminAppDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger.child({ component: 'admin' }) as FastifyBaseLogger });
+  // Typed as Fastify's logger so the app keeps Fastify's default generics.
+  const logger: FastifyBaseLogger = deps.logger.child({ component: 'admin' });
+  const app = Fastify({ loggerInstance: logger });
   registerHealthRoutes(app, deps.readiness);
   return app;
 }

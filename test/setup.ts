@@ -3,9 +3,10 @@
  * programs once before any suite runs, so a missing tool fails loudly at the
  * start instead of as a timeout inside some test.
  */
-import { testTools } from './helpers/toolchain.js';
+import { testTools, type TestTools } from './helpers/toolchain.js';
 
 export async function mochaGlobalSetup(): Promise<void> {
-  const tools = await testTools();
-  for (const tool of Object.values(tools)) console.log(`  [toolchain] ${tool.name}: ${tool.path} (${tool.source})`);
+  const tools: TestTools = await testTools();
+  for (const tool of [tools.temporalCli, tools.temporalTestServer, tools.redisServer])
+    console.log(`  [toolchain] ${tool.name}: ${tool.path} (${tool.source})`);
 }

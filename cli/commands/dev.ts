@@ -5,7 +5,8 @@ import { renderStatusTable } from '../../dev/status-table.js';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number from 0 to 65535 (0 = any free port)');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port number from 0 to 65535 (0 = any free port)');
   return n;
 }
 
@@ -21,20 +22,36 @@ const PORT_FLAGS: [keyof StackPorts, string][] = [
 
 export function devCommand(): Command {
   const command = new Command('dev')
-    .description('Start the whole system on embedded defaults: Temporal + Web UI, Redis, S3, DynamoDB, worker, router')
+    .description(
+      'Start the whole system on embedded defaults: Temporal + Web UI, Redis, S3, DynamoDB, worker, router',
+    )
     .option('--data-dir <dir>', 'where local state lives (Temporal SQLite, S3, DynamoDB, logs)', '.clawfleet')
     .option('--reset', 'delete the data dir first (all local tenants, snapshots and history)', false)
-    .option('--infra-only', 'start Temporal, Redis, S3 and DynamoDB only (run the worker and router yourself)', false);
+    .option(
+      '--infra-only',
+      'start Temporal, Redis, S3 and DynamoDB only (run the worker and router yourself)',
+      false,
+    );
   for (const [name, description] of PORT_FLAGS)
     command.option(`--${name}-port <port>`, `${description} (0 = any free port)`, port, DEFAULT_PORTS[name]);
 
   command.action(async (flags: Record<string, unknown>) => {
     const config = { ...loadConfig(), dataDir: String(flags['dataDir']) };
-    const ports = Object.fromEntries(PORT_FLAGS.map(([name]) => [name, flags[`${name}Port`] as number])) as unknown as StackPorts;
+    const ports = Object.fromEntries(
+      PORT_FLAGS.map(([name]) => [name, flags[`${name}Port`] as number]),
+    ) as unknown as StackPorts;
     const report = (line: string) => console.log(`• ${line}`);
     const started = Date.now();
-    const stack = await startStack({ config, ports, reset: Boolean(flags['reset']), apps: !flags['infraOnly'], report });
-    console.log(`\nclawfleet dev stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s (data in ${stack.dataDir})\n`);
+    const stack = await startStack({
+      config,
+      ports,
+      reset: Boolean(flags['reset']),
+      apps: !flags['infraOnly'],
+      report,
+    });
+    console.log(
+      `\nclawfleet dev stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s (data in ${stack.dataDir})\n`,
+    );
     console.log(renderStatusTable(stack.rows));
     console.log(`\nLogs: ${stack.dataDir}/logs/*.log. Press Ctrl-C to stop everything.`);
 

@@ -26,7 +26,10 @@ function startNodeEntry(ctx: ComponentContext, name: string, entry: string, conf
 }
 
 function diedHint(ctx: ComponentContext, process: ManagedProcess): () => string | undefined {
-  return () => (process.running ? undefined : `${process.describeExit()} (see ${join(ctx.logDir, `${process.name}.log`)})`);
+  return () =>
+    process.running
+      ? undefined
+      : `${process.describeExit()} (see ${join(ctx.logDir, `${process.name}.log`)})`;
 }
 
 /** The worker; ready once Temporal sees it polling the tenant task queue. */
@@ -69,11 +72,14 @@ export async function startRouter(ctx: ComponentContext, config: Config): Promis
   const adminUrl = `http://${config.routerHost}:${config.adminPort}`;
   try {
     for (const url of [publicUrl, adminUrl]) {
-      await waitUntil(async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok, {
-        what: `router at ${url}`,
-        timeoutMs: 60_000,
-        abort: diedHint(ctx, process),
-      });
+      await waitUntil(
+        async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok,
+        {
+          what: `router at ${url}`,
+          timeoutMs: 60_000,
+          abort: diedHint(ctx, process),
+        },
+      );
     }
     return {
       rows: [

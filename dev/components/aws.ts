@@ -35,7 +35,12 @@ export async function startS3(
   const server = new S3rver({ port: options.port, address: ctx.host, directory, silent: true });
   const address = await server.run();
   const endpoint = `http://${ctx.host}:${address.port}`;
-  const s3 = new S3Client({ endpoint, region: options.region, forcePathStyle: true, credentials: EMBEDDED_AWS_CREDENTIALS });
+  const s3 = new S3Client({
+    endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    credentials: EMBEDDED_AWS_CREDENTIALS,
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -45,7 +50,11 @@ export async function startS3(
   };
   try {
     await ensureBucket(s3, options.bucket);
-    return { rows: [{ component: 's3', url: endpoint, state: `up (bucket ${options.bucket})` }], processes: [], stop };
+    return {
+      rows: [{ component: 's3', url: endpoint, state: `up (bucket ${options.bucket})` }],
+      processes: [],
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -71,7 +80,11 @@ export async function startDynamo(
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, options.port, ctx.host);
   const endpoint = `http://${ctx.host}:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: options.region, credentials: EMBEDDED_AWS_CREDENTIALS });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: options.region,
+    credentials: EMBEDDED_AWS_CREDENTIALS,
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -8,7 +8,10 @@ import type { ComponentContext, RunningComponent } from './component.js';
  * redis-server on loopback without persistence: it only caches endpoints,
  * debounce keys and rate-limit counters, all of which rebuild themselves.
  */
-export async function startRedis(ctx: ComponentContext, options: { binary: string; port: number }): Promise<RunningComponent> {
+export async function startRedis(
+  ctx: ComponentContext,
+  options: { binary: string; port: number },
+): Promise<RunningComponent> {
   const url = `redis://${ctx.host}:${options.port}`;
   const process = ManagedProcess.start({
     name: 'redis',
@@ -33,7 +36,11 @@ export async function startRedis(ctx: ComponentContext, options: { binary: strin
   try {
     await waitUntil(
       async () => {
-        const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const client = new Redis(url, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         client.on('error', () => undefined); // refused while starting: the probe's rejection reports it
         try {
           await client.connect();
@@ -42,7 +49,11 @@ export async function startRedis(ctx: ComponentContext, options: { binary: strin
           client.disconnect();
         }
       },
-      { what: 'redis-server', timeoutMs: 20_000, abort: () => (process.running ? undefined : process.describeExit()) },
+      {
+        what: 'redis-server',
+        timeoutMs: 20_000,
+        abort: () => (process.running ? undefined : process.describeExit()),
+      },
     );
     return { rows: [{ component: 'redis', url, state: 'up' }], processes: [process], stop };
   } catch (error) {

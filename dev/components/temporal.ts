@@ -13,10 +13,18 @@ export interface TemporalOptions {
 }
 
 /** The CLI's names for SDK search attribute types (`--search-attribute Name=Keyword`). */
-const CLI_TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime', TEXT: 'Text', INT: 'Int' };
+const CLI_TYPE_NAMES: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  DATETIME: 'Datetime',
+  TEXT: 'Text',
+  INT: 'Int',
+};
 
 export function searchAttributeArgs(): string[] {
-  return SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
+  return SEARCH_ATTRIBUTES.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${CLI_TYPE_NAMES[key.type]}`,
+  ]);
 }
 
 /**
@@ -24,7 +32,10 @@ export function searchAttributeArgs(): string[] {
  * tenants survive restarts) and clawfleet's search attributes. Ready once the
  * namespace describes and every search attribute is listed.
  */
-export async function startTemporal(ctx: ComponentContext, options: TemporalOptions): Promise<RunningComponent> {
+export async function startTemporal(
+  ctx: ComponentContext,
+  options: TemporalOptions,
+): Promise<RunningComponent> {
   const address = `${ctx.host}:${options.port}`;
   const process = ManagedProcess.start({
     name: 'temporal',
@@ -59,10 +70,14 @@ export async function startTemporal(ctx: ComponentContext, options: TemporalOpti
         const connection = await Connection.connect({ address, connectTimeout: 1_000 });
         try {
           await connection.workflowService.describeNamespace({ namespace: options.namespace });
-          const listing = await connection.operatorService.listSearchAttributes({ namespace: options.namespace });
+          const listing = await connection.operatorService.listSearchAttributes({
+            namespace: options.namespace,
+          });
           const custom = Object.keys(listing.customAttributes ?? {});
           if (!SEARCH_ATTRIBUTES.every((key) => custom.includes(key.name))) return false;
-          const ui = await fetch(`http://${ctx.host}:${options.uiPort}/`, { signal: AbortSignal.timeout(2_000) });
+          const ui = await fetch(`http://${ctx.host}:${options.uiPort}/`, {
+            signal: AbortSignal.timeout(2_000),
+          });
           return ui.ok && SEARCH_ATTRIBUTES.length;
         } finally {
           await connection.close();
@@ -71,12 +86,17 @@ export async function startTemporal(ctx: ComponentContext, options: TemporalOpti
       {
         what: 'Temporal dev server',
         timeoutMs: 60_000,
-        abort: () => (process.running ? undefined : `${process.describeExit()} (see ${join(ctx.logDir, 'temporal.log')})`),
+        abort: () =>
+          process.running ? undefined : `${process.describeExit()} (see ${join(ctx.logDir, 'temporal.log')})`,
       },
     );
     return {
       rows: [
-        { component: 'temporal', url: address, state: `up (namespace ${options.namespace}, ${attributeCount} search attributes)` },
+        {
+          component: 'temporal',
+          url: address,
+          state: `up (namespace ${options.namespace}, ${attributeCount} search attributes)`,
+        },
         { component: 'web ui', url: `http://${ctx.host}:${options.uiPort}`, state: 'up' },
       ],
       processes: [process],

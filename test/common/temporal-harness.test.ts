@@ -16,9 +16,12 @@ describe('Temporal test harness', () => {
   it('starts a dev server with the clawfleet search attributes registered', async () => {
     const env = await createLocalEnv();
     try {
-      const listing = await env.client.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      const listing = await env.client.connection.operatorService.listSearchAttributes({
+        namespace: 'default',
+      });
       const custom = Object.keys(listing.customAttributes ?? {});
-      for (const name of ['TenantId', 'TenantPhase', 'TenantTier', 'OpenClawVersion', 'LastActiveAt']) assert.ok(custom.includes(name), name);
+      for (const name of ['TenantId', 'TenantPhase', 'TenantTier', 'OpenClawVersion', 'LastActiveAt'])
+        assert.ok(custom.includes(name), name);
     } finally {
       await env.teardown();
     }

@@ -20,7 +20,12 @@ export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
     server: {
       executable: { type: 'existing-path', path: temporalCli.path },
       searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true', '--log-level', 'error'],
+      extraArgs: [
+        '--dynamic-config-value',
+        'frontend.enableExecuteMultiOperation=true',
+        '--log-level',
+        'error',
+      ],
     },
   });
 }

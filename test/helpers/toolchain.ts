@@ -21,7 +21,11 @@ export function testTools(): Promise<TestTools> {
     const report = (line: string) => console.log(`  [toolchain] ${line}`);
     const [temporalCli, temporalTestServer, redisServer] = await Promise.all([
       resolveTemporalCli({ cacheDir: config.cacheDir, explicitPath: config.temporalCli, report }),
-      resolveTemporalTestServer({ cacheDir: config.cacheDir, explicitPath: config.temporalTestServer, report }),
+      resolveTemporalTestServer({
+        cacheDir: config.cacheDir,
+        explicitPath: config.temporalTestServer,
+        report,
+      }),
       resolveRedisServer({ cacheDir: config.cacheDir, report }),
     ]);
     return { temporalCli, temporalTestServer, redisServer };

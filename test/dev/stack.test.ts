@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetItemCommand, PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../common/config.js';
+import { EMBEDDED_AWS_CREDENTIALS } from '../../dev/components/aws.js';
+import { startStack, type Stack, type StackPorts } from '../../dev/stack.js';
+import { tableNames } from '../../registry/tables.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/shared.js';
+import { waitForExit } from '../helpers/processes.js';
+
+const ANY_PORTS: StackPorts = { temporal: 0, ui: 0, redis: 0, s3: 0, dynamodb: 0, router: 0, admin: 0 };
+
+describe('embedded dev stack', function () {
+  this.timeout(240_000);
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-stack-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(apps: boolean): Promise<Stack> {
+    return startStack({ config: { ...loadConfig({}), dataDir }, ports: ANY_PORTS, apps });
+  }
+
+  it('brings every component up, each answers its own protocol, and stopping leaves no process behind', async () => {
+    const stack = await start(true);
+    const pids = stack.pids();
+    try {
+      assert.deepEqual(
+        stack.rows.map((row) => row.component),
+        ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api'],
+      );
+      const { config } = stack;
+
+      const connection = await Connection.connect({ address: config.temporalAddress });
+      try {
+        const ns = await connection.workflowService.describeNamespace({
+          namespace: config.temporalNamespace,
+        });
+        assert.equal(ns.namespaceInfo?.name, config.temporalNamespace);
+        const listing = await connection.operatorService.listSearchAttributes({
+          namespace: config.temporalNamespace,
+        });
+        for (const key of SEARCH_ATTRIBUTES)
+          assert.ok(key.name in (listing.customAttributes ?? {}), `${key.name} registered`);
+      } finally {
+        await connection.close();
+      }
+
+      const redis = new Redis(config.redisUrl);
+      try {
+        assert.equal(await redis.ping(), 'PONG');
+      } finally {
+        redis.disconnect();
+      }
+
+      const aws = { region: config.awsRegion, credentials: EMBEDDED_AWS_CREDENTIALS };
+      const s3 = new S3Client({ ...aws, endpoint: config.s3Endpoint, forcePathStyle: true });
+      await s3.send(
+        new PutObjectCommand({ Bucket: config.s3Bucket, Key: 'probe/hello.txt', Body: 'hello s3' }),
+      );
+      const object = await s3.send(new GetObjectCommand({ Bucket: config.s3Bucket, Key: 'probe/hello.txt' }));
+      assert.equal(await object.Body?.transformToString(), 'hello s3');
+      s3.destroy();
+
+      const dynamo = new DynamoDBClient({ ...aws, endpoint: config.dynamodbEndpoint });
+      const TableName = tableNames(config.tablePrefix).tenants;
+      await dynamo.send(
+        new PutItemCommand({ TableName, Item: { tenantId: { S: 'probe' }, status: { S: 'active' } } }),
+      );
+      const item = await dynamo.send(new GetItemCommand({ TableName, Key: { tenantId: { S: 'probe' } } }));
+      assert.equal(item.Item?.['status']?.S, 'active');
+      dynamo.destroy();
+
+      for (const port of [config.routerPort, config.adminPort]) {
+        const ready = await fetch(`http://${config.routerHost}:${port}/readyz`);
+        assert.equal(ready.status, 200, `readyz on ${port}`);
+      }
+      const ui = await fetch(stack.rows.find((row) => row.component === 'web ui')!.url);
+      assert.equal(ui.status, 200);
+    } finally {
+      await stack.stop();
+    }
+    assert.ok(pids.length >= 4, 'temporal, redis, worker and router are child processes');
+    assert.deepEqual(await waitForExit(pids, 5_000), [], 'no child process outlives the stack');
+  });
+
+  it('keeps workflows in the SQLite file across a restart of the stack', async () => {
+    const first = await start(false);
+    const workflowId = `persist-${Date.now()}`;
+    try {
+      const connection = await Connection.connect({ address: first.config.temporalAddress });
+      const client = new Client({ connection });
+      await client.workflow.start('noSuchWorkflowNeeded', { taskQueue: 'persistence-probe', workflowId });
+      await connection.close();
+    } finally {
+      await first.stop();
+    }
+    const second = await start(false);
+    try {
+      const connection = await Connection.connect({ address: second.config.temporalAddress });
+      const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
+      assert.equal(description.workflowId, workflowId);
+      await connection.close();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('refuses a second stack on the same data dir instead of corrupting it', async () => {
+    const stack = await start(false);
+    try {
+      await assert.rejects(start(false), /already uses/);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
