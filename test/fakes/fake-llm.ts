@@ -62,8 +62,31 @@ export function messageText(message: ChatMessage | undefined): string {
   return '';
 }
 
+const INTERNAL_CONTEXT = '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>';
+
+/**
+ * What the person actually wrote, from an OpenClaw user message. OpenClaw
+ * 2026.9 wraps it as `[<time>] Conversation info: ⟦openclaw:ctx⟧ ```json …``` <text>
+ * Runtime: …` and appends a separate user message holding internal context,
+ * so "the last user message" is never the user's text.
+ */
+export function userText(message: ChatMessage | undefined): string {
+  let text = messageText(message);
+  const runtime = text.indexOf('\n\nRuntime: ');
+  if (runtime >= 0) text = text.slice(0, runtime);
+  if (text.includes('⟦openclaw:ctx⟧')) text = text.slice(text.lastIndexOf('```\n\n') + 5);
+  return text.replace(/^\[[^\]]*\]\s*/, '').trim();
+}
+
+/** The latest message the user wrote (skipping OpenClaw's internal-context messages). */
 export function lastUserText(messages: readonly ChatMessage[]): string {
-  return messageText([...messages].reverse().find((m) => m.role === 'user'));
+  const written = messages.filter((m) => m.role === 'user' && !messageText(m).startsWith(INTERNAL_CONTEXT));
+  return userText(written.at(-1));
+}
+
+/** Every message the user wrote so far, oldest first: what a test checks for conversation continuity. */
+export function userTexts(messages: readonly ChatMessage[]): string[] {
+  return messages.filter((m) => m.role === 'user' && !messageText(m).startsWith(INTERNAL_CONTEXT)).map(userText);
 }
 
 export const echoReply: ReplyScript = (messages) => `echo: ${lastUserText(messages)}`;
