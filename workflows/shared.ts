@@ -4,6 +4,18 @@
  * definitions live here (no activity code, no Node built-ins).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { TenantStateData } from './tenant-state.js';
+import type {
+  ConfigurePatch,
+  Envelope,
+  OffboardPlan,
+  OffboardRequest,
+  PodHandle,
+  TenantDescription,
+  TenantPhase,
+  TenantSettings,
+} from './types.js';
 
 /** Default task queue of tenant workflows and their activities (overridable by CLAWFLEET_TASK_QUEUE). */
 export const DEFAULT_TASK_QUEUE = 'clawfleet-tenants';
@@ -21,3 +33,66 @@ export const LastActiveAtAttr = defineSearchAttributeKey('LastActiveAt', SearchA
 
 /** Every custom search attribute; the dev stack and test servers register exactly these. */
 export const SEARCH_ATTRIBUTES = [TenantIdAttr, TenantPhaseAttr, TenantTierAttr, OpenClawVersionAttr, LastActiveAtAttr] as const;
+
+export type * from './types.js';
+export { TENANT_PHASES, TENANT_TIERS } from './types.js';
+
+/** The one workflow type of a tenant (also its registered name). */
+export const TENANT_WORKFLOW_TYPE = 'tenantWorkflow';
+
+/** Start input; `carried` is set only by continue-as-new and holds the whole state as plain JSON. */
+export interface TenantWorkflowInput {
+  readonly tenantId: string;
+  /** Settings for a fresh tenant; missing ones take `DEFAULT_SETTINGS`. Ignored when `carried` is set. */
+  readonly settings?: Partial<TenantSettings>;
+  readonly carried?: TenantStateData;
+}
+
+export const DEFAULT_SETTINGS: TenantSettings = {
+  tier: 'standard',
+  openclawVersion: '2026.1.29',
+  idleTimeoutMs: 15 * 60_000,
+  snapshotIntervalMs: 5 * 60_000,
+  scheduledWakeLeadMs: 60_000,
+  stopGraceMs: 30_000,
+  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 5_000 },
+  buffer: { maxMessages: 100, maxBytes: 4 * 1024 * 1024 },
+};
+
+/** Bounds `configure` enforces (and the client checks before sending). */
+export const LIMITS = {
+  idleTimeoutMs: { min: 60_000, max: 7 * 24 * 3_600_000 },
+  snapshotIntervalMs: { min: 60_000, max: 24 * 3_600_000 },
+  graceDays: { min: 0, max: 365 },
+  reasonLength: 500,
+} as const;
+
+/** OpenClaw release versions look like `2026.1.29` (optionally `-beta.1`). */
+export const OPENCLAW_VERSION_PATTERN = /^\d{4}\.\d{1,2}\.\d{1,2}(?:-[0-9A-Za-z.]+)?$/;
+
+/** Error type of activity failures that retrying cannot fix (thrown as non-retryable ApplicationFailure). */
+export const PERMANENT_ERROR_TYPE = 'ClawfleetPermanentError';
+/** Error type of update rejections (validators and handlers). */
+export const REJECTED_ERROR_TYPE = 'TenantOperationRejected';
+
+/** An inbound message; buffered and delivered in order once the agent is ready. */
+export const deliverSignal = defineSignal<[Envelope]>('deliver');
+/** Hot-path activity seen by the router (debounced there): moves the lazy idle deadline. */
+export const touchSignal = defineSignal<[]>('touch');
+/** Drain now (snapshot, stop) instead of waiting for the idle deadline. */
+export const sleepNowSignal = defineSignal<[]>('sleepNow');
+/** The runtime watcher saw the pod die; stale pod ids are ignored. */
+export const podLostSignal = defineSignal<[podId: string, reason: string]>('podLost');
+
+/** Returns the pod once the agent is ready (update-with-start wakes a sleeping or new tenant). */
+export const wakeUpdate = defineUpdate<PodHandle, []>('wake');
+/** Drains (final snapshot) then holds the tenant until `resume`. */
+export const suspendUpdate = defineUpdate<TenantPhase, [reason: string]>('suspend');
+/** Leaves `suspended` or `failed` (or cancels a pending offboard) and returns to `asleep`. */
+export const resumeUpdate = defineUpdate<TenantPhase, []>('resume');
+/** Changes settings; a new OpenClaw version applies at the next wake. Returns the new settings. */
+export const configureUpdate = defineUpdate<TenantSettings, [ConfigurePatch]>('configure');
+/** Dry run: what would be deleted. Real: drain, wait the grace period, delete everything. */
+export const offboardUpdate = defineUpdate<OffboardPlan, [OffboardRequest]>('offboard');
+
+export const describeQuery = defineQuery<TenantDescription>('describe');

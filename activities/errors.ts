@@ -1,0 +1,28 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { ClawfleetError } from '../common/errors.js';
+import { PERMANENT_ERROR_TYPE } from '../workflows/shared.js';
+
+/**
+ * A failure retrying cannot fix (bad pod spec, unknown OpenClaw version,
+ * tenant missing from the registry). Adapters throw it; the activity boundary
+ * turns it into a non-retryable ApplicationFailure the workflow can act on.
+ */
+export class PermanentPortError extends ClawfleetError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Rethrows permanent port errors as non-retryable failures; everything else stays retryable. */
+export function toActivityFailure(error: unknown): unknown {
+  if (error instanceof PermanentPortError) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: PERMANENT_ERROR_TYPE,
+      nonRetryable: true,
+      details: [{ code: error.code }],
+      cause: error,
+    });
+  }
+  return error;
+}

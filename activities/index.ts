@@ -1,0 +1,135 @@
+/**
+ * Tenant activities, built from ports by `createActivities(deps)`. Each one is
+ * idempotent (see ports.ts for the contract that makes it so) and logs with
+ * the tenant id. Inputs and results are plain JSON and never hold secrets.
+ */
+import { Context, log } from '@temporalio/activity';
+import type { AgentActivity, Envelope, PodHandle, SnapshotManifest, TenantTier } from '../workflows/types.js';
+import { toActivityFailure } from './errors.js';
+import type { ActivityDeps, UsageRecord } from './ports.js';
+
+export type { ActivityDeps } from './ports.js';
+
+export interface TenantRef {
+  readonly tenantId: string;
+}
+export interface PodRef extends TenantRef {
+  readonly pod: PodHandle;
+}
+export interface LaunchInput extends TenantRef {
+  readonly podId: string;
+  readonly tier: TenantTier;
+  readonly openclawVersion: string;
+  /** The workflow's last recorded snapshot; the registry pointer wins if it is newer. */
+  readonly snapshotSeq: number | null;
+}
+export interface OffboardInventory {
+  readonly snapshots: SnapshotManifest[];
+  readonly secretNames: string[];
+  readonly registryRecord: boolean;
+}
+
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/** Heartbeats while `work` runs, and maps permanent port errors at the boundary. */
+async function guarded<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const ctx = safeContext();
+  const timer = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  try {
+    return await work(ctx?.cancellationSignal);
+  } catch (error) {
+    throw toActivityFailure(error);
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+}
+
+function safeContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (plain unit tests)
+  }
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { runtime, agent, snapshots, registry, endpoints, secrets } = deps;
+  return {
+    /** Start or adopt pod `podId`, restoring the newest recorded snapshot. */
+    async launchPod(input: LaunchInput): Promise<PodHandle> {
+      return guarded(async (signal) => {
+        const record = await registry.getTenant(input.tenantId);
+        const pointer = record?.latestSnapshotSeq ?? null;
+        const snapshotSeq = pointer === null ? input.snapshotSeq : Math.max(pointer, input.snapshotSeq ?? pointer);
+        const spec = { ...input, snapshotSeq, secretRef: `tenant/${input.tenantId}` };
+        const handle = await runtime.launch(spec, { signal });
+        log.info('pod ready', { tenantId: input.tenantId, podId: handle.podId, snapshotSeq });
+        return handle;
+      });
+    },
+
+    async stopPod(input: PodRef & { graceMs: number }): Promise<void> {
+      await guarded((signal) => runtime.stop(input.pod, { graceMs: input.graceMs, signal }));
+      log.info('pod stopped', { tenantId: input.tenantId, podId: input.pod.podId });
+    },
+
+    async publishEndpoint(input: PodRef & { ttlMs: number }): Promise<void> {
+      await guarded(() => endpoints.publish(input.tenantId, input.pod.endpoint, input.ttlMs));
+    },
+
+    async clearEndpoint(input: TenantRef): Promise<void> {
+      await guarded(() => endpoints.clear(input.tenantId));
+    },
+
+    /** Hand one message to the agent; resolves after OpenClaw's durable ack (deduped by the supervisor). */
+    async deliverMessage(input: PodRef & { envelope: Envelope }): Promise<void> {
+      await guarded((signal) => agent.deliver(input.pod, input.envelope, { signal }));
+      log.info('message delivered', { tenantId: input.tenantId, dedupeId: input.envelope.dedupeId });
+    },
+
+    async readAgentActivity(input: PodRef): Promise<AgentActivity> {
+      return guarded(() => agent.activity(input.pod));
+    },
+
+    /** Take a consistent snapshot and advance the registry pointer (forward only). */
+    async takeSnapshot(input: PodRef): Promise<SnapshotManifest> {
+      return guarded(async (signal) => {
+        const manifest = await agent.snapshot(input.pod, { signal });
+        await registry.advanceSnapshotPointer(input.tenantId, manifest.seq);
+        log.info('snapshot recorded', { tenantId: input.tenantId, seq: manifest.seq, size: manifest.size });
+        return manifest;
+      });
+    },
+
+    async recordUsage(input: TenantRef & { usage: UsageRecord }): Promise<void> {
+      await guarded(() => registry.recordUsage(input.tenantId, input.usage));
+    },
+
+    /** What an offboard would delete (names and manifests only, never secret values). */
+    async inventoryTenant(input: TenantRef): Promise<OffboardInventory> {
+      return guarded(async () => {
+        const [manifests, secretNames, record] = await Promise.all([
+          snapshots.list(input.tenantId),
+          secrets.list(input.tenantId),
+          registry.getTenant(input.tenantId),
+        ]);
+        return { snapshots: manifests, secretNames, registryRecord: record !== null };
+      });
+    },
+
+    async deleteSnapshots(input: TenantRef): Promise<void> {
+      await guarded(() => snapshots.deleteAll(input.tenantId));
+    },
+
+    async deleteSecrets(input: TenantRef): Promise<void> {
+      await guarded(() => secrets.deleteAll(input.tenantId));
+    },
+
+    async deleteRegistryRecord(input: TenantRef): Promise<void> {
+      await guarded(() => registry.deleteTenant(input.tenantId));
+      log.info('tenant deleted', { tenantId: input.tenantId });
+    },
+  };
+}
+
+export type TenantActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,112 @@
+/**
+ * In-memory ports for workflow tests only: a tiny fake of the runtime, the
+ * agent, the stores and the registry, recording every call in order so tests
+ * can assert what happened ("snapshot 2" before "stop acme-1").
+ */
+import type { ActivityDeps } from '../../activities/ports.js';
+import { PermanentPortError } from '../../activities/errors.js';
+import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../../workflows/types.js';
+
+export class FakeWorld {
+  /** Ordered log: 'launch acme-1 from 3', 'deliver m1', 'snapshot 4', 'stop acme-1', 'clear', ... */
+  readonly events: string[] = [];
+  readonly delivered: Envelope[] = [];
+  readonly pods = new Map<string, PodHandle>();
+  readonly manifests: SnapshotManifest[] = [];
+  readonly usage: { activeMs: number; messages: number }[] = [];
+  pointer: number | null = null;
+  endpoint: string | null = null;
+  registryRecord = true;
+  secretNames = ['telegram-bot-token', 'gateway-token'];
+  agent: AgentActivity = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+  /** While set, launches wait for it (lets a test act while the tenant is waking). */
+  launchGate: Promise<void> | null = null;
+  /** Launch failures to throw before succeeding; 'permanent' throws a PermanentPortError. */
+  launchFailure: 'none' | 'permanent' = 'none';
+  private seq = 0;
+
+  constructor(readonly tenantId: string) {}
+
+  count(prefix: string): number {
+    return this.events.filter((e) => e.startsWith(prefix)).length;
+  }
+
+  deps(): ActivityDeps {
+    return {
+      runtime: {
+        launch: async (spec) => {
+          if (this.launchGate) await this.launchGate;
+          if (this.launchFailure === 'permanent') throw new PermanentPortError('VERSION_UNKNOWN', `no OpenClaw ${spec.openclawVersion}`);
+          const existing = this.pods.get(spec.podId);
+          this.events.push(`${existing ? 'adopt' : 'launch'} ${spec.podId} from ${spec.snapshotSeq ?? 'scratch'}`);
+          const handle = existing ?? { podId: spec.podId, endpoint: `http://127.0.0.9:${18000 + this.pods.size}` };
+          this.pods.set(spec.podId, handle);
+          return handle;
+        },
+        stop: async (handle) => {
+          this.events.push(`stop ${handle.podId}`);
+          this.pods.delete(handle.podId);
+        },
+        describe: async (handle) => ({ podId: handle.podId, state: this.pods.has(handle.podId) ? 'ready' : 'gone' }),
+      },
+      agent: {
+        deliver: async (_handle, envelope) => {
+          this.events.push(`deliver ${envelope.dedupeId}`);
+          if (!this.delivered.some((e) => e.dedupeId === envelope.dedupeId)) this.delivered.push(envelope);
+        },
+        activity: async () => {
+          this.events.push('activity');
+          return this.agent;
+        },
+        snapshot: async () => {
+          this.seq += 1;
+          const manifest = { seq: this.seq, sha256: `sha-${this.seq}`, size: 1000 + this.seq, createdAt: new Date().toISOString(), openclawVersion: '2026.1.29' };
+          this.manifests.push(manifest);
+          this.events.push(`snapshot ${this.seq}`);
+          return manifest;
+        },
+      },
+      snapshots: {
+        latest: async () => this.manifests.at(-1) ?? null,
+        list: async () => [...this.manifests],
+        deleteAll: async () => {
+          this.events.push('delete snapshots');
+          this.manifests.length = 0;
+        },
+      },
+      registry: {
+        getTenant: async (tenantId) => (this.registryRecord ? { tenantId, latestSnapshotSeq: this.pointer } : null),
+        advanceSnapshotPointer: async (_tenantId, seq) => {
+          if (this.pointer === null || seq > this.pointer) this.pointer = seq;
+        },
+        deleteTenant: async () => {
+          this.events.push('delete registry record');
+          this.registryRecord = false;
+        },
+        recordUsage: async (_tenantId, usage) => {
+          this.usage.push({ activeMs: usage.activeMs, messages: usage.messages });
+        },
+      },
+      endpoints: {
+        publish: async (_tenantId, endpoint) => {
+          this.endpoint = endpoint;
+        },
+        clear: async () => {
+          this.endpoint = null;
+        },
+      },
+      secrets: {
+        list: async () => [...this.secretNames],
+        deleteAll: async () => {
+          this.events.push('delete secrets');
+          this.secretNames = [];
+        },
+      },
+    };
+  }
+}
+
+/** A Telegram-like envelope with a body of `size` bytes. */
+export function envelope(dedupeId: string, size = 64): Envelope {
+  return { channel: 'telegram', dedupeId, receivedAt: '2026-01-01T00:00:00.000Z', body: JSON.stringify({ update_id: dedupeId }).padEnd(size, ' ') };
+}

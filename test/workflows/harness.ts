@@ -1,0 +1,110 @@
+/**
+ * Shared set-up of the workflow suites: one time-skipping server and one
+ * workflow bundle per suite, a fresh Worker (with a FakeWorld) per test, and
+ * unique tenant ids so tests never see each other's workflows.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { createTimeSkippingEnv } from '../helpers/temporal.js';
+import { describeQuery, SEARCH_ATTRIBUTES, tenantWorkflowId, type TenantSettings, type TenantWorkflowInput } from '../../workflows/shared.js';
+import type { TenantDescription, TenantPhase } from '../../workflows/types.js';
+import { tenantWorkflow } from '../../workflows/tenant-workflow.js';
+import { FakeWorld } from './fake-world.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+/** Keep the SDK quiet unless something is wrong. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed by another suite in this process
+  }
+}
+
+/** Search attribute types as the server's IndexedValueType numbers. */
+const INDEXED_VALUE_TYPE = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 } as const;
+
+/**
+ * The time-skipping server rejects unknown search attributes, and its
+ * OperatorService supports only `addSearchAttributes`: register clawfleet's
+ * attributes once per server. (Belongs in test/helpers/temporal.ts.)
+ */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+}
+
+/** One time-skipping server with the search attributes registered. */
+export async function createWorkflowTestEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await createTimeSkippingEnv();
+  await registerSearchAttributes(env);
+  return env;
+}
+
+export async function bundle(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') });
+}
+
+export function uniqueTenantId(prefix = 't'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface TenantTest {
+  readonly tenantId: string;
+  readonly world: FakeWorld;
+  readonly handle: WorkflowHandle<typeof tenantWorkflow>;
+  describe(): Promise<TenantDescription>;
+  /** Polls `describe()` (real time) until `check` holds. */
+  until(check: (d: TenantDescription) => boolean, what: string, timeoutMs?: number): Promise<TenantDescription>;
+  phase(phase: TenantPhase): Promise<TenantDescription>;
+}
+
+export async function runTenant(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundle,
+  options: { settings?: Partial<TenantSettings>; world?: FakeWorld },
+  body: (t: TenantTest) => Promise<void>,
+): Promise<void> {
+  const tenantId = options.world?.tenantId ?? uniqueTenantId();
+  const world = options.world ?? new FakeWorld(tenantId);
+  const taskQueue = `tq-${tenantId}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: createActivities(world.deps()),
+  });
+  const input: TenantWorkflowInput = { tenantId, settings: options.settings ?? {} };
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(tenantWorkflow, { taskQueue, workflowId: tenantWorkflowId(tenantId), args: [input] });
+    const describe = () => env.client.workflow.getHandle(tenantWorkflowId(tenantId)).query(describeQuery);
+    const until = async (check: (d: TenantDescription) => boolean, what: string, timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let last: TenantDescription | undefined;
+      for (;;) {
+        last = await describe();
+        if (check(last)) return last;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}; events: ${world.events.join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const phase = (p: TenantPhase) => until((d) => d.phase === p, `phase ${p}`);
+    try {
+      await body({ tenantId, world, handle, describe, until, phase });
+    } finally {
+      // A left-over workflow's timers would fire with no worker polling and stall time skipping for the next test.
+      await env.client.workflow
+        .getHandle(tenantWorkflowId(tenantId))
+        .terminate('test finished')
+        .catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import {
+  configureUpdate,
+  deliverSignal,
+  offboardUpdate,
+  resumeUpdate,
+  suspendUpdate,
+  wakeUpdate,
+} from '../../workflows/shared.js';
+import { envelope } from './fake-world.js';
+import { bundle, createWorkflowTestEnv, quietRuntime, runTenant } from './harness.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+async function rejected(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
+    assert.match(String(error.cause?.message), pattern);
+    return true;
+  });
+}
+
+describe('tenant workflow: operator updates', function () {
+  this.timeout(30_000);
+  let env: TestWorkflowEnvironment;
+  let workflowBundle: WorkflowBundle;
+
+  before(async function () {
+    quietRuntime();
+    [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
+  });
+  after(async () => env?.teardown());
+
+  it('suspending a running tenant drains it (final snapshot, then stop) and then refuses messages and wakes', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      assert.equal(await t.handle.executeUpdate(suspendUpdate, { args: ['unpaid invoice'] }), 'suspended');
+      const events = t.world.events;
+      assert.ok(events.indexOf('snapshot 1') >= 0 && events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`), events.join(', '));
+      const d = await t.describe();
+      assert.equal(d.reason, 'unpaid invoice');
+      assert.equal(d.pod, null);
+      await t.handle.signal(deliverSignal, envelope('late'));
+      assert.equal((await t.describe()).bufferedMessages, 0, 'a suspended tenant buffers nothing');
+      await rejected(t.handle.executeUpdate(wakeUpdate), /cannot wake a tenant that is suspended/);
+    });
+  });
+
+  it('resume returns a suspended tenant to asleep, and the next message wakes it', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.phase('asleep');
+      await t.handle.executeUpdate(suspendUpdate, { args: ['abuse report'] });
+      assert.equal(await t.handle.executeUpdate(resumeUpdate), 'asleep');
+      await t.handle.signal(deliverSignal, envelope('after-resume'));
+      await t.until((d) => d.phase === 'running' && d.deliveredCount === 1, 'delivery after resume');
+    });
+  });
+
+  it('validators reject bad updates before they enter history', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.phase('asleep');
+      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: 1_000 }] }), /idleTimeoutMs must be an integer between 60000/);
+      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ tier: 'gold' as never }] }), /tier must be one of/);
+      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ openclawVersion: 'latest' }] }), /not a release version/);
+      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ replicas: 3 } as never] }), /unknown setting/);
+      await rejected(t.handle.executeUpdate(suspendUpdate, { args: [''] }), /a reason is required/);
+      await rejected(t.handle.executeUpdate(resumeUpdate), /cannot resume a tenant that is asleep/);
+      await rejected(t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: -1 }] }), /graceDays/);
+      const history = await t.handle.fetchHistory();
+      const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+      assert.equal(accepted.length, 0, 'no rejected update was recorded');
+    });
+  });
+
+  it('configure changes settings and a shorter idle timeout applies to the running tenant at once', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      const settings = await t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: MINUTE, tier: 'pro', openclawVersion: '2026.2.1' }] });
+      assert.equal(settings.tier, 'pro');
+      assert.equal((await t.describe()).settings.idleTimeoutMs, MINUTE);
+      await env.sleep(MINUTE + 2_000);
+      await t.phase('asleep');
+      await t.handle.executeUpdate(wakeUpdate);
+      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), 'the next wake restores the last snapshot');
+    });
+  });
+
+  it('an offboard dry run reports what would be deleted and changes nothing', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await t.handle.executeUpdate(suspendUpdate, { args: ['closing account'] });
+      const plan = await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 30, dryRun: true }] });
+      assert.equal(plan.dryRun, true);
+      assert.deepEqual(plan.snapshots.map((s) => s.seq), [1]);
+      assert.deepEqual(plan.secretNames, ['telegram-bot-token', 'gateway-token']);
+      assert.equal(plan.registryRecord, true);
+      assert.equal((await t.describe()).phase, 'suspended');
+      assert.equal(t.world.count('delete'), 0);
+    });
+  });
+
+  it('a real offboard drains, waits out a 30-day grace on a durable timer, then deletes snapshots, secrets and the registry record', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      const plan = await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 30 }] });
+      assert.equal(plan.dryRun, false);
+      const d = await t.describe();
+      assert.equal(d.phase, 'offboarding');
+      assert.equal(plan.deleteAfter, d.deleteAfter);
+      assert.ok(t.world.events.indexOf('snapshot 1') < t.world.events.indexOf(`stop ${t.tenantId}-1`), 'drained first');
+      await env.sleep(29 * DAY);
+      assert.equal(t.world.count('delete'), 0, 'nothing deleted during the grace period');
+      const final = await t.handle.result(); // awaiting the result lets the server skip the last day
+      assert.equal(final.phase, 'deleted');
+      assert.deepEqual(t.world.events.filter((e) => e.startsWith('delete')), ['delete snapshots', 'delete secrets', 'delete registry record']);
+      assert.equal(t.world.registryRecord, false);
+    });
+  });
+
+  it('resume during the grace period cancels the offboard', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.phase('asleep');
+      await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 7 }] });
+      await env.sleep(3 * DAY);
+      assert.equal(await t.handle.executeUpdate(resumeUpdate), 'asleep');
+      await env.sleep(5 * DAY);
+      assert.equal((await t.describe()).phase, 'asleep');
+      assert.equal(t.world.count('delete'), 0);
+    });
+  });
+});

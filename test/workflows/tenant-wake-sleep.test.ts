@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { deliverSignal, sleepNowSignal, touchSignal, wakeUpdate } from '../../workflows/shared.js';
+import { envelope } from './fake-world.js';
+import { bundle, createWorkflowTestEnv, quietRuntime, runTenant } from './harness.js';
+
+const MINUTE = 60_000;
+
+describe('tenant workflow: waking and sleeping', function () {
+  this.timeout(30_000);
+  let env: TestWorkflowEnvironment;
+  let workflowBundle: WorkflowBundle;
+
+  before(async function () {
+    quietRuntime();
+    [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
+  });
+  after(async () => env?.teardown());
+
+  it('when the tenant is asleep, a deliver signal wakes it and the message is delivered exactly once', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.phase('asleep');
+      await t.handle.signal(deliverSignal, envelope('u1'));
+      const d = await t.until((x) => x.deliveredCount === 1, 'delivery');
+      assert.equal(d.phase, 'running');
+      assert.deepEqual(t.world.delivered.map((e) => e.dedupeId), ['u1']);
+      assert.equal(t.world.count('deliver u1'), 1);
+      assert.equal(t.world.count('launch'), 1);
+      assert.equal(t.world.endpoint, d.pod!.endpoint);
+    });
+  });
+
+  it('a wake update returns the pod endpoint once the agent is ready', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      const pod = await t.handle.executeUpdate(wakeUpdate);
+      assert.equal(pod.podId, `${t.tenantId}-1`);
+      assert.equal((await t.describe()).phase, 'running');
+      assert.deepEqual(await t.handle.executeUpdate(wakeUpdate), pod, 'waking a running tenant returns the same pod');
+    });
+  });
+
+  it('an idle timeout of exactly one minute puts the tenant to sleep after one minute, with a final snapshot before the pod stops', async () => {
+    await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await env.sleep(MINUTE - 2_000);
+      assert.equal((await t.describe()).phase, 'running', 'still running just before the deadline');
+      await env.sleep(3_000);
+      const d = await t.phase('asleep');
+      const events = t.world.events;
+      assert.ok(events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`), events.join(', '));
+      assert.equal(d.lastSnapshot?.seq, 1);
+      assert.equal(t.world.pointer, 1, 'registry pointer advanced');
+      assert.equal(t.world.endpoint, null, 'endpoint cleared');
+      assert.equal(t.world.usage.length, 1, 'active time recorded');
+    });
+  });
+
+  it('a touch moves the lazy idle deadline without re-arming the timer', async () => {
+    await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await env.sleep(40_000);
+      await t.handle.signal(touchSignal);
+      await env.sleep(40_000);
+      assert.equal((await t.describe()).phase, 'running', '80 s after wake but only 40 s after the touch');
+      await env.sleep(25_000);
+      await t.phase('asleep');
+    });
+  });
+
+  it('when the agent is busy at the idle deadline, the deadline is extended instead of draining', async () => {
+    await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+      t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
+      await t.handle.executeUpdate(wakeUpdate);
+      await env.sleep(MINUTE + 5_000);
+      await t.until(() => t.world.count('activity') >= 1, 'the busy check');
+      assert.equal((await t.describe()).phase, 'running');
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+      await env.sleep(MINUTE);
+      await t.phase('asleep');
+    });
+  });
+
+  it('a scheduled job wakes a sleeping tenant shortly before it is due, with no message', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      const dueAt = (await env.currentTimeMs()) + 2 * 3_600_000;
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: new Date(dueAt).toISOString() };
+      await t.handle.signal(sleepNowSignal);
+      const asleep = await t.phase('asleep');
+      assert.equal(asleep.nextScheduledAt, new Date(dueAt).toISOString());
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+      await env.sleep(dueAt - (await env.currentTimeMs()) - 2 * MINUTE);
+      assert.equal((await t.describe()).phase, 'asleep', 'two minutes before the job');
+      await env.sleep(MINUTE + 5_000);
+      const d = await t.phase('running');
+      assert.equal(d.deliveredCount, 0);
+      assert.equal(d.nextScheduledAt, null);
+      assert.equal(t.world.count('launch'), 2);
+    });
+  });
+
+  it('takes a snapshot every interval while running and advances the registry pointer', async () => {
+    await runTenant(env, workflowBundle, { settings: { snapshotIntervalMs: 5 * MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await env.sleep(5 * MINUTE + 1_000);
+      await t.until((d) => d.lastSnapshot?.seq === 1, 'first periodic snapshot');
+      await env.sleep(5 * MINUTE);
+      await t.until((d) => d.lastSnapshot?.seq === 2, 'second periodic snapshot');
+      assert.equal(t.world.pointer, 2);
+      assert.equal((await t.describe()).phase, 'running');
+    });
+  });
+
+  it('messages delivered while the tenant is waking are buffered and delivered once, in order', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      let release!: () => void;
+      t.world.launchGate = new Promise((resolve) => (release = resolve));
+      await t.handle.signal(deliverSignal, envelope('m1'));
+      await t.phase('waking');
+      await t.handle.signal(deliverSignal, envelope('m2'));
+      await t.handle.signal(deliverSignal, envelope('m3'));
+      await t.handle.signal(deliverSignal, envelope('m2')); // a redelivery from the router
+      assert.equal((await t.describe()).bufferedMessages, 3);
+      release();
+      await t.until((d) => d.deliveredCount === 3 && d.bufferedMessages === 0, 'three deliveries');
+      assert.deepEqual(t.world.delivered.map((e) => e.dedupeId), ['m1', 'm2', 'm3']);
+      assert.equal(t.world.count('deliver'), 3, 'each message handed over once');
+    });
+  });
+
+  it('overflowing the buffer by count or by bytes is counted and visible in describe', async () => {
+    const settings = { buffer: { maxMessages: 2, maxBytes: 1_000 } };
+    await runTenant(env, workflowBundle, { settings }, async (t) => {
+      let release!: () => void;
+      t.world.launchGate = new Promise((resolve) => (release = resolve));
+      await t.handle.signal(deliverSignal, envelope('big', 2_000));
+      await t.handle.signal(deliverSignal, envelope('a'));
+      await t.handle.signal(deliverSignal, envelope('b'));
+      await t.handle.signal(deliverSignal, envelope('c'));
+      const d = await t.until((x) => x.overflowCount === 2, 'two overflows');
+      assert.equal(d.bufferedMessages, 2);
+      release();
+      await t.until((x) => x.deliveredCount === 2, 'the buffered two delivered');
+      assert.deepEqual(t.world.delivered.map((e) => e.dedupeId), ['a', 'b']);
+    });
+  });
+});

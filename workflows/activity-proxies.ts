@@ -1,0 +1,51 @@
+/**
+ * Activity proxies, one per timeout profile, plus `step()` which attaches a
+ * `summary` to each call so the Web UI history reads as a story
+ * ("launch pod acme-3", "final snapshot #12", ...).
+ */
+import { proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
+import type { TenantActivities } from '../activities/index.js';
+import { PERMANENT_ERROR_TYPE } from './shared.js';
+
+const nonRetryableErrorTypes = [PERMANENT_ERROR_TYPE];
+
+/** Starting a pod can take minutes (image pull, restore); the activity heartbeats while it waits. */
+export const launch = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** Snapshots and stops: long, heartbeating, retried until they succeed or fail permanently. */
+export const slow = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** A message hand-off: bounded attempts, then the workflow backs off and tries again later. */
+export const deliver = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** Quick questions to the agent: a dead agent should not hold up the decision for long. */
+export const probe = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes },
+});
+
+/** Bookkeeping against our own stores (endpoint cache, registry, deletes): retried until done. */
+export const store = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes },
+});
+
+/** Run one activity with a human-readable summary for the Web UI. */
+export function step<F extends (...args: any[]) => Promise<any>>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  fn: ActivityFunctionWithOptions<F>,
+  summary: string,
+  ...args: Parameters<F>
+): Promise<Awaited<ReturnType<F>>> {
+  return fn.executeWithOptions({ summary }, args);
+}

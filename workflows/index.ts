@@ -1,0 +1,2 @@
+/** Workflow bundle entry: workflow functions only. */
+export { tenantWorkflow } from './tenant-workflow.js';

@@ -1,0 +1,304 @@
+/**
+ * One method per phase of the tenant lifecycle. Each runs until the phase
+ * changes and returns; the workflow loop in tenant-workflow.ts picks the next
+ * one. Decisions live in TenantState, side effects in activities.
+ */
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { AgentActivity } from './types.js';
+import { deliver, launch, probe, slow, step, store } from './activity-proxies.js';
+import { LastActiveAtAttr, OpenClawVersionAttr, PERMANENT_ERROR_TYPE, TenantPhaseAttr, TenantTierAttr } from './shared.js';
+import type { TenantState } from './tenant-state.js';
+import type { TenantPhase } from './types.js';
+
+const DAY_MS = 86_400_000;
+/** How long a failing delivery or final snapshot waits before the next try. */
+const RETRY_LATER_MS = 30_000;
+
+const parseTime = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+
+function describeFailure(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function isPermanent(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PERMANENT_ERROR_TYPE;
+}
+
+export class TenantLifecycle {
+  private retryAtMs = 0;
+
+  constructor(private readonly s: TenantState) {}
+
+  private get d() {
+    return this.s.data;
+  }
+
+  /** Record a phase change everywhere an operator looks: search attributes and current details. */
+  setPhase(phase: TenantPhase): void {
+    this.d.phase = phase;
+    this.publishAttributes();
+  }
+
+  publishAttributes(): void {
+    upsertSearchAttributes([
+      { key: TenantPhaseAttr, value: this.d.phase },
+      { key: TenantTierAttr, value: this.d.settings.tier },
+      { key: OpenClawVersionAttr, value: this.d.settings.openclawVersion },
+      { key: LastActiveAtAttr, value: new Date(this.d.lastActiveAtMs) },
+    ]);
+    this.publishDetails();
+  }
+
+  publishDetails(): void {
+    setCurrentDetails(this.s.details());
+  }
+
+  /** Waits for a message, a wake, the next scheduled job, or an operator request. */
+  async asleep(): Promise<void> {
+    const r = this.d.requests;
+    const wanted = () => this.s.hasWakeReason() || r.suspend !== null || r.offboard !== null;
+    const wakeAt = this.s.scheduledWakeAtMs();
+    if (wakeAt === null) await condition(wanted);
+    else if (wakeAt > Date.now()) await condition(wanted, wakeAt - Date.now());
+    if (r.offboard) return this.enterOffboarding();
+    if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
+    // Woken by a message, a wake update or the scheduled job time: the job time is used up either way.
+    this.d.nextScheduledAtMs = null;
+    this.setPhase('waking');
+  }
+
+  /** Launches pod `<tenantId>-<generation>` from the last snapshot and publishes its endpoint. */
+  async waking(): Promise<void> {
+    const d = this.d;
+    d.lostReason = null;
+    const podId = this.s.nextPodId();
+    this.publishDetails();
+    try {
+      d.pod = await step(launch.launchPod, `launch pod ${podId}`, {
+        tenantId: d.tenantId,
+        podId,
+        tier: d.settings.tier,
+        openclawVersion: d.settings.openclawVersion,
+        snapshotSeq: d.lastSnapshot?.seq ?? null,
+      });
+    } catch (error) {
+      if (isPermanent(error)) return this.enterHeld('failed', `launch of ${podId} failed: ${describeFailure(error)}`);
+      d.lostReason = `launch failed: ${describeFailure(error)}`;
+      return this.crashed();
+    }
+    const now = Date.now();
+    d.wokeAtMs = now;
+    d.wokeDelivered = d.deliveredCount;
+    d.lastActiveAtMs = now;
+    d.requests.wake = false;
+    await this.publishEndpoint();
+    this.setPhase('running');
+  }
+
+  private async publishEndpoint(): Promise<void> {
+    const d = this.d;
+    if (!d.pod) return;
+    const ttlMs = 2 * Math.max(d.settings.snapshotIntervalMs, d.settings.idleTimeoutMs);
+    await step(store.publishEndpoint, `publish endpoint of ${d.pod.podId}`, { tenantId: d.tenantId, pod: d.pod, ttlMs });
+  }
+
+  /**
+   * Delivers, snapshots and watches the idle deadline until something ends the
+   * running phase. Returns 'rest' when the loop may continue-as-new here.
+   */
+  async running(settingsVersion: () => number, canRest: () => boolean): Promise<'done' | 'rest'> {
+    let nextSnapshotAtMs = Date.now() + this.d.settings.snapshotIntervalMs;
+    for (;;) {
+      const d = this.d;
+      if (d.lostReason !== null) return this.crashed().then(() => 'done' as const);
+      const deliverable = () => d.buffer.length > 0 && Date.now() >= this.retryAtMs;
+      if (deliverable()) {
+        await this.deliverBuffered();
+        continue;
+      }
+      if (this.s.hasDrainReason()) return this.drain(null).then(() => 'done' as const);
+      const now = Date.now();
+      if (now >= nextSnapshotAtMs) {
+        await this.snapshot('periodic snapshot');
+        await this.publishEndpoint(); // refresh the cache entry's TTL
+        nextSnapshotAtMs = Date.now() + d.settings.snapshotIntervalMs;
+        continue;
+      }
+      // Lazy deadline: touches only move lastActiveAt; the timer is re-armed when it fires.
+      if (now >= this.s.idleDeadlineMs()) {
+        const agent = await this.readAgent();
+        if (agent && this.s.isBusy(agent.inFlightRuns, parseTime(agent.nextScheduledAt), now)) this.s.touch(now);
+        else if (agent?.lastActiveAt && Date.parse(agent.lastActiveAt) + d.settings.idleTimeoutMs > now) this.s.touch(Date.parse(agent.lastActiveAt));
+        else return this.drain(agent).then(() => 'done' as const);
+        continue;
+      }
+      if (canRest()) return 'rest';
+      const version = settingsVersion();
+      const wakeAt = Math.min(nextSnapshotAtMs, this.s.idleDeadlineMs(), d.buffer.length > 0 ? this.retryAtMs : Infinity);
+      await condition(
+        () => d.lostReason !== null || this.s.hasDrainReason() || deliverable() || settingsVersion() !== version,
+        Math.max(1, wakeAt - now),
+      );
+    }
+  }
+
+  /** In order, one at a time: the head leaves the buffer only after the agent's durable ack. */
+  private async deliverBuffered(): Promise<void> {
+    const d = this.d;
+    while (d.buffer.length > 0 && d.lostReason === null && d.pod) {
+      const envelope = d.buffer[0]!;
+      try {
+        await step(deliver.deliverMessage, `deliver ${envelope.channel} message ${envelope.dedupeId}`, { tenantId: d.tenantId, pod: d.pod, envelope });
+        this.s.delivered(Date.now());
+      } catch (error) {
+        if (d.lostReason !== null) break; // the crash path relaunches and delivers again
+        d.reason = `delivery of ${envelope.dedupeId} failing: ${describeFailure(error)}`;
+        // A message the agent refuses round after round must not keep the tenant awake forever.
+        if (this.s.deliveryFailed()) d.reason = `dropped ${envelope.dedupeId} after repeated delivery failures`;
+        else this.retryAtMs = Date.now() + RETRY_LATER_MS;
+        break;
+      }
+    }
+    this.publishDetails();
+  }
+
+  private async readAgent(): Promise<AgentActivity | null> {
+    const { d } = this;
+    if (!d.pod) return null;
+    try {
+      return await step(probe.readAgentActivity, 'ask the agent whether it is busy', { tenantId: d.tenantId, pod: d.pod });
+    } catch {
+      return null; // an unreachable agent is not busy; the final snapshot decides whether draining is safe
+    }
+  }
+
+  private async snapshot(label: string): Promise<void> {
+    const { d } = this;
+    if (!d.pod) return;
+    const manifest = await step(slow.takeSnapshot, `${label} of ${d.pod.podId}`, { tenantId: d.tenantId, pod: d.pod });
+    this.s.recordSnapshot(manifest);
+    this.publishDetails();
+  }
+
+  /**
+   * Final snapshot, then stop. The pod is stopped only after the snapshot is
+   * recorded, unless the pod is already lost (then the last snapshot stands).
+   */
+  private async drain(agent: AgentActivity | null): Promise<void> {
+    const d = this.d;
+    this.setPhase('draining');
+    await step(store.clearEndpoint, 'clear endpoint: new messages take the cold path', { tenantId: d.tenantId });
+    const latest = agent ?? (await this.readAgent());
+    if (latest) d.nextScheduledAtMs = parseTime(latest.nextScheduledAt);
+    try {
+      await this.snapshot('final snapshot');
+    } catch (error) {
+      if (d.lostReason === null) {
+        d.reason = `final snapshot failed, still running: ${describeFailure(error)}`;
+        await this.publishEndpoint();
+        this.setPhase('running');
+        await condition(() => d.lostReason !== null, RETRY_LATER_MS);
+        return;
+      }
+      d.reason = `pod lost while draining (${d.lostReason}); last snapshot kept`;
+    }
+    await this.stopPod();
+    const r = d.requests;
+    r.sleep = false;
+    if (r.offboard) return this.enterOffboarding();
+    if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
+    this.setPhase('asleep');
+  }
+
+  /** Stop the pod and bill the active time; both activities are idempotent. */
+  private async stopPod(): Promise<void> {
+    const d = this.d;
+    const pod = d.pod;
+    if (pod) await step(slow.stopPod, `stop pod ${pod.podId}`, { tenantId: d.tenantId, pod, graceMs: d.settings.stopGraceMs });
+    if (d.wokeAtMs !== null) {
+      const usage = { from: new Date(d.wokeAtMs).toISOString(), to: new Date().toISOString(), activeMs: Date.now() - d.wokeAtMs, messages: d.deliveredCount - d.wokeDelivered };
+      await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, { tenantId: d.tenantId, usage });
+    }
+    d.pod = null;
+    d.wokeAtMs = null;
+    d.lostReason = null;
+  }
+
+  /** The pod died: relaunch from the last snapshot with backoff, or give up after a crash loop. */
+  private async crashed(): Promise<void> {
+    const d = this.d;
+    const reason = d.lostReason ?? 'unknown';
+    await step(store.clearEndpoint, `clear endpoint: pod lost (${reason})`, { tenantId: d.tenantId });
+    await this.stopPod(); // a crashed pod may still exist as an object; missing is success
+    const delayMs = this.s.recordCrash(Date.now());
+    if (delayMs === null) {
+      const { maxCrashes, windowMs } = d.settings.crashLoop;
+      return this.enterHeld('failed', `crash loop: ${maxCrashes} crashes within ${windowMs / 1000} s, last: ${reason}`);
+    }
+    d.reason = `relaunching after crash: ${reason}`;
+    this.setPhase('waking');
+    const r = d.requests;
+    await condition(() => r.suspend !== null || r.offboard !== null, delayMs);
+    if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
+  }
+
+  /** `suspended` or `failed`: no pod, waits for an operator. */
+  enterHeld(phase: 'suspended' | 'failed', reason: string): void {
+    this.d.requests.suspend = null;
+    this.d.reason = reason;
+    this.setPhase(phase);
+  }
+
+  async held(): Promise<void> {
+    const r = this.d.requests;
+    await condition(() => r.resume || r.offboard !== null || (this.d.phase === 'failed' && r.suspend !== null));
+    if (r.offboard) return this.enterOffboarding();
+    if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
+    r.resume = false;
+    this.d.crashTimesMs = [];
+    this.d.reason = null;
+    this.setPhase('asleep');
+  }
+
+  private enterOffboarding(): void {
+    const d = this.d;
+    d.deleteAfterMs = Date.now() + (d.requests.offboard?.graceDays ?? 30) * DAY_MS;
+    d.requests.offboard = null;
+    d.requests.suspend = null;
+    d.buffer = [];
+    d.bufferedBytes = 0;
+    this.setPhase('offboarding');
+  }
+
+  /** Waits out the grace period on a durable timer (a `resume` cancels), then deletes everything. */
+  async offboarding(): Promise<void> {
+    const d = this.d;
+    const r = d.requests;
+    const remaining = (d.deleteAfterMs ?? Date.now()) - Date.now();
+    if (remaining > 0) await condition(() => r.resume, remaining);
+    if (r.resume) {
+      r.resume = false;
+      d.deleteAfterMs = null;
+      d.reason = null;
+      this.setPhase('asleep');
+      return;
+    }
+    // Deletion must finish even if the workflow is cancelled midway.
+    await CancellationScope.nonCancellable(async () => {
+      const ref = { tenantId: d.tenantId };
+      await step(store.clearEndpoint, 'clear endpoint', ref);
+      await step(store.deleteSnapshots, 'delete snapshots', ref);
+      await step(store.deleteSecrets, 'delete secrets', ref);
+      await step(store.deleteRegistryRecord, 'delete registry record', ref);
+    });
+    this.setPhase('deleted');
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Tenant state and its transitions, as plain data plus small methods. No
+ * Temporal calls here: the workflow drives activities and timers, this class
+ * decides. Everything in `TenantStateData` is plain JSON so it survives
+ * continue-as-new unchanged.
+ */
+import type {
+  Envelope,
+  PodHandle,
+  SnapshotManifest,
+  TenantDescription,
+  TenantPhase,
+  TenantSettings,
+} from './types.js';
+
+/** Requests from handlers the main loop has not acted on yet. */
+export interface PendingRequests {
+  wake: boolean;
+  sleep: boolean;
+  suspend: string | null;
+  offboard: { graceDays: number } | null;
+  resume: boolean;
+}
+
+export interface TenantStateData {
+  tenantId: string;
+  phase: TenantPhase;
+  settings: TenantSettings;
+  /** Pod generation: pod ids are `<tenantId>-<generation>`, so a retried launch adopts. */
+  generation: number;
+  pod: PodHandle | null;
+  lastActiveAtMs: number;
+  wokeAtMs: number | null;
+  lastSnapshot: SnapshotManifest | null;
+  buffer: Envelope[];
+  bufferedBytes: number;
+  overflowCount: number;
+  deliveredCount: number;
+  /** Messages dropped after `MAX_DELIVERY_ROUNDS` failed delivery rounds. */
+  droppedCount: number;
+  /** Failed delivery rounds of the buffer's head. */
+  headFailures: number;
+  /** `deliveredCount` when the current pod woke (for usage records). */
+  wokeDelivered: number;
+  /** Dedupe ids recently buffered or delivered (bounded), so a redelivered signal is not buffered twice. */
+  recentDedupeIds: string[];
+  nextScheduledAtMs: number | null;
+  restartCount: number;
+  crashTimesMs: number[];
+  /** Why the tenant is suspended or failed, or the last drain problem. */
+  reason: string | null;
+  deleteAfterMs: number | null;
+  /** A `podLost` for the current pod that the loop has not handled yet. */
+  lostReason: string | null;
+  requests: PendingRequests;
+}
+
+const RECENT_IDS = 200;
+/** Delivery rounds (each a few activity attempts) before a message is dropped as poison. */
+export const MAX_DELIVERY_ROUNDS = 3;
+
+/** UTF-8 length without TextEncoder, so the buffer bound matches what the agent receives. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+export type AcceptResult = 'buffered' | 'duplicate' | 'overflow' | 'refused' | 'invalid';
+
+/** Signals cannot be rejected, so a malformed envelope is checked here and ignored. */
+function isEnvelope(value: unknown): value is Envelope {
+  const e = value as Partial<Envelope> | null;
+  return typeof e === 'object' && e !== null && typeof e.body === 'string' && typeof e.dedupeId === 'string' && e.dedupeId !== '';
+}
+
+export class TenantState {
+  constructor(readonly data: TenantStateData) {}
+
+  static fresh(tenantId: string, settings: TenantSettings, nowMs: number): TenantState {
+    return new TenantState({
+      tenantId,
+      phase: 'asleep',
+      settings,
+      generation: 0,
+      pod: null,
+      lastActiveAtMs: nowMs,
+      wokeAtMs: null,
+      lastSnapshot: null,
+      buffer: [],
+      bufferedBytes: 0,
+      overflowCount: 0,
+      deliveredCount: 0,
+      droppedCount: 0,
+      headFailures: 0,
+      wokeDelivered: 0,
+      recentDedupeIds: [],
+      nextScheduledAtMs: null,
+      restartCount: 0,
+      crashTimesMs: [],
+      reason: null,
+      deleteAfterMs: null,
+      lostReason: null,
+      requests: { wake: false, sleep: false, suspend: null, offboard: null, resume: false },
+    });
+  }
+
+  get phase(): TenantPhase {
+    return this.data.phase;
+  }
+
+  /** Buffer an inbound message unless it is a duplicate, the buffer is full, or the tenant refuses messages. */
+  accept(envelope: Envelope): AcceptResult {
+    const d = this.data;
+    if (!isEnvelope(envelope)) return 'invalid';
+    if (d.phase === 'suspended' || d.phase === 'offboarding' || d.phase === 'deleted') return 'refused';
+    if (d.recentDedupeIds.includes(envelope.dedupeId)) return 'duplicate';
+    const bytes = utf8Length(envelope.body);
+    const { maxMessages, maxBytes } = d.settings.buffer;
+    if (d.buffer.length >= maxMessages || d.bufferedBytes + bytes > maxBytes) {
+      d.overflowCount += 1;
+      return 'overflow';
+    }
+    d.buffer.push(envelope);
+    d.bufferedBytes += bytes;
+    d.recentDedupeIds.push(envelope.dedupeId);
+    if (d.recentDedupeIds.length > RECENT_IDS) d.recentDedupeIds.splice(0, d.recentDedupeIds.length - RECENT_IDS);
+    return 'buffered';
+  }
+
+  /** The agent acknowledged the oldest buffered message. */
+  delivered(nowMs: number): void {
+    if (!this.shift()) return;
+    this.data.deliveredCount += 1;
+    this.data.lastActiveAtMs = Math.max(this.data.lastActiveAtMs, nowMs);
+  }
+
+  /** A delivery round of the head failed; returns true when it was dropped as poison. */
+  deliveryFailed(): boolean {
+    this.data.headFailures += 1;
+    if (this.data.headFailures < MAX_DELIVERY_ROUNDS) return false;
+    this.shift();
+    this.data.droppedCount += 1;
+    return true;
+  }
+
+  private shift(): Envelope | undefined {
+    const d = this.data;
+    const head = d.buffer.shift();
+    if (head) d.bufferedBytes -= utf8Length(head.body);
+    d.headFailures = 0;
+    return head;
+  }
+
+  touch(nowMs: number): void {
+    this.data.lastActiveAtMs = Math.max(this.data.lastActiveAtMs, nowMs);
+  }
+
+  idleDeadlineMs(): number {
+    return this.data.lastActiveAtMs + this.data.settings.idleTimeoutMs;
+  }
+
+  /** Something wants the agent up: a buffered message or a pending `wake`. */
+  hasWakeReason(): boolean {
+    return this.data.buffer.length > 0 || this.data.requests.wake;
+  }
+
+  /** A request that ends the running phase. */
+  hasDrainReason(): boolean {
+    const r = this.data.requests;
+    return r.sleep || r.suspend !== null || r.offboard !== null || this.data.lostReason !== null;
+  }
+
+  /** Time of the scheduled wake while asleep: shortly before the agent's next job. */
+  scheduledWakeAtMs(): number | null {
+    const next = this.data.nextScheduledAtMs;
+    return next === null ? null : next - this.data.settings.scheduledWakeLeadMs;
+  }
+
+  /** Busy means runs in flight, or a scheduled job due before a sleeping tenant could wake for it. */
+  isBusy(inFlightRuns: number, nextScheduledAtMs: number | null, nowMs: number): boolean {
+    if (inFlightRuns > 0) return true;
+    return nextScheduledAtMs !== null && nextScheduledAtMs - nowMs <= this.data.settings.scheduledWakeLeadMs;
+  }
+
+  /** Next pod id; a new generation per launch keeps relaunches apart and retries idempotent. */
+  nextPodId(): string {
+    this.data.generation += 1;
+    return `${this.data.tenantId}-${this.data.generation}`;
+  }
+
+  /** Count a crash; returns the relaunch delay, or null when the crash loop limit is reached. */
+  recordCrash(nowMs: number): number | null {
+    const d = this.data;
+    const { maxCrashes, windowMs, backoffMs } = d.settings.crashLoop;
+    d.crashTimesMs = [...d.crashTimesMs.filter((t) => nowMs - t < windowMs), nowMs];
+    if (d.crashTimesMs.length >= maxCrashes) return null;
+    d.restartCount += 1;
+    return backoffMs * 2 ** (d.crashTimesMs.length - 1);
+  }
+
+  recordSnapshot(manifest: SnapshotManifest): void {
+    const last = this.data.lastSnapshot;
+    if (last === null || manifest.seq > last.seq) this.data.lastSnapshot = manifest;
+  }
+
+  describe(): TenantDescription {
+    const d = this.data;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      tenantId: d.tenantId,
+      phase: d.phase,
+      settings: d.settings,
+      pod: d.pod,
+      generation: d.generation,
+      lastActiveAt: new Date(d.lastActiveAtMs).toISOString(),
+      lastSnapshot: d.lastSnapshot,
+      bufferedMessages: d.buffer.length,
+      bufferedBytes: d.bufferedBytes,
+      overflowCount: d.overflowCount,
+      deliveredCount: d.deliveredCount,
+      droppedCount: d.droppedCount,
+      nextScheduledAt: iso(d.nextScheduledAtMs),
+      restartCount: d.restartCount,
+      recentCrashes: d.crashTimesMs.length,
+      reason: d.reason,
+      deleteAfter: iso(d.deleteAfterMs),
+    };
+  }
+
+  /** Markdown for the Web UI's "Current Details". */
+  details(): string {
+    const d = this.describe();
+    const lines = [
+      `**Tenant** \`${d.tenantId}\` · **phase** \`${d.phase}\` · tier ${d.settings.tier} · OpenClaw ${d.settings.openclawVersion}`,
+      `- pod: ${d.pod ? `\`${d.pod.podId}\` at ${d.pod.endpoint}` : 'none'}`,
+      `- last snapshot: ${d.lastSnapshot ? `#${d.lastSnapshot.seq} (${d.lastSnapshot.createdAt})` : 'none'}`,
+      `- buffered: ${d.bufferedMessages} messages, ${d.bufferedBytes} bytes; overflow ${d.overflowCount}; delivered ${d.deliveredCount}; dropped ${d.droppedCount}`,
+      `- next scheduled wake: ${d.nextScheduledAt ?? 'none'}`,
+      `- restarts: ${d.restartCount} (${d.recentCrashes} recent crashes)`,
+    ];
+    if (d.reason) lines.push(`- reason: ${d.reason}`);
+    if (d.deleteAfter) lines.push(`- data deleted after: ${d.deleteAfter}`);
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * `tenantWorkflow`: the durable lifecycle of one tenant (workflow id
+ * `tenant-<tenantId>`). Handlers record requests in TenantState; the loop
+ * below runs one phase at a time (tenant-lifecycle.ts) and continues as new
+ * at every sleep boundary, so a tenant that lives for years keeps a short
+ * history.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { store, step } from './activity-proxies.js';
+import {
+  configureUpdate,
+  DEFAULT_SETTINGS,
+  deliverSignal,
+  describeQuery,
+  offboardUpdate,
+  podLostSignal,
+  REJECTED_ERROR_TYPE,
+  resumeUpdate,
+  sleepNowSignal,
+  suspendUpdate,
+  TenantIdAttr,
+  touchSignal,
+  wakeUpdate,
+  type TenantWorkflowInput,
+} from './shared.js';
+import { TenantLifecycle } from './tenant-lifecycle.js';
+import { TenantState } from './tenant-state.js';
+import type { OffboardPlan, TenantDescription, TenantPhase, TenantSettings } from './types.js';
+import { checkConfigurePatch, checkOffboardRequest, checkPhase, checkReason } from './validation.js';
+
+/** Never carry more than this much buffered payload through continue-as-new (server blob limit is 2 MB). */
+const MAX_CARRIED_BUFFER_BYTES = 1024 * 1024;
+const DAY_MS = 86_400_000;
+
+function reject(problems: string[]): void {
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(problems.join('; '), REJECTED_ERROR_TYPE);
+}
+
+function initialState(input: TenantWorkflowInput): TenantState {
+  if (input.carried) return new TenantState(input.carried);
+  const settings: TenantSettings = {
+    ...DEFAULT_SETTINGS,
+    ...input.settings,
+    crashLoop: { ...DEFAULT_SETTINGS.crashLoop, ...input.settings?.crashLoop },
+    buffer: { ...DEFAULT_SETTINGS.buffer, ...input.settings?.buffer },
+  };
+  return TenantState.fresh(input.tenantId, settings, Date.now());
+}
+
+export async function tenantWorkflow(input: TenantWorkflowInput): Promise<TenantDescription> {
+  const state = initialState(input);
+  const d = state.data;
+  const life = new TenantLifecycle(state);
+  let settingsVersion = 0;
+
+  upsertSearchAttributes([{ key: TenantIdAttr, value: d.tenantId }]);
+  life.publishAttributes();
+
+  setHandler(describeQuery, () => state.describe());
+
+  setHandler(deliverSignal, (envelope) => {
+    const result = state.accept(envelope);
+    if (result !== 'buffered') log.warn('message not buffered', { tenantId: d.tenantId, dedupeId: envelope.dedupeId, result });
+    life.publishDetails();
+  });
+  setHandler(touchSignal, () => state.touch(Date.now()));
+  setHandler(sleepNowSignal, () => {
+    if (d.phase === 'waking' || d.phase === 'running') d.requests.sleep = true;
+  });
+  setHandler(podLostSignal, (podId, reason) => {
+    // Only the current pod counts: a late report about an older generation is ignored.
+    const current = d.generation > 0 ? `${d.tenantId}-${d.generation}` : null;
+    if (podId === current && ['waking', 'running', 'draining'].includes(d.phase)) d.lostReason = reason || 'pod lost';
+  });
+
+  const ended = (...phases: TenantPhase[]) => () => phases.includes(d.phase);
+
+  setHandler(
+    wakeUpdate,
+    async () => {
+      if (d.phase !== 'running') d.requests.wake = true;
+      await condition(ended('running', 'suspended', 'failed', 'offboarding', 'deleted'));
+      if (d.phase !== 'running' || !d.pod) reject([`tenant is ${d.phase}${d.reason ? `: ${d.reason}` : ''}`]);
+      return d.pod!;
+    },
+    { validator: () => reject(checkPhase('wake', d.phase)) },
+  );
+
+  setHandler(
+    suspendUpdate,
+    async (reason) => {
+      d.requests.suspend = reason;
+      await condition(ended('suspended', 'offboarding', 'deleted'));
+      return d.phase;
+    },
+    { validator: (reason) => reject([...checkReason(reason), ...checkPhase('suspend', d.phase)]) },
+  );
+
+  setHandler(
+    resumeUpdate,
+    async () => {
+      d.requests.resume = true;
+      await condition(() => !d.requests.resume);
+      return d.phase;
+    },
+    { validator: () => reject(checkPhase('resume', d.phase)) },
+  );
+
+  setHandler(
+    configureUpdate,
+    (patch) => {
+      d.settings = { ...d.settings, ...patch };
+      settingsVersion += 1;
+      life.publishAttributes(); // tier and version are search attributes
+      return d.settings;
+    },
+    { validator: (patch) => reject([...checkConfigurePatch(patch), ...checkPhase('configure', d.phase)]) },
+  );
+
+  setHandler(
+    offboardUpdate,
+    async ({ graceDays = 30, dryRun = false }): Promise<OffboardPlan> => {
+      // Inventory first: with a zero-day grace the data may be gone right after the drain.
+      const inventory = await step(store.inventoryTenant, dryRun ? 'offboard dry run: list tenant data' : 'list tenant data to delete', { tenantId: d.tenantId });
+      if (!dryRun) {
+        d.requests.offboard = { graceDays };
+        await condition(ended('offboarding', 'deleted'));
+      }
+      const deleteAfterMs = dryRun ? Date.now() + graceDays * DAY_MS : (d.deleteAfterMs ?? Date.now());
+      return { tenantId: d.tenantId, dryRun, deleteAfter: new Date(deleteAfterMs).toISOString(), ...inventory };
+    },
+    { validator: (request) => reject([...checkOffboardRequest(request), ...checkPhase('offboard', d.phase)]) },
+  );
+
+  const pendingRequest = () => state.hasWakeReason() || d.requests.suspend !== null || d.requests.offboard !== null || d.requests.resume;
+  /** Safe to continue as new: no handler mid-flight and no buffer too big to carry. */
+  const canRest = () => workflowInfo().continueAsNewSuggested && allHandlersFinished() && d.bufferedBytes <= MAX_CARRIED_BUFFER_BYTES;
+
+  for (;;) {
+    const before = d.phase;
+    let rest = false;
+    switch (d.phase) {
+      case 'asleep':
+        await life.asleep();
+        break;
+      case 'waking':
+        await life.waking();
+        break;
+      case 'running':
+      case 'draining':
+        rest = (await life.running(() => settingsVersion, canRest)) === 'rest';
+        break;
+      case 'suspended':
+      case 'failed':
+        await life.held();
+        break;
+      case 'offboarding':
+        await life.offboarding();
+        break;
+      case 'deleted':
+        await condition(allHandlersFinished);
+        return state.describe();
+    }
+    const fellAsleep = before !== 'asleep' && d.phase === 'asleep';
+    if (fellAsleep || rest || workflowInfo().continueAsNewSuggested) {
+      // Handlers still running either finish on their own or are waiting for a request the loop must act on.
+      await condition(() => allHandlersFinished() || pendingRequest());
+      if (!pendingRequest() && d.bufferedBytes <= MAX_CARRIED_BUFFER_BYTES) {
+        await continueAsNew<typeof tenantWorkflow>({ tenantId: d.tenantId, carried: d });
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Plain-JSON types of the tenant workflow contract. Everything here crosses
+ * Temporal (inputs, signals, updates, query results, continue-as-new), so it
+ * holds strings, numbers, arrays and plain objects only: no Map, no Date.
+ * Durations are milliseconds here; the client converts '15m' style strings.
+ */
+
+export const TENANT_PHASES = ['asleep', 'waking', 'running', 'draining', 'suspended', 'failed', 'offboarding', 'deleted'] as const;
+export type TenantPhase = (typeof TENANT_PHASES)[number];
+
+/** Service tiers: they pick pod resources and the OpenClaw tool profile. */
+export const TENANT_TIERS = ['free', 'standard', 'pro'] as const;
+export type TenantTier = (typeof TENANT_TIERS)[number];
+
+export type Channel = 'telegram' | 'chat' | 'internal';
+
+/** One inbound message that must reach the agent. */
+export interface Envelope {
+  readonly channel: Channel;
+  /** Stable id the supervisor dedupes on (Telegram `update_id`, chat request id). */
+  readonly dedupeId: string;
+  /** ISO-8601 time the router received it. */
+  readonly receivedAt: string;
+  /** The raw payload (e.g. the Telegram update JSON); the router caps it at 1 MB. */
+  readonly body: string;
+}
+
+/** A running tenant agent: deterministic pod id plus where the supervisor listens. */
+export interface PodHandle {
+  readonly podId: string;
+  /** Base URL of the tenant supervisor, e.g. `http://127.0.0.5:18789`. */
+  readonly endpoint: string;
+}
+
+/** What the supervisor reports about a snapshot it has written to the snapshot store. */
+export interface SnapshotManifest {
+  readonly seq: number;
+  readonly sha256: string;
+  readonly size: number;
+  readonly createdAt: string;
+  readonly openclawVersion: string;
+}
+
+/** The agent's own view of its activity (read before draining and before sleeping). */
+export interface AgentActivity {
+  readonly inFlightRuns: number;
+  /** ISO time of the agent's last run, or null if it never ran. */
+  readonly lastActiveAt: string | null;
+  /** ISO time of the next cron job or reminder, or null if none is scheduled. */
+  readonly nextScheduledAt: string | null;
+}
+
+export interface CrashLoopSettings {
+  /** Crashes within `windowMs` that move the tenant to `failed`. @default 3 */
+  readonly maxCrashes: number;
+  /** @default 600_000 (10 minutes) */
+  readonly windowMs: number;
+  /** First relaunch delay; doubles per crash in the window. @default 5_000 */
+  readonly backoffMs: number;
+}
+
+export interface BufferSettings {
+  /** @default 100 */
+  readonly maxMessages: number;
+  /** @default 4 MiB */
+  readonly maxBytes: number;
+}
+
+/** Per-tenant settings; `configure` patches some of them at run time. */
+export interface TenantSettings {
+  readonly tier: TenantTier;
+  readonly openclawVersion: string;
+  /** Idle time before the tenant sleeps. @default 900_000 (15 minutes) */
+  readonly idleTimeoutMs: number;
+  /** Snapshot period while running. @default 300_000 (5 minutes) */
+  readonly snapshotIntervalMs: number;
+  /** How long before a scheduled job the tenant is woken. @default 60_000 */
+  readonly scheduledWakeLeadMs: number;
+  /** Grace the runtime gives the supervisor to exit on stop. @default 30_000 */
+  readonly stopGraceMs: number;
+  readonly crashLoop: CrashLoopSettings;
+  readonly buffer: BufferSettings;
+}
+
+/** Fields `configure` may change; all optional, validated before they enter history. */
+export interface ConfigurePatch {
+  readonly tier?: TenantTier;
+  readonly openclawVersion?: string;
+  readonly idleTimeoutMs?: number;
+  readonly snapshotIntervalMs?: number;
+}
+
+export interface OffboardRequest {
+  /** Days to keep data before deletion (a durable timer). @default 30 */
+  readonly graceDays?: number;
+  /** Only report what would be deleted. @default false */
+  readonly dryRun?: boolean;
+}
+
+export interface OffboardPlan {
+  readonly tenantId: string;
+  readonly dryRun: boolean;
+  /** When data will be (or would be) deleted, ISO-8601. */
+  readonly deleteAfter: string;
+  readonly snapshots: readonly SnapshotManifest[];
+  readonly secretNames: readonly string[];
+  readonly registryRecord: boolean;
+}
+
+/** The `describe()` query result. */
+export interface TenantDescription {
+  readonly tenantId: string;
+  readonly phase: TenantPhase;
+  readonly settings: TenantSettings;
+  readonly pod: PodHandle | null;
+  readonly generation: number;
+  readonly lastActiveAt: string;
+  readonly lastSnapshot: SnapshotManifest | null;
+  readonly bufferedMessages: number;
+  readonly bufferedBytes: number;
+  readonly overflowCount: number;
+  readonly deliveredCount: number;
+  /** Messages dropped after repeated delivery failures (poison messages). */
+  readonly droppedCount: number;
+  readonly nextScheduledAt: string | null;
+  readonly restartCount: number;
+  readonly recentCrashes: number;
+  readonly reason: string | null;
+  readonly deleteAfter: string | null;
+}
