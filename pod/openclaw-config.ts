@@ -86,7 +86,7 @@ export interface OpenClawConfigInput {
     readonly profile?: ToolProfile;
     /** Tool names or groups added on top of the profile (e.g. 'cron' for reminders). */
     readonly alsoAllow?: readonly string[];
-    /** @default ['group:runtime', 'group:fs', 'group:ui', 'group:nodes'] */
+    /** @default DEFAULT_DENIED_TOOLS */
     readonly deny?: readonly string[];
   };
   /** Recurring heartbeat turns cost tokens and keep a tenant awake. @default false */
@@ -99,7 +99,13 @@ export interface OpenClawConfigInput {
   readonly chatCompletions?: boolean;
 }
 
-export const DEFAULT_DENIED_TOOLS = ['group:runtime', 'group:fs', 'group:ui', 'group:nodes'] as const;
+/**
+ * No shell, files, browser/UI or device tools (there is no Docker sandbox in a
+ * tenant pod), and no control-plane tools: `openclaw security audit` flags
+ * `gateway`/`plugins` reachable from an open DM as critical. `automations`
+ * (cron) stays available through `alsoAllow` for tiers with reminders.
+ */
+export const DEFAULT_DENIED_TOOLS = ['group:runtime', 'group:fs', 'group:ui', 'group:nodes', 'gateway', 'plugins', 'openclaw'] as const;
 
 function gatewaySection(input: OpenClawConfigInput): Record<string, unknown> {
   const { host, port, trustedProxies } = input.gateway;
@@ -177,6 +183,8 @@ export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, 
       profile: tools.profile ?? 'messaging',
       ...(tools.alsoAllow?.length ? { alsoAllow: [...tools.alsoAllow] } : {}),
       deny: [...(tools.deny ?? DEFAULT_DENIED_TOOLS)],
+      // Elevated exec escapes the (absent) sandbox; never for a tenant.
+      elevated: { enabled: false },
     },
     // Both background jobs cost tokens and would wake a sleeping tenant; off unless the tier asks for them.
     plugins: { entries: { 'memory-core': { config: { dreaming: { enabled: input.dreaming ?? false } } } } },

@@ -1,0 +1,73 @@
+import { strict as assert } from 'node:assert';
+import { startFakeLlm, userTexts } from '../fakes/fake-llm.js';
+import { startFakeTelegram, telegramUpdate } from '../fakes/fake-telegram.js';
+
+describe('fake model provider and fake Telegram Bot API', () => {
+  it('streams an OpenAI chat completion as role, content, stop, usage and [DONE], and records the request', async () => {
+    const llm = await startFakeLlm();
+    try {
+      const response = await fetch(`${llm.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: 'hi there' }] }),
+      });
+      const events = (await response.text()).split('\n\n').filter(Boolean);
+      assert.equal(events.length, 5);
+      const chunks = events.slice(0, 4).map((e) => JSON.parse(e.slice('data: '.length)) as { choices: { delta?: object; finish_reason?: string }[]; usage?: object });
+      assert.deepEqual(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '' });
+      assert.deepEqual(chunks[1]?.choices[0]?.delta, { content: 'echo: hi there' });
+      assert.equal(chunks[2]?.choices[0]?.finish_reason, 'stop');
+      assert.ok(chunks[3]?.usage);
+      assert.equal(events[4], 'data: [DONE]');
+      assert.deepEqual(userTexts(llm.completions()[0]?.body?.messages ?? []), ['hi there']);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('answers non-streaming completions and model listing, with a scripted reply', async () => {
+    const llm = await startFakeLlm({ reply: (messages) => `seen ${messages.length}` });
+    try {
+      const post = await fetch(`${llm.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] }),
+      });
+      const body = (await post.json()) as { choices: { message: { content: string } }[] };
+      assert.equal(body.choices[0]?.message.content, 'seen 3');
+      const models = (await (await fetch(`${llm.url}/models`)).json()) as { data: { id: string }[] };
+      assert.deepEqual(models.data.map((m) => m.id), ['fake-model']);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('records Bot API calls per token, keeps the webhook, and wakes a waiter on sendMessage', async () => {
+    const telegram = await startFakeTelegram();
+    try {
+      const call = (token: string, method: string, params: object) =>
+        fetch(`${telegram.url}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) }).then((r) => r.json() as Promise<{ ok: boolean; result: unknown }>);
+      const me = await call('42:abc', 'getMe', {});
+      assert.equal((me.result as { id: number }).id, 42);
+      await call('42:abc', 'setWebhook', { url: 'http://x/tg', secret_token: 's3cret' });
+      assert.deepEqual(telegram.webhookOf('42:abc'), { url: 'http://x/tg', secretToken: 's3cret' });
+      const waiting = telegram.waitFor((c) => c.method === 'sendMessage', 5000);
+      const sent = await call('42:abc', 'sendMessage', { chat_id: 111, text: 'hello' });
+      assert.equal((sent.result as { text: string }).text, 'hello');
+      assert.equal((await waiting).params['text'], 'hello');
+      assert.deepEqual(await call('42:abc', 'setMessageReaction', {}), { ok: true, result: true });
+      assert.equal(telegram.callsFor('42:abc').length, 4);
+      assert.equal(telegram.callsFor('7:other').length, 0);
+      await assert.rejects(telegram.waitFor((c) => c.method === 'never', 50), /no matching Bot API call/);
+    } finally {
+      await telegram.close();
+    }
+  });
+
+  it('builds a Telegram private text-message update', () => {
+    const update = telegramUpdate({ updateId: 7, text: 'yo', chatId: 5 }) as { update_id: number; message: { chat: { id: number }; text: string } };
+    assert.equal(update.update_id, 7);
+    assert.equal(update.message.chat.id, 5);
+    assert.equal(update.message.text, 'yo');
+  });
+});
