@@ -20,7 +20,8 @@ export interface EnvSecretRef {
 }
 
 export const envRef = (name: string): EnvSecretRef => {
-  if (!/^[A-Z][A-Z0-9_]{0,127}$/.test(name)) throw new RangeError(`invalid env SecretRef name ${JSON.stringify(name)}`);
+  if (!/^[A-Z][A-Z0-9_]{0,127}$/.test(name))
+    throw new RangeError(`invalid env SecretRef name ${JSON.stringify(name)}`);
   return { source: 'env', provider: 'default', id: name };
 };
 
@@ -105,7 +106,15 @@ export interface OpenClawConfigInput {
  * `gateway`/`plugins` reachable from an open DM as critical. `automations`
  * (cron) stays available through `alsoAllow` for tiers with reminders.
  */
-export const DEFAULT_DENIED_TOOLS = ['group:runtime', 'group:fs', 'group:ui', 'group:nodes', 'gateway', 'plugins', 'openclaw'] as const;
+export const DEFAULT_DENIED_TOOLS = [
+  'group:runtime',
+  'group:fs',
+  'group:ui',
+  'group:nodes',
+  'gateway',
+  'plugins',
+  'openclaw',
+] as const;
 
 function gatewaySection(input: OpenClawConfigInput): Record<string, unknown> {
   const { host, port, trustedProxies } = input.gateway;

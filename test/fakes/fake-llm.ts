@@ -21,12 +21,16 @@ export interface RecordedLlmRequest {
   readonly path: string;
   readonly headers: IncomingMessage['headers'];
   /** Parsed JSON body (undefined for GET or unparseable bodies). */
-  readonly body: { model?: string; stream?: boolean; messages?: ChatMessage[]; tools?: unknown[] } | undefined;
+  readonly body:
+    { model?: string; stream?: boolean; messages?: ChatMessage[]; tools?: unknown[] } | undefined;
   readonly at: number;
 }
 
 /** Decides the reply text from the messages the model was sent. */
-export type ReplyScript = (messages: readonly ChatMessage[], request: RecordedLlmRequest) => string | Promise<string>;
+export type ReplyScript = (
+  messages: readonly ChatMessage[],
+  request: RecordedLlmRequest,
+) => string | Promise<string>;
 
 export interface FakeLlmOptions {
   /** @default '127.0.0.1' */
@@ -56,7 +60,9 @@ export function messageText(message: ChatMessage | undefined): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part: unknown) => (part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : ''))
+      .map((part: unknown) =>
+        part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : '',
+      )
       .join('');
   }
   return '';
@@ -86,7 +92,9 @@ export function lastUserText(messages: readonly ChatMessage[]): string {
 
 /** Every message the user wrote so far, oldest first: what a test checks for conversation continuity. */
 export function userTexts(messages: readonly ChatMessage[]): string[] {
-  return messages.filter((m) => m.role === 'user' && !messageText(m).startsWith(INTERNAL_CONTEXT)).map(userText);
+  return messages
+    .filter((m) => m.role === 'user' && !messageText(m).startsWith(INTERNAL_CONTEXT))
+    .map(userText);
 }
 
 export const echoReply: ReplyScript = (messages) => `echo: ${lastUserText(messages)}`;
@@ -109,22 +117,42 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 /** Rough token count: enough for usage numbers that look plausible. */
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
-function streamCompletion(res: ServerResponse, id: string, model: string, text: string, promptTokens: number): void {
+function streamCompletion(
+  res: ServerResponse,
+  id: string,
+  model: string,
+  text: string,
+  promptTokens: number,
+): void {
   const created = Math.floor(Date.now() / 1000);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   // The order OpenClaw's openai-completions adapter expects: role, content, stop, usage, [DONE].
   res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
   res.write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }]));
   res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
   const completionTokens = tokens(text);
-  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
   res.write(chunk([], { usage }));
   res.end('data: [DONE]\n\n');
 }
 
-function jsonCompletion(res: ServerResponse, id: string, model: string, text: string, promptTokens: number): void {
+function jsonCompletion(
+  res: ServerResponse,
+  id: string,
+  model: string,
+  text: string,
+  promptTokens: number,
+): void {
   const completionTokens = tokens(text);
   sendJson(res, 200, {
     id,
@@ -132,7 +160,11 @@ function jsonCompletion(res: ServerResponse, id: string, model: string, text: st
     created: Math.floor(Date.now() / 1000),
     model,
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
   });
 }
 
@@ -151,16 +183,27 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     } catch {
       body = undefined;
     }
-    const record: RecordedLlmRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, at: Date.now() };
+    const record: RecordedLlmRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    };
     requests.push(record);
 
     if (req.method === 'GET' && path.endsWith('/models')) {
-      sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+      sendJson(res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })),
+      });
       return;
     }
     if (req.method === 'POST' && path.endsWith('/chat/completions')) {
       if (!body || !Array.isArray(body.messages)) {
-        sendJson(res, 400, { error: { message: 'messages must be an array', type: 'invalid_request_error' } });
+        sendJson(res, 400, {
+          error: { message: 'messages must be an array', type: 'invalid_request_error' },
+        });
         return;
       }
       const text = await reply(body.messages, record);

@@ -68,7 +68,8 @@ function parseParams(req: IncomingMessage, url: URL, raw: string): Record<string
       return { ...params, _raw: raw };
     }
   }
-  if (type.includes('application/x-www-form-urlencoded')) return { ...params, ...Object.fromEntries(new URLSearchParams(raw)) };
+  if (type.includes('application/x-www-form-urlencoded'))
+    return { ...params, ...Object.fromEntries(new URLSearchParams(raw)) };
   return { ...params, _raw: raw }; // multipart (file uploads): kept raw, not modelled
 }
 
@@ -101,7 +102,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         webhooks.delete(token);
         return true;
       case 'getWebhookInfo':
-        return { url: webhooks.get(token)?.url ?? '', has_custom_certificate: false, pending_update_count: 0 };
+        return {
+          url: webhooks.get(token)?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: 0,
+        };
       case 'getUpdates':
         return [];
       case 'sendMessage': {
@@ -128,7 +133,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
       return;
     }
-    const call: BotApiCall = { token: decodeURIComponent(match[1]!), method: match[2]!, params: parseParams(req, url, raw), at: Date.now() };
+    const call: BotApiCall = {
+      token: decodeURIComponent(match[1]!),
+      method: match[2]!,
+      params: parseParams(req, url, raw),
+      at: Date.now(),
+    };
     calls.push(call);
     const body = JSON.stringify({ ok: true, result: result(call) });
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -160,8 +170,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        const recent = calls.slice(-5).map((c) => c.method).join(', ') || 'none';
-        reject(new Error(`fake Telegram: no matching Bot API call within ${timeoutMs} ms (last calls: ${recent})`));
+        const recent =
+          calls
+            .slice(-5)
+            .map((c) => c.method)
+            .join(', ') || 'none';
+        reject(
+          new Error(`fake Telegram: no matching Bot API call within ${timeoutMs} ms (last calls: ${recent})`),
+        );
       }, timeoutMs);
       waiters.add(waiter);
     });
@@ -170,7 +186,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   return {
     url: `http://${address}:${port}`,
     calls,
-    callsFor: (token, method) => calls.filter((c) => c.token === token && (method === undefined || c.method === method)),
+    callsFor: (token, method) =>
+      calls.filter((c) => c.token === token && (method === undefined || c.method === method)),
     webhookOf: (token) => webhooks.get(token),
     waitFor,
     close: () =>

@@ -9,11 +9,23 @@ describe('fake model provider and fake Telegram Bot API', () => {
       const response = await fetch(`${llm.url}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'fake-model', stream: true, messages: [{ role: 'user', content: 'hi there' }] }),
+        body: JSON.stringify({
+          model: 'fake-model',
+          stream: true,
+          messages: [{ role: 'user', content: 'hi there' }],
+        }),
       });
       const events = (await response.text()).split('\n\n').filter(Boolean);
       assert.equal(events.length, 5);
-      const chunks = events.slice(0, 4).map((e) => JSON.parse(e.slice('data: '.length)) as { choices: { delta?: object; finish_reason?: string }[]; usage?: object });
+      const chunks = events
+        .slice(0, 4)
+        .map(
+          (e) =>
+            JSON.parse(e.slice('data: '.length)) as {
+              choices: { delta?: object; finish_reason?: string }[];
+              usage?: object;
+            },
+        );
       assert.deepEqual(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '' });
       assert.deepEqual(chunks[1]?.choices[0]?.delta, { content: 'echo: hi there' });
       assert.equal(chunks[2]?.choices[0]?.finish_reason, 'stop');
@@ -31,12 +43,22 @@ describe('fake model provider and fake Telegram Bot API', () => {
       const post = await fetch(`${llm.url}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] }),
+        body: JSON.stringify({
+          model: 'fake-model',
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: 'b' },
+            { role: 'user', content: 'c' },
+          ],
+        }),
       });
       const body = (await post.json()) as { choices: { message: { content: string } }[] };
       assert.equal(body.choices[0]?.message.content, 'seen 3');
       const models = (await (await fetch(`${llm.url}/models`)).json()) as { data: { id: string }[] };
-      assert.deepEqual(models.data.map((m) => m.id), ['fake-model']);
+      assert.deepEqual(
+        models.data.map((m) => m.id),
+        ['fake-model'],
+      );
     } finally {
       await llm.close();
     }
@@ -46,7 +68,11 @@ describe('fake model provider and fake Telegram Bot API', () => {
     const telegram = await startFakeTelegram();
     try {
       const call = (token: string, method: string, params: object) =>
-        fetch(`${telegram.url}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) }).then((r) => r.json() as Promise<{ ok: boolean; result: unknown }>);
+        fetch(`${telegram.url}/bot${token}/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(params),
+        }).then((r) => r.json() as Promise<{ ok: boolean; result: unknown }>);
       const me = await call('42:abc', 'getMe', {});
       assert.equal((me.result as { id: number }).id, 42);
       await call('42:abc', 'setWebhook', { url: 'http://x/tg', secret_token: 's3cret' });
@@ -58,14 +84,20 @@ describe('fake model provider and fake Telegram Bot API', () => {
       assert.deepEqual(await call('42:abc', 'setMessageReaction', {}), { ok: true, result: true });
       assert.equal(telegram.callsFor('42:abc').length, 4);
       assert.equal(telegram.callsFor('7:other').length, 0);
-      await assert.rejects(telegram.waitFor((c) => c.method === 'never', 50), /no matching Bot API call/);
+      await assert.rejects(
+        telegram.waitFor((c) => c.method === 'never', 50),
+        /no matching Bot API call/,
+      );
     } finally {
       await telegram.close();
     }
   });
 
   it('builds a Telegram private text-message update', () => {
-    const update = telegramUpdate({ updateId: 7, text: 'yo', chatId: 5 }) as { update_id: number; message: { chat: { id: number }; text: string } };
+    const update = telegramUpdate({ updateId: 7, text: 'yo', chatId: 5 }) as {
+      update_id: number;
+      message: { chat: { id: number }; text: string };
+    };
     assert.equal(update.update_id, 7);
     assert.equal(update.message.chat.id, 5);
     assert.equal(update.message.text, 'yo');

@@ -35,7 +35,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -65,13 +67,23 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitForReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+async function waitForReady(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`openclaw gateway exited (${child.exitCode ?? child.signalCode}) before ready:\n${output().slice(-3000)}`);
+      throw new Error(
+        `openclaw gateway exited (${child.exitCode ?? child.signalCode}) before ready:\n${output().slice(-3000)}`,
+      );
     }
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -95,7 +107,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const home = join(options.root, 'home');
   const tmp = join(options.root, 'tmp');
   await Promise.all([mkdir(home, { recursive: true }), mkdir(tmp, { recursive: true })]);
-  await writeFile(join(stateDir, 'openclaw.json'), `${JSON.stringify(options.config, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(join(stateDir, 'openclaw.json'), `${JSON.stringify(options.config, null, 2)}\n`, {
+    mode: 0o600,
+  });
 
   const [file, args] = openclawCommand(options.install, ['gateway', 'run']);
   const env: NodeJS.ProcessEnv = {
@@ -108,7 +122,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...options.secretEnv,
   };
   const started = Date.now();
-  const child = spawn(file, args, { env, cwd: options.root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, args, {
+    env,
+    cwd: options.root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let log = '';
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -121,7 +140,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       const children = await childPids(pid);
       const t0 = Date.now();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 60_000))]);
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), 60_000)),
+      ]);
       const seconds = (Date.now() - t0) / 1000;
       await new Promise((resolve) => setTimeout(resolve, 500)); // children exit right after their parent
       const orphans = children.filter(alive).length;
@@ -133,14 +155,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
           /* already gone */
         }
       }
-      if (timedOut) throw new Error(`openclaw gateway ignored SIGTERM for 60 s; killed:\n${log.slice(-2000)}`);
+      if (timedOut)
+        throw new Error(`openclaw gateway ignored SIGTERM for 60 s; killed:\n${log.slice(-2000)}`);
       return { seconds, orphans };
     })();
     return stopping;
   };
 
   try {
-    await waitForReady(`http://127.0.0.1:${options.port}/readyz`, child, () => log, options.readyTimeoutMs ?? 120_000);
+    await waitForReady(
+      `http://127.0.0.1:${options.port}/readyz`,
+      child,
+      () => log,
+      options.readyTimeoutMs ?? 120_000,
+    );
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

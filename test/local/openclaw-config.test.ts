@@ -9,10 +9,18 @@ import { makeStateDir, removeStateDir } from './gateway-process.js';
 
 const input = (root: string, overrides: Partial<OpenClawConfigInput> = {}): OpenClawConfigInput => ({
   tenantId: 'cfg-test',
-  paths: { workspaceDir: join(root, 'state', 'workspace'), logFile: join(root, 'state', 'logs', 'openclaw.log') },
+  paths: {
+    workspaceDir: join(root, 'state', 'workspace'),
+    logFile: join(root, 'state', 'logs', 'openclaw.log'),
+  },
   gateway: { host: '127.0.0.1', port: 18789 },
   provider: { name: 'fake', baseUrl: 'http://127.0.0.1:9/v1', modelId: 'fake-model' },
-  telegram: { webhookUrl: 'https://router.example/tg/cfg-test', webhookHost: '127.0.0.1', webhookPort: 8787, allowFrom: [111] },
+  telegram: {
+    webhookUrl: 'https://router.example/tg/cfg-test',
+    webhookHost: '127.0.0.1',
+    webhookPort: 8787,
+    allowFrom: [111],
+  },
   ...overrides,
 });
 
@@ -26,7 +34,12 @@ describe('tenant openclaw.json (pod/openclaw-config.ts)', function () {
   const cli = async (config: Record<string, unknown>, args: string[]) => {
     await writeFile(join(root, 'state', 'openclaw.json'), JSON.stringify(config), { mode: 0o600 });
     const [file, argv] = openclawCommand(install, args);
-    const env = { PATH: process.env['PATH'], HOME: join(root, 'home'), TMPDIR: root, OPENCLAW_STATE_DIR: join(root, 'state') };
+    const env = {
+      PATH: process.env['PATH'],
+      HOME: join(root, 'home'),
+      TMPDIR: root,
+      OPENCLAW_STATE_DIR: join(root, 'state'),
+    };
     const result = spawnSync(file, argv, { encoding: 'utf8', env, timeout: 60_000 });
     assert.equal(result.status, 0, `${args.join(' ')} failed: ${result.stderr}`);
     return JSON.parse(result.stdout) as Record<string, unknown>;
@@ -51,7 +64,9 @@ describe('tenant openclaw.json (pod/openclaw-config.ts)', function () {
   });
 
   it('binds a non-default loopback address as a custom bind host', () => {
-    const config = buildOpenClawConfig(input(root, { gateway: { host: '127.0.0.7', port: 18789 } })) as { gateway: Record<string, unknown> };
+    const config = buildOpenClawConfig(input(root, { gateway: { host: '127.0.0.7', port: 18789 } })) as {
+      gateway: Record<string, unknown>;
+    };
     assert.equal(config.gateway['bind'], 'custom');
     assert.equal(config.gateway['customBindHost'], '127.0.0.7');
   });
@@ -65,6 +80,9 @@ describe('tenant openclaw.json (pod/openclaw-config.ts)', function () {
   it('passes `openclaw security audit` without critical findings when DMs are allowlisted', async () => {
     const result = await cli(buildOpenClawConfig(input(root)), ['security', 'audit', '--json']);
     const findings = result['findings'] as { severity: string; checkId: string }[];
-    assert.deepEqual(findings.filter((f) => f.severity === 'critical').map((f) => f.checkId), []);
+    assert.deepEqual(
+      findings.filter((f) => f.severity === 'critical').map((f) => f.checkId),
+      [],
+    );
   });
 });

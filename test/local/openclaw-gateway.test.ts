@@ -6,7 +6,13 @@ import { ensureOpenClaw } from '../../dev/openclaw-install.js';
 import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from '../../pod/openclaw-config.js';
 import { startFakeLlm, userTexts, type FakeLlm } from '../fakes/fake-llm.js';
 import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../fakes/fake-telegram.js';
-import { freePort, makeStateDir, removeStateDir, startGateway, type GatewayProcess } from './gateway-process.js';
+import {
+  freePort,
+  makeStateDir,
+  removeStateDir,
+  startGateway,
+  type GatewayProcess,
+} from './gateway-process.js';
 
 const BOT_TOKEN = '123456:fake-bot-token';
 
@@ -40,14 +46,31 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
   const sentTexts = () => telegram.callsFor(BOT_TOKEN, 'sendMessage').map((c) => String(c.params['text']));
 
   before(async function () {
-    const install = await ensureOpenClaw({ cacheDir: loadConfig().cacheDir, report: (line) => console.log(`    [openclaw] ${line}`) });
-    [llm, telegram, root, gatewayPort, webhookPort] = await Promise.all([startFakeLlm(), startFakeTelegram(), makeStateDir(), freePort(), freePort()]);
+    const install = await ensureOpenClaw({
+      cacheDir: loadConfig().cacheDir,
+      report: (line) => console.log(`    [openclaw] ${line}`),
+    });
+    [llm, telegram, root, gatewayPort, webhookPort] = await Promise.all([
+      startFakeLlm(),
+      startFakeTelegram(),
+      makeStateDir(),
+      freePort(),
+      freePort(),
+    ]);
     const config = buildOpenClawConfig({
       tenantId: 'gw-test',
-      paths: { workspaceDir: join(root, 'state', 'workspace'), logFile: join(root, 'state', 'logs', 'openclaw.log') },
+      paths: {
+        workspaceDir: join(root, 'state', 'workspace'),
+        logFile: join(root, 'state', 'logs', 'openclaw.log'),
+      },
       gateway: { host: '127.0.0.1', port: gatewayPort },
       provider: { name: 'fake', baseUrl: llm.url, modelId: 'fake-model' },
-      telegram: { apiRoot: telegram.url, webhookUrl: 'http://127.0.0.1:1/tg/gw-test', webhookHost: '127.0.0.1', webhookPort },
+      telegram: {
+        apiRoot: telegram.url,
+        webhookUrl: 'http://127.0.0.1:1/tg/gw-test',
+        webhookHost: '127.0.0.1',
+        webhookPort,
+      },
     });
     gateway = await startGateway({
       install,
@@ -66,7 +89,8 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
 
   after(async function () {
     try {
-      if (gateway) console.log(`    [openclaw] exited ${(await gateway.stop()).seconds.toFixed(1)} s after SIGTERM`);
+      if (gateway)
+        console.log(`    [openclaw] exited ${(await gateway.stop()).seconds.toFixed(1)} s after SIGTERM`);
     } finally {
       await Promise.allSettled([llm?.close(), telegram?.close()]);
       if (root) await removeStateDir(root);
@@ -74,7 +98,10 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
   });
 
   it('registers its webhook with the secret at the fake Bot API on start', async () => {
-    const setWebhook = await telegram.waitFor((c) => c.token === BOT_TOKEN && c.method === 'setWebhook', 30_000);
+    const setWebhook = await telegram.waitFor(
+      (c) => c.token === BOT_TOKEN && c.method === 'setWebhook',
+      30_000,
+    );
     assert.equal(setWebhook.params['url'], 'http://127.0.0.1:1/tg/gw-test');
     assert.equal(setWebhook.params['secret_token'], webhookSecret);
   });
@@ -88,7 +115,10 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
     const response = await postUpdate(telegramUpdate({ updateId: 1001, text: 'hello from telegram' }));
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-openclaw-delivery-accepted'), 'durable');
-    const reply = await telegram.waitFor((c) => c.method === 'sendMessage' && String(c.params['text']).includes('echo: hello from telegram'), 60_000);
+    const reply = await telegram.waitFor(
+      (c) => c.method === 'sendMessage' && String(c.params['text']).includes('echo: hello from telegram'),
+      60_000,
+    );
     assert.equal(String(reply.params['chat_id']), '111');
   });
 
@@ -97,9 +127,14 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
     assert.equal(response.status, 200);
     // A later, distinct update is processed; by then a duplicate would have been processed too (per-chat lane order).
     await postUpdate(telegramUpdate({ updateId: 1002, text: 'second message' }));
-    await telegram.waitFor((c) => c.method === 'sendMessage' && String(c.params['text']).includes('echo: second message'), 60_000);
+    await telegram.waitFor(
+      (c) => c.method === 'sendMessage' && String(c.params['text']).includes('echo: second message'),
+      60_000,
+    );
     assert.equal(sentTexts().filter((t) => t.includes('echo: hello from telegram')).length, 1);
-    const seenByModel = llm.completions().filter((r) => userTexts(r.body?.messages ?? []).at(-1) === 'hello from telegram');
+    const seenByModel = llm
+      .completions()
+      .filter((r) => userTexts(r.body?.messages ?? []).at(-1) === 'hello from telegram');
     assert.equal(seenByModel.length, 1);
   });
 
@@ -107,7 +142,11 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
     const last = llm.completions().find((r) => userTexts(r.body?.messages ?? []).at(-1) === 'second message');
     assert.ok(last, 'the model was asked about the second message');
     assert.deepEqual(userTexts(last.body!.messages!), ['hello from telegram', 'second message']);
-    assert.ok(last.body!.messages!.some((m) => m.role === 'assistant' && String(m.content).includes('echo: hello from telegram')));
+    assert.ok(
+      last.body!.messages!.some(
+        (m) => m.role === 'assistant' && String(m.content).includes('echo: hello from telegram'),
+      ),
+    );
     assert.equal(last.body!.stream, true, 'OpenClaw always streams from the provider');
   });
 
@@ -117,7 +156,11 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
     const body = (await plain.json()) as { choices: { message: { content: string } }[] };
     assert.equal(body.choices[0]?.message.content, 'echo: ping over http');
 
-    const streamed = await chat({ user: 'api-user', stream: true, messages: [{ role: 'user', content: 'stream over http' }] });
+    const streamed = await chat({
+      user: 'api-user',
+      stream: true,
+      messages: [{ role: 'user', content: 'stream over http' }],
+    });
     assert.equal(streamed.status, 200);
     assert.match(streamed.headers.get('content-type') ?? '', /text\/event-stream/);
     const events = (await streamed.text()).split('\n\n').filter((e) => e.startsWith('data: '));

@@ -21,7 +21,9 @@ describe('OpenClaw install (dev/openclaw-install.ts)', function () {
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`OpenClaw ${PINNED_OPENCLAW.replace(/\./g, '\\.')}`));
 
-    const manifest = JSON.parse(await readFile(join(install.dir, 'package.json'), 'utf8')) as { allowScripts?: object };
+    const manifest = JSON.parse(await readFile(join(install.dir, 'package.json'), 'utf8')) as {
+      allowScripts?: object;
+    };
     assert.ok(manifest.allowScripts, 'the install dir records the reviewed allowScripts');
 
     const again = await ensureOpenClaw({ cacheDir, report });
