@@ -1,10 +1,12 @@
 /**
  * `npm run setup`: resolves (installing where needed) every external program
- * the tests and the dev stack use, and says where each came from. `.ci/run`
+ * the tests and the dev stack use (Temporal CLI, test server, redis-server,
+ * the pinned OpenClaw), and says where each came from. `.ci/run`
  * calls it so a fresh machine's install steps show up in the CI log; `npm test`
  * does the same in its global set-up.
  */
 import { loadConfig } from '../common/config.js';
+import { ensureOpenClaw } from '../dev/openclaw-install.js';
 import { resolveRedisServer, resolveTemporalCli, resolveTemporalTestServer } from '../dev/toolchain.js';
 
 const config = loadConfig();
@@ -19,3 +21,7 @@ const tools = [
   await resolveRedisServer({ cacheDir: config.cacheDir, report }),
 ];
 for (const tool of tools) console.log(`${tool.name}: ${tool.path} (${tool.source})`);
+const openclaw = await ensureOpenClaw({ cacheDir: config.cacheDir, report });
+console.log(
+  `openclaw ${openclaw.version}: ${openclaw.dir} (${openclaw.installedNow ? 'installed now' : 'cache'})`,
+);
