@@ -34,7 +34,7 @@ import {
 } from './shared.js';
 import { TenantLifecycle } from './tenant-lifecycle.js';
 import { TenantState } from './tenant-state.js';
-import type { OffboardPlan, TenantDescription, TenantPhase, TenantSettings } from './types.js';
+import type { ConfigurePatch, OffboardPlan, OffboardRequest, TenantDescription, TenantPhase, TenantSettings } from './types.js';
 import { checkConfigurePatch, checkOffboardRequest, checkPhase, checkReason } from './validation.js';
 
 /** Never carry more than this much buffered payload through continue-as-new (server blob limit is 2 MB). */
@@ -102,7 +102,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       await condition(ended('suspended', 'offboarding', 'deleted'));
       return d.phase;
     },
-    { validator: (reason) => reject([...checkReason(reason), ...checkPhase('suspend', d.phase)]) },
+    { validator: (reason: string) => reject([...checkReason(reason), ...checkPhase('suspend', d.phase)]) },
   );
 
   setHandler(
@@ -123,7 +123,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       life.publishAttributes(); // tier and version are search attributes
       return d.settings;
     },
-    { validator: (patch) => reject([...checkConfigurePatch(patch), ...checkPhase('configure', d.phase)]) },
+    { validator: (patch: ConfigurePatch) => reject([...checkConfigurePatch(patch), ...checkPhase('configure', d.phase)]) },
   );
 
   setHandler(
@@ -138,7 +138,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       const deleteAfterMs = dryRun ? Date.now() + graceDays * DAY_MS : (d.deleteAfterMs ?? Date.now());
       return { tenantId: d.tenantId, dryRun, deleteAfter: new Date(deleteAfterMs).toISOString(), ...inventory };
     },
-    { validator: (request) => reject([...checkOffboardRequest(request), ...checkPhase('offboard', d.phase)]) },
+    { validator: (request: OffboardRequest) => reject([...checkOffboardRequest(request), ...checkPhase('offboard', d.phase)]) },
   );
 
   const pendingRequest = () => state.hasWakeReason() || d.requests.suspend !== null || d.requests.offboard !== null || d.requests.resume;

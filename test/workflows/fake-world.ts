@@ -3,6 +3,7 @@
  * agent, the stores and the registry, recording every call in order so tests
  * can assert what happened ("snapshot 2" before "stop acme-1").
  */
+/* eslint-disable @typescript-eslint/require-await -- in-memory fakes of async ports */
 import type { ActivityDeps } from '../../activities/ports.js';
 import { PermanentPortError } from '../../activities/errors.js';
 import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../../workflows/types.js';

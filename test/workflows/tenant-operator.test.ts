@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import {
@@ -11,18 +10,10 @@ import {
   wakeUpdate,
 } from '../../workflows/shared.js';
 import { envelope } from './fake-world.js';
-import { bundle, createWorkflowTestEnv, quietRuntime, runTenant } from './harness.js';
+import { bundle, createWorkflowTestEnv, quietRuntime, rejectedUpdate, runTenant } from './harness.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-
-async function rejected(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-    assert.match(String(error.cause?.message), pattern);
-    return true;
-  });
-}
 
 describe('tenant workflow: operator updates', function () {
   this.timeout(30_000);
@@ -46,7 +37,7 @@ describe('tenant workflow: operator updates', function () {
       assert.equal(d.pod, null);
       await t.handle.signal(deliverSignal, envelope('late'));
       assert.equal((await t.describe()).bufferedMessages, 0, 'a suspended tenant buffers nothing');
-      await rejected(t.handle.executeUpdate(wakeUpdate), /cannot wake a tenant that is suspended/);
+      await rejectedUpdate(t.handle.executeUpdate(wakeUpdate), /cannot wake a tenant that is suspended/);
     });
   });
 
@@ -63,13 +54,13 @@ describe('tenant workflow: operator updates', function () {
   it('validators reject bad updates before they enter history', async () => {
     await runTenant(env, workflowBundle, {}, async (t) => {
       await t.phase('asleep');
-      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: 1_000 }] }), /idleTimeoutMs must be an integer between 60000/);
-      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ tier: 'gold' as never }] }), /tier must be one of/);
-      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ openclawVersion: 'latest' }] }), /not a release version/);
-      await rejected(t.handle.executeUpdate(configureUpdate, { args: [{ replicas: 3 } as never] }), /unknown setting/);
-      await rejected(t.handle.executeUpdate(suspendUpdate, { args: [''] }), /a reason is required/);
-      await rejected(t.handle.executeUpdate(resumeUpdate), /cannot resume a tenant that is asleep/);
-      await rejected(t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: -1 }] }), /graceDays/);
+      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: 1_000 }] }), /idleTimeoutMs must be an integer between 60000/);
+      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ tier: 'gold' as never }] }), /tier must be one of/);
+      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ openclawVersion: 'latest' }] }), /not a release version/);
+      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ replicas: 3 } as never] }), /unknown setting/);
+      await rejectedUpdate(t.handle.executeUpdate(suspendUpdate, { args: [''] }), /a reason is required/);
+      await rejectedUpdate(t.handle.executeUpdate(resumeUpdate), /cannot resume a tenant that is asleep/);
+      await rejectedUpdate(t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: -1 }] }), /graceDays/);
       const history = await t.handle.fetchHistory();
       const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
       assert.equal(accepted.length, 0, 'no rejected update was recorded');

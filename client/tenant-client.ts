@@ -1,0 +1,227 @@
+/**
+ * `TenantClient`: how the router, the CLI and billing integrations talk to
+ * tenant workflows. Every call is addressed by tenant id (workflow id
+ * `tenant-<tenantId>`); calls that must reach a sleeping or never-started
+ * tenant use signal-with-start / update-with-start, so callers never need to
+ * know whether the workflow exists. Durations are strings like '15m' here
+ * and milliseconds inside the workflow.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { msToNumber, type Duration } from '@temporalio/common';
+import { assertTenantId } from '../common/ids.js';
+import {
+  configureUpdate,
+  DEFAULT_TASK_QUEUE,
+  deliverSignal,
+  describeQuery,
+  LastActiveAtAttr,
+  offboardUpdate,
+  OpenClawVersionAttr,
+  resumeUpdate,
+  suspendUpdate,
+  TENANT_PHASES,
+  TENANT_WORKFLOW_TYPE,
+  TenantIdAttr,
+  TenantPhaseAttr,
+  TenantTierAttr,
+  tenantWorkflowId,
+  wakeUpdate,
+  type ConfigurePatch,
+  type Envelope,
+  type OffboardPlan,
+  type OffboardRequest,
+  type PodHandle,
+  type TenantDescription,
+  type TenantPhase,
+  type TenantSettings,
+  type TenantTier,
+  type TenantWorkflowInput,
+} from '../workflows/shared.js';
+import type { tenantWorkflow } from '../workflows/tenant-workflow.js';
+import { TenantDeletedError, TenantNotFoundError, TenantOperationRejectedError } from './errors.js';
+
+export interface TenantClientOptions {
+  readonly client: Client;
+  /** @default DEFAULT_TASK_QUEUE ('clawfleet-tenants') */
+  readonly taskQueue?: string;
+}
+
+/** Settings of a tenant that does not exist yet; ignored when its workflow is already running. */
+export interface TenantStartOptions {
+  /** @default 'standard' */
+  readonly tier?: TenantTier;
+  readonly openclawVersion?: string;
+  /** @default '15m' */
+  readonly idleTimeout?: Duration;
+  /** @default '5m' */
+  readonly snapshotInterval?: Duration;
+}
+
+export interface TenantConfigureOptions {
+  readonly tier?: TenantTier;
+  readonly openclawVersion?: string;
+  readonly idleTimeout?: Duration;
+  readonly snapshotInterval?: Duration;
+}
+
+/** One row of `list()`, read from search attributes (no worker needed). */
+export interface TenantSummary {
+  readonly tenantId: string;
+  readonly phase: TenantPhase | undefined;
+  readonly tier: string | undefined;
+  readonly openclawVersion: string | undefined;
+  readonly lastActiveAt: Date | undefined;
+  readonly workflowId: string;
+  readonly runId: string;
+}
+
+export interface TenantListOptions {
+  readonly phase?: TenantPhase;
+  readonly tier?: TenantTier;
+  /** @default 1000 */
+  readonly limit?: number;
+}
+
+type TenantHandle = WorkflowHandle<typeof tenantWorkflow>;
+
+export class TenantClient {
+  private readonly client: Client;
+  private readonly taskQueue: string;
+
+  constructor(options: TenantClientOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  }
+
+  /** Start the tenant's workflow (asleep) unless it already runs. */
+  async ensureStarted(tenantId: string, options: TenantStartOptions = {}): Promise<{ workflowId: string; runId: string }> {
+    const handle = await this.guard(tenantId, 'start', () =>
+      this.client.workflow.start(TENANT_WORKFLOW_TYPE, { ...this.startOptions(tenantId, options), workflowIdConflictPolicy: 'USE_EXISTING' }),
+    );
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /** Durable hand-off of one message (cold path): returns once Temporal has accepted the signal. */
+  async deliver(tenantId: string, envelope: Envelope, options: TenantStartOptions = {}): Promise<void> {
+    await this.guard(tenantId, 'deliver', () =>
+      this.client.workflow.signalWithStart(TENANT_WORKFLOW_TYPE, { ...this.startOptions(tenantId, options), signal: deliverSignal, signalArgs: [envelope] }),
+    );
+  }
+
+  /** Wake the tenant (starting its workflow if needed) and return its pod once the agent is ready. */
+  async wake(tenantId: string, options: TenantStartOptions = {}): Promise<PodHandle> {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof tenantWorkflow>(TENANT_WORKFLOW_TYPE, {
+      ...this.startOptions(tenantId, options),
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return this.guard(tenantId, 'wake', () => this.client.workflow.executeUpdateWithStart(wakeUpdate, { startWorkflowOperation }));
+  }
+
+  /** Drain and hold the tenant (final snapshot first); returns the new phase. */
+  suspend(tenantId: string, reason: string): Promise<TenantPhase> {
+    return this.guard(tenantId, 'suspend', () => this.handle(tenantId).executeUpdate(suspendUpdate, { args: [reason] }));
+  }
+
+  resume(tenantId: string): Promise<TenantPhase> {
+    return this.guard(tenantId, 'resume', () => this.handle(tenantId).executeUpdate(resumeUpdate));
+  }
+
+  configure(tenantId: string, options: TenantConfigureOptions): Promise<TenantSettings> {
+    const patch: ConfigurePatch = {
+      ...(options.tier !== undefined && { tier: options.tier }),
+      ...(options.openclawVersion !== undefined && { openclawVersion: options.openclawVersion }),
+      ...(options.idleTimeout !== undefined && { idleTimeoutMs: msToNumber(options.idleTimeout) }),
+      ...(options.snapshotInterval !== undefined && { snapshotIntervalMs: msToNumber(options.snapshotInterval) }),
+    };
+    return this.guard(tenantId, 'configure', () => this.handle(tenantId).executeUpdate(configureUpdate, { args: [patch] }));
+  }
+
+  /** Dry run: what would be deleted. Real: returns once the tenant is drained and the grace timer runs. */
+  offboard(tenantId: string, request: OffboardRequest = {}): Promise<OffboardPlan> {
+    return this.guard(tenantId, 'offboard', () => this.handle(tenantId).executeUpdate(offboardUpdate, { args: [request] }));
+  }
+
+  describe(tenantId: string): Promise<TenantDescription> {
+    return this.guard(tenantId, 'describe', () => this.handle(tenantId).query(describeQuery));
+  }
+
+  /** Tenants by phase/tier from visibility (eventually consistent; no worker needed). */
+  async list(options: TenantListOptions = {}): Promise<TenantSummary[]> {
+    const clauses = [`WorkflowType = '${TENANT_WORKFLOW_TYPE}'`];
+    // Runs closed by continue-as-new keep their old attributes: only the open run is current, except for deleted tenants.
+    clauses.push(options.phase === 'deleted' ? `ExecutionStatus = 'Completed'` : `ExecutionStatus = 'Running'`);
+    if (options.phase !== undefined) {
+      if (!TENANT_PHASES.includes(options.phase)) throw new TypeError(`unknown phase ${JSON.stringify(options.phase)}`);
+      clauses.push(`${TenantPhaseAttr.name} = '${options.phase}'`);
+    }
+    if (options.tier !== undefined) {
+      if (!/^[a-z]+$/.test(options.tier)) throw new TypeError(`invalid tier ${JSON.stringify(options.tier)}`);
+      clauses.push(`${TenantTierAttr.name} = '${options.tier}'`);
+    }
+    const limit = options.limit ?? 1000;
+    const result: TenantSummary[] = [];
+    for await (const info of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attrs = info.typedSearchAttributes;
+      result.push({
+        tenantId: attrs.get(TenantIdAttr) ?? info.workflowId.replace(/^tenant-/, ''),
+        phase: attrs.get(TenantPhaseAttr) as TenantPhase | undefined,
+        tier: attrs.get(TenantTierAttr),
+        openclawVersion: attrs.get(OpenClawVersionAttr),
+        lastActiveAt: attrs.get(LastActiveAtAttr),
+        workflowId: info.workflowId,
+        runId: info.runId,
+      });
+      if (result.length >= limit) break;
+    }
+    return result;
+  }
+
+  private handle(tenantId: string): TenantHandle {
+    return this.client.workflow.getHandle<typeof tenantWorkflow>(tenantWorkflowId(assertTenantId(tenantId)));
+  }
+
+  private startOptions(tenantId: string, options: TenantStartOptions) {
+    assertTenantId(tenantId);
+    const settings: Partial<TenantSettings> = {
+      ...(options.tier !== undefined && { tier: options.tier }),
+      ...(options.openclawVersion !== undefined && { openclawVersion: options.openclawVersion }),
+      ...(options.idleTimeout !== undefined && { idleTimeoutMs: msToNumber(options.idleTimeout) }),
+      ...(options.snapshotInterval !== undefined && { snapshotIntervalMs: msToNumber(options.snapshotInterval) }),
+    };
+    const input: TenantWorkflowInput = { tenantId, settings };
+    return {
+      taskQueue: this.taskQueue,
+      workflowId: tenantWorkflowId(tenantId),
+      args: [input] as [TenantWorkflowInput],
+      // A completed run means the tenant was offboarded: never resurrect it from a stray webhook.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
+      staticSummary: `Tenant ${tenantId}`,
+      typedSearchAttributes: [
+        { key: TenantIdAttr, value: tenantId },
+        { key: TenantPhaseAttr, value: 'asleep' },
+      ],
+    };
+  }
+
+  /** Maps Temporal errors to clawfleet errors with stable codes. */
+  private async guard<T>(tenantId: string, operation: string, call: () => Promise<T>): Promise<T> {
+    assertTenantId(tenantId);
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        throw new TenantOperationRejectedError(tenantId, operation, error.cause?.message ?? error.message, { cause: error });
+      }
+      if (error instanceof WorkflowNotFoundError) throw new TenantNotFoundError(tenantId, { cause: error });
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new TenantDeletedError(tenantId, { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { deliverSignal, podLostSignal, resumeUpdate, sleepNowSignal, wakeUpdate } from '../../workflows/shared.js';
+import { envelope } from './fake-world.js';
+import { bundle, createWorkflowTestEnv, quietRuntime, rejectedUpdate, runTenant } from './harness.js';
+
+const MINUTE = 60_000;
+
+describe('tenant workflow: crashes and continue-as-new', function () {
+  this.timeout(30_000);
+  let env: TestWorkflowEnvironment;
+  let workflowBundle: WorkflowBundle;
+
+  before(async function () {
+    quietRuntime();
+    [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
+  });
+  after(async () => env?.teardown());
+
+  it('a lost pod is relaunched from the last snapshot after a backoff, under a new deterministic pod id', async () => {
+    await runTenant(env, workflowBundle, { settings: { snapshotIntervalMs: MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await env.sleep(MINUTE + 1_000);
+      await t.until((d) => d.lastSnapshot?.seq === 1, 'a periodic snapshot');
+      await t.handle.signal(podLostSignal, `${t.tenantId}-1`, 'OOMKilled');
+      await t.until((d) => d.phase === 'waking' && d.restartCount === 1, 'backoff before relaunch');
+      await env.sleep(6_000);
+      const d = await t.until((x) => x.phase === 'running' && x.pod?.podId === `${t.tenantId}-2`, 'relaunch');
+      assert.equal(d.restartCount, 1);
+      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), t.world.events.join(', '));
+    });
+  });
+
+  it('a podLost for an older pod generation is ignored', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await t.handle.signal(podLostSignal, `${t.tenantId}-0`, 'stale watcher event');
+      await t.handle.signal(deliverSignal, envelope('after-stale'));
+      const d = await t.until((x) => x.deliveredCount === 1, 'delivery');
+      assert.equal(d.restartCount, 0);
+      assert.equal(d.pod?.podId, `${t.tenantId}-1`);
+    });
+  });
+
+  it('three crashes within the window move the tenant to failed, with no relaunch until an operator resumes', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      for (let generation = 1; generation <= 2; generation += 1) {
+        await t.handle.signal(podLostSignal, `${t.tenantId}-${generation}`, 'segfault');
+        await env.sleep(30_000);
+        await t.until((d) => d.phase === 'running' && d.generation === generation + 1, `relaunch ${generation + 1}`);
+      }
+      await t.handle.signal(podLostSignal, `${t.tenantId}-3`, 'segfault');
+      const failed = await t.phase('failed');
+      assert.match(failed.reason ?? '', /crash loop/);
+      await env.sleep(10 * MINUTE);
+      assert.equal(t.world.count('launch'), 3, 'no relaunch while failed');
+      await t.handle.signal(deliverSignal, envelope('while-failed'));
+      assert.equal((await t.describe()).bufferedMessages, 1, 'messages are kept for after the repair');
+      await rejectedUpdate(t.handle.executeUpdate(wakeUpdate), /cannot wake a tenant that is failed/);
+      await t.handle.executeUpdate(resumeUpdate);
+      const d = await t.until((x) => x.phase === 'running' && x.deliveredCount === 1, 'wake and delivery after resume');
+      assert.equal(d.recentCrashes, 0);
+    });
+  });
+
+  it('a launch failing permanently moves the tenant to failed with the reason', async () => {
+    await runTenant(env, workflowBundle, {}, async (t) => {
+      t.world.launchFailure = 'permanent';
+      await rejectedUpdate(t.handle.executeUpdate(wakeUpdate), /tenant is failed: launch of .*-1 failed: no OpenClaw 2026\.1\.29/);
+      const d = await t.describe();
+      assert.equal(d.phase, 'failed');
+      assert.match(d.reason ?? '', /no OpenClaw/);
+    });
+  });
+
+  it('continues as new at the sleep boundary and keeps its state', async () => {
+    await runTenant(env, workflowBundle, { settings: { buffer: { maxMessages: 1, maxBytes: 4096 } } }, async (t) => {
+      let release!: () => void;
+      t.world.launchGate = new Promise((resolve) => (release = resolve));
+      await t.handle.signal(deliverSignal, envelope('one'));
+      await t.handle.signal(deliverSignal, envelope('two')); // overflows the one-message buffer
+      release();
+      await t.until((d) => d.deliveredCount === 1, 'delivery');
+      const firstRunId = (await t.handle.describe()).runId;
+      await t.handle.signal(sleepNowSignal);
+      await t.until((x) => x.phase === 'asleep', 'asleep');
+      const latest = env.client.workflow.getHandle(t.handle.workflowId);
+      await t.until(() => true, 'the new run'); // one more query: answered by the new run
+      assert.notEqual((await latest.describe()).runId, firstRunId, 'a new run');
+      const d = await t.describe();
+      const first = await env.client.workflow.getHandle(t.handle.workflowId, firstRunId).describe();
+      assert.equal(first.status.name, 'CONTINUED_AS_NEW');
+      assert.equal(d.deliveredCount, 1);
+      assert.equal(d.overflowCount, 1);
+      assert.equal(d.generation, 1);
+      assert.equal(d.lastSnapshot?.seq, 1);
+      await t.handle.executeUpdate(wakeUpdate);
+      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), 'the new run continues the pod generations');
+    });
+  });
+});
