@@ -15,10 +15,12 @@ import {
 export interface TableNames {
   readonly tenants: string;
   readonly usage: string;
+  /** Envelope-encrypted secrets, wrapped data keys and the credential-hash pepper. */
+  readonly secrets: string;
 }
 
 export function tableNames(prefix: string): TableNames {
-  return { tenants: `${prefix}tenants`, usage: `${prefix}usage` };
+  return { tenants: `${prefix}tenants`, usage: `${prefix}usage`, secrets: `${prefix}secrets` };
 }
 
 /** GSI for "all tenants in a status, by last activity" (fleet views, idle sweeps). */
@@ -56,6 +58,18 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       KeySchema: [
         { AttributeName: 'tenantId', KeyType: 'HASH' },
         { AttributeName: 'day', KeyType: 'RANGE' },
+      ],
+    },
+    {
+      TableName: names.secrets,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'tenantId', AttributeType: 'S' },
+        { AttributeName: 'item', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'tenantId', KeyType: 'HASH' },
+        { AttributeName: 'item', KeyType: 'RANGE' },
       ],
     },
   ];
