@@ -48,6 +48,7 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         },
       ],
     },
+    // One item per active interval: sort key `day` is `<YYYY-MM-DD>#<interval start>` (registry/usage.ts).
     {
       TableName: names.usage,
       BillingMode: 'PAY_PER_REQUEST',
@@ -60,6 +61,8 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'day', KeyType: 'RANGE' },
       ],
     },
+    // Sort key `item`: `secret#<name>` (ciphertext) or `datakey#<keyId>` (wrapped data key);
+    // partition `#platform` holds the credential-hash pepper (registry/secret-store.ts).
     {
       TableName: names.secrets,
       BillingMode: 'PAY_PER_REQUEST',
