@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
@@ -61,7 +61,7 @@ export function uniqueTenantId(prefix = 't'): string {
 export interface TenantTest {
   readonly tenantId: string;
   readonly world: FakeWorld;
-  readonly handle: WorkflowHandle<typeof tenantWorkflow>;
+  readonly handle: WorkflowHandleWithFirstExecutionRunId<typeof tenantWorkflow>;
   describe(): Promise<TenantDescription>;
   /** Polls `describe()` (real time) until `check` holds. */
   until(check: (d: TenantDescription) => boolean, what: string, timeoutMs?: number): Promise<TenantDescription>;
