@@ -1,0 +1,325 @@
+/**
+ * Encrypted tenant snapshots in S3 (layout in manifest.ts, format and
+ * rationale in docs/snapshots.md). Works without the registry by deriving the
+ * latest snapshot from manifests; callers that have the registry's forward-only
+ * `latestSnapshotSeq` pass it as `latestSeq`, and it then bounds what restore
+ * and prune consider newest.
+ */
+import { type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DecryptionError, type MasterKeyProvider } from '../common/crypto.js';
+import { ClawfleetError } from '../common/errors.js';
+import { assertTenantId } from '../common/ids.js';
+import { type Logger } from '../common/logger.js';
+import { type PackOptions, type PackStats } from './archive.js';
+import { DataKeyStore } from './data-keys.js';
+import {
+  ArchiveFormatError,
+  ArchiveLimitError,
+  DataKeyError,
+  NoRestorableSnapshotError,
+  SnapshotCorruptError,
+  SnapshotExistsError,
+  UnsafeArchiveEntryError,
+  type SkippedSnapshot,
+} from './errors.js';
+import { DEFAULT_LIMITS, replaceDirectory, type ArchiveLimits } from './extract.js';
+import * as layout from './manifest.js';
+import { openSealed, sealDirectory } from './pipeline.js';
+import * as objects from './s3-objects.js';
+
+export interface S3SnapshotStoreOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly masterKey: MasterKeyProvider;
+  /** Bounds both what save packs and what restore accepts. @default DEFAULT_LIMITS (100k entries, 2 GiB) */
+  readonly limits?: ArchiveLimits;
+  /** zstd level. @default 3 */
+  readonly compressionLevel?: number;
+  /** Which parts of the state dir are archived. @default DURABLE_ENTRIES, no extra exclusions */
+  readonly pack?: Omit<PackOptions, 'limits'>;
+  /** Where bodies are spooled around uploads and downloads. @default os.tmpdir() */
+  readonly spoolDir?: string;
+  readonly logger?: Logger;
+}
+
+export interface SaveOptions {
+  readonly openclawVersion: string;
+  /** Use exactly this seq (refused if it exists). @default one above every seq stored and `latestSeq` */
+  readonly seq?: number;
+  /** The registry's latest seq, if known. */
+  readonly latestSeq?: number;
+}
+
+export interface SavedSnapshot {
+  readonly manifest: layout.SnapshotManifest;
+  /** Paths left out of the archive on purpose (not durable, live WAL, unsafe links), with why. */
+  readonly dropped: PackStats['skipped'];
+}
+
+export interface SnapshotListing {
+  readonly seq: number;
+  /** The manifest exists: the snapshot was written completely. */
+  readonly complete: boolean;
+  /** Bytes of the stored body, if it exists. */
+  readonly size: number | undefined;
+}
+
+export interface RestoreResult {
+  /** What was restored; undefined when the tenant has no snapshot at all (the target is untouched). */
+  readonly manifest: layout.SnapshotManifest | undefined;
+  /** Newer snapshots passed over, newest first, and why. Non-empty means state was lost: alert on it. */
+  readonly skipped: readonly SkippedSnapshot[];
+}
+
+/** Failures that condemn one snapshot (restore falls back to an older one); anything else is rethrown. */
+const SNAPSHOT_DEFECTS = [
+  SnapshotCorruptError,
+  DecryptionError,
+  UnsafeArchiveEntryError,
+  ArchiveLimitError,
+  ArchiveFormatError,
+  DataKeyError,
+];
+
+export class S3SnapshotStore {
+  private readonly bucket: objects.Bucket;
+  private readonly keys: DataKeyStore;
+  private readonly limits: ArchiveLimits;
+
+  constructor(private readonly options: S3SnapshotStoreOptions) {
+    this.bucket = { s3: options.s3, name: options.bucket };
+    this.keys = new DataKeyStore(this.bucket, options.masterKey);
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+  }
+
+  /** Pack, encrypt and upload `sourceDir` (a stopped gateway's state dir, or a consistent backup of it). */
+  async save(tenantId: string, sourceDir: string, options: SaveOptions): Promise<SavedSnapshot> {
+    assertTenantId(tenantId);
+    const listing = await this.list(tenantId);
+    const seq = options.seq ?? Math.max(0, options.latestSeq ?? 0, ...listing.map((s) => s.seq)) + 1;
+    layout.formatSeq(seq);
+    if (listing.some((s) => s.seq === seq)) throw new SnapshotExistsError(tenantId, seq);
+    const { keyId, key } = await this.keys.current(tenantId);
+    return this.withSpool(async (spool) => {
+      const sealed = await sealDirectory(sourceDir, join(spool, 'body'), {
+        key,
+        keyId,
+        context: layout.snapshotContext(tenantId, seq),
+        level: this.options.compressionLevel,
+        pack: { ...this.options.pack, limits: this.limits },
+      });
+      // Body first, manifest last: a crash in between leaves an incomplete snapshot that nobody restores.
+      if (
+        !(await objects.putIfAbsent(
+          this.bucket,
+          layout.bodyKey(tenantId, seq),
+          sealed,
+          'application/octet-stream',
+        ))
+      ) {
+        throw new SnapshotExistsError(tenantId, seq);
+      }
+      const manifest: layout.SnapshotManifest = {
+        format: layout.MANIFEST_FORMAT,
+        tenantId,
+        seq,
+        sha256: sealed.sha256,
+        size: sealed.size,
+        unpackedBytes: sealed.pack.unpackedBytes,
+        files: sealed.pack.files,
+        openclawVersion: options.openclawVersion,
+        createdAt: new Date().toISOString(),
+        keyId,
+        compression: 'zstd',
+        encryption: 'aes-256-gcm',
+      };
+      const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+      if (
+        !(await objects.putIfAbsent(this.bucket, layout.manifestKey(tenantId, seq), body, 'application/json'))
+      ) {
+        throw new SnapshotExistsError(tenantId, seq);
+      }
+      return { manifest, dropped: sealed.pack.skipped };
+    });
+  }
+
+  /** Every stored seq of the tenant, oldest first, from one listing (no object reads). */
+  async list(tenantId: string): Promise<SnapshotListing[]> {
+    const prefix = layout.snapshotsPrefix(tenantId);
+    const bySeq = new Map<number, { complete: boolean; size: number | undefined }>();
+    for (const { key, size } of await objects.listKeys(this.bucket, prefix)) {
+      const parsed = layout.parseSnapshotKey(prefix, key);
+      if (!parsed) continue;
+      const entry = bySeq.get(parsed.seq) ?? { complete: false, size: undefined };
+      if (parsed.kind === 'manifest') entry.complete = true;
+      else entry.size = size;
+      bySeq.set(parsed.seq, entry);
+    }
+    return [...bySeq].map(([seq, e]) => ({ seq, ...e })).sort((a, b) => a.seq - b.seq);
+  }
+
+  async readManifest(tenantId: string, seq: number): Promise<layout.SnapshotManifest> {
+    const raw = await objects.getSmall(this.bucket, layout.manifestKey(tenantId, seq));
+    if (!raw)
+      throw new SnapshotCorruptError(tenantId, seq, 'manifest is missing (snapshot incomplete or deleted)');
+    return layout.parseManifest(tenantId, seq, raw.toString('utf8'));
+  }
+
+  /**
+   * Restore the newest usable snapshot into `targetDir`, replacing it whole.
+   * A corrupt, tampered or hostile snapshot is skipped for the previous one and
+   * reported in `skipped`; storage or local I/O failures are thrown, never
+   * answered with older state.
+   */
+  async restoreLatest(
+    tenantId: string,
+    targetDir: string,
+    options: { latestSeq?: number } = {},
+  ): Promise<RestoreResult> {
+    const listing = await this.list(tenantId);
+    const ceiling = options.latestSeq ?? Infinity;
+    const candidates = listing
+      .filter((s) => s.complete && s.seq <= ceiling)
+      .map((s) => s.seq)
+      .reverse();
+    const skipped: SkippedSnapshot[] = [];
+    if (options.latestSeq !== undefined && options.latestSeq > 0 && candidates[0] !== options.latestSeq) {
+      const reason = `the registry names snapshot ${options.latestSeq} but it has no manifest`;
+      skipped.push({ seq: options.latestSeq, code: 'SNAPSHOT_CORRUPT', reason });
+    }
+    for (const seq of candidates) {
+      try {
+        return { manifest: await this.restore(tenantId, seq, targetDir), skipped };
+      } catch (err) {
+        if (!SNAPSHOT_DEFECTS.some((type) => err instanceof type)) throw err;
+        const { code, message } = err as ClawfleetError;
+        skipped.push({ seq, code, reason: message });
+        this.options.logger?.warn(
+          { tenantId, seq, code, err },
+          'snapshot unusable; falling back to the previous one',
+        );
+      }
+    }
+    if (skipped.length === 0) return { manifest: undefined, skipped };
+    throw new NoRestorableSnapshotError(tenantId, skipped);
+  }
+
+  /** Restore exactly snapshot `seq` into `targetDir`; throws if it is unusable. */
+  async restore(tenantId: string, seq: number, targetDir: string): Promise<layout.SnapshotManifest> {
+    const manifest = await this.readManifest(tenantId, seq);
+    const key = await this.keys.get(tenantId, manifest.keyId);
+    await this.withSpool(async (spool) => {
+      const path = join(spool, 'body');
+      await this.download(manifest, path);
+      await replaceDirectory(targetDir, (staging) =>
+        openSealed(path, staging, {
+          key,
+          keyId: manifest.keyId,
+          context: layout.snapshotContext(tenantId, seq),
+          limits: this.limits,
+        }).catch((err: unknown) => {
+          throw asDecodeFailure(tenantId, seq, err);
+        }),
+      );
+    });
+    return manifest;
+  }
+
+  /**
+   * Delete all but the newest `keep` complete snapshots (and abandoned partial
+   * ones older than the newest complete). Never deletes the newest complete one,
+   * nor anything above `latestSeq`. Returns the deleted seqs.
+   */
+  async prune(tenantId: string, keep: number, options: { latestSeq?: number } = {}): Promise<number[]> {
+    if (!Number.isSafeInteger(keep) || keep < 1)
+      throw new RangeError(`keep must be a positive integer, got ${keep}`);
+    const listing = await this.list(tenantId);
+    const ceiling = options.latestSeq ?? Infinity;
+    const kept = new Set(
+      listing
+        .filter((s) => s.complete && s.seq <= ceiling)
+        .slice(-keep)
+        .map((s) => s.seq),
+    );
+    const newest = Math.max(0, ...kept);
+    const doomed = listing.filter((s) => s.seq < newest && !kept.has(s.seq));
+    // Manifests first: an interrupted prune leaves incomplete snapshots, never a manifest without its body.
+    await objects.deleteKeys(
+      this.bucket,
+      doomed.filter((s) => s.complete).map((s) => layout.manifestKey(tenantId, s.seq)),
+    );
+    await objects.deleteKeys(
+      this.bucket,
+      doomed.filter((s) => s.size !== undefined).map((s) => layout.bodyKey(tenantId, s.seq)),
+    );
+    return doomed.map((s) => s.seq);
+  }
+
+  /** Delete every object of the tenant, data keys included (crypto-shredding). Returns how many. */
+  async deleteAll(tenantId: string): Promise<number> {
+    const keys = (await objects.listKeys(this.bucket, layout.tenantPrefix(tenantId))).map((k) => k.key);
+    const manifests = keys.filter((k) => k.endsWith(layout.MANIFEST_SUFFIX));
+    await objects.deleteKeys(this.bucket, manifests);
+    await objects.deleteKeys(
+      this.bucket,
+      keys.filter((k) => !k.endsWith(layout.MANIFEST_SUFFIX)),
+    );
+    this.keys.forget(tenantId);
+    return keys.length;
+  }
+
+  /** Add a new data key for the tenant; later snapshots use it. Returns its id. */
+  async rotateDataKey(tenantId: string): Promise<string> {
+    return (await this.keys.rotate(assertTenantId(tenantId))).keyId;
+  }
+
+  /** Download the body to `path`, checking size and sha256 against the manifest before anyone decrypts it. */
+  private async download(manifest: layout.SnapshotManifest, path: string): Promise<void> {
+    const { tenantId, seq } = manifest;
+    const body = await objects.getStream(this.bucket, layout.bodyKey(tenantId, seq));
+    if (!body) throw new SnapshotCorruptError(tenantId, seq, 'body is missing');
+    const hash = createHash('sha256');
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (size > manifest.size)
+          return callback(new SnapshotCorruptError(tenantId, seq, 'body is larger than its manifest says'));
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    const sha256 = hash.digest('hex');
+    if (size !== manifest.size || sha256 !== manifest.sha256) {
+      throw new SnapshotCorruptError(
+        tenantId,
+        seq,
+        `body does not match its manifest (size ${size}, sha256 ${sha256.slice(0, 12)}…)`,
+      );
+    }
+  }
+
+  private async withSpool<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(this.options.spoolDir ?? tmpdir(), 'clawfleet-snapshot-'));
+    try {
+      return await fn(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Decoding errors that are not ours and not local I/O (zstd, tar parser) mean the snapshot is bad. */
+function asDecodeFailure(tenantId: string, seq: number, err: unknown): unknown {
+  if (err instanceof ClawfleetError) return err;
+  if (typeof (err as { syscall?: unknown }).syscall === 'string') return err;
+  return new SnapshotCorruptError(tenantId, seq, `cannot decode: ${(err as Error).message}`, { cause: err });
+}
