@@ -97,7 +97,9 @@ export async function startDynamo(
     const names = tableNames(options.tablePrefix);
     await ensureTables(client, names);
     return {
-      rows: [{ component: 'dynamodb', url: endpoint, state: `up (tables ${names.tenants}, ${names.usage})` }],
+      rows: [
+        { component: 'dynamodb', url: endpoint, state: `up (tables ${Object.values(names).join(', ')})` },
+      ],
       processes: [],
       stop,
     };
