@@ -60,7 +60,8 @@ export function createActivities(deps: ActivityDeps) {
       return guarded(async (signal) => {
         const record = await registry.getTenant(input.tenantId);
         const pointer = record?.latestSnapshotSeq ?? null;
-        const snapshotSeq = pointer === null ? input.snapshotSeq : Math.max(pointer, input.snapshotSeq ?? pointer);
+        const snapshotSeq =
+          pointer === null ? input.snapshotSeq : Math.max(pointer, input.snapshotSeq ?? pointer);
         const spec = { ...input, snapshotSeq, secretRef: `tenant/${input.tenantId}` };
         const handle = await runtime.launch(spec, { signal });
         log.info('pod ready', { tenantId: input.tenantId, podId: handle.podId, snapshotSeq });

@@ -101,9 +101,15 @@ export class TenantClient {
   }
 
   /** Start the tenant's workflow (asleep) unless it already runs. */
-  async ensureStarted(tenantId: string, options: TenantStartOptions = {}): Promise<{ workflowId: string; runId: string }> {
+  async ensureStarted(
+    tenantId: string,
+    options: TenantStartOptions = {},
+  ): Promise<{ workflowId: string; runId: string }> {
     const handle = await this.guard(tenantId, 'start', () =>
-      this.client.workflow.start(TENANT_WORKFLOW_TYPE, { ...this.startOptions(tenantId, options), workflowIdConflictPolicy: 'USE_EXISTING' }),
+      this.client.workflow.start(TENANT_WORKFLOW_TYPE, {
+        ...this.startOptions(tenantId, options),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
     );
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   }
@@ -111,22 +117,33 @@ export class TenantClient {
   /** Durable hand-off of one message (cold path): returns once Temporal has accepted the signal. */
   async deliver(tenantId: string, envelope: Envelope, options: TenantStartOptions = {}): Promise<void> {
     await this.guard(tenantId, 'deliver', () =>
-      this.client.workflow.signalWithStart(TENANT_WORKFLOW_TYPE, { ...this.startOptions(tenantId, options), signal: deliverSignal, signalArgs: [envelope] }),
+      this.client.workflow.signalWithStart(TENANT_WORKFLOW_TYPE, {
+        ...this.startOptions(tenantId, options),
+        signal: deliverSignal,
+        signalArgs: [envelope],
+      }),
     );
   }
 
   /** Wake the tenant (starting its workflow if needed) and return its pod once the agent is ready. */
   async wake(tenantId: string, options: TenantStartOptions = {}): Promise<PodHandle> {
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof tenantWorkflow>(TENANT_WORKFLOW_TYPE, {
-      ...this.startOptions(tenantId, options),
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-    return this.guard(tenantId, 'wake', () => this.client.workflow.executeUpdateWithStart(wakeUpdate, { startWorkflowOperation }));
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof tenantWorkflow>(
+      TENANT_WORKFLOW_TYPE,
+      {
+        ...this.startOptions(tenantId, options),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      },
+    );
+    return this.guard(tenantId, 'wake', () =>
+      this.client.workflow.executeUpdateWithStart(wakeUpdate, { startWorkflowOperation }),
+    );
   }
 
   /** Drain and hold the tenant (final snapshot first); returns the new phase. */
   suspend(tenantId: string, reason: string): Promise<TenantPhase> {
-    return this.guard(tenantId, 'suspend', () => this.handle(tenantId).executeUpdate(suspendUpdate, { args: [reason] }));
+    return this.guard(tenantId, 'suspend', () =>
+      this.handle(tenantId).executeUpdate(suspendUpdate, { args: [reason] }),
+    );
   }
 
   resume(tenantId: string): Promise<TenantPhase> {
@@ -138,14 +155,20 @@ export class TenantClient {
       ...(options.tier !== undefined && { tier: options.tier }),
       ...(options.openclawVersion !== undefined && { openclawVersion: options.openclawVersion }),
       ...(options.idleTimeout !== undefined && { idleTimeoutMs: msToNumber(options.idleTimeout) }),
-      ...(options.snapshotInterval !== undefined && { snapshotIntervalMs: msToNumber(options.snapshotInterval) }),
+      ...(options.snapshotInterval !== undefined && {
+        snapshotIntervalMs: msToNumber(options.snapshotInterval),
+      }),
     };
-    return this.guard(tenantId, 'configure', () => this.handle(tenantId).executeUpdate(configureUpdate, { args: [patch] }));
+    return this.guard(tenantId, 'configure', () =>
+      this.handle(tenantId).executeUpdate(configureUpdate, { args: [patch] }),
+    );
   }
 
   /** Dry run: what would be deleted. Real: returns once the tenant is drained and the grace timer runs. */
   offboard(tenantId: string, request: OffboardRequest = {}): Promise<OffboardPlan> {
-    return this.guard(tenantId, 'offboard', () => this.handle(tenantId).executeUpdate(offboardUpdate, { args: [request] }));
+    return this.guard(tenantId, 'offboard', () =>
+      this.handle(tenantId).executeUpdate(offboardUpdate, { args: [request] }),
+    );
   }
 
   describe(tenantId: string): Promise<TenantDescription> {
@@ -156,9 +179,12 @@ export class TenantClient {
   async list(options: TenantListOptions = {}): Promise<TenantSummary[]> {
     const clauses = [`WorkflowType = '${TENANT_WORKFLOW_TYPE}'`];
     // Runs closed by continue-as-new keep their old attributes: only the open run is current, except for deleted tenants.
-    clauses.push(options.phase === 'deleted' ? `ExecutionStatus = 'Completed'` : `ExecutionStatus = 'Running'`);
+    clauses.push(
+      options.phase === 'deleted' ? `ExecutionStatus = 'Completed'` : `ExecutionStatus = 'Running'`,
+    );
     if (options.phase !== undefined) {
-      if (!TENANT_PHASES.includes(options.phase)) throw new TypeError(`unknown phase ${JSON.stringify(options.phase)}`);
+      if (!TENANT_PHASES.includes(options.phase))
+        throw new TypeError(`unknown phase ${JSON.stringify(options.phase)}`);
       clauses.push(`${TenantPhaseAttr.name} = '${options.phase}'`);
     }
     if (options.tier !== undefined) {
@@ -193,7 +219,9 @@ export class TenantClient {
       ...(options.tier !== undefined && { tier: options.tier }),
       ...(options.openclawVersion !== undefined && { openclawVersion: options.openclawVersion }),
       ...(options.idleTimeout !== undefined && { idleTimeoutMs: msToNumber(options.idleTimeout) }),
-      ...(options.snapshotInterval !== undefined && { snapshotIntervalMs: msToNumber(options.snapshotInterval) }),
+      ...(options.snapshotInterval !== undefined && {
+        snapshotIntervalMs: msToNumber(options.snapshotInterval),
+      }),
     };
     const input: TenantWorkflowInput = { tenantId, settings };
     return {
@@ -217,10 +245,13 @@ export class TenantClient {
       return await call();
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
-        throw new TenantOperationRejectedError(tenantId, operation, error.cause?.message ?? error.message, { cause: error });
+        throw new TenantOperationRejectedError(tenantId, operation, error.cause?.message ?? error.message, {
+          cause: error,
+        });
       }
       if (error instanceof WorkflowNotFoundError) throw new TenantNotFoundError(tenantId, { cause: error });
-      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new TenantDeletedError(tenantId, { cause: error });
+      if (error instanceof WorkflowExecutionAlreadyStartedError)
+        throw new TenantDeletedError(tenantId, { cause: error });
       throw error;
     }
   }

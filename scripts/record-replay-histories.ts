@@ -25,7 +25,13 @@ import {
   wakeUpdate,
 } from '../workflows/shared.js';
 import { envelope } from '../test/workflows/fake-world.js';
-import { bundle, createWorkflowTestEnv, quietRuntime, runTenant, type TenantTest } from '../test/workflows/harness.js';
+import {
+  bundle,
+  createWorkflowTestEnv,
+  quietRuntime,
+  runTenant,
+  type TenantTest,
+} from '../test/workflows/harness.js';
 
 const OUT_DIR = new URL('../test/replay/', import.meta.url);
 const MINUTE = 60_000;
@@ -69,7 +75,11 @@ const crashLoop: Scenario = async (env, t) => {
   await t.phase('failed');
   await t.handle.executeUpdate(resumeUpdate);
   await t.handle.executeUpdate(wakeUpdate);
-  t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: new Date((await env.currentTimeMs()) + 3_600_000).toISOString() };
+  t.world.agent = {
+    inFlightRuns: 0,
+    lastActiveAt: null,
+    nextScheduledAt: new Date((await env.currentTimeMs()) + 3_600_000).toISOString(),
+  };
   await t.handle.signal(sleepNowSignal);
   await t.phase('asleep');
 };
@@ -80,7 +90,12 @@ const SCENARIOS: Record<string, Scenario> = {
   'crash-loop-failed-resume': crashLoop,
 };
 
-async function record(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundle, name: string, scenario: Scenario): Promise<void> {
+async function record(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundle,
+  name: string,
+  scenario: Scenario,
+): Promise<void> {
   await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
     await scenario(env, t);
     // Follow the continue-as-new chain from the first run; each run is one fixture.
@@ -99,7 +114,8 @@ async function main(): Promise<void> {
   quietRuntime();
   const [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
   try {
-    for (const [name, scenario] of Object.entries(SCENARIOS)) await record(env, workflowBundle, name, scenario);
+    for (const [name, scenario] of Object.entries(SCENARIOS))
+      await record(env, workflowBundle, name, scenario);
   } finally {
     await env.teardown();
   }

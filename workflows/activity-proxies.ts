@@ -13,26 +13,46 @@ const nonRetryableErrorTypes = [PERMANENT_ERROR_TYPE];
 export const launch = proxyActivities<TenantActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
 });
 
 /** Snapshots and stops: long, heartbeating, retried until they succeed or fail permanently. */
 export const slow = proxyActivities<TenantActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
 });
 
 /** A message hand-off: bounded attempts, then the workflow backs off and tries again later. */
 export const deliver = proxyActivities<TenantActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
 });
 
 /** Quick questions to the agent: a dead agent should not hold up the decision for long. */
 export const probe = proxyActivities<TenantActivities>({
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 seconds', maximumAttempts: 3, nonRetryableErrorTypes },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '5 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes,
+  },
 });
 
 /** Bookkeeping against our own stores (endpoint cache, registry, deletes): retried until done. */

@@ -32,7 +32,13 @@ export const OpenClawVersionAttr = defineSearchAttributeKey('OpenClawVersion', S
 export const LastActiveAtAttr = defineSearchAttributeKey('LastActiveAt', SearchAttributeType.DATETIME);
 
 /** Every custom search attribute; the dev stack and test servers register exactly these. */
-export const SEARCH_ATTRIBUTES = [TenantIdAttr, TenantPhaseAttr, TenantTierAttr, OpenClawVersionAttr, LastActiveAtAttr] as const;
+export const SEARCH_ATTRIBUTES = [
+  TenantIdAttr,
+  TenantPhaseAttr,
+  TenantTierAttr,
+  OpenClawVersionAttr,
+  LastActiveAtAttr,
+] as const;
 
 export type * from './types.js';
 export { TENANT_PHASES, TENANT_TIERS } from './types.js';

@@ -1,23 +1,15 @@
 /**
  * One method per phase of the tenant lifecycle. Each runs until the phase
  * changes and returns; the workflow loop in tenant-workflow.ts picks the next
- * one. Decisions live in TenantState, side effects in activities.
+ * one. Decisions live in TenantState, side effects in activities; the
+ * operator-held phases live in PhaseBase (phase-base.ts).
  */
-import {
-  ApplicationFailure,
-  ActivityFailure,
-  CancellationScope,
-  condition,
-  setCurrentDetails,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
 import { deliver, launch, probe, slow, step, store } from './activity-proxies.js';
-import { LastActiveAtAttr, OpenClawVersionAttr, PERMANENT_ERROR_TYPE, TenantPhaseAttr, TenantTierAttr } from './shared.js';
-import type { TenantState } from './tenant-state.js';
-import type { TenantPhase } from './types.js';
+import { PhaseBase } from './phase-base.js';
+import { PERMANENT_ERROR_TYPE } from './shared.js';
 
-const DAY_MS = 86_400_000;
 /** How long a failing delivery or final snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
 
@@ -29,37 +21,15 @@ function describeFailure(error: unknown): string {
 }
 
 function isPermanent(error: unknown): boolean {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PERMANENT_ERROR_TYPE;
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === PERMANENT_ERROR_TYPE
+  );
 }
 
-export class TenantLifecycle {
+export class TenantLifecycle extends PhaseBase {
   private retryAtMs = 0;
-
-  constructor(private readonly s: TenantState) {}
-
-  private get d() {
-    return this.s.data;
-  }
-
-  /** Record a phase change everywhere an operator looks: search attributes and current details. */
-  setPhase(phase: TenantPhase): void {
-    this.d.phase = phase;
-    this.publishAttributes();
-  }
-
-  publishAttributes(): void {
-    upsertSearchAttributes([
-      { key: TenantPhaseAttr, value: this.d.phase },
-      { key: TenantTierAttr, value: this.d.settings.tier },
-      { key: OpenClawVersionAttr, value: this.d.settings.openclawVersion },
-      { key: LastActiveAtAttr, value: new Date(this.d.lastActiveAtMs) },
-    ]);
-    this.publishDetails();
-  }
-
-  publishDetails(): void {
-    setCurrentDetails(this.s.details());
-  }
 
   /** Waits for a message, a wake, the next scheduled job, or an operator request. */
   async asleep(): Promise<void> {
@@ -90,7 +60,8 @@ export class TenantLifecycle {
         snapshotSeq: d.lastSnapshot?.seq ?? null,
       });
     } catch (error) {
-      if (isPermanent(error)) return this.enterHeld('failed', `launch of ${podId} failed: ${describeFailure(error)}`);
+      if (isPermanent(error))
+        return this.enterHeld('failed', `launch of ${podId} failed: ${describeFailure(error)}`);
       d.lostReason = `launch failed: ${describeFailure(error)}`;
       return this.crashed();
     }
@@ -107,7 +78,11 @@ export class TenantLifecycle {
     const d = this.d;
     if (!d.pod) return;
     const ttlMs = 2 * Math.max(d.settings.snapshotIntervalMs, d.settings.idleTimeoutMs);
-    await step(store.publishEndpoint, `publish endpoint of ${d.pod.podId}`, { tenantId: d.tenantId, pod: d.pod, ttlMs });
+    await step(store.publishEndpoint, `publish endpoint of ${d.pod.podId}`, {
+      tenantId: d.tenantId,
+      pod: d.pod,
+      ttlMs,
+    });
   }
 
   /**
@@ -135,16 +110,23 @@ export class TenantLifecycle {
       // Lazy deadline: touches only move lastActiveAt; the timer is re-armed when it fires.
       if (now >= this.s.idleDeadlineMs()) {
         const agent = await this.readAgent();
-        if (agent && this.s.isBusy(agent.inFlightRuns, parseTime(agent.nextScheduledAt), now)) this.s.touch(now);
-        else if (agent?.lastActiveAt && Date.parse(agent.lastActiveAt) + d.settings.idleTimeoutMs > now) this.s.touch(Date.parse(agent.lastActiveAt));
+        if (agent && this.s.isBusy(agent.inFlightRuns, parseTime(agent.nextScheduledAt), now))
+          this.s.touch(now);
+        else if (agent?.lastActiveAt && Date.parse(agent.lastActiveAt) + d.settings.idleTimeoutMs > now)
+          this.s.touch(Date.parse(agent.lastActiveAt));
         else return this.drain(agent).then(() => 'done' as const);
         continue;
       }
       if (canRest()) return 'rest';
       const version = settingsVersion();
-      const wakeAt = Math.min(nextSnapshotAtMs, this.s.idleDeadlineMs(), d.buffer.length > 0 ? this.retryAtMs : Infinity);
+      const wakeAt = Math.min(
+        nextSnapshotAtMs,
+        this.s.idleDeadlineMs(),
+        d.buffer.length > 0 ? this.retryAtMs : Infinity,
+      );
       await condition(
-        () => d.lostReason !== null || this.s.hasDrainReason() || deliverable() || settingsVersion() !== version,
+        () =>
+          d.lostReason !== null || this.s.hasDrainReason() || deliverable() || settingsVersion() !== version,
         Math.max(1, wakeAt - now),
       );
     }
@@ -156,13 +138,18 @@ export class TenantLifecycle {
     while (d.buffer.length > 0 && d.lostReason === null && d.pod) {
       const envelope = d.buffer[0]!;
       try {
-        await step(deliver.deliverMessage, `deliver ${envelope.channel} message ${envelope.dedupeId}`, { tenantId: d.tenantId, pod: d.pod, envelope });
+        await step(deliver.deliverMessage, `deliver ${envelope.channel} message ${envelope.dedupeId}`, {
+          tenantId: d.tenantId,
+          pod: d.pod,
+          envelope,
+        });
         this.s.delivered(Date.now());
       } catch (error) {
         if (d.lostReason !== null) break; // the crash path relaunches and delivers again
         d.reason = `delivery of ${envelope.dedupeId} failing: ${describeFailure(error)}`;
         // A message the agent refuses round after round must not keep the tenant awake forever.
-        if (this.s.deliveryFailed()) d.reason = `dropped ${envelope.dedupeId} after repeated delivery failures`;
+        if (this.s.deliveryFailed())
+          d.reason = `dropped ${envelope.dedupeId} after repeated delivery failures`;
         else this.retryAtMs = Date.now() + RETRY_LATER_MS;
         break;
       }
@@ -174,7 +161,10 @@ export class TenantLifecycle {
     const { d } = this;
     if (!d.pod) return null;
     try {
-      return await step(probe.readAgentActivity, 'ask the agent whether it is busy', { tenantId: d.tenantId, pod: d.pod });
+      return await step(probe.readAgentActivity, 'ask the agent whether it is busy', {
+        tenantId: d.tenantId,
+        pod: d.pod,
+      });
     } catch {
       return null; // an unreachable agent is not busy; the final snapshot decides whether draining is safe
     }
@@ -183,7 +173,10 @@ export class TenantLifecycle {
   private async snapshot(label: string): Promise<void> {
     const { d } = this;
     if (!d.pod) return;
-    const manifest = await step(slow.takeSnapshot, `${label} of ${d.pod.podId}`, { tenantId: d.tenantId, pod: d.pod });
+    const manifest = await step(slow.takeSnapshot, `${label} of ${d.pod.podId}`, {
+      tenantId: d.tenantId,
+      pod: d.pod,
+    });
     this.s.recordSnapshot(manifest);
     this.publishDetails();
   }
@@ -195,7 +188,9 @@ export class TenantLifecycle {
   private async drain(agent: AgentActivity | null): Promise<void> {
     const d = this.d;
     this.setPhase('draining');
-    await step(store.clearEndpoint, 'clear endpoint: new messages take the cold path', { tenantId: d.tenantId });
+    await step(store.clearEndpoint, 'clear endpoint: new messages take the cold path', {
+      tenantId: d.tenantId,
+    });
     const latest = agent ?? (await this.readAgent());
     if (latest) d.nextScheduledAtMs = parseTime(latest.nextScheduledAt);
     try {
@@ -222,10 +217,23 @@ export class TenantLifecycle {
   private async stopPod(): Promise<void> {
     const d = this.d;
     const pod = d.pod;
-    if (pod) await step(slow.stopPod, `stop pod ${pod.podId}`, { tenantId: d.tenantId, pod, graceMs: d.settings.stopGraceMs });
+    if (pod)
+      await step(slow.stopPod, `stop pod ${pod.podId}`, {
+        tenantId: d.tenantId,
+        pod,
+        graceMs: d.settings.stopGraceMs,
+      });
     if (d.wokeAtMs !== null) {
-      const usage = { from: new Date(d.wokeAtMs).toISOString(), to: new Date().toISOString(), activeMs: Date.now() - d.wokeAtMs, messages: d.deliveredCount - d.wokeDelivered };
-      await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, { tenantId: d.tenantId, usage });
+      const usage = {
+        from: new Date(d.wokeAtMs).toISOString(),
+        to: new Date().toISOString(),
+        activeMs: Date.now() - d.wokeAtMs,
+        messages: d.deliveredCount - d.wokeDelivered,
+      };
+      await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, {
+        tenantId: d.tenantId,
+        usage,
+      });
     }
     d.pod = null;
     d.wokeAtMs = null;
@@ -241,64 +249,15 @@ export class TenantLifecycle {
     const delayMs = this.s.recordCrash(Date.now());
     if (delayMs === null) {
       const { maxCrashes, windowMs } = d.settings.crashLoop;
-      return this.enterHeld('failed', `crash loop: ${maxCrashes} crashes within ${windowMs / 1000} s, last: ${reason}`);
+      return this.enterHeld(
+        'failed',
+        `crash loop: ${maxCrashes} crashes within ${windowMs / 1000} s, last: ${reason}`,
+      );
     }
     d.reason = `relaunching after crash: ${reason}`;
     this.setPhase('waking');
     const r = d.requests;
     await condition(() => r.suspend !== null || r.offboard !== null, delayMs);
     if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
-  }
-
-  /** `suspended` or `failed`: no pod, waits for an operator. */
-  enterHeld(phase: 'suspended' | 'failed', reason: string): void {
-    this.d.requests.suspend = null;
-    this.d.reason = reason;
-    this.setPhase(phase);
-  }
-
-  async held(): Promise<void> {
-    const r = this.d.requests;
-    await condition(() => r.resume || r.offboard !== null || (this.d.phase === 'failed' && r.suspend !== null));
-    if (r.offboard) return this.enterOffboarding();
-    if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
-    r.resume = false;
-    this.d.crashTimesMs = [];
-    this.d.reason = null;
-    this.setPhase('asleep');
-  }
-
-  private enterOffboarding(): void {
-    const d = this.d;
-    d.deleteAfterMs = Date.now() + (d.requests.offboard?.graceDays ?? 30) * DAY_MS;
-    d.requests.offboard = null;
-    d.requests.suspend = null;
-    d.buffer = [];
-    d.bufferedBytes = 0;
-    this.setPhase('offboarding');
-  }
-
-  /** Waits out the grace period on a durable timer (a `resume` cancels), then deletes everything. */
-  async offboarding(): Promise<void> {
-    const d = this.d;
-    const r = d.requests;
-    const remaining = (d.deleteAfterMs ?? Date.now()) - Date.now();
-    if (remaining > 0) await condition(() => r.resume, remaining);
-    if (r.resume) {
-      r.resume = false;
-      d.deleteAfterMs = null;
-      d.reason = null;
-      this.setPhase('asleep');
-      return;
-    }
-    // Deletion must finish even if the workflow is cancelled midway.
-    await CancellationScope.nonCancellable(async () => {
-      const ref = { tenantId: d.tenantId };
-      await step(store.clearEndpoint, 'clear endpoint', ref);
-      await step(store.deleteSnapshots, 'delete snapshots', ref);
-      await step(store.deleteSecrets, 'delete secrets', ref);
-      await step(store.deleteRegistryRecord, 'delete registry record', ref);
-    });
-    this.setPhase('deleted');
   }
 }

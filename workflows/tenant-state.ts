@@ -74,7 +74,13 @@ export type AcceptResult = 'buffered' | 'duplicate' | 'overflow' | 'refused' | '
 /** Signals cannot be rejected, so a malformed envelope is checked here and ignored. */
 function isEnvelope(value: unknown): value is Envelope {
   const e = value as Partial<Envelope> | null;
-  return typeof e === 'object' && e !== null && typeof e.body === 'string' && typeof e.dedupeId === 'string' && e.dedupeId !== '';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.body === 'string' &&
+    typeof e.dedupeId === 'string' &&
+    e.dedupeId !== ''
+  );
 }
 
 export class TenantState {
@@ -127,7 +133,8 @@ export class TenantState {
     d.buffer.push(envelope);
     d.bufferedBytes += bytes;
     d.recentDedupeIds.push(envelope.dedupeId);
-    if (d.recentDedupeIds.length > RECENT_IDS) d.recentDedupeIds.splice(0, d.recentDedupeIds.length - RECENT_IDS);
+    if (d.recentDedupeIds.length > RECENT_IDS)
+      d.recentDedupeIds.splice(0, d.recentDedupeIds.length - RECENT_IDS);
     return 'buffered';
   }
 

@@ -34,7 +34,14 @@ import {
 } from './shared.js';
 import { TenantLifecycle } from './tenant-lifecycle.js';
 import { TenantState } from './tenant-state.js';
-import type { ConfigurePatch, OffboardPlan, OffboardRequest, TenantDescription, TenantPhase, TenantSettings } from './types.js';
+import type {
+  ConfigurePatch,
+  OffboardPlan,
+  OffboardRequest,
+  TenantDescription,
+  TenantPhase,
+  TenantSettings,
+} from './types.js';
 import { checkConfigurePatch, checkOffboardRequest, checkPhase, checkReason } from './validation.js';
 
 /** Never carry more than this much buffered payload through continue-as-new (server blob limit is 2 MB). */
@@ -69,7 +76,8 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
 
   setHandler(deliverSignal, (envelope) => {
     const result = state.accept(envelope);
-    if (result !== 'buffered') log.warn('message not buffered', { tenantId: d.tenantId, dedupeId: envelope.dedupeId, result });
+    if (result !== 'buffered')
+      log.warn('message not buffered', { tenantId: d.tenantId, dedupeId: envelope.dedupeId, result });
     life.publishDetails();
   });
   setHandler(touchSignal, () => state.touch(Date.now()));
@@ -79,10 +87,14 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   setHandler(podLostSignal, (podId, reason) => {
     // Only the current pod counts: a late report about an older generation is ignored.
     const current = d.generation > 0 ? `${d.tenantId}-${d.generation}` : null;
-    if (podId === current && ['waking', 'running', 'draining'].includes(d.phase)) d.lostReason = reason || 'pod lost';
+    if (podId === current && ['waking', 'running', 'draining'].includes(d.phase))
+      d.lostReason = reason || 'pod lost';
   });
 
-  const ended = (...phases: TenantPhase[]) => () => phases.includes(d.phase);
+  const ended =
+    (...phases: TenantPhase[]) =>
+    () =>
+      phases.includes(d.phase);
 
   setHandler(
     wakeUpdate,
@@ -123,27 +135,46 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       life.publishAttributes(); // tier and version are search attributes
       return d.settings;
     },
-    { validator: (patch: ConfigurePatch) => reject([...checkConfigurePatch(patch), ...checkPhase('configure', d.phase)]) },
+    {
+      validator: (patch: ConfigurePatch) =>
+        reject([...checkConfigurePatch(patch), ...checkPhase('configure', d.phase)]),
+    },
   );
 
   setHandler(
     offboardUpdate,
     async ({ graceDays = 30, dryRun = false }): Promise<OffboardPlan> => {
       // Inventory first: with a zero-day grace the data may be gone right after the drain.
-      const inventory = await step(store.inventoryTenant, dryRun ? 'offboard dry run: list tenant data' : 'list tenant data to delete', { tenantId: d.tenantId });
+      const inventory = await step(
+        store.inventoryTenant,
+        dryRun ? 'offboard dry run: list tenant data' : 'list tenant data to delete',
+        { tenantId: d.tenantId },
+      );
       if (!dryRun) {
         d.requests.offboard = { graceDays };
         await condition(ended('offboarding', 'deleted'));
       }
       const deleteAfterMs = dryRun ? Date.now() + graceDays * DAY_MS : (d.deleteAfterMs ?? Date.now());
-      return { tenantId: d.tenantId, dryRun, deleteAfter: new Date(deleteAfterMs).toISOString(), ...inventory };
+      return {
+        tenantId: d.tenantId,
+        dryRun,
+        deleteAfter: new Date(deleteAfterMs).toISOString(),
+        ...inventory,
+      };
     },
-    { validator: (request: OffboardRequest) => reject([...checkOffboardRequest(request), ...checkPhase('offboard', d.phase)]) },
+    {
+      validator: (request: OffboardRequest) =>
+        reject([...checkOffboardRequest(request), ...checkPhase('offboard', d.phase)]),
+    },
   );
 
-  const pendingRequest = () => state.hasWakeReason() || d.requests.suspend !== null || d.requests.offboard !== null || d.requests.resume;
+  const pendingRequest = () =>
+    state.hasWakeReason() || d.requests.suspend !== null || d.requests.offboard !== null || d.requests.resume;
   /** Safe to continue as new: no handler mid-flight and no buffer too big to carry. */
-  const canRest = () => workflowInfo().continueAsNewSuggested && allHandlersFinished() && d.bufferedBytes <= MAX_CARRIED_BUFFER_BYTES;
+  const canRest = () =>
+    workflowInfo().continueAsNewSuggested &&
+    allHandlersFinished() &&
+    d.bufferedBytes <= MAX_CARRIED_BUFFER_BYTES;
 
   for (;;) {
     const before = d.phase;

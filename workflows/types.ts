@@ -5,7 +5,16 @@
  * Durations are milliseconds here; the client converts '15m' style strings.
  */
 
-export const TENANT_PHASES = ['asleep', 'waking', 'running', 'draining', 'suspended', 'failed', 'offboarding', 'deleted'] as const;
+export const TENANT_PHASES = [
+  'asleep',
+  'waking',
+  'running',
+  'draining',
+  'suspended',
+  'failed',
+  'offboarding',
+  'deleted',
+] as const;
 export type TenantPhase = (typeof TENANT_PHASES)[number];
 
 /** Service tiers: they pick pod resources and the OpenClaw tool profile. */

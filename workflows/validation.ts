@@ -4,7 +4,13 @@
  * want to fail fast share one definition.
  */
 import { LIMITS, OPENCLAW_VERSION_PATTERN } from './shared.js';
-import { TENANT_PHASES, TENANT_TIERS, type ConfigurePatch, type OffboardRequest, type TenantPhase } from './types.js';
+import {
+  TENANT_PHASES,
+  TENANT_TIERS,
+  type ConfigurePatch,
+  type OffboardRequest,
+  type TenantPhase,
+} from './types.js';
 
 const CONFIGURE_KEYS = new Set(['tier', 'openclawVersion', 'idleTimeoutMs', 'snapshotIntervalMs']);
 
@@ -26,7 +32,9 @@ export function checkConfigurePatch(patch: ConfigurePatch): string[] {
     problems.push(`tier must be one of ${TENANT_TIERS.join(', ')}`);
   }
   if (patch.openclawVersion !== undefined && !OPENCLAW_VERSION_PATTERN.test(String(patch.openclawVersion))) {
-    problems.push(`openclawVersion ${JSON.stringify(patch.openclawVersion)} is not a release version like 2026.1.29`);
+    problems.push(
+      `openclawVersion ${JSON.stringify(patch.openclawVersion)} is not a release version like 2026.1.29`,
+    );
   }
   problems.push(...checkRange('idleTimeoutMs', patch.idleTimeoutMs, LIMITS.idleTimeoutMs));
   problems.push(...checkRange('snapshotIntervalMs', patch.snapshotIntervalMs, LIMITS.snapshotIntervalMs));
@@ -36,7 +44,8 @@ export function checkConfigurePatch(patch: ConfigurePatch): string[] {
 export function checkOffboardRequest(request: OffboardRequest): string[] {
   if (typeof request !== 'object' || request === null) return ['request must be an object'];
   const problems = checkRange('graceDays', request.graceDays, LIMITS.graceDays);
-  if (request.dryRun !== undefined && typeof request.dryRun !== 'boolean') problems.push('dryRun must be a boolean');
+  if (request.dryRun !== undefined && typeof request.dryRun !== 'boolean')
+    problems.push('dryRun must be a boolean');
   return problems;
 }
 

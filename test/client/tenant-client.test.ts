@@ -8,12 +8,18 @@ import { createLocalEnv } from '../helpers/temporal.js';
 import { envelope, FakeWorld } from '../workflows/fake-world.js';
 import { bundle, quietRuntime, uniqueTenantId } from '../workflows/harness.js';
 
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined && ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -31,7 +37,12 @@ describe('TenantClient against a real Temporal dev server', function () {
   before(async function () {
     quietRuntime();
     [env, workflowBundle] = await Promise.all([createLocalEnv(), bundle()]);
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: createActivities(world.deps()) });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle,
+      activities: createActivities(world.deps()),
+    });
     running = worker.run();
     tenants = new TenantClient({ client: env.client, taskQueue });
   });
@@ -45,7 +56,11 @@ describe('TenantClient against a real Temporal dev server', function () {
   it('deliver uses signal-with-start: a message to a never-started tenant starts it, wakes it and is delivered', async () => {
     const tenantId = uniqueTenantId('sws');
     await tenants.deliver(tenantId, envelope(`${tenantId}-u1`));
-    const d = await eventually(() => tenants.describe(tenantId), (x) => x.deliveredCount === 1, 'delivery');
+    const d = await eventually(
+      () => tenants.describe(tenantId),
+      (x) => x.deliveredCount === 1,
+      'delivery',
+    );
     assert.equal(d.phase, 'running');
     assert.ok(world.delivered.some((e) => e.dedupeId === `${tenantId}-u1`));
   });
@@ -65,7 +80,11 @@ describe('TenantClient against a real Temporal dev server', function () {
     const tenantId = uniqueTenantId('lst');
     await tenants.ensureStarted(tenantId);
     await tenants.wake(tenantId);
-    const found = await eventually(() => tenants.list({ phase: 'running' }), (rows) => rows.some((r) => r.tenantId === tenantId), 'visibility');
+    const found = await eventually(
+      () => tenants.list({ phase: 'running' }),
+      (rows) => rows.some((r) => r.tenantId === tenantId),
+      'visibility',
+    );
     const row = found.find((r) => r.tenantId === tenantId)!;
     assert.equal(row.phase, 'running');
     assert.equal(row.tier, 'standard');

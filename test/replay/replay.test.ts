@@ -21,12 +21,18 @@ describe('replay of recorded tenant workflow histories', function () {
     const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
     assert.ok(files.length >= 6, `expected recorded histories in ${DIR}, found ${files.length}`);
     const histories = await Promise.all(
-      files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(`${DIR}/${file}`, 'utf8'))) })),
+      files.map(async (file) => ({
+        workflowId: file.replace(/\.json$/, ''),
+        history: historyFromJSON(JSON.parse(await readFile(`${DIR}/${file}`, 'utf8'))),
+      })),
     );
     const workflowBundle = await bundle();
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'tenant-workflow-replay' }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle, replayName: 'tenant-workflow-replay' },
+      histories,
+    )) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

@@ -37,10 +37,16 @@ export class FakeWorld {
       runtime: {
         launch: async (spec) => {
           if (this.launchGate) await this.launchGate;
-          if (this.launchFailure === 'permanent') throw new PermanentPortError('VERSION_UNKNOWN', `no OpenClaw ${spec.openclawVersion}`);
+          if (this.launchFailure === 'permanent')
+            throw new PermanentPortError('VERSION_UNKNOWN', `no OpenClaw ${spec.openclawVersion}`);
           const existing = this.pods.get(spec.podId);
-          this.events.push(`${existing ? 'adopt' : 'launch'} ${spec.podId} from ${spec.snapshotSeq ?? 'scratch'}`);
-          const handle = existing ?? { podId: spec.podId, endpoint: `http://127.0.0.9:${18000 + this.pods.size}` };
+          this.events.push(
+            `${existing ? 'adopt' : 'launch'} ${spec.podId} from ${spec.snapshotSeq ?? 'scratch'}`,
+          );
+          const handle = existing ?? {
+            podId: spec.podId,
+            endpoint: `http://127.0.0.9:${18000 + this.pods.size}`,
+          };
           this.pods.set(spec.podId, handle);
           return handle;
         },
@@ -48,7 +54,10 @@ export class FakeWorld {
           this.events.push(`stop ${handle.podId}`);
           this.pods.delete(handle.podId);
         },
-        describe: async (handle) => ({ podId: handle.podId, state: this.pods.has(handle.podId) ? 'ready' : 'gone' }),
+        describe: async (handle) => ({
+          podId: handle.podId,
+          state: this.pods.has(handle.podId) ? 'ready' : 'gone',
+        }),
       },
       agent: {
         deliver: async (_handle, envelope) => {
@@ -61,7 +70,13 @@ export class FakeWorld {
         },
         snapshot: async () => {
           this.seq += 1;
-          const manifest = { seq: this.seq, sha256: `sha-${this.seq}`, size: 1000 + this.seq, createdAt: new Date().toISOString(), openclawVersion: '2026.1.29' };
+          const manifest = {
+            seq: this.seq,
+            sha256: `sha-${this.seq}`,
+            size: 1000 + this.seq,
+            createdAt: new Date().toISOString(),
+            openclawVersion: '2026.1.29',
+          };
           this.manifests.push(manifest);
           this.events.push(`snapshot ${this.seq}`);
           return manifest;
@@ -76,7 +91,8 @@ export class FakeWorld {
         },
       },
       registry: {
-        getTenant: async (tenantId) => (this.registryRecord ? { tenantId, latestSnapshotSeq: this.pointer } : null),
+        getTenant: async (tenantId) =>
+          this.registryRecord ? { tenantId, latestSnapshotSeq: this.pointer } : null,
         advanceSnapshotPointer: async (_tenantId, seq) => {
           if (this.pointer === null || seq > this.pointer) this.pointer = seq;
         },
@@ -109,5 +125,10 @@ export class FakeWorld {
 
 /** A Telegram-like envelope with a body of `size` bytes. */
 export function envelope(dedupeId: string, size = 64): Envelope {
-  return { channel: 'telegram', dedupeId, receivedAt: '2026-01-01T00:00:00.000Z', body: JSON.stringify({ update_id: dedupeId }).padEnd(size, ' ') };
+  return {
+    channel: 'telegram',
+    dedupeId,
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    body: JSON.stringify({ update_id: dedupeId }).padEnd(size, ' '),
+  };
 }

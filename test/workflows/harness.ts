@@ -11,7 +11,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createTimeSkippingEnv } from '../helpers/temporal.js';
-import { describeQuery, SEARCH_ATTRIBUTES, tenantWorkflowId, type TenantSettings, type TenantWorkflowInput } from '../../workflows/shared.js';
+import {
+  describeQuery,
+  SEARCH_ATTRIBUTES,
+  tenantWorkflowId,
+  type TenantSettings,
+  type TenantWorkflowInput,
+} from '../../workflows/shared.js';
 import type { TenantDescription, TenantPhase } from '../../workflows/types.js';
 import { tenantWorkflow } from '../../workflows/tenant-workflow.js';
 import { FakeWorld } from './fake-world.js';
@@ -24,14 +30,25 @@ export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
   } catch {
     // already installed by another suite in this process
   }
 }
 
 /** Search attribute types as the server's IndexedValueType numbers. */
-const INDEXED_VALUE_TYPE = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 } as const;
+const INDEXED_VALUE_TYPE = {
+  TEXT: 1,
+  KEYWORD: 2,
+  INT: 3,
+  DOUBLE: 4,
+  BOOL: 5,
+  DATETIME: 6,
+  KEYWORD_LIST: 7,
+} as const;
 
 /**
  * The time-skipping server rejects unknown search attributes, and its
@@ -39,8 +56,13 @@ const INDEXED_VALUE_TYPE = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DA
  * attributes once per server. (Belongs in test/helpers/temporal.ts.)
  */
 export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const searchAttributes = Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]));
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+  const searchAttributes = Object.fromEntries(
+    SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
+  );
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes,
+  });
 }
 
 /** One time-skipping server with the search attributes registered. */
@@ -64,7 +86,11 @@ export interface TenantTest {
   readonly handle: WorkflowHandleWithFirstExecutionRunId<typeof tenantWorkflow>;
   describe(): Promise<TenantDescription>;
   /** Polls `describe()` (real time) until `check` holds. */
-  until(check: (d: TenantDescription) => boolean, what: string, timeoutMs?: number): Promise<TenantDescription>;
+  until(
+    check: (d: TenantDescription) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<TenantDescription>;
   phase(phase: TenantPhase): Promise<TenantDescription>;
 }
 
@@ -85,7 +111,11 @@ export async function runTenant(
   });
   const input: TenantWorkflowInput = { tenantId, settings: options.settings ?? {} };
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(tenantWorkflow, { taskQueue, workflowId: tenantWorkflowId(tenantId), args: [input] });
+    const handle = await env.client.workflow.start(tenantWorkflow, {
+      taskQueue,
+      workflowId: tenantWorkflowId(tenantId),
+      args: [input],
+    });
     const describe = () => env.client.workflow.getHandle(tenantWorkflowId(tenantId)).query(describeQuery);
     const until = async (check: (d: TenantDescription) => boolean, what: string, timeoutMs = 15_000) => {
       const deadline = Date.now() + timeoutMs;
@@ -93,7 +123,10 @@ export async function runTenant(
       for (;;) {
         last = await describe();
         if (check(last)) return last;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}; events: ${world.events.join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what}; last: ${JSON.stringify(last)}; events: ${world.events.join(', ')}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { deliverSignal, podLostSignal, resumeUpdate, sleepNowSignal, wakeUpdate } from '../../workflows/shared.js';
+import {
+  deliverSignal,
+  podLostSignal,
+  resumeUpdate,
+  sleepNowSignal,
+  wakeUpdate,
+} from '../../workflows/shared.js';
 import { envelope } from './fake-world.js';
 import { bundle, createWorkflowTestEnv, quietRuntime, rejectedUpdate, runTenant } from './harness.js';
 
@@ -49,7 +55,10 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       for (let generation = 1; generation <= 2; generation += 1) {
         await t.handle.signal(podLostSignal, `${t.tenantId}-${generation}`, 'segfault');
         await env.sleep(30_000);
-        await t.until((d) => d.phase === 'running' && d.generation === generation + 1, `relaunch ${generation + 1}`);
+        await t.until(
+          (d) => d.phase === 'running' && d.generation === generation + 1,
+          `relaunch ${generation + 1}`,
+        );
       }
       await t.handle.signal(podLostSignal, `${t.tenantId}-3`, 'segfault');
       const failed = await t.phase('failed');
@@ -60,7 +69,10 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       assert.equal((await t.describe()).bufferedMessages, 1, 'messages are kept for after the repair');
       await rejectedUpdate(t.handle.executeUpdate(wakeUpdate), /cannot wake a tenant that is failed/);
       await t.handle.executeUpdate(resumeUpdate);
-      const d = await t.until((x) => x.phase === 'running' && x.deliveredCount === 1, 'wake and delivery after resume');
+      const d = await t.until(
+        (x) => x.phase === 'running' && x.deliveredCount === 1,
+        'wake and delivery after resume',
+      );
       assert.equal(d.recentCrashes, 0);
     });
   });
@@ -68,7 +80,10 @@ describe('tenant workflow: crashes and continue-as-new', function () {
   it('a launch failing permanently moves the tenant to failed with the reason', async () => {
     await runTenant(env, workflowBundle, {}, async (t) => {
       t.world.launchFailure = 'permanent';
-      await rejectedUpdate(t.handle.executeUpdate(wakeUpdate), /tenant is failed: launch of .*-1 failed: no OpenClaw 2026\.1\.29/);
+      await rejectedUpdate(
+        t.handle.executeUpdate(wakeUpdate),
+        /tenant is failed: launch of .*-1 failed: no OpenClaw 2026\.1\.29/,
+      );
       const d = await t.describe();
       assert.equal(d.phase, 'failed');
       assert.match(d.reason ?? '', /no OpenClaw/);
@@ -76,28 +91,36 @@ describe('tenant workflow: crashes and continue-as-new', function () {
   });
 
   it('continues as new at the sleep boundary and keeps its state', async () => {
-    await runTenant(env, workflowBundle, { settings: { buffer: { maxMessages: 1, maxBytes: 4096 } } }, async (t) => {
-      let release!: () => void;
-      t.world.launchGate = new Promise((resolve) => (release = resolve));
-      await t.handle.signal(deliverSignal, envelope('one'));
-      await t.handle.signal(deliverSignal, envelope('two')); // overflows the one-message buffer
-      release();
-      await t.until((d) => d.deliveredCount === 1, 'delivery');
-      const firstRunId = (await t.handle.describe()).runId;
-      await t.handle.signal(sleepNowSignal);
-      await t.until((x) => x.phase === 'asleep', 'asleep');
-      const latest = env.client.workflow.getHandle(t.handle.workflowId);
-      await t.until(() => true, 'the new run'); // one more query: answered by the new run
-      assert.notEqual((await latest.describe()).runId, firstRunId, 'a new run');
-      const d = await t.describe();
-      const first = await env.client.workflow.getHandle(t.handle.workflowId, firstRunId).describe();
-      assert.equal(first.status.name, 'CONTINUED_AS_NEW');
-      assert.equal(d.deliveredCount, 1);
-      assert.equal(d.overflowCount, 1);
-      assert.equal(d.generation, 1);
-      assert.equal(d.lastSnapshot?.seq, 1);
-      await t.handle.executeUpdate(wakeUpdate);
-      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), 'the new run continues the pod generations');
-    });
+    await runTenant(
+      env,
+      workflowBundle,
+      { settings: { buffer: { maxMessages: 1, maxBytes: 4096 } } },
+      async (t) => {
+        let release!: () => void;
+        t.world.launchGate = new Promise((resolve) => (release = resolve));
+        await t.handle.signal(deliverSignal, envelope('one'));
+        await t.handle.signal(deliverSignal, envelope('two')); // overflows the one-message buffer
+        release();
+        await t.until((d) => d.deliveredCount === 1, 'delivery');
+        const firstRunId = (await t.handle.describe()).runId;
+        await t.handle.signal(sleepNowSignal);
+        await t.until((x) => x.phase === 'asleep', 'asleep');
+        const latest = env.client.workflow.getHandle(t.handle.workflowId);
+        await t.until(() => true, 'the new run'); // one more query: answered by the new run
+        assert.notEqual((await latest.describe()).runId, firstRunId, 'a new run');
+        const d = await t.describe();
+        const first = await env.client.workflow.getHandle(t.handle.workflowId, firstRunId).describe();
+        assert.equal(first.status.name, 'CONTINUED_AS_NEW');
+        assert.equal(d.deliveredCount, 1);
+        assert.equal(d.overflowCount, 1);
+        assert.equal(d.generation, 1);
+        assert.equal(d.lastSnapshot?.seq, 1);
+        await t.handle.executeUpdate(wakeUpdate);
+        assert.ok(
+          t.world.events.includes(`launch ${t.tenantId}-2 from 1`),
+          'the new run continues the pod generations',
+        );
+      },
+    );
   });
 });

@@ -31,7 +31,11 @@ describe('tenant workflow: operator updates', function () {
       await t.handle.executeUpdate(wakeUpdate);
       assert.equal(await t.handle.executeUpdate(suspendUpdate, { args: ['unpaid invoice'] }), 'suspended');
       const events = t.world.events;
-      assert.ok(events.indexOf('snapshot 1') >= 0 && events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`), events.join(', '));
+      assert.ok(
+        events.indexOf('snapshot 1') >= 0 &&
+          events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`),
+        events.join(', '),
+      );
       const d = await t.describe();
       assert.equal(d.reason, 'unpaid invoice');
       assert.equal(d.pod, null);
@@ -54,13 +58,28 @@ describe('tenant workflow: operator updates', function () {
   it('validators reject bad updates before they enter history', async () => {
     await runTenant(env, workflowBundle, {}, async (t) => {
       await t.phase('asleep');
-      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: 1_000 }] }), /idleTimeoutMs must be an integer between 60000/);
-      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ tier: 'gold' as never }] }), /tier must be one of/);
-      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ openclawVersion: 'latest' }] }), /not a release version/);
-      await rejectedUpdate(t.handle.executeUpdate(configureUpdate, { args: [{ replicas: 3 } as never] }), /unknown setting/);
+      await rejectedUpdate(
+        t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: 1_000 }] }),
+        /idleTimeoutMs must be an integer between 60000/,
+      );
+      await rejectedUpdate(
+        t.handle.executeUpdate(configureUpdate, { args: [{ tier: 'gold' as never }] }),
+        /tier must be one of/,
+      );
+      await rejectedUpdate(
+        t.handle.executeUpdate(configureUpdate, { args: [{ openclawVersion: 'latest' }] }),
+        /not a release version/,
+      );
+      await rejectedUpdate(
+        t.handle.executeUpdate(configureUpdate, { args: [{ replicas: 3 } as never] }),
+        /unknown setting/,
+      );
       await rejectedUpdate(t.handle.executeUpdate(suspendUpdate, { args: [''] }), /a reason is required/);
       await rejectedUpdate(t.handle.executeUpdate(resumeUpdate), /cannot resume a tenant that is asleep/);
-      await rejectedUpdate(t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: -1 }] }), /graceDays/);
+      await rejectedUpdate(
+        t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: -1 }] }),
+        /graceDays/,
+      );
       const history = await t.handle.fetchHistory();
       const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
       assert.equal(accepted.length, 0, 'no rejected update was recorded');
@@ -70,13 +89,18 @@ describe('tenant workflow: operator updates', function () {
   it('configure changes settings and a shorter idle timeout applies to the running tenant at once', async () => {
     await runTenant(env, workflowBundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
-      const settings = await t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: MINUTE, tier: 'pro', openclawVersion: '2026.2.1' }] });
+      const settings = await t.handle.executeUpdate(configureUpdate, {
+        args: [{ idleTimeoutMs: MINUTE, tier: 'pro', openclawVersion: '2026.2.1' }],
+      });
       assert.equal(settings.tier, 'pro');
       assert.equal((await t.describe()).settings.idleTimeoutMs, MINUTE);
       await env.sleep(MINUTE + 2_000);
       await t.phase('asleep');
       await t.handle.executeUpdate(wakeUpdate);
-      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), 'the next wake restores the last snapshot');
+      assert.ok(
+        t.world.events.includes(`launch ${t.tenantId}-2 from 1`),
+        'the next wake restores the last snapshot',
+      );
     });
   });
 
@@ -86,7 +110,10 @@ describe('tenant workflow: operator updates', function () {
       await t.handle.executeUpdate(suspendUpdate, { args: ['closing account'] });
       const plan = await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 30, dryRun: true }] });
       assert.equal(plan.dryRun, true);
-      assert.deepEqual(plan.snapshots.map((s) => s.seq), [1]);
+      assert.deepEqual(
+        plan.snapshots.map((s) => s.seq),
+        [1],
+      );
       assert.deepEqual(plan.secretNames, ['telegram-bot-token', 'gateway-token']);
       assert.equal(plan.registryRecord, true);
       assert.equal((await t.describe()).phase, 'suspended');
@@ -102,12 +129,18 @@ describe('tenant workflow: operator updates', function () {
       const d = await t.describe();
       assert.equal(d.phase, 'offboarding');
       assert.equal(plan.deleteAfter, d.deleteAfter);
-      assert.ok(t.world.events.indexOf('snapshot 1') < t.world.events.indexOf(`stop ${t.tenantId}-1`), 'drained first');
+      assert.ok(
+        t.world.events.indexOf('snapshot 1') < t.world.events.indexOf(`stop ${t.tenantId}-1`),
+        'drained first',
+      );
       await env.sleep(29 * DAY);
       assert.equal(t.world.count('delete'), 0, 'nothing deleted during the grace period');
       const final = await t.handle.result(); // awaiting the result lets the server skip the last day
       assert.equal(final.phase, 'deleted');
-      assert.deepEqual(t.world.events.filter((e) => e.startsWith('delete')), ['delete snapshots', 'delete secrets', 'delete registry record']);
+      assert.deepEqual(
+        t.world.events.filter((e) => e.startsWith('delete')),
+        ['delete snapshots', 'delete secrets', 'delete registry record'],
+      );
       assert.equal(t.world.registryRecord, false);
     });
   });

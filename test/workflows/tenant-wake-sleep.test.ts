@@ -24,7 +24,10 @@ describe('tenant workflow: waking and sleeping', function () {
       await t.handle.signal(deliverSignal, envelope('u1'));
       const d = await t.until((x) => x.deliveredCount === 1, 'delivery');
       assert.equal(d.phase, 'running');
-      assert.deepEqual(t.world.delivered.map((e) => e.dedupeId), ['u1']);
+      assert.deepEqual(
+        t.world.delivered.map((e) => e.dedupeId),
+        ['u1'],
+      );
       assert.equal(t.world.count('deliver u1'), 1);
       assert.equal(t.world.count('launch'), 1);
       assert.equal(t.world.endpoint, d.pod!.endpoint);
@@ -36,7 +39,11 @@ describe('tenant workflow: waking and sleeping', function () {
       const pod = await t.handle.executeUpdate(wakeUpdate);
       assert.equal(pod.podId, `${t.tenantId}-1`);
       assert.equal((await t.describe()).phase, 'running');
-      assert.deepEqual(await t.handle.executeUpdate(wakeUpdate), pod, 'waking a running tenant returns the same pod');
+      assert.deepEqual(
+        await t.handle.executeUpdate(wakeUpdate),
+        pod,
+        'waking a running tenant returns the same pod',
+      );
     });
   });
 
@@ -124,7 +131,10 @@ describe('tenant workflow: waking and sleeping', function () {
       assert.equal((await t.describe()).bufferedMessages, 3);
       release();
       await t.until((d) => d.deliveredCount === 3 && d.bufferedMessages === 0, 'three deliveries');
-      assert.deepEqual(t.world.delivered.map((e) => e.dedupeId), ['m1', 'm2', 'm3']);
+      assert.deepEqual(
+        t.world.delivered.map((e) => e.dedupeId),
+        ['m1', 'm2', 'm3'],
+      );
       assert.equal(t.world.count('deliver'), 3, 'each message handed over once');
     });
   });
@@ -142,7 +152,10 @@ describe('tenant workflow: waking and sleeping', function () {
       assert.equal(d.bufferedMessages, 2);
       release();
       await t.until((x) => x.deliveredCount === 2, 'the buffered two delivered');
-      assert.deepEqual(t.world.delivered.map((e) => e.dedupeId), ['a', 'b']);
+      assert.deepEqual(
+        t.world.delivered.map((e) => e.dedupeId),
+        ['a', 'b'],
+      );
     });
   });
 });
