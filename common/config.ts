@@ -142,6 +142,22 @@ export const SETTINGS = {
       description: 'Public base URL of the router, used in Telegram `setWebhook`.',
     }),
   },
+  masterKeyFile: {
+    env: 'CLAWFLEET_MASTER_KEY_FILE',
+    schema: Type.String({
+      default: '',
+      description:
+        'Master key (32 random bytes, mode 600) wrapping every tenant data key; created if missing. Empty means `<data dir>/keys/master.key`. Production uses a KMS-backed provider instead.',
+    }),
+  },
+  awsCredentials: {
+    env: 'CLAWFLEET_AWS_CREDENTIALS',
+    schema: Type.Union([Type.Literal('embedded'), Type.Literal('default-chain')], {
+      default: 'embedded',
+      description:
+        "`embedded`: the fixed credentials the dev stack's s3rver/dynalite accept; `default-chain`: the AWS SDK's normal credential chain (IAM role, env, profile).",
+    }),
+  },
   runtime: {
     env: 'CLAWFLEET_RUNTIME',
     schema: Type.Union([Type.Literal('local'), Type.Literal('k8s')], {
@@ -177,6 +193,11 @@ function describeExpected(schema: Type.TSchema, value: unknown): string {
   const choices = (schema as { anyOf?: { const?: unknown }[] }).anyOf?.map((s) => s.const);
   if (choices?.every((c) => typeof c === 'string')) return `must be one of ${choices.join(', ')}`;
   return [...Value.Errors(schema, value)].map((e) => e.message).join(', ');
+}
+
+/** The master key file: the configured one, or `<data dir>/keys/master.key`. */
+export function masterKeyPath(config: Pick<Config, 'masterKeyFile' | 'dataDir'>): string {
+  return config.masterKeyFile || join(config.dataDir, 'keys', 'master.key');
 }
 
 /** Environment variables that reproduce `config` in a child process (the dev stack passes these down). */

@@ -8,19 +8,22 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { createActivities } from '../activities/index.js';
+import { wireAdapters } from './adapters.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createRootLogger({ level: config.logLevel, name: 'worker' });
   Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const adapters = await wireAdapters(config, logger);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    activities: {},
+    activities: createActivities(adapters.deps),
   });
   exitWhenParentDies(process.argv, () => worker.shutdown());
   logger.info({ taskQueue: config.taskQueue, address: config.temporalAddress }, 'worker polling');
@@ -28,11 +31,16 @@ async function main(): Promise<void> {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight tasks finish
   } finally {
     await connection.close();
+    await adapters.close();
   }
   logger.info('worker stopped');
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  // Exit explicitly: SDK-native and AWS client handles can keep the event loop alive after shutdown.
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -56,7 +56,7 @@ export interface TenantWorkflowInput {
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   tier: 'standard',
-  openclawVersion: '2026.1.29',
+  openclawVersion: '2026.9.6',
   idleTimeoutMs: 15 * 60_000,
   snapshotIntervalMs: 5 * 60_000,
   scheduledWakeLeadMs: 60_000,

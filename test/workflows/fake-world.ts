@@ -75,7 +75,7 @@ export class FakeWorld {
             sha256: `sha-${this.seq}`,
             size: 1000 + this.seq,
             createdAt: new Date().toISOString(),
-            openclawVersion: '2026.1.29',
+            openclawVersion: '2026.9.6',
           };
           this.manifests.push(manifest);
           this.events.push(`snapshot ${this.seq}`);

@@ -13,7 +13,6 @@ import { createActivities } from '../../activities/index.js';
 import { createTimeSkippingEnv } from '../helpers/temporal.js';
 import {
   describeQuery,
-  SEARCH_ATTRIBUTES,
   tenantWorkflowId,
   type TenantSettings,
   type TenantWorkflowInput,
@@ -39,37 +38,9 @@ export function quietRuntime(): void {
   }
 }
 
-/** Search attribute types as the server's IndexedValueType numbers. */
-const INDEXED_VALUE_TYPE = {
-  TEXT: 1,
-  KEYWORD: 2,
-  INT: 3,
-  DOUBLE: 4,
-  BOOL: 5,
-  DATETIME: 6,
-  KEYWORD_LIST: 7,
-} as const;
-
-/**
- * The time-skipping server rejects unknown search attributes, and its
- * OperatorService supports only `addSearchAttributes`: register clawfleet's
- * attributes once per server. (Belongs in test/helpers/temporal.ts.)
- */
-export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const searchAttributes = Object.fromEntries(
-    SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
-  );
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes,
-  });
-}
-
 /** One time-skipping server with the search attributes registered. */
 export async function createWorkflowTestEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await createTimeSkippingEnv();
-  await registerSearchAttributes(env);
-  return env;
+  return createTimeSkippingEnv();
 }
 
 export async function bundle(): Promise<WorkflowBundle> {

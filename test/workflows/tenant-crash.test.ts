@@ -82,7 +82,7 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       t.world.launchFailure = 'permanent';
       await rejectedUpdate(
         t.handle.executeUpdate(wakeUpdate),
-        /tenant is failed: launch of .*-1 failed: no OpenClaw 2026\.1\.29/,
+        /tenant is failed: launch of .*-1 failed: no OpenClaw 2026\.9\.6/,
       );
       const d = await t.describe();
       assert.equal(d.phase, 'failed');
