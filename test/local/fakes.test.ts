@@ -17,15 +17,13 @@ describe('fake model provider and fake Telegram Bot API', () => {
       });
       const events = (await response.text()).split('\n\n').filter(Boolean);
       assert.equal(events.length, 5);
-      const chunks = events
-        .slice(0, 4)
-        .map(
-          (e) =>
-            JSON.parse(e.slice('data: '.length)) as {
-              choices: { delta?: object; finish_reason?: string }[];
-              usage?: object;
-            },
-        );
+      const chunks = events.slice(0, 4).map(
+        (e) =>
+          JSON.parse(e.slice('data: '.length)) as {
+            choices: { delta?: object; finish_reason?: string }[];
+            usage?: object;
+          },
+      );
       assert.deepEqual(chunks[0]?.choices[0]?.delta, { role: 'assistant', content: '' });
       assert.deepEqual(chunks[1]?.choices[0]?.delta, { content: 'echo: hi there' });
       assert.equal(chunks[2]?.choices[0]?.finish_reason, 'stop');
