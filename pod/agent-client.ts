@@ -1,0 +1,87 @@
+/**
+ * The worker's side of the supervisor API: an `AgentPort` over HTTP. Every
+ * call carries the tenant's supervisor token, which the caller resolves per
+ * pod (from the secret store) so it never enters workflow history.
+ */
+import type { AgentPort, CallOptions } from '../activities/ports.js';
+import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../workflows/types.js';
+import { BadRequestError, SupervisorCallError } from './errors.js';
+
+export interface AgentClientOptions {
+  /** The supervisor token of the pod's tenant. */
+  readonly token: (handle: PodHandle) => string | Promise<string>;
+  /** Per-call deadline for quick calls (activity). @default 30 s */
+  readonly timeoutMs?: number;
+  /** Deadline for snapshot and drain (a backup plus an upload). @default 5 min */
+  readonly slowTimeoutMs?: number;
+}
+
+export class SupervisorAgentClient implements AgentPort {
+  constructor(private readonly options: AgentClientOptions) {}
+
+  async deliver(handle: PodHandle, envelope: Envelope, options: CallOptions = {}): Promise<void> {
+    // Only Telegram has a durable ingress in OpenClaw; chat requests are proxied synchronously instead.
+    if (envelope.channel !== 'telegram')
+      throw new BadRequestError(`channel ${envelope.channel} cannot be delivered through the supervisor`);
+    await this.call(handle, 'POST', '/deliver/telegram', envelope.body, options.signal);
+  }
+
+  async activity(handle: PodHandle): Promise<AgentActivity> {
+    return (await this.call(handle, 'GET', '/activity')) as AgentActivity;
+  }
+
+  async snapshot(handle: PodHandle, options: CallOptions = {}): Promise<SnapshotManifest> {
+    return (await this.call(
+      handle,
+      'POST',
+      '/snapshot',
+      undefined,
+      options.signal,
+      true,
+    )) as SnapshotManifest;
+  }
+
+  /** Stop OpenClaw, take the final snapshot (null if the pod never restored state); the supervisor then exits. */
+  async drain(handle: PodHandle, options: CallOptions = {}): Promise<SnapshotManifest | null> {
+    const result = (await this.call(handle, 'POST', '/drain', undefined, options.signal, true)) as {
+      manifest: SnapshotManifest | null;
+    };
+    return result.manifest;
+  }
+
+  private async call(
+    handle: PodHandle,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string,
+    signal?: AbortSignal,
+    slow = false,
+  ): Promise<unknown> {
+    const timeout = AbortSignal.timeout(
+      slow ? (this.options.slowTimeoutMs ?? 300_000) : (this.options.timeoutMs ?? 30_000),
+    );
+    const response = await fetch(new URL(path, handle.endpoint), {
+      method,
+      headers: {
+        authorization: `Bearer ${await this.options.token(handle)}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body } : {}),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      const detail = (safeJson(text) as { error?: string } | undefined)?.error ?? text.slice(0, 200);
+      throw new SupervisorCallError(path, response.status, detail);
+    }
+    return safeJson(text);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The supervisor's HTTP API on the tenant's own address. Built by a function
+ * and never listening itself (main.ts listens). Every route except the bare
+ * liveness probe needs `Authorization: Bearer <supervisor token>`; the token is
+ * compared in constant time over sha256 digests, so neither its value nor its
+ * length leaks through timing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import Fastify, { type FastifyReply } from 'fastify';
+import { ClawfleetError } from '../common/errors.js';
+import { type Logger } from '../common/logger.js';
+import { type Supervisor } from './supervisor.js';
+
+export interface SupervisorAppOptions {
+  readonly supervisor: Supervisor;
+  readonly supervisorToken: string;
+  readonly logger: Logger;
+  /** Called after `/drain` has answered; main.ts exits the process there. */
+  readonly onDrained?: () => void;
+}
+
+/** A Telegram update is capped at 1 MB by the router; allow a little framing on top. */
+const BODY_LIMIT = 2 * 1024 * 1024;
+
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  GATEWAY_UNAVAILABLE: 503,
+  DRAINING: 503,
+  DELIVERY_NOT_ACCEPTED: 502,
+  OPENCLAW_CLI_FAILED: 502,
+  BAD_REQUEST: 400,
+};
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+export function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer (\S+)$/i.exec(header ?? '');
+  // Always hash and compare, even without a token, so a missing header costs the same.
+  const presented = digest(match?.[1] ?? '');
+  return timingSafeEqual(presented, expected) && match !== null;
+}
+
+export function buildSupervisorApp(options: SupervisorAppOptions) {
+  const { supervisor } = options;
+  const expected = digest(options.supervisorToken);
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: false,
+  });
+
+  // Bodies are forwarded byte for byte (OpenClaw verifies and parses them), so keep them as strings.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/healthz') return;
+    if (!bearerMatches(request.headers.authorization, expected)) {
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const code = error instanceof ClawfleetError ? error.code : undefined;
+    const fastifyStatus = error.statusCode ?? 500;
+    const status: number =
+      (code ? STATUS_BY_CODE[code] : undefined) ?? (fastifyStatus < 500 ? fastifyStatus : 500);
+    if (status >= 500) request.log.warn({ err: error }, 'request failed');
+    // 5xx details stay in the log; 4xx messages are about the caller's own input.
+    const message = status < 500 || code ? error.message : 'internal error';
+    return reply.code(status).send({ error: code ?? 'INTERNAL', message });
+  });
+
+  // Liveness of the supervisor itself: a stuck supervisor is restarted, a crash-looping gateway is not.
+  app.get('/healthz', () => ({ ok: true }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const status = supervisor.status();
+    return reply.code(status.state === 'ready' && !status.draining ? 200 : 503).send(status);
+  });
+
+  app.post('/deliver/telegram', async (request) => {
+    await supervisor.deliverTelegram(typeof request.body === 'string' ? request.body : '');
+    return { accepted: 'durable' };
+  });
+
+  app.get('/activity', () => supervisor.activity());
+
+  app.post('/snapshot', () => supervisor.snapshot());
+
+  app.post('/drain', async (_request, reply) => {
+    const manifest = await supervisor.drain();
+    if (options.onDrained) reply.raw.once('finish', options.onDrained);
+    return { manifest };
+  });
+
+  app.post('/v1/chat/completions', (request, reply) =>
+    proxyChat(supervisor, typeof request.body === 'string' ? request.body : '', request.headers, reply),
+  );
+
+  return app;
+}
+
+/** Forward to OpenClaw with the gateway token; the response (SSE included) streams through unbuffered. */
+async function proxyChat(
+  supervisor: Supervisor,
+  body: string,
+  headers: Record<string, string | string[] | undefined>,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const { state } = supervisor.status();
+  if (state !== 'ready' || supervisor.isDraining)
+    return reply.code(503).send({ error: 'GATEWAY_UNAVAILABLE', message: `gateway is ${state}` });
+  const { baseUrl, token } = supervisor.gatewayTarget();
+  const sessionKey = headers['x-openclaw-session-key'];
+  const upstream = await fetch(`${baseUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      ...(typeof sessionKey === 'string' ? { 'x-openclaw-session-key': sessionKey } : {}),
+    },
+    body,
+  });
+  reply.code(upstream.status);
+  for (const name of ['content-type', 'cache-control']) {
+    const value = upstream.headers.get(name);
+    if (value) reply.header(name, value);
+  }
+  if (!upstream.body) return reply.send('');
+  return reply.send(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>));
+}

@@ -1,0 +1,199 @@
+/**
+ * The supervisor's own typed input. Non-secret settings come from a JSON spec
+ * file (its path is the one command-line argument), written by the runtime
+ * that launches the pod; secret values come from files in a secrets directory
+ * (a mounted Kubernetes Secret) or from `CLAWFLEET_POD_*` environment
+ * variables, so they never sit in the spec, in argv or in a log line. This is
+ * the only pod module that reads the environment.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Type from 'typebox';
+import Value from 'typebox/value';
+import { ConfigError } from '../common/errors.js';
+import { isValidTenantId } from '../common/ids.js';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Host = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$' });
+
+export const SupervisorSpecSchema = Type.Object({
+  tenantId: Type.String(),
+  /** Where the supervisor API listens: the tenant's own address (pod IP or 127.0.0.x). */
+  listen: Type.Object({ host: Host, port: Port }),
+  /** OpenClaw's gateway port; the Telegram webhook listener binds the same host. */
+  gateway: Type.Object({
+    host: Host,
+    port: Port,
+    trustedProxies: Type.Optional(Type.Array(Type.String())),
+  }),
+  /** Holds `state/` (OPENCLAW_STATE_DIR), `home/`, `tmp/` and `work/`; created mode 700. */
+  rootDir: Type.String({ minLength: 1 }),
+  openclaw: Type.Object({
+    version: Type.String(),
+    /** Node >= 24.16 that runs `entry`. */
+    node: Type.String(),
+    /** `node_modules/openclaw/openclaw.mjs` of the install (dev/openclaw-install.ts). */
+    entry: Type.String(),
+  }),
+  provider: Type.Object({
+    name: Type.String(),
+    baseUrl: Type.String(),
+    modelId: Type.String(),
+    api: Type.Optional(
+      Type.Union([
+        Type.Literal('openai-completions'),
+        Type.Literal('openai-responses'),
+        Type.Literal('anthropic-messages'),
+      ]),
+    ),
+    contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
+  telegram: Type.Optional(
+    Type.Object({
+      webhookUrl: Type.String(),
+      webhookPort: Port,
+      webhookPath: Type.Optional(Type.String({ pattern: '^/' })),
+      apiRoot: Type.Optional(Type.String()),
+      allowFrom: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number()]))),
+    }),
+  ),
+  /** Per-tier: background model work is off unless the tier pays for it. */
+  background: Type.Optional(
+    Type.Object({
+      heartbeatEvery: Type.Optional(Type.String()),
+      dreaming: Type.Optional(Type.Boolean()),
+      skillReview: Type.Optional(Type.Boolean()),
+    }),
+  ),
+  tools: Type.Optional(
+    Type.Object({
+      profile: Type.Optional(
+        Type.Union([
+          Type.Literal('minimal'),
+          Type.Literal('messaging'),
+          Type.Literal('coding'),
+          Type.Literal('full'),
+        ]),
+      ),
+      alsoAllow: Type.Optional(Type.Array(Type.String())),
+      deny: Type.Optional(Type.Array(Type.String())),
+    }),
+  ),
+  snapshots: Type.Object({
+    bucket: Type.String({ minLength: 3 }),
+    region: Type.String({ default: 'us-east-1' }),
+    /** Custom endpoint (s3rver in dev); path-style addressing is used with it. */
+    endpoint: Type.Optional(Type.String()),
+    /** Dev master key file (mode 600); production uses KMS. */
+    masterKeyFile: Type.String(),
+    /** The registry's forward-only pointer; restore never goes past it. */
+    latestSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+  crashLoop: Type.Object(
+    {
+      /** Crashes within `windowMs` after which the supervisor stops restarting. */
+      maxCrashes: Type.Integer({ minimum: 1, default: 3 }),
+      windowMs: Type.Integer({ minimum: 1, default: 600_000 }),
+      /** First restart delay; doubles per crash in the window. */
+      backoffMs: Type.Integer({ minimum: 0, default: 2_000 }),
+    },
+    { default: {} },
+  ),
+  /** Gateway start to `/readyz` 200 is 9–22 s on 2 cores; generous for busy hosts. */
+  readyTimeoutMs: Type.Integer({ minimum: 1, default: 120_000 }),
+  /** OpenClaw drains in-flight runs on SIGTERM (its own budget is 315 s). */
+  stopTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  /** Secret files directory; each secret is `<secretsDir>/<name>` unless its env var is set. */
+  secretsDir: Type.Optional(Type.String()),
+  logLevel: Type.String({ default: 'info' }),
+});
+
+export type SupervisorSpec = Type.Static<typeof SupervisorSpecSchema>;
+
+/** Secret names, their file names in `secretsDir`, and the env var that overrides each. */
+export const SECRET_SOURCES = {
+  supervisorToken: 'CLAWFLEET_POD_SUPERVISOR_TOKEN',
+  gatewayToken: 'CLAWFLEET_POD_GATEWAY_TOKEN',
+  telegramBotToken: 'CLAWFLEET_POD_TELEGRAM_BOT_TOKEN',
+  telegramWebhookSecret: 'CLAWFLEET_POD_TELEGRAM_WEBHOOK_SECRET',
+  modelApiKey: 'CLAWFLEET_POD_MODEL_API_KEY',
+  s3AccessKeyId: 'CLAWFLEET_POD_S3_ACCESS_KEY_ID',
+  s3SecretAccessKey: 'CLAWFLEET_POD_S3_SECRET_ACCESS_KEY',
+} as const;
+
+export type SecretName = keyof typeof SECRET_SOURCES;
+export type PodSecrets = { readonly [K in SecretName]?: string };
+
+/** Secrets the supervisor cannot run without (Telegram ones only when Telegram is configured). */
+const REQUIRED: readonly SecretName[] = ['supervisorToken', 'gatewayToken', 'modelApiKey'];
+const TELEGRAM_REQUIRED: readonly SecretName[] = ['telegramBotToken', 'telegramWebhookSecret'];
+
+export interface SupervisorConfig {
+  readonly spec: SupervisorSpec;
+  readonly secrets: PodSecrets;
+}
+
+/** Validate a parsed spec; problems name fields, never values. */
+export function parseSpec(value: unknown): SupervisorSpec {
+  const withDefaults = Value.Default(SupervisorSpecSchema, structuredClone(value));
+  if (!Value.Check(SupervisorSpecSchema, withDefaults)) {
+    const problems = [...Value.Errors(SupervisorSpecSchema, withDefaults)]
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new ConfigError(problems);
+  }
+  if (!isValidTenantId(withDefaults.tenantId)) throw new ConfigError(['/tenantId is not a valid tenant id']);
+  return withDefaults;
+}
+
+async function readSecretFile(dir: string | undefined, name: string): Promise<string | undefined> {
+  if (!dir) return undefined;
+  try {
+    return (await readFile(join(dir, name), 'utf8')).trim() || undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Environment first (explicit override), then the secrets directory. */
+export async function loadSecrets(spec: SupervisorSpec, env: NodeJS.ProcessEnv): Promise<PodSecrets> {
+  const secrets: Record<string, string> = {};
+  for (const [name, envName] of Object.entries(SECRET_SOURCES)) {
+    const value = env[envName]?.trim() || (await readSecretFile(spec.secretsDir, name));
+    if (value) secrets[name] = value;
+  }
+  const required = spec.telegram ? [...REQUIRED, ...TELEGRAM_REQUIRED] : REQUIRED;
+  const missing = required.filter((name) => !secrets[name]);
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `secret ${name} is missing`));
+  return secrets;
+}
+
+/** Load the spec file and the secrets it points at. */
+export async function loadSupervisorConfig(
+  specPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SupervisorConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(specPath, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`spec file ${specPath}: ${(err as Error).message}`]);
+  }
+  const spec = parseSpec(raw);
+  return { spec, secrets: await loadSecrets(spec, env) };
+}
+
+/** The directories under `rootDir`. */
+export function podPaths(spec: SupervisorSpec) {
+  const root = spec.rootDir;
+  return {
+    root,
+    stateDir: join(root, 'state'),
+    home: join(root, 'home'),
+    tmp: join(root, 'tmp'),
+    /** Scratch for backups and snapshot spooling; never archived. */
+    work: join(root, 'work'),
+  };
+}

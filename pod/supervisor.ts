@@ -1,0 +1,269 @@
+/**
+ * One tenant's supervisor: restores state, runs OpenClaw as its child,
+ * forwards deliveries, reports activity, takes snapshots and drains. The HTTP
+ * API (http-api.ts) and the entry point (main.ts) are thin layers over this.
+ */
+import { mkdir, chmod, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type Logger } from '../common/logger.js';
+import type { AgentActivity, SnapshotManifest } from '../workflows/types.js';
+import {
+  BadRequestError,
+  DeliveryNotAcceptedError,
+  DrainingError,
+  GatewayUnavailableError,
+} from './errors.js';
+import { GatewayChild, type ChildStatus } from './gateway-child.js';
+import { OpenClawCli, readOfflineState } from './openclaw-cli.js';
+import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from './openclaw-config.js';
+import { type StateSync } from './state-sync.js';
+import { podPaths, type SupervisorConfig } from './supervisor-config.js';
+
+/** How long a delivery waits for a (re)starting gateway before answering 503 so the caller retries. */
+const DELIVERY_READY_WAIT_MS = 30_000;
+
+export interface SupervisorOptions {
+  readonly config: SupervisorConfig;
+  readonly sync: StateSync;
+  readonly logger: Logger;
+}
+
+export class Supervisor {
+  readonly child: GatewayChild;
+  readonly cli: OpenClawCli;
+  private readonly paths: ReturnType<typeof podPaths>;
+  private restored = false;
+  private draining: Promise<SnapshotManifest | null> | undefined;
+  private snapshotChain: Promise<unknown> = Promise.resolve();
+  private lastDeliveryAt: number | null = null;
+
+  constructor(private readonly options: SupervisorOptions) {
+    const { spec } = options.config;
+    this.paths = podPaths(spec);
+    const env = this.gatewayEnv();
+    this.cli = new OpenClawCli({
+      node: spec.openclaw.node,
+      entry: spec.openclaw.entry,
+      env,
+      cwd: this.paths.root,
+    });
+    this.child = new GatewayChild({
+      command: spec.openclaw.node,
+      args: [spec.openclaw.entry, 'gateway', 'run'],
+      env,
+      cwd: this.paths.root,
+      readyUrl: `http://${spec.gateway.host}:${spec.gateway.port}/readyz`,
+      readyTimeoutMs: spec.readyTimeoutMs,
+      stopTimeoutMs: spec.stopTimeoutMs,
+      crashLoop: spec.crashLoop,
+      prepare: () => this.writeOpenClawConfig(),
+      extraReady: () => this.webhookListening(),
+      logger: options.logger.child({ component: 'gateway' }),
+    });
+  }
+
+  get isDraining(): boolean {
+    return this.draining !== undefined;
+  }
+
+  status(): ChildStatus & { draining: boolean } {
+    return { ...this.child.status(), draining: this.isDraining };
+  }
+
+  /** Restore the newest snapshot, then start OpenClaw and wait for `/readyz`. */
+  async start(): Promise<void> {
+    await Promise.all(
+      [this.paths.root, this.paths.home, this.paths.tmp, this.paths.work].map((d) =>
+        mkdir(d, { recursive: true, mode: 0o700 }),
+      ),
+    );
+    await this.options.sync.restore();
+    this.restored = true;
+    // A SIGTERM during the restore must not be followed by a gateway start nobody will stop.
+    if (this.isDraining) throw new DrainingError();
+    await this.child.start();
+  }
+
+  /** The gateway's chat endpoint and the token the supervisor adds for the caller. */
+  gatewayTarget(): { baseUrl: string; token: string } {
+    const { spec, secrets } = this.options.config;
+    return { baseUrl: `http://${spec.gateway.host}:${spec.gateway.port}`, token: secrets.gatewayToken! };
+  }
+
+  /** Hand a raw Telegram update to OpenClaw's webhook listener; resolves only on its durable ack. */
+  async deliverTelegram(body: string): Promise<void> {
+    const { spec, secrets } = this.options.config;
+    if (!spec.telegram) throw new BadRequestError('Telegram is not configured for this tenant');
+    let update: unknown;
+    try {
+      update = JSON.parse(body);
+    } catch {
+      throw new BadRequestError('body is not JSON');
+    }
+    if (!Number.isSafeInteger((update as { update_id?: unknown } | null)?.update_id))
+      throw new BadRequestError('body is not a Telegram update (no integer update_id)');
+    if (this.isDraining) throw new DrainingError();
+    await this.readyWithin(DELIVERY_READY_WAIT_MS);
+    const response = await fetch(this.webhookUrl()!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': secrets.telegramWebhookSecret!,
+      },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    }).catch((err: unknown) => {
+      throw new DeliveryNotAcceptedError(0, { cause: err });
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    // Only the durable ack makes it safe to tell the caller "delivered": OpenClaw stored it in SQLite first.
+    if (response.status !== 200 || response.headers.get('x-openclaw-delivery-accepted') !== 'durable')
+      throw new DeliveryNotAcceptedError(response.status);
+    this.lastDeliveryAt = Date.now();
+  }
+
+  /**
+   * Running: busy sessions and the scheduler's next wake from the CLI. Stopped:
+   * the same facts from the database at rest, where updates accepted during a
+   * drain count as in-flight work (they run on the next boot, so the workflow
+   * must wake the tenant again).
+   */
+  async activity(): Promise<AgentActivity> {
+    const last = (values: (number | null)[]) => {
+      const max = Math.max(0, ...values.filter((v): v is number => v !== null));
+      return max > 0 ? new Date(max).toISOString() : null;
+    };
+    if (this.child.status().state !== 'ready') {
+      const offline = readOfflineState(this.paths.stateDir);
+      return {
+        inFlightRuns: offline.pendingIngress,
+        lastActiveAt: last([this.lastDeliveryAt]),
+        nextScheduledAt: offline.nextRunAtMs === null ? null : new Date(offline.nextRunAtMs).toISOString(),
+      };
+    }
+    const [next, sessions] = await Promise.all([this.cli.nextWakeAtMs(), this.cli.sessions()]);
+    const times = sessions.flatMap((s) => [toMs(s.updatedAt), toMs(s.lastInteractionAt)]);
+    return {
+      inFlightRuns: sessions.filter((s) => s.status === 'running').length,
+      lastActiveAt: last([...times, this.lastDeliveryAt]),
+      nextScheduledAt: next === null ? null : new Date(next).toISOString(),
+    };
+  }
+
+  /** A consistent snapshot: OpenClaw's backup while it runs, a plain copy when it has stopped. */
+  snapshot(): Promise<SnapshotManifest> {
+    if (this.isDraining) return Promise.reject(new DrainingError());
+    return this.serialized(() => this.snapshotNow());
+  }
+
+  /** SIGTERM OpenClaw, wait for it, take the final snapshot. Idempotent; the caller exits afterwards. */
+  drain(): Promise<SnapshotManifest | null> {
+    this.draining ??= this.serialized(async () => {
+      const log = this.options.logger;
+      log.info('draining');
+      const stopped = await this.child.stop();
+      log.info({ seconds: stopped.seconds, clean: stopped.clean }, 'gateway stopped');
+      // Never snapshot a state dir that was not restored: it would shadow the tenant's real state.
+      if (!this.restored) return null;
+      return this.options.sync.snapshotStopped();
+    });
+    return this.draining;
+  }
+
+  private async snapshotNow(): Promise<SnapshotManifest> {
+    if (!this.restored) throw new GatewayUnavailableError('not restored', null);
+    const { state } = this.child.status();
+    if (state === 'ready') return this.options.sync.snapshotLive(this.cli);
+    if (state === 'crash-loop' || state === 'stopped') return this.options.sync.snapshotStopped();
+    throw new GatewayUnavailableError(state, this.child.status().lastExit);
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.snapshotChain.then(fn, fn);
+    this.snapshotChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readyWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new GatewayUnavailableError(this.child.status().state, null)), ms);
+    });
+    try {
+      await Promise.race([this.child.waitReady(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * OpenClaw's Telegram listener starts after `/readyz` turns 200; a request
+   * without the secret gets 401 once it listens (and is never processed).
+   */
+  private async webhookListening(): Promise<boolean> {
+    const url = this.webhookUrl();
+    if (!url) return true;
+    return fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status === 401,
+      () => false,
+    );
+  }
+
+  private webhookUrl(): string | undefined {
+    const { gateway, telegram } = this.options.config.spec;
+    if (!telegram) return undefined;
+    return `http://${gateway.host}:${telegram.webhookPort}${telegram.webhookPath ?? '/telegram-webhook'}`;
+  }
+
+  /** Minimal environment: nothing of the supervisor's own leaks in; secrets by the names the config references. */
+  private gatewayEnv(): NodeJS.ProcessEnv {
+    const { spec, secrets } = this.options.config;
+    return {
+      PATH: `${dirname(spec.openclaw.node)}:/usr/local/bin:/usr/bin:/bin`,
+      // OpenClaw writes $HOME/.cache, $HOME/.npm and lock files in the temp dir: keep them per tenant.
+      HOME: this.paths.home,
+      TMPDIR: this.paths.tmp,
+      LANG: 'C.UTF-8',
+      OPENCLAW_STATE_DIR: this.paths.stateDir,
+      [OPENCLAW_SECRET_ENV.gatewayToken]: secrets.gatewayToken,
+      [OPENCLAW_SECRET_ENV.modelApiKey]: secrets.modelApiKey,
+      ...(spec.telegram
+        ? {
+            [OPENCLAW_SECRET_ENV.telegramBotToken]: secrets.telegramBotToken,
+            [OPENCLAW_SECRET_ENV.telegramWebhookSecret]: secrets.telegramWebhookSecret,
+          }
+        : {}),
+    };
+  }
+
+  /** Rewritten before every start: paths are always current and a restored file is never trusted. */
+  private async writeOpenClawConfig(): Promise<void> {
+    const { spec } = this.options.config;
+    const { stateDir } = this.paths;
+    await mkdir(join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
+    await chmod(stateDir, 0o700);
+    const config = buildOpenClawConfig({
+      tenantId: spec.tenantId,
+      paths: { workspaceDir: join(stateDir, 'workspace'), logFile: join(stateDir, 'logs', 'openclaw.log') },
+      gateway: spec.gateway,
+      provider: spec.provider,
+      ...(spec.telegram ? { telegram: { ...spec.telegram, webhookHost: spec.gateway.host } } : {}),
+      ...(spec.tools ? { tools: spec.tools } : {}),
+      heartbeat: spec.background?.heartbeatEvery ? { every: spec.background.heartbeatEvery } : false,
+      dreaming: spec.background?.dreaming ?? false,
+      skillReview: spec.background?.skillReview ?? false,
+    });
+    const path = join(stateDir, 'openclaw.json');
+    await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    await chmod(path, 0o600);
+  }
+}
+
+function toMs(value: number | string | undefined): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  return null;
+}

@@ -1,0 +1,85 @@
+// A stand-in for `openclaw` in supervisor tests where OpenClaw itself adds
+// nothing: `gateway run` serves /readyz and a Telegram webhook listener from
+// the config the supervisor wrote, and the CLI answers `cron status`/`sessions`.
+// Behaviour is scripted by `<root>/stand-in.json` (root = parent of the state
+// dir); every boot, SIGTERM and exit is appended to `<root>/stand-in-events.log`.
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+
+const stateDir = process.env.OPENCLAW_STATE_DIR;
+const root = dirname(stateDir);
+const control = existsSync(join(root, 'stand-in.json'))
+  ? JSON.parse(readFileSync(join(root, 'stand-in.json'), 'utf8'))
+  : {};
+const eventsFile = join(root, 'stand-in-events.log');
+const event = (name) => appendFileSync(eventsFile, `${name} ${Date.now()}\n`);
+const boots = () =>
+  existsSync(eventsFile)
+    ? readFileSync(eventsFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('boot ')).length
+    : 0;
+
+const [command, sub] = process.argv.slice(2);
+if (command === 'cron' && sub === 'status') {
+  console.log(JSON.stringify({ enabled: true, jobs: 1, nextWakeAtMs: control.nextWakeAtMs ?? null }));
+  process.exit(0);
+}
+if (command === 'sessions') {
+  console.log(JSON.stringify({ sessions: control.sessions ?? [] }));
+  process.exit(0);
+}
+if (command !== 'gateway' || sub !== 'run') {
+  console.error(`stand-in: unsupported command ${process.argv.slice(2).join(' ')}`);
+  process.exit(64);
+}
+
+const config = JSON.parse(readFileSync(join(stateDir, 'openclaw.json'), 'utf8'));
+const host = config.gateway.customBindHost ?? '127.0.0.1';
+event('boot');
+if (boots() <= (control.crashBoots ?? 0)) {
+  setTimeout(() => {
+    event('crash');
+    process.exit(1);
+  }, 100);
+} else {
+  const gateway = createServer((req, res) => {
+    res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ready: req.url === '/readyz' }));
+  });
+  gateway.listen(config.gateway.port, host);
+  const telegram = config.channels?.telegram;
+  const servers = [gateway];
+  if (telegram) {
+    const webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (
+          req.headers['x-telegram-bot-api-secret-token'] !== process.env.CLAWFLEET_TELEGRAM_WEBHOOK_SECRET
+        ) {
+          res.writeHead(401).end();
+          return;
+        }
+        if (body.includes('no-durable-ack')) {
+          res.writeHead(200).end('{}');
+          return;
+        }
+        mkdirSync(join(stateDir, 'state'), { recursive: true });
+        appendFileSync(join(stateDir, 'state', 'updates.jsonl'), `${body}\n`);
+        res.writeHead(200, { 'x-openclaw-delivery-accepted': 'durable' }).end('{}');
+      });
+    });
+    webhook.listen(telegram.webhookPort, telegram.webhookHost);
+    servers.push(webhook);
+  }
+  process.once('SIGTERM', () => {
+    event('sigterm');
+    for (const s of servers) s.close();
+    setTimeout(() => {
+      event('exit');
+      process.exit(0);
+    }, 300);
+  });
+}

@@ -1,0 +1,192 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileMasterKey } from '../../common/crypto.js';
+import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
+import { SupervisorAgentClient } from '../../pod/agent-client.js';
+import { SupervisorCallError } from '../../pod/errors.js';
+import { startS3, type TestS3 } from '../helpers/s3.js';
+import { freePort } from '../local/gateway-process.js';
+import { startSupervisor, eventually, type SpecInput, type SupervisorProcess } from './supervisor-process.js';
+
+const STAND_IN = join(import.meta.dirname, 'stand-in-openclaw.mjs');
+
+describe('pod supervisor API with a stand-in OpenClaw child', function () {
+  this.timeout(60_000);
+
+  let s3: TestS3;
+  let dir: string;
+  let masterKeyFile: string;
+  const running: SupervisorProcess[] = [];
+  const secrets = {
+    supervisorToken: randomBytes(24).toString('hex'),
+    gatewayToken: randomBytes(24).toString('hex'),
+    telegramBotToken: '123:stand-in',
+    telegramWebhookSecret: randomBytes(16).toString('hex'),
+    modelApiKey: 'unused',
+  };
+
+  before(async () => {
+    s3 = await startS3('pod-supervisor');
+    dir = await mkdtemp(join(tmpdir(), 'clawfleet-pod-'));
+    masterKeyFile = join(dir, 'master.key');
+    await FileMasterKey.open(masterKeyFile);
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop(10_000)));
+  });
+
+  after(async () => {
+    await s3?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A supervisor for `tenantId` whose child follows `control` (see stand-in-openclaw.mjs). */
+  async function launch(tenantId: string, control: Record<string, unknown>, extra: Partial<SpecInput> = {}) {
+    const root = join(dir, tenantId);
+    const [port, gatewayPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const spec: SpecInput = {
+      tenantId,
+      listen: { host: '127.0.0.1', port },
+      gateway: { host: '127.0.0.1', port: gatewayPort },
+      rootDir: join(root, 'pod'),
+      openclaw: { version: 'stand-in', node: process.execPath, entry: STAND_IN },
+      provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
+      telegram: { webhookUrl: `http://127.0.0.1:1/tg/${tenantId}`, webhookPort },
+      snapshots: { bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, masterKeyFile },
+      crashLoop: { maxCrashes: 3, windowMs: 60_000, backoffMs: 300 },
+      ...extra,
+    };
+    await mkdir(join(root, 'pod'), { recursive: true });
+    await writeFile(join(root, 'pod', 'stand-in.json'), JSON.stringify(control));
+    const supervisor = await startSupervisor(root, spec, {
+      ...secrets,
+      s3AccessKeyId: 'S3RVER',
+      s3SecretAccessKey: 'S3RVER',
+    });
+    running.push(supervisor);
+    const events = async () =>
+      (await readFile(join(root, 'pod', 'stand-in-events.log'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => ({ name: line.split(' ')[0]!, at: Number(line.split(' ')[1]) }));
+    const ready = () =>
+      eventually(
+        async () => ((await supervisor.api('/readyz')).status === 200 ? true : undefined),
+        30_000,
+        'ready',
+      );
+    return { supervisor, spec, root, events, ready };
+  }
+
+  it('refuses every route but /healthz without the supervisor token, and with a wrong one', async () => {
+    const { supervisor, ready } = await launch('auth-tenant', {});
+    await ready();
+    assert.equal((await supervisor.api('/healthz', { token: null })).status, 200);
+    for (const [method, path] of [
+      ['GET', '/readyz'],
+      ['GET', '/activity'],
+      ['POST', '/deliver/telegram'],
+      ['POST', '/snapshot'],
+      ['POST', '/drain'],
+      ['POST', '/v1/chat/completions'],
+    ] as const) {
+      for (const token of [null, 'wrong-token', `${secrets.supervisorToken}x`]) {
+        const response = await supervisor.api(path, {
+          method,
+          token,
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+        assert.equal(response.status, 401, `${method} ${path} with token ${String(token)}`);
+      }
+    }
+    assert.equal((await supervisor.api('/readyz')).status, 200, 'still serving after the refusals');
+  });
+
+  it('acknowledges a delivery only after the durable ack and reports the next scheduled job', async () => {
+    const nextWakeAtMs = Date.now() + 3_600_000;
+    const { supervisor, root, ready } = await launch('deliver-tenant', { nextWakeAtMs });
+    await ready();
+    const update = JSON.stringify({ update_id: 7, message: { text: 'hi' } });
+    const accepted = await supervisor.api('/deliver/telegram', { method: 'POST', body: update });
+    assert.equal(accepted.status, 200);
+    assert.equal(await readFile(join(root, 'pod', 'state', 'state', 'updates.jsonl'), 'utf8'), `${update}\n`);
+
+    const noAck = JSON.stringify({ update_id: 8, message: { text: 'no-durable-ack' } });
+    assert.equal((await supervisor.api('/deliver/telegram', { method: 'POST', body: noAck })).status, 502);
+    assert.equal(
+      (await supervisor.api('/deliver/telegram', { method: 'POST', body: '{"x":1}' })).status,
+      400,
+    );
+
+    const client = new SupervisorAgentClient({ token: () => secrets.supervisorToken });
+    const activity = await client.activity({ podId: 'p', endpoint: supervisor.url });
+    assert.deepEqual(activity.nextScheduledAt, new Date(nextWakeAtMs).toISOString());
+    assert.equal(activity.inFlightRuns, 0);
+    assert.ok(activity.lastActiveAt, 'the delivery counts as activity');
+    const wrong = new SupervisorAgentClient({ token: () => 'nope' });
+    await assert.rejects(wrong.activity({ podId: 'p', endpoint: supervisor.url }), (err: unknown) => {
+      return err instanceof SupervisorCallError && err.status === 401;
+    });
+  });
+
+  it('restarts a crashed gateway with a doubling backoff and becomes ready', async () => {
+    const { supervisor, events, ready } = await launch('crash-tenant', { crashBoots: 2 });
+    await ready();
+    const boots = (await events()).filter((e) => e.name === 'boot').map((e) => e.at);
+    const crashes = (await events()).filter((e) => e.name === 'crash').map((e) => e.at);
+    assert.equal(boots.length, 3);
+    assert.ok(boots[1]! - crashes[0]! >= 300, `first backoff ${boots[1]! - crashes[0]!} ms`);
+    assert.ok(boots[2]! - crashes[1]! >= 600, `second backoff ${boots[2]! - crashes[1]!} ms`);
+    const status = (await (await supervisor.api('/readyz')).json()) as {
+      restarts: number;
+      recentCrashes: number;
+    };
+    assert.equal(status.restarts, 2);
+    assert.equal(status.recentCrashes, 2);
+  });
+
+  it('reports a crash loop on /readyz and stops restarting instead of spinning', async () => {
+    const { supervisor, events } = await launch('loop-tenant', { crashBoots: 99 });
+    const status = await eventually(
+      async () => {
+        const body = (await (await supervisor.api('/readyz')).json()) as { state: string; lastExit: string };
+        return body.state === 'crash-loop' ? body : undefined;
+      },
+      30_000,
+      'crash-loop state',
+    );
+    assert.match(status.lastExit, /code 1/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await events()).filter((e) => e.name === 'boot').length, 3);
+    const deliver = await supervisor.api('/deliver/telegram', { method: 'POST', body: '{"update_id":1}' });
+    assert.equal(deliver.status, 503, 'deliveries are refused so the caller retries elsewhere');
+  });
+
+  it('on SIGTERM stops the gateway first, then writes the final snapshot, then exits 0', async () => {
+    const { supervisor, events, ready } = await launch('drain-tenant', {});
+    await ready();
+    const update = JSON.stringify({ update_id: 42, message: { text: 'keep me' } });
+    assert.equal((await supervisor.api('/deliver/telegram', { method: 'POST', body: update })).status, 200);
+    assert.equal(await supervisor.stop(), 0);
+    const gatewayExit = (await events()).find((e) => e.name === 'exit');
+    assert.ok(gatewayExit, 'the gateway got SIGTERM and exited by itself');
+    const store = new S3SnapshotStore({
+      s3: s3.client,
+      bucket: s3.bucket,
+      masterKey: await FileMasterKey.open(masterKeyFile, { create: false }),
+    });
+    const manifest = await store.readManifest('drain-tenant', 1);
+    assert.ok(Date.parse(manifest.createdAt) >= gatewayExit.at, 'snapshot taken after the gateway exited');
+    const restored = join(dir, 'drain-restored');
+    await store.restore('drain-tenant', 1, restored);
+    assert.equal(await readFile(join(restored, 'state', 'updates.jsonl'), 'utf8'), `${update}\n`);
+    assert.deepEqual(
+      (await events()).map((e) => e.name),
+      ['boot', 'sigterm', 'exit'],
+    );
+  });
+});
