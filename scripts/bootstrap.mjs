@@ -16,11 +16,13 @@ const node24 = join(root, 'node_modules', '.bin', 'node');
 const stale =
   !existsSync(installed) || !existsSync(node24) || statSync(lock).mtimeMs > statSync(installed).mtimeMs;
 if (stale) {
-  console.log('clawfleet: installing npm dependencies (npm ci), including Node 24 from the npm registry ...');
+  // `npm install` rather than `npm ci`: a registry that serves only this platform's optional
+  // binaries yields a lockfile `npm ci` refuses as out of sync; install still honours the lock.
+  console.log('clawfleet: installing npm dependencies, including Node 24 from the npm registry ...');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error('clawfleet: npm ci failed; fix the error above and run the command again.');
+    console.error('clawfleet: npm install failed; fix the error above and run the command again.');
     process.exit(result.status ?? 1);
   }
 }
