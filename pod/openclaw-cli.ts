@@ -75,6 +75,18 @@ export class OpenClawCli {
     return Array.isArray(result['sessions']) ? (result['sessions'] as SessionInfo[]) : [];
   }
 
+  /**
+   * Runs the gateway's shutdown budget counts as in flight: chat-completion
+   * requests and cron runs (Telegram turns show only as running sessions).
+   */
+  async activeWork(): Promise<number> {
+    const status = await this.json(['status', '--json']);
+    const budget = status['shutdownBudget'] as { activeWork?: Record<string, unknown> } | undefined;
+    const work = budget?.activeWork ?? {};
+    const count = (key: string) => (typeof work[key] === 'number' ? work[key] : 0);
+    return count('rootRequests') + count('cronRuns');
+  }
+
   /** A consistent archive of the running gateway's state (SQLite online backup), as tar.gz in `outputDir`. */
   async backup(outputDir: string): Promise<BackupResult> {
     const result = await this.json(['backup', 'create', '--output', outputDir, '--verify', '--json']);
@@ -97,7 +109,10 @@ function hasTable(db: DatabaseSync, table: string, column: string): boolean {
   return columns.some((c) => c.name === column);
 }
 
-/** Read-only; only valid while no gateway writes the database. */
+/**
+ * Read-only. Exact once the gateway has stopped; while it runs this is a
+ * plain SQLite reader next to OpenClaw's writer (WAL mode), which is safe.
+ */
 export function readOfflineState(stateDir: string): OfflineState {
   const path = join(stateDir, 'state', 'openclaw.sqlite');
   if (!existsSync(path)) return { nextRunAtMs: null, pendingIngress: 0 };

@@ -3,8 +3,7 @@
  * forwards deliveries, reports activity, takes snapshots and drains. The HTTP
  * API (http-api.ts) and the entry point (main.ts) are thin layers over this.
  */
-import { mkdir, chmod, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { type Logger } from '../common/logger.js';
 import type { AgentActivity, SnapshotManifest } from '../workflows/types.js';
 import {
@@ -15,7 +14,7 @@ import {
 } from './errors.js';
 import { GatewayChild, type ChildStatus } from './gateway-child.js';
 import { OpenClawCli, readOfflineState } from './openclaw-cli.js';
-import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from './openclaw-config.js';
+import { gatewayEnv, writeOpenClawConfig } from './gateway-launch.js';
 import { type StateSync } from './state-sync.js';
 import { podPaths, type SupervisorConfig } from './supervisor-config.js';
 
@@ -40,7 +39,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     const { spec } = options.config;
     this.paths = podPaths(spec);
-    const env = this.gatewayEnv();
+    const env = gatewayEnv(options.config);
     this.cli = new OpenClawCli({
       node: spec.openclaw.node,
       entry: spec.openclaw.entry,
@@ -56,7 +55,7 @@ export class Supervisor {
       readyTimeoutMs: spec.readyTimeoutMs,
       stopTimeoutMs: spec.stopTimeoutMs,
       crashLoop: spec.crashLoop,
-      prepare: () => this.writeOpenClawConfig(),
+      prepare: () => writeOpenClawConfig(options.config.spec),
       extraReady: () => this.webhookListening(),
       logger: options.logger.child({ component: 'gateway' }),
     });
@@ -141,10 +140,17 @@ export class Supervisor {
         nextScheduledAt: offline.nextRunAtMs === null ? null : new Date(offline.nextRunAtMs).toISOString(),
       };
     }
-    const [next, sessions] = await Promise.all([this.cli.nextWakeAtMs(), this.cli.sessions()]);
+    const [next, sessions, activeWork] = await Promise.all([
+      this.cli.nextWakeAtMs(),
+      this.cli.sessions(),
+      this.cli.activeWork(),
+    ]);
+    const { pendingIngress } = readOfflineState(this.paths.stateDir);
     const times = sessions.flatMap((s) => [toMs(s.updatedAt), toMs(s.lastInteractionAt)]);
+    // Busy = running sessions (Telegram turns) + API requests and cron runs + accepted, unprocessed updates.
+    const running = sessions.filter((s) => s.status === 'running').length;
     return {
-      inFlightRuns: sessions.filter((s) => s.status === 'running').length,
+      inFlightRuns: running + activeWork + pendingIngress,
       lastActiveAt: last([...times, this.lastDeliveryAt]),
       nextScheduledAt: next === null ? null : new Date(next).toISOString(),
     };
@@ -213,49 +219,6 @@ export class Supervisor {
     const { gateway, telegram } = this.options.config.spec;
     if (!telegram) return undefined;
     return `http://${gateway.host}:${telegram.webhookPort}${telegram.webhookPath ?? '/telegram-webhook'}`;
-  }
-
-  /** Minimal environment: nothing of the supervisor's own leaks in; secrets by the names the config references. */
-  private gatewayEnv(): NodeJS.ProcessEnv {
-    const { spec, secrets } = this.options.config;
-    return {
-      PATH: `${dirname(spec.openclaw.node)}:/usr/local/bin:/usr/bin:/bin`,
-      // OpenClaw writes $HOME/.cache, $HOME/.npm and lock files in the temp dir: keep them per tenant.
-      HOME: this.paths.home,
-      TMPDIR: this.paths.tmp,
-      LANG: 'C.UTF-8',
-      OPENCLAW_STATE_DIR: this.paths.stateDir,
-      [OPENCLAW_SECRET_ENV.gatewayToken]: secrets.gatewayToken,
-      [OPENCLAW_SECRET_ENV.modelApiKey]: secrets.modelApiKey,
-      ...(spec.telegram
-        ? {
-            [OPENCLAW_SECRET_ENV.telegramBotToken]: secrets.telegramBotToken,
-            [OPENCLAW_SECRET_ENV.telegramWebhookSecret]: secrets.telegramWebhookSecret,
-          }
-        : {}),
-    };
-  }
-
-  /** Rewritten before every start: paths are always current and a restored file is never trusted. */
-  private async writeOpenClawConfig(): Promise<void> {
-    const { spec } = this.options.config;
-    const { stateDir } = this.paths;
-    await mkdir(join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
-    await chmod(stateDir, 0o700);
-    const config = buildOpenClawConfig({
-      tenantId: spec.tenantId,
-      paths: { workspaceDir: join(stateDir, 'workspace'), logFile: join(stateDir, 'logs', 'openclaw.log') },
-      gateway: spec.gateway,
-      provider: spec.provider,
-      ...(spec.telegram ? { telegram: { ...spec.telegram, webhookHost: spec.gateway.host } } : {}),
-      ...(spec.tools ? { tools: spec.tools } : {}),
-      heartbeat: spec.background?.heartbeatEvery ? { every: spec.background.heartbeatEvery } : false,
-      dreaming: spec.background?.dreaming ?? false,
-      skillReview: spec.background?.skillReview ?? false,
-    });
-    const path = join(stateDir, 'openclaw.json');
-    await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    await chmod(path, 0o600);
   }
 }
 

@@ -26,6 +26,14 @@ if (command === 'cron' && sub === 'status') {
   console.log(JSON.stringify({ enabled: true, jobs: 1, nextWakeAtMs: control.nextWakeAtMs ?? null }));
   process.exit(0);
 }
+if (command === 'status') {
+  console.log(
+    JSON.stringify({
+      shutdownBudget: { activeWork: { rootRequests: control.rootRequests ?? 0, cronRuns: 0 } },
+    }),
+  );
+  process.exit(0);
+}
 if (command === 'sessions') {
   console.log(JSON.stringify({ sessions: control.sessions ?? [] }));
   process.exit(0);

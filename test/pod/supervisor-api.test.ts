@@ -106,9 +106,16 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     assert.equal((await supervisor.api('/readyz')).status, 200, 'still serving after the refusals');
   });
 
-  it('acknowledges a delivery only after the durable ack and reports the next scheduled job', async () => {
+  it('acknowledges a delivery only after the durable ack, and reports busy runs and the next scheduled job', async () => {
     const nextWakeAtMs = Date.now() + 3_600_000;
-    const { supervisor, root, ready } = await launch('deliver-tenant', { nextWakeAtMs });
+    const { supervisor, root, ready } = await launch('deliver-tenant', {
+      nextWakeAtMs,
+      rootRequests: 1,
+      sessions: [
+        { key: 'agent:main:main', status: 'running', updatedAt: Date.now() },
+        { key: 'agent:main:other', status: 'done', updatedAt: Date.now() - 60_000 },
+      ],
+    });
     await ready();
     const update = JSON.stringify({ update_id: 7, message: { text: 'hi' } });
     const accepted = await supervisor.api('/deliver/telegram', { method: 'POST', body: update });
@@ -125,7 +132,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     const client = new SupervisorAgentClient({ token: () => secrets.supervisorToken });
     const activity = await client.activity({ podId: 'p', endpoint: supervisor.url });
     assert.deepEqual(activity.nextScheduledAt, new Date(nextWakeAtMs).toISOString());
-    assert.equal(activity.inFlightRuns, 0);
+    assert.equal(activity.inFlightRuns, 2, 'one running session plus one API request in flight');
     assert.ok(activity.lastActiveAt, 'the delivery counts as activity');
     const wrong = new SupervisorAgentClient({ token: () => 'nope' });
     await assert.rejects(wrong.activity({ podId: 'p', endpoint: supervisor.url }), (err: unknown) => {
