@@ -41,6 +41,28 @@ export class SupervisorAgentClient implements AgentPort {
     )) as SnapshotManifest;
   }
 
+  /**
+   * The supervisor's view of its gateway (`GET /readyz`, 200 or 503 alike):
+   * `state: 'crash-loop'` is the signal to move the tenant to `failed`.
+   */
+  async readiness(
+    handle: PodHandle,
+  ): Promise<{ ready: boolean; state: string; restarts: number; recentCrashes: number }> {
+    const response = await fetch(new URL('/readyz', handle.endpoint), {
+      headers: { authorization: `Bearer ${await this.options.token(handle)}` },
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    });
+    if (response.status !== 200 && response.status !== 503)
+      throw new SupervisorCallError('/readyz', response.status, (await response.text()).slice(0, 200));
+    const body = (await response.json()) as { state: string; restarts: number; recentCrashes: number };
+    return {
+      ready: response.status === 200,
+      state: body.state,
+      restarts: body.restarts,
+      recentCrashes: body.recentCrashes,
+    };
+  }
+
   /** Stop OpenClaw, take the final snapshot (null if the pod never restored state); the supervisor then exits. */
   async drain(handle: PodHandle, options: CallOptions = {}): Promise<SnapshotManifest | null> {
     const result = (await this.call(handle, 'POST', '/drain', undefined, options.signal, true)) as {

@@ -102,8 +102,15 @@ export const SupervisorSpecSchema = Type.Object({
   ),
   /** Gateway start to `/readyz` 200 is 9–22 s on 2 cores; generous for busy hosts. */
   readyTimeoutMs: Type.Integer({ minimum: 1, default: 120_000 }),
-  /** OpenClaw drains in-flight runs on SIGTERM (its own budget is 315 s). */
-  stopTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
+  /**
+   * The grace the runtime gives the supervisor between SIGTERM and SIGKILL
+   * (TenantSettings.stopGraceMs, Kubernetes terminationGracePeriodSeconds).
+   * OpenClaw would drain in-flight runs for up to 315 s; it gets this grace
+   * minus `snapshotReserveMs`, so the final snapshot still fits.
+   */
+  shutdownGraceMs: Type.Integer({ minimum: 1, default: 30_000 }),
+  /** Kept for the final snapshot (measured ~0.5 s for a 100 KB state; more for large workspaces). */
+  snapshotReserveMs: Type.Integer({ minimum: 0, default: 10_000 }),
   /** Secret files directory; each secret is `<secretsDir>/<name>` unless its env var is set. */
   secretsDir: Type.Optional(Type.String()),
   logLevel: Type.String({ default: 'info' }),

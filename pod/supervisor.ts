@@ -53,7 +53,7 @@ export class Supervisor {
       cwd: this.paths.root,
       readyUrl: `http://${spec.gateway.host}:${spec.gateway.port}/readyz`,
       readyTimeoutMs: spec.readyTimeoutMs,
-      stopTimeoutMs: spec.stopTimeoutMs,
+      stopTimeoutMs: Math.max(1_000, spec.shutdownGraceMs - spec.snapshotReserveMs),
       crashLoop: spec.crashLoop,
       prepare: () => writeOpenClawConfig(options.config.spec),
       extraReady: () => this.webhookListening(),

@@ -84,6 +84,7 @@ if (boots() <= (control.crashBoots ?? 0)) {
   }
   process.once('SIGTERM', () => {
     event('sigterm');
+    if (control.ignoreSigterm) return; // a run that never finishes draining
     for (const s of servers) s.close();
     setTimeout(() => {
       event('exit');

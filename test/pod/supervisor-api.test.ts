@@ -167,6 +167,9 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
       'crash-loop state',
     );
     assert.match(status.lastExit, /code 1/);
+    const client = new SupervisorAgentClient({ token: () => secrets.supervisorToken });
+    const readiness = await client.readiness({ podId: 'p', endpoint: supervisor.url });
+    assert.deepEqual([readiness.ready, readiness.state, readiness.recentCrashes], [false, 'crash-loop', 3]);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await events()).filter((e) => e.name === 'boot').length, 3);
     const deliver = await supervisor.api('/deliver/telegram', { method: 'POST', body: '{"update_id":1}' });
@@ -195,5 +198,28 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
       (await events()).map((e) => e.name),
       ['boot', 'sigterm', 'exit'],
     );
+  });
+
+  it('kills a gateway that does not finish draining within the grace, and still writes the final snapshot', async () => {
+    const { supervisor, events, ready } = await launch(
+      'stuck-tenant',
+      { ignoreSigterm: true },
+      { shutdownGraceMs: 3_000, snapshotReserveMs: 1_500 },
+    );
+    await ready();
+    const t0 = Date.now();
+    assert.equal(await supervisor.stop(), 0);
+    const seconds = (Date.now() - t0) / 1000;
+    assert.ok(seconds >= 1.4 && seconds < 3, `exited ${seconds} s after SIGTERM, inside the 3 s grace`);
+    assert.deepEqual(
+      (await events()).map((e) => e.name),
+      ['boot', 'sigterm'],
+    );
+    const store = new S3SnapshotStore({
+      s3: s3.client,
+      bucket: s3.bucket,
+      masterKey: await FileMasterKey.open(masterKeyFile, { create: false }),
+    });
+    assert.equal((await store.readManifest('stuck-tenant', 1)).seq, 1);
   });
 });

@@ -8,8 +8,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PodSecrets, SupervisorSpec } from '../../pod/supervisor-config.js';
 
-export type SpecInput = Omit<SupervisorSpec, 'crashLoop' | 'readyTimeoutMs' | 'stopTimeoutMs' | 'logLevel'> &
-  Partial<Pick<SupervisorSpec, 'crashLoop' | 'readyTimeoutMs' | 'stopTimeoutMs' | 'logLevel'>>;
+export type SpecInput = Omit<
+  SupervisorSpec,
+  'crashLoop' | 'readyTimeoutMs' | 'shutdownGraceMs' | 'snapshotReserveMs' | 'logLevel'
+> &
+  Partial<
+    Pick<
+      SupervisorSpec,
+      'crashLoop' | 'readyTimeoutMs' | 'shutdownGraceMs' | 'snapshotReserveMs' | 'logLevel'
+    >
+  >;
 
 export interface SupervisorProcess {
   readonly url: string;
