@@ -43,6 +43,20 @@ export async function createWorkflowTestEnv(): Promise<TestWorkflowEnvironment> 
   return createTimeSkippingEnv();
 }
 
+/**
+ * One time-skipping server and one workflow bundle for the enclosing mocha
+ * suite; read `suite.env` and `suite.bundle` inside tests (set by `before`).
+ */
+export function useWorkflowSuite(): { env: TestWorkflowEnvironment; bundle: WorkflowBundle } {
+  const suite = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundle };
+  before(async () => {
+    quietRuntime();
+    [suite.env, suite.bundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
+  });
+  after(async () => suite.env?.teardown());
+  return suite;
+}
+
 export async function bundle(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') });
 }

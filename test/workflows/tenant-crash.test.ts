@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import {
   deliverSignal,
   podLostSignal,
@@ -9,29 +7,22 @@ import {
   wakeUpdate,
 } from '../../workflows/shared.js';
 import { envelope } from './fake-world.js';
-import { bundle, createWorkflowTestEnv, quietRuntime, rejectedUpdate, runTenant } from './harness.js';
+import { rejectedUpdate, runTenant, useWorkflowSuite } from './harness.js';
 
 const MINUTE = 60_000;
 
 describe('tenant workflow: crashes and continue-as-new', function () {
   this.timeout(30_000);
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
-
-  before(async function () {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
-  });
-  after(async () => env?.teardown());
+  const suite = useWorkflowSuite();
 
   it('a lost pod is relaunched from the last snapshot after a backoff, under a new deterministic pod id', async () => {
-    await runTenant(env, workflowBundle, { settings: { snapshotIntervalMs: MINUTE } }, async (t) => {
+    await runTenant(suite.env, suite.bundle, { settings: { snapshotIntervalMs: MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
-      await env.sleep(MINUTE + 1_000);
+      await suite.env.sleep(MINUTE + 1_000);
       await t.until((d) => d.lastSnapshot?.seq === 1, 'a periodic snapshot');
       await t.handle.signal(podLostSignal, `${t.tenantId}-1`, 'OOMKilled');
       await t.until((d) => d.phase === 'waking' && d.restartCount === 1, 'backoff before relaunch');
-      await env.sleep(6_000);
+      await suite.env.sleep(6_000);
       const d = await t.until((x) => x.phase === 'running' && x.pod?.podId === `${t.tenantId}-2`, 'relaunch');
       assert.equal(d.restartCount, 1);
       assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), t.world.events.join(', '));
@@ -39,7 +30,7 @@ describe('tenant workflow: crashes and continue-as-new', function () {
   });
 
   it('a podLost for an older pod generation is ignored', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       await t.handle.signal(podLostSignal, `${t.tenantId}-0`, 'stale watcher event');
       await t.handle.signal(deliverSignal, envelope('after-stale'));
@@ -50,11 +41,11 @@ describe('tenant workflow: crashes and continue-as-new', function () {
   });
 
   it('three crashes within the window move the tenant to failed, with no relaunch until an operator resumes', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       for (let generation = 1; generation <= 2; generation += 1) {
         await t.handle.signal(podLostSignal, `${t.tenantId}-${generation}`, 'segfault');
-        await env.sleep(30_000);
+        await suite.env.sleep(30_000);
         await t.until(
           (d) => d.phase === 'running' && d.generation === generation + 1,
           `relaunch ${generation + 1}`,
@@ -63,7 +54,7 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       await t.handle.signal(podLostSignal, `${t.tenantId}-3`, 'segfault');
       const failed = await t.phase('failed');
       assert.match(failed.reason ?? '', /crash loop/);
-      await env.sleep(10 * MINUTE);
+      await suite.env.sleep(10 * MINUTE);
       assert.equal(t.world.count('launch'), 3, 'no relaunch while failed');
       await t.handle.signal(deliverSignal, envelope('while-failed'));
       assert.equal((await t.describe()).bufferedMessages, 1, 'messages are kept for after the repair');
@@ -78,7 +69,7 @@ describe('tenant workflow: crashes and continue-as-new', function () {
   });
 
   it('a launch failing permanently moves the tenant to failed with the reason', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       t.world.launchFailure = 'permanent';
       await rejectedUpdate(
         t.handle.executeUpdate(wakeUpdate),
@@ -92,8 +83,8 @@ describe('tenant workflow: crashes and continue-as-new', function () {
 
   it('continues as new at the sleep boundary and keeps its state', async () => {
     await runTenant(
-      env,
-      workflowBundle,
+      suite.env,
+      suite.bundle,
       { settings: { buffer: { maxMessages: 1, maxBytes: 4096 } } },
       async (t) => {
         let release!: () => void;
@@ -105,11 +96,11 @@ describe('tenant workflow: crashes and continue-as-new', function () {
         const firstRunId = (await t.handle.describe()).runId;
         await t.handle.signal(sleepNowSignal);
         await t.until((x) => x.phase === 'asleep', 'asleep');
-        const latest = env.client.workflow.getHandle(t.handle.workflowId);
+        const latest = suite.env.client.workflow.getHandle(t.handle.workflowId);
         await t.until(() => true, 'the new run'); // one more query: answered by the new run
         assert.notEqual((await latest.describe()).runId, firstRunId, 'a new run');
         const d = await t.describe();
-        const first = await env.client.workflow.getHandle(t.handle.workflowId, firstRunId).describe();
+        const first = await suite.env.client.workflow.getHandle(t.handle.workflowId, firstRunId).describe();
         assert.equal(first.status.name, 'CONTINUED_AS_NEW');
         assert.equal(d.deliveredCount, 1);
         assert.equal(d.overflowCount, 1);

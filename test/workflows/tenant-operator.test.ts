@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import {
   configureUpdate,
   deliverSignal,
@@ -10,24 +8,17 @@ import {
   wakeUpdate,
 } from '../../workflows/shared.js';
 import { envelope } from './fake-world.js';
-import { bundle, createWorkflowTestEnv, quietRuntime, rejectedUpdate, runTenant } from './harness.js';
+import { rejectedUpdate, runTenant, useWorkflowSuite } from './harness.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 describe('tenant workflow: operator updates', function () {
   this.timeout(30_000);
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
-
-  before(async function () {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
-  });
-  after(async () => env?.teardown());
+  const suite = useWorkflowSuite();
 
   it('suspending a running tenant drains it (final snapshot, then stop) and then refuses messages and wakes', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       assert.equal(await t.handle.executeUpdate(suspendUpdate, { args: ['unpaid invoice'] }), 'suspended');
       const events = t.world.events;
@@ -46,7 +37,7 @@ describe('tenant workflow: operator updates', function () {
   });
 
   it('resume returns a suspended tenant to asleep, and the next message wakes it', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.phase('asleep');
       await t.handle.executeUpdate(suspendUpdate, { args: ['abuse report'] });
       assert.equal(await t.handle.executeUpdate(resumeUpdate), 'asleep');
@@ -56,7 +47,7 @@ describe('tenant workflow: operator updates', function () {
   });
 
   it('validators reject bad updates before they enter history', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.phase('asleep');
       await rejectedUpdate(
         t.handle.executeUpdate(configureUpdate, { args: [{ idleTimeoutMs: 1_000 }] }),
@@ -87,14 +78,14 @@ describe('tenant workflow: operator updates', function () {
   });
 
   it('configure changes settings and a shorter idle timeout applies to the running tenant at once', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       const settings = await t.handle.executeUpdate(configureUpdate, {
         args: [{ idleTimeoutMs: MINUTE, tier: 'pro', openclawVersion: '2026.2.1' }],
       });
       assert.equal(settings.tier, 'pro');
       assert.equal((await t.describe()).settings.idleTimeoutMs, MINUTE);
-      await env.sleep(MINUTE + 2_000);
+      await suite.env.sleep(MINUTE + 2_000);
       await t.phase('asleep');
       await t.handle.executeUpdate(wakeUpdate);
       assert.ok(
@@ -105,7 +96,7 @@ describe('tenant workflow: operator updates', function () {
   });
 
   it('an offboard dry run reports what would be deleted and changes nothing', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       await t.handle.executeUpdate(suspendUpdate, { args: ['closing account'] });
       const plan = await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 30, dryRun: true }] });
@@ -122,7 +113,7 @@ describe('tenant workflow: operator updates', function () {
   });
 
   it('a real offboard drains, waits out a 30-day grace on a durable timer, then deletes snapshots, secrets and the registry record', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       const plan = await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 30 }] });
       assert.equal(plan.dryRun, false);
@@ -133,7 +124,7 @@ describe('tenant workflow: operator updates', function () {
         t.world.events.indexOf('snapshot 1') < t.world.events.indexOf(`stop ${t.tenantId}-1`),
         'drained first',
       );
-      await env.sleep(29 * DAY);
+      await suite.env.sleep(29 * DAY);
       assert.equal(t.world.count('delete'), 0, 'nothing deleted during the grace period');
       const final = await t.handle.result(); // awaiting the result lets the server skip the last day
       assert.equal(final.phase, 'deleted');
@@ -146,12 +137,12 @@ describe('tenant workflow: operator updates', function () {
   });
 
   it('resume during the grace period cancels the offboard', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.phase('asleep');
       await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 7 }] });
-      await env.sleep(3 * DAY);
+      await suite.env.sleep(3 * DAY);
       assert.equal(await t.handle.executeUpdate(resumeUpdate), 'asleep');
-      await env.sleep(5 * DAY);
+      await suite.env.sleep(5 * DAY);
       assert.equal((await t.describe()).phase, 'asleep');
       assert.equal(t.world.count('delete'), 0);
     });

@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { deliverSignal, sleepNowSignal, touchSignal, wakeUpdate } from '../../workflows/shared.js';
 import { envelope } from './fake-world.js';
-import { bundle, createWorkflowTestEnv, quietRuntime, runTenant } from './harness.js';
+import { runTenant, useWorkflowSuite } from './harness.js';
 
 const MINUTE = 60_000;
 
 describe('tenant workflow: waking and sleeping', function () {
   this.timeout(30_000);
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundle;
-
-  before(async function () {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
-  });
-  after(async () => env?.teardown());
+  const suite = useWorkflowSuite();
 
   it('when the tenant is asleep, a deliver signal wakes it and the message is delivered exactly once', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.phase('asleep');
       await t.handle.signal(deliverSignal, envelope('u1'));
       const d = await t.until((x) => x.deliveredCount === 1, 'delivery');
@@ -35,7 +26,7 @@ describe('tenant workflow: waking and sleeping', function () {
   });
 
   it('a wake update returns the pod endpoint once the agent is ready', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       const pod = await t.handle.executeUpdate(wakeUpdate);
       assert.equal(pod.podId, `${t.tenantId}-1`);
       assert.equal((await t.describe()).phase, 'running');
@@ -48,11 +39,11 @@ describe('tenant workflow: waking and sleeping', function () {
   });
 
   it('an idle timeout of exactly one minute puts the tenant to sleep after one minute, with a final snapshot before the pod stops', async () => {
-    await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+    await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
-      await env.sleep(MINUTE - 2_000);
+      await suite.env.sleep(MINUTE - 2_000);
       assert.equal((await t.describe()).phase, 'running', 'still running just before the deadline');
-      await env.sleep(3_000);
+      await suite.env.sleep(3_000);
       const d = await t.phase('asleep');
       const events = t.world.events;
       assert.ok(events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`), events.join(', '));
@@ -64,42 +55,42 @@ describe('tenant workflow: waking and sleeping', function () {
   });
 
   it('a touch moves the lazy idle deadline without re-arming the timer', async () => {
-    await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+    await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
-      await env.sleep(40_000);
+      await suite.env.sleep(40_000);
       await t.handle.signal(touchSignal);
-      await env.sleep(40_000);
+      await suite.env.sleep(40_000);
       assert.equal((await t.describe()).phase, 'running', '80 s after wake but only 40 s after the touch');
-      await env.sleep(25_000);
+      await suite.env.sleep(25_000);
       await t.phase('asleep');
     });
   });
 
   it('when the agent is busy at the idle deadline, the deadline is extended instead of draining', async () => {
-    await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+    await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
       t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
       await t.handle.executeUpdate(wakeUpdate);
-      await env.sleep(MINUTE + 5_000);
+      await suite.env.sleep(MINUTE + 5_000);
       await t.until(() => t.world.count('activity') >= 1, 'the busy check');
       assert.equal((await t.describe()).phase, 'running');
       t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
-      await env.sleep(MINUTE);
+      await suite.env.sleep(MINUTE);
       await t.phase('asleep');
     });
   });
 
   it('a scheduled job wakes a sleeping tenant shortly before it is due, with no message', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
-      const dueAt = (await env.currentTimeMs()) + 2 * 3_600_000;
+      const dueAt = (await suite.env.currentTimeMs()) + 2 * 3_600_000;
       t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: new Date(dueAt).toISOString() };
       await t.handle.signal(sleepNowSignal);
       const asleep = await t.phase('asleep');
       assert.equal(asleep.nextScheduledAt, new Date(dueAt).toISOString());
       t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
-      await env.sleep(dueAt - (await env.currentTimeMs()) - 2 * MINUTE);
+      await suite.env.sleep(dueAt - (await suite.env.currentTimeMs()) - 2 * MINUTE);
       assert.equal((await t.describe()).phase, 'asleep', 'two minutes before the job');
-      await env.sleep(MINUTE + 5_000);
+      await suite.env.sleep(MINUTE + 5_000);
       const d = await t.phase('running');
       assert.equal(d.deliveredCount, 0);
       assert.equal(d.nextScheduledAt, null);
@@ -108,11 +99,11 @@ describe('tenant workflow: waking and sleeping', function () {
   });
 
   it('takes a snapshot every interval while running and advances the registry pointer', async () => {
-    await runTenant(env, workflowBundle, { settings: { snapshotIntervalMs: 5 * MINUTE } }, async (t) => {
+    await runTenant(suite.env, suite.bundle, { settings: { snapshotIntervalMs: 5 * MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
-      await env.sleep(5 * MINUTE + 1_000);
+      await suite.env.sleep(5 * MINUTE + 1_000);
       await t.until((d) => d.lastSnapshot?.seq === 1, 'first periodic snapshot');
-      await env.sleep(5 * MINUTE);
+      await suite.env.sleep(5 * MINUTE);
       await t.until((d) => d.lastSnapshot?.seq === 2, 'second periodic snapshot');
       assert.equal(t.world.pointer, 2);
       assert.equal((await t.describe()).phase, 'running');
@@ -120,7 +111,7 @@ describe('tenant workflow: waking and sleeping', function () {
   });
 
   it('messages delivered while the tenant is waking are buffered and delivered once, in order', async () => {
-    await runTenant(env, workflowBundle, {}, async (t) => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
       let release!: () => void;
       t.world.launchGate = new Promise((resolve) => (release = resolve));
       await t.handle.signal(deliverSignal, envelope('m1'));
@@ -141,7 +132,7 @@ describe('tenant workflow: waking and sleeping', function () {
 
   it('overflowing the buffer by count or by bytes is counted and visible in describe', async () => {
     const settings = { buffer: { maxMessages: 2, maxBytes: 1_000 } };
-    await runTenant(env, workflowBundle, { settings }, async (t) => {
+    await runTenant(suite.env, suite.bundle, { settings }, async (t) => {
       let release!: () => void;
       t.world.launchGate = new Promise((resolve) => (release = resolve));
       await t.handle.signal(deliverSignal, envelope('big', 2_000));
