@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-body.js';
 
 export interface BotApiCall {
   readonly token: string;
@@ -45,16 +46,6 @@ export interface FakeTelegram {
 function botId(token: string): number {
   const id = Number(token.split(':')[0]);
   return Number.isSafeInteger(id) && id > 0 ? id : 4242;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (data += chunk));
-    req.on('end', () => resolve(data));
-    req.on('error', reject);
-  });
 }
 
 function parseParams(req: IncomingMessage, url: URL, raw: string): Record<string, unknown> {
