@@ -3,15 +3,13 @@
  * S3 snapshots, the DynamoDB registry and secret store, the Redis endpoint
  * cache, and the tenant runtime. Returns them with one `close()`.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import type { ActivityDeps } from '../activities/ports.js';
+import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
 import { masterKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
-import { EMBEDDED_AWS_CREDENTIALS } from '../dev/components/aws.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
 import { DynamoSecretStore } from '../registry/secret-store.js';
@@ -26,18 +24,8 @@ export interface WiredAdapters {
 }
 
 export async function wireAdapters(config: Config, logger: Logger): Promise<WiredAdapters> {
-  const aws = {
-    region: config.awsRegion,
-    ...(config.awsCredentials === 'embedded' ? { credentials: EMBEDDED_AWS_CREDENTIALS } : {}),
-  };
-  const s3 = new S3Client({
-    ...aws,
-    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
-  });
-  const dynamo = new DynamoDBClient({
-    ...aws,
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-  });
+  const s3 = createS3Client(config);
+  const dynamo = createDynamoClient(config);
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));

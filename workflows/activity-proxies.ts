@@ -3,14 +3,18 @@
  * `summary` to each call so the Web UI history reads as a story
  * ("launch pod acme-3", "final snapshot #12", ...).
  */
-import { proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  type ActivityFunctionWithOptions,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/index.js';
 import { PERMANENT_ERROR_TYPE } from './shared.js';
 
 const nonRetryableErrorTypes = [PERMANENT_ERROR_TYPE];
 
-/** Starting a pod can take minutes (image pull, restore); the activity heartbeats while it waits. */
-export const launch = proxyActivities<TenantActivities>({
+/** Long, heartbeating work, retried until it succeeds or fails permanently. */
+const longRunning: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
   retry: {
@@ -19,19 +23,13 @@ export const launch = proxyActivities<TenantActivities>({
     maximumAttempts: 5,
     nonRetryableErrorTypes,
   },
-});
+};
 
-/** Snapshots and stops: long, heartbeating, retried until they succeed or fail permanently. */
-export const slow = proxyActivities<TenantActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes,
-  },
-});
+/** Starting a pod can take minutes (image pull, restore); the activity heartbeats while it waits. */
+export const launch = proxyActivities<TenantActivities>(longRunning);
+
+/** Snapshots and stops: same profile as launches, kept as its own proxy so each can be tuned alone. */
+export const slow = proxyActivities<TenantActivities>(longRunning);
 
 /** A message hand-off: bounded attempts, then the workflow backs off and tries again later. */
 export const deliver = proxyActivities<TenantActivities>({

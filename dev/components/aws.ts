@@ -6,15 +6,12 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { createDynamoClient, createS3Client } from '../../common/aws-clients.js';
 import { ensureTables, tableNames } from '../../registry/tables.js';
-import type { ComponentContext, RunningComponent } from './component.js';
-
-/** Credentials the embedded endpoints accept (they check the signature format only). */
-export const EMBEDDED_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+import { once, type ComponentContext, type RunningComponent } from './component.js';
 
 /** Creates the bucket if missing (idempotent: an existing bucket we own is fine). */
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -35,19 +32,11 @@ export async function startS3(
   const server = new S3rver({ port: options.port, address: ctx.host, directory, silent: true });
   const address = await server.run();
   const endpoint = `http://${ctx.host}:${address.port}`;
-  const s3 = new S3Client({
-    endpoint,
-    region: options.region,
-    forcePathStyle: true,
-    credentials: EMBEDDED_AWS_CREDENTIALS,
-  });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  const s3 = createS3Client({ s3Endpoint: endpoint, awsRegion: options.region, awsCredentials: 'embedded' });
+  const stop = once(async () => {
     s3.destroy();
     await server.close();
-  };
+  });
   try {
     await ensureBucket(s3, options.bucket);
     return {
@@ -80,19 +69,16 @@ export async function startDynamo(
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, options.port, ctx.host);
   const endpoint = `http://${ctx.host}:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: options.region,
-    credentials: EMBEDDED_AWS_CREDENTIALS,
+  const client = createDynamoClient({
+    dynamodbEndpoint: endpoint,
+    awsRegion: options.region,
+    awsCredentials: 'embedded',
   });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  const stop = once(async () => {
     client.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  });
   try {
     const names = tableNames(options.tablePrefix);
     await ensureTables(client, names);

@@ -23,3 +23,9 @@ export interface ComponentContext {
   readonly logDir: string;
   readonly report: (line: string) => void;
 }
+
+/** Wraps a stop function so a second call resolves to the first call's result (stop is safe to call twice). */
+export function once(stop: () => Promise<void>): () => Promise<void> {
+  let result: Promise<void> | undefined;
+  return () => (result ??= stop());
+}

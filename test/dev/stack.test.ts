@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand, PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
-import { EMBEDDED_AWS_CREDENTIALS } from '../../dev/components/aws.js';
+import { createDynamoClient, createS3Client } from '../../common/aws-clients.js';
 import { startStack, type Stack, type StackPorts } from '../../dev/stack.js';
 import { tableNames } from '../../registry/tables.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.js';
@@ -62,8 +62,7 @@ describe('embedded dev stack', function () {
         redis.disconnect();
       }
 
-      const aws = { region: config.awsRegion, credentials: EMBEDDED_AWS_CREDENTIALS };
-      const s3 = new S3Client({ ...aws, endpoint: config.s3Endpoint, forcePathStyle: true });
+      const s3 = createS3Client(config);
       await s3.send(
         new PutObjectCommand({ Bucket: config.s3Bucket, Key: 'probe/hello.txt', Body: 'hello s3' }),
       );
@@ -71,7 +70,7 @@ describe('embedded dev stack', function () {
       assert.equal(await object.Body?.transformToString(), 'hello s3');
       s3.destroy();
 
-      const dynamo = new DynamoDBClient({ ...aws, endpoint: config.dynamodbEndpoint });
+      const dynamo = createDynamoClient(config);
       const TableName = tableNames(config.tablePrefix).tenants;
       await dynamo.send(
         new PutItemCommand({ TableName, Item: { tenantId: { S: 'probe' }, status: { S: 'active' } } }),

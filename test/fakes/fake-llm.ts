@@ -108,6 +108,15 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 /** Rough token count: enough for usage numbers that look plausible. */
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
+function usageOf(promptTokens: number, text: string) {
+  const completionTokens = tokens(text);
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+}
+
 function streamCompletion(
   res: ServerResponse,
   id: string,
@@ -127,13 +136,7 @@ function streamCompletion(
   res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
   res.write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }]));
   res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-  const completionTokens = tokens(text);
-  const usage = {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-  };
-  res.write(chunk([], { usage }));
+  res.write(chunk([], { usage: usageOf(promptTokens, text) }));
   res.end('data: [DONE]\n\n');
 }
 
@@ -144,18 +147,13 @@ function jsonCompletion(
   text: string,
   promptTokens: number,
 ): void {
-  const completionTokens = tokens(text);
   sendJson(res, 200, {
     id,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-    usage: {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-    },
+    usage: usageOf(promptTokens, text),
   });
 }
 

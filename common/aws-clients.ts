@@ -1,0 +1,34 @@
+/**
+ * AWS SDK clients built from configuration, shared by the worker, the dev
+ * stack and tests, so every process reaches S3 and DynamoDB the same way.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from './config.js';
+
+/** Credentials the embedded endpoints (s3rver, dynalite) accept: they check the signature format only. */
+export const EMBEDDED_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+type AwsConfig = Pick<Config, 'awsRegion' | 'awsCredentials'>;
+
+function base(config: AwsConfig) {
+  return {
+    region: config.awsRegion,
+    ...(config.awsCredentials === 'embedded' ? { credentials: EMBEDDED_AWS_CREDENTIALS } : {}),
+  };
+}
+
+/** Path-style addressing whenever an endpoint override (s3rver, MinIO) is configured. */
+export function createS3Client(config: AwsConfig & Pick<Config, 's3Endpoint'>): S3Client {
+  return new S3Client({
+    ...base(config),
+    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+  });
+}
+
+export function createDynamoClient(config: AwsConfig & Pick<Config, 'dynamodbEndpoint'>): DynamoDBClient {
+  return new DynamoDBClient({
+    ...base(config),
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+  });
+}
