@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
-import { buildAdminApp } from './admin-app.js';
+import { createAdminApp } from './admin-app.js';
 import { buildApp } from './app.js';
 
 async function main(): Promise<void> {
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     },
   };
   const app = buildApp({ logger, readiness });
-  const admin = buildAdminApp({ logger, readiness });
+  const adminApp = await createAdminApp({ config, logger, readiness, connection: temporal, redis });
+  const admin = adminApp.app;
   await app.listen({ host: config.routerHost, port: config.routerPort });
   await admin.listen({ host: config.routerHost, port: config.adminPort });
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ reason }, 'router shutting down');
     await Promise.all([app.close(), admin.close()]); // stops accepting; waits for in-flight requests
+    await adminApp.close();
     redis.disconnect();
     await temporal.close();
     process.exit(0);
