@@ -26,10 +26,10 @@ export interface AdminApp {
  * The admin listener for operators and billing systems, on its own port and
  * never reachable through the public one.
  */
-export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
+export function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
   // Typed as Fastify's logger so the app keeps Fastify's default generics.
   const logger: FastifyBaseLogger = ctx.logger.child({ component: 'admin' });
   const app = Fastify({ loggerInstance: logger });
   registerHealthRoutes(app, ctx.readiness);
-  return { app, close: async () => undefined };
+  return Promise.resolve({ app, close: () => Promise.resolve() });
 }
