@@ -165,6 +165,62 @@ export const SETTINGS = {
       description: 'Where tenant agents run: `local` processes on this host, or `k8s` Kata pods.',
     }),
   },
+  modelProvider: {
+    env: 'CLAWFLEET_MODEL_PROVIDER',
+    schema: Type.String({
+      default: 'openai',
+      pattern: '^[a-z0-9][a-z0-9-]{0,30}$',
+      description:
+        "Model provider name in OpenClaw's config; the tenant's key is its secret `model-<provider>`, else the platform key file.",
+    }),
+  },
+  modelBaseUrl: {
+    env: 'CLAWFLEET_MODEL_BASE_URL',
+    schema: Type.String({
+      default: 'https://api.openai.com/v1',
+      description:
+        'OpenAI-compatible base URL every tenant agent calls (the fake LLM with `clawfleet dev --offline`).',
+    }),
+  },
+  modelId: {
+    env: 'CLAWFLEET_MODEL_ID',
+    schema: Type.String({ default: 'gpt-5-mini', description: 'Model id tenant agents use by default.' }),
+  },
+  modelApiKeyFile: {
+    env: 'CLAWFLEET_MODEL_API_KEY_FILE',
+    schema: Type.String({
+      default: '',
+      description:
+        'Platform model API key file (mode 600) for tenants without their own `model-<provider>` secret; empty means `<data dir>/keys/model-api.key` if it exists.',
+    }),
+  },
+  telegramApiRoot: {
+    env: 'CLAWFLEET_TELEGRAM_API_ROOT',
+    schema: Type.String({
+      default: 'https://api.telegram.org',
+      description:
+        'Telegram Bot API root tenant agents call (the fake Bot API with `clawfleet dev --offline`).',
+    }),
+  },
+  localMaxTenants: {
+    env: 'CLAWFLEET_LOCAL_MAX_TENANTS',
+    schema: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Local runtime: most tenants awake at once; 0 means one per 1.5 GB of memory available at start (at least 1).',
+    }),
+  },
+  localPortBase: {
+    env: 'CLAWFLEET_LOCAL_PORT_BASE',
+    schema: Type.Integer({
+      minimum: 1024,
+      maximum: 60000,
+      default: 20000,
+      description:
+        'Local runtime: tenant slot n listens on 127.0.0.(n+2) with ports base+4n (supervisor), +1 (gateway), +2 (Telegram webhook).',
+    }),
+  },
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -198,6 +254,11 @@ function describeExpected(schema: Type.TSchema, value: unknown): string {
 /** The master key file: the configured one, or `<data dir>/keys/master.key`. */
 export function masterKeyPath(config: Pick<Config, 'masterKeyFile' | 'dataDir'>): string {
   return config.masterKeyFile || join(config.dataDir, 'keys', 'master.key');
+}
+
+/** The platform model API key file: the configured one, or `<data dir>/keys/model-api.key`. */
+export function modelApiKeyPath(config: Pick<Config, 'modelApiKeyFile' | 'dataDir'>): string {
+  return config.modelApiKeyFile || join(config.dataDir, 'keys', 'model-api.key');
 }
 
 /** Environment variables that reproduce `config` in a child process (the dev stack passes these down). */
