@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { startFakeLlm, userTexts } from '../fakes/fake-llm.js';
-import { startFakeTelegram, telegramUpdate } from '../fakes/fake-telegram.js';
+import { startFakeLlm, userTexts } from '../../fakes/fake-llm.js';
+import { startFakeTelegram, telegramUpdate } from '../../fakes/fake-telegram.js';
 
 describe('fake model provider and fake Telegram Bot API', () => {
   it('streams an OpenAI chat completion as role, content, stop, usage and [DONE], and records the request', async () => {

@@ -9,8 +9,8 @@ import { ensureOpenClaw, type OpenClawInstall } from '../../dev/openclaw-install
 import { SupervisorAgentClient } from '../../pod/agent-client.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import type { AgentActivity, SnapshotManifest } from '../../workflows/types.js';
-import { startFakeLlm, userTexts, type FakeLlm } from '../fakes/fake-llm.js';
-import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../fakes/fake-telegram.js';
+import { startFakeLlm, userTexts, type FakeLlm } from '../../fakes/fake-llm.js';
+import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../../fakes/fake-telegram.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { freePort } from '../local/gateway-process.js';
 import { processesMentioning, startSupervisor, type SupervisorProcess } from './supervisor-process.js';
