@@ -17,6 +17,10 @@ function defaultCacheDir(): string {
 const Port = (def: number, description: string) =>
   Type.Integer({ minimum: 0, maximum: 65535, default: def, description });
 
+/** A duration like '500ms', '30s', '15m' or '1h' (converted to milliseconds where it is used). */
+const Duration = (def: string, description: string) =>
+  Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', default: def, description });
+
 /** Settings by property name; `env` names the variable, `description` feeds the README table. */
 export const SETTINGS = {
   dataDir: {
@@ -141,6 +145,40 @@ export const SETTINGS = {
       default: 'http://127.0.0.1:8080',
       description: 'Public base URL of the router, used in Telegram `setWebhook`.',
     }),
+  },
+  routerRateLimit: {
+    env: 'CLAWFLEET_ROUTER_RATE_LIMIT',
+    schema: Type.Integer({
+      minimum: 1,
+      default: 120,
+      description: 'Requests per tenant and route the router accepts per rate-limit window (then 429).',
+    }),
+  },
+  routerRateLimitWindow: {
+    env: 'CLAWFLEET_ROUTER_RATE_LIMIT_WINDOW',
+    schema: Duration('1m', 'Window of the per-tenant rate limit.'),
+  },
+  routerLookupCacheTtl: {
+    env: 'CLAWFLEET_ROUTER_LOOKUP_CACHE_TTL',
+    schema: Duration('30s', "How long the router caches a tenant's status and credential hashes in Redis."),
+  },
+  routerForwardTimeout: {
+    env: 'CLAWFLEET_ROUTER_FORWARD_TIMEOUT',
+    schema: Duration(
+      '10s',
+      "Hot-path wait for a supervisor's answer (Telegram ack, first chat byte) before falling back to the cold path.",
+    ),
+  },
+  routerWakeTimeout: {
+    env: 'CLAWFLEET_ROUTER_WAKE_TIMEOUT',
+    schema: Duration('25s', 'Chat API cold path: longest wait for a wake before 503 with Retry-After.'),
+  },
+  routerTouchInterval: {
+    env: 'CLAWFLEET_ROUTER_TOUCH_INTERVAL',
+    schema: Duration(
+      '30s',
+      'At most one hot-path `touch` signal per tenant in this interval (debounced in Redis).',
+    ),
   },
   masterKeyFile: {
     env: 'CLAWFLEET_MASTER_KEY_FILE',
