@@ -1,0 +1,170 @@
+/**
+ * Turns "start this tenant" (the runtime port's PodSpec, the tenant's registry
+ * record and the platform settings) into what the supervisor reads: its spec
+ * (non-secret, written as spec.json) and its secret values (env vars locally,
+ * a mounted Secret on Kubernetes). Both runtimes use this, so a tenant gets
+ * the same agent config wherever it runs. Secret values are fetched through
+ * `resolveSecret` and returned separately: never put them into the spec.
+ */
+import type { PodSpec } from '../activities/ports.js';
+import { PermanentPortError } from '../activities/errors.js';
+import type { TenantRecord } from '../registry/tenant-record.js';
+import type { TenantTier } from '../workflows/types.js';
+import type { PodSecrets, SupervisorSpec } from './supervisor-config.js';
+
+/** Where the tenant's supervisor, gateway and webhook listener bind. */
+export interface Placement {
+  /** The address the supervisor and OpenClaw bind (127.0.0.x locally, 0.0.0.0 in a pod). */
+  readonly host: string;
+  readonly supervisorPort: number;
+  readonly gatewayPort: number;
+  readonly webhookPort: number;
+}
+
+/** Platform-wide settings every tenant agent shares (from the worker's Config). */
+export interface PlatformAgentSettings {
+  readonly openclaw: { readonly node: string; readonly entry: string };
+  readonly model: { readonly provider: string; readonly baseUrl: string; readonly modelId: string };
+  /** Read from the platform key file when the tenant has no `model-<provider>` secret. */
+  readonly platformModelApiKey: () => Promise<string | null>;
+  readonly telegramApiRoot: string;
+  /** Router base URL; Telegram posts to `<publicUrl>/tg/<tenantId>`. */
+  readonly publicUrl: string;
+  readonly snapshots: {
+    readonly bucket: string;
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly masterKeyFile: string;
+    /** Fixed S3 credentials (the embedded dev stack); otherwise the pod's own identity. */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  };
+  readonly logLevel: string;
+  /** Between SIGTERM and SIGKILL; OpenClaw's own drain gets this minus the snapshot reserve. */
+  readonly shutdownGraceMs: number;
+}
+
+export interface LaunchPlanInput {
+  readonly pod: PodSpec;
+  readonly tenant: TenantRecord;
+  readonly placement: Placement;
+  /** The supervisor's root (state, home, tmp, work); mode 700. */
+  readonly rootDir: string;
+  readonly platform: PlatformAgentSettings;
+  /** A tenant secret by name, or null when it is not set. */
+  readonly resolveSecret: (name: string) => Promise<string | null>;
+}
+
+export interface LaunchPlan {
+  readonly spec: SupervisorSpec;
+  readonly secrets: PodSecrets;
+}
+
+/**
+ * Background model work (heartbeat, dreaming, skill review) wakes a sleeping
+ * tenant and spends tokens, so it is off unless a tier pays for it; the
+ * tenant's own cron jobs still run through the workflow's scheduled wakes.
+ */
+const TIER_AGENT: Readonly<
+  Record<TenantTier, Pick<SupervisorSpec, 'background' | 'tools'> & { maxTokens: number }>
+> = {
+  free: {
+    background: { dreaming: false, skillReview: false },
+    tools: { profile: 'messaging' },
+    maxTokens: 2048,
+  },
+  standard: {
+    background: { dreaming: false, skillReview: false },
+    tools: { profile: 'messaging' },
+    maxTokens: 4096,
+  },
+  pro: { background: { dreaming: false, skillReview: false }, tools: { profile: 'coding' }, maxTokens: 8192 },
+};
+
+/** Secret store names (registry/secret-store.ts SECRET_NAMES) of the tokens the supervisor needs. */
+const STORE_NAMES = {
+  supervisorToken: 'supervisor-token',
+  gatewayToken: 'gateway-token',
+  telegramBotToken: 'telegram-bot-token',
+  telegramWebhookSecret: 'telegram-webhook-secret',
+} as const;
+
+export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPlan> {
+  const { pod, tenant, placement, platform, resolveSecret } = input;
+  const named = (use: keyof typeof STORE_NAMES) => tenant.secretRefs[use] ?? STORE_NAMES[use];
+  const [supervisorToken, gatewayToken, botToken, webhookSecret, tenantModelKey] = await Promise.all([
+    resolveSecret(named('supervisorToken')),
+    resolveSecret(named('gatewayToken')),
+    resolveSecret(named('telegramBotToken')),
+    resolveSecret(named('telegramWebhookSecret')),
+    resolveSecret(`model-${platform.model.provider}`),
+  ]);
+  const modelApiKey = tenantModelKey ?? (await platform.platformModelApiKey());
+  const missing = [
+    ...(supervisorToken ? [] : ['supervisor-token']),
+    ...(gatewayToken ? [] : ['gateway-token']),
+    ...(modelApiKey ? [] : [`model-${platform.model.provider} (or the platform model key)`]),
+  ];
+  if (missing.length > 0)
+    throw new PermanentPortError(
+      'TENANT_SECRETS_MISSING',
+      `tenant ${pod.tenantId} lacks ${missing.join(', ')}`,
+    );
+
+  const telegramWanted = tenant.channels.telegram?.enabled === true;
+  if (telegramWanted && (!botToken || !webhookSecret))
+    throw new PermanentPortError(
+      'TENANT_SECRETS_MISSING',
+      `tenant ${pod.tenantId} has Telegram enabled but no bot token or webhook secret`,
+    );
+  const tier = TIER_AGENT[pod.tier];
+  const spec: SupervisorSpec = {
+    tenantId: pod.tenantId,
+    listen: { host: placement.host, port: placement.supervisorPort },
+    gateway: { host: placement.host, port: placement.gatewayPort },
+    rootDir: input.rootDir,
+    openclaw: { version: pod.openclawVersion, ...platform.openclaw },
+    provider: {
+      name: platform.model.provider,
+      baseUrl: platform.model.baseUrl,
+      modelId: platform.model.modelId,
+      maxTokens: tier.maxTokens,
+    },
+    ...(telegramWanted
+      ? {
+          telegram: {
+            webhookUrl: `${platform.publicUrl.replace(/\/$/, '')}/tg/${pod.tenantId}`,
+            webhookPort: placement.webhookPort,
+            apiRoot: platform.telegramApiRoot,
+            ...(tenant.channels.telegram?.allowFrom ? { allowFrom: tenant.channels.telegram.allowFrom } : {}),
+          },
+        }
+      : {}),
+    background: tier.background,
+    tools: tier.tools,
+    snapshots: {
+      bucket: platform.snapshots.bucket,
+      region: platform.snapshots.region,
+      ...(platform.snapshots.endpoint ? { endpoint: platform.snapshots.endpoint } : {}),
+      masterKeyFile: platform.snapshots.masterKeyFile,
+      ...(pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {}),
+    },
+    crashLoop: { maxCrashes: 3, windowMs: 600_000, backoffMs: 2_000 },
+    readyTimeoutMs: 180_000,
+    shutdownGraceMs: platform.shutdownGraceMs,
+    snapshotReserveMs: Math.min(10_000, Math.floor(platform.shutdownGraceMs / 3)),
+    logLevel: platform.logLevel,
+  };
+  const secrets: PodSecrets = {
+    supervisorToken: supervisorToken!,
+    gatewayToken: gatewayToken!,
+    modelApiKey: modelApiKey!,
+    ...(telegramWanted ? { telegramBotToken: botToken!, telegramWebhookSecret: webhookSecret! } : {}),
+    ...(platform.snapshots.credentials
+      ? {
+          s3AccessKeyId: platform.snapshots.credentials.accessKeyId,
+          s3SecretAccessKey: platform.snapshots.credentials.secretAccessKey,
+        }
+      : {}),
+  };
+  return { spec, secrets };
+}
