@@ -25,6 +25,7 @@ import {
   offboardUpdate,
   OpenClawVersionAttr,
   resumeUpdate,
+  sleepNowSignal,
   suspendUpdate,
   TENANT_PHASES,
   TENANT_WORKFLOW_TYPE,
@@ -144,6 +145,11 @@ export class TenantClient {
     return this.guard(tenantId, 'suspend', () =>
       this.handle(tenantId).executeUpdate(suspendUpdate, { args: [reason] }),
     );
+  }
+
+  /** Drain now (final snapshot, stop) instead of waiting for the idle deadline; returns once signalled. */
+  async sleep(tenantId: string): Promise<void> {
+    await this.guard(tenantId, 'sleep', () => this.handle(tenantId).signal(sleepNowSignal));
   }
 
   resume(tenantId: string): Promise<TenantPhase> {
