@@ -259,6 +259,63 @@ export const SETTINGS = {
         'Local runtime: tenant slot n listens on 127.0.0.(n+2) with ports base+4n (supervisor), +1 (gateway), +2 (Telegram webhook).',
     }),
   },
+  k8sNamespace: {
+    env: 'CLAWFLEET_K8S_NAMESPACE',
+    schema: Type.String({
+      default: 'clawfleet-tenants',
+      pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+      description: 'Kubernetes runtime: namespace of tenant pods, their Secrets, NetworkPolicy and quota.',
+    }),
+  },
+  k8sAgentImage: {
+    env: 'CLAWFLEET_K8S_AGENT_IMAGE',
+    schema: Type.String({
+      default: 'ghcr.io/clawfleet/agent:0.1.0',
+      description: 'Kubernetes runtime: agent image (Node 24, pinned OpenClaw, the pod supervisor).',
+    }),
+  },
+  k8sRuntimeClass: {
+    env: 'CLAWFLEET_K8S_RUNTIME_CLASS',
+    schema: Type.String({
+      default: 'kata-qemu',
+      description: 'Kubernetes runtime: RuntimeClass of tenant pods; empty runs plain runc (no microVM).',
+    }),
+  },
+  k8sPriorityClass: {
+    env: 'CLAWFLEET_K8S_PRIORITY_CLASS',
+    schema: Type.String({
+      default: 'clawfleet-tenant',
+      description: 'Kubernetes runtime: PriorityClass of tenant pods.',
+    }),
+  },
+  k8sWarmPriorityClass: {
+    env: 'CLAWFLEET_K8S_WARM_PRIORITY_CLASS',
+    schema: Type.String({
+      default: 'clawfleet-warm',
+      description: 'Kubernetes runtime: lower PriorityClass of unclaimed warm pods (tenants preempt them).',
+    }),
+  },
+  k8sNodeSelector: {
+    env: 'CLAWFLEET_K8S_NODE_SELECTOR',
+    schema: Type.String({
+      default: 'katacontainers.io/kata-runtime=true',
+      description: 'Kubernetes runtime: node selector of tenant pods, `key=value,...`.',
+    }),
+  },
+  k8sTolerations: {
+    env: 'CLAWFLEET_K8S_TOLERATIONS',
+    schema: Type.String({
+      default: 'clawfleet.io/tenants:NoSchedule',
+      description: 'Kubernetes runtime: tolerations of tenant pods, `key[=value]:Effect,...`.',
+    }),
+  },
+  k8sWarmPool: {
+    env: 'CLAWFLEET_K8S_WARM_POOL',
+    schema: Type.String({
+      default: '',
+      description: 'Kubernetes runtime: warm pods kept per tier, e.g. `standard=2,pro=1`; empty means none.',
+    }),
+  },
 } as const;
 
 type Settings = typeof SETTINGS;
