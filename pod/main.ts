@@ -7,6 +7,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { FileMasterKey } from '../common/crypto.js';
+import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createRootLogger } from '../common/logger.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { buildSupervisorApp } from './http-api.js';
@@ -79,6 +80,8 @@ async function main(specPath: string | undefined): Promise<void> {
   };
   process.once('SIGTERM', () => drainAndExit('SIGTERM'));
   process.once('SIGINT', () => drainAndExit('SIGINT'));
+  // A local runtime that dies without stopping us closes our stdin: drain rather than linger.
+  exitWhenParentDies(process.argv, () => drainAndExit('runtime gone'));
 
   await app.listen({ host: spec.listen.host, port: spec.listen.port });
   supervisor.start().then(
@@ -93,7 +96,7 @@ async function main(specPath: string | undefined): Promise<void> {
   );
 }
 
-main(process.argv[2]).catch((err: unknown) => {
+main(process.argv.slice(2).find((arg) => !arg.startsWith('--'))).catch((err: unknown) => {
   console.error(`clawfleet pod: ${(err as Error).message}`);
   process.exit(2);
 });

@@ -1,0 +1,152 @@
+/**
+ * One tenant process the local runtime launched: its plan, its supervisor
+ * process and what the runtime knows about it (starting, ready, stopping).
+ * Talks to the supervisor with the tenant's own supervisor token.
+ */
+import { readFile } from 'node:fs/promises';
+import type { PodSpec, PodStatus } from '../activities/ports.js';
+import { PermanentPortError } from '../activities/errors.js';
+import type { Logger } from '../common/logger.js';
+import { SupervisorAgentClient } from '../pod/agent-client.js';
+import type { LaunchPlan } from '../pod/launch-plan.js';
+import type { AgentActivity, PodHandle, SnapshotManifest } from '../workflows/types.js';
+import { SupervisorProcess } from './supervisor-process.js';
+
+export interface LaunchedPodInput {
+  readonly spec: PodSpec;
+  readonly plan: LaunchPlan;
+  readonly rootDir: string;
+  readonly specPath: string;
+  readonly logFile: string;
+  readonly logger: Logger;
+}
+
+/** Restoring a large snapshot comes before the gateway's own start budget. */
+const RESTORE_ALLOWANCE_MS = 120_000;
+const POLL_MS = 250;
+
+export class LaunchedPod implements PodHandle {
+  readonly tenantId: string;
+  readonly podId: string;
+  readonly endpoint: string;
+  readonly token: string;
+  readonly rootDir: string;
+  readonly closed: Promise<string>;
+  state: PodStatus['state'] = 'starting';
+  wasReady = false;
+  private readonly launchedAt = Date.now();
+  private readonly client: SupervisorAgentClient;
+  private readonly ready: Promise<void>;
+  private stopping: Promise<SnapshotManifest | null> | undefined;
+  private resolveClosed!: (reason: string) => void;
+
+  private constructor(
+    readonly spec: PodSpec,
+    readonly process: SupervisorProcess,
+    private readonly input: LaunchedPodInput,
+  ) {
+    this.tenantId = spec.tenantId;
+    this.podId = spec.podId;
+    const { listen } = input.plan.spec;
+    this.endpoint = `http://${listen.host}:${listen.port}`;
+    this.token = input.plan.secrets.supervisorToken!;
+    this.rootDir = input.rootDir;
+    this.client = new SupervisorAgentClient({ token: () => this.token, timeoutMs: 10_000 });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.ready = this.pollReady();
+    this.ready.catch(() => undefined); // observed through whenReady
+  }
+
+  static start(input: LaunchedPodInput): LaunchedPod {
+    const process = SupervisorProcess.start({
+      rootDir: input.rootDir,
+      specPath: input.specPath,
+      secrets: input.plan.secrets,
+      logFile: input.logFile,
+    });
+    return new LaunchedPod(input.spec, process, input);
+  }
+
+  get handle(): PodHandle {
+    return { podId: this.podId, endpoint: this.endpoint };
+  }
+
+  /** Resolves with the handle once the gateway is ready; `signal` abandons the wait, not the pod. */
+  async whenReady(signal?: AbortSignal): Promise<PodHandle> {
+    if (!signal) await this.ready;
+    else
+      await Promise.race([
+        this.ready,
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('launch wait cancelled')), { once: true }),
+        ),
+      ]);
+    return this.handle;
+  }
+
+  activity(): Promise<AgentActivity> {
+    return this.client.activity(this.handle);
+  }
+
+  /** Last activity for LRU choice: the agent's own report, else when we launched it. */
+  lastActive(activity: AgentActivity | null): number {
+    const reported = activity?.lastActiveAt ? Date.parse(activity.lastActiveAt) : NaN;
+    return Number.isFinite(reported) ? reported : this.launchedAt;
+  }
+
+  /** Drain (final snapshot after OpenClaw stopped), then make sure every process is gone. Idempotent. */
+  stop(graceMs: number): Promise<SnapshotManifest | null> {
+    this.stopping ??= this.stopNow(graceMs);
+    return this.stopping;
+  }
+
+  markClosed(reason: string): void {
+    this.state = 'gone';
+    this.resolveClosed(reason);
+  }
+
+  private async stopNow(graceMs: number): Promise<SnapshotManifest | null> {
+    const wasServing = this.state === 'ready';
+    this.state = 'stopping';
+    let manifest: SnapshotManifest | null = null;
+    if (wasServing && !this.process.hasExited) {
+      try {
+        manifest = await this.client.drain(this.handle, { signal: AbortSignal.timeout(graceMs) });
+      } catch (err) {
+        this.input.logger.warn({ err, podId: this.podId }, 'drain failed; terminating');
+      }
+    }
+    await this.process.terminate(this.process.hasExited ? 0 : Math.max(2_000, graceMs / 2));
+    return manifest;
+  }
+
+  private async pollReady(): Promise<void> {
+    const deadline = Date.now() + this.input.plan.spec.readyTimeoutMs + RESTORE_ALLOWANCE_MS;
+    for (;;) {
+      if (this.state !== 'starting') throw new Error(`pod ${this.podId} stopped before it was ready`);
+      if (this.process.hasExited)
+        throw new Error(`pod ${this.podId} exited while starting: ${await this.logTail()}`);
+      const readiness = await this.client.readiness(this.handle).catch(() => null);
+      if (readiness?.ready) {
+        this.state = 'ready';
+        this.wasReady = true;
+        return;
+      }
+      if (readiness?.state === 'crash-loop' || Date.now() > deadline) {
+        const why =
+          readiness?.state === 'crash-loop'
+            ? 'OpenClaw crash-looped at start'
+            : 'not ready before the deadline';
+        void this.stop(5_000);
+        throw new PermanentPortError('POD_NOT_READY', `pod ${this.podId}: ${why}: ${await this.logTail()}`);
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  /** The last lines of the supervisor log, for failure messages (it never holds secret values). */
+  private async logTail(): Promise<string> {
+    const text = await readFile(this.input.logFile, 'utf8').catch(() => '');
+    return text.split('\n').slice(-6).join('\n').slice(-1500);
+  }
+}

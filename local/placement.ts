@@ -1,0 +1,42 @@
+/**
+ * Slots of the local runtime: slot n is address 127.0.0.(n+2) with ports
+ * base+4n (supervisor), +1 (OpenClaw gateway), +2 (Telegram webhook). Each
+ * tenant needs its own ports and not just its own address, because OpenClaw
+ * also listens on 127.0.0.1 when bound to a custom address.
+ */
+import type { Placement } from '../pod/launch-plan.js';
+
+/** 127.0.0.2 … 127.0.0.254. */
+export const MAX_SLOTS = 253;
+
+export function placementOf(slot: number, portBase: number): Placement {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_SLOTS) throw new RangeError(`no slot ${slot}`);
+  const port = portBase + 4 * slot;
+  if (port + 2 > 65535) throw new RangeError(`slot ${slot} needs ports above 65535 with base ${portBase}`);
+  return { host: `127.0.0.${slot + 2}`, supervisorPort: port, gatewayPort: port + 1, webhookPort: port + 2 };
+}
+
+/** Hands out the lowest free slot; a slot is busy from launch until its processes are gone. */
+export class SlotTable {
+  private readonly used = new Set<number>();
+
+  constructor(private readonly size: number) {}
+
+  take(): number | null {
+    for (let slot = 0; slot < Math.min(this.size, MAX_SLOTS); slot++) {
+      if (!this.used.has(slot)) {
+        this.used.add(slot);
+        return slot;
+      }
+    }
+    return null;
+  }
+
+  release(slot: number): void {
+    this.used.delete(slot);
+  }
+
+  get inUse(): number {
+    return this.used.size;
+  }
+}

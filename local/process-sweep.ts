@@ -1,0 +1,47 @@
+/**
+ * Finds and kills every process that belongs to one tenant directory. OpenClaw
+ * runs in its own process group (and its spawn broker in its own session), so
+ * killing the supervisor's group is not enough after a SIGKILL; but every
+ * process of a tenant carries the tenant's root directory in its environment
+ * (HOME, TMPDIR, OPENCLAW_STATE_DIR), which /proc shows us. Linux only, like
+ * the local runtime itself.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+
+/** Pids (other than ours) whose environment mentions `marker`. */
+export async function processesMentioning(marker: string): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
+  const needle = Buffer.from(marker);
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      if (pid === process.pid) return undefined;
+      const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+      return environ?.includes(needle) ? pid : undefined;
+    }),
+  );
+  return found.filter((pid): pid is number => pid !== undefined);
+}
+
+/** SIGKILL every process of the tenant directory; resolves once they are gone (or after 5 s). */
+export async function killProcessesOf(marker: string): Promise<number[]> {
+  const pids = await processesMentioning(marker);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 50));
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
