@@ -139,6 +139,45 @@ export const SETTINGS = {
     env: 'CLAWFLEET_ADMIN_PORT',
     schema: Port(8081, 'Admin listener for operators and billing systems (never the public port).'),
   },
+  adminBootstrap: {
+    env: 'CLAWFLEET_ADMIN_BOOTSTRAP',
+    schema: Type.Boolean({
+      default: true,
+      description:
+        'At admin API start, create a platform admin token in the admin token file if that file is missing (the embedded stack); production sets `false` and uses `clawfleet admin init`.',
+    }),
+  },
+  adminTokenFile: {
+    env: 'CLAWFLEET_ADMIN_TOKEN_FILE',
+    schema: Type.String({
+      default: '',
+      description:
+        'Platform admin token file (mode 600) written by the bootstrap and `clawfleet admin init`, read by the CLI last; empty means `<data dir>/keys/admin.token`.',
+    }),
+  },
+  adminUrl: {
+    env: 'CLAWFLEET_ADMIN_URL',
+    schema: Type.String({
+      default: '',
+      description:
+        'CLI: admin API base URL; empty means the CLI config file, else `http://<router host>:<admin port>`.',
+    }),
+  },
+  adminToken: {
+    env: 'CLAWFLEET_ADMIN_TOKEN',
+    schema: Type.String({
+      default: '',
+      description: 'CLI: admin bearer token; empty means the CLI config file, else the admin token file.',
+    }),
+  },
+  cliConfigFile: {
+    env: 'CLAWFLEET_CONFIG',
+    schema: Type.String({
+      default: '',
+      description:
+        'CLI config file (JSON `{ "adminUrl", "token" }`, mode 600); empty means `~/.config/clawfleet/config.json`.',
+    }),
+  },
   publicUrl: {
     env: 'CLAWFLEET_PUBLIC_URL',
     schema: Type.String({
@@ -354,6 +393,11 @@ export function masterKeyPath(config: Pick<Config, 'masterKeyFile' | 'dataDir'>)
 /** The platform model API key file: the configured one, or `<data dir>/keys/model-api.key`. */
 export function modelApiKeyPath(config: Pick<Config, 'modelApiKeyFile' | 'dataDir'>): string {
   return config.modelApiKeyFile || join(config.dataDir, 'keys', 'model-api.key');
+}
+
+/** The platform admin token file: the configured one, or `<data dir>/keys/admin.token`. */
+export function adminTokenPath(config: Pick<Config, 'adminTokenFile' | 'dataDir'>): string {
+  return config.adminTokenFile || join(config.dataDir, 'keys', 'admin.token');
 }
 
 /** Environment variables that reproduce `config` in a child process (the dev stack passes these down). */
