@@ -1,23 +1,92 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+/**
+ * The public listener (Telegram webhooks, chat API, health, metrics). Built,
+ * never listened here: server.ts listens, tests use `app.inject`.
+ */
+import rateLimit from '@fastify/rate-limit';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
+import { registerChatRoute } from './chat-route.js';
+import { RouterError, registerErrorHandler } from './errors.js';
 import { registerHealthRoutes, type ReadinessCheck } from './health.js';
+import type { RouterLimits, RouterServices } from './services.js';
+import { registerTelegramRoute } from './telegram-route.js';
 
 export interface PublicAppDeps {
   readonly logger: Logger;
   readonly readiness: Record<string, ReadinessCheck>;
+  /** Holds the per-tenant rate-limit counters (shared by all router replicas). */
+  readonly redis: Redis;
+  readonly services: RouterServices;
+  readonly limits: RouterLimits;
 }
 
 /** One megabyte: Telegram updates are far smaller; anything bigger is refused with 413. */
 export const PUBLIC_BODY_LIMIT = 1024 * 1024;
 
-/**
- * The public listener (Telegram webhooks, chat API). Built, never listened
- * here: server.ts listens, tests use `app.inject`.
- */
-export function buildApp(deps: PublicAppDeps): FastifyInstance {
+export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the app keeps Fastify's default generics.
   const logger: FastifyBaseLogger = deps.logger.child({ component: 'router' });
-  const app = Fastify({ loggerInstance: logger, bodyLimit: PUBLIC_BODY_LIMIT });
+  const app = Fastify({ loggerInstance: logger, bodyLimit: PUBLIC_BODY_LIMIT, disableRequestLogging: true });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  registerErrorHandler(app);
+  registerJsonBodies(app);
+  registerRequestMetrics(app, deps.services);
+
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: 'clawfleet:ratelimit:',
+    // After authentication: strangers cannot spend a tenant's budget, and unknown tenants cost no counter.
+    hook: 'preHandler',
+    max: deps.limits.rateLimit,
+    timeWindow: deps.limits.rateLimitWindowMs,
+    keyGenerator: (request: FastifyRequest) => (request.params as { tenantId: string }).tenantId,
+    // Redis down: serve unthrottled rather than refuse every message (the outage is counted elsewhere).
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new RouterError('RATE_LIMITED', `rate limit exceeded; retry in ${context.after}`, context.ttl / 1000),
+  });
+
   registerHealthRoutes(app, deps.readiness);
+  app.get('/metrics', async (_request, reply) =>
+    reply
+      .type(deps.services.metrics.registry.contentType)
+      .send(await deps.services.metrics.registry.metrics()),
+  );
+  registerTelegramRoute(app, deps.services);
+  registerChatRoute(app, deps.services, deps.limits);
+  app.addHook('onClose', async () => {
+    await deps.services.touches.settle();
+    await deps.services.upstream.close();
+  });
   return app;
+}
+
+/**
+ * Every body is read as a string and parsed as JSON whatever its declared
+ * type (Telegram and OpenAI clients send JSON; anything else is a 400). The
+ * raw string is kept so the supervisor receives exactly what was sent.
+ */
+function registerJsonBodies(app: FastifyInstance): void {
+  app.decorateRequest('rawBody', '');
+  app.decorateRequest('tenant', null);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new RouterError('BAD_REQUEST', 'body is not JSON'), undefined);
+    }
+  });
+}
+
+/** Requests by route and outcome (status code): bounded labels, no tenant id. */
+function registerRequestMetrics(app: FastifyInstance, services: RouterServices): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.config.metricsRoute;
+    if (route) services.metrics.requests.inc({ route, outcome: String(reply.statusCode) });
+  });
 }

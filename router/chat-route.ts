@@ -1,0 +1,142 @@
+/**
+ * `POST /v1/tenants/:tenantId/chat/completions`: the OpenAI-compatible chat
+ * API of one tenant. Hot path: proxy to the supervisor, streaming the answer
+ * (SSE included) through unbuffered. Cold path (no endpoint, or the one we had
+ * is gone): the `wake` update, bounded by `wakeTimeoutMs`, then the same proxy.
+ * A request is retried on the woken pod only when it provably never reached
+ * the agent (connection refused, supervisor said 503 before forwarding), so
+ * a chat turn is never run twice by the router.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { PodHandle } from '../workflows/shared.js';
+import { RouterError } from './errors.js';
+import { ChatHeaders, ChatRequest, errorResponses, TenantParams } from './schemas.js';
+import type { RouterLimits, RouterServices } from './services.js';
+import { bearerApiKey, authenticateTenant } from './tenant-auth.js';
+import { startOptions } from './telegram-route.js';
+import { requestWasNotSent } from './upstream.js';
+
+const PASSED_HEADERS = ['content-type', 'cache-control'] as const;
+
+export function registerChatRoute(
+  app: FastifyInstance,
+  services: RouterServices,
+  limits: RouterLimits,
+): void {
+  app.post(
+    '/v1/tenants/:tenantId/chat/completions',
+    {
+      schema: { params: TenantParams, headers: ChatHeaders, body: ChatRequest, response: errorResponses },
+      config: { metricsRoute: 'chat', rateLimit: {} },
+      onRequest: authenticateTenant(services, bearerApiKey),
+    },
+    async (request, reply) => {
+      const { tenantId } = request.params as { tenantId: string };
+      const endpoint = await services.endpoints.find(tenantId);
+      if (endpoint !== null) {
+        const response = await openChat(services, tenantId, endpoint, request, reply);
+        if (response !== 'retry') {
+          services.touches.touch(tenantId);
+          return stream(reply, response, services, 'hot');
+        }
+        await services.endpoints.drop(tenantId, endpoint);
+      }
+      const pod = await wakeWithin(services, tenantId, request, limits.wakeTimeoutMs);
+      const response = await openChat(services, tenantId, pod.endpoint, request, reply);
+      if (response === 'retry')
+        throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
+      return stream(reply, response, services, 'cold');
+    },
+  );
+}
+
+/** The supervisor's response, or 'retry' when the request provably did not reach the agent. */
+async function openChat(
+  services: RouterServices,
+  tenantId: string,
+  endpoint: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<Dispatcher.ResponseData | 'retry'> {
+  const { tokens, upstream, metrics } = services;
+  const token = await tokens.get(tenantId).catch((error: unknown) => {
+    throw new RouterError('REGISTRY_UNAVAILABLE', 'tenant secrets unavailable', 5, { cause: error });
+  });
+  // Stop the upstream turn when our caller goes away before the answer is complete.
+  const abort = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  const stop = metrics.forwardSeconds.startTimer({ route: 'chat' });
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await upstream.openChat({
+      endpoint,
+      token,
+      body: request.rawBody,
+      sessionKey: request.headers['x-openclaw-session-key'] as string | undefined,
+      signal: abort.signal,
+    });
+  } catch (error) {
+    if (requestWasNotSent(error)) {
+      metrics.fallback('upstream_unavailable');
+      return 'retry';
+    }
+    throw new RouterError('UPSTREAM_FAILED', 'the agent did not answer', undefined, { cause: error });
+  } finally {
+    stop();
+  }
+  if (response.statusCode === 401 || response.statusCode === 503) {
+    // 401: our cached supervisor token is stale; 503: the supervisor refused before forwarding.
+    if (response.statusCode === 401) tokens.forget(tenantId);
+    metrics.fallback(response.statusCode === 401 ? 'upstream_unauthorized' : 'upstream_unavailable');
+    await response.body.dump();
+    return 'retry';
+  }
+  return response;
+}
+
+async function wakeWithin(
+  services: RouterServices,
+  tenantId: string,
+  request: FastifyRequest,
+  timeoutMs: number,
+): Promise<PodHandle> {
+  const stop = services.metrics.coldSeconds.startTimer({ route: 'chat' });
+  let timer: NodeJS.Timeout | undefined;
+  const wake = services.tenants.wake(tenantId, startOptions(request.tenant!));
+  // The update keeps running in Temporal after we stop waiting; the next request finds the tenant awake.
+  wake.catch(() => undefined);
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new RouterError('WAKE_TIMEOUT', 'the agent is waking up; retry shortly', 10)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([wake, timeout]);
+  } catch (error) {
+    if (error instanceof RouterError || (error as { code?: unknown }).code === 'TENANT_DELETED') throw error;
+    if ((error as { code?: unknown }).code === 'TENANT_OPERATION_REJECTED') throw error;
+    throw new RouterError('COLD_PATH_UNAVAILABLE', 'could not wake the agent', 5, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    stop();
+  }
+}
+
+function stream(
+  reply: FastifyReply,
+  response: Dispatcher.ResponseData,
+  services: RouterServices,
+  path: 'hot' | 'cold',
+): FastifyReply {
+  services.metrics.deliveries.inc({ route: 'chat', path });
+  void reply.code(response.statusCode);
+  for (const name of PASSED_HEADERS) {
+    const value = response.headers[name];
+    if (typeof value === 'string') void reply.header(name, value);
+  }
+  return reply.send(response.body);
+}

@@ -1,0 +1,47 @@
+/**
+ * TypeBox schemas of the public routes. Bodies are validated after parsing
+ * (without type coercion), responses are serialized against their schemas.
+ */
+import Type from 'typebox';
+import { TENANT_ID_PATTERN } from '../common/ids.js';
+
+export const TenantParams = Type.Object({ tenantId: Type.String({ pattern: TENANT_ID_PATTERN.source }) });
+
+/** Telegram's Update: only `update_id` matters here; OpenClaw reads the rest. */
+export const TelegramUpdate = Type.Object(
+  { update_id: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) },
+  { additionalProperties: true },
+);
+
+export const TelegramHeaders = Type.Object({
+  'x-telegram-bot-api-secret-token': Type.Optional(Type.String({ maxLength: 256 })),
+});
+
+/** The OpenAI chat completions request, checked only as far as the router needs. */
+export const ChatRequest = Type.Object(
+  {
+    model: Type.Optional(Type.String({ maxLength: 200 })),
+    messages: Type.Array(Type.Object({ role: Type.String({ maxLength: 64 }) }), {
+      minItems: 1,
+      maxItems: 10_000,
+    }),
+    stream: Type.Optional(Type.Boolean()),
+    user: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: true },
+);
+
+export const ChatHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ maxLength: 512 })),
+  'x-openclaw-session-key': Type.Optional(Type.String({ maxLength: 256 })),
+});
+
+export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+
+/** Answered only once the update is durable: stored by OpenClaw or accepted by Temporal. */
+export const Delivered = Type.Object({ ok: Type.Literal(true), delivery: Type.Literal('durable') });
+
+export const errorResponses = {
+  '4xx': ErrorBody,
+  '5xx': ErrorBody,
+} as const;

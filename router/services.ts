@@ -1,0 +1,39 @@
+import type { TenantClient } from '../client/tenant-client.js';
+import type { EndpointLookup } from './endpoint-lookup.js';
+import type { RouterMetrics } from './metrics.js';
+import type { SupervisorTokens } from './supervisor-tokens.js';
+import type { TenantDirectory, TenantView } from './tenant-directory.js';
+import type { TouchDebouncer } from './touch.js';
+import type { Upstream } from './upstream.js';
+
+/** What the public routes work with; server.ts wires real ones, tests wire the same against test servers. */
+export interface RouterServices {
+  readonly directory: TenantDirectory;
+  readonly endpoints: EndpointLookup;
+  readonly tokens: SupervisorTokens;
+  readonly upstream: Upstream;
+  readonly tenants: Pick<TenantClient, 'deliver' | 'wake'>;
+  readonly touches: TouchDebouncer;
+  readonly metrics: RouterMetrics;
+}
+
+export interface RouterLimits {
+  /** Requests per tenant and route per window. */
+  readonly rateLimit: number;
+  readonly rateLimitWindowMs: number;
+  /** Chat cold path: longest wait for a wake before 503. */
+  readonly wakeTimeoutMs: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body exactly as received: forwarded byte for byte. */
+    rawBody: string;
+    /** Set by the tenant authentication hook. */
+    tenant: TenantView | null;
+  }
+  interface FastifyContextConfig {
+    /** Route label of the request metrics. */
+    metricsRoute?: 'telegram' | 'chat';
+  }
+}

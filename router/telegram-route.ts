@@ -1,0 +1,104 @@
+/**
+ * `POST /tg/:tenantId`: Telegram webhook updates. 200 means durable: either
+ * OpenClaw stored the update (hot path) or Temporal accepted the `deliver`
+ * signal (cold path). Anything else is a non-2xx, and Telegram retries.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Envelope } from '../workflows/shared.js';
+import { RouterError } from './errors.js';
+import { Delivered, errorResponses, TelegramHeaders, TelegramUpdate, TenantParams } from './schemas.js';
+import type { RouterServices } from './services.js';
+import { authenticateTenant, webhookSecret } from './tenant-auth.js';
+import type { TenantView } from './tenant-directory.js';
+
+const DELIVERED = { ok: true, delivery: 'durable' } as const;
+
+export function registerTelegramRoute(app: FastifyInstance, services: RouterServices): void {
+  const { endpoints, metrics } = services;
+  app.post(
+    '/tg/:tenantId',
+    {
+      schema: {
+        params: TenantParams,
+        headers: TelegramHeaders,
+        body: TelegramUpdate,
+        response: { 200: Delivered, ...errorResponses },
+      },
+      config: { metricsRoute: 'telegram', rateLimit: {} },
+      onRequest: authenticateTenant(services, webhookSecret),
+    },
+    async (request, reply) => {
+      const { tenantId } = request.params as { tenantId: string };
+      const body = request.rawBody;
+      const endpoint = await endpoints.find(tenantId);
+      if (endpoint !== null && (await deliverHot(services, tenantId, endpoint, body))) {
+        metrics.deliveries.inc({ route: 'telegram', path: 'hot' });
+        services.touches.touch(tenantId);
+        return reply.send(DELIVERED);
+      }
+      const { update_id: updateId } = request.body as { update_id: number };
+      const envelope: Envelope = {
+        channel: 'telegram',
+        dedupeId: String(updateId),
+        receivedAt: new Date().toISOString(),
+        body,
+      };
+      await deliverCold(services, tenantId, request.tenant!, envelope);
+      metrics.deliveries.inc({ route: 'telegram', path: 'cold' });
+      return reply.send(DELIVERED);
+    },
+  );
+}
+
+/** True once OpenClaw acknowledged durably; false sends the update down the cold path. */
+async function deliverHot(
+  services: RouterServices,
+  tenantId: string,
+  endpoint: string,
+  body: string,
+): Promise<boolean> {
+  const { tokens, upstream, metrics, endpoints } = services;
+  const token = await tokens.get(tenantId).catch(() => null);
+  if (token === null) {
+    metrics.fallback('registry_unavailable');
+    return false;
+  }
+  const stop = metrics.forwardSeconds.startTimer({ route: 'telegram' });
+  const outcome = await upstream.deliverTelegram(endpoint, token, body);
+  stop();
+  if (outcome === 'accepted') return true;
+  if (outcome === 'unauthorized') {
+    // The token was rotated since we cached it; the cold path delivers this one, the next gets a fresh token.
+    tokens.forget(tenantId);
+    metrics.fallback('upstream_unauthorized');
+  } else {
+    metrics.fallback('upstream_unavailable');
+  }
+  await endpoints.drop(tenantId, endpoint);
+  return false;
+}
+
+async function deliverCold(
+  services: RouterServices,
+  tenantId: string,
+  tenant: TenantView,
+  envelope: Envelope,
+): Promise<void> {
+  const stop = services.metrics.coldSeconds.startTimer({ route: 'telegram' });
+  try {
+    await services.tenants.deliver(tenantId, envelope, startOptions(tenant));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'TENANT_DELETED') throw error;
+    // Not accepted, so not durable: a 503 makes Telegram retry the same update later.
+    throw new RouterError('COLD_PATH_UNAVAILABLE', 'could not hand the update to Temporal', 5, {
+      cause: error,
+    });
+  } finally {
+    stop();
+  }
+}
+
+/** The registry's settings for a tenant the router is first to start (ignored when its workflow runs). */
+export function startOptions(tenant: TenantView) {
+  return { tier: tenant.tier, openclawVersion: tenant.openclawVersion, idleTimeout: tenant.idleTimeoutMs };
+}

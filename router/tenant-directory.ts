@@ -1,0 +1,125 @@
+/**
+ * The router's view of a tenant (status and credential hashes), read on
+ * every request. Cached in Redis under `tenantLookupKey(id)` with a short TTL
+ * so the admin API's `invalidateTenantLookup` takes effect at once; unknown
+ * tenants are cached too (shorter), so a flood of webhooks for made-up ids
+ * cannot hammer the registry. Redis down → read the registry directly:
+ * slower, still correct, and counted.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../common/logger.js';
+import { tenantLookupKey } from '../endpoints/tenant-lookup-keys.js';
+import type { CredentialHasher } from '../registry/credential-hash.js';
+import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
+import type { RouterMetrics } from './metrics.js';
+import { WarnOnce } from './warn-once.js';
+
+/** The fields the router needs; hashes only, never credentials. */
+export interface TenantView {
+  readonly status: TenantStatus;
+  readonly webhookSecretHashes: readonly string[];
+  readonly apiKeyHashes: Readonly<Record<string, string>>;
+  /** Settings for a tenant whose workflow the router starts (signal-/update-with-start). */
+  readonly tier: TenantRecord['tier'];
+  readonly openclawVersion: string;
+  readonly idleTimeoutMs: number;
+}
+
+/** Where tenants really live (DynamoRegistry in production and tests). */
+export interface TenantSource {
+  get(tenantId: string): Promise<TenantRecord | null>;
+}
+
+export interface TenantDirectoryOptions {
+  readonly redis: Redis;
+  readonly source: TenantSource;
+  readonly hasher: CredentialHasher;
+  readonly metrics: RouterMetrics;
+  readonly logger: Logger;
+  /** @default 30_000 */
+  readonly ttlMs?: number;
+}
+
+/** API keys look like `cfk-<keyId>.<secret>`; the key id picks the one hash to check. */
+const API_KEY = /^cfk-([a-z0-9]{12})\.[A-Za-z0-9_-]{43}$/;
+const MISSING = '{"missing":true}';
+
+export class TenantDirectory {
+  private readonly ttlMs: number;
+  private readonly missingTtlMs: number;
+  private readonly warn: WarnOnce;
+
+  constructor(private readonly options: TenantDirectoryOptions) {
+    this.ttlMs = options.ttlMs ?? 30_000;
+    this.missingTtlMs = Math.max(1, Math.min(5_000, this.ttlMs));
+    this.warn = new WarnOnce(options.logger);
+  }
+
+  /** The tenant, or null when no such tenant exists. Callers validate the id first. */
+  async lookup(tenantId: string): Promise<TenantView | null> {
+    const key = tenantLookupKey(tenantId);
+    let cached: string | null;
+    try {
+      cached = await this.options.redis.get(key);
+    } catch (error) {
+      this.options.metrics.fallback('redis_unavailable');
+      this.warn.warn('redis-lookup', error, 'tenant lookup cache unavailable; reading the registry');
+      return this.fromSource(tenantId);
+    }
+    if (cached !== null) {
+      const view = parseCached(cached);
+      if (view !== undefined) return view;
+    }
+    const view = await this.fromSource(tenantId);
+    // Best effort and not awaited: a failed cache fill costs the next request a registry read, nothing more.
+    this.options.redis
+      .set(key, view ? JSON.stringify(view) : MISSING, 'PX', view ? this.ttlMs : this.missingTtlMs)
+      .catch((error: unknown) => this.warn.warn('redis-fill', error, 'tenant lookup cache fill failed'));
+    return view;
+  }
+
+  /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` against every stored hash. */
+  webhookSecretMatches(tenantId: string, view: TenantView, presented: string | undefined): boolean {
+    return this.options.hasher.verify(tenantId, 'webhook-secret', view.webhookSecretHashes, presented ?? '');
+  }
+
+  /** Constant-time check of a presented API key against the hash of its key id. */
+  apiKeyMatches(tenantId: string, view: TenantView, presented: string | undefined): boolean {
+    const keyId = API_KEY.exec(presented ?? '')?.[1];
+    const stored = keyId !== undefined ? view.apiKeyHashes[keyId] : undefined;
+    // Verify even with no candidate hash, so a wrong key id costs about the same as a wrong secret.
+    return this.options.hasher.verify(tenantId, 'api-key', stored ? [stored] : [], presented ?? '');
+  }
+
+  private async fromSource(tenantId: string): Promise<TenantView | null> {
+    const record = await this.options.source.get(tenantId);
+    if (!record) return null;
+    return {
+      status: record.status,
+      webhookSecretHashes: record.webhookSecretHashes,
+      apiKeyHashes: record.apiKeyHashes,
+      tier: record.tier,
+      openclawVersion: record.openclawVersion,
+      idleTimeoutMs: record.idleTimeoutMs,
+    };
+  }
+}
+
+/** undefined = unreadable entry (treated as a miss); null = a cached "no such tenant". */
+function parseCached(raw: string): TenantView | null | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<TenantView> & { missing?: boolean };
+    if (value.missing === true) return null;
+    if (
+      typeof value.status === 'string' &&
+      Array.isArray(value.webhookSecretHashes) &&
+      typeof value.tier === 'string' &&
+      typeof value.apiKeyHashes === 'object' &&
+      value.apiKeyHashes !== null
+    )
+      return value as TenantView;
+  } catch {
+    // fall through: a corrupt entry is a miss
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+/**
+ * Debounced `touch` signals: a busy tenant sends one per interval, not one
+ * per message. The debounce is a Redis `SET NX PX` shared by all router
+ * replicas; with Redis down each process debounces on its own. A touch never
+ * starts a workflow: a tenant without one has nothing to keep awake.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import { assertTenantId } from '../common/ids.js';
+import type { Logger } from '../common/logger.js';
+import { tenantWorkflowId, touchSignal } from '../workflows/shared.js';
+import { WarnOnce } from './warn-once.js';
+
+export const TOUCH_KEY_PREFIX = 'clawfleet:touch:';
+
+export interface TouchDebouncerOptions {
+  readonly redis: Redis;
+  readonly client: Client;
+  readonly logger: Logger;
+  /** @default 30_000 */
+  readonly intervalMs?: number;
+}
+
+export class TouchDebouncer {
+  private readonly intervalMs: number;
+  private readonly localLast = new Map<string, number>();
+  private readonly warn: WarnOnce;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly options: TouchDebouncerOptions) {
+    this.intervalMs = options.intervalMs ?? 30_000;
+    this.warn = new WarnOnce(options.logger);
+  }
+
+  /** Fire and forget: the caller has already answered; a lost touch only moves the idle deadline less. */
+  touch(tenantId: string): void {
+    const work = this.touchNow(assertTenantId(tenantId)).finally(() => this.pending.delete(work));
+    this.pending.add(work);
+  }
+
+  /** Waits for touches still being sent (graceful shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  private async touchNow(tenantId: string): Promise<void> {
+    if (!(await this.claim(tenantId))) return;
+    try {
+      await this.options.client.workflow.getHandle(tenantWorkflowId(tenantId)).signal(touchSignal);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) this.warn.warn('touch', error, 'touch signal failed');
+    }
+  }
+
+  /** True when this process should send the touch for this interval. */
+  private async claim(tenantId: string): Promise<boolean> {
+    try {
+      const set = await this.options.redis.set(TOUCH_KEY_PREFIX + tenantId, '1', 'PX', this.intervalMs, 'NX');
+      return set === 'OK';
+    } catch (error) {
+      this.warn.warn('touch-redis', error, 'touch debounce unavailable in Redis; debouncing locally');
+      const now = Date.now();
+      if (now - (this.localLast.get(tenantId) ?? -Infinity) < this.intervalMs) return false;
+      this.localLast.set(tenantId, now);
+      if (this.localLast.size > 10_000) this.localLast.delete(this.localLast.keys().next().value!);
+      return true;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Hot-path calls to tenant supervisors over one undici Agent (keep-alive
+ * pools per supervisor origin). Telegram deliveries report an outcome, never
+ * throw: anything but the durable ack sends the message down the cold path,
+ * which is safe because OpenClaw and the workflow dedupe by `update_id`.
+ */
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+
+export type TelegramOutcome = 'accepted' | 'unauthorized' | 'unavailable';
+
+export interface UpstreamOptions {
+  /** Wait for the supervisor's answer (Telegram ack, chat headers). @default 10_000 */
+  readonly timeoutMs?: number;
+  /** @default 4_000 */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface ChatForward {
+  readonly endpoint: string;
+  readonly token: string;
+  readonly body: string;
+  readonly sessionKey?: string | undefined;
+  readonly signal?: AbortSignal;
+}
+
+/** Errors that prove the request never reached the supervisor, so retrying elsewhere cannot duplicate it. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+export function requestWasNotSent(error: unknown): boolean {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
+}
+
+export class Upstream {
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+
+  constructor(options: UpstreamOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 64,
+      pipelining: 1,
+      connect: { timeout: options.connectTimeoutMs ?? 4_000 },
+    });
+  }
+
+  /** POST the raw update to the supervisor; `accepted` only after OpenClaw's durable ack. */
+  async deliverTelegram(endpoint: string, token: string, body: string): Promise<TelegramOutcome> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.agent.request({
+        origin: new URL(endpoint).origin,
+        path: '/deliver/telegram',
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch {
+      return 'unavailable';
+    }
+    const answer = (await response.body.json().catch(() => null)) as { accepted?: unknown } | null;
+    if (response.statusCode === 401) return 'unauthorized';
+    return response.statusCode === 200 && answer?.accepted === 'durable' ? 'accepted' : 'unavailable';
+  }
+
+  /** Open a chat completion; the caller streams the body through. Throws on transport errors. */
+  openChat(forward: ChatForward): Promise<Dispatcher.ResponseData> {
+    return this.agent.request({
+      origin: new URL(forward.endpoint).origin,
+      path: '/v1/chat/completions',
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${forward.token}`,
+        'content-type': 'application/json',
+        ...(forward.sessionKey !== undefined && { 'x-openclaw-session-key': forward.sessionKey }),
+      },
+      body: forward.body,
+      headersTimeout: this.timeoutMs,
+      // A model may pause between tokens far longer than a Telegram ack takes.
+      bodyTimeout: 300_000,
+      ...(forward.signal && { signal: forward.signal }),
+    });
+  }
+
+  /** Waits for in-flight requests, then closes the pools. */
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
