@@ -1,29 +1,42 @@
 /**
  * Wires the real adapters behind the activity ports from configuration:
  * S3 snapshots, the DynamoDB registry and secret store, the Redis endpoint
- * cache, and the tenant runtime. Returns them with one `close()`.
+ * cache, and the tenant runtime with the supervisor client. Returns them with
+ * one `close()` that stops the runtime's tenants first.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import type { ActivityDeps } from '../activities/ports.js';
+import type { ActivityDeps, AgentPort, RuntimePort } from '../activities/ports.js';
 import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
 import { masterKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
+import type { LocalRuntime } from '../local/local-runtime.js';
+import { SupervisorAgentClient } from '../pod/agent-client.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
-import { DynamoSecretStore } from '../registry/secret-store.js';
+import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
+import type { PodHandle } from '../workflows/types.js';
+import { createLocalRuntime } from './local-runtime-wiring.js';
 import { unavailableRuntime } from './unavailable-runtime.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
+  /** The local runtime when `config.runtime` is `local` (for start-up reconciliation). */
+  readonly localRuntime: LocalRuntime | null;
   close(): Promise<void>;
 }
 
-export async function wireAdapters(config: Config, logger: Logger): Promise<WiredAdapters> {
+/** Pod ids are `<tenantId>-<generation>`. */
+export function tenantOfPod(podId: string): string {
+  return podId.replace(/-\d+$/, '');
+}
+
+export async function wireAdapters(config: Config, logger: Logger, client: Client): Promise<WiredAdapters> {
   const s3 = createS3Client(config);
   const dynamo = createDynamoClient(config);
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
@@ -37,17 +50,44 @@ export async function wireAdapters(config: Config, logger: Logger): Promise<Wire
     masterKey,
     logger: logger.child({ component: 'snapshots' }),
   });
-  const { runtime, agent } = unavailableRuntime(config.runtime);
+  const registry = new DynamoRegistry({ doc, tables });
+  const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+
+  let runtime: RuntimePort;
+  let agent: AgentPort;
+  let localRuntime: LocalRuntime | null = null;
+  if (config.runtime === 'local') {
+    localRuntime = createLocalRuntime({
+      config,
+      logger,
+      client,
+      registry,
+      secrets,
+      snapshots: snapshotStore,
+    });
+    const local = localRuntime;
+    runtime = local;
+    // The token of a pod this worker launched is in memory; any other comes from the secret store.
+    const token = async (handle: PodHandle) =>
+      local.tokenFor(handle) ??
+      (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
+    agent = new SupervisorAgentClient({ token });
+    logger.info({ capacity: local.capacity }, 'local runtime ready');
+  } else {
+    ({ runtime, agent } = unavailableRuntime(config.runtime));
+  }
   return {
     deps: {
       runtime,
       agent,
       snapshots: new SnapshotStorePort(snapshotStore),
-      registry: new DynamoRegistry({ doc, tables }),
+      registry,
       endpoints: new RedisEndpointCache(redis),
-      secrets: new DynamoSecretStore({ doc, tables, masterKey }),
+      secrets,
     },
+    localRuntime,
     close: async () => {
+      await localRuntime?.close();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
       dynamo.destroy();

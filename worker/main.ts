@@ -4,19 +4,25 @@
  * adapters into them and handles process lifecycle.
  */
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createActivities } from '../activities/index.js';
 import { wireAdapters } from './adapters.js';
+import { reportLostLocalPods } from './reconcile.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createRootLogger({ level: config.logLevel, name: 'worker' });
   Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const adapters = await wireAdapters(config, logger);
+  // Runtime events (pod lost, sleep requests) become signals through a plain client.
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+  const adapters = await wireAdapters(config, logger, client);
+  if (adapters.localRuntime) await reportLostLocalPods(client, logger);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -30,8 +36,9 @@ async function main(): Promise<void> {
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight tasks finish
   } finally {
+    await adapters.close(); // local tenants drain (final snapshots) before the client goes
     await connection.close();
-    await adapters.close();
+    await clientConnection.close();
   }
   logger.info('worker stopped');
 }

@@ -89,6 +89,11 @@ export const touchSignal = defineSignal<[]>('touch');
 export const sleepNowSignal = defineSignal<[]>('sleepNow');
 /** The runtime watcher saw the pod die; stale pod ids are ignored. */
 export const podLostSignal = defineSignal<[podId: string, reason: string]>('podLost');
+/**
+ * `podLost` pod id meaning "whatever pod you have": sent by a runtime that
+ * restarted and lost track of its pods (the local runtime after a worker crash).
+ */
+export const ANY_POD = '*';
 
 /** Returns the pod once the agent is ready (update-with-start wakes a sleeping or new tenant). */
 export const wakeUpdate = defineUpdate<PodHandle, []>('wake');

@@ -23,6 +23,7 @@ import {
   describeQuery,
   offboardUpdate,
   podLostSignal,
+  ANY_POD,
   REJECTED_ERROR_TYPE,
   resumeUpdate,
   sleepNowSignal,
@@ -87,7 +88,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   setHandler(podLostSignal, (podId, reason) => {
     // Only the current pod counts: a late report about an older generation is ignored.
     const current = d.generation > 0 ? `${d.tenantId}-${d.generation}` : null;
-    if (podId === current && ['waking', 'running', 'draining'].includes(d.phase))
+    if ((podId === current || podId === ANY_POD) && ['waking', 'running', 'draining'].includes(d.phase))
       d.lostReason = reason || 'pod lost';
   });
 
