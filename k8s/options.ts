@@ -68,9 +68,13 @@ export const DEFAULT_KUBE_OPTIONS: KubeRuntimeOptions = {
 /** `a=b,c=d` → record. */
 export function parseKeyValues(text: string, what: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [key, value, extra] = part.split('=');
-    if (!key || value === undefined || extra !== undefined) throw new ConfigError([`${what}: bad entry ${part}`]);
+    if (!key || value === undefined || extra !== undefined)
+      throw new ConfigError([`${what}: bad entry ${part}`]);
     out[key] = value;
   }
   return out;
@@ -85,7 +89,12 @@ export function parseTolerations(text: string): Toleration[] {
     .map((part) => {
       const match = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(part);
       if (!match) throw new ConfigError([`CLAWFLEET_K8S_TOLERATIONS: bad entry ${part}`]);
-      const [, key, value, effect] = match as unknown as [string, string, string | undefined, Toleration['effect']];
+      const [, key, value, effect] = match as unknown as [
+        string,
+        string,
+        string | undefined,
+        Toleration['effect'],
+      ];
       return value === undefined
         ? { key, operator: 'Exists', effect }
         : { key, operator: 'Equal', value, effect };

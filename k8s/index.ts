@@ -1,0 +1,79 @@
+/**
+ * The Kubernetes runtime as the worker wires it: the RuntimePort adapter, the
+ * warm pool (when a tier has one) and the pod watcher, from configuration.
+ * The worker passes the launch planner (pod/launch-plan.ts bound to the
+ * registry and secret store) and the podLost/isPodWanted callbacks.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Config } from '../common/config.js';
+import type { Logger } from '../common/logger.js';
+import { KubernetesRuntime } from './kube-runtime.js';
+import { kubeOptionsFromConfig, type KubeRuntimeOptions } from './options.js';
+import type { PlanLaunch } from './pod-manifest.js';
+import { PodWatcher } from './pod-watcher.js';
+import { WarmPool } from './warm-pool.js';
+
+export { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
+export { POD_PLACEMENT, type PlanLaunch } from './pod-manifest.js';
+export { KubernetesRuntime } from './kube-runtime.js';
+export { PodWatcher } from './pod-watcher.js';
+export { WarmPool } from './warm-pool.js';
+
+export interface KubernetesRuntimeDeps {
+  readonly logger: Logger;
+  readonly plan: PlanLaunch;
+  /** Wired to the tenant workflow's `podLost` signal. */
+  readonly onPodLost: (tenantId: string, podId: string, reason: string) => Promise<void>;
+  /** True while the tenant's workflow runs with this pod (orphan detection). */
+  readonly isPodWanted: (tenantId: string, podId: string) => Promise<boolean>;
+  /** Default: `KubeConfig.loadFromDefault()` (KUBECONFIG, ~/.kube/config, or the in-cluster service account). */
+  readonly kubeConfig?: KubeConfig;
+  /** Overrides on top of the configuration (tests). */
+  readonly options?: Partial<KubeRuntimeOptions>;
+  /** @default 60000 */
+  readonly resyncMs?: number;
+}
+
+export interface KubernetesRuntimeHandle {
+  readonly runtime: KubernetesRuntime;
+  readonly warmPool: WarmPool | undefined;
+  readonly watcher: PodWatcher;
+  readonly options: KubeRuntimeOptions;
+  /** Stops the watcher; pods keep running (their workflows own them). */
+  close(): Promise<void>;
+}
+
+/** Builds the adapters and starts the watcher (resolves after its first list). */
+export async function createKubernetesRuntime(
+  config: Config,
+  deps: KubernetesRuntimeDeps,
+): Promise<KubernetesRuntimeHandle> {
+  const options = { ...kubeOptionsFromConfig(config), ...deps.options };
+  const kubeConfig = deps.kubeConfig ?? defaultKubeConfig();
+  const logger = deps.logger.child({ component: 'k8s-runtime' });
+  const hasPool = Object.values(options.warmPool).some((size) => size > 0);
+  const warmPool = hasPool ? new WarmPool({ kubeConfig, options, plan: deps.plan, logger }) : undefined;
+  const runtime = new KubernetesRuntime({
+    kubeConfig,
+    options,
+    plan: deps.plan,
+    logger,
+    ...(warmPool ? { warmPool } : {}),
+  });
+  const watcher = new PodWatcher({
+    kubeConfig,
+    namespace: options.namespace,
+    logger: deps.logger.child({ component: 'k8s-watcher' }),
+    onPodLost: deps.onPodLost,
+    isPodWanted: deps.isPodWanted,
+    ...(deps.resyncMs ? { resyncMs: deps.resyncMs } : {}),
+  });
+  await watcher.start();
+  return { runtime, warmPool, watcher, options, close: () => watcher.stop() };
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
