@@ -4,7 +4,12 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
 import { registerChatRoute } from './chat-route.js';
@@ -28,7 +33,12 @@ export const PUBLIC_BODY_LIMIT = 1024 * 1024;
 export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the app keeps Fastify's default generics.
   const logger: FastifyBaseLogger = deps.logger.child({ component: 'router' });
-  const app = Fastify({ loggerInstance: logger, bodyLimit: PUBLIC_BODY_LIMIT, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: PUBLIC_BODY_LIMIT,
+    // One line per message at thousands per second is noise; refusals and failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   registerErrorHandler(app);
   registerJsonBodies(app);
@@ -46,7 +56,11 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
     // Redis down: serve unthrottled rather than refuse every message (the outage is counted elsewhere).
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
-      new RouterError('RATE_LIMITED', `rate limit exceeded; retry in ${context.after}`, context.ttl / 1000),
+      new RouterError(
+        'RATE_LIMITED',
+        `rate limit exceeded; retry in ${context.after}`,
+        Math.ceil(context.ttl / 1000),
+      ),
   });
 
   registerHealthRoutes(app, deps.readiness);

@@ -1,0 +1,178 @@
+/**
+ * One router under test with real parts: redis-server, dynalite with the
+ * registry tables, a file master key, and a Temporal dev server. Tenants are
+ * created through the real registry and credential code; the supervisor is a
+ * stand-in (stand-in-supervisor.ts) because these tests are about the router.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { FileMasterKey } from '../../common/crypto.js';
+import { createRootLogger } from '../../common/logger.js';
+import { CredentialHasher } from '../../registry/credential-hash.js';
+import { TenantCredentials } from '../../registry/credentials.js';
+import { DynamoRegistry } from '../../registry/dynamo-registry.js';
+import { DynamoSecretStore, SECRET_NAMES } from '../../registry/secret-store.js';
+import type { TenantStatus } from '../../registry/tenant-record.js';
+import { buildApp } from '../../router/app.js';
+import { RouterMetrics } from '../../router/metrics.js';
+import type { RouterServices } from '../../router/services.js';
+import { wireRouterServices, type RouterSettings } from '../../router/wiring.js';
+import { tenantWorkflowId, type Envelope } from '../../workflows/shared.js';
+import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { createLocalEnv } from '../helpers/temporal.js';
+import { quietRuntime } from '../workflows/harness.js';
+
+export const TEST_SETTINGS: RouterSettings = {
+  taskQueue: 'router-tests',
+  routerRateLimit: 1000,
+  routerRateLimitWindow: '1m',
+  routerLookupCacheTtl: '30s',
+  routerForwardTimeout: '2s',
+  routerWakeTimeout: '3s',
+  routerTouchInterval: '30s',
+};
+
+export interface TestTenant {
+  readonly tenantId: string;
+  readonly webhookSecret: string;
+  readonly apiKey: string;
+  readonly supervisorToken: string;
+}
+
+export class RouterHarness {
+  redis!: TestRedis;
+  dynamo!: TestDynamo;
+  env!: TestWorkflowEnvironment;
+  registry!: DynamoRegistry;
+  secrets!: DynamoSecretStore;
+  credentials!: TenantCredentials;
+  private masterKey!: FileMasterKey;
+  private keyDir!: string;
+  private readonly hotClients: Redis[] = [];
+  private readonly apps: FastifyInstance[] = [];
+
+  get temporal(): Client {
+    return this.env.client;
+  }
+
+  async start(): Promise<void> {
+    quietRuntime();
+    this.keyDir = await mkdtemp(join(tmpdir(), 'clawfleet-router-'));
+    [this.redis, this.dynamo, this.env, this.masterKey] = await Promise.all([
+      startTestRedis(),
+      startDynamo(),
+      createLocalEnv(),
+      FileMasterKey.open(join(this.keyDir, 'master.key'), { create: true }),
+    ]);
+    const { doc, tables } = this.dynamo;
+    this.registry = new DynamoRegistry({ doc, tables });
+    this.secrets = new DynamoSecretStore({ doc, tables, masterKey: this.masterKey });
+    const hasher = await CredentialHasher.open({ doc, tables, masterKey: this.masterKey });
+    this.credentials = new TenantCredentials({ registry: this.registry, secrets: this.secrets, hasher });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.apps.map((app) => app.close().catch(() => undefined)));
+    for (const client of this.hotClients) client.disconnect();
+    await Promise.all([this.redis?.stop(), this.dynamo?.close(), this.env?.teardown()]);
+    if (this.keyDir) await rm(this.keyDir, { recursive: true, force: true });
+  }
+
+  /** A router app wired exactly as server.ts does it, against the test servers. */
+  async app(
+    settings: Partial<RouterSettings> = {},
+  ): Promise<{ app: FastifyInstance; services: RouterServices }> {
+    const redis = new Redis(this.redis.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 500,
+      lazyConnect: true,
+    });
+    redis.on('error', () => undefined);
+    await redis.connect();
+    this.hotClients.push(redis);
+    const logger = createRootLogger({ level: 'silent', name: 'router-test' });
+    const { services, limits } = await wireRouterServices({
+      redis,
+      temporal: this.temporal,
+      doc: this.dynamo.doc,
+      tables: this.dynamo.tables,
+      masterKey: this.masterKey,
+      logger,
+      settings: { ...TEST_SETTINGS, ...settings },
+      metrics: new RouterMetrics(),
+    });
+    const app = await buildApp({ logger, readiness: {}, redis, services, limits });
+    this.apps.push(app);
+    return { app, services };
+  }
+
+  /** A registered tenant with a webhook secret, an API key and a supervisor token. */
+  async tenant(status: TenantStatus = 'active', prefix = 'rt'): Promise<TestTenant> {
+    const tenantId = `${prefix}-${randomUUID().slice(0, 8)}`;
+    await this.registry.create({
+      tenantId,
+      displayName: tenantId,
+      tier: 'free',
+      openclawVersion: '2026.9.6',
+    });
+    await this.credentials.issueWebhookSecret(tenantId);
+    const { apiKey } = await this.credentials.issueApiKey(tenantId);
+    const supervisorToken = randomUUID();
+    await this.secrets.put(tenantId, SECRET_NAMES.supervisorToken, supervisorToken);
+    if (status !== 'active') {
+      const record = (await this.registry.get(tenantId))!;
+      await this.registry.update(tenantId, { status }, record.version);
+    }
+    const webhookSecret = await this.secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
+    return { tenantId, webhookSecret, apiKey, supervisorToken };
+  }
+
+  /** Publish an endpoint as the workflow would. */
+  async publishEndpoint(tenantId: string, endpoint: string): Promise<void> {
+    await this.redis.client().set(`clawfleet:endpoint:${tenantId}`, endpoint, 'PX', 60_000);
+  }
+
+  /** True when a tenant workflow exists (started by signal-with-start or update-with-start). */
+  async workflowExists(tenantId: string): Promise<boolean> {
+    try {
+      await this.temporal.workflow.getHandle(tenantWorkflowId(tenantId)).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** `deliver` signals recorded in the tenant workflow's history (accepted by Temporal; no worker needed). */
+  async deliveredSignals(tenantId: string): Promise<Envelope[]> {
+    if (!(await this.workflowExists(tenantId))) return [];
+    const history = await this.temporal.workflow.getHandle(tenantWorkflowId(tenantId)).fetchHistory();
+    return (history.events ?? [])
+      .map((event) => event.workflowExecutionSignaledEventAttributes)
+      .filter((signal) => signal?.signalName === 'deliver')
+      .map((signal) => defaultPayloadConverter.fromPayload<Envelope>(signal!.input!.payloads![0]!));
+  }
+}
+
+/** A Telegram-format text-message update. */
+export function telegramUpdate(updateId: number, text = 'hello'): Record<string, unknown> {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: 1_700_000_000,
+      chat: { id: 42, type: 'private' },
+      from: { id: 42, is_bot: false, first_name: 'Ada' },
+      text,
+    },
+  };
+}
