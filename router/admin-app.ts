@@ -1,9 +1,24 @@
-import type { Connection } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Client, type Connection } from '@temporalio/client';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Config } from '../common/config.js';
+import { join } from 'node:path';
+import { buildAdminApp } from '../admin/app.js';
+import { ensurePlatformTokenFile } from '../admin/bootstrap.js';
+import { FileTenantLogSource } from '../admin/log-source.js';
+import { AdminTokenStore } from '../admin/token-store.js';
+import { TenantClient } from '../client/tenant-client.js';
+import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
+import { adminTokenPath, masterKeyPath, type Config } from '../common/config.js';
+import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
-import { registerHealthRoutes, type ReadinessCheck } from './health.js';
+import { CredentialHasher } from '../registry/credential-hash.js';
+import { TenantCredentials } from '../registry/credentials.js';
+import { createDocumentClient } from '../registry/document-client.js';
+import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { DynamoSecretStore } from '../registry/secret-store.js';
+import { tableNames } from '../registry/tables.js';
+import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
+import type { ReadinessCheck } from './health.js';
 
 /** What server.ts hands the admin listener; it builds its own stores from `config`. */
 export interface AdminContext {
@@ -24,12 +39,53 @@ export interface AdminApp {
 
 /**
  * The admin listener for operators and billing systems, on its own port and
- * never reachable through the public one.
+ * never reachable through the public one. Wires the real registry, secret
+ * store, snapshot store and tenant logs; the routes live in admin/.
  */
-export function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
+export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
+  const { config } = ctx;
   // Typed as Fastify's logger so the app keeps Fastify's default generics.
   const logger: FastifyBaseLogger = ctx.logger.child({ component: 'admin' });
-  const app = Fastify({ loggerInstance: logger });
-  registerHealthRoutes(app, ctx.readiness);
-  return Promise.resolve({ app, close: () => Promise.resolve() });
+  const dynamo = createDynamoClient(config);
+  const s3 = createS3Client(config);
+  const doc = createDocumentClient(dynamo);
+  const tables = tableNames(config.tablePrefix);
+  const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
+  const registry = new DynamoRegistry({ doc, tables });
+  const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+  const hasher = await CredentialHasher.open({ doc, tables, masterKey });
+  const tokens = new AdminTokenStore(doc, tables.secrets);
+  const temporal = new Client({ connection: ctx.connection, namespace: config.temporalNamespace });
+  if (config.adminBootstrap) {
+    const result = await ensurePlatformTokenFile(tokens, adminTokenPath(config));
+    if (result.created)
+      logger.info({ path: result.path, tokenId: result.tokenId }, 'platform admin token written');
+  }
+  const app = await buildAdminApp(
+    {
+      registry,
+      secrets,
+      credentials: new TenantCredentials({ registry, secrets, hasher }),
+      tokens,
+      tenants: new TenantClient({ client: temporal, taskQueue: config.taskQueue }),
+      temporal,
+      snapshots: new S3SnapshotStore({
+        s3,
+        bucket: config.s3Bucket,
+        masterKey,
+        logger: ctx.logger.child({ component: 'snapshots' }),
+      }),
+      logs: new FileTenantLogSource(join(config.dataDir, 'tenants')),
+      redis: ctx.redis,
+    },
+    { logger, readiness: ctx.readiness },
+  );
+  return {
+    app,
+    close: () => {
+      dynamo.destroy();
+      s3.destroy();
+      return Promise.resolve();
+    },
+  };
 }

@@ -1,0 +1,31 @@
+/**
+ * What the admin API works with. router/admin-app.ts wires the real
+ * adapters from configuration; tests pass the same classes pointed at
+ * dynalite, s3rver, redis-server and a Temporal dev server.
+ */
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { TenantClient } from '../client/tenant-client.js';
+import type { TenantCredentials } from '../registry/credentials.js';
+import type { DynamoRegistry } from '../registry/dynamo-registry.js';
+import type { DynamoSecretStore } from '../registry/secret-store.js';
+import type { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
+import type { TenantLogSource } from './log-source.js';
+import type { AdminTokenStore } from './token-store.js';
+
+export interface AdminDeps {
+  readonly registry: DynamoRegistry;
+  readonly secrets: DynamoSecretStore;
+  readonly credentials: TenantCredentials;
+  readonly tokens: AdminTokenStore;
+  /** Workflow operations (start, updates, signals). */
+  readonly tenants: TenantClient;
+  /** The raw client, for visibility counts and execution descriptions. */
+  readonly temporal: Client;
+  readonly snapshots: S3SnapshotStore;
+  readonly logs: TenantLogSource;
+  /** Idempotency keys and the router's tenant lookup cache. */
+  readonly redis: Redis;
+  /** How long GET /v1/tenants/:id waits for the workflow's live `describe()`. @default 2000 */
+  readonly describeTimeoutMs?: number;
+}

@@ -1,0 +1,178 @@
+/**
+ * TypeBox schemas of the admin API: they validate requests (400 with
+ * problem+json), shape responses (fields not in a response schema are never
+ * serialised, a second guard against leaking hashes or secrets) and feed the
+ * OpenAPI document.
+ */
+import Type from 'typebox';
+import { TENANT_ID_PATTERN } from '../common/ids.js';
+import { ChannelConfigSchema, TenantQuotasSchema } from '../registry/tenant-record.js';
+import { LIMITS, OPENCLAW_VERSION_PATTERN } from '../workflows/shared.js';
+
+export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN.source, description: 'Tenant id' });
+export const Tier = Type.Union([Type.Literal('free'), Type.Literal('standard'), Type.Literal('pro')]);
+export const Status = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('suspended'),
+  Type.Literal('failed'),
+  Type.Literal('offboarding'),
+]);
+export const Phase = Type.Union([
+  Type.Literal('asleep'),
+  Type.Literal('waking'),
+  Type.Literal('running'),
+  Type.Literal('draining'),
+  Type.Literal('suspended'),
+  Type.Literal('failed'),
+  Type.Literal('offboarding'),
+  Type.Literal('deleted'),
+]);
+const IdleTimeoutMs = Type.Integer({
+  minimum: LIMITS.idleTimeoutMs.min,
+  maximum: LIMITS.idleTimeoutMs.max,
+  description: 'Idle time before the tenant sleeps, in milliseconds',
+});
+const OpenClawVersion = Type.String({ pattern: OPENCLAW_VERSION_PATTERN.source });
+export const SecretName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+const SecretValue = Type.String({ minLength: 1, maxLength: 8192 });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+
+export const IdParams = Type.Object({ id: TenantId });
+export const SecretParams = Type.Object({ id: TenantId, name: SecretName });
+export const ApiKeyParams = Type.Object({
+  id: TenantId,
+  keyId: Type.String({ pattern: '^[a-z0-9]{1,32}$' }),
+});
+export const SeqParams = Type.Object({ id: TenantId, seq: Type.Integer({ minimum: 1 }) });
+
+export const CreateTenantBody = Type.Object(
+  {
+    tenantId: TenantId,
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    tier: Type.Optional(Tier),
+    idleTimeoutMs: Type.Optional(IdleTimeoutMs),
+    openclawVersion: Type.Optional(OpenClawVersion),
+    quotas: Type.Optional(TenantQuotasSchema),
+    channels: Type.Optional(ChannelConfigSchema),
+    /** Secrets supplied at creation (e.g. `telegram-bot-token`, `model-openai`); stored encrypted. */
+    secrets: Type.Optional(Type.Record(SecretName, SecretValue, { maxProperties: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateTenantInput = Type.Static<typeof CreateTenantBody>;
+
+export const PatchTenantBody = Type.Object(
+  {
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    tier: Type.Optional(Tier),
+    idleTimeoutMs: Type.Optional(IdleTimeoutMs),
+    openclawVersion: Type.Optional(OpenClawVersion),
+    quotas: Type.Optional(TenantQuotasSchema),
+    channels: Type.Optional(ChannelConfigSchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchTenantInput = Type.Static<typeof PatchTenantBody>;
+
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    tier: Type.Optional(Tier),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SuspendBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: LIMITS.reasonLength }) },
+  { additionalProperties: false },
+);
+export const DeleteQuery = Type.Object(
+  {
+    dryRun: Type.Optional(Type.Boolean({ default: false })),
+    graceDays: Type.Optional(Type.Integer({ minimum: LIMITS.graceDays.min, maximum: LIMITS.graceDays.max })),
+  },
+  { additionalProperties: false },
+);
+export const SecretBody = Type.Object({ value: SecretValue }, { additionalProperties: false });
+export const RotateBody = Type.Object(
+  { webhookSecret: Type.Optional(Type.Boolean({ default: false })) },
+  { additionalProperties: false },
+);
+export const UsageQuery = Type.Object(
+  { from: Type.Optional(Day), to: Type.Optional(Day) },
+  { additionalProperties: false },
+);
+export const LogsQuery = Type.Object(
+  {
+    lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })),
+    follow: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+);
+export const TokenBody = Type.Object(
+  {
+    scope: Type.String({ pattern: '^(platform|tenant:[a-z0-9][a-z0-9-]{1,62})$' }),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+export const TokenParams = Type.Object({ tokenId: Type.String({ pattern: '^[a-z0-9]{12}$' }) });
+
+/** A tenant as the API shows it: the record without credential hashes. */
+export const TenantView = Type.Object({
+  tenantId: Type.String(),
+  displayName: Type.String(),
+  tier: Tier,
+  status: Status,
+  idleTimeoutMs: Type.Integer(),
+  quotas: TenantQuotasSchema,
+  openclawVersion: Type.String(),
+  channels: ChannelConfigSchema,
+  secretNames: Type.Array(Type.String()),
+  apiKeyIds: Type.Array(Type.String()),
+  webhookSecretSet: Type.Boolean(),
+  latestSnapshotSeq: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  lastActiveAt: Type.String(),
+  version: Type.Integer(),
+});
+export type TenantViewData = Type.Static<typeof TenantView>;
+
+export const TenantDetail = Type.Object({
+  tenant: TenantView,
+  /** Phase from the workflow's search attributes (no worker needed); null when no workflow exists. */
+  phase: Type.Union([Phase, Type.Null()]),
+  /** The workflow's `describe()` answer, or null when no worker answered in time. */
+  live: Type.Union([Type.Unknown(), Type.Null()]),
+});
+
+export const CreatedTenant = Type.Object({
+  tenant: TenantView,
+  workflowId: Type.String(),
+  /** The chat API key, shown only in this response (absent on an idempotent replay). */
+  apiKey: Type.Optional(Type.Object({ keyId: Type.String(), apiKey: Type.String() })),
+  apiKeyId: Type.String(),
+  /** Time from request to "ready to receive messages" (record, secrets, workflow accepting signals). */
+  onboardingMs: Type.Integer(),
+});
+
+export const TenantList = Type.Object({
+  items: Type.Array(TenantView),
+  cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const PhaseResult = Type.Object({ tenantId: Type.String(), phase: Phase });
+
+export const OffboardPlanView = Type.Object({
+  tenantId: Type.String(),
+  dryRun: Type.Boolean(),
+  deleteAfter: Type.String(),
+  snapshots: Type.Array(Type.Object({ seq: Type.Integer(), size: Type.Integer(), createdAt: Type.String() })),
+  secretNames: Type.Array(Type.String()),
+  registryRecord: Type.Boolean(),
+  /** Kept on purpose: billing history outlives the tenant. */
+  kept: Type.Array(Type.String()),
+});

@@ -1,0 +1,219 @@
+/**
+ * Tenant operations behind the admin routes. The registry holds the
+ * administrative truth (status, tier, credentials); the workflow holds the
+ * lifecycle. Every change that the router's hot path depends on (status,
+ * credentials) drops the router's cached lookup so it takes effect at once.
+ */
+import { performance } from 'node:perf_hooks';
+import { invalidateTenantLookup } from '../endpoints/tenant-lookup-keys.js';
+import { TenantNotFoundError } from '../registry/errors.js';
+import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
+import { DEFAULT_SETTINGS, TenantPhaseAttr, tenantWorkflowId } from '../workflows/shared.js';
+import type { OffboardPlan, TenantPhase } from '../workflows/types.js';
+import type { AdminDeps } from './deps.js';
+import { AdminError } from './errors.js';
+import type { CreateTenantInput, PatchTenantInput } from './schemas.js';
+import { secretRefKey, tenantView } from './tenant-view.js';
+
+export class TenantService {
+  constructor(private readonly deps: AdminDeps) {}
+
+  async require(tenantId: string): Promise<TenantRecord> {
+    const record = await this.deps.registry.get(tenantId);
+    if (!record) throw new TenantNotFoundError(tenantId);
+    return record;
+  }
+
+  /**
+   * Record, secrets, credentials, then the workflow (asleep, accepting
+   * signals): the tenant can receive its first message when this returns.
+   * A failure after the record exists undoes what was written, so a retry
+   * starts clean instead of hitting TENANT_EXISTS.
+   */
+  async create(input: CreateTenantInput) {
+    const started = performance.now();
+    const { tenantId } = input;
+    const tier = input.tier ?? 'standard';
+    const openclawVersion = input.openclawVersion ?? DEFAULT_SETTINGS.openclawVersion;
+    const supplied = Object.entries(input.secrets ?? {});
+    await this.deps.registry.create({
+      tenantId,
+      displayName: input.displayName ?? tenantId,
+      tier,
+      openclawVersion,
+      ...(input.idleTimeoutMs !== undefined && { idleTimeoutMs: input.idleTimeoutMs }),
+      ...(input.quotas && { quotas: input.quotas }),
+      ...(input.channels && { channels: input.channels }),
+    });
+    try {
+      const derived = await this.deps.secrets.ensureDerived(tenantId);
+      for (const [name, value] of supplied) await this.deps.secrets.put(tenantId, name, value);
+      await this.deps.credentials.issueWebhookSecret(tenantId);
+      const { keyId, apiKey } = await this.deps.credentials.issueApiKey(tenantId);
+      const names = [...derived, ...supplied.map(([name]) => name), 'telegram-webhook-secret'];
+      const record = await this.addSecretRefs(tenantId, names);
+      const { workflowId } = await this.deps.tenants.ensureStarted(tenantId, {
+        tier,
+        openclawVersion,
+        idleTimeout: record.idleTimeoutMs,
+      });
+      await invalidateTenantLookup(this.deps.redis, tenantId);
+      const onboardingMs = Math.round(performance.now() - started);
+      return { record, workflowId, apiKey: { keyId, apiKey }, onboardingMs };
+    } catch (error) {
+      // Includes TenantDeletedError: an offboarded id keeps its history and is never reused.
+      await this.undoCreate(tenantId);
+      throw error;
+    }
+  }
+
+  private async undoCreate(tenantId: string): Promise<void> {
+    await this.deps.secrets.deleteAll(tenantId).catch(() => undefined);
+    await this.deps.registry.deleteTenant(tenantId).catch(() => undefined);
+  }
+
+  /** Records which secrets exist under their logical names (the values stay in the secret store). */
+  async addSecretRefs(tenantId: string, names: readonly string[]): Promise<TenantRecord> {
+    return this.patchRecord(tenantId, (record) => ({
+      secretRefs: { ...record.secretRefs, ...Object.fromEntries(names.map((n) => [secretRefKey(n), n])) },
+    }));
+  }
+
+  async removeSecretRef(tenantId: string, name: string): Promise<TenantRecord> {
+    return this.patchRecord(tenantId, (record) => ({
+      secretRefs: Object.fromEntries(Object.entries(record.secretRefs).filter(([, n]) => n !== name)),
+    }));
+  }
+
+  /** Read-modify-write under the optimistic lock, retried on a concurrent writer. */
+  private async patchRecord(
+    tenantId: string,
+    change: (record: TenantRecord) => Parameters<AdminDeps['registry']['update']>[1],
+  ): Promise<TenantRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.require(tenantId);
+      try {
+        return await this.deps.registry.update(tenantId, change(record), record.version);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'VERSION_CONFLICT' || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /** Record plus the workflow's phase (visibility) and live description (needs a worker; bounded wait). */
+  async get(tenantId: string) {
+    const record = await this.require(tenantId);
+    const [phase, live] = await Promise.all([this.phase(tenantId), this.live(tenantId)]);
+    return { tenant: tenantView(record), phase, live };
+  }
+
+  async phase(tenantId: string): Promise<TenantPhase | null> {
+    try {
+      const info = await this.deps.temporal.workflow.getHandle(tenantWorkflowId(tenantId)).describe();
+      return (info.typedSearchAttributes.get(TenantPhaseAttr) as TenantPhase | undefined) ?? null;
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') return null;
+      throw error;
+    }
+  }
+
+  private async live(tenantId: string): Promise<unknown> {
+    const timeoutMs = this.deps.describeTimeoutMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+    try {
+      return await Promise.race([this.deps.tenants.describe(tenantId).catch(() => null), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Applies `patch` if the record is at `expectedVersion` (from If-Match).
+   * Workflow settings go through `configure` first, whose validator refuses
+   * impossible changes (e.g. an offboarding tenant) before the registry moves.
+   */
+  async update(tenantId: string, patch: PatchTenantInput, expectedVersion?: number) {
+    const record = await this.require(tenantId);
+    const version = expectedVersion ?? record.version;
+    if (version !== record.version) {
+      throw new AdminError(
+        409,
+        'VERSION_CONFLICT',
+        `tenant ${tenantId} is at version ${record.version}, not ${version}`,
+      );
+    }
+    const workflowPatch = {
+      ...(patch.tier !== undefined && patch.tier !== record.tier && { tier: patch.tier }),
+      ...(patch.openclawVersion !== undefined &&
+        patch.openclawVersion !== record.openclawVersion && { openclawVersion: patch.openclawVersion }),
+      ...(patch.idleTimeoutMs !== undefined &&
+        patch.idleTimeoutMs !== record.idleTimeoutMs && { idleTimeout: patch.idleTimeoutMs }),
+    };
+    if (Object.keys(workflowPatch).length > 0) await this.deps.tenants.configure(tenantId, workflowPatch);
+    const updated = await this.deps.registry.update(tenantId, patch, version);
+    return tenantView(updated);
+  }
+
+  async wake(tenantId: string) {
+    await this.requireStatus(tenantId, ['active', 'failed'], 'wake');
+    const pod = await this.deps.tenants.wake(tenantId);
+    return { tenantId, podId: pod.podId };
+  }
+
+  async sleep(tenantId: string) {
+    await this.require(tenantId);
+    await this.deps.tenants.sleep(tenantId);
+    return { tenantId, accepted: true };
+  }
+
+  /** Registry first, so the router refuses traffic at once; put back if the workflow refuses. */
+  async suspend(tenantId: string, reason: string) {
+    const before = await this.require(tenantId);
+    await this.setStatus(tenantId, 'suspended');
+    try {
+      return { tenantId, phase: await this.deps.tenants.suspend(tenantId, reason) };
+    } catch (error) {
+      await this.setStatus(tenantId, before.status);
+      throw error;
+    }
+  }
+
+  async resume(tenantId: string) {
+    await this.require(tenantId);
+    const phase = await this.deps.tenants.resume(tenantId);
+    await this.setStatus(tenantId, 'active');
+    return { tenantId, phase };
+  }
+
+  async offboard(tenantId: string, request: { dryRun?: boolean; graceDays?: number }) {
+    await this.require(tenantId);
+    const plan: OffboardPlan = await this.deps.tenants.offboard(tenantId, request);
+    if (!plan.dryRun) await this.setStatus(tenantId, 'offboarding');
+    return {
+      tenantId: plan.tenantId,
+      dryRun: plan.dryRun,
+      deleteAfter: plan.deleteAfter,
+      snapshots: plan.snapshots.map(({ seq, size, createdAt }) => ({ seq, size, createdAt })),
+      secretNames: [...plan.secretNames],
+      registryRecord: plan.registryRecord,
+      kept: ['usage records (billing history)', 'workflow history (until namespace retention)'],
+    };
+  }
+
+  async setStatus(tenantId: string, status: TenantStatus): Promise<void> {
+    await this.deps.registry.setStatus(tenantId, status);
+    await invalidateTenantLookup(this.deps.redis, tenantId);
+  }
+
+  private async requireStatus(tenantId: string, allowed: TenantStatus[], operation: string): Promise<void> {
+    const record = await this.require(tenantId);
+    if (!allowed.includes(record.status)) {
+      throw new AdminError(
+        409,
+        'TENANT_OPERATION_REJECTED',
+        `cannot ${operation} a tenant that is ${record.status}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * One admin API over real parts for a suite: dynalite (registry, secrets,
+ * admin tokens), s3rver (snapshots), redis-server (idempotency, lookup
+ * cache), a Temporal dev server and a worker running the real tenant
+ * workflow. The worker's activities use the real registry, secret and
+ * snapshot stores; only the runtime and the agent are FakeWorld's, so an
+ * offboard dry run lists what the real stores hold.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+import { createActivities } from '../../activities/index.js';
+import { buildAdminApp } from '../../admin/app.js';
+import type { AdminDeps } from '../../admin/deps.js';
+import { FileTenantLogSource } from '../../admin/log-source.js';
+import { AdminTokenStore } from '../../admin/token-store.js';
+import { TenantClient } from '../../client/tenant-client.js';
+import { FileMasterKey } from '../../common/crypto.js';
+import { CredentialHasher } from '../../registry/credential-hash.js';
+import { TenantCredentials } from '../../registry/credentials.js';
+import { DynamoRegistry } from '../../registry/dynamo-registry.js';
+import { DynamoSecretStore } from '../../registry/secret-store.js';
+import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
+import { SnapshotStorePort } from '../../snapshots/snapshot-store-port.js';
+import { startDynamo } from '../helpers/dynamo.js';
+import { startTestRedis } from '../helpers/redis.js';
+import { startS3 } from '../helpers/s3.js';
+import { createLocalEnv } from '../helpers/temporal.js';
+import { FakeWorld } from '../workflows/fake-world.js';
+import { bundle, quietRuntime, uniqueTenantId } from '../workflows/harness.js';
+
+export interface AdminHarness {
+  readonly app: FastifyInstance;
+  readonly deps: AdminDeps;
+  readonly env: TestWorkflowEnvironment;
+  readonly world: FakeWorld;
+  readonly dataDir: string;
+  /** A platform token. */
+  readonly platform: string;
+  /** A token scoped to `tenant:<id>`. */
+  tenantToken(tenantId: string): Promise<string>;
+  request(options: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
+  /** Creates a tenant through the API and returns its id. */
+  createTenant(extra?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export { uniqueTenantId };
+
+export async function startAdminHarness(options: { worker?: boolean } = {}): Promise<AdminHarness> {
+  quietRuntime();
+  const [dynamo, s3, redis, env, workflowBundle] = await Promise.all([
+    startDynamo(),
+    startS3(),
+    startTestRedis(),
+    createLocalEnv(),
+    options.worker === false ? Promise.resolve(undefined) : bundle(),
+  ]);
+  const dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-admin-'));
+  const masterKey = await FileMasterKey.open(join(dataDir, 'keys', 'master.key'));
+  const { doc, tables } = dynamo;
+  const registry = new DynamoRegistry({ doc, tables });
+  const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+  const hasher = await CredentialHasher.open({ doc, tables, masterKey });
+  const snapshots = new S3SnapshotStore({ s3: s3.client, bucket: s3.bucket, masterKey });
+  const taskQueue = `admin-${uniqueTenantId('q')}`;
+  const deps: AdminDeps = {
+    registry,
+    secrets,
+    credentials: new TenantCredentials({ registry, secrets, hasher }),
+    tokens: new AdminTokenStore(doc, tables.secrets),
+    tenants: new TenantClient({ client: env.client, taskQueue }),
+    temporal: env.client,
+    snapshots,
+    logs: new FileTenantLogSource(join(dataDir, 'tenants'), 50),
+    redis: redis.client(),
+    describeTimeoutMs: 3000,
+  };
+  const world = new FakeWorld('shared');
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (workflowBundle) {
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle,
+      activities: createActivities({
+        ...world.deps(),
+        registry,
+        secrets,
+        snapshots: new SnapshotStorePort(snapshots),
+      }),
+    });
+    running = worker.run();
+  }
+  const app = await buildAdminApp(deps, { logger: pino({ level: 'silent' }), readiness: {} });
+  const platform = (await deps.tokens.create('platform', 'test')).token;
+  const request = (opts: InjectOptions & { token?: string | null }) => {
+    const { token, ...rest } = opts;
+    const auth = token === null ? {} : { authorization: `Bearer ${token ?? platform}` };
+    return app.inject({ ...rest, headers: { ...auth, ...rest.headers } });
+  };
+  return {
+    app,
+    deps,
+    env,
+    world,
+    dataDir,
+    platform,
+    tenantToken: async (tenantId) => (await deps.tokens.create(`tenant:${tenantId}`, 'test')).token,
+    request,
+    createTenant: async (extra = {}) => {
+      const tenantId = uniqueTenantId('adm');
+      const response = await request({ method: 'POST', url: '/v1/tenants', payload: { tenantId, ...extra } });
+      if (response.statusCode !== 201)
+        throw new Error(`create failed: ${response.statusCode} ${response.body}`);
+      return tenantId;
+    },
+    close: async () => {
+      await app.close();
+      worker?.shutdown();
+      await running;
+      await env.teardown();
+      await Promise.all([dynamo.close(), s3.close(), redis.stop()]);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
