@@ -165,7 +165,7 @@ export class KubernetesRuntime implements RuntimePort {
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
-    const plan = await this.deps.plan({ pod: spec, placement: POD_PLACEMENT, rootDir: AGENT_LAYOUT.rootDir });
+    const plan = await this.deps.plan(spec, POD_PLACEMENT, AGENT_LAYOUT.rootDir);
     const body = podSecret(
       pod,
       tenantSecretData(podSupervisorSpec(plan.spec, this.deps.options), plan.secrets),

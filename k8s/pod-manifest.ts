@@ -13,11 +13,7 @@ import type { TenantTier } from '../workflows/types.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
 
 /** Builds the supervisor spec and secrets of a wake (pod/launch-plan.ts, bound to the registry by the worker). */
-export type PlanLaunch = (input: {
-  pod: PodSpec;
-  placement: Placement;
-  rootDir: string;
-}) => Promise<LaunchPlan>;
+export type PlanLaunch = (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
 
 /** Inside a pod the supervisor listens on every interface at fixed ports (the pod IP is the tenant's). */
 export const POD_PLACEMENT: Placement = {

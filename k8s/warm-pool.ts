@@ -128,7 +128,7 @@ export class WarmPool {
       namespace: this.namespace,
     });
     const token = Buffer.from(secret.data?.['claim-token'] ?? '', 'base64').toString('utf8');
-    const plan = await this.deps.plan({ pod: spec, placement: POD_PLACEMENT, rootDir: AGENT_LAYOUT.rootDir });
+    const plan = await this.deps.plan(spec, POD_PLACEMENT, AGENT_LAYOUT.rootDir);
     // The supervisor answers once the tenant's gateway is ready, like a cold pod's /readyz.
     const timeout = AbortSignal.timeout(this.deps.options.readyTimeoutMs);
     const response = await fetch(`${pods.endpointOf(pod)}/claim`, {

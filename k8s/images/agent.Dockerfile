@@ -14,7 +14,7 @@ RUN npm install --omit=dev --no-audit --no-fund "openclaw@${OPENCLAW_VERSION}" \
 FROM node:${NODE_VERSION}-bookworm-slim AS app
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm install --no-save tsx \
+RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm install --omit=dev --no-audit --no-fund --ignore-scripts --no-save tsx@^4.23 \
  && rm -rf /root/.npm
 COPY common ./common
 COPY pod ./pod

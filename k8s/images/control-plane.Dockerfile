@@ -5,7 +5,7 @@ FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Temporal's core bridge ships prebuilt binaries; no install scripts are needed.
-RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm install --no-save tsx \
+RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm install --omit=dev --no-audit --no-fund --ignore-scripts --no-save tsx@^4.23 \
  && rm -rf /root/.npm
 
 FROM node:${NODE_VERSION}-bookworm-slim

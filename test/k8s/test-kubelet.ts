@@ -18,7 +18,7 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { parseSpec, SECRET_SOURCES } from '../../pod/supervisor-config.js';
+import { parseSpec, type SECRET_SOURCES } from '../../pod/supervisor-config.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const PORT = 8080;
@@ -78,7 +78,9 @@ export class TestKubelet {
       {
         name,
         namespace: this.namespace,
-        body: { status: { phase: 'Failed', reason: 'Error', conditions: [{ type: 'Ready', status: 'False' }] } },
+        body: {
+          status: { phase: 'Failed', reason: 'Error', conditions: [{ type: 'Ready', status: 'False' }] },
+        },
       },
       mergePatch,
     );
@@ -99,7 +101,12 @@ export class TestKubelet {
         await sleep(50); // SIGTERM → drain → exit
         this.release(uid);
         await this.core
-          .deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: 0, body: { preconditions: { uid } } })
+          .deleteNamespacedPod({
+            name,
+            namespace: this.namespace,
+            gracePeriodSeconds: 0,
+            body: { preconditions: { uid } },
+          })
           .catch(() => undefined);
       } else if (!pod.spec?.nodeName) {
         await this.core.createNamespacedPodBinding({
