@@ -31,7 +31,7 @@ function startTarget(args: string[]): Promise<{ child: ChildProcess; info: Recor
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) =>
+    createInterface({ input: child.stdout }).once('line', (line) =>
       resolve({ child, info: JSON.parse(line) as Record<string, string> }),
     );
   });
