@@ -1,0 +1,123 @@
+/**
+ * The pod watcher against a real API server: losses reach `onPodLost` within
+ * about a second, pods stopped on purpose stay quiet, orphans are found.
+ */
+import { strict as assert } from 'node:assert';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { KubernetesRuntime } from '../../k8s/kube-runtime.js';
+import { PodWatcher } from '../../k8s/pod-watcher.js';
+import {
+  freshNamespace,
+  kubeCluster,
+  podSpec,
+  quietLogger,
+  testOptions,
+  testPlan,
+  uniqueTenant,
+} from './fixture.js';
+import { TestKubelet } from './test-kubelet.js';
+
+interface Lost {
+  tenantId: string;
+  podId: string;
+  reason: string;
+  at: number;
+}
+
+describe('pod watcher: podLost within about a second, orphans reported', function () {
+  this.timeout(60_000);
+  let core: CoreV1Api;
+  let namespace: string;
+  let kubelet: TestKubelet;
+  let runtime: KubernetesRuntime;
+  let watcher: PodWatcher;
+  const lost: Lost[] = [];
+  const orphans: string[] = [];
+  const unwanted = new Set<string>();
+
+  before(async function () {
+    this.timeout(40 * 60_000);
+    const { kubeConfig } = await kubeCluster();
+    core = kubeConfig.makeApiClient(CoreV1Api);
+    namespace = await freshNamespace(kubeConfig, 'watch');
+    kubelet = new TestKubelet(kubeConfig, namespace);
+    await kubelet.start();
+    runtime = new KubernetesRuntime({
+      kubeConfig,
+      options: testOptions(namespace),
+      plan: testPlan,
+      logger: quietLogger,
+    });
+    watcher = new PodWatcher({
+      kubeConfig,
+      namespace,
+      logger: quietLogger,
+      onPodLost: (tenantId, podId, reason) => {
+        lost.push({ tenantId, podId, reason, at: Date.now() });
+        return Promise.resolve();
+      },
+      isPodWanted: (_tenantId, podId) => Promise.resolve(!unwanted.has(podId)),
+      onOrphan: (_tenantId, podId) => {
+        orphans.push(podId);
+        return Promise.resolve();
+      },
+      resyncMs: 3_600_000, // tests call resync() themselves
+    });
+    await watcher.start();
+  });
+  after(async () => {
+    await watcher?.stop();
+    await kubelet?.stop();
+  });
+
+  async function lostFor(podId: string, withinMs: number): Promise<Lost> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const hit = lost.find((l) => l.podId === podId);
+      if (hit) return hit;
+      assert.ok(Date.now() < deadline, `podLost for ${podId} within ${withinMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('a pod deleted out from under a running tenant is reported within 2 s', async function () {
+    const spec = podSpec(uniqueTenant(), 1);
+    await runtime.launch(spec);
+    const start = Date.now();
+    await core.deleteNamespacedPod({ name: spec.podId, namespace });
+    const hit = await lostFor(spec.podId, 2_000);
+    assert.equal(hit.tenantId, spec.tenantId);
+    console.log(`      podLost after ${hit.at - start} ms (${hit.reason})`);
+  });
+
+  it('a crashed pod (phase Failed) is reported within 2 s, once', async function () {
+    const spec = podSpec(uniqueTenant(), 1);
+    await runtime.launch(spec);
+    const start = Date.now();
+    await kubelet.crash(spec.podId);
+    const hit = await lostFor(spec.podId, 2_000);
+    assert.match(hit.reason, /Failed/);
+    console.log(`      podLost after ${hit.at - start} ms (${hit.reason})`);
+    await watcher.resync();
+    assert.equal(lost.filter((l) => l.podId === spec.podId).length, 1, 'reported once');
+  });
+
+  it('a pod stopped through the runtime is not reported', async function () {
+    const spec = podSpec(uniqueTenant(), 1);
+    const handle = await runtime.launch(spec);
+    await runtime.stop(handle, { graceMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(lost.filter((l) => l.podId === spec.podId).length, 0);
+  });
+
+  it('a pod no workflow wants is reported as an orphan on the second resync, not the first', async function () {
+    const spec = podSpec(uniqueTenant(), 1);
+    const handle = await runtime.launch(spec);
+    unwanted.add(spec.podId);
+    await watcher.resync();
+    assert.ok(!orphans.includes(spec.podId), 'not on first sighting (a launch may be in flight)');
+    await watcher.resync();
+    assert.ok(orphans.includes(spec.podId));
+    await runtime.stop(handle, { graceMs: 5_000 });
+  });
+});
