@@ -65,6 +65,7 @@ async function front(upstreamUrl: string, redisUrl: string): Promise<void> {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: true,
+    enableAutoPipelining: true,
   });
   await redis.connect();
   await redis.set(`clawfleet:endpoint:${tenant.tenantId}`, upstreamUrl, 'PX', 3_600_000);

@@ -86,6 +86,7 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
 function registerJsonBodies(app: FastifyInstance): void {
   app.decorateRequest('rawBody', '');
   app.decorateRequest('tenant', null);
+  app.decorateRequest('endpoint', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;

@@ -33,7 +33,7 @@ export function registerChatRoute(
     },
     async (request, reply) => {
       const { tenantId } = request.params as { tenantId: string };
-      const endpoint = await services.endpoints.find(tenantId);
+      const endpoint = await (request.endpoint ?? services.endpoints.find(tenantId));
       if (endpoint !== null) {
         const response = await openChat(services, tenantId, endpoint, request, reply);
         if (response !== 'retry') {

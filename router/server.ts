@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: 500,
+    enableAutoPipelining: true,
   });
   for (const client of [redis, hotRedis]) client.on('error', () => undefined); // logged by users, once
   await Promise.all(

@@ -30,7 +30,7 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
     async (request, reply) => {
       const { tenantId } = request.params as { tenantId: string };
       const body = request.rawBody;
-      const endpoint = await endpoints.find(tenantId);
+      const endpoint = await (request.endpoint ?? endpoints.find(tenantId));
       if (endpoint !== null && (await deliverHot(services, tenantId, endpoint, body))) {
         metrics.deliveries.inc({ route: 'telegram', path: 'hot' });
         services.touches.touch(tenantId);

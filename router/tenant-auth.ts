@@ -31,6 +31,8 @@ export function authenticateTenant(services: RouterServices, check: CredentialCh
     const { tenantId } = request.params as { tenantId?: unknown };
     // Fastify decodes the path, so `..%2Fb` arrives as `../b` and fails here, before any key is built.
     if (!isValidTenantId(tenantId)) throw new RouterError('TENANT_UNKNOWN', 'unknown tenant');
+    // Read concurrently with the lookup: ioredis pipelines both, so the hot path pays one round trip.
+    const endpoint = services.endpoints.find(tenantId);
     let view: TenantView | null;
     try {
       view = await services.directory.lookup(tenantId);
@@ -44,6 +46,7 @@ export function authenticateTenant(services: RouterServices, check: CredentialCh
     if (view.status === 'suspended' || view.status === 'offboarding')
       throw new RouterError('TENANT_INACTIVE', `tenant is ${view.status}`);
     request.tenant = view;
+    request.endpoint = endpoint;
   };
 }
 

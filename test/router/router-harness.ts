@@ -94,6 +94,7 @@ export class RouterHarness {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: 500,
+      enableAutoPipelining: true,
       lazyConnect: true,
     });
     redis.on('error', () => undefined);
