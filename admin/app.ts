@@ -48,6 +48,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions): 
   await app.register((scope, _options, done) => {
     scope.addHook('onRoute', (route) => {
       route.config = { ...route.config, access: 'public' };
+      route.schema = { tags: ['health'], security: [], ...route.schema };
     });
     registerHealthRoutes(scope, options.readiness);
     scope.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());

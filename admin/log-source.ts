@@ -20,11 +20,19 @@ export interface LogLine {
   readonly line: string;
 }
 
+/** Where a tail ended in each log (file name → byte offset), so following picks up exactly there. */
+export type LogCursor = Readonly<Record<string, number>>;
+
 export interface TenantLogSource {
-  /** The last `lines` lines of every log of the tenant, oldest first; [] when it has none. */
-  tail(tenantId: string, lines: number): Promise<LogLine[]>;
-  /** Calls `onLines` with lines appended after the call, until `signal` aborts. */
-  follow(tenantId: string, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void>;
+  /** The last `lines` lines of every log of the tenant, oldest first ([] when it has none), and where they end. */
+  tail(tenantId: string, lines: number): Promise<{ lines: LogLine[]; cursor: LogCursor }>;
+  /** Calls `onLines` with lines appended after `cursor`, until `signal` aborts. */
+  follow(
+    tenantId: string,
+    cursor: LogCursor,
+    onLines: (lines: LogLine[]) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 const LOG_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.log$/;
@@ -38,37 +46,43 @@ export class FileTenantLogSource implements TenantLogSource {
     private readonly pollMs = 500,
   ) {}
 
-  async tail(tenantId: string, lines: number): Promise<LogLine[]> {
-    const files = await this.files(tenantId);
+  async tail(tenantId: string, lines: number): Promise<{ lines: LogLine[]; cursor: LogCursor }> {
     const all: LogLine[] = [];
-    for (const { source, path } of files) {
-      const text = await readRange(path, -TAIL_BYTES);
+    const cursor: Record<string, number> = {};
+    for (const { source, path } of await this.files(tenantId)) {
+      const { text: raw, end } = await readRange(path, -TAIL_BYTES);
+      // A line still being written is left for `follow`, which starts where the whole lines end.
+      const text = raw.slice(0, raw.lastIndexOf('\n') + 1);
+      cursor[source] = end - Buffer.byteLength(raw.slice(text.length));
       const fileLines = text.split('\n').filter((l) => l.length > 0);
       // A read starting mid-file begins mid-line: drop that fragment.
-      if (text.length >= TAIL_BYTES) fileLines.shift();
+      if (raw.length >= TAIL_BYTES) fileLines.shift();
       all.push(...fileLines.slice(-lines).map((line) => ({ source, line })));
     }
-    return sortByTime(all).slice(-lines);
+    return { lines: sortByTime(all).slice(-lines), cursor };
   }
 
-  async follow(tenantId: string, onLines: (lines: LogLine[]) => void, signal: AbortSignal): Promise<void> {
-    const offsets = new Map<string, number>();
-    for (const { path } of await this.files(tenantId)) offsets.set(path, (await lstat(path)).size);
+  async follow(
+    tenantId: string,
+    cursor: LogCursor,
+    onLines: (lines: LogLine[]) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const offsets = new Map(Object.entries(cursor));
     while (!signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));
       const batch: LogLine[] = [];
       for (const { source, path } of await this.files(tenantId)) {
+        let from = offsets.get(source) ?? 0; // a file that appeared after the tail is read from the top
         const size = (await lstat(path)).size;
-        const from = offsets.get(path) ?? 0;
-        if (size < from) offsets.set(path, 0); // truncated or rotated: start again from the top
-        if (size <= (offsets.get(path) ?? 0)) continue;
-        const text = await readRange(path, offsets.get(path) ?? 0, size);
+        if (size < from) from = 0; // truncated or rotated: start again from the top
+        if (size <= from) continue;
+        const { text } = await readRange(path, from, size);
         // Only whole lines: a partial last line is read again next round.
-        const end = text.lastIndexOf('\n') + 1;
-        offsets.set(path, (offsets.get(path) ?? 0) + Buffer.byteLength(text.slice(0, end)));
+        const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+        offsets.set(source, from + Buffer.byteLength(whole));
         batch.push(
-          ...text
-            .slice(0, end)
+          ...whole
             .split('\n')
             .filter(Boolean)
             .map((line) => ({ source, line })),
@@ -95,16 +109,16 @@ export class FileTenantLogSource implements TenantLogSource {
 }
 
 /** Reads bytes [start, end) (negative start: from the end); O_NOFOLLOW refuses a symlink swapped in after the listing. */
-async function readRange(path: string, start: number, end?: number): Promise<string> {
+async function readRange(path: string, start: number, end?: number): Promise<{ text: string; end: number }> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const size = (await handle.stat()).size;
     const from = start < 0 ? Math.max(0, size + start) : start;
     const to = Math.min(end ?? size, size);
-    if (to <= from) return '';
+    if (to <= from) return { text: '', end: from };
     const buffer = Buffer.alloc(to - from);
-    await handle.read(buffer, 0, buffer.length, from);
-    return buffer.toString('utf8');
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return { text: buffer.subarray(0, bytesRead).toString('utf8'), end: from + bytesRead };
   } finally {
     await handle.close();
   }

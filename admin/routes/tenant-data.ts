@@ -230,7 +230,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     async (request, reply) => {
       const { id } = request.params;
       await service.require(id);
-      const lines = await deps.logs.tail(id, request.query.lines ?? 200);
+      const { lines, cursor } = await deps.logs.tail(id, request.query.lines ?? 200);
       const ndjson = (batch: { source: string; line: string }[]) =>
         batch.map((l) => `${JSON.stringify(l)}\n`).join('');
       if (!request.query.follow) return reply.type('application/x-ndjson').send(ndjson(lines));
@@ -241,7 +241,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
       const abort = new AbortController();
       raw.once('close', () => abort.abort()); // the client went away
       await deps.logs
-        .follow(id, (batch) => raw.write(ndjson(batch)), abort.signal)
+        .follow(id, cursor, (batch) => raw.write(ndjson(batch)), abort.signal)
         .catch((error: unknown) => request.log.warn({ err: error, tenantId: id }, 'log follow stopped'));
       raw.end();
     },
