@@ -30,7 +30,7 @@ describe('admin API: secrets, API keys, usage, snapshots, logs, fleet', function
     assert.equal(await h.deps.secrets.resolve(tenantId, 'model-openai'), 'sk-live-1');
     assert.equal((await h.deps.registry.get(tenantId))!.secretRefs['modelOpenai'], 'model-openai');
     const listed = await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}/secrets` });
-    assert.ok(listed.json().names.includes('model-openai'));
+    assert.ok(listed.json<{ names: string[] }>().names.includes('model-openai'));
     assert.ok(!listed.body.includes('sk-live-1'));
     const generated = await h.request({
       method: 'PUT',
@@ -131,9 +131,12 @@ describe('admin API: secrets, API keys, usage, snapshots, logs, fleet', function
       await h.deps.registry.advanceSnapshotPointer(tenantId, saved.manifest.seq);
       await rm(dir, { recursive: true, force: true });
     }
-    const listed = (await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}/snapshots` })).json();
+    const listed = (await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}/snapshots` })).json<{
+      snapshots: { seq: number }[];
+      latestSnapshotSeq: number;
+    }>();
     assert.deepEqual(
-      listed.snapshots.map((s: { seq: number }) => s.seq),
+      listed.snapshots.map((s) => s.seq),
       [2, 1],
     );
     assert.equal(listed.latestSnapshotSeq, 2);
