@@ -1,0 +1,262 @@
+/** `clawfleet tenant …`: create, inspect, change and offboard tenants through the admin API. */
+import { msToNumber, type Duration } from '@temporalio/common';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cliContext, fields, paint, table } from '../context.js';
+
+const TIERS = ['free', 'standard', 'pro'];
+
+interface TenantOptions {
+  name?: string;
+  tier?: 'free' | 'standard' | 'pro';
+  idleTimeout?: number;
+  openclawVersion?: string;
+}
+const STATUSES = ['active', 'suspended', 'failed', 'offboarding'];
+
+export function duration(value: string): number {
+  try {
+    const ms = msToNumber(value as Duration);
+    if (Number.isFinite(ms) && ms > 0) return ms;
+  } catch {
+    // fall through
+  }
+  throw new InvalidArgumentError('a duration like 90s, 15m or 2h');
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('a non-negative integer');
+  return n;
+}
+
+function quota(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const match = /^(messagesPerDay|tokensPerDay|activeSecondsPerDay)=(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('messagesPerDay=N, tokensPerDay=N or activeSecondsPerDay=N');
+  return { ...previous, [match[1]!]: Number(match[2]) };
+}
+
+const ago = (iso: string) => {
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  return s < 90
+    ? `${s}s ago`
+    : s < 5400
+      ? `${Math.round(s / 60)}m ago`
+      : s < 129600
+        ? `${Math.round(s / 3600)}h ago`
+        : `${Math.round(s / 86400)}d ago`;
+};
+
+export function tenantCommand(): Command {
+  const tenant = new Command('tenant').description('Create, inspect, change and offboard tenants');
+
+  tenant
+    .command('create <id>')
+    .description('Create a tenant: registry record, secrets, credentials and its workflow (asleep)')
+    .option('--name <name>', 'display name (default: the id)')
+    .addOption(new Option('--tier <tier>', 'service tier').choices(TIERS).default('standard'))
+    .option('--idle-timeout <duration>', 'idle time before sleeping, e.g. 15m', duration)
+    .option('--openclaw-version <version>', 'OpenClaw version (default: the pinned one)')
+    .option('--idempotency-key <key>', 'retry-safe creation (same key + same input = same answer)')
+    .action(async (id: string, opts: TenantOptions & { idempotencyKey?: string }, command: Command) => {
+      const ctx = await cliContext(command);
+      const created = await ctx.wait(`creating ${id}`, () =>
+        ctx.admin.createTenant(
+          {
+            tenantId: id,
+            ...(opts.name !== undefined && { displayName: opts.name }),
+            tier: opts.tier,
+            ...(opts.idleTimeout !== undefined && { idleTimeoutMs: opts.idleTimeout }),
+            ...(opts.openclawVersion !== undefined && {
+              openclawVersion: opts.openclawVersion,
+            }),
+          },
+          { idempotencyKey: opts.idempotencyKey },
+        ),
+      );
+      ctx.print(created, (c) =>
+        [
+          fields([
+            ['tenant', c.tenant.tenantId],
+            ['tier', c.tenant.tier],
+            ['status', paint(ctx, c.tenant.status)],
+            ['workflow', c.workflowId],
+            ['ready in', `${c.onboardingMs} ms`],
+            ['api key id', c.apiKeyId],
+          ]),
+          c.apiKey
+            ? `\nAPI key (shown once, store it now): ${c.apiKey.apiKey}`
+            : '\n(idempotent replay: the API key was shown by the first call; issue a new one if it was lost)',
+        ].join('\n'),
+      );
+    });
+
+  tenant
+    .command('list')
+    .description('List tenants')
+    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .addOption(new Option('--tier <tier>', 'only this tier').choices(TIERS))
+    .option('--limit <n>', 'at most n tenants', positiveInt, 1000)
+    .action(async (opts: { status?: string; tier?: 'free'; limit: number }, command: Command) => {
+      const ctx = await cliContext(command);
+      const items = [];
+      for await (const item of ctx.admin.allTenants({ status: opts.status, tier: opts.tier })) {
+        items.push(item);
+        if (items.length >= opts.limit) break;
+      }
+      ctx.print(items, (rows) =>
+        table(
+          ['TENANT', 'NAME', 'TIER', 'STATUS', 'LAST ACTIVE', 'SNAPSHOT'],
+          rows.map((t) => [
+            t.tenantId,
+            t.displayName,
+            t.tier,
+            paint(ctx, t.status),
+            ago(t.lastActiveAt),
+            String(t.latestSnapshotSeq ?? '-'),
+          ]),
+          'no tenants',
+        ),
+      );
+    });
+
+  tenant
+    .command('get <id>')
+    .description('Show a tenant: registry record, workflow phase and live state')
+    .action(async (id: string, _opts: unknown, command: Command) => {
+      const ctx = await cliContext(command);
+      const detail = await ctx.admin.getTenant(id);
+      ctx.print(detail, ({ tenant: t, phase, live }) =>
+        fields([
+          ['tenant', t.tenantId],
+          ['name', t.displayName],
+          ['status', paint(ctx, t.status)],
+          ['phase', paint(ctx, phase)],
+          ['tier', t.tier],
+          ['idle timeout', `${t.idleTimeoutMs / 1000}s`],
+          ['openclaw', t.openclawVersion],
+          ['quotas', t.quotas],
+          ['secrets', t.secretNames.join(', ')],
+          ['api keys', t.apiKeyIds.join(', ')],
+          ['snapshot', t.latestSnapshotSeq],
+          ['last active', t.lastActiveAt],
+          ['pod', live?.pod?.podId],
+          ['buffered', live ? `${live.bufferedMessages} messages` : undefined],
+          ['reason', live?.reason],
+          ['delete after', live?.deleteAfter],
+          ['version', t.version],
+        ]),
+      );
+    });
+
+  tenant
+    .command('update <id>')
+    .description('Change tier, idle timeout, OpenClaw version, quotas or name')
+    .option('--name <name>', 'display name')
+    .addOption(new Option('--tier <tier>', 'service tier').choices(TIERS))
+    .option('--idle-timeout <duration>', 'idle time before sleeping, e.g. 15m', duration)
+    .option('--openclaw-version <version>', 'OpenClaw version (applies at the next wake)')
+    .option('--quota <key=n>', 'quota (repeatable): messagesPerDay, tokensPerDay, activeSecondsPerDay', quota)
+    .option(
+      '--expected-version <n>',
+      'fail with a conflict unless the tenant is at this version',
+      positiveInt,
+    )
+    .action(
+      async (
+        id: string,
+        opts: TenantOptions & { quota?: Record<string, number>; expectedVersion?: number },
+        command: Command,
+      ) => {
+        const ctx = await cliContext(command);
+        const patch = {
+          ...(opts.name !== undefined && { displayName: opts.name }),
+          ...(opts.tier !== undefined && { tier: opts.tier }),
+          ...(opts.idleTimeout !== undefined && { idleTimeoutMs: opts.idleTimeout }),
+          ...(opts.openclawVersion !== undefined && { openclawVersion: opts.openclawVersion }),
+          ...(opts.quota !== undefined && { quotas: opts.quota }),
+        };
+        if (Object.keys(patch).length === 0)
+          command.error('nothing to change: pass at least one option', { exitCode: 2 });
+        const updated = await ctx.admin.updateTenant(id, patch, {
+          expectedVersion: opts.expectedVersion,
+        });
+        ctx.print(updated, (t) =>
+          fields([
+            ['tenant', t.tenantId],
+            ['tier', t.tier],
+            ['idle timeout', `${t.idleTimeoutMs / 1000}s`],
+            ['openclaw', t.openclawVersion],
+            ['quotas', t.quotas],
+            ['version', t.version],
+          ]),
+        );
+      },
+    );
+
+  const phaseLine = (r: { tenantId: string; phase: string }) => `${r.tenantId}: ${r.phase}`;
+  tenant
+    .command('wake <id>')
+    .description('Wake the tenant and wait until its agent is ready')
+    .action(async (id: string, _opts: unknown, command: Command) => {
+      const ctx = await cliContext(command);
+      const pod = await ctx.wait(`waking ${id}`, () => ctx.admin.wake(id));
+      ctx.print(pod, (p) => `${p.tenantId}: running (pod ${p.podId})`);
+    });
+  tenant
+    .command('sleep <id>')
+    .description('Put the tenant to sleep now (final snapshot, stop)')
+    .action(async (id: string, _opts: unknown, command: Command) => {
+      const ctx = await cliContext(command);
+      ctx.print(await ctx.admin.sleep(id), (r) => `${r.tenantId}: going to sleep`);
+    });
+  tenant
+    .command('suspend <id>')
+    .description('Refuse its traffic, drain and hold it (e.g. unpaid invoice)')
+    .requiredOption('--reason <text>', 'why (kept in the workflow and shown by get)')
+    .action(async (id: string, opts: { reason: string }, command: Command) => {
+      const ctx = await cliContext(command);
+      ctx.print(await ctx.wait(`suspending ${id}`, () => ctx.admin.suspend(id, opts.reason)), (r) =>
+        phaseLine({ ...r, phase: paint(ctx, r.phase) }),
+      );
+    });
+  tenant
+    .command('resume <id>')
+    .description('Leave suspended/failed, or cancel an offboard during its grace period')
+    .action(async (id: string, _opts: unknown, command: Command) => {
+      const ctx = await cliContext(command);
+      ctx.print(await ctx.admin.resume(id), phaseLine);
+    });
+
+  tenant
+    .command('delete <id>')
+    .description('Offboard: delete snapshots, secrets and the record after a grace period')
+    .option('--dry-run', 'only list what would be deleted', false)
+    .option('--grace-days <n>', 'days before data is deleted (resume cancels)', positiveInt)
+    .option('--yes', 'confirm a real offboard', false)
+    .action(
+      async (id: string, opts: { dryRun: boolean; graceDays?: number; yes: boolean }, command: Command) => {
+        if (!opts.dryRun && !opts.yes)
+          command.error(`refusing to offboard ${id} without --yes (see what would go with --dry-run)`, {
+            exitCode: 2,
+          });
+        const ctx = await cliContext(command);
+        const plan = await ctx.wait(`offboarding ${id}`, () =>
+          ctx.admin.deleteTenant(id, { dryRun: opts.dryRun, graceDays: opts.graceDays }),
+        );
+        ctx.print(plan, (p) =>
+          [
+            p.dryRun
+              ? `Dry run: offboarding ${p.tenantId} would delete, after ${p.deleteAfter}:`
+              : `${p.tenantId} is offboarding; deleted after ${p.deleteAfter}:`,
+            ...p.snapshots.map((s) => `  snapshot ${s.seq} (${s.size} bytes, ${s.createdAt})`),
+            ...p.secretNames.map((name) => `  secret ${name}`),
+            ...(p.registryRecord ? ['  registry record'] : []),
+            'Kept:',
+            ...p.kept.map((k) => `  ${k}`),
+          ].join('\n'),
+        );
+      },
+    );
+
+  return tenant;
+}

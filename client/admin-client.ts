@@ -1,0 +1,287 @@
+/**
+ * Typed client of the clawfleet admin API for billing systems and the CLI.
+ * Errors are `AdminApiError` carrying the problem+json `code` and HTTP
+ * status, or `AdminUnavailableError` when the API cannot be reached.
+ *
+ *   const admin = new AdminClient({ baseUrl: 'http://127.0.0.1:8081', token });
+ *   const { apiKey } = await admin.createTenant({ tenantId: 'acme', tier: 'pro' }, { idempotencyKey: orderId });
+ *   await admin.suspend('acme', 'unpaid invoice');
+ */
+import { ClawfleetError } from '../common/errors.js';
+import type { Problem } from '../admin/problem.js';
+import type { CreateTenantInput, PatchTenantInput, TenantViewData } from '../admin/schemas.js';
+import type { LogLine } from '../admin/log-source.js';
+import type { DailyUsage } from '../registry/usage.js';
+import type { OffboardPlan, TenantDescription, TenantPhase, TenantTier } from '../workflows/types.js';
+
+export type { CreateTenantInput, PatchTenantInput, TenantViewData as TenantView, LogLine, Problem };
+
+/** The API answered with an error (problem+json). */
+export class AdminApiError extends ClawfleetError {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.code, problem.detail);
+  }
+}
+
+/** Nothing answered at the admin URL (refused, DNS, timeout). */
+export class AdminUnavailableError extends ClawfleetError {
+  constructor(url: string, options?: { cause?: unknown }) {
+    super('ADMIN_UNAVAILABLE', `admin API at ${url} is unreachable`, options);
+  }
+}
+
+export interface AdminClientOptions {
+  /** e.g. `http://127.0.0.1:8081` */
+  readonly baseUrl: string;
+  readonly token: string;
+  /** @default 120_000 (a wake waits for the agent) */
+  readonly timeoutMs?: number;
+}
+
+export interface CreatedTenant {
+  readonly tenant: TenantViewData;
+  readonly workflowId: string;
+  /** Present only in the first answer; a replayed Idempotency-Key omits it. */
+  readonly apiKey?: { keyId: string; apiKey: string };
+  readonly apiKeyId: string;
+  readonly onboardingMs: number;
+}
+
+export interface TenantDetail {
+  readonly tenant: TenantViewData;
+  readonly phase: TenantPhase | null;
+  readonly live: TenantDescription | null;
+}
+
+export interface SnapshotInfo {
+  readonly seq: number;
+  readonly size: number;
+  readonly files: number;
+  readonly createdAt: string;
+  readonly openclawVersion: string;
+}
+
+export interface UsageReport {
+  readonly tenantId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly days: DailyUsage[];
+  readonly total: { activeSeconds: number; wakes: number; messages: number; tokens: number };
+}
+
+export type OffboardResult = Pick<OffboardPlan, 'tenantId' | 'dryRun' | 'deleteAfter' | 'registryRecord'> & {
+  snapshots: { seq: number; size: number; createdAt: string }[];
+  secretNames: string[];
+  kept: string[];
+};
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class AdminClient {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: AdminClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  createTenant(input: CreateTenantInput, options: { idempotencyKey?: string } = {}): Promise<CreatedTenant> {
+    const headers: Record<string, string> = options.idempotencyKey
+      ? { 'idempotency-key': options.idempotencyKey }
+      : {};
+    return this.json('POST', '/v1/tenants', { body: input, headers });
+  }
+
+  listTenants(query: { status?: string; tier?: TenantTier; limit?: number; cursor?: string } = {}) {
+    return this.json<{ items: TenantViewData[]; cursor: string | null }>('GET', '/v1/tenants', { query });
+  }
+
+  /** Every tenant matching the filter, following cursors. */
+  async *allTenants(query: { status?: string; tier?: TenantTier } = {}): AsyncGenerator<TenantViewData> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTenants({ ...query, limit: 1000, cursor });
+      yield* page.items;
+      cursor = page.cursor ?? undefined;
+    } while (cursor);
+  }
+
+  getTenant(id: string): Promise<TenantDetail> {
+    return this.json('GET', `/v1/tenants/${enc(id)}`);
+  }
+
+  /** `expectedVersion` makes it an optimistic-lock update (409 VERSION_CONFLICT when stale). */
+  updateTenant(id: string, patch: PatchTenantInput, options: { expectedVersion?: number } = {}) {
+    const headers: Record<string, string> = options.expectedVersion
+      ? { 'if-match': `"${options.expectedVersion}"` }
+      : {};
+    return this.json<TenantViewData>('PATCH', `/v1/tenants/${enc(id)}`, { body: patch, headers });
+  }
+
+  wake(id: string) {
+    return this.json<{ tenantId: string; podId: string }>('POST', `/v1/tenants/${enc(id)}/wake`);
+  }
+  sleep(id: string) {
+    return this.json<{ tenantId: string; accepted: boolean }>('POST', `/v1/tenants/${enc(id)}/sleep`);
+  }
+  suspend(id: string, reason: string) {
+    return this.json<{ tenantId: string; phase: TenantPhase }>('POST', `/v1/tenants/${enc(id)}/suspend`, {
+      body: { reason },
+    });
+  }
+  resume(id: string) {
+    return this.json<{ tenantId: string; phase: TenantPhase }>('POST', `/v1/tenants/${enc(id)}/resume`);
+  }
+
+  /** Offboard; `dryRun` only lists what would be deleted. */
+  deleteTenant(id: string, options: { dryRun?: boolean; graceDays?: number } = {}): Promise<OffboardResult> {
+    return this.json('DELETE', `/v1/tenants/${enc(id)}`, { query: options });
+  }
+
+  listSecrets(id: string) {
+    return this.json<{ names: string[] }>('GET', `/v1/tenants/${enc(id)}/secrets`);
+  }
+  putSecret(id: string, name: string, value: string): Promise<void> {
+    return this.json('PUT', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`, { body: { value } });
+  }
+  deleteSecret(id: string, name: string): Promise<void> {
+    return this.json('DELETE', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`);
+  }
+  rotateSecrets(id: string, options: { webhookSecret?: boolean } = {}) {
+    return this.json<{ rotated: string[] }>('POST', `/v1/tenants/${enc(id)}/secrets/rotate`, {
+      body: options,
+    });
+  }
+  issueApiKey(id: string) {
+    return this.json<{ keyId: string; apiKey: string }>('POST', `/v1/tenants/${enc(id)}/api-keys`);
+  }
+  revokeApiKey(id: string, keyId: string): Promise<void> {
+    return this.json('DELETE', `/v1/tenants/${enc(id)}/api-keys/${enc(keyId)}`);
+  }
+
+  usage(id: string, range: { from?: string; to?: string } = {}): Promise<UsageReport> {
+    return this.json('GET', `/v1/tenants/${enc(id)}/usage`, { query: range });
+  }
+
+  listSnapshots(id: string) {
+    return this.json<{ tenantId: string; latestSnapshotSeq: number | null; snapshots: SnapshotInfo[] }>(
+      'GET',
+      `/v1/tenants/${enc(id)}/snapshots`,
+    );
+  }
+  restoreSnapshot(id: string, seq: number) {
+    return this.json<{ tenantId: string; restoredFrom: number; newSeq: number; phase: TenantPhase | null }>(
+      'POST',
+      `/v1/tenants/${enc(id)}/snapshots/${seq}/restore`,
+    );
+  }
+
+  /** The last `lines` log lines; with `follow`, keeps yielding new lines until `signal` aborts. */
+  async *logs(id: string, options: { lines?: number; follow?: boolean; signal?: AbortSignal } = {}) {
+    const query = { lines: options.lines, follow: options.follow };
+    const response = await this.send('GET', `/v1/tenants/${enc(id)}/logs`, {
+      query,
+      signal: options.signal,
+      stream: true,
+    });
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        const end = buffered.lastIndexOf('\n');
+        if (end < 0) continue;
+        for (const line of buffered.slice(0, end).split('\n')) if (line) yield JSON.parse(line) as LogLine;
+        buffered = buffered.slice(end + 1);
+      }
+    } catch (error) {
+      if (!options.signal?.aborted) throw error;
+    }
+  }
+
+  fleetStatus() {
+    return this.json<{ total: number; phases: Record<TenantPhase, number> }>('GET', '/v1/fleet/status');
+  }
+
+  createToken(scope: string, name: string) {
+    return this.json<{
+      token: string;
+      info: { tokenId: string; scope: string; name: string; createdAt: string };
+    }>('POST', '/v1/admin-tokens', { body: { scope, name } });
+  }
+
+  listTokens() {
+    return this.json<{ items: { tokenId: string; scope: string; name: string; createdAt: string }[] }>(
+      'GET',
+      '/v1/admin-tokens',
+    );
+  }
+
+  revokeToken(tokenId: string): Promise<void> {
+    return this.json('DELETE', `/v1/admin-tokens/${enc(tokenId)}`);
+  }
+
+  private async json<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const response = await this.send(method, path, options);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    options: {
+      body?: unknown;
+      query?: Query;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+      stream?: boolean;
+    },
+  ): Promise<Response> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(options.body !== undefined && { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        // A follow stream lives as long as its caller wants; everything else is bounded.
+        signal: options.stream ? options.signal : timeout,
+      });
+    } catch (error) {
+      throw new AdminUnavailableError(this.baseUrl, { cause: error });
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    let problem: Problem;
+    try {
+      problem = JSON.parse(text) as Problem;
+    } catch {
+      problem = {
+        type: 'about:blank',
+        title: response.statusText,
+        status: response.status,
+        detail: text.slice(0, 500),
+        code: `HTTP_${response.status}`,
+      };
+    }
+    throw new AdminApiError(response.status, problem);
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
