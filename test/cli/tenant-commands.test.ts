@@ -1,0 +1,143 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- assertions read JSON output */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startAdminHarness, uniqueTenantId, type AdminHarness } from '../admin/harness.js';
+
+const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describe('clawfleet CLI against a live admin API', function () {
+  this.timeout(120_000);
+  let h: AdminHarness;
+  let env: NodeJS.ProcessEnv;
+
+  /** Runs the real CLI entry point in a child process, as an operator would. */
+  const cli = (args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    new Promise<Run>((resolve, reject) => {
+      const child = spawn(TSX, [MAIN, ...args], {
+        env: { ...env, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(options.stdin ?? '');
+    });
+  const json = async (args: string[], options?: Parameters<typeof cli>[1]) => {
+    const run = await cli(['-o', 'json', ...args], options);
+    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    return JSON.parse(run.stdout);
+  };
+
+  before(async () => {
+    h = await startAdminHarness();
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as AddressInfo;
+    // The token comes from the data dir's token file, as on the embedded stack.
+    await writeFile(join(h.dataDir, 'keys', 'admin.token'), `${h.platform}\n`, { mode: 0o600 });
+    env = {
+      PATH: process.env['PATH'],
+      HOME: h.dataDir,
+      CLAWFLEET_DATA_DIR: h.dataDir,
+      CLAWFLEET_ADMIN_URL: `http://127.0.0.1:${port}`,
+      CLAWFLEET_CONFIG: join(h.dataDir, 'no-config.json'),
+    };
+  });
+  after(() => h?.close());
+
+  it('create → list shows it → suspend → get shows suspended → delete --dry-run lists items; JSON output throughout', async () => {
+    const tenantId = uniqueTenantId('cli');
+    const created = await json(['tenant', 'create', tenantId, '--tier', 'pro', '--idle-timeout', '20m']);
+    assert.equal(created.tenant.tenantId, tenantId);
+    assert.equal(created.tenant.idleTimeoutMs, 1_200_000);
+    assert.match(created.apiKey.apiKey, /^cfk-/);
+    const listed = await json(['tenant', 'list', '--tier', 'pro']);
+    assert.ok(listed.some((t: { tenantId: string }) => t.tenantId === tenantId));
+    const suspended = await json(['tenant', 'suspend', tenantId, '--reason', 'unpaid invoice']);
+    assert.equal(suspended.phase, 'suspended');
+    const detail = await json(['tenant', 'get', tenantId]);
+    assert.equal(detail.tenant.status, 'suspended');
+    assert.equal(detail.phase, 'suspended');
+    assert.equal(detail.live.reason, 'unpaid invoice');
+    const plan = await json(['tenant', 'delete', tenantId, '--dry-run']);
+    assert.equal(plan.dryRun, true);
+    assert.ok(plan.secretNames.includes('gateway-token'));
+    assert.equal(plan.registryRecord, true);
+  });
+
+  it('table output is aligned text for humans', async () => {
+    const tenantId = await h.createTenant();
+    const run = await cli(['tenant', 'list', '--no-color']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^TENANT\s+NAME\s+TIER\s+STATUS/m);
+    assert.ok(run.stdout.includes(tenantId));
+    const dry = await cli(['tenant', 'delete', tenantId, '--dry-run']);
+    assert.match(dry.stdout, /Dry run: offboarding .* would delete/);
+    assert.match(dry.stdout, /secret supervisor-token/);
+  });
+
+  it('secret put reads the value from stdin (never argv) and never prints it', async () => {
+    const tenantId = await h.createTenant();
+    const run = await cli(['secret', 'put', tenantId, 'telegram-bot-token'], {
+      stdin: '123456:from-stdin\n',
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(!run.stdout.includes('from-stdin') && !run.stderr.includes('from-stdin'));
+    assert.equal(await h.deps.secrets.resolve(tenantId, 'telegram-bot-token'), '123456:from-stdin');
+    const names = await json(['secret', 'list', tenantId]);
+    assert.ok(names.names.includes('telegram-bot-token'));
+    const empty = await cli(['secret', 'put', tenantId, 'model-openai'], { stdin: '' });
+    assert.equal(empty.code, 2);
+  });
+
+  it('exit codes: 5 not found, 6 conflict, 2 usage/validation, 4 denied, 3 unreachable', async () => {
+    const tenantId = await h.createTenant();
+    assert.equal((await cli(['tenant', 'get', 'nobody-here'])).code, 5);
+    assert.equal((await cli(['tenant', 'create', tenantId])).code, 6);
+    assert.equal(
+      (await cli(['tenant', 'resume', tenantId])).code,
+      6,
+      'resume of an asleep tenant is refused',
+    );
+    assert.equal((await cli(['tenant', 'create', 'Bad_Id'])).code, 2);
+    assert.equal((await cli(['tenant', 'delete', tenantId])).code, 2, 'a real offboard needs --yes');
+    assert.equal((await cli(['tenant', 'frobnicate'])).code, 2);
+    const other = await h.tenantToken(await h.createTenant());
+    assert.equal((await cli(['tenant', 'get', tenantId], { env: { CLAWFLEET_ADMIN_TOKEN: other } })).code, 4);
+    const down = await cli(['tenant', 'list'], { env: { CLAWFLEET_ADMIN_URL: 'http://127.0.0.1:1' } });
+    assert.equal(down.code, 3);
+    assert.match(down.stderr, /unreachable/);
+  });
+
+  it('usage, snapshot list, logs and status print machine-readable JSON', async () => {
+    const tenantId = await h.createTenant();
+    await h.deps.registry.recordUsage(tenantId, {
+      from: '2026-02-01T00:00:00Z',
+      to: '2026-02-01T00:01:00Z',
+      activeMs: 60_000,
+      messages: 1,
+    });
+    const usage = await json(['usage', tenantId, '--from', '2026-02-01', '--to', '2026-02-28']);
+    assert.equal(usage.total.activeSeconds, 60);
+    const snapshots = await json(['snapshot', 'list', tenantId]);
+    assert.deepEqual(snapshots.snapshots, []);
+    const logs = await cli(['-o', 'json', 'logs', tenantId]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout, '');
+    const status = await json(['status']);
+    assert.equal(typeof status.phases.asleep, 'number');
+  });
+});
