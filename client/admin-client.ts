@@ -7,76 +7,23 @@
  *   const { apiKey } = await admin.createTenant({ tenantId: 'acme', tier: 'pro' }, { idempotencyKey: orderId });
  *   await admin.suspend('acme', 'unpaid invoice');
  */
-import { ClawfleetError } from '../common/errors.js';
+import type { LogLine } from '../admin/log-source.js';
 import type { Problem } from '../admin/problem.js';
 import type { CreateTenantInput, PatchTenantInput, TenantViewData } from '../admin/schemas.js';
-import type { LogLine } from '../admin/log-source.js';
-import type { DailyUsage } from '../registry/usage.js';
-import type { OffboardPlan, TenantDescription, TenantPhase, TenantTier } from '../workflows/types.js';
+import type { TenantPhase, TenantTier } from '../workflows/types.js';
+import {
+  AdminApiError,
+  AdminUnavailableError,
+  type AdminClientOptions,
+  type CreatedTenant,
+  type OffboardResult,
+  type SnapshotInfo,
+  type TenantDetail,
+  type UsageReport,
+} from './admin-types.js';
 
+export * from './admin-types.js';
 export type { CreateTenantInput, PatchTenantInput, TenantViewData as TenantView, LogLine, Problem };
-
-/** The API answered with an error (problem+json). */
-export class AdminApiError extends ClawfleetError {
-  constructor(
-    readonly status: number,
-    readonly problem: Problem,
-  ) {
-    super(problem.code, problem.detail);
-  }
-}
-
-/** Nothing answered at the admin URL (refused, DNS, timeout). */
-export class AdminUnavailableError extends ClawfleetError {
-  constructor(url: string, options?: { cause?: unknown }) {
-    super('ADMIN_UNAVAILABLE', `admin API at ${url} is unreachable`, options);
-  }
-}
-
-export interface AdminClientOptions {
-  /** e.g. `http://127.0.0.1:8081` */
-  readonly baseUrl: string;
-  readonly token: string;
-  /** @default 120_000 (a wake waits for the agent) */
-  readonly timeoutMs?: number;
-}
-
-export interface CreatedTenant {
-  readonly tenant: TenantViewData;
-  readonly workflowId: string;
-  /** Present only in the first answer; a replayed Idempotency-Key omits it. */
-  readonly apiKey?: { keyId: string; apiKey: string };
-  readonly apiKeyId: string;
-  readonly onboardingMs: number;
-}
-
-export interface TenantDetail {
-  readonly tenant: TenantViewData;
-  readonly phase: TenantPhase | null;
-  readonly live: TenantDescription | null;
-}
-
-export interface SnapshotInfo {
-  readonly seq: number;
-  readonly size: number;
-  readonly files: number;
-  readonly createdAt: string;
-  readonly openclawVersion: string;
-}
-
-export interface UsageReport {
-  readonly tenantId: string;
-  readonly from: string;
-  readonly to: string;
-  readonly days: DailyUsage[];
-  readonly total: { activeSeconds: number; wakes: number; messages: number; tokens: number };
-}
-
-export type OffboardResult = Pick<OffboardPlan, 'tenantId' | 'dryRun' | 'deleteAfter' | 'registryRecord'> & {
-  snapshots: { seq: number; size: number; createdAt: string }[];
-  secretNames: string[];
-  kept: string[];
-};
 
 type Query = Record<string, string | number | boolean | undefined>;
 

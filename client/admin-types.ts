@@ -1,0 +1,68 @@
+/** Types and errors of the admin API client (client/admin-client.ts). */
+import { ClawfleetError } from '../common/errors.js';
+import type { Problem } from '../admin/problem.js';
+import type { TenantViewData } from '../admin/schemas.js';
+import type { DailyUsage } from '../registry/usage.js';
+import type { OffboardPlan, TenantDescription, TenantPhase } from '../workflows/types.js';
+
+/** The API answered with an error (problem+json). */
+export class AdminApiError extends ClawfleetError {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.code, problem.detail);
+  }
+}
+
+/** Nothing answered at the admin URL (refused, DNS, timeout). */
+export class AdminUnavailableError extends ClawfleetError {
+  constructor(url: string, options?: { cause?: unknown }) {
+    super('ADMIN_UNAVAILABLE', `admin API at ${url} is unreachable`, options);
+  }
+}
+
+export interface AdminClientOptions {
+  /** e.g. `http://127.0.0.1:8081` */
+  readonly baseUrl: string;
+  readonly token: string;
+  /** @default 120_000 (a wake waits for the agent) */
+  readonly timeoutMs?: number;
+}
+
+export interface CreatedTenant {
+  readonly tenant: TenantViewData;
+  readonly workflowId: string;
+  /** Present only in the first answer; a replayed Idempotency-Key omits it. */
+  readonly apiKey?: { keyId: string; apiKey: string };
+  readonly apiKeyId: string;
+  readonly onboardingMs: number;
+}
+
+export interface TenantDetail {
+  readonly tenant: TenantViewData;
+  readonly phase: TenantPhase | null;
+  readonly live: TenantDescription | null;
+}
+
+export interface SnapshotInfo {
+  readonly seq: number;
+  readonly size: number;
+  readonly files: number;
+  readonly createdAt: string;
+  readonly openclawVersion: string;
+}
+
+export interface UsageReport {
+  readonly tenantId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly days: DailyUsage[];
+  readonly total: { activeSeconds: number; wakes: number; messages: number; tokens: number };
+}
+
+export type OffboardResult = Pick<OffboardPlan, 'tenantId' | 'dryRun' | 'deleteAfter' | 'registryRecord'> & {
+  snapshots: { seq: number; size: number; createdAt: string }[];
+  secretNames: string[];
+  kept: string[];
+};
