@@ -1,0 +1,166 @@
+/**
+ * End to end with real parts: Temporal dev server, the worker's real adapters
+ * and local runtime, a real OpenClaw gateway per tenant, s3rver, dynalite and
+ * redis-server; only the LLM and Telegram's Bot API are fakes. Messages enter
+ * the way the router's cold path sends them (signal-with-start `deliver`).
+ */
+import { strict as assert } from 'node:assert';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { userTexts } from '../../fakes/fake-llm.js';
+import { telegramUpdate } from '../../fakes/fake-telegram.js';
+import type { TenantPhase } from '../../workflows/types.js';
+import { startFleet, type Fleet } from './fleet.js';
+
+const TENANT = 'e2e-acme';
+
+describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash recovery', function () {
+  // Two cold starts (9–22 s each), a 1-minute idle timeout, a crash and a relaunch.
+  this.timeout(600_000);
+
+  let fleet: Fleet;
+  let botToken: string;
+  let nextUpdateId = 5000;
+
+  async function send(text: string): Promise<number> {
+    const updateId = nextUpdateId++;
+    await fleet.tenants.deliver(
+      TENANT,
+      {
+        channel: 'telegram',
+        dedupeId: String(updateId),
+        receivedAt: new Date().toISOString(),
+        body: JSON.stringify(telegramUpdate({ updateId, text })),
+      },
+      { idleTimeout: '1m' },
+    );
+    return updateId;
+  }
+
+  const replies = (text: string) =>
+    fleet.telegram
+      .callsFor(botToken, 'sendMessage')
+      .filter((c) => String(c.params['text']).includes(`echo: ${text}`));
+
+  async function waitFor<T>(
+    what: string,
+    timeoutMs: number,
+    probe: () => Promise<T | undefined>,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  const phase = async () => (await fleet.tenants.describe(TENANT)).phase;
+  const inPhase = (wanted: TenantPhase) => async () => ((await phase()) === wanted ? true : undefined);
+
+  before(async () => {
+    fleet = await startFleet({ capacity: 2 });
+    ({ botToken } = await fleet.registerTenant(TENANT));
+  });
+
+  after(async () => {
+    await fleet?.stop();
+  });
+
+  it('wakes the tenant for a Telegram update and the bot replies through the Bot API', async () => {
+    const started = Date.now();
+    await send('remember the word pineapple');
+    await fleet.telegram.waitFor(
+      (c) =>
+        c.method === 'sendMessage' && String(c.params['text']).includes('echo: remember the word pineapple'),
+      240_000,
+    );
+    console.log(`    [e2e] first reply ${((Date.now() - started) / 1000).toFixed(1)} s after the update`);
+    assert.equal(await phase(), 'running');
+    const dir = fleet.tenantDir(TENANT);
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(dir).mode & 0o777, 0o700, 'tenant directory is private');
+  });
+
+  it('sleeps after the idle timeout: final snapshot in S3, every process gone', async () => {
+    await waitFor('the tenant to fall asleep', 240_000, inPhase('asleep'));
+    const described = await fleet.tenants.describe(TENANT);
+    assert.ok(described.lastSnapshot, 'a final snapshot was recorded');
+    const listed = await fleet.s3.client.send(
+      new ListObjectsV2Command({ Bucket: fleet.s3.bucket, Prefix: `tenants/${TENANT}/` }),
+    );
+    assert.ok(
+      (listed.Contents ?? []).some((o) => o.Key?.endsWith('.tar.zst.enc') || o.Key?.includes('snapshots/')),
+    );
+    const record = await fleet.registry.get(TENANT);
+    assert.ok(record?.latestSnapshotSeq, 'the registry pointer moved');
+    assert.ok(record.latestSnapshotSeq >= described.lastSnapshot.seq);
+    await waitFor('the tenant processes to exit', 30_000, async () =>
+      (await fleet.tenantProcesses(TENANT)).length === 0 ? true : undefined,
+    );
+  });
+
+  it('a second update wakes it from the snapshot and the conversation continues', async () => {
+    await send('what word did I ask you to remember?');
+    await waitFor('the second reply', 240_000, () =>
+      Promise.resolve(replies('what word did I ask you to remember?').length > 0 ? true : undefined),
+    );
+    const last = fleet.llm.completions().at(-1)!;
+    const texts = userTexts(last.body?.messages ?? []);
+    assert.ok(
+      texts.some((t) => t.includes('remember the word pineapple')),
+      `the model saw the earlier turn after the restore; it saw: ${JSON.stringify(texts)}`,
+    );
+  });
+
+  it('SIGKILL of the supervisor mid-conversation: relaunched, the pending update answered exactly once', async () => {
+    await send('a turn just before the crash');
+    await waitFor('the turn before the crash', 240_000, () =>
+      Promise.resolve(replies('a turn just before the crash').length > 0 ? true : undefined),
+    );
+    const before = (await fleet.tenants.describe(TENANT)).generation;
+    const [supervisor, ...others] = await supervisorPids(fleet, TENANT);
+    assert.ok(supervisor !== undefined && others.length === 0, 'one supervisor process');
+    // Freeze it so the next update is accepted by clawfleet but not yet by OpenClaw, then kill it.
+    process.kill(supervisor, 'SIGSTOP');
+    await send('the pending question');
+    await new Promise((r) => setTimeout(r, 2_000)); // the delivery activity is now stuck on the frozen process
+    process.kill(supervisor, 'SIGKILL');
+    await waitFor('the answer after the relaunch', 300_000, () =>
+      Promise.resolve(replies('the pending question').length > 0 ? true : undefined),
+    );
+    const described = await fleet.tenants.describe(TENANT);
+    assert.ok(described.generation > before, 'a new pod generation');
+    assert.ok(described.restartCount >= 1);
+    // The state the dead process left was salvaged: the turn right before the crash is remembered.
+    const last = fleet.llm.completions().at(-1)!;
+    const texts = userTexts(last.body?.messages ?? []);
+    assert.ok(
+      texts.some((t) => t.includes('a turn just before the crash')),
+      JSON.stringify(texts),
+    );
+    await new Promise((r) => setTimeout(r, 5_000)); // a duplicate would arrive right behind the first
+    assert.equal(replies('the pending question').length, 1, 'answered exactly once');
+  });
+
+  it('closing the runtime drains the tenant and leaves no process behind', async () => {
+    assert.ok((await fleet.tenantProcesses(TENANT)).length > 0, 'the tenant is awake before');
+    const pointer = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? 0;
+    await fleet.adapters.localRuntime!.close();
+    assert.deepEqual(await fleet.tenantProcesses(TENANT), []);
+    const after = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? 0;
+    assert.ok(after > pointer, `the drain snapshot moved the pointer (${pointer} → ${after})`);
+  });
+});
+
+/** The tenant's supervisor: the process running pod/main.ts among the tenant's processes. */
+async function supervisorPids(fleet: Fleet, tenantId: string): Promise<number[]> {
+  const { readFile } = await import('node:fs/promises');
+  const pids = await fleet.tenantProcesses(tenantId);
+  const found: number[] = [];
+  for (const pid of pids) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('pod/main.ts')) found.push(pid);
+  }
+  return found;
+}
