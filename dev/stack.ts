@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../common/config.js';
 import { ClawfleetError } from '../common/errors.js';
 import { startWorker, startRouter } from './components/apps.js';
+import { startFakes } from './components/fakes.js';
 import { startDynamo, startS3 } from './components/aws.js';
 import type { ComponentContext, RunningComponent, StatusRow } from './components/component.js';
 import { startRedis } from './components/redis.js';
@@ -45,6 +46,8 @@ export interface StackOptions {
   readonly reset?: boolean;
   /** Start the worker and router processes too. @default true */
   readonly apps?: boolean;
+  /** Fake LLM and fake Telegram Bot API instead of the real ones (`clawfleet dev --offline`). @default false */
+  readonly offline?: boolean;
   readonly report?: (line: string) => void;
 }
 
@@ -104,7 +107,18 @@ async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
   };
 }
 
-const ROW_ORDER = ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api'];
+const ROW_ORDER = [
+  'temporal',
+  'web ui',
+  'redis',
+  's3',
+  'dynamodb',
+  'fake llm',
+  'fake telegram',
+  'worker',
+  'router',
+  'admin api',
+];
 const rowRank = (row: StatusRow) => ROW_ORDER.indexOf(row.component);
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -124,7 +138,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.length = 0;
     await releaseDataDir();
   };
-  const track = (component: RunningComponent) => {
+  const track = <T extends RunningComponent>(component: T): T => {
     started.push(component);
     return component;
   };
@@ -151,9 +165,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ]);
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
+    const fakes = options.offline ? track(await startFakes(ctx, { ...base, dataDir })) : undefined;
 
     const config: Config = {
       ...base,
+      ...fakes?.overrides,
       dataDir,
       temporalAddress: `${host}:${ports.temporal}`,
       redisUrl: `redis://${host}:${ports.redis}`,

@@ -119,6 +119,19 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     const url = new URL(req.url ?? '/', 'http://fake');
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const raw = await readBody(req);
+    if (url.pathname === '/_messages') {
+      // Offline dev stack: what the bots sent, without bot tokens (`curl <url>/_messages`).
+      const sent = calls
+        .filter((c) => c.method === 'sendMessage')
+        .map((c) => ({
+          at: new Date(c.at).toISOString(),
+          chatId: c.params['chat_id'],
+          text: c.params['text'],
+        }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(sent, null, 2));
+      return;
+    }
     if (!match) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));

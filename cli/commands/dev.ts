@@ -31,6 +31,11 @@ export function devCommand(): Command {
       '--infra-only',
       'start Temporal, Redis, S3 and DynamoDB only (run the worker and router yourself)',
       false,
+    )
+    .option(
+      '--offline',
+      'run tenant agents against a local fake LLM and fake Telegram Bot API (no accounts, no internet)',
+      false,
     );
   for (const [name, description] of PORT_FLAGS)
     command.option(`--${name}-port <port>`, `${description} (0 = any free port)`, port, DEFAULT_PORTS[name]);
@@ -47,6 +52,7 @@ export function devCommand(): Command {
       ports,
       reset: Boolean(flags['reset']),
       apps: !flags['infraOnly'],
+      offline: Boolean(flags['offline']),
       report,
     });
     console.log(

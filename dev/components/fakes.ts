@@ -1,0 +1,47 @@
+/**
+ * `clawfleet dev --offline`: the outside world as local fakes, so real
+ * tenants answer without an LLM account or a Telegram bot: the fake LLM
+ * (OpenAI-compatible, replies "echo: <last user text>") and the fake Telegram
+ * Bot API (records every sendMessage; `GET <url>/_messages` lists them).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { modelApiKeyPath, type Config } from '../../common/config.js';
+import { startFakeLlm } from '../../fakes/fake-llm.js';
+import { startFakeTelegram } from '../../fakes/fake-telegram.js';
+import { once, type ComponentContext, type RunningComponent } from './component.js';
+
+export interface OfflineFakes extends RunningComponent {
+  /** Settings that point tenant agents at the fakes. */
+  readonly overrides: Pick<Config, 'modelProvider' | 'modelBaseUrl' | 'modelId' | 'telegramApiRoot'>;
+}
+
+export async function startFakes(ctx: ComponentContext, config: Config): Promise<OfflineFakes> {
+  const [llm, telegram] = await Promise.all([
+    startFakeLlm({ host: ctx.host }),
+    startFakeTelegram({ host: ctx.host }),
+  ]);
+  // The platform model key the agents present; the fake accepts any.
+  const keyFile = modelApiKeyPath(config);
+  if (!(await readFile(keyFile, 'utf8').catch(() => ''))) {
+    await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
+    await writeFile(keyFile, 'offline-fake-key\n', { mode: 0o600 });
+  }
+  ctx.report(`offline: fake LLM at ${llm.url}, fake Telegram Bot API at ${telegram.url}`);
+  return {
+    rows: [
+      { component: 'fake llm', url: llm.url, state: 'ready' },
+      { component: 'fake telegram', url: telegram.url, state: 'ready' },
+    ],
+    processes: [],
+    overrides: {
+      modelProvider: 'fake',
+      modelBaseUrl: llm.url,
+      modelId: 'fake-model',
+      telegramApiRoot: telegram.url,
+    },
+    stop: once(async () => {
+      await Promise.allSettled([llm.close(), telegram.close()]);
+    }),
+  };
+}
