@@ -13,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,7 +43,8 @@ export async function ensureKubeBinaries(log: (line: string) => void = () => {})
   const env = { ...process.env, KUBE_VERSION, ETCD_VERSION };
   const child = spawn('bash', [BUILD_SCRIPT], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`${BUILD_SCRIPT} failed (exit ${code}); kube binaries missing: ${missing}`);
+  if (code !== 0)
+    throw new Error(`${BUILD_SCRIPT} failed (exit ${code}); kube binaries missing: ${missing.join(', ')}`);
   return dir;
 }
 
@@ -106,6 +108,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
           `--secure-port=${apiPort}`,
           '--bind-address=127.0.0.1',
           '--advertise-address=127.0.0.1',
+          // 1.37 refuses a loopback advertise address for the `kubernetes` Service endpoints otherwise.
+          '--endpoint-reconciler-type=none',
           '--service-cluster-ip-range=10.0.0.0/24',
           '--allow-privileged=true',
           '--authorization-mode=RBAC',
@@ -143,7 +147,10 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
         timeoutMs: 90_000,
         intervalMs: 250,
         what: `kube-apiserver (log: ${join(workDir, 'kube-apiserver.log')})`,
-        abort: () => (apiserver.running ? undefined : apiserver.describeExit()),
+        abort: () =>
+          apiserver.running
+            ? undefined
+            : `${apiserver.describeExit()}: ${logTail(join(workDir, 'kube-apiserver.log'))}`,
       },
     );
     if (options.garbageCollector ?? true)
@@ -165,6 +172,12 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
     await stop();
     throw error;
   }
+}
+
+/** The last lines of a component's log, for a start failure that must explain itself. */
+function logTail(file: string): string {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return lines.slice(-3).join(' | ');
 }
 
 async function exists(path: string): Promise<boolean> {

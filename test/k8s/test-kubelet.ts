@@ -41,6 +41,8 @@ export class TestKubelet {
   private informer: Informer<V1Pod> | undefined;
   private readonly running = new Map<string, Running>();
   private readonly busy = new Set<string>();
+  /** The newest event of a pod that arrived while it was being handled; replayed afterwards. */
+  private readonly pending = new Map<string, V1Pod>();
   private nextIp = 100;
   /** Problems seen while starting pods (bad spec, missing secret), for assertions. */
   readonly problems: string[] = [];
@@ -93,7 +95,10 @@ export class TestKubelet {
   private async sync(pod: V1Pod): Promise<void> {
     const uid = pod.metadata!.uid!;
     const name = pod.metadata!.name!;
-    if (this.busy.has(uid)) return;
+    if (this.busy.has(uid)) {
+      this.pending.set(uid, pod);
+      return;
+    }
     this.busy.add(uid);
     try {
       if (pod.metadata?.deletionTimestamp) {
@@ -104,10 +109,13 @@ export class TestKubelet {
           .deleteNamespacedPod({
             name,
             namespace: this.namespace,
-            gracePeriodSeconds: 0,
-            body: { preconditions: { uid } },
+            // With a body, the API server reads the options from it and ignores the query parameters.
+            body: { gracePeriodSeconds: 0, preconditions: { uid } },
           })
-          .catch(() => undefined);
+          .catch((error: { code?: number; message?: string }) => {
+            if (error.code !== 404 && error.code !== 409)
+              this.problems.push(`delete ${name}: ${error.message}`);
+          });
       } else if (!pod.spec?.nodeName) {
         await this.core.createNamespacedPodBinding({
           name,
@@ -119,6 +127,9 @@ export class TestKubelet {
       }
     } finally {
       this.busy.delete(uid);
+      const next = this.pending.get(uid);
+      this.pending.delete(uid);
+      if (next) await this.sync(next);
     }
   }
 
