@@ -25,7 +25,9 @@ import { DynamoSecretStore, SECRET_NAMES } from '../../registry/secret-store.js'
 import { FileMasterKey } from '../../common/crypto.js';
 import { masterKeyPath } from '../../common/config.js';
 import { wireAdapters, type WiredAdapters } from '../../worker/adapters.js';
-import { startDynamo } from '../helpers/dynamo.js';
+import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
+import { CredentialHasher } from '../../registry/credential-hash.js';
+import { TenantCredentials } from '../../registry/credentials.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { createLocalEnv } from '../helpers/temporal.js';
@@ -41,6 +43,8 @@ export interface Fleet {
   readonly s3: TestS3;
   readonly redis: TestRedis;
   readonly adapters: WiredAdapters;
+  readonly dynamo: TestDynamo;
+  readonly masterKey: FileMasterKey;
   /** A tenant in the registry with Telegram on and every secret it needs; returns its bot token. */
   registerTenant(tenantId: string): Promise<{ botToken: string; webhookSecret: string }>;
   /** The tenant's directory under the fleet's data dir. */
@@ -120,6 +124,8 @@ export async function startFleet(options: { capacity?: number } = {}): Promise<F
     const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
     const registry = new DynamoRegistry({ doc, tables: dynamo.tables });
     const secrets = new DynamoSecretStore({ doc, tables: dynamo.tables, masterKey });
+    const hasher = await CredentialHasher.open({ doc, tables: dynamo.tables, masterKey });
+    const credentials = new TenantCredentials({ registry, secrets, hasher });
     const tenantDir = (tenantId: string) => join(dataDir, 'tenants', tenantId);
     return {
       config,
@@ -132,11 +138,12 @@ export async function startFleet(options: { capacity?: number } = {}): Promise<F
       s3,
       redis,
       adapters,
+      dynamo,
+      masterKey,
       tenantDir,
       tenantProcesses: (tenantId) => processesMentioning(tenantDir(tenantId)),
       async registerTenant(tenantId) {
         const botToken = `${100000 + Math.floor(Math.random() * 800000)}:fake-${tenantId}`;
-        const webhookSecret = randomBytes(16).toString('hex');
         await registry.create({
           tenantId,
           displayName: tenantId,
@@ -145,7 +152,9 @@ export async function startFleet(options: { capacity?: number } = {}): Promise<F
           channels: { telegram: { enabled: true } },
         });
         await secrets.put(tenantId, SECRET_NAMES.telegramBotToken, botToken);
-        await secrets.put(tenantId, SECRET_NAMES.telegramWebhookSecret, webhookSecret);
+        // Issued the way the admin API does it: stored encrypted, its hash on the record for the router.
+        await credentials.issueWebhookSecret(tenantId);
+        const webhookSecret = await secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
         await secrets.put(tenantId, 'model-fake', 'fake-key');
         return { botToken, webhookSecret };
       },

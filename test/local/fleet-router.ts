@@ -1,0 +1,56 @@
+/**
+ * The real router (public app) in front of a test fleet, wired as server.ts
+ * wires it, listening on a free loopback port: webhooks take the hot path to
+ * a running tenant and the cold path (signal-with-start) otherwise.
+ */
+import { Redis } from 'ioredis';
+import { createRootLogger } from '../../common/logger.js';
+import { buildApp } from '../../router/app.js';
+import { RouterMetrics } from '../../router/metrics.js';
+import { wireRouterServices } from '../../router/wiring.js';
+import type { Fleet } from './fleet.js';
+
+export interface FleetRouter {
+  readonly url: string;
+  /** POST a Telegram update to `/tg/<tenantId>` with the tenant's webhook secret. */
+  telegram(tenantId: string, secret: string, update: unknown): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startFleetRouter(fleet: Fleet): Promise<FleetRouter> {
+  const redis = new Redis(fleet.redis.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+  });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const logger = createRootLogger({ level: 'warn', name: 'fleet-router' });
+  const { services, limits } = await wireRouterServices({
+    redis,
+    temporal: fleet.client,
+    doc: fleet.dynamo.doc,
+    tables: fleet.dynamo.tables,
+    masterKey: fleet.masterKey,
+    logger,
+    settings: { ...fleet.config, routerRateLimit: 100_000 },
+    metrics: new RouterMetrics(),
+  });
+  const app = await buildApp({ logger, readiness: {}, redis, services, limits });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    telegram: (tenantId, secret, update) =>
+      fetch(`${url}/tg/${tenantId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+        body: JSON.stringify(update),
+      }),
+    close: async () => {
+      await app.close();
+      redis.disconnect();
+    },
+  };
+}
