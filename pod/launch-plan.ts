@@ -110,7 +110,8 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
       `tenant ${pod.tenantId} lacks ${missing.join(', ')}`,
     );
 
-  const telegramWanted = tenant.channels.telegram?.enabled === true;
+  // Telegram is on when the record says so, or (unset) as soon as the tenant has a bot token.
+  const telegramWanted = tenant.channels.telegram?.enabled ?? botToken !== null;
   if (telegramWanted && (!botToken || !webhookSecret))
     throw new PermanentPortError(
       'TENANT_SECRETS_MISSING',
