@@ -1,13 +1,13 @@
 /**
  * A stand-in kubelet for a cluster without nodes: binds every pod of one
  * namespace to a fake node, waits for its Secret volume like a kubelet does,
- * checks the mounted `spec.json` is a valid supervisor spec, starts a small
- * stand-in supervisor (`/healthz`, `/readyz`, `POST /claim`) on a 127.0.0.x
- * address, and reports the pod Running and Ready with that IP. On deletion it
- * "drains" briefly, stops the listener and removes the pod (grace 0), as a
- * kubelet does after the container exits.
+ * checks the mounted `spec.json` is a valid supervisor spec, runs a container
+ * (kubelet-containers.ts: an instant stand-in, or the real supervisor with
+ * real OpenClaw) on a 127.0.0.x address, and reports the pod Running, then
+ * Ready once the supervisor's /readyz answers (the readiness probe). On
+ * deletion it sends SIGTERM, waits for the exit within the grace period and
+ * removes the pod; a container that exits on its own turns the pod Failed.
  */
-import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CoreV1Api,
@@ -18,28 +18,23 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { parseSpec, type SECRET_SOURCES } from '../../pod/supervisor-config.js';
+import { parseSpec } from '../../pod/supervisor-config.js';
+import { realSupervisor, standIn, type Container, type RealSupervisorOptions } from './kubelet-containers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const PORT = 8080;
-
-interface Running {
-  ip: string;
-  readonly server: Server;
-  claimedBy?: string;
-}
 
 export interface TestKubeletOptions {
-  /** Simulated container start (image pull, VM boot, supervisor start) before Ready. @default 0 */
-  readonly startDelayMs?: number;
   /** Simulated OpenClaw start inside a claimed warm pod before `/claim` answers. @default 0 */
   readonly claimDelayMs?: number;
+  /** Run tenant pods as real supervisors instead of stand-ins. */
+  readonly realSupervisors?: RealSupervisorOptions;
 }
 
 export class TestKubelet {
   private readonly core: CoreV1Api;
   private informer: Informer<V1Pod> | undefined;
-  private readonly running = new Map<string, Running>();
+  private readonly running = new Map<string, Container>();
+  private readonly stopping = new Set<string>();
   private readonly busy = new Set<string>();
   /** The newest event of a pod that arrived while it was being handled; replayed afterwards. */
   private readonly pending = new Map<string, V1Pod>();
@@ -63,29 +58,26 @@ export class TestKubelet {
     const handle = (pod: V1Pod) => void this.sync(pod).catch((e: Error) => this.problems.push(e.message));
     this.informer.on('add', handle);
     this.informer.on('update', handle);
-    this.informer.on('delete', (pod) => this.release(pod.metadata!.uid!));
     await this.informer.start();
   }
 
   async stop(): Promise<void> {
     await this.informer?.stop();
-    for (const uid of [...this.running.keys()]) this.release(uid);
+    for (const [uid, container] of [...this.running]) {
+      this.stopping.add(uid);
+      await container.stop(10_000);
+    }
+    this.running.clear();
   }
 
-  /** The container "crashes": the pod turns Failed (restartPolicy Never). */
+  /** The container "crashes": it is killed and the pod turns Failed (restartPolicy Never). */
   async crash(name: string): Promise<void> {
     const pod = await this.core.readNamespacedPod({ name, namespace: this.namespace });
-    this.release(pod.metadata!.uid!);
-    await this.core.patchNamespacedPodStatus(
-      {
-        name,
-        namespace: this.namespace,
-        body: {
-          status: { phase: 'Failed', reason: 'Error', conditions: [{ type: 'Ready', status: 'False' }] },
-        },
-      },
-      mergePatch,
-    );
+    const uid = pod.metadata!.uid!;
+    this.stopping.add(uid); // this exit is reported here, not by the exit watcher
+    await this.running.get(uid)?.stop(0);
+    this.running.delete(uid);
+    await this.markFailed(pod);
   }
 
   claimOf(uid: string): string | undefined {
@@ -94,37 +86,21 @@ export class TestKubelet {
 
   private async sync(pod: V1Pod): Promise<void> {
     const uid = pod.metadata!.uid!;
-    const name = pod.metadata!.name!;
     if (this.busy.has(uid)) {
       this.pending.set(uid, pod);
       return;
     }
     this.busy.add(uid);
     try {
-      if (pod.metadata?.deletionTimestamp) {
-        if (!pod.spec?.nodeName) return;
-        await sleep(50); // SIGTERM → drain → exit
-        this.release(uid);
-        await this.core
-          .deleteNamespacedPod({
-            name,
-            namespace: this.namespace,
-            // With a body, the API server reads the options from it and ignores the query parameters.
-            body: { gracePeriodSeconds: 0, preconditions: { uid } },
-          })
-          .catch((error: { code?: number; message?: string }) => {
-            if (error.code !== 404 && error.code !== 409)
-              this.problems.push(`delete ${name}: ${error.message}`);
-          });
-      } else if (!pod.spec?.nodeName) {
+      if (pod.metadata?.deletionTimestamp) await this.terminate(pod);
+      else if (!pod.spec?.nodeName) {
+        const name = pod.metadata!.name!;
         await this.core.createNamespacedPodBinding({
           name,
           namespace: this.namespace,
           body: { metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: 'test-node' } },
         });
-      } else if (pod.status?.phase === 'Pending' && !this.running.has(uid)) {
-        await this.run(pod);
-      }
+      } else if (pod.status?.phase === 'Pending' && !this.running.has(uid)) await this.run(pod);
     } finally {
       this.busy.delete(uid);
       const next = this.pending.get(uid);
@@ -133,36 +109,105 @@ export class TestKubelet {
     }
   }
 
-  private async run(pod: V1Pod): Promise<void> {
+  private async terminate(pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
     const name = pod.metadata!.name!;
+    if (!pod.spec?.nodeName || this.stopping.has(uid)) return;
+    this.stopping.add(uid);
+    await this.running.get(uid)?.stop((pod.metadata?.deletionGracePeriodSeconds ?? 30) * 1000);
+    this.running.delete(uid);
+    await this.core
+      .deleteNamespacedPod({
+        name,
+        namespace: this.namespace,
+        // With a body, the API server reads the options from it and ignores the query parameters.
+        body: { gracePeriodSeconds: 0, preconditions: { uid } },
+      })
+      .catch((error: { code?: number; message?: string }) => {
+        if (error.code !== 404 && error.code !== 409) this.problems.push(`delete ${name}: ${error.message}`);
+      });
+  }
+
+  private async run(pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
     const secretName = pod.spec!.volumes!.find((v) => v.secret)!.secret!.secretName!;
     const data = await this.waitForSecret(secretName);
     if (data === null) return; // the pod went away first
     const isWarm = pod.spec!.containers[0]!.args?.[0] === '--warm';
-    if (!isWarm) this.checkTenantSecret(name, data);
-    await sleep(this.options.startDelayMs ?? 0);
-    const entry = await this.listen(pod, data['claim-token']);
-    this.running.set(pod.metadata!.uid!, entry);
+    if (!isWarm) this.checkTenantSecret(pod.metadata!.name!, data);
+    const ip = `127.0.0.${this.nextIp++}`;
+    if (this.nextIp > 250) this.nextIp = 100;
+    const real = this.options.realSupervisors;
+    const container =
+      real && !isWarm
+        ? await realSupervisor(ip, data, real)
+        : await standIn(ip, data['claim-token'], this.options.claimDelayMs ?? 0);
+    this.running.set(uid, container);
+    await this.patchStatus(pod, container, false);
+    void container.exited.then(() => this.exitedOnItsOwn(pod));
+    void this.probe(pod, container);
+  }
+
+  /** The readiness probe: Ready once /readyz answers 200. */
+  private async probe(pod: V1Pod, container: Container): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    while (this.running.get(uid) === container && !this.stopping.has(uid)) {
+      if (await container.ready()) return this.patchStatus(pod, container, true).catch(() => undefined);
+      await sleep(250);
+    }
+  }
+
+  private async exitedOnItsOwn(pod: V1Pod): Promise<void> {
+    if (this.stopping.has(pod.metadata!.uid!)) return;
+    this.running.delete(pod.metadata!.uid!);
+    await this.markFailed(pod);
+  }
+
+  private async markFailed(pod: V1Pod): Promise<void> {
+    await this.core
+      .patchNamespacedPodStatus(
+        {
+          name: pod.metadata!.name!,
+          namespace: this.namespace,
+          body: {
+            status: { phase: 'Failed', reason: 'Error', conditions: [{ type: 'Ready', status: 'False' }] },
+          },
+        },
+        mergePatch,
+      )
+      .catch(() => undefined);
+  }
+
+  private async patchStatus(pod: V1Pod, container: Container, ready: boolean): Promise<void> {
     const now = new Date();
-    const condition = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
+    const condition = (type: string, ok = true) => ({
+      type,
+      status: ok ? 'True' : 'False',
+      lastTransitionTime: now,
+    });
     await this.core.patchNamespacedPodStatus(
       {
-        name,
+        name: pod.metadata!.name!,
         namespace: this.namespace,
         body: {
           status: {
             phase: 'Running',
             hostIP: '127.0.0.1',
-            podIP: entry.ip,
-            podIPs: [{ ip: entry.ip }],
+            podIP: container.ip,
+            podIPs: [{ ip: container.ip }],
             startTime: now,
-            conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map(condition),
+            conditions: [
+              condition('PodScheduled'),
+              condition('Initialized'),
+              condition('ContainersReady', ready),
+              condition('Ready', ready),
+            ],
             containerStatuses: [
               {
                 name: 'agent',
                 image: pod.spec!.containers[0]!.image!,
                 imageID: '',
-                ready: true,
+                ready,
                 started: true,
                 restartCount: 0,
                 state: { running: { startedAt: now } },
@@ -180,7 +225,7 @@ export class TestKubelet {
     try {
       const spec = parseSpec(JSON.parse(data['spec.json'] ?? 'null'));
       if (spec.secretsDir !== '/etc/clawfleet') throw new Error(`secretsDir ${spec.secretsDir}`);
-      for (const key of ['supervisorToken', 'gatewayToken', 'modelApiKey'] as (keyof typeof SECRET_SOURCES)[])
+      for (const key of ['supervisorToken', 'gatewayToken', 'modelApiKey'])
         if (!data[key]) throw new Error(`secret file ${key} missing`);
     } catch (error) {
       this.problems.push(`${name}: ${(error as Error).message}`);
@@ -199,50 +244,5 @@ export class TestKubelet {
       }
     }
     return null;
-  }
-
-  private async listen(pod: V1Pod, claimToken: string | undefined): Promise<Running> {
-    const entry: Running = { ip: '', server: createServer() };
-    entry.server.on('request', (req, res) => {
-      const send = (status: number, body: unknown) => res.writeHead(status).end(JSON.stringify(body));
-      if (req.url === '/healthz' || req.url === '/readyz') return send(200, { state: 'ready' });
-      if (req.method !== 'POST' || req.url !== '/claim') return send(404, {});
-      if (!claimToken || req.headers.authorization !== `Bearer ${claimToken}`) return send(401, {});
-      if (entry.claimedBy) return send(409, { error: 'already claimed' });
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        try {
-          const parsed = JSON.parse(body) as { spec: unknown; secrets: Record<string, string> };
-          const spec = parseSpec(parsed.spec);
-          if (!parsed.secrets.supervisorToken) throw new Error('no supervisor token');
-          entry.claimedBy = spec.tenantId;
-          setTimeout(() => send(200, { state: 'ready' }), this.options.claimDelayMs ?? 0);
-        } catch (error) {
-          send(400, { error: (error as Error).message });
-        }
-      });
-    });
-    for (;;) {
-      const ip = `127.0.0.${this.nextIp++}`;
-      if (this.nextIp > 250) this.nextIp = 100;
-      const ok = await new Promise<boolean>((resolve) => {
-        entry.server.once('error', () => resolve(false));
-        entry.server.listen(PORT, ip, () => resolve(true));
-      });
-      if (ok) {
-        entry.ip = ip;
-        return entry;
-      }
-      if (pod.metadata?.deletionTimestamp) throw new Error('deleted');
-    }
-  }
-
-  private release(uid: string): void {
-    const entry = this.running.get(uid);
-    if (!entry) return;
-    this.running.delete(uid);
-    entry.server.closeAllConnections();
-    entry.server.close();
   }
 }
