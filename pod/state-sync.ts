@@ -2,9 +2,10 @@
  * Moves a tenant's OpenClaw state between its state dir and the snapshot
  * store (snapshots/, encrypted in S3):
  * - restore: before the first start, newest usable snapshot into the state dir;
- * - live snapshot: `openclaw backup create` (SQLite online backup) while the
- *   gateway runs, unpacked from its `payload/posix/<abs state dir>` layout and
- *   re-packed by the store (which keeps only durable entries);
+ * - live snapshot: SQLite online backups plus a file copy while the gateway
+ *   runs (live-copy.ts), or `openclaw backup create` as the fallback, unpacked
+ *   from its `payload/posix/<abs state dir>` layout; the store re-packs either
+ *   (keeping only durable entries);
  * - stopped snapshot: a plain copy once the gateway has exited.
  * Live `.sqlite`/`-wal` files are never copied from a running gateway.
  */
@@ -18,6 +19,7 @@ import { extractTar } from '../snapshots/extract.js';
 import { type S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import type { SnapshotManifest } from '../workflows/types.js';
 import { OpenClawCliError } from './errors.js';
+import { copyLiveState } from './live-copy.js';
 import { type OpenClawCli } from './openclaw-cli.js';
 
 export interface StateSyncOptions {
@@ -58,8 +60,26 @@ export class StateSync {
     return { seq, skipped: result.skipped };
   }
 
-  /** Snapshot of a running gateway through its own consistent backup. */
+  /**
+   * Snapshot of a running gateway: SQLite online backups plus a file copy
+   * (tens of milliseconds), falling back to OpenClaw's own backup command.
+   */
   async snapshotLive(cli: OpenClawCli): Promise<SnapshotManifest> {
+    await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
+    const scratch = await mkdtemp(join(this.options.workDir, 'live-'));
+    try {
+      await copyLiveState(this.options.stateDir, join(scratch, 'state'));
+      return await this.save(join(scratch, 'state'));
+    } catch (err) {
+      this.options.logger.warn({ err }, 'direct live copy failed; using openclaw backup create');
+      return this.snapshotWithCli(cli);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Snapshot of a running gateway through OpenClaw's own consistent backup. */
+  async snapshotWithCli(cli: OpenClawCli): Promise<SnapshotManifest> {
     await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(join(this.options.workDir, 'backup-'));
     try {
