@@ -13,6 +13,8 @@ import { backup, DatabaseSync } from 'node:sqlite';
 
 const SQLITE = /\.sqlite$/;
 const SQLITE_SIDE_FILES = /\.sqlite-(wal|shm|journal)$/;
+/** Lock databases the running gateway holds (`tmp/openclaw-0/*.lock.sqlite`): runtime-only, never state. */
+const LOCK_DATABASE = /\.lock\.sqlite$/;
 
 /** Copy `stateDir` into the empty directory `target`; returns the number of databases backed up. */
 export async function copyLiveState(stateDir: string, target: string): Promise<number> {
@@ -22,6 +24,7 @@ export async function copyLiveState(stateDir: string, target: string): Promise<n
     for (const entry of await readdir(from, { withFileTypes: true })) {
       const source = join(from, entry.name);
       const dest = join(to, entry.name);
+      if ((from === stateDir && entry.name === 'tmp') || LOCK_DATABASE.test(entry.name)) continue;
       if (entry.isDirectory()) await walk(source, dest);
       else if (!entry.isFile() || SQLITE_SIDE_FILES.test(entry.name))
         continue; // links are never archived

@@ -54,7 +54,9 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(options: { capacity?: number } = {}): Promise<Fleet> {
+export async function startFleet(
+  options: { capacity?: number; logLevel?: 'info' | 'warn' } = {},
+): Promise<Fleet> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
@@ -102,7 +104,7 @@ export async function startFleet(options: { capacity?: number } = {}): Promise<F
         publicUrl: 'http://127.0.0.1:9/unused', // deliveries come through the workflow here
         localMaxTenants: options.capacity ?? 2,
         localPortBase: 21000 + 40 * Math.floor(Math.random() * 900),
-        logLevel: 'warn',
+        logLevel: options.logLevel ?? 'warn',
       }),
     });
     const logger = createRootLogger({ level: 'warn', name: 'fleet' });
