@@ -1,0 +1,108 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- assertions read parsed JSON output */
+/**
+ * The README's "Try it" walk-through as a test: the embedded stack exactly as
+ * `clawfleet dev --offline` starts it (worker and router as child processes,
+ * fake LLM and fake Telegram), driven by the real `clawfleet` CLI and a chat
+ * request through the public router to a real OpenClaw tenant.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../common/config.js';
+import { startStack, type Stack, type StackPorts } from '../../dev/stack.js';
+
+const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const ANY_PORTS: StackPorts = { temporal: 0, ui: 0, redis: 0, s3: 0, dynamodb: 0, router: 0, admin: 0 };
+
+describe('clawfleet CLI and chat API against the embedded stack (dev --offline)', function () {
+  this.timeout(600_000);
+  let dataDir: string;
+  let stack: Stack;
+
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const { config } = stack;
+      const child = spawn(TSX, [MAIN, '-o', 'json', ...args], {
+        env: {
+          PATH: process.env['PATH'],
+          HOME: dataDir,
+          CLAWFLEET_DATA_DIR: stack.dataDir,
+          CLAWFLEET_ADMIN_URL: `http://${config.routerHost}:${config.adminPort}`,
+          CLAWFLEET_CONFIG: join(dataDir, 'no-config.json'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const json = async (args: string[]) => {
+    const run = await cli(args);
+    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    return JSON.parse(run.stdout);
+  };
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-dev-cli-'));
+    stack = await startStack({
+      config: { ...loadConfig({}), dataDir: join(dataDir, 'stack'), localPortBase: 23000 },
+      ports: ANY_PORTS,
+      offline: true,
+    });
+  });
+
+  after(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('create → list → chat (cold wake, then hot) → sleep → suspend → get → delete --dry-run', async () => {
+    const created = await json(['tenant', 'create', 'tryit']);
+    const apiKey: string = created.apiKey.apiKey;
+    assert.ok((await json(['tenant', 'list'])).some((t: { tenantId: string }) => t.tenantId === 'tryit'));
+
+    const { config } = stack;
+    const chat = () =>
+      fetch(`http://${config.routerHost}:${config.routerPort}/v1/tenants/tryit/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'openclaw/default',
+          messages: [{ role: 'user', content: 'hello there' }],
+        }),
+      });
+    // The first request wakes the tenant; the router answers 503 + Retry-After while a wake takes longer than 25 s.
+    let response = await chat();
+    for (let tries = 0; response.status === 503 && tries < 12; tries++) {
+      assert.ok(response.headers.get('retry-after'), 'a 503 says when to retry');
+      await new Promise((r) => setTimeout(r, 5_000));
+      response = await chat();
+    }
+    assert.equal(response.status, 200, await response.clone().text());
+    const answer = (await response.json()) as { choices: { message: { content: string } }[] };
+    assert.match(answer.choices[0]!.message.content, /echo: hello there/);
+    assert.equal((await chat()).status, 200, 'the hot path answers too');
+
+    const awake = await json(['tenant', 'get', 'tryit']);
+    assert.equal(awake.phase, 'running');
+    await json(['tenant', 'sleep', 'tryit']);
+    for (let i = 0; i < 120 && (await json(['tenant', 'get', 'tryit'])).phase !== 'asleep'; i++)
+      await new Promise((r) => setTimeout(r, 1_000));
+    const snapshots = await json(['snapshot', 'list', 'tryit']);
+    assert.ok(JSON.stringify(snapshots).includes('"seq"'), 'the final snapshot is listed');
+
+    await json(['tenant', 'suspend', 'tryit', '--reason', 'unpaid invoice']);
+    const detail = await json(['tenant', 'get', 'tryit']);
+    assert.equal(detail.phase, 'suspended');
+    const plan = await json(['tenant', 'delete', 'tryit', '--dry-run']);
+    assert.equal(plan.dryRun, true);
+    assert.equal(plan.registryRecord, true);
+  });
+});
