@@ -24,7 +24,11 @@ export interface KubernetesRuntimeDeps {
   readonly plan: PlanLaunch;
   /** Wired to the tenant workflow's `podLost` signal. */
   readonly onPodLost: (tenantId: string, podId: string, reason: string) => Promise<void>;
-  /** True while the tenant's workflow runs with this pod (orphan detection). */
+  /**
+   * True while the tenant's workflow wants this pod: it is waking, running or
+   * draining with this generation (`<tenantId>-<generation>` === podId), even
+   * before the launch returned. Used for orphan detection.
+   */
   readonly isPodWanted: (tenantId: string, podId: string) => Promise<boolean>;
   /** Default: `KubeConfig.loadFromDefault()` (KUBECONFIG, ~/.kube/config, or the in-cluster service account). */
   readonly kubeConfig?: KubeConfig;

@@ -4,8 +4,9 @@
  * evicted or preempted, or vanishes; pods we stop on purpose carry the
  * stop-requested annotation and stay quiet. A periodic resync catches what a
  * broken watch missed and finds orphans: tenant pods no running workflow
- * wants, reported (and by default deleted) after two resyncs in a row, so a
- * launch in flight is never mistaken for one.
+ * wants, reported (and by default deleted) once they are older than the
+ * orphan grace and seen unwanted on two resyncs in a row, so a launch in
+ * flight is never mistaken for one.
  */
 import { CoreV1Api, type KubeConfig, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../common/logger.js';
@@ -22,6 +23,12 @@ export interface PodWatcherDeps {
   readonly onOrphan?: (tenantId: string, podId: string, podName: string) => Promise<void>;
   /** @default 60000 */
   readonly resyncMs?: number;
+  /**
+   * Younger pods are never orphans: their launch may still be in flight (a
+   * Kata cold start takes minutes) before the workflow records the pod.
+   * @default 900000
+   */
+  readonly orphanGraceMs?: number;
   /** @default 30000 */
   readonly maxBackoffMs?: number;
 }
@@ -133,7 +140,9 @@ export class PodWatcher {
     const uid = pod.metadata!.uid!;
     const tenantId = pod.metadata!.labels![LABELS.tenant]!;
     const podId = pods.podIdOf(pod);
-    if (pods.isTerminating(pod) || (await this.deps.isPodWanted(tenantId, podId))) {
+    const ageMs = Date.now() - new Date(pod.metadata!.creationTimestamp ?? Date.now()).getTime();
+    const young = ageMs < (this.deps.orphanGraceMs ?? 900_000);
+    if (young || pods.isTerminating(pod) || (await this.deps.isPodWanted(tenantId, podId))) {
       this.suspects.delete(uid);
       return;
     }

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,8 @@ export async function realSupervisor(
   ip: string,
   data: Record<string, string>,
   options: RealSupervisorOptions,
+  /** The pod's readiness probe path; probed as a kubelet does, without credentials. */
+  probePath: string,
 ): Promise<Container> {
   const root = await mkdtemp(join(tmpdir(), 'clawfleet-kpod-'));
   const secretsDir = join(root, 'secrets');
@@ -110,12 +112,19 @@ export async function realSupervisor(
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The pod's emptyDirs go with it; CLAWFLEET_KEEP_TEST_DATA=1 keeps them for a post-mortem.
+  const keep = !!process.env['CLAWFLEET_KEEP_TEST_DATA'];
+  const exited = new Promise<void>((resolve) =>
+    child.once(
+      'exit',
+      () => void (keep ? Promise.resolve() : rm(root, { recursive: true, force: true })).then(resolve),
+    ),
+  );
   return {
     ip,
     exited,
     ready: async () => {
-      const response = await fetch(`http://${ip}:${SUPERVISOR_PORT}/readyz`).catch(() => null);
+      const response = await fetch(`http://${ip}:${SUPERVISOR_PORT}${probePath}`).catch(() => null);
       return response?.status === 200;
     },
     stop: async (graceMs) => {

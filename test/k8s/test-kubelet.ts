@@ -140,7 +140,7 @@ export class TestKubelet {
     const real = this.options.realSupervisors;
     const container =
       real && !isWarm
-        ? await realSupervisor(ip, data, real)
+        ? await realSupervisor(ip, data, real, pod.spec!.containers[0]!.readinessProbe?.httpGet?.path ?? '/')
         : await standIn(ip, data['claim-token'], this.options.claimDelayMs ?? 0);
     this.running.set(uid, container);
     await this.patchStatus(pod, container, false);

@@ -62,6 +62,7 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
         return Promise.resolve();
       },
       resyncMs: 3_600_000, // tests call resync() themselves
+      orphanGraceMs: 0,
     });
     await watcher.start();
   });
