@@ -127,7 +127,12 @@ export class TenantClient {
   }
 
   /** Wake the tenant (starting its workflow if needed) and return its pod once the agent is ready. */
-  async wake(tenantId: string, options: TenantStartOptions = {}): Promise<PodHandle> {
+  async wake(
+    tenantId: string,
+    options: TenantStartOptions = {},
+    /** Stops waiting (and the client's retries); an update Temporal accepted still runs. */
+    signal?: AbortSignal,
+  ): Promise<PodHandle> {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof tenantWorkflow>(
       TENANT_WORKFLOW_TYPE,
       {
@@ -135,9 +140,8 @@ export class TenantClient {
         workflowIdConflictPolicy: 'USE_EXISTING',
       },
     );
-    return this.guard(tenantId, 'wake', () =>
-      this.client.workflow.executeUpdateWithStart(wakeUpdate, { startWorkflowOperation }),
-    );
+    const call = () => this.client.workflow.executeUpdateWithStart(wakeUpdate, { startWorkflowOperation });
+    return this.guard(tenantId, 'wake', () => (signal ? this.client.withAbortSignal(signal, call) : call()));
   }
 
   /** Drain and hold the tenant (final snapshot first); returns the new phase. */

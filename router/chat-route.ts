@@ -105,14 +105,15 @@ async function wakeWithin(
 ): Promise<PodHandle> {
   const stop = services.metrics.coldSeconds.startTimer({ route: 'chat' });
   let timer: NodeJS.Timeout | undefined;
-  const wake = services.tenants.wake(tenantId, startOptions(request.tenant!));
+  const giveUp = new AbortController();
+  const wake = services.tenants.wake(tenantId, startOptions(request.tenant!), giveUp.signal);
   // The update keeps running in Temporal after we stop waiting; the next request finds the tenant awake.
   wake.catch(() => undefined);
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new RouterError('WAKE_TIMEOUT', 'the agent is waking up; retry shortly', 10)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      reject(new RouterError('WAKE_TIMEOUT', 'the agent is waking up; retry shortly', 10));
+      giveUp.abort(); // no client retries left running against a connection that may close
+    }, timeoutMs);
   });
   try {
     return await Promise.race([wake, timeout]);
