@@ -59,14 +59,8 @@ export class PodWatcher {
     informer.on('add', (pod) => this.observe(pod));
     informer.on('update', (pod) => this.observe(pod));
     informer.on('delete', (pod) => this.lost(pod, 'pod deleted'));
-    informer.on('connect', () => (this.backoffMs = 500));
     // The informer relists by itself after 410 Gone but stops on any other error.
-    informer.on('error', (error) => {
-      if (this.stopped) return;
-      this.deps.logger.warn({ err: error, retryInMs: this.backoffMs }, 'pod watch failed; restarting');
-      this.restartTimer = setTimeout(() => void informer.start().catch(() => undefined), this.backoffMs);
-      this.backoffMs = Math.min(this.backoffMs * 2, this.deps.maxBackoffMs ?? 30_000);
-    });
+    informer.on('error', (error) => this.restart(informer, error));
     this.informer = informer;
     await informer.start();
     const resync = () => {
@@ -76,6 +70,23 @@ export class PodWatcher {
       );
     };
     resync();
+  }
+
+  /** One pending restart at a time, with exponential backoff; a failed start schedules the next. */
+  private restart(informer: Informer<V1Pod>, error: unknown): void {
+    if (this.stopped || this.restartTimer) return;
+    this.deps.logger.warn({ err: error, retryInMs: this.backoffMs }, 'pod watch failed; restarting');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      informer.start().then(
+        () => {
+          this.backoffMs = 500;
+          void this.resync(); // anything the watch missed while it was down
+        },
+        (failed: unknown) => this.restart(informer, failed),
+      );
+    }, this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.deps.maxBackoffMs ?? 30_000);
   }
 
   async stop(): Promise<void> {

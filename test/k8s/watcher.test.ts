@@ -3,7 +3,8 @@
  * about a second, pods stopped on purpose stay quiet, orphans are found.
  */
 import { strict as assert } from 'node:assert';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { KubernetesRuntime } from '../../k8s/kube-runtime.js';
 import { PodWatcher } from '../../k8s/pod-watcher.js';
 import {
@@ -15,6 +16,7 @@ import {
   testPlan,
   uniqueTenant,
 } from './fixture.js';
+import { startBreakableProxy } from './breakable-proxy.js';
 import { TestKubelet } from './test-kubelet.js';
 
 interface Lost {
@@ -120,5 +122,51 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
     await watcher.resync();
     assert.ok(orphans.includes(spec.podId));
     await runtime.stop(handle, { graceMs: 5_000 });
+  });
+
+  it('a watch cut by a network failure restarts with backoff and still reports a pod deleted meanwhile', async function () {
+    const { kubeConfig, server } = await kubeCluster();
+    const proxy = await startBreakableProxy({ host: '127.0.0.1', port: Number(new URL(server).port) });
+    const viaProxy = new KubeConfig();
+    viaProxy.loadFromOptions({
+      clusters: [{ name: 'proxy', server: `https://127.0.0.1:${proxy.port}`, skipTLSVerify: true }],
+      users: [{ name: 'admin', token: kubeConfig.getCurrentUser()!.token! }],
+      contexts: [{ name: 'proxy', cluster: 'proxy', user: 'admin' }],
+      currentContext: 'proxy',
+    });
+    const seen: string[] = [];
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const flaky = new PodWatcher({
+      kubeConfig: viaProxy,
+      namespace,
+      logger,
+      onPodLost: (_tenantId, podId) => Promise.resolve(void seen.push(podId)),
+      isPodWanted: () => Promise.resolve(true),
+      resyncMs: 3_600_000,
+      maxBackoffMs: 1_000,
+    });
+    await flaky.start();
+    try {
+      const spec = podSpec(uniqueTenant(), 1);
+      await runtime.launch(spec);
+      await proxy.cut();
+      await core.deleteNamespacedPod({ name: spec.podId, namespace });
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // a few failed restarts
+      assert.ok(!seen.includes(spec.podId), 'nothing can be seen while the watch is down');
+      await proxy.restore();
+      assert.ok(
+        warnings.some((w) => w.includes('pod watch failed; restarting')),
+        'the restart path ran',
+      );
+      const deadline = Date.now() + 5_000;
+      while (!seen.includes(spec.podId)) {
+        assert.ok(Date.now() < deadline, 'reported within 5 s of the network coming back');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await flaky.stop();
+      await proxy.close();
+    }
   });
 });
