@@ -153,6 +153,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
             : `${apiserver.describeExit()}: ${logTail(join(workDir, 'kube-apiserver.log'))}`,
       },
     );
+    await insecure.close();
     if (options.garbageCollector ?? true)
       processes.push(
         ManagedProcess.start({

@@ -160,7 +160,8 @@ export async function startKubeFleet(): Promise<KubeFleet> {
       },
       isPodWanted: async (tenantId, podId) => {
         const described = await tenants.describe(tenantId).catch(() => null);
-        return !!described && `${tenantId}-${described.generation}` === podId;
+        const awake = ['waking', 'running', 'draining'].includes(described?.phase ?? '');
+        return awake && `${tenantId}-${described!.generation}` === podId;
       },
     });
     cleanups.push(() => kube.close());
