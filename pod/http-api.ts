@@ -1,7 +1,7 @@
 /**
  * The supervisor's HTTP API on the tenant's own address. Built by a function
- * and never listening itself (main.ts listens). Every route except the bare
- * liveness probe needs `Authorization: Bearer <supervisor token>`; the token is
+ * and never listening itself (main.ts listens). Every route except the two
+ * probes needs `Authorization: Bearer <supervisor token>`; the token is
  * compared in constant time over sha256 digests, so neither its value nor its
  * length leaks through timing.
  */
@@ -56,7 +56,8 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/healthz') return;
+    // Probes carry no token (a kubelet's readiness probe cannot): /readyz reveals only the gateway's state.
+    if (request.url === '/healthz' || request.url === '/readyz') return;
     if (!bearerMatches(request.headers.authorization, expected)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
     }

@@ -82,12 +82,16 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     return { supervisor, spec, root, events, ready };
   }
 
-  it('refuses every route but /healthz without the supervisor token, and with a wrong one', async () => {
+  it('refuses every route but the probes without the supervisor token, and with a wrong one', async () => {
     const { supervisor, ready } = await launch('auth-tenant', {});
     await ready();
     assert.equal((await supervisor.api('/healthz', { token: null })).status, 200);
+    assert.equal(
+      (await supervisor.api('/readyz', { token: null })).status,
+      200,
+      'kubelet probes carry no token',
+    );
     for (const [method, path] of [
-      ['GET', '/readyz'],
       ['GET', '/activity'],
       ['POST', '/deliver/telegram'],
       ['POST', '/snapshot'],
