@@ -9,12 +9,11 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import { Agent } from 'undici';
 import { createRootLogger } from '../common/logger.js';
 import { buildApp } from '../router/app.js';
 import { RouterMetrics } from '../router/metrics.js';
-import { wireRouterServices } from '../router/wiring.js';
+import { hotPathRedis, wireRouterServices } from '../router/wiring.js';
 import { RouterHarnessTenants } from './router-tenant.js';
 
 const ACK = JSON.stringify({ accepted: 'durable' });
@@ -61,12 +60,7 @@ async function front(upstreamUrl: string, redisUrl: string): Promise<void> {
   // (c) the real router: auth against cached hashes, Redis rate limit, endpoint lookup, forward.
   const tenants = await RouterHarnessTenants.start();
   const tenant = await tenants.create();
-  const redis = new Redis(redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    lazyConnect: true,
-    enableAutoPipelining: true,
-  });
+  const redis = hotPathRedis(redisUrl);
   await redis.connect();
   await redis.set(`clawfleet:endpoint:${tenant.tenantId}`, upstreamUrl, 'PX', 3_600_000);
   const logger = createRootLogger({ level: 'silent', name: 'bench-router' });

@@ -14,20 +14,13 @@ import { createDocumentClient } from '../registry/document-client.js';
 import { tableNames } from '../registry/tables.js';
 import { createAdminApp } from './admin-app.js';
 import { buildApp } from './app.js';
-import { wireRouterServices } from './wiring.js';
+import { hotPathRedis, wireRouterServices } from './wiring.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createRootLogger({ level: config.logLevel, name: 'router' });
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  // The hot path never queues behind a dead Redis: commands fail at once and the router falls back.
-  const hotRedis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-    enableAutoPipelining: true,
-  });
+  const hotRedis = hotPathRedis(config.redisUrl);
   for (const client of [redis, hotRedis]) client.on('error', () => undefined); // logged by users, once
   await Promise.all(
     [redis, hotRedis].map((client) =>

@@ -6,7 +6,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { TenantClient } from '../client/tenant-client.js';
 import type { Config } from '../common/config.js';
 import type { MasterKeyProvider } from '../common/crypto.js';
@@ -22,6 +22,23 @@ import { SupervisorTokens } from './supervisor-tokens.js';
 import { TenantDirectory } from './tenant-directory.js';
 import { TouchDebouncer } from './touch.js';
 import { Upstream } from './upstream.js';
+
+/**
+ * The hot path's Redis client: it never queues behind a dead Redis (commands
+ * fail at once and the router falls back to the registry and the cold path),
+ * and pipelines the lookups of concurrent requests. Not connected yet.
+ */
+export function hotPathRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+    enableAutoPipelining: true,
+  });
+  redis.on('error', () => undefined); // failures surface as failed commands, counted and logged once
+  return redis;
+}
 
 export type RouterSettings = Pick<
   Config,

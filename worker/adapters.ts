@@ -21,12 +21,12 @@ import { tableNames } from '../registry/tables.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
 import type { PodHandle } from '../workflows/types.js';
+import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
-import { unavailableRuntime } from './unavailable-runtime.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
-  /** The local runtime when `config.runtime` is `local` (for start-up reconciliation). */
+  /** The local runtime when `config.runtime` is `local` (for start-up reconciliation and tests). */
   readonly localRuntime: LocalRuntime | null;
   close(): Promise<void>;
 }
@@ -36,7 +36,12 @@ export function tenantOfPod(podId: string): string {
   return podId.replace(/-\d+$/, '');
 }
 
-export async function wireAdapters(config: Config, logger: Logger, client: Client): Promise<WiredAdapters> {
+export async function wireAdapters(
+  config: Config,
+  logger: Logger,
+  client: Client,
+  overrides: { kube?: KubeOverrides } = {},
+): Promise<WiredAdapters> {
   const s3 = createS3Client(config);
   const dynamo = createDynamoClient(config);
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
@@ -53,9 +58,14 @@ export async function wireAdapters(config: Config, logger: Logger, client: Clien
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
 
-  let runtime: RuntimePort;
-  let agent: AgentPort;
+  // Tokens of pods this worker launched locally are in memory; any other comes from the secret store.
   let localRuntime: LocalRuntime | null = null;
+  const token = async (handle: PodHandle) =>
+    localRuntime?.tokenFor(handle) ??
+    (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
+  const agent: AgentPort = new SupervisorAgentClient({ token });
+  let runtime: RuntimePort;
+  let closeRuntime = () => Promise.resolve();
   if (config.runtime === 'local') {
     localRuntime = createLocalRuntime({
       config,
@@ -65,16 +75,21 @@ export async function wireAdapters(config: Config, logger: Logger, client: Clien
       secrets,
       snapshots: snapshotStore,
     });
-    const local = localRuntime;
-    runtime = local;
-    // The token of a pod this worker launched is in memory; any other comes from the secret store.
-    const token = async (handle: PodHandle) =>
-      local.tokenFor(handle) ??
-      (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
-    agent = new SupervisorAgentClient({ token });
-    logger.info({ capacity: local.capacity }, 'local runtime ready');
+    runtime = localRuntime;
+    closeRuntime = () => localRuntime!.close();
+    logger.info({ capacity: localRuntime.capacity }, 'local runtime ready');
   } else {
-    ({ runtime, agent } = unavailableRuntime(config.runtime));
+    const kube = await createKubeRuntime({
+      config,
+      logger,
+      client,
+      registry,
+      secrets,
+      ...(overrides.kube ? { overrides: overrides.kube } : {}),
+    });
+    runtime = kube.runtime;
+    closeRuntime = () => kube.close(); // pods keep running: their workflows own them
+    logger.info({ namespace: kube.options.namespace }, 'kubernetes runtime ready');
   }
   return {
     deps: {
@@ -87,7 +102,7 @@ export async function wireAdapters(config: Config, logger: Logger, client: Clien
     },
     localRuntime,
     close: async () => {
-      await localRuntime?.close();
+      await closeRuntime();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
       dynamo.destroy();

@@ -7,32 +7,26 @@
  * what `config.runtime === 'k8s'` should do in worker/adapters.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { PermanentPortError } from '../../activities/errors.js';
 import { createActivities } from '../../activities/index.js';
 import { TenantClient } from '../../client/tenant-client.js';
-import { EMBEDDED_AWS_CREDENTIALS } from '../../common/aws-clients.js';
-import { configToEnv, loadConfig, masterKeyPath, modelApiKeyPath, type Config } from '../../common/config.js';
+import { configToEnv, loadConfig, masterKeyPath, type Config } from '../../common/config.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { createRootLogger } from '../../common/logger.js';
 import { ensureOpenClaw, PINNED_OPENCLAW } from '../../dev/openclaw-install.js';
 import { startFakeLlm, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
-import { AGENT_LAYOUT, createKubernetesRuntime, type PlanLaunch } from '../../k8s/index.js';
-import { SupervisorAgentClient } from '../../pod/agent-client.js';
-import { buildLaunchPlan } from '../../pod/launch-plan.js';
 import { CredentialHasher } from '../../registry/credential-hash.js';
 import { TenantCredentials } from '../../registry/credentials.js';
 import { createDocumentClient } from '../../registry/document-client.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../../registry/secret-store.js';
-import { wireAdapters, tenantOfPod } from '../../worker/adapters.js';
-import { podLostSignal, tenantWorkflowId } from '../../workflows/shared.js';
+import { wireAdapters } from '../../worker/adapters.js';
 import { startDynamo } from '../helpers/dynamo.js';
 import { startTestRedis } from '../helpers/redis.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
@@ -119,63 +113,21 @@ export async function startKubeFleet(): Promise<KubeFleet> {
     await kubelet.start();
     cleanups.push(() => kubelet.stop());
 
-    const plan: PlanLaunch = async (pod, placement, rootDir) => {
-      const tenant = await registry.get(pod.tenantId);
-      if (!tenant) throw new PermanentPortError('TENANT_NOT_REGISTERED', `tenant ${pod.tenantId} unknown`);
-      await secrets.ensureDerived(pod.tenantId);
-      return buildLaunchPlan({
-        pod,
-        tenant,
-        placement,
-        rootDir,
-        platform: {
-          openclaw: { node: AGENT_LAYOUT.node, entry: AGENT_LAYOUT.openclawEntry },
-          model: { provider: config.modelProvider, baseUrl: config.modelBaseUrl, modelId: config.modelId },
-          platformModelApiKey: async () =>
-            (await readFile(modelApiKeyPath(config), 'utf8').catch(() => '')).trim() || null,
-          telegramApiRoot: config.telegramApiRoot,
-          publicUrl: config.publicUrl,
-          snapshots: {
-            bucket: config.s3Bucket,
-            region: config.awsRegion,
-            endpoint: config.s3Endpoint,
-            masterKeyFile: resolve(masterKeyPath(config)),
-            credentials: EMBEDDED_AWS_CREDENTIALS,
-          },
-          logLevel: 'warn',
-          shutdownGraceMs: 30_000,
-        },
-        resolveSecret: (name) => secrets.resolveIfPresent(pod.tenantId, name),
-      });
-    };
     const tenants = new TenantClient({ client: env.client, taskQueue });
-    const kube = await createKubernetesRuntime(config, {
-      logger,
-      plan,
-      kubeConfig,
-      options: testOptions(namespace, { terminationGraceSeconds: 40, readyTimeoutMs: 180_000 }),
-      resyncMs: 10_000,
-      onPodLost: async (tenantId, podId, reason) => {
-        await env.client.workflow.getHandle(tenantWorkflowId(tenantId)).signal(podLostSignal, podId, reason);
-      },
-      isPodWanted: async (tenantId, podId) => {
-        const described = await tenants.describe(tenantId).catch(() => null);
-        const awake = ['waking', 'running', 'draining'].includes(described?.phase ?? '');
-        return awake && `${tenantId}-${described!.generation}` === podId;
+    // The worker's own wiring (`CLAWFLEET_RUNTIME=k8s`), pointed at the test cluster.
+    const adapters = await wireAdapters(config, logger, env.client, {
+      kube: {
+        kubeConfig,
+        options: testOptions(namespace, { terminationGraceSeconds: 40, readyTimeoutMs: 180_000 }),
+        resyncMs: 10_000,
       },
     });
-    cleanups.push(() => kube.close());
-
-    const adapters = await wireAdapters(config, logger, env.client);
     cleanups.push(() => adapters.close());
-    const token = (handle: { podId: string }) =>
-      secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken);
-    const deps = { ...adapters.deps, runtime: kube.runtime, agent: new SupervisorAgentClient({ token }) };
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
-      activities: createActivities(deps),
+      activities: createActivities(adapters.deps),
     });
     const running = worker.run();
     cleanups.push(async () => {

@@ -3,11 +3,10 @@
  * wires it, listening on a free loopback port: webhooks take the hot path to
  * a running tenant and the cold path (signal-with-start) otherwise.
  */
-import { Redis } from 'ioredis';
 import { createRootLogger } from '../../common/logger.js';
 import { buildApp } from '../../router/app.js';
 import { RouterMetrics } from '../../router/metrics.js';
-import { wireRouterServices } from '../../router/wiring.js';
+import { hotPathRedis, wireRouterServices } from '../../router/wiring.js';
 import type { Fleet } from './fleet.js';
 
 export interface FleetRouter {
@@ -18,14 +17,7 @@ export interface FleetRouter {
 }
 
 export async function startFleetRouter(fleet: Fleet): Promise<FleetRouter> {
-  const redis = new Redis(fleet.redis.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-    enableAutoPipelining: true,
-    lazyConnect: true,
-  });
-  redis.on('error', () => undefined);
+  const redis = hotPathRedis(fleet.redis.url);
   await redis.connect();
   const logger = createRootLogger({ level: 'warn', name: 'fleet-router' });
   const { services, limits } = await wireRouterServices({

@@ -9,6 +9,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { userTexts } from '../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
 import type { TenantPhase } from '../../workflows/types.js';
+import { eventually } from '../pod/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
 
 const TENANT = 'e2e-acme';
@@ -41,19 +42,9 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
       .callsFor(botToken, 'sendMessage')
       .filter((c) => String(c.params['text']).includes(`echo: ${text}`));
 
-  async function waitFor<T>(
-    what: string,
-    timeoutMs: number,
-    probe: () => Promise<T | undefined>,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  /** `eventually` with the argument order these tests read best in. */
+  const waitFor = <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) =>
+    eventually(probe, timeoutMs, what);
 
   const phase = async () => (await fleet.tenants.describe(TENANT)).phase;
   const inPhase = (wanted: TenantPhase) => async () => ((await phase()) === wanted ? true : undefined);

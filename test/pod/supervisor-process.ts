@@ -106,25 +106,5 @@ export async function eventually<T>(
   }
 }
 
-/** True if a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pids of processes whose environment mentions `marker` (e.g. a tenant's root dir): what a sweep must find gone. */
-export async function processesMentioning(marker: string): Promise<number[]> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
-  const found: number[] = [];
-  for (const pid of pids) {
-    if (pid === process.pid) continue;
-    const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (environ.includes(marker)) found.push(pid);
-  }
-  return found;
-}
+/** Sweeps use the runtime's own /proc scan: what a test checks is what the runtime kills. */
+export { processesMentioning } from '../../local/process-sweep.js';

@@ -12,7 +12,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { FileMasterKey } from '../../common/crypto.js';
 import { createRootLogger } from '../../common/logger.js';
 import { CredentialHasher } from '../../registry/credential-hash.js';
@@ -23,7 +23,7 @@ import type { TenantStatus } from '../../registry/tenant-record.js';
 import { buildApp } from '../../router/app.js';
 import { RouterMetrics } from '../../router/metrics.js';
 import type { RouterServices } from '../../router/services.js';
-import { wireRouterServices, type RouterSettings } from '../../router/wiring.js';
+import { hotPathRedis, wireRouterServices, type RouterSettings } from '../../router/wiring.js';
 import { tenantWorkflowId, type Envelope } from '../../workflows/shared.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
@@ -90,14 +90,7 @@ export class RouterHarness {
   async app(
     settings: Partial<RouterSettings> = {},
   ): Promise<{ app: FastifyInstance; services: RouterServices }> {
-    const redis = new Redis(this.redis.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 500,
-      enableAutoPipelining: true,
-      lazyConnect: true,
-    });
-    redis.on('error', () => undefined);
+    const redis = hotPathRedis(this.redis.url);
     await redis.connect();
     this.hotClients.push(redis);
     const logger = createRootLogger({ level: 'silent', name: 'router-test' });

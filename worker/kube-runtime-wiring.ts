@@ -1,0 +1,58 @@
+/**
+ * Builds the Kubernetes runtime for the worker (`CLAWFLEET_RUNTIME=k8s`):
+ * launches are planned by launch-planner.ts with OpenClaw at its fixed place
+ * in the agent image, and the pod watcher's reports reach the tenant
+ * workflows as `podLost` signals.
+ */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../common/config.js';
+import type { Logger } from '../common/logger.js';
+import {
+  AGENT_LAYOUT,
+  createKubernetesRuntime,
+  type KubernetesRuntimeDeps,
+  type KubernetesRuntimeHandle,
+} from '../k8s/index.js';
+import type { DynamoRegistry } from '../registry/dynamo-registry.js';
+import type { DynamoSecretStore } from '../registry/secret-store.js';
+import { describeQuery, podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
+import { createLaunchPlanner } from './launch-planner.js';
+
+/** What tests (or an unusual cluster) may set on top of the configuration. */
+export type KubeOverrides = Pick<KubernetesRuntimeDeps, 'kubeConfig' | 'options' | 'resyncMs'>;
+
+export interface KubeWiringDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly client: Client;
+  readonly registry: DynamoRegistry;
+  readonly secrets: DynamoSecretStore;
+  readonly overrides?: KubeOverrides;
+}
+
+const AWAKE = ['waking', 'running', 'draining'];
+
+export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRuntimeHandle> {
+  const { config, client, registry, secrets } = deps;
+  const image = { node: AGENT_LAYOUT.node, entry: AGENT_LAYOUT.openclawEntry };
+  const workflow = (tenantId: string) => client.workflow.getHandle(tenantWorkflowId(tenantId));
+  return createKubernetesRuntime(config, {
+    ...deps.overrides,
+    logger: deps.logger,
+    plan: createLaunchPlanner({ config, registry, secrets, openclaw: () => Promise.resolve(image) }),
+    onPodLost: async (tenantId, podId, reason) => {
+      await workflow(tenantId).signal(podLostSignal, podId, reason);
+    },
+    // By generation, not by `pod`: the pod is still null in the workflow while its launch runs.
+    isPodWanted: async (tenantId, podId) => {
+      const described = await workflow(tenantId)
+        .query(describeQuery)
+        .catch(() => null);
+      return (
+        described !== null &&
+        AWAKE.includes(described.phase) &&
+        `${tenantId}-${described.generation}` === podId
+      );
+    },
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Where every launch gets its agent config, whatever the runtime: the tenant's
+ * registry record, its secrets (derived tokens created on first use) and the
+ * platform settings from the worker's Config. Runtimes differ only in where
+ * OpenClaw lives (the local cache, or fixed paths in the agent image).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PermanentPortError } from '../activities/errors.js';
+import type { PodSpec } from '../activities/ports.js';
+import { EMBEDDED_AWS_CREDENTIALS } from '../common/aws-clients.js';
+import { masterKeyPath, modelApiKeyPath, type Config } from '../common/config.js';
+import { buildLaunchPlan, type LaunchPlan, type Placement } from '../pod/launch-plan.js';
+import type { DynamoRegistry } from '../registry/dynamo-registry.js';
+import type { DynamoSecretStore } from '../registry/secret-store.js';
+
+export type LaunchPlanner = (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
+
+export interface LaunchPlannerDeps {
+  readonly config: Config;
+  readonly registry: DynamoRegistry;
+  readonly secrets: DynamoSecretStore;
+  /** The Node binary and OpenClaw entry script for this version, as the supervisor will see them. */
+  readonly openclaw: (version: string) => Promise<{ node: string; entry: string }>;
+}
+
+export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
+  const { config, registry, secrets } = deps;
+  return async (pod, placement, rootDir) => {
+    const tenant = await registry.get(pod.tenantId);
+    if (!tenant)
+      throw new PermanentPortError('TENANT_NOT_REGISTERED', `tenant ${pod.tenantId} is not in the registry`);
+    await secrets.ensureDerived(pod.tenantId);
+    const openclaw = await deps.openclaw(pod.openclawVersion).catch((err: unknown) => {
+      throw new PermanentPortError(
+        'OPENCLAW_UNAVAILABLE',
+        `OpenClaw ${pod.openclawVersion}: ${(err as Error).message}`,
+      );
+    });
+    return buildLaunchPlan({
+      pod,
+      tenant,
+      placement,
+      rootDir,
+      platform: {
+        openclaw,
+        model: { provider: config.modelProvider, baseUrl: config.modelBaseUrl, modelId: config.modelId },
+        platformModelApiKey: async () =>
+          (await readFile(resolve(modelApiKeyPath(config)), 'utf8').catch(() => '')).trim() || null,
+        telegramApiRoot: config.telegramApiRoot,
+        publicUrl: config.publicUrl,
+        snapshots: {
+          bucket: config.s3Bucket,
+          region: config.awsRegion,
+          ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+          // Absolute: the supervisor runs with another working directory.
+          masterKeyFile: resolve(masterKeyPath(config)),
+          ...(config.awsCredentials === 'embedded' ? { credentials: EMBEDDED_AWS_CREDENTIALS } : {}),
+        },
+        logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
+        shutdownGraceMs: 30_000,
+      },
+      resolveSecret: (name) => secrets.resolveIfPresent(pod.tenantId, name),
+    });
+  };
+}
