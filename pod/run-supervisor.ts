@@ -1,0 +1,74 @@
+/**
+ * Runs one tenant's supervisor to the end: listens first, so `/healthz` and
+ * `/readyz` answer while state is restored and OpenClaw starts; on SIGTERM (or
+ * `POST /drain`) stops OpenClaw, takes the final snapshot and exits. The
+ * gateway is always stopped before we exit. main.ts decides where the config
+ * comes from (a spec file, or a warm pod's claim).
+ */
+import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { createRootLogger } from '../common/logger.js';
+import { buildSupervisorApp } from './http-api.js';
+import { StateSync } from './state-sync.js';
+import { Supervisor } from './supervisor.js';
+import { podPaths, type SupervisorConfig } from './supervisor-config.js';
+import { openTenantSnapshots } from './tenant-snapshots.js';
+
+export async function runSupervisor(config: SupervisorConfig): Promise<void> {
+  const { spec } = config;
+  const root = createRootLogger({ level: spec.logLevel, name: 'clawfleet-pod' });
+  const logger = root.child({ component: 'supervisor', tenantId: spec.tenantId });
+  const paths = podPaths(spec);
+  const store = await openTenantSnapshots(config, { spoolDir: paths.root, logger });
+  const sync = new StateSync({
+    store,
+    tenantId: spec.tenantId,
+    stateDir: paths.stateDir,
+    workDir: paths.work,
+    openclawVersion: spec.openclaw.version,
+    ...(spec.snapshots.latestSeq !== undefined ? { latestSeq: spec.snapshots.latestSeq } : {}),
+    logger,
+  });
+  const supervisor = new Supervisor({ config, sync, logger });
+
+  let exiting = false;
+  const exit = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    void app.close().finally(() => {
+      logger.info({ code }, 'supervisor exiting');
+      process.exit(code);
+    });
+  };
+  const app = buildSupervisorApp({
+    supervisor,
+    supervisorToken: config.secrets.supervisorToken!,
+    logger,
+    onDrained: () => exit(0),
+  });
+  const drainAndExit = (reason: string) => {
+    logger.info({ reason }, 'drain requested');
+    supervisor.drain().then(
+      () => exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'final snapshot failed');
+        exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => drainAndExit('SIGTERM'));
+  process.once('SIGINT', () => drainAndExit('SIGINT'));
+  // A local runtime that dies without stopping us closes our stdin: drain rather than linger.
+  exitWhenParentDies(process.argv, () => drainAndExit('runtime gone'));
+
+  await app.listen({ host: spec.listen.host, port: spec.listen.port });
+  supervisor.start().then(
+    () => logger.info('tenant ready'),
+    (err: unknown) => {
+      if (supervisor.isDraining) return;
+      // A crash loop keeps the supervisor up so /readyz reports it; a failed restore cannot be served at all.
+      if (supervisor.status().state === 'crash-loop') return logger.error({ err }, 'gateway crash loop');
+      logger.error({ err }, 'start failed');
+      void supervisor.drain().finally(() => exit(2));
+    },
+  );
+}
