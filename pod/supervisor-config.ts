@@ -171,6 +171,23 @@ export async function loadSecrets(spec: SupervisorSpec, env: NodeJS.ProcessEnv):
     const value = env[envName]?.trim() || (await readSecretFile(spec.secretsDir, name));
     if (value) secrets[name] = value;
   }
+  return withRequiredSecrets(spec, secrets);
+}
+
+/** Secrets handed over as a name → value map (a warm pod's claim); other names are ignored. */
+export function secretsFromValues(
+  spec: SupervisorSpec,
+  values: Readonly<Record<string, unknown>>,
+): PodSecrets {
+  const secrets: Record<string, string> = {};
+  for (const name of Object.keys(SECRET_SOURCES)) {
+    const value = values[name];
+    if (typeof value === 'string' && value.trim()) secrets[name] = value.trim();
+  }
+  return withRequiredSecrets(spec, secrets);
+}
+
+function withRequiredSecrets(spec: SupervisorSpec, secrets: Record<string, string>): PodSecrets {
   const required = spec.telegram ? [...REQUIRED, ...TELEGRAM_REQUIRED] : REQUIRED;
   const missing = required.filter((name) => !secrets[name]);
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `secret ${name} is missing`));
