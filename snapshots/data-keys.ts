@@ -12,6 +12,7 @@ import {
   MasterKeyError,
 } from '../common/crypto.js';
 import { DataKeyError } from './errors.js';
+import type { DataKeySource } from './object-access.js';
 import { tenantPrefix } from './manifest.js';
 import { type Bucket, getSmall, listKeys, putIfAbsent } from './s3-objects.js';
 
@@ -32,7 +33,7 @@ export interface TenantDataKey {
   readonly key: Buffer;
 }
 
-export class DataKeyStore {
+export class DataKeyStore implements DataKeySource {
   /** Unwrapped keys, so a KMS is asked once per tenant and key per process. */
   private readonly cache = new Map<string, Promise<Buffer>>();
 
@@ -65,6 +66,14 @@ export class DataKeyStore {
       key.catch(() => this.cache.delete(cacheKey));
     }
     return key;
+  }
+
+  /** Every key of the tenant, unwrapped, and which one is current (creating the first if needed). */
+  async all(tenantId: string): Promise<{ current: string; keys: Record<string, Buffer> }> {
+    const current = await this.current(tenantId);
+    const keys: Record<string, Buffer> = { [current.keyId]: current.key };
+    for (const keyId of await this.keyIds(tenantId)) keys[keyId] ??= await this.get(tenantId, keyId);
+    return { current: current.keyId, keys };
   }
 
   /** Forget cached plaintext keys (after deleteAll, or to bound their lifetime). */

@@ -32,12 +32,17 @@ import {
 import { DEFAULT_LIMITS, replaceDirectory, type ArchiveLimits } from './extract.js';
 import * as layout from './manifest.js';
 import { openSealed, sealDirectory } from './pipeline.js';
-import * as objects from './s3-objects.js';
+import { bucketObjects, type DataKeySource, type SnapshotObjects } from './object-access.js';
 
-export interface S3SnapshotStoreOptions {
-  readonly s3: S3Client;
-  readonly bucket: string;
-  readonly masterKey: MasterKeyProvider;
+/**
+ * Full access (the worker: its S3 credentials and the master key), or a
+ * tenant's grant (its supervisor: presigned URLs and its own data keys).
+ */
+export type SnapshotAccess =
+  | { readonly s3: S3Client; readonly bucket: string; readonly masterKey: MasterKeyProvider }
+  | { readonly objects: SnapshotObjects; readonly keys: DataKeySource };
+
+export type S3SnapshotStoreOptions = SnapshotAccess & {
   /** Bounds both what save packs and what restore accepts. @default DEFAULT_LIMITS (100k entries, 2 GiB) */
   readonly limits?: ArchiveLimits;
   /** zstd level. @default 3 */
@@ -47,7 +52,7 @@ export interface S3SnapshotStoreOptions {
   /** Where bodies are spooled around uploads and downloads. @default os.tmpdir() */
   readonly spoolDir?: string;
   readonly logger?: Logger;
-}
+};
 
 export interface SaveOptions {
   readonly openclawVersion: string;
@@ -89,13 +94,22 @@ const SNAPSHOT_DEFECTS = [
 ];
 
 export class S3SnapshotStore {
-  private readonly bucket: objects.Bucket;
-  private readonly keys: DataKeyStore;
+  private readonly objects: SnapshotObjects;
+  private readonly keys: DataKeySource;
+  /** Only with full access: creating, rotating and granting keys needs the master key. */
+  private readonly dataKeys: DataKeyStore | undefined;
   private readonly limits: ArchiveLimits;
 
   constructor(private readonly options: S3SnapshotStoreOptions) {
-    this.bucket = { s3: options.s3, name: options.bucket };
-    this.keys = new DataKeyStore(this.bucket, options.masterKey);
+    if ('objects' in options) {
+      this.objects = options.objects;
+      this.keys = options.keys;
+    } else {
+      const bucket = { s3: options.s3, name: options.bucket };
+      this.objects = bucketObjects(bucket);
+      this.dataKeys = new DataKeyStore(bucket, options.masterKey);
+      this.keys = this.dataKeys;
+    }
     this.limits = options.limits ?? DEFAULT_LIMITS;
   }
 
@@ -117,12 +131,7 @@ export class S3SnapshotStore {
       });
       // Body first, manifest last: a crash in between leaves an incomplete snapshot that nobody restores.
       if (
-        !(await objects.putIfAbsent(
-          this.bucket,
-          layout.bodyKey(tenantId, seq),
-          sealed,
-          'application/octet-stream',
-        ))
+        !(await this.objects.putIfAbsent(layout.bodyKey(tenantId, seq), sealed, 'application/octet-stream'))
       ) {
         throw new SnapshotExistsError(tenantId, seq);
       }
@@ -141,9 +150,7 @@ export class S3SnapshotStore {
         encryption: 'aes-256-gcm',
       };
       const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-      if (
-        !(await objects.putIfAbsent(this.bucket, layout.manifestKey(tenantId, seq), body, 'application/json'))
-      ) {
+      if (!(await this.objects.putIfAbsent(layout.manifestKey(tenantId, seq), body, 'application/json'))) {
         throw new SnapshotExistsError(tenantId, seq);
       }
       return { manifest, dropped: sealed.pack.skipped };
@@ -154,7 +161,7 @@ export class S3SnapshotStore {
   async list(tenantId: string): Promise<SnapshotListing[]> {
     const prefix = layout.snapshotsPrefix(tenantId);
     const bySeq = new Map<number, { complete: boolean; size: number | undefined }>();
-    for (const { key, size } of await objects.listKeys(this.bucket, prefix)) {
+    for (const { key, size } of await this.objects.listKeys(prefix)) {
       const parsed = layout.parseSnapshotKey(prefix, key);
       if (!parsed) continue;
       const entry = bySeq.get(parsed.seq) ?? { complete: false, size: undefined };
@@ -166,7 +173,7 @@ export class S3SnapshotStore {
   }
 
   async readManifest(tenantId: string, seq: number): Promise<layout.SnapshotManifest> {
-    const raw = await objects.getSmall(this.bucket, layout.manifestKey(tenantId, seq));
+    const raw = await this.objects.getSmall(layout.manifestKey(tenantId, seq));
     if (!raw)
       throw new SnapshotCorruptError(tenantId, seq, 'manifest is missing (snapshot incomplete or deleted)');
     return layout.parseManifest(tenantId, seq, raw.toString('utf8'));
@@ -251,12 +258,10 @@ export class S3SnapshotStore {
     const newest = Math.max(0, ...kept);
     const doomed = listing.filter((s) => s.seq < newest && !kept.has(s.seq));
     // Manifests first: an interrupted prune leaves incomplete snapshots, never a manifest without its body.
-    await objects.deleteKeys(
-      this.bucket,
+    await this.objects.deleteKeys(
       doomed.filter((s) => s.complete).map((s) => layout.manifestKey(tenantId, s.seq)),
     );
-    await objects.deleteKeys(
-      this.bucket,
+    await this.objects.deleteKeys(
       doomed.filter((s) => s.size !== undefined).map((s) => layout.bodyKey(tenantId, s.seq)),
     );
     return doomed.map((s) => s.seq);
@@ -264,26 +269,33 @@ export class S3SnapshotStore {
 
   /** Delete every object of the tenant, data keys included (crypto-shredding). Returns how many. */
   async deleteAll(tenantId: string): Promise<number> {
-    const keys = (await objects.listKeys(this.bucket, layout.tenantPrefix(tenantId))).map((k) => k.key);
+    const keys = (await this.objects.listKeys(layout.tenantPrefix(tenantId))).map((k) => k.key);
     const manifests = keys.filter((k) => k.endsWith(layout.MANIFEST_SUFFIX));
-    await objects.deleteKeys(this.bucket, manifests);
-    await objects.deleteKeys(
-      this.bucket,
-      keys.filter((k) => !k.endsWith(layout.MANIFEST_SUFFIX)),
-    );
+    await this.objects.deleteKeys(manifests);
+    await this.objects.deleteKeys(keys.filter((k) => !k.endsWith(layout.MANIFEST_SUFFIX)));
     this.keys.forget(tenantId);
     return keys.length;
   }
 
   /** Add a new data key for the tenant; later snapshots use it. Returns its id. */
   async rotateDataKey(tenantId: string): Promise<string> {
-    return (await this.keys.rotate(assertTenantId(tenantId))).keyId;
+    return (await this.fullAccess().rotate(assertTenantId(tenantId))).keyId;
+  }
+
+  /** Every data key of the tenant, unwrapped, for its grant (snapshots/grant-issuer.ts). */
+  async grantableKeys(tenantId: string): Promise<{ current: string; keys: Record<string, Buffer> }> {
+    return this.fullAccess().all(assertTenantId(tenantId));
+  }
+
+  private fullAccess(): DataKeyStore {
+    if (!this.dataKeys) throw new DataKeyError('*', '*', 'a granted store cannot create or hand out keys');
+    return this.dataKeys;
   }
 
   /** Download the body to `path`, checking size and sha256 against the manifest before anyone decrypts it. */
   private async download(manifest: layout.SnapshotManifest, path: string): Promise<void> {
     const { tenantId, seq } = manifest;
-    const body = await objects.getStream(this.bucket, layout.bodyKey(tenantId, seq));
+    const body = await this.objects.getStream(layout.bodyKey(tenantId, seq));
     if (!body) throw new SnapshotCorruptError(tenantId, seq, 'body is missing');
     const hash = createHash('sha256');
     let size = 0;
