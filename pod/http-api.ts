@@ -11,12 +11,15 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import Fastify, { type FastifyReply } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
 import { type Logger } from '../common/logger.js';
+import { BadRequestError } from './errors.js';
 import { type Supervisor } from './supervisor.js';
 
 export interface SupervisorAppOptions {
   readonly supervisor: Supervisor;
   readonly supervisorToken: string;
   readonly logger: Logger;
+  /** Replaces the snapshot grant; `/snapshot` and `/drain` bodies may carry a fresh one from the worker. */
+  readonly refreshGrant?: (raw: string) => void;
   /** Called after `/drain` has answered; main.ts exits the process there. */
   readonly onDrained?: () => void;
 }
@@ -89,9 +92,30 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
 
   app.get('/activity', () => supervisor.activity());
 
-  app.post('/snapshot', () => supervisor.snapshot());
+  // The worker sends `{"snapshotGrant": {...}}` with every snapshot and drain, so uploads never run out or expire.
+  const takeGrant = (body: unknown) => {
+    if (typeof body !== 'string' || body.trim() === '') return;
+    let grant: unknown;
+    try {
+      grant = (JSON.parse(body) as { snapshotGrant?: unknown }).snapshotGrant;
+    } catch {
+      throw new BadRequestError('body is not JSON');
+    }
+    if (grant === undefined) return;
+    try {
+      options.refreshGrant?.(JSON.stringify(grant));
+    } catch (err) {
+      throw new BadRequestError((err as Error).message);
+    }
+  };
 
-  app.post('/drain', async (_request, reply) => {
+  app.post('/snapshot', (request) => {
+    takeGrant(request.body);
+    return supervisor.snapshot();
+  });
+
+  app.post('/drain', async (request, reply) => {
+    takeGrant(request.body);
     const manifest = await supervisor.drain();
     if (options.onDrained) reply.raw.once('finish', options.onDrained);
     return { manifest };
