@@ -1,18 +1,37 @@
 /**
  * Entry point of a tenant pod (and of a local tenant process):
- *   node pod/main.ts <spec.json>
- * The spec names the tenant; secrets come from env vars or the secrets dir
- * (supervisor-config.ts). run-supervisor.ts does the rest.
+ *   node pod/main.ts <spec.json>        a tenant's supervisor; secrets from env vars or the secrets dir
+ *   node pod/main.ts --warm <warm.json> a warm pool pod: waits for `POST /claim` (warm-claim.ts), which
+ *                                       brings the tenant's spec and secrets, then runs as above
+ * run-supervisor.ts does the rest.
  */
+import { createRootLogger } from '../common/logger.js';
 import { runSupervisor } from './run-supervisor.js';
-import { loadSupervisorConfig } from './supervisor-config.js';
+import { loadSupervisorConfig, type SupervisorConfig } from './supervisor-config.js';
+import { waitForClaim } from './warm-claim.js';
+import { loadWarmConfig } from './warm-config.js';
 
-async function main(specPath: string | undefined): Promise<void> {
-  if (!specPath) throw new Error('usage: pod/main.ts <spec.json>');
-  await runSupervisor(await loadSupervisorConfig(specPath));
+const USAGE = 'usage: pod/main.ts <spec.json> | pod/main.ts --warm <warm.json>';
+
+async function configFrom(args: readonly string[]): Promise<SupervisorConfig> {
+  const warmAt = args.indexOf('--warm');
+  if (warmAt >= 0) {
+    const warmPath = args[warmAt + 1];
+    if (!warmPath || warmPath.startsWith('--')) throw new Error(USAGE);
+    const warm = await loadWarmConfig(warmPath);
+    const logger = createRootLogger({ level: warm.logLevel, name: 'clawfleet-pod' }).child({
+      component: 'warm',
+    });
+    return waitForClaim(warm, logger);
+  }
+  const specPath = args.find((arg) => !arg.startsWith('--'));
+  if (!specPath) throw new Error(USAGE);
+  return loadSupervisorConfig(specPath);
 }
 
-main(process.argv.slice(2).find((arg) => !arg.startsWith('--'))).catch((err: unknown) => {
-  console.error(`clawfleet pod: ${(err as Error).message}`);
-  process.exit(2);
-});
+configFrom(process.argv.slice(2))
+  .then(runSupervisor)
+  .catch((err: unknown) => {
+    console.error(`clawfleet pod: ${(err as Error).message}`);
+    process.exit(2);
+  });
