@@ -48,8 +48,10 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
     global: false,
     redis: deps.redis,
     nameSpace: 'clawfleet:ratelimit:',
-    // After authentication: strangers cannot spend a tenant's budget, and unknown tenants cost no counter.
-    hook: 'preHandler',
+    // Appended to each route's own onRequest hooks, so it runs right after authentication (strangers cannot
+    // spend a tenant's budget, unknown tenants cost no counter) and before the body is read. Its EVALSHA is
+    // issued in the same tick as the endpoint read, and auto-pipelining sends both in one Redis round trip.
+    hook: 'onRequest',
     max: deps.limits.rateLimit,
     timeWindow: deps.limits.rateLimitWindowMs,
     keyGenerator: (request: FastifyRequest) => (request.params as { tenantId: string }).tenantId,

@@ -1,10 +1,15 @@
 /**
  * The router's view of a tenant (status and credential hashes), read on
- * every request. Cached in Redis under `tenantLookupKey(id)` with a short TTL
- * so the admin API's `invalidateTenantLookup` takes effect at once; unknown
- * tenants are cached too (shorter), so a flood of webhooks for made-up ids
- * cannot hammer the registry. Redis down → read the registry directly:
- * slower, still correct, and counted.
+ * every request. Two layers: this process keeps a view for at most
+ * `localTtlMs` (1 s), so the hot path does not pay a Redis round trip and a
+ * JSON parse per message; behind it, Redis holds the view under
+ * `tenantLookupKey(id)` for `ttlMs`, and the admin API's
+ * `invalidateTenantLookup` deletes that entry when a tenant changes. A change
+ * (suspension, a revoked secret or key) therefore reaches every router
+ * replica within `localTtlMs` of the invalidation. Unknown tenants are cached
+ * too (shorter in Redis), so a flood of webhooks for made-up ids cannot
+ * hammer the registry. Redis down → read the registry directly: slower,
+ * still correct, and counted.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
@@ -12,6 +17,7 @@ import { tenantLookupKey } from '../endpoints/tenant-lookup-keys.js';
 import type { CredentialHasher } from '../registry/credential-hash.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import type { RouterMetrics } from './metrics.js';
+import { ShortLivedCache } from './short-lived-cache.js';
 import { WarnOnce } from './warn-once.js';
 
 /** The fields the router needs; hashes only, never credentials. */
@@ -38,6 +44,8 @@ export interface TenantDirectoryOptions {
   readonly logger: Logger;
   /** @default 30_000 */
   readonly ttlMs?: number;
+  /** How long this process serves a view without asking Redis: the staleness bound after an invalidation. @default 1_000 */
+  readonly localTtlMs?: number;
 }
 
 /** API keys look like `cfk-<keyId>.<secret>`; the key id picks the one hash to check. */
@@ -48,15 +56,22 @@ export class TenantDirectory {
   private readonly ttlMs: number;
   private readonly missingTtlMs: number;
   private readonly warn: WarnOnce;
+  private readonly local: ShortLivedCache<TenantView | null>;
 
   constructor(private readonly options: TenantDirectoryOptions) {
     this.ttlMs = options.ttlMs ?? 30_000;
+    this.local = new ShortLivedCache({ ttlMs: Math.min(options.localTtlMs ?? 1_000, this.ttlMs) });
     this.missingTtlMs = Math.max(1, Math.min(5_000, this.ttlMs));
     this.warn = new WarnOnce(options.logger);
   }
 
   /** The tenant, or null when no such tenant exists. Callers validate the id first. */
-  async lookup(tenantId: string): Promise<TenantView | null> {
+  lookup(tenantId: string): Promise<TenantView | null> {
+    return this.local.get(tenantId, () => this.lookupShared(tenantId));
+  }
+
+  /** The view from Redis, or from the registry on a miss or with Redis down. */
+  private async lookupShared(tenantId: string): Promise<TenantView | null> {
     const key = tenantLookupKey(tenantId);
     let cached: string | null;
     try {

@@ -1,7 +1,8 @@
 /**
  * Debounced `touch` signals: a busy tenant sends one per interval, not one
- * per message. The debounce is a Redis `SET NX PX` shared by all router
- * replicas; with Redis down each process debounces on its own. A touch never
+ * per message. Each process debounces locally, and a Redis `SET NX PX`
+ * shared by all router replicas picks one of them per interval; with Redis
+ * down each process debounces on its own. A touch never
  * starts a workflow: a tenant without one has nothing to keep awake.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -32,8 +33,18 @@ export class TouchDebouncer {
     this.warn = new WarnOnce(options.logger);
   }
 
-  /** Fire and forget: the caller has already answered; a lost touch only moves the idle deadline less. */
+  /**
+   * Fire and forget: the caller has already answered; a lost touch only moves the idle deadline less.
+   * Each process asks Redis at most once per interval per tenant (a local check first, so a busy tenant
+   * costs no Redis command per message); Redis then picks one replica. With several replicas a touch can
+   * come up to two intervals apart, far inside any idle timeout.
+   */
   touch(tenantId: string): void {
+    const now = Date.now();
+    if (now - (this.localLast.get(tenantId) ?? -Infinity) < this.intervalMs) return;
+    this.localLast.delete(tenantId); // re-insert at the end: Map order is the eviction order
+    this.localLast.set(tenantId, now);
+    if (this.localLast.size > 10_000) this.localLast.delete(this.localLast.keys().next().value!);
     const work = this.touchNow(assertTenantId(tenantId)).finally(() => this.pending.delete(work));
     this.pending.add(work);
   }
@@ -52,17 +63,13 @@ export class TouchDebouncer {
     }
   }
 
-  /** True when this process should send the touch for this interval. */
+  /** True when this process should send the touch for this interval (the local check has passed). */
   private async claim(tenantId: string): Promise<boolean> {
     try {
       const set = await this.options.redis.set(TOUCH_KEY_PREFIX + tenantId, '1', 'PX', this.intervalMs, 'NX');
       return set === 'OK';
     } catch (error) {
       this.warn.warn('touch-redis', error, 'touch debounce unavailable in Redis; debouncing locally');
-      const now = Date.now();
-      if (now - (this.localLast.get(tenantId) ?? -Infinity) < this.intervalMs) return false;
-      this.localLast.set(tenantId, now);
-      if (this.localLast.size > 10_000) this.localLast.delete(this.localLast.keys().next().value!);
       return true;
     }
   }
