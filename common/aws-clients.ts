@@ -26,6 +26,19 @@ export function createS3Client(config: AwsConfig & Pick<Config, 's3Endpoint'>): 
   });
 }
 
+/**
+ * Signs presigned URLs (snapshot grants). Checksums only when required: by
+ * default the SDK bakes a checksum of an empty body into presigned PUT URLs,
+ * which real S3 then enforces against the real body.
+ */
+export function createS3Presigner(config: AwsConfig & Pick<Config, 's3Endpoint'>): S3Client {
+  return new S3Client({
+    ...base(config),
+    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+}
+
 export function createDynamoClient(config: AwsConfig & Pick<Config, 'dynamodbEndpoint'>): DynamoDBClient {
   return new DynamoDBClient({
     ...base(config),

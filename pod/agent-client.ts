@@ -10,6 +10,11 @@ import { BadRequestError, SupervisorCallError } from './errors.js';
 export interface AgentClientOptions {
   /** The supervisor token of the pod's tenant. */
   readonly token: (handle: PodHandle) => string | Promise<string>;
+  /**
+   * A fresh snapshot grant for the pod's tenant, sent with every snapshot and
+   * drain so the supervisor's upload slots never run out or expire.
+   */
+  readonly snapshotGrant?: (handle: PodHandle) => Promise<unknown>;
   /** Per-call deadline for quick calls (activity). @default 30 s */
   readonly timeoutMs?: number;
   /** Deadline for snapshot and drain (a backup plus an upload). @default 5 min */
@@ -35,7 +40,7 @@ export class SupervisorAgentClient implements AgentPort {
       handle,
       'POST',
       '/snapshot',
-      undefined,
+      await this.grantBody(handle),
       options.signal,
       true,
     )) as SnapshotManifest;
@@ -65,10 +70,16 @@ export class SupervisorAgentClient implements AgentPort {
 
   /** Stop OpenClaw, take the final snapshot (null if the pod never restored state); the supervisor then exits. */
   async drain(handle: PodHandle, options: CallOptions = {}): Promise<SnapshotManifest | null> {
-    const result = (await this.call(handle, 'POST', '/drain', undefined, options.signal, true)) as {
+    const body = await this.grantBody(handle);
+    const result = (await this.call(handle, 'POST', '/drain', body, options.signal, true)) as {
       manifest: SnapshotManifest | null;
     };
     return result.manifest;
+  }
+
+  private async grantBody(handle: PodHandle): Promise<string | undefined> {
+    if (!this.options.snapshotGrant) return undefined;
+    return JSON.stringify({ snapshotGrant: await this.options.snapshotGrant(handle) });
   }
 
   private async call(

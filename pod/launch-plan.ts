@@ -30,14 +30,8 @@ export interface PlatformAgentSettings {
   readonly telegramApiRoot: string;
   /** Router base URL; Telegram posts to `<publicUrl>/tg/<tenantId>`. */
   readonly publicUrl: string;
-  readonly snapshots: {
-    readonly bucket: string;
-    readonly region: string;
-    readonly endpoint?: string;
-    readonly masterKeyFile: string;
-    /** Fixed S3 credentials (the embedded dev stack); otherwise the pod's own identity. */
-    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  };
+  /** The tenant's snapshot grant, serialized (snapshots/grant.ts): its only way into the snapshot store. */
+  readonly snapshotGrant: (tenantId: string, latestSeq: number | null) => Promise<string>;
   readonly logLevel: string;
   /** Between SIGTERM and SIGKILL; OpenClaw's own drain gets this minus the snapshot reserve. */
   readonly shutdownGraceMs: number;
@@ -142,13 +136,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
       : {}),
     background: tier.background,
     tools: tier.tools,
-    snapshots: {
-      bucket: platform.snapshots.bucket,
-      region: platform.snapshots.region,
-      ...(platform.snapshots.endpoint ? { endpoint: platform.snapshots.endpoint } : {}),
-      masterKeyFile: platform.snapshots.masterKeyFile,
-      ...(pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {}),
-    },
+    snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},
     crashLoop: { maxCrashes: 3, windowMs: 600_000, backoffMs: 2_000 },
     readyTimeoutMs: 180_000,
     shutdownGraceMs: platform.shutdownGraceMs,
@@ -160,12 +148,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     gatewayToken: gatewayToken!,
     modelApiKey: modelApiKey!,
     ...(telegramWanted ? { telegramBotToken: botToken!, telegramWebhookSecret: webhookSecret! } : {}),
-    ...(platform.snapshots.credentials
-      ? {
-          s3AccessKeyId: platform.snapshots.credentials.accessKeyId,
-          s3SecretAccessKey: platform.snapshots.credentials.secretAccessKey,
-        }
-      : {}),
+    snapshotGrant: await platform.snapshotGrant(pod.tenantId, pod.snapshotSeq),
   };
   return { spec, secrets };
 }

@@ -18,9 +18,9 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
   const root = createRootLogger({ level: spec.logLevel, name: 'clawfleet-pod' });
   const logger = root.child({ component: 'supervisor', tenantId: spec.tenantId });
   const paths = podPaths(spec);
-  const store = await openTenantSnapshots(config, { spoolDir: paths.root, logger });
+  const snapshots = openTenantSnapshots(config, { spoolDir: paths.root, logger });
   const sync = new StateSync({
-    store,
+    store: snapshots.store,
     tenantId: spec.tenantId,
     stateDir: paths.stateDir,
     workDir: paths.work,
@@ -42,6 +42,7 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
   const app = buildSupervisorApp({
     supervisor,
     supervisorToken: config.secrets.supervisorToken!,
+    refreshGrant: snapshots.refreshGrant,
     logger,
     onDrained: () => exit(0),
   });

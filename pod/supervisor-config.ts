@@ -80,16 +80,18 @@ export const SupervisorSpecSchema = Type.Object({
       deny: Type.Optional(Type.Array(Type.String())),
     }),
   ),
-  snapshots: Type.Object({
-    bucket: Type.String({ minLength: 3 }),
-    region: Type.String({ default: 'us-east-1' }),
-    /** Custom endpoint (s3rver in dev); path-style addressing is used with it. */
-    endpoint: Type.Optional(Type.String()),
-    /** Dev master key file (mode 600); production uses KMS. */
-    masterKeyFile: Type.String(),
-    /** The registry's forward-only pointer; restore never goes past it. */
-    latestSeq: Type.Optional(Type.Integer({ minimum: 0 })),
-  }),
+  /**
+   * Where the bucket is, which keys and which data keys the supervisor may use
+   * all travel in the `snapshotGrant` secret (snapshots/grant.ts): no S3
+   * credentials and no master key ever reach a tenant pod.
+   */
+  snapshots: Type.Object(
+    {
+      /** The registry's forward-only pointer; restore never goes past it. */
+      latestSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+    },
+    { default: {} },
+  ),
   crashLoop: Type.Object(
     {
       /** Crashes within `windowMs` after which the supervisor stops restarting. */
@@ -125,15 +127,15 @@ export const SECRET_SOURCES = {
   telegramBotToken: 'CLAWFLEET_POD_TELEGRAM_BOT_TOKEN',
   telegramWebhookSecret: 'CLAWFLEET_POD_TELEGRAM_WEBHOOK_SECRET',
   modelApiKey: 'CLAWFLEET_POD_MODEL_API_KEY',
-  s3AccessKeyId: 'CLAWFLEET_POD_S3_ACCESS_KEY_ID',
-  s3SecretAccessKey: 'CLAWFLEET_POD_S3_SECRET_ACCESS_KEY',
+  /** JSON (snapshots/grant.ts): presigned URLs of the tenant's own snapshots and its data keys. */
+  snapshotGrant: 'CLAWFLEET_POD_SNAPSHOT_GRANT',
 } as const;
 
 export type SecretName = keyof typeof SECRET_SOURCES;
 export type PodSecrets = { readonly [K in SecretName]?: string };
 
 /** Secrets the supervisor cannot run without (Telegram ones only when Telegram is configured). */
-const REQUIRED: readonly SecretName[] = ['supervisorToken', 'gatewayToken', 'modelApiKey'];
+const REQUIRED: readonly SecretName[] = ['supervisorToken', 'gatewayToken', 'modelApiKey', 'snapshotGrant'];
 const TELEGRAM_REQUIRED: readonly SecretName[] = ['telegramBotToken', 'telegramWebhookSecret'];
 
 export interface SupervisorConfig {

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { ActivityDeps, AgentPort, RuntimePort } from '../activities/ports.js';
-import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
+import { createDynamoClient, createS3Client, createS3Presigner } from '../common/aws-clients.js';
 import { masterKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
@@ -18,6 +18,7 @@ import { SupervisorAgentClient } from '../pod/agent-client.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
+import { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
 import type { PodHandle } from '../workflows/types.js';
@@ -55,6 +56,8 @@ export async function wireAdapters(
     masterKey,
     logger: logger.child({ component: 'snapshots' }),
   });
+  const presigner = createS3Presigner(config);
+  const grants = new SnapshotGrantIssuer({ presigner, bucket: config.s3Bucket, store: snapshotStore });
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
 
@@ -63,7 +66,10 @@ export async function wireAdapters(
   const token = async (handle: PodHandle) =>
     localRuntime?.tokenFor(handle) ??
     (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
-  const agent: AgentPort = new SupervisorAgentClient({ token });
+  const agent: AgentPort = new SupervisorAgentClient({
+    token,
+    snapshotGrant: (handle) => grants.issue(tenantOfPod(handle.podId)),
+  });
   let runtime: RuntimePort;
   let closeRuntime = () => Promise.resolve();
   if (config.runtime === 'local') {
@@ -74,6 +80,7 @@ export async function wireAdapters(
       registry,
       secrets,
       snapshots: snapshotStore,
+      grants,
     });
     runtime = localRuntime;
     closeRuntime = () => localRuntime!.close();
@@ -85,6 +92,7 @@ export async function wireAdapters(
       client,
       registry,
       secrets,
+      grants,
       ...(overrides.kube ? { overrides: overrides.kube } : {}),
     });
     runtime = kube.runtime;
@@ -105,6 +113,7 @@ export async function wireAdapters(
       await closeRuntime();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
+      presigner.destroy();
       dynamo.destroy();
     },
   };

@@ -16,6 +16,7 @@ import {
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import { describeQuery, podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
+import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import { createLaunchPlanner } from './launch-planner.js';
 
 /** What tests (or an unusual cluster) may set on top of the configuration. */
@@ -27,6 +28,7 @@ export interface KubeWiringDeps {
   readonly client: Client;
   readonly registry: DynamoRegistry;
   readonly secrets: DynamoSecretStore;
+  readonly grants: SnapshotGrantIssuer;
   readonly overrides?: KubeOverrides;
 }
 
@@ -39,7 +41,13 @@ export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRunti
   return createKubernetesRuntime(config, {
     ...deps.overrides,
     logger: deps.logger,
-    plan: createLaunchPlanner({ config, registry, secrets, openclaw: () => Promise.resolve(image) }),
+    plan: createLaunchPlanner({
+      config,
+      registry,
+      secrets,
+      grants: deps.grants,
+      openclaw: () => Promise.resolve(image),
+    }),
     onPodLost: async (tenantId, podId, reason) => {
       await workflow(tenantId).signal(podLostSignal, podId, reason);
     },

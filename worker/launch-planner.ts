@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PermanentPortError } from '../activities/errors.js';
 import type { PodSpec } from '../activities/ports.js';
-import { EMBEDDED_AWS_CREDENTIALS } from '../common/aws-clients.js';
-import { masterKeyPath, modelApiKeyPath, type Config } from '../common/config.js';
+import { modelApiKeyPath, type Config } from '../common/config.js';
 import { buildLaunchPlan, type LaunchPlan, type Placement } from '../pod/launch-plan.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
+import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 
 export type LaunchPlanner = (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
 
@@ -22,6 +22,8 @@ export interface LaunchPlannerDeps {
   readonly secrets: DynamoSecretStore;
   /** The Node binary and OpenClaw entry script for this version, as the supervisor will see them. */
   readonly openclaw: (version: string) => Promise<{ node: string; entry: string }>;
+  /** Issues the tenant's snapshot grant (presigned URLs, its own data keys). */
+  readonly grants: SnapshotGrantIssuer;
 }
 
 export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
@@ -49,14 +51,8 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
           (await readFile(resolve(modelApiKeyPath(config)), 'utf8').catch(() => '')).trim() || null,
         telegramApiRoot: config.telegramApiRoot,
         publicUrl: config.publicUrl,
-        snapshots: {
-          bucket: config.s3Bucket,
-          region: config.awsRegion,
-          ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
-          // Absolute: the supervisor runs with another working directory.
-          masterKeyFile: resolve(masterKeyPath(config)),
-          ...(config.awsCredentials === 'embedded' ? { credentials: EMBEDDED_AWS_CREDENTIALS } : {}),
-        },
+        snapshotGrant: async (tenantId, latestSeq) =>
+          JSON.stringify(await deps.grants.issue(tenantId, { latestSeq })),
         logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
         shutdownGraceMs: 30_000,
       },

@@ -15,6 +15,7 @@ import { LocalRuntime } from '../local/local-runtime.js';
 import { StateSync } from '../pod/state-sync.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
+import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import type { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { podLostSignal, sleepNowSignal, tenantWorkflowId } from '../workflows/shared.js';
 import { createLaunchPlanner } from './launch-planner.js';
@@ -26,6 +27,7 @@ export interface LocalWiringDeps {
   readonly registry: DynamoRegistry;
   readonly secrets: DynamoSecretStore;
   readonly snapshots: S3SnapshotStore;
+  readonly grants: SnapshotGrantIssuer;
 }
 
 export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
@@ -43,7 +45,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   };
   const signal = (tenantId: string) => client.workflow.getHandle(tenantWorkflowId(tenantId));
 
-  const plan = createLaunchPlanner({ config, registry, secrets, openclaw });
+  const plan = createLaunchPlanner({ config, registry, secrets, openclaw, grants: deps.grants });
 
   return new LocalRuntime({
     dataDir: resolve(config.dataDir), // the supervisors run with another working directory

@@ -97,11 +97,7 @@ export const testPlan: PlanLaunch = (pod, placement, rootDir) =>
       platformModelApiKey: () => Promise.resolve('sk-test-platform'),
       telegramApiRoot: 'http://127.0.0.1:9',
       publicUrl: 'http://127.0.0.1:8080',
-      snapshots: {
-        bucket: 'clawfleet-state',
-        region: 'us-east-1',
-        masterKeyFile: '/etc/clawfleet/master.key',
-      },
+      snapshotGrant: (tenantId) => Promise.resolve(`{"grant-for":"${tenantId}"}`),
       logLevel: 'info',
       shutdownGraceMs: 30_000,
     },

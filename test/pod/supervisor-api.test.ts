@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileMasterKey } from '../../common/crypto.js';
-import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { SupervisorAgentClient } from '../../pod/agent-client.js';
 import { SupervisorCallError } from '../../pod/errors.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
+import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { freePort } from '../local/gateway-process.js';
 import { startSupervisor, eventually, type SpecInput, type SupervisorProcess } from './supervisor-process.js';
 
@@ -18,7 +17,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
 
   let s3: TestS3;
   let dir: string;
-  let masterKeyFile: string;
+  let grants: TestGrants;
   const running: SupervisorProcess[] = [];
   const secrets = {
     supervisorToken: randomBytes(24).toString('hex'),
@@ -31,8 +30,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
   before(async () => {
     s3 = await startS3('pod-supervisor');
     dir = await mkdtemp(join(tmpdir(), 'clawfleet-pod-'));
-    masterKeyFile = join(dir, 'master.key');
-    await FileMasterKey.open(masterKeyFile);
+    grants = await testGrants(s3, join(dir, 'master.key'));
   });
 
   afterEach(async () => {
@@ -40,6 +38,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
   });
 
   after(async () => {
+    grants?.close();
     await s3?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -56,7 +55,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
       openclaw: { version: 'stand-in', node: process.execPath, entry: STAND_IN },
       provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
       telegram: { webhookUrl: `http://127.0.0.1:1/tg/${tenantId}`, webhookPort },
-      snapshots: { bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, masterKeyFile },
+      snapshots: {},
       crashLoop: { maxCrashes: 3, windowMs: 60_000, backoffMs: 300 },
       ...extra,
     };
@@ -64,8 +63,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     await writeFile(join(root, 'pod', 'stand-in.json'), JSON.stringify(control));
     const supervisor = await startSupervisor(root, spec, {
       ...secrets,
-      s3AccessKeyId: 'S3RVER',
-      s3SecretAccessKey: 'S3RVER',
+      snapshotGrant: await grants.issue(tenantId),
     });
     running.push(supervisor);
     const events = async () =>
@@ -188,11 +186,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     assert.equal(await supervisor.stop(), 0);
     const gatewayExit = (await events()).find((e) => e.name === 'exit');
     assert.ok(gatewayExit, 'the gateway got SIGTERM and exited by itself');
-    const store = new S3SnapshotStore({
-      s3: s3.client,
-      bucket: s3.bucket,
-      masterKey: await FileMasterKey.open(masterKeyFile, { create: false }),
-    });
+    const { store } = grants;
     const manifest = await store.readManifest('drain-tenant', 1);
     assert.ok(Date.parse(manifest.createdAt) >= gatewayExit.at, 'snapshot taken after the gateway exited');
     const restored = join(dir, 'drain-restored');
@@ -219,11 +213,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
       (await events()).map((e) => e.name),
       ['boot', 'sigterm'],
     );
-    const store = new S3SnapshotStore({
-      s3: s3.client,
-      bucket: s3.bucket,
-      masterKey: await FileMasterKey.open(masterKeyFile, { create: false }),
-    });
+    const { store } = grants;
     assert.equal((await store.readManifest('stuck-tenant', 1)).seq, 1);
   });
 });

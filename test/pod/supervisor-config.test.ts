@@ -16,7 +16,7 @@ const baseSpec = (root: string) => ({
   openclaw: { version: '2026.9.6', node: '/opt/node24/bin/node', entry: '/opt/oc/openclaw.mjs' },
   provider: { name: 'fake', baseUrl: 'http://127.0.0.1:9/v1', modelId: 'm' },
   telegram: { webhookUrl: 'https://router.example/tg/cfg-tenant', webhookPort: 18002 },
-  snapshots: { bucket: 'bucket', masterKeyFile: join(root, 'master.key') },
+  snapshots: { latestSeq: 4 },
   secretsDir: join(root, 'secrets'),
 });
 
@@ -42,6 +42,7 @@ describe('pod supervisor configuration', () => {
       'modelApiKey',
       'telegramBotToken',
       'telegramWebhookSecret',
+      'snapshotGrant',
     ])
       await writeFile(join(root, 'secrets', name), `${name}-from-file\n`);
     const config = await loadSupervisorConfig(await writeSpec(baseSpec(root)), {
@@ -50,7 +51,8 @@ describe('pod supervisor configuration', () => {
     assert.equal(config.secrets.supervisorToken, 'supervisorToken-from-file');
     assert.equal(config.secrets.gatewayToken, 'gateway-from-env');
     assert.deepEqual(config.spec.crashLoop, { maxCrashes: 3, windowMs: 600_000, backoffMs: 2_000 });
-    assert.equal(config.spec.snapshots.region, 'us-east-1');
+    assert.equal(config.spec.snapshots.latestSeq, 4);
+    assert.equal(config.secrets.snapshotGrant, 'snapshotGrant-from-file');
   });
 
   it('names missing secrets without printing any secret value', async () => {

@@ -3,15 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileMasterKey } from '../../common/crypto.js';
 import { loadConfig } from '../../common/config.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../../dev/openclaw-install.js';
 import { SupervisorAgentClient } from '../../pod/agent-client.js';
-import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import type { AgentActivity, SnapshotManifest } from '../../workflows/types.js';
 import { startFakeLlm, userTexts, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../../fakes/fake-telegram.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
+import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { freePort } from '../local/gateway-process.js';
 import { processesMentioning, startSupervisor, type SupervisorProcess } from './supervisor-process.js';
 
@@ -27,7 +26,7 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
   let telegram: FakeTelegram;
   let s3: TestS3;
   let dir: string;
-  let masterKeyFile: string;
+  let grants: TestGrants;
   let supervisor: SupervisorProcess | undefined;
   const secrets = {
     supervisorToken: randomBytes(24).toString('hex'),
@@ -35,8 +34,6 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
     telegramBotToken: BOT_TOKEN,
     telegramWebhookSecret: randomBytes(16).toString('hex'),
     modelApiKey: 'fake-key',
-    s3AccessKeyId: 'S3RVER',
-    s3SecretAccessKey: 'S3RVER',
   };
   const client = new SupervisorAgentClient({ token: () => secrets.supervisorToken });
   const handle = () => ({ podId: `${TENANT}-1`, endpoint: supervisor!.url });
@@ -59,9 +56,9 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
         openclaw: { version: install.version, node: install.node, entry: install.entry },
         provider: { name: 'fake', baseUrl: llm.url, modelId: 'fake-model' },
         telegram: { webhookUrl: `http://127.0.0.1:1/tg/${TENANT}`, webhookPort, apiRoot: telegram.url },
-        snapshots: { bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, masterKeyFile },
+        snapshots: {},
       },
-      secrets,
+      { ...secrets, snapshotGrant: await grants.issue(TENANT) },
     );
     const deadline = Date.now() + 180_000;
     while ((await launched.api('/readyz')).status !== 200) {
@@ -81,8 +78,7 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
       startS3('pod-e2e'),
       mkdtemp(join(tmpdir(), 'clawfleet-pod-e2e-')),
     ]);
-    masterKeyFile = join(dir, 'master.key');
-    await FileMasterKey.open(masterKeyFile);
+    grants = await testGrants(s3, join(dir, 'master.key'));
   });
 
   after(async () => {
@@ -91,6 +87,7 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
       // Last resort: nothing started for this test may outlive it.
       for (const pid of dir ? await processesMentioning(dir) : []) process.kill(pid, 'SIGKILL');
     } finally {
+      grants?.close();
       await Promise.allSettled([llm?.close(), telegram?.close(), s3?.close()]);
       if (dir) await rm(dir, { recursive: true, force: true });
     }
@@ -139,11 +136,7 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
     );
     assert.equal(manifest.seq, 1);
     assert.equal(manifest.openclawVersion, install.version);
-    const store = new S3SnapshotStore({
-      s3: s3.client,
-      bucket: s3.bucket,
-      masterKey: await FileMasterKey.open(masterKeyFile, { create: false }),
-    });
+    const { store } = grants;
     const stored = await store.readManifest(TENANT, 1);
     assert.equal(stored.sha256, manifest.sha256);
   });
