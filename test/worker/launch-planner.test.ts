@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PodSpec } from '../../activities/ports.js';
+import { createS3Presigner } from '../../common/aws-clients.js';
+import { loadConfig, masterKeyPath, type Config } from '../../common/config.js';
+import { FileMasterKey } from '../../common/crypto.js';
+import { DynamoRegistry } from '../../registry/dynamo-registry.js';
+import { DynamoSecretStore } from '../../registry/secret-store.js';
+import { parseSnapshotGrant } from '../../snapshots/grant.js';
+import { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
+import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
+import { createLaunchPlanner } from '../../worker/launch-planner.js';
+import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
+import { startS3, type TestS3 } from '../helpers/s3.js';
+
+/**
+ * What a tenant's supervisor receives (spec + secrets, built by the worker's
+ * planner over a real registry, secret store and S3): its own tokens and a
+ * snapshot grant, never the platform master key or S3 credentials.
+ */
+describe('launch planner: what a supervisor is given', () => {
+  let dynamo: TestDynamo;
+  let s3: TestS3;
+  let dir: string;
+  let config: Config;
+  let planner: ReturnType<typeof createLaunchPlanner>;
+  let close: () => void;
+
+  before(async () => {
+    [dynamo, s3, dir] = await Promise.all([
+      startDynamo(),
+      startS3(),
+      mkdtemp(join(tmpdir(), 'clawfleet-plan-')),
+    ]);
+    config = loadConfig({
+      CLAWFLEET_DATA_DIR: dir,
+      CLAWFLEET_S3_ENDPOINT: s3.endpoint,
+      CLAWFLEET_S3_BUCKET: s3.bucket,
+      CLAWFLEET_AWS_CREDENTIALS: 'embedded',
+    });
+    const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
+    const registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
+    const secrets = new DynamoSecretStore({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
+    const presigner = createS3Presigner(config);
+    const store = new S3SnapshotStore({ s3: s3.client, bucket: s3.bucket, masterKey });
+    const grants = new SnapshotGrantIssuer({ presigner, bucket: s3.bucket, store });
+    planner = createLaunchPlanner({
+      config,
+      registry,
+      secrets,
+      grants,
+      openclaw: () => Promise.resolve({ node: '/opt/node', entry: '/opt/openclaw.mjs' }),
+    });
+    close = () => presigner.destroy();
+    for (const tenantId of ['plan-a', 'plan-b']) {
+      await registry.create({ tenantId, displayName: tenantId, tier: 'free', openclawVersion: '2026.9.6' });
+      await secrets.put(tenantId, `model-${config.modelProvider}`, `sk-${tenantId}`);
+    }
+  });
+  after(async () => {
+    close();
+    await Promise.all([dynamo.close(), s3.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const pod = (tenantId: string): PodSpec =>
+    ({
+      tenantId,
+      podId: `${tenantId}-1`,
+      tier: 'free',
+      openclawVersion: '2026.9.6',
+      snapshotSeq: null,
+    }) as PodSpec;
+  const placement = { host: '127.0.0.5', supervisorPort: 19000, gatewayPort: 19001, webhookPort: 19002 };
+
+  it('gives the tenant its tokens and a grant of its own prefix, and nothing that opens other tenants', async () => {
+    const plan = await planner(pod('plan-a'), placement, join(dir, 'plan-a'));
+    assert.deepEqual(Object.keys(plan.secrets).sort(), [
+      'gatewayToken',
+      'modelApiKey',
+      'snapshotGrant',
+      'supervisorToken',
+    ]);
+    assert.equal(plan.secrets.modelApiKey, 'sk-plan-a');
+    const grant = parseSnapshotGrant(plan.secrets.snapshotGrant!, 'plan-a');
+    for (const key of [...Object.keys(grant.get), ...Object.keys(grant.put)])
+      assert.ok(key.startsWith('tenants/plan-a/'), key);
+    assert.throws(() => parseSnapshotGrant(plan.secrets.snapshotGrant!, 'plan-b'));
+
+    const everything = JSON.stringify(plan);
+    const masterKey = await readFile(masterKeyPath(config));
+    for (const encoding of ['hex', 'base64', 'base64url'] as const)
+      assert.ok(!everything.includes(masterKey.toString(encoding)), `master key (${encoding}) leaked`);
+    assert.ok(!everything.includes(masterKeyPath(config)), 'master key path leaked');
+    assert.doesNotMatch(JSON.stringify(plan.spec), /endpoint|bucket|masterKey|secretAccessKey/i);
+  });
+
+  it('hands each tenant a different data key', async () => {
+    const [a, b] = await Promise.all([
+      planner(pod('plan-a'), placement, join(dir, 'a')),
+      planner(pod('plan-b'), placement, join(dir, 'b')),
+    ]);
+    const keyOf = (raw: string, tenantId: string) => {
+      const { dataKeys } = parseSnapshotGrant(raw, tenantId);
+      return dataKeys.keys[dataKeys.current];
+    };
+    assert.notEqual(keyOf(a.secrets.snapshotGrant!, 'plan-a'), keyOf(b.secrets.snapshotGrant!, 'plan-b'));
+  });
+});
