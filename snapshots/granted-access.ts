@@ -4,7 +4,7 @@
  * Anything the grant does not name fails before a request is sent.
  */
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { type Readable } from 'node:stream';
 import { request } from 'undici';
 import { DataKeyError, SnapshotStorageError } from './errors.js';
 import type { TenantDataKey } from './data-keys.js';
