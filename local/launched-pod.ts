@@ -23,7 +23,15 @@ export interface LaunchedPodInput {
 
 /** Restoring a large snapshot comes before the gateway's own start budget. */
 const RESTORE_ALLOWANCE_MS = 120_000;
-const POLL_MS = 250;
+/** The supervisor holds `/readyz?waitMs=` until its gateway is ready, so readiness arrives as it happens. */
+const LONG_POLL_MS = 20_000;
+/** Between attempts while the supervisor is not listening yet (a freshly spawned process). */
+const RETRY_MS = 25;
+
+interface Readiness {
+  readonly ready: boolean;
+  readonly state: string;
+}
 
 export class LaunchedPod implements PodHandle {
   readonly tenantId: string;
@@ -126,7 +134,7 @@ export class LaunchedPod implements PodHandle {
       if (this.state !== 'starting') throw new Error(`pod ${this.podId} stopped before it was ready`);
       if (this.process.hasExited)
         throw new Error(`pod ${this.podId} exited while starting: ${await this.logTail()}`);
-      const readiness = await this.client.readiness(this.handle).catch(() => null);
+      const readiness = await this.longPollReadiness();
       if (readiness?.ready) {
         this.state = 'ready';
         this.wasReady = true;
@@ -140,7 +148,25 @@ export class LaunchedPod implements PodHandle {
         void this.stop(5_000);
         throw new PermanentPortError('POD_NOT_READY', `pod ${this.podId}: ${why}: ${await this.logTail()}`);
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+
+  /** One long poll; null when the supervisor is not answering (not listening yet, or gone). */
+  private async longPollReadiness(): Promise<Readiness | null> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), LONG_POLL_MS + 5_000);
+    // A supervisor that dies mid-poll ends the poll at once, whatever its socket does.
+    void this.process.exited.then(() => abort.abort());
+    try {
+      const response = await fetch(`${this.endpoint}/readyz?waitMs=${LONG_POLL_MS}`, { signal: abort.signal });
+      if (response.status !== 200 && response.status !== 503) return null;
+      const body = (await response.json()) as { state: string };
+      return { ready: response.status === 200, state: body.state };
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -46,6 +46,12 @@ export interface ChildStatus {
 }
 
 const TAIL_BYTES = 4096;
+/**
+ * Readiness probes are loopback requests that cost well under a millisecond
+ * each; every millisecond between "ready" and noticing it is on a cold wake's
+ * critical path, so probe often.
+ */
+const READY_POLL_MS = 25;
 
 export class GatewayChild {
   private state: ChildState = 'stopped';
@@ -151,17 +157,27 @@ export class GatewayChild {
 
   private async pollReady(child: ChildProcess, started: number): Promise<void> {
     const deadline = started + this.options.readyTimeoutMs;
+    let readyzAt: number | null = null;
     while (this.child === child && this.state === 'starting') {
-      const ok =
-        (await fetch(this.options.readyUrl, { signal: AbortSignal.timeout(2000) }).then(
+      if (readyzAt === null) {
+        const readyz = await fetch(this.options.readyUrl, { signal: AbortSignal.timeout(2000) }).then(
           (r) => r.status === 200,
           () => false,
-        )) && (await (this.options.extraReady?.() ?? true));
+        );
+        if (readyz) {
+          readyzAt = Date.now();
+          this.options.logger.info({ readySeconds: (readyzAt - started) / 1000 }, 'gateway /readyz 200');
+        }
+      }
+      const ok = readyzAt !== null && (await (this.options.extraReady?.() ?? true));
       if (ok && this.child === child && this.state === 'starting') {
         this.state = 'ready';
-        await this.recordDescendants(child.pid!);
-        this.options.logger.info({ readySeconds: (Date.now() - started) / 1000 }, 'gateway ready');
         this.settle();
+        this.options.logger.info(
+          { readySeconds: (Date.now() - started) / 1000, afterReadyzSeconds: (Date.now() - readyzAt!) / 1000 },
+          'gateway ready',
+        );
+        await this.recordDescendants(child.pid!);
         return;
       }
       if (Date.now() > deadline) {
@@ -170,7 +186,7 @@ export class GatewayChild {
         child.kill('SIGTERM');
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
   }
 

@@ -26,6 +26,7 @@ export interface SupervisorAppOptions {
 
 /** A Telegram update is capped at 1 MB by the router; allow a little framing on top. */
 const BODY_LIMIT = 2 * 1024 * 1024;
+const MAX_READY_WAIT_MS = 30_000;
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   GATEWAY_UNAVAILABLE: 503,
@@ -60,7 +61,7 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
 
   app.addHook('onRequest', async (request, reply) => {
     // Probes carry no token (a kubelet's readiness probe cannot): /readyz reveals only the gateway's state.
-    if (request.url === '/healthz' || request.url === '/readyz') return;
+    if (request.routeOptions.url === '/healthz' || request.routeOptions.url === '/readyz') return;
     if (!bearerMatches(request.headers.authorization, expected)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
     }
@@ -80,7 +81,10 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   // Liveness of the supervisor itself: a stuck supervisor is restarted, a crash-looping gateway is not.
   app.get('/healthz', () => ({ ok: true }));
 
-  app.get('/readyz', async (_request, reply) => {
+  // `?waitMs=` (at most 30 s) holds the answer until the gateway is ready or has failed: the runtime's long poll.
+  app.get<{ Querystring: { waitMs?: string } }>('/readyz', async (request, reply) => {
+    const waitMs = Math.min(Number(request.query.waitMs) || 0, MAX_READY_WAIT_MS);
+    if (waitMs > 0 && supervisor.status().state !== 'ready') await supervisor.settled(waitMs);
     const status = supervisor.status();
     return reply.code(status.state === 'ready' && !status.draining ? 200 : 503).send(status);
   });

@@ -20,6 +20,14 @@ import { podPaths, type SupervisorConfig } from './supervisor-config.js';
 
 /** How long a delivery waits for a (re)starting gateway before answering 503 so the caller retries. */
 const DELIVERY_READY_WAIT_MS = 30_000;
+/**
+ * OpenClaw's webhook listener answers (401 without the secret) a few
+ * milliseconds before its ingress queue exists; until then an update gets a
+ * 500 and nothing is stored. Retry that here rather than a second later
+ * through the activity's backoff (a repeated update_id is deduplicated anyway).
+ */
+const INGRESS_RETRY_MS = 3_000;
+const INGRESS_RETRY_EVERY_MS = 25;
 
 export interface SupervisorOptions {
   readonly config: SupervisorConfig;
@@ -32,6 +40,7 @@ export class Supervisor {
   readonly cli: OpenClawCli;
   private readonly paths: ReturnType<typeof podPaths>;
   private restored = false;
+  private starting: Promise<void> | undefined;
   private draining: Promise<SnapshotManifest | null> | undefined;
   private snapshotChain: Promise<unknown> = Promise.resolve();
   private lastDeliveryAt: number | null = null;
@@ -70,7 +79,32 @@ export class Supervisor {
   }
 
   /** Restore the newest snapshot, then start OpenClaw and wait for `/readyz`. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.startNow();
+    return this.starting;
+  }
+
+  /**
+   * Resolves once the gateway is ready, has failed or stopped, or `ms` have
+   * passed: the long poll behind `GET /readyz?waitMs=`, so the runtime learns
+   * of readiness when it happens rather than at its next poll.
+   */
+  async settled(ms: number): Promise<void> {
+    const outcome = this.starting
+      ? this.starting.then(() => this.child.waitReady())
+      : Promise.reject(new Error('not started'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      outcome.catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private async startNow(): Promise<void> {
+    const log = this.options.logger;
+    // When this process started: node and module loading come before this line (traced by bench:wake).
+    log.info({ processStartedAtMs: Math.round(performance.timeOrigin) }, 'restoring state');
     await Promise.all(
       [this.paths.root, this.paths.home, this.paths.tmp, this.paths.work].map((d) =>
         mkdir(d, { recursive: true, mode: 0o700 }),
@@ -103,22 +137,30 @@ export class Supervisor {
       throw new BadRequestError('body is not a Telegram update (no integer update_id)');
     if (this.isDraining) throw new DrainingError();
     await this.readyWithin(DELIVERY_READY_WAIT_MS);
-    const response = await fetch(this.webhookUrl()!, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-telegram-bot-api-secret-token': secrets.telegramWebhookSecret!,
-      },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    }).catch((err: unknown) => {
-      throw new DeliveryNotAcceptedError(0, { cause: err });
-    });
-    await response.arrayBuffer().catch(() => undefined);
-    // Only the durable ack makes it safe to tell the caller "delivered": OpenClaw stored it in SQLite first.
-    if (response.status !== 200 || response.headers.get('x-openclaw-delivery-accepted') !== 'durable')
-      throw new DeliveryNotAcceptedError(response.status);
-    this.lastDeliveryAt = Date.now();
+    const retryUntil = Date.now() + INGRESS_RETRY_MS;
+    for (;;) {
+      const response = await fetch(this.webhookUrl()!, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-telegram-bot-api-secret-token': secrets.telegramWebhookSecret!,
+        },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      }).catch((err: unknown) => {
+        throw new DeliveryNotAcceptedError(0, { cause: err });
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.status === 500 && Date.now() < retryUntil && !this.isDraining) {
+        await new Promise((r) => setTimeout(r, INGRESS_RETRY_EVERY_MS));
+        continue;
+      }
+      // Only the durable ack makes it safe to tell the caller "delivered": OpenClaw stored it in SQLite first.
+      if (response.status !== 200 || response.headers.get('x-openclaw-delivery-accepted') !== 'durable')
+        throw new DeliveryNotAcceptedError(response.status);
+      this.lastDeliveryAt = Date.now();
+      return;
+    }
   }
 
   /**

@@ -70,6 +70,12 @@ if (boots() <= (control.crashBoots ?? 0)) {
           res.writeHead(401).end();
           return;
         }
+        // OpenClaw's listener answers before its ingress queue exists; updates get a 500 until then.
+        if (Date.now() < listeningSince + (control.ingressNotReadyMs ?? 0)) {
+          event('ingress-500');
+          res.writeHead(500).end();
+          return;
+        }
         if (body.includes('no-durable-ack')) {
           res.writeHead(200).end('{}');
           return;
@@ -79,6 +85,7 @@ if (boots() <= (control.crashBoots ?? 0)) {
         res.writeHead(200, { 'x-openclaw-delivery-accepted': 'durable' }).end('{}');
       });
     });
+    const listeningSince = Date.now();
     webhook.listen(telegram.webhookPort, telegram.webhookHost);
     servers.push(webhook);
   }
