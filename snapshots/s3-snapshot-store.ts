@@ -6,15 +6,9 @@
  * and prune consider newest.
  */
 import { type S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DecryptionError, type MasterKeyProvider } from '../common/crypto.js';
-import { ClawfleetError } from '../common/errors.js';
+import { type ClawfleetError } from '../common/errors.js';
 import { assertTenantId } from '../common/ids.js';
 import { type Logger } from '../common/logger.js';
 import { type PackOptions, type PackStats } from './archive.js';
@@ -29,6 +23,7 @@ import {
   UnsafeArchiveEntryError,
   type SkippedSnapshot,
 } from './errors.js';
+import { asDecodeFailure, downloadVerified, withSpool } from './body-transfer.js';
 import { DEFAULT_LIMITS, replaceDirectory, type ArchiveLimits } from './extract.js';
 import * as layout from './manifest.js';
 import { openSealed, sealDirectory } from './pipeline.js';
@@ -121,7 +116,7 @@ export class S3SnapshotStore {
     layout.formatSeq(seq);
     if (listing.some((s) => s.seq === seq)) throw new SnapshotExistsError(tenantId, seq);
     const { keyId, key } = await this.keys.current(tenantId);
-    return this.withSpool(async (spool) => {
+    return withSpool(this.options.spoolDir, async (spool) => {
       const sealed = await sealDirectory(sourceDir, join(spool, 'body'), {
         key,
         keyId,
@@ -222,9 +217,9 @@ export class S3SnapshotStore {
   async restore(tenantId: string, seq: number, targetDir: string): Promise<layout.SnapshotManifest> {
     const manifest = await this.readManifest(tenantId, seq);
     const key = await this.keys.get(tenantId, manifest.keyId);
-    await this.withSpool(async (spool) => {
+    await withSpool(this.options.spoolDir, async (spool) => {
       const path = join(spool, 'body');
-      await this.download(manifest, path);
+      await downloadVerified(this.objects, manifest, path);
       await replaceDirectory(targetDir, (staging) =>
         openSealed(path, staging, {
           key,
@@ -291,47 +286,4 @@ export class S3SnapshotStore {
     if (!this.dataKeys) throw new DataKeyError('*', '*', 'a granted store cannot create or hand out keys');
     return this.dataKeys;
   }
-
-  /** Download the body to `path`, checking size and sha256 against the manifest before anyone decrypts it. */
-  private async download(manifest: layout.SnapshotManifest, path: string): Promise<void> {
-    const { tenantId, seq } = manifest;
-    const body = await this.objects.getStream(layout.bodyKey(tenantId, seq));
-    if (!body) throw new SnapshotCorruptError(tenantId, seq, 'body is missing');
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        if (size > manifest.size)
-          return callback(new SnapshotCorruptError(tenantId, seq, 'body is larger than its manifest says'));
-        hash.update(chunk);
-        callback(null, chunk);
-      },
-    });
-    await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-    const sha256 = hash.digest('hex');
-    if (size !== manifest.size || sha256 !== manifest.sha256) {
-      throw new SnapshotCorruptError(
-        tenantId,
-        seq,
-        `body does not match its manifest (size ${size}, sha256 ${sha256.slice(0, 12)}…)`,
-      );
-    }
-  }
-
-  private async withSpool<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await mkdtemp(join(this.options.spoolDir ?? tmpdir(), 'clawfleet-snapshot-'));
-    try {
-      return await fn(dir);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-}
-
-/** Decoding errors that are not ours and not local I/O (zstd, tar parser) mean the snapshot is bad. */
-function asDecodeFailure(tenantId: string, seq: number, err: unknown): unknown {
-  if (err instanceof ClawfleetError) return err;
-  if (typeof (err as { syscall?: unknown }).syscall === 'string') return err;
-  return new SnapshotCorruptError(tenantId, seq, `cannot decode: ${(err as Error).message}`, { cause: err });
 }
