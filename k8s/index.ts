@@ -55,7 +55,8 @@ export async function createKubernetesRuntime(
   const options = { ...kubeOptionsFromConfig(config), ...deps.options };
   const kubeConfig = deps.kubeConfig ?? defaultKubeConfig();
   const logger = deps.logger.child({ component: 'k8s-runtime' });
-  const hasPool = Object.values(options.warmPool).some((size) => size > 0);
+  // A tier set to 0 still gets its (scaled-down) Deployment; tiers not named are left alone.
+  const hasPool = Object.keys(options.warmPool).length > 0;
   const warmPool = hasPool ? new WarmPool({ kubeConfig, options, plan: deps.plan, logger }) : undefined;
   const runtime = new KubernetesRuntime({
     kubeConfig,
@@ -73,6 +74,8 @@ export async function createKubernetesRuntime(
     ...(deps.resyncMs ? { resyncMs: deps.resyncMs } : {}),
   });
   await watcher.start();
+  // Without its pool a tier launches cold, so a worker that cannot create it (RBAC, quota) still serves.
+  await warmPool?.ensure().catch((error: unknown) => logger.warn({ err: error }, 'warm pool not ensured'));
   return { runtime, warmPool, watcher, options, close: () => watcher.stop() };
 }
 

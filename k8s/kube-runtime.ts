@@ -60,8 +60,9 @@ export class KubernetesRuntime implements RuntimePort {
         await this.removeAndAwait([mine], options);
         continue;
       }
+      // The claimed pod's supervisor starts the tenant now; it turns Ready like a cold pod.
       const claimed = await this.deps.warmPool?.claim(spec, options);
-      if (claimed) return claimed;
+      if (claimed) return this.adopt(claimed, spec, options);
       let created: V1Pod;
       try {
         created = await this.core.createNamespacedPod({

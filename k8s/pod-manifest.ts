@@ -5,7 +5,7 @@
  * garbage collector removes it with the pod: secret values never sit in env
  * vars, the pod spec, logs or Temporal payloads.
  */
-import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Probe, V1Secret } from '@kubernetes/client-node';
 import type { PodSpec } from '../activities/ports.js';
 import type { LaunchPlan, Placement } from '../pod/launch-plan.js';
 import type { PodSecrets, SupervisorSpec } from '../pod/supervisor-config.js';
@@ -74,14 +74,14 @@ export function podSupervisorSpec(spec: SupervisorSpec, options: KubeRuntimeOpti
   };
 }
 
-function agentContainer(options: KubeRuntimeOptions, tier: TenantTier, args: string[]): V1Container {
+function agentContainer(options: KubeRuntimeOptions, shape: PodShape): V1Container {
   return {
     name: 'agent',
     image: options.image,
     command: [AGENT_LAYOUT.node, '--import', 'tsx', AGENT_LAYOUT.supervisorMain],
-    args,
+    args: shape.args,
     ports: [{ name: 'supervisor', containerPort: AGENT_LAYOUT.supervisorPort, protocol: 'TCP' }],
-    resources: TIER_RESOURCES[tier],
+    resources: TIER_RESOURCES[shape.tier],
     env: [
       { name: 'HOME', value: `${AGENT_LAYOUT.rootDir}/home` },
       { name: 'TMPDIR', value: AGENT_LAYOUT.tmpDir },
@@ -102,6 +102,7 @@ function agentContainer(options: KubeRuntimeOptions, tier: TenantTier, args: str
       periodSeconds: 2,
       failureThreshold: 3,
     },
+    ...(shape.startupProbe ? { startupProbe: shape.startupProbe } : {}),
     livenessProbe: {
       httpGet: { path: '/healthz', port: 'supervisor' },
       periodSeconds: 10,
@@ -117,22 +118,26 @@ function agentContainer(options: KubeRuntimeOptions, tier: TenantTier, args: str
   };
 }
 
-interface PodShape {
-  readonly name: string;
+export interface PodShape {
+  /** Absent in a Deployment's pod template (the ReplicaSet names its pods). */
+  readonly name?: string;
   readonly tier: TenantTier;
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
   readonly secretName: string;
   readonly args: string[];
   readonly priorityClassName: string;
+  /** `Never` for tenant pods (the workflow relaunches); a Deployment's template must say `Always`. */
+  readonly restartPolicy: 'Never' | 'Always';
+  readonly startupProbe?: V1Probe;
 }
 
-function pod(options: KubeRuntimeOptions, shape: PodShape): V1Pod {
+export function agentPod(options: KubeRuntimeOptions, shape: PodShape): V1Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: shape.name,
+      ...(shape.name ? { name: shape.name } : {}),
       namespace: options.namespace,
       labels: { [LABELS.name]: AGENT_APP, [LABELS.tier]: shape.tier, ...shape.labels },
       annotations: shape.annotations,
@@ -144,14 +149,14 @@ function pod(options: KubeRuntimeOptions, shape: PodShape): V1Pod {
       tolerations: options.tolerations.map((t) => ({ ...t })),
       automountServiceAccountToken: false,
       enableServiceLinks: false, // no other services' addresses in the tenant's environment
-      restartPolicy: 'Never', // a crashed pod is the workflow's to relaunch (next generation, last snapshot)
+      restartPolicy: shape.restartPolicy,
       terminationGracePeriodSeconds: options.terminationGraceSeconds,
       securityContext: {
         runAsNonRoot: true,
         fsGroup: AGENT_LAYOUT.uid,
         seccompProfile: { type: 'RuntimeDefault' },
       },
-      containers: [agentContainer(options, shape.tier, shape.args)],
+      containers: [agentContainer(options, shape)],
       volumes: [
         { name: 'state', emptyDir: { sizeLimit: '2Gi' } },
         { name: 'tmp', emptyDir: { sizeLimit: '512Mi' } },
@@ -163,7 +168,7 @@ function pod(options: KubeRuntimeOptions, shape: PodShape): V1Pod {
 
 /** The cold pod of one tenant wake; its name is the pod id, so a retried launch finds it. */
 export function tenantPod(options: KubeRuntimeOptions, spec: PodSpec): V1Pod {
-  return pod(options, {
+  return agentPod(options, {
     name: spec.podId,
     tier: spec.tier,
     labels: { [LABELS.tenant]: spec.tenantId, [LABELS.generation]: generationOf(spec) },
@@ -171,19 +176,7 @@ export function tenantPod(options: KubeRuntimeOptions, spec: PodSpec): V1Pod {
     secretName: secretNameOf(spec.podId),
     args: [AGENT_LAYOUT.specFile],
     priorityClassName: options.priorityClassName,
-  });
-}
-
-/** A generic pool pod; the supervisor waits in `--warm` mode for `POST /claim` (see docs/kubernetes.md). */
-export function warmPod(options: KubeRuntimeOptions, name: string, tier: TenantTier): V1Pod {
-  return pod(options, {
-    name,
-    tier,
-    labels: { [LABELS.pool]: 'warm' },
-    annotations: {},
-    secretName: secretNameOf(name),
-    args: ['--warm', `${AGENT_LAYOUT.secretsDir}/claim-token`],
-    priorityClassName: options.warmPriorityClassName,
+    restartPolicy: 'Never', // a crashed pod is the workflow's to relaunch (next generation, last snapshot)
   });
 }
 

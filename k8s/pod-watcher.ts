@@ -121,6 +121,9 @@ export class PodWatcher {
       this.lost(pod, `pod ${pod.status?.phase} (${why})`);
     } else if (pods.isTerminating(pod))
       this.lost(pod, 'pod is being deleted (evicted, preempted or removed)');
+    // Warm pods restart (a Deployment's pods must): a claimed one would come back warm, without its tenant.
+    else if (pod.metadata?.labels?.[LABELS.pool] === 'claimed' && restarts(pod) > 0)
+      this.lost(pod, 'claimed warm pod restarted its container');
   }
 
   private lost(pod: V1Pod, reason: string): void {
@@ -167,4 +170,8 @@ export class PodWatcher {
     await pods.markStopRequested(this.core, this.deps.namespace, pod.metadata!.name!);
     await pods.deletePod(this.core, this.deps.namespace, pod.metadata!.name!, 30);
   }
+}
+
+function restarts(pod: V1Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + c.restartCount, 0);
 }

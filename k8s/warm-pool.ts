@@ -1,93 +1,115 @@
 /**
  * Warm pool: generic supervisor pods per tier, started before any tenant
- * needs them, at a low PriorityClass. Claiming one is a label patch carrying
- * the pod's resourceVersion as a precondition, so of two workflows racing for
- * the same pod exactly one wins (the other gets 409 and tries the next pod).
- * The winner then hands the tenant's spec and secrets to that supervisor with
- * `POST /claim`, authenticated by the pod's own claim token.
+ * needs them, at a low PriorityClass. A Deployment per tier keeps the pool
+ * at its size (warm-manifests.ts). Claiming a pod is a label patch carrying
+ * its resourceVersion as a precondition, so of two workflows racing for the
+ * same pod exactly one wins (the other gets 409 and tries the next pod); the
+ * relabelled pod leaves the Deployment's selector and is replaced. The winner
+ * then hands the tenant's spec and secrets to that supervisor with
+ * `POST /claim`, authenticated by the pool's claim token.
  */
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { CallOptions, PodHandle, PodSpec } from '../activities/ports.js';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { CallOptions, PodSpec } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
 import type { TenantTier } from '../workflows/types.js';
 import { createFailure, statusOf } from './errors.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
 import {
-  AGENT_APP,
   ANNOTATIONS,
   generationOf,
   LABELS,
   POD_PLACEMENT,
-  podSecret,
   podSupervisorSpec,
-  secretNameOf,
-  warmPod,
   type PlanLaunch,
 } from './pod-manifest.js';
 import * as pods from './pods.js';
+import { warmDeployment, warmPoolName, warmPoolSecret, warmSelector } from './warm-manifests.js';
 
 export interface WarmPoolDeps {
   readonly kubeConfig: KubeConfig;
   readonly options: KubeRuntimeOptions;
   readonly plan: PlanLaunch;
   readonly logger: Logger;
+  /** How long `POST /claim` may take; the supervisor answers before starting OpenClaw. @default 10000 */
+  readonly claimTimeoutMs?: number;
 }
 
 export class WarmPool {
   private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
   private readonly namespace: string;
 
   constructor(private readonly deps: WarmPoolDeps) {
     this.core = deps.kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = deps.kubeConfig.makeApiClient(AppsV1Api);
     this.namespace = deps.options.namespace;
   }
 
-  /** Unclaimed pool pods of a tier (ready or not), oldest first. */
+  /**
+   * Creates or updates each configured tier's Deployment and Secret. Every
+   * worker calls it at start: the objects come out the same whoever wins.
+   */
+  async ensure(): Promise<void> {
+    for (const [tier, size] of Object.entries(this.deps.options.warmPool) as [TenantTier, number][]) {
+      const body = warmDeployment(this.deps.options, tier, size);
+      const name = warmPoolName(tier);
+      let deployment;
+      try {
+        deployment = await this.apps.createNamespacedDeployment({ namespace: this.namespace, body });
+      } catch (error) {
+        if (statusOf(error) !== 409) throw createFailure(error, 'warm pool deployment', name);
+        const current = await this.apps.readNamespacedDeployment({ name, namespace: this.namespace });
+        // A new image or setting rolls the pool (the Deployment's job); claimed pods left it already.
+        deployment = await this.apps.replaceNamespacedDeployment({
+          name,
+          namespace: this.namespace,
+          body: {
+            ...body,
+            metadata: { ...body.metadata, resourceVersion: current.metadata!.resourceVersion! },
+          },
+        });
+      }
+      try {
+        const secret = warmPoolSecret(deployment, tier, randomBytes(32).toString('hex'));
+        await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret });
+      } catch (error) {
+        if (statusOf(error) !== 409) throw createFailure(error, 'warm pool secret', name); // kept: pods hold it
+      }
+    }
+  }
+
+  /** Unclaimed pool pods of a tier (claimable or not yet), oldest first. */
   async available(tier: TenantTier): Promise<V1Pod[]> {
+    const selector = Object.entries(warmSelector(tier)).map(([k, v]) => `${k}=${v}`);
     const list = await this.core.listNamespacedPod({
       namespace: this.namespace,
-      labelSelector: `${LABELS.name}=${AGENT_APP},${LABELS.pool}=warm,${LABELS.tier}=${tier}`,
+      labelSelector: selector.join(','),
     });
     return list.items.filter((p) => !pods.isTerminating(p) && !pods.isFinished(p));
   }
 
-  /** Creates or deletes pool pods until each configured tier has its target count. */
-  async reconcile(): Promise<{ created: number; deleted: number }> {
-    let created = 0;
-    let deleted = 0;
-    for (const [tier, size] of Object.entries(this.deps.options.warmPool) as [TenantTier, number][]) {
-      const current = await this.available(tier);
-      for (let i = current.length; i < size; i++, created++) await this.createWarm(tier);
-      for (const extra of current.slice(size)) {
-        await pods.deletePod(this.core, this.namespace, extra.metadata!.name!, 0);
-        deleted++;
-      }
-    }
-    return { created, deleted };
-  }
-
-  /** A ready pool pod bound to this tenant wake, or null (no pool for the tier, none ready, claim failed). */
-  async claim(spec: PodSpec, options: CallOptions = {}): Promise<PodHandle | null> {
+  /**
+   * A pool pod now serving this tenant wake (its supervisor accepted the
+   * claim; the caller waits for Ready), or null: no pool for the tier, none
+   * claimable, or the hand-over failed (that pod is deleted: it may hold the
+   * tenant's secrets) and the caller launches cold.
+   */
+  async claim(spec: PodSpec, options: CallOptions = {}): Promise<V1Pod | null> {
     if (!this.deps.options.warmPool[spec.tier]) return null;
-    const ready = (await this.available(spec.tier)).filter(pods.isReady);
-    for (const candidate of shuffle(ready)) {
+    const claimable = (await this.available(spec.tier)).filter(isClaimable);
+    for (const candidate of shuffle(claimable)) {
       const claimed = await this.claimPod(candidate, spec);
       if (!claimed) continue;
+      const name = claimed.metadata!.name!;
       try {
         await this.handOver(claimed, spec, options);
-        this.deps.logger.info(
-          { tenantId: spec.tenantId, podId: spec.podId, pod: claimed.metadata?.name },
-          'warm pod claimed',
-        );
-        return { podId: spec.podId, endpoint: pods.endpointOf(claimed) };
+        this.deps.logger.info({ tenantId: spec.tenantId, podId: spec.podId, pod: name }, 'warm pod claimed');
+        return claimed;
       } catch (error) {
-        // The pod may already hold the tenant's secrets: it never goes back to the pool.
-        this.deps.logger.warn(
-          { err: error, tenantId: spec.tenantId, pod: claimed.metadata?.name },
-          'warm claim failed',
-        );
-        await pods.deletePod(this.core, this.namespace, claimed.metadata!.name!, 0);
+        this.deps.logger.warn({ err: error, tenantId: spec.tenantId, pod: name }, 'warm claim failed');
+        await pods.markStopRequested(this.core, this.namespace, name);
+        await pods.deletePod(this.core, this.namespace, name, 0);
         return null;
       }
     }
@@ -122,38 +144,44 @@ export class WarmPool {
     }
   }
 
+  /**
+   * The same plan as a cold pod's Secret, sent over the pod network instead
+   * (NetworkPolicy admits only the router and worker to port 8080). The
+   * supervisor listens at the pod IP we reached it at, our published endpoint.
+   */
   private async handOver(pod: V1Pod, spec: PodSpec, options: CallOptions): Promise<void> {
+    const tier = pod.metadata!.labels![LABELS.tier] as TenantTier;
     const secret = await this.core.readNamespacedSecret({
-      name: secretNameOf(pod.metadata!.name!),
+      name: warmPoolName(tier),
       namespace: this.namespace,
     });
     const token = Buffer.from(secret.data?.['claim-token'] ?? '', 'base64').toString('utf8');
     const plan = await this.deps.plan(spec, POD_PLACEMENT, AGENT_LAYOUT.rootDir);
-    // The supervisor answers once the tenant's gateway is ready, like a cold pod's /readyz.
-    const timeout = AbortSignal.timeout(this.deps.options.readyTimeoutMs);
+    const tenantSpec = {
+      ...podSupervisorSpec(plan.spec, this.deps.options),
+      listen: { host: pod.status!.podIP!, port: AGENT_LAYOUT.supervisorPort },
+    };
+    const timeout = AbortSignal.timeout(this.deps.claimTimeoutMs ?? 10_000);
     const response = await fetch(`${pods.endpointOf(pod)}/claim`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ spec: podSupervisorSpec(plan.spec, this.deps.options), secrets: plan.secrets }),
+      body: JSON.stringify({ spec: tenantSpec, secrets: plan.secrets }),
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
-    if (!response.ok) throw new Error(`POST /claim answered ${response.status}`);
+    const answer = await response.text();
+    if (response.status !== 202)
+      throw new Error(`POST /claim answered ${response.status}: ${answer.slice(0, 300)}`);
   }
+}
 
-  private async createWarm(tier: TenantTier): Promise<void> {
-    const name = `warm-${tier}-${randomBytes(4).toString('hex')}`;
-    let pod: V1Pod;
-    try {
-      pod = await this.core.createNamespacedPod({
-        namespace: this.namespace,
-        body: warmPod(this.deps.options, name, tier),
-      });
-    } catch (error) {
-      throw createFailure(error, 'warm pod', name);
-    }
-    const body = podSecret(pod, { 'claim-token': randomBytes(32).toString('hex') });
-    await this.core.createNamespacedSecret({ namespace: this.namespace, body });
-  }
+/** Running with an address and its warm server listening (startupProbe passed); never Ready while warm. */
+export function isClaimable(pod: V1Pod): boolean {
+  return (
+    pod.status?.phase === 'Running' &&
+    !!pod.status.podIP &&
+    !pods.isTerminating(pod) &&
+    (pod.status.containerStatuses ?? []).some((c) => c.name === 'agent' && c.started === true)
+  );
 }
 
 function shuffle<T>(items: T[]): T[] {

@@ -1,8 +1,9 @@
 /**
  * A real, minimal Kubernetes control plane on loopback for tests and local
  * experiments: etcd, kube-apiserver (envtest-style flags, one admin token,
- * RBAC on) and kube-controller-manager running only the garbage collector, so
- * owner references behave as in a cluster. There is no scheduler and no
+ * RBAC on) and kube-controller-manager running the garbage collector and the
+ * Deployment and ReplicaSet controllers, so owner references and the warm
+ * pool's Deployments behave as in a cluster. There is no scheduler and no
  * kubelet: test/k8s/test-kubelet.ts binds pods and reports their status.
  *
  * The binaries come from scripts/kube/build.sh (built from Go modules and
@@ -161,7 +162,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
           command: join(bin, 'kube-controller-manager'),
           args: [
             `--kubeconfig=${kubeconfigPath}`,
-            '--controllers=garbagecollector',
+            // The warm pool is a Deployment per tier: its controllers refill the pool after each claim.
+            '--controllers=garbagecollector,deployment,replicaset',
             '--leader-elect=false',
             '--secure-port=0',
           ],

@@ -7,6 +7,8 @@
  * built (once per version) or the suite fails: never a silent skip.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -22,6 +24,7 @@ import { DEFAULT_KUBE_OPTIONS, type KubeRuntimeOptions } from '../../k8s/options
 import type { PlanLaunch } from '../../k8s/pod-manifest.js';
 import { buildLaunchPlan } from '../../pod/launch-plan.js';
 import type { TenantRecord } from '../../registry/tenant-record.js';
+import { GRANT_FORMAT, type SnapshotGrant } from '../../snapshots/grant.js';
 import { startCluster, type TestCluster } from '../../scripts/kube/cluster.js';
 
 export const DEPLOY_DIR = join(import.meta.dirname, '..', '..', 'k8s', 'deploy');
@@ -97,12 +100,43 @@ export const testPlan: PlanLaunch = (pod, placement, rootDir) =>
       platformModelApiKey: () => Promise.resolve('sk-test-platform'),
       telegramApiRoot: 'http://127.0.0.1:9',
       publicUrl: 'http://127.0.0.1:8080',
-      snapshotGrant: (tenantId) => Promise.resolve(`{"grant-for":"${tenantId}"}`),
+      snapshotGrant: (tenantId) => emptyStoreGrant(tenantId),
       logLevel: 'info',
       shutdownGraceMs: 30_000,
     },
     resolveSecret: (name) => Promise.resolve(`test-${name}-${pod.tenantId}`),
   });
+
+let emptyStore: Promise<string> | undefined;
+
+/**
+ * A well-formed snapshot grant whose listing URL is a local stub answering
+ * "no snapshots": a claimed warm pod's real supervisor (stand-in OpenClaw)
+ * restores nothing and starts fresh, without S3 in the fast suites.
+ */
+async function emptyStoreGrant(tenantId: string): Promise<string> {
+  emptyStore ??= new Promise((resolve) => {
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/xml' }).end('<ListBucketResult></ListBucketResult>'),
+    );
+    server.unref();
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
+  });
+  const now = Date.now();
+  const grant: SnapshotGrant = {
+    format: GRANT_FORMAT,
+    tenantId,
+    issuedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + 3_600_000).toISOString(),
+    list: `${await emptyStore}/list`,
+    get: {},
+    put: {},
+    dataKeys: { current: 'test-key', keys: { 'test-key': randomBytes(32).toString('base64') } },
+  };
+  return JSON.stringify(grant);
+}
 
 let counter = 0;
 export function podSpec(tenantId: string, generation = 1, overrides: Partial<PodSpec> = {}): PodSpec {

@@ -1,8 +1,9 @@
 /**
  * What the test kubelet runs for a pod, on the pod's own 127.0.0.x address:
- * a stand-in supervisor (`/healthz`, `/readyz`, `POST /claim`; instant) or the
- * real pod supervisor (pod/main.ts, real OpenClaw) started from the spec and
- * secret files the runtime put into the pod's Secret, as the agent image would.
+ * for a cold pod an instant stand-in (`/healthz`, `/readyz`) or the real pod
+ * supervisor (pod/main.ts, real OpenClaw) started from the spec and secret
+ * files the runtime put into the pod's Secret, as the agent image would; for a
+ * warm pool pod always the real `pod/main.ts --warm`.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -11,12 +12,12 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec } from '../../pod/supervisor-config.js';
+import type { WarmConfig } from '../../pod/warm-config.js';
 
 export interface Container {
   readonly ip: string;
-  claimedBy?: string;
-  /** The supervisor's /readyz answers 200. */
-  ready(): Promise<boolean>;
+  /** An HTTP probe of the container's supervisor port: true when `path` answers 200. */
+  probe(path: string): Promise<boolean>;
   /** Resolves when the container exits on its own or after stop. */
   readonly exited: Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
@@ -25,16 +26,16 @@ export interface Container {
 
 export const SUPERVISOR_PORT = 8080;
 
-export function standIn(
-  ip: string,
-  claimToken: string | undefined,
-  claimDelayMs: number,
-): Promise<Container> {
-  const server = createServer();
+/** An instant cold-pod container for suites that test the runtime, not the supervisor. */
+export function standIn(ip: string): Promise<Container> {
+  const server = createServer((req, res) => {
+    const probe = req.url === '/healthz' || req.url === '/readyz';
+    res.writeHead(probe ? 200 : 404).end(JSON.stringify(probe ? { state: 'ready' } : {}));
+  });
   let exit: () => void = () => {};
   const container: Container = {
     ip,
-    ready: () => Promise.resolve(true),
+    probe: () => Promise.resolve(true),
     exited: new Promise<void>((resolve) => (exit = resolve)),
     stop: () => {
       server.closeAllConnections();
@@ -43,26 +44,6 @@ export function standIn(
       return Promise.resolve();
     },
   };
-  server.on('request', (req, res) => {
-    const send = (status: number, body: unknown) => res.writeHead(status).end(JSON.stringify(body));
-    if (req.url === '/healthz' || req.url === '/readyz') return send(200, { state: 'ready' });
-    if (req.method !== 'POST' || req.url !== '/claim') return send(404, {});
-    if (!claimToken || req.headers.authorization !== `Bearer ${claimToken}`) return send(401, {});
-    if (container.claimedBy) return send(409, { error: 'already claimed' });
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      try {
-        const parsed = JSON.parse(body) as { spec: unknown; secrets: Record<string, string> };
-        const spec = parseSpec(parsed.spec);
-        if (!parsed.secrets.supervisorToken) throw new Error('no supervisor token');
-        container.claimedBy = spec.tenantId;
-        setTimeout(() => send(200, { state: 'ready' }), claimDelayMs);
-      } catch (error) {
-        send(400, { error: (error as Error).message });
-      }
-    });
-  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(SUPERVISOR_PORT, ip, () => resolve(container));
@@ -75,6 +56,12 @@ export interface RealSupervisorOptions {
   readonly openclawEntry: string;
 }
 
+/** The stand-in OpenClaw of the supervisor tests: a claimed warm pod in a fast suite starts in a second. */
+export const STAND_IN_OPENCLAW: RealSupervisorOptions = {
+  node: process.execPath,
+  openclawEntry: join(import.meta.dirname, '..', 'pod', 'stand-in-openclaw.mjs'),
+};
+
 /**
  * The pod's network namespace is emulated by its own loopback address: the
  * supervisor and the gateway bind `ip` (in a real pod the gateway binds the
@@ -84,28 +71,65 @@ export async function realSupervisor(
   ip: string,
   data: Record<string, string>,
   options: RealSupervisorOptions,
-  /** The pod's readiness probe path; probed as a kubelet does, without credentials. */
-  probePath: string,
 ): Promise<Container> {
-  const root = await mkdtemp(join(tmpdir(), 'clawfleet-kpod-'));
-  const secretsDir = join(root, 'secrets');
-  await mkdir(secretsDir, { mode: 0o700 });
-  for (const [name, value] of Object.entries(data))
-    if (name !== 'spec.json') await writeFile(join(secretsDir, name), value, { mode: 0o600 });
+  const root = await mountSecret(data);
   const spec = parseSpec(JSON.parse(data['spec.json']!));
   const local = {
     ...spec,
     listen: { ...spec.listen, host: ip },
     gateway: { ...spec.gateway, host: ip },
     rootDir: join(root, 'pod'),
-    secretsDir,
+    secretsDir: join(root, 'secrets'),
     openclaw: { ...spec.openclaw, node: options.node, entry: options.openclawEntry },
   };
   const specPath = join(root, 'spec.json');
   await writeFile(specPath, JSON.stringify(local), { mode: 0o600 });
+  return spawnSupervisor(ip, root, [specPath]);
+}
+
+/**
+ * A warm pool pod: the real `pod/main.ts --warm`, with its warm.json mapped to
+ * this host like a cold pod's spec (listen on the pod's address, its own
+ * state dir, OpenClaw where this machine has it). The claim then reaches the
+ * real warm server, and the real tenant supervisor takes over its port.
+ */
+export async function realWarmSupervisor(
+  ip: string,
+  data: Record<string, string>,
+  options: RealSupervisorOptions,
+): Promise<Container> {
+  const root = await mountSecret(data);
+  const warm = JSON.parse(data['warm.json']!) as WarmConfig;
+  const local: WarmConfig = {
+    ...warm,
+    listen: { ...warm.listen, host: ip },
+    claimTokenFile: join(root, 'secrets', 'claim-token'),
+    pod: {
+      rootDir: join(root, 'pod'),
+      gatewayHost: ip,
+      openclaw: { node: options.node, entry: options.openclawEntry },
+    },
+  };
+  const warmPath = join(root, 'warm.json');
+  await writeFile(warmPath, JSON.stringify(local), { mode: 0o600 });
+  return spawnSupervisor(ip, root, ['--warm', warmPath]);
+}
+
+/** The pod's Secret as a mode-700 directory of mode-600 files. */
+async function mountSecret(data: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'clawfleet-kpod-'));
+  const secretsDir = join(root, 'secrets');
+  await mkdir(secretsDir, { mode: 0o700 });
+  for (const [name, value] of Object.entries(data))
+    if (name !== 'spec.json' && name !== 'warm.json')
+      await writeFile(join(secretsDir, name), value, { mode: 0o600 });
+  return root;
+}
+
+function spawnSupervisor(ip: string, root: string, args: string[]): Container {
   const log = createWriteStream(join(root, 'supervisor.log'));
   const repo = join(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'pod', 'main.ts'), specPath], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'pod', 'main.ts'), ...args], {
     cwd: repo,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,8 +147,10 @@ export async function realSupervisor(
   return {
     ip,
     exited,
-    ready: async () => {
-      const response = await fetch(`http://${ip}:${SUPERVISOR_PORT}${probePath}`).catch(() => null);
+    // Probed as a kubelet does, without credentials.
+    probe: async (path) => {
+      const response = await fetch(`http://${ip}:${SUPERVISOR_PORT}${path}`).catch(() => null);
+      await response?.body?.cancel();
       return response?.status === 200;
     },
     stop: async (graceMs) => {

@@ -2,9 +2,10 @@
  * A stand-in kubelet for a cluster without nodes: binds every pod of one
  * namespace to a fake node, waits for its Secret volume like a kubelet does,
  * checks the mounted `spec.json` is a valid supervisor spec, runs a container
- * (kubelet-containers.ts: an instant stand-in, or the real supervisor with
- * real OpenClaw) on a 127.0.0.x address, and reports the pod Running, then
- * Ready once the supervisor's /readyz answers (the readiness probe). On
+ * (kubelet-containers.ts: an instant stand-in, the real supervisor with real
+ * OpenClaw, or for warm pool pods the real warm supervisor) on a 127.0.0.x
+ * address, and reports the pod Running, its container `started` once the
+ * startupProbe (if any) passes, then Ready once the readinessProbe does. On
  * deletion it sends SIGTERM, waits for the exit within the grace period and
  * removes the pod; a container that exits on its own turns the pod Failed.
  */
@@ -19,14 +20,23 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { parseSpec } from '../../pod/supervisor-config.js';
-import { realSupervisor, standIn, type Container, type RealSupervisorOptions } from './kubelet-containers.js';
+import {
+  realSupervisor,
+  realWarmSupervisor,
+  STAND_IN_OPENCLAW,
+  standIn,
+  type Container,
+  type RealSupervisorOptions,
+} from './kubelet-containers.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export interface TestKubeletOptions {
-  /** Simulated OpenClaw start inside a claimed warm pod before `/claim` answers. @default 0 */
-  readonly claimDelayMs?: number;
-  /** Run tenant pods as real supervisors instead of stand-ins. */
+  /**
+   * Run cold tenant pods as real supervisors with this OpenClaw instead of
+   * stand-ins. Warm pods always run the real warm supervisor; once claimed it
+   * starts this OpenClaw, or the supervisor tests' stand-in OpenClaw.
+   */
   readonly realSupervisors?: RealSupervisorOptions;
 }
 
@@ -78,10 +88,6 @@ export class TestKubelet {
     await this.running.get(uid)?.stop(0);
     this.running.delete(uid);
     await this.markFailed(pod);
-  }
-
-  claimOf(uid: string): string | undefined {
-    return this.running.get(uid)?.claimedBy;
   }
 
   private async sync(pod: V1Pod): Promise<void> {
@@ -138,21 +144,30 @@ export class TestKubelet {
     const ip = `127.0.0.${this.nextIp++}`;
     if (this.nextIp > 250) this.nextIp = 100;
     const real = this.options.realSupervisors;
-    const container =
-      real && !isWarm
-        ? await realSupervisor(ip, data, real, pod.spec!.containers[0]!.readinessProbe?.httpGet?.path ?? '/')
-        : await standIn(ip, data['claim-token'], this.options.claimDelayMs ?? 0);
+    const container = isWarm
+      ? await realWarmSupervisor(ip, data, real ?? STAND_IN_OPENCLAW)
+      : real
+        ? await realSupervisor(ip, data, real)
+        : await standIn(ip);
     this.running.set(uid, container);
-    await this.patchStatus(pod, container, false);
+    const startup = pod.spec!.containers[0]!.startupProbe?.httpGet?.path;
+    await this.patchStatus(pod, container, { started: !startup, ready: false });
     void container.exited.then(() => this.exitedOnItsOwn(pod));
-    void this.probe(pod, container);
+    void this.probe(pod, container, startup);
   }
 
-  /** The readiness probe: Ready once /readyz answers 200. */
-  private async probe(pod: V1Pod, container: Container): Promise<void> {
+  /** The startup probe sets `started`; only then does the readiness probe run (and set Ready). */
+  private async probe(pod: V1Pod, container: Container, startup: string | undefined): Promise<void> {
     const uid = pod.metadata!.uid!;
+    const readiness = pod.spec!.containers[0]!.readinessProbe?.httpGet?.path ?? '/';
+    let started = !startup;
     while (this.running.get(uid) === container && !this.stopping.has(uid)) {
-      if (await container.ready()) return this.patchStatus(pod, container, true).catch(() => undefined);
+      if (!started && (await container.probe(startup!))) {
+        started = true;
+        await this.patchStatus(pod, container, { started, ready: false }).catch(() => undefined);
+      }
+      if (started && (await container.probe(readiness)))
+        return this.patchStatus(pod, container, { started, ready: true }).catch(() => undefined);
       await sleep(250);
     }
   }
@@ -178,7 +193,11 @@ export class TestKubelet {
       .catch(() => undefined);
   }
 
-  private async patchStatus(pod: V1Pod, container: Container, ready: boolean): Promise<void> {
+  private async patchStatus(
+    pod: V1Pod,
+    container: Container,
+    { started, ready }: { started: boolean; ready: boolean },
+  ): Promise<void> {
     const now = new Date();
     const condition = (type: string, ok = true) => ({
       type,
@@ -208,7 +227,7 @@ export class TestKubelet {
                 image: pod.spec!.containers[0]!.image!,
                 imageID: '',
                 ready,
-                started: true,
+                started,
                 restartCount: 0,
                 state: { running: { startedAt: now } },
               },

@@ -1,12 +1,17 @@
 /**
- * Warm pool against a real API server: pool pods at the low PriorityClass,
- * claims that cannot both win, launch through a claim (and cold when the pool
- * is empty), and the time a claim saves over a cold pod in this simulation.
+ * Warm pool against a real API server and controller manager: a Deployment
+ * per tier fills the pool with real warm supervisors (pod/main.ts --warm, run
+ * by the test kubelet); claims cannot both win; a claim reaches the warm
+ * supervisor, the tenant's supervisor (stand-in OpenClaw) takes over and the
+ * pod turns Ready; the ReplicaSet refills the pool; a refused hand-over falls
+ * back to a cold pod; and warm claim → Ready is measured against cold pod →
+ * Ready with the same real supervisor in both.
  */
 import { strict as assert } from 'node:assert';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { KubernetesRuntime } from '../../k8s/kube-runtime.js';
-import { WarmPool } from '../../k8s/warm-pool.js';
+import { mergePatch } from '../../k8s/pods.js';
+import { isClaimable, WarmPool } from '../../k8s/warm-pool.js';
 import {
   freshNamespace,
   kubeCluster,
@@ -16,13 +21,16 @@ import {
   testPlan,
   uniqueTenant,
 } from './fixture.js';
+import { STAND_IN_OPENCLAW } from './kubelet-containers.js';
 import { TestKubelet } from './test-kubelet.js';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const POOL = 'clawfleet-warm-standard';
 
 describe('warm pool', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let core: CoreV1Api;
+  let apps: AppsV1Api;
   let namespace: string;
   let kubelet: TestKubelet;
   let pool: WarmPool;
@@ -32,8 +40,10 @@ describe('warm pool', function () {
     this.timeout(40 * 60_000);
     const { kubeConfig } = await kubeCluster();
     core = kubeConfig.makeApiClient(CoreV1Api);
+    apps = kubeConfig.makeApiClient(AppsV1Api);
     namespace = await freshNamespace(kubeConfig, 'warm');
-    kubelet = new TestKubelet(kubeConfig, namespace);
+    // Cold pods run the same real supervisor (stand-in OpenClaw) as claimed warm pods: a fair comparison.
+    kubelet = new TestKubelet(kubeConfig, namespace, { realSupervisors: STAND_IN_OPENCLAW });
     await kubelet.start();
     const options = testOptions(namespace, { warmPool: { standard: 3 } });
     pool = new WarmPool({ kubeConfig, options, plan: testPlan, logger: quietLogger });
@@ -47,70 +57,88 @@ describe('warm pool', function () {
   });
   after(() => kubelet?.stop());
 
-  async function readyPool(count: number) {
-    for (let i = 0; i < 200; i++) {
-      const ready = (await pool.available('standard')).filter(
-        (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-      );
+  async function claimablePool(count: number): Promise<V1Pod[]> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const ready = (await pool.available('standard')).filter(isClaimable);
       if (ready.length >= count) return ready;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (Date.now() > deadline) assert.fail(`${count} claimable warm pods (have ${ready.length})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assert.fail(`${count} warm pods ready`);
   }
+  const tokenOfPool = async () =>
+    (await core.readNamespacedSecret({ name: POOL, namespace })).data!['claim-token']!;
 
-  it('reconcile fills each tier to its size with low-priority pods, each with its own claim token', async function () {
-    assert.deepEqual(await pool.reconcile(), { created: 3, deleted: 0 });
-    assert.deepEqual(await pool.reconcile(), { created: 0, deleted: 0 });
-    const pods = await readyPool(3);
+  it('ensure: one Deployment per tier at the low PriorityClass fills the pool with warm supervisors, started but never Ready', async function () {
+    await pool.ensure();
+    const token = await tokenOfPool();
+    await pool.ensure(); // every worker calls it at start: same objects, same token
+    assert.equal(await tokenOfPool(), token);
+    assert.equal(Buffer.from(token, 'base64').length, 64);
+    const deployment = await apps.readNamespacedDeployment({ name: POOL, namespace });
+    assert.equal(deployment.spec?.replicas, 3);
+    const pods = await claimablePool(3);
     for (const pod of pods) {
       assert.equal(pod.spec?.priority, -10);
       assert.equal(pod.spec?.priorityClassName, 'clawfleet-warm');
-      const secret = await core.readNamespacedSecret({ name: `${pod.metadata!.name}-secrets`, namespace });
-      assert.equal(Buffer.from(secret.data!['claim-token']!, 'base64').length, 64);
+      assert.deepEqual(pod.spec?.containers[0]?.args, ['--warm', '/etc/clawfleet/warm.json']);
+      assert.ok(!pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const readyz = await fetch(`http://${pod.status!.podIP}:8080/readyz`);
+      assert.equal(readyz.status, 503);
+      assert.deepEqual(await readyz.json(), { state: 'warm' }, 'the real warm supervisor answers');
     }
   });
 
-  it('five workflows claiming the same warm pod at once: exactly one wins', async function () {
-    const [target] = await readyPool(1);
+  it('five workflows claiming the same warm pod at once: exactly one wins; the ReplicaSet releases it and refills the pool', async function () {
+    const [target] = await claimablePool(3);
+    const name = target!.metadata!.name!;
     const results = await Promise.all(
       Array.from({ length: 5 }, () => pool.claimPod(target!, podSpec(uniqueTenant('race'), 1))),
     );
     const winners = results.filter((r) => r !== null);
     assert.equal(winners.length, 1);
-    const pod = await core.readNamespacedPod({ name: target!.metadata!.name!, namespace });
+    let pod = await core.readNamespacedPod({ name, namespace });
     assert.equal(
       pod.metadata?.labels?.['clawfleet.io/tenant'],
       winners[0]!.metadata?.labels?.['clawfleet.io/tenant'],
     );
-    await core.deleteNamespacedPod({ name: target!.metadata!.name!, namespace, gracePeriodSeconds: 0 });
+    const pods = await claimablePool(3);
+    assert.ok(!pods.some((p) => p.metadata?.name === name), 'a replacement, not the claimed pod');
+    for (let i = 0; i < 50 && pod.metadata?.ownerReferences?.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      pod = await core.readNamespacedPod({ name, namespace });
+    }
+    assert.deepEqual(pod.metadata?.ownerReferences ?? [], [], 'released by its ReplicaSet');
+    await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
   });
 
-  it('launch claims a warm pod, hands it the tenant over POST /claim, and stop finds it by labels', async function () {
-    await pool.reconcile();
-    await readyPool(3);
+  it("launch claims a warm pod: the claim reaches its supervisor, the tenant's supervisor takes over and the pod turns Ready", async function () {
+    await claimablePool(3);
     const spec = podSpec(uniqueTenant('w'), 4);
     const handle = await runtime.launch(spec);
-    const [claimed] = (
+    const [pod] = (
       await core.listNamespacedPod({ namespace, labelSelector: `clawfleet.io/tenant=${spec.tenantId}` })
     ).items;
-    assert.ok(claimed, 'the tenant has a pod');
-    const pod = claimed;
-    assert.ok(pod.metadata?.name?.startsWith('warm-standard-'), 'a pool pod serves the tenant');
-    assert.equal(pod.metadata?.labels?.['clawfleet.io/pool'], 'claimed');
-    assert.equal(kubelet.claimOf(pod.metadata.uid!), spec.tenantId);
-    assert.equal(handle.endpoint, `http://${pod.status!.podIP}:8080`);
+    assert.ok(pod?.metadata?.name?.startsWith(`${POOL}-`), 'a pool pod serves the tenant');
+    assert.equal(pod!.metadata!.labels?.['clawfleet.io/pool'], 'claimed');
+    assert.equal(handle.endpoint, `http://${pod!.status!.podIP}:8080`);
+    // The tenant's supervisor now owns the port, with the tenant's own token from the claim.
+    const activity = await fetch(`${handle.endpoint}/activity`, {
+      headers: { authorization: `Bearer test-supervisor-token-${spec.tenantId}` },
+    });
+    assert.equal(activity.status, 200);
+    assert.equal((await fetch(`${handle.endpoint}/readyz`)).status, 200);
     assert.equal((await runtime.describe(handle)).state, 'ready');
     assert.deepEqual(await runtime.launch(spec), handle, 'a retried launch adopts the claimed pod');
     await runtime.stop(handle, { graceMs: 5_000 });
     assert.equal((await runtime.describe(handle)).state, 'gone');
   });
 
-  it('measures a warm claim against a cold pod in this simulated cluster', async function () {
+  it('measures warm claim → Ready against cold pod → Ready (same real supervisor, stand-in OpenClaw)', async function () {
     const warm: number[] = [];
     const cold: number[] = [];
     for (let i = 0; i < 5; i++) {
-      await pool.reconcile();
-      await readyPool(3);
+      await claimablePool(3);
       let start = Date.now();
       const w = await runtime.launch(podSpec(uniqueTenant('mw'), 1));
       warm.push(Date.now() - start);
@@ -119,14 +147,44 @@ describe('warm pool', function () {
       cold.push(Date.now() - start);
       await Promise.all([runtime.stop(w, { graceMs: 5_000 }), runtime.stop(c, { graceMs: 5_000 })]);
     }
-    console.log(`      warm claim median ${median(warm)} ms ${JSON.stringify(warm)}`);
-    console.log(`      cold pod   median ${median(cold)} ms ${JSON.stringify(cold)}`);
-    assert.ok(median(warm) < median(cold), 'a claim is faster than creating, binding and starting a pod');
+    console.log(`      warm claim → Ready median ${median(warm)} ms ${JSON.stringify(warm)}`);
+    console.log(`      cold pod   → Ready median ${median(cold)} ms ${JSON.stringify(cold)}`);
+    assert.ok(median(warm) < median(cold), 'a claim skips pod creation and the supervisor process start');
+  });
+
+  it('a hand-over the warm supervisor refuses (wrong claim token): that pod is deleted and the launch goes cold', async function () {
+    const pods = await claimablePool(3);
+    const names = new Set(pods.map((p) => p.metadata!.name!));
+    // Replace the pool's token: running warm pods still hold the old one and answer 401.
+    const secret = await core.readNamespacedSecret({ name: POOL, namespace });
+    await core.deleteNamespacedSecret({ name: POOL, namespace });
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: POOL, namespace, ownerReferences: secret.metadata!.ownerReferences! },
+        data: { ...secret.data, 'claim-token': Buffer.from('not-the-pods-token').toString('base64') },
+      },
+    });
+    const spec = podSpec(uniqueTenant('f'), 1);
+    const handle = await runtime.launch(spec);
+    const cold = await core.readNamespacedPod({ name: spec.podId, namespace });
+    assert.equal(cold.metadata?.labels?.['clawfleet.io/pool'], undefined, 'a cold pod serves the tenant');
+    const left = (await core.listNamespacedPod({ namespace })).items.filter((p) =>
+      names.has(p.metadata!.name!),
+    );
+    const refused = left.find((p) => p.metadata?.labels?.['clawfleet.io/pool'] === 'claimed');
+    assert.ok(!refused || refused.metadata?.deletionTimestamp, 'the half-claimed pod is gone or going');
+    assert.equal(left.filter((p) => p.metadata?.labels?.['clawfleet.io/pool'] === 'warm').length, 2);
+    await runtime.stop(handle, { graceMs: 5_000 });
   });
 
   it('an empty pool falls back to a cold pod', async function () {
-    for (const pod of await pool.available('standard'))
-      await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, gracePeriodSeconds: 0 });
+    await apps.patchNamespacedDeployment(
+      { name: POOL, namespace, body: { spec: { replicas: 0 } } },
+      mergePatch,
+    );
+    for (let i = 0; i < 100 && (await pool.available('standard')).length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const spec = podSpec(uniqueTenant('e'), 1);
     const handle = await runtime.launch(spec);
     const pod = await core.readNamespacedPod({ name: spec.podId, namespace });
