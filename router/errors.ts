@@ -71,8 +71,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
         : status === 500
           ? 'INTERNAL'
           : ((error as Partial<FastifyError>).code ?? 'BAD_REQUEST');
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code, status }, 'request refused');
+    if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
+    else request.log.info({ code, status, reqId: request.id }, 'request refused');
     const retryAfter = error instanceof RouterError ? error.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     const message = status >= 500 && !(error instanceof RouterError) ? 'internal error' : errorMessage(error);

@@ -46,8 +46,21 @@ export class RouterMetrics {
     registers: [this.registry],
   });
 
+  /** Pre-labelled children by `route:status`: the hot path skips prom-client's label hashing. */
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  countRequest(route: RouteName, status: number): void {
+    const key = `${route}:${status}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      child = this.requests.labels({ route, outcome: String(status) });
+      this.requestChildren.set(key, child); // bounded: two routes times the status codes Fastify can send
+    }
+    child.inc();
   }
 
   fallback(reason: FallbackReason): void {

@@ -15,6 +15,7 @@ const DELIVERED = { ok: true, delivery: 'durable' } as const;
 
 export function registerTelegramRoute(app: FastifyInstance, services: RouterServices): void {
   const { endpoints, metrics } = services;
+  const hotDeliveries = metrics.deliveries.labels({ route: 'telegram', path: 'hot' });
   app.post(
     '/tg/:tenantId',
     {
@@ -32,7 +33,7 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
       const body = request.rawBody;
       const endpoint = await (request.endpoint ?? endpoints.find(tenantId));
       if (endpoint !== null && (await deliverHot(services, tenantId, endpoint, body))) {
-        metrics.deliveries.inc({ route: 'telegram', path: 'hot' });
+        hotDeliveries.inc();
         services.touches.touch(tenantId);
         return reply.send(DELIVERED);
       }

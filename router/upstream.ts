@@ -35,6 +35,8 @@ export function requestWasNotSent(error: unknown): boolean {
 export class Upstream {
   private readonly agent: Agent;
   private readonly timeoutMs: number;
+  /** Endpoint → origin, so the hot path does not parse a URL per message. */
+  private readonly origins = new Map<string, string>();
 
   constructor(options: UpstreamOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -51,7 +53,7 @@ export class Upstream {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.agent.request({
-        origin: new URL(endpoint).origin,
+        origin: this.origin(endpoint),
         path: '/deliver/telegram',
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -70,7 +72,7 @@ export class Upstream {
   /** Open a chat completion; the caller streams the body through. Throws on transport errors. */
   openChat(forward: ChatForward): Promise<Dispatcher.ResponseData> {
     return this.agent.request({
-      origin: new URL(forward.endpoint).origin,
+      origin: this.origin(forward.endpoint),
       path: '/v1/chat/completions',
       method: 'POST',
       headers: {
@@ -84,6 +86,16 @@ export class Upstream {
       bodyTimeout: 300_000,
       ...(forward.signal && { signal: forward.signal }),
     });
+  }
+
+  private origin(endpoint: string): string {
+    let origin = this.origins.get(endpoint);
+    if (origin === undefined) {
+      origin = new URL(endpoint).origin;
+      if (this.origins.size >= 10_000) this.origins.clear(); // endpoints change as pods come and go
+      this.origins.set(endpoint, origin);
+    }
+    return origin;
   }
 
   /** Waits for in-flight requests, then closes the pools. */
