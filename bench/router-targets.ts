@@ -97,6 +97,8 @@ async function front(upstreamUrl: string, redisUrl: string): Promise<void> {
 }
 
 const [role, ...args] = process.argv.slice(2);
+// Exit normally on SIGTERM so `--cpu-prof` (BENCH_CPU_PROF) gets to write its profile.
+process.once('SIGTERM', () => process.exit(0));
 (role === 'upstream' ? upstream() : front(args[0]!, args[1]!)).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
