@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { KubernetesRuntime } from '../../k8s/kube-runtime.js';
+import { mergePatch } from '../../k8s/pods.js';
 import { PodWatcher } from '../../k8s/pod-watcher.js';
 import {
   freshNamespace,
@@ -91,6 +92,26 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
     const hit = await lostFor(spec.podId, 2_000);
     assert.equal(hit.tenantId, spec.tenantId);
     console.log(`      podLost after ${hit.at - start} ms (${hit.reason})`);
+  });
+
+  it('a claimed warm pod whose container restarts (it comes back warm, without its tenant) is reported', async function () {
+    const spec = podSpec(uniqueTenant(), 1);
+    await runtime.launch(spec);
+    const patch = { name: spec.podId, namespace };
+    await core.patchNamespacedPod(
+      { ...patch, body: { metadata: { labels: { 'clawfleet.io/pool': 'claimed' } } } },
+      mergePatch,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(lost.filter((l) => l.podId === spec.podId).length, 0, 'claimed and running: not lost');
+    const pod = await core.readNamespacedPod(patch);
+    const [status] = pod.status!.containerStatuses!;
+    await core.patchNamespacedPodStatus(
+      { ...patch, body: { status: { containerStatuses: [{ ...status, restartCount: 1 }] } } },
+      mergePatch,
+    );
+    const hit = await lostFor(spec.podId, 2_000);
+    assert.match(hit.reason, /restarted/);
   });
 
   it('a crashed pod (phase Failed) is reported within 2 s, once', async function () {
