@@ -31,6 +31,8 @@ import { startDynamo } from '../helpers/dynamo.js';
 import { startTestRedis } from '../helpers/redis.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { createLocalEnv } from '../helpers/temporal.js';
+import type { KubeRuntimeOptions } from '../../k8s/options.js';
+import type { TenantTier } from '../../workflows/types.js';
 import { freshNamespace, kubeCluster, testOptions } from './fixture.js';
 import { TestKubelet } from './test-kubelet.js';
 
@@ -44,11 +46,12 @@ export interface KubeFleet {
   readonly s3: TestS3;
   readonly core: CoreV1Api;
   readonly namespace: string;
-  registerTenant(tenantId: string): Promise<{ botToken: string }>;
+  registerTenant(tenantId: string, tier?: TenantTier): Promise<{ botToken: string }>;
   stop(): Promise<void>;
 }
 
-export async function startKubeFleet(): Promise<KubeFleet> {
+/** `options` go on top of the test settings, e.g. a warm pool (`{ warmPool: { standard: 1 } }`). */
+export async function startKubeFleet(options: Partial<KubeRuntimeOptions> = {}): Promise<KubeFleet> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
@@ -118,7 +121,7 @@ export async function startKubeFleet(): Promise<KubeFleet> {
     const adapters = await wireAdapters(config, logger, env.client, {
       kube: {
         kubeConfig,
-        options: testOptions(namespace, { terminationGraceSeconds: 40, readyTimeoutMs: 180_000 }),
+        options: testOptions(namespace, { terminationGraceSeconds: 40, readyTimeoutMs: 180_000, ...options }),
         resyncMs: 10_000,
       },
     });
@@ -146,12 +149,12 @@ export async function startKubeFleet(): Promise<KubeFleet> {
       s3,
       core: kubeConfig.makeApiClient(CoreV1Api),
       namespace,
-      async registerTenant(tenantId) {
+      async registerTenant(tenantId, tier = 'standard') {
         const botToken = `${100000 + Math.floor(Math.random() * 800000)}:fake-${tenantId}`;
         await registry.create({
           tenantId,
           displayName: tenantId,
-          tier: 'standard',
+          tier,
           openclawVersion: PINNED_OPENCLAW,
           channels: { telegram: { enabled: true } },
         });
