@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { CallOptions, PodSpec } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
+import type { LaunchPlan } from '../pod/launch-plan.js';
 import type { TenantTier } from '../workflows/types.js';
 import { createFailure, statusOf } from './errors.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
@@ -98,12 +99,15 @@ export class WarmPool {
   async claim(spec: PodSpec, options: CallOptions = {}): Promise<V1Pod | null> {
     if (!this.deps.options.warmPool[spec.tier]) return null;
     const claimable = (await this.available(spec.tier)).filter(isClaimable);
+    if (claimable.length === 0) return null;
+    // Planned before any claim: a tenant that cannot be planned fails like a cold launch, without burning a pod.
+    const plan = await this.deps.plan(spec, POD_PLACEMENT, AGENT_LAYOUT.rootDir);
     for (const candidate of shuffle(claimable)) {
       const claimed = await this.claimPod(candidate, spec);
       if (!claimed) continue;
       const name = claimed.metadata!.name!;
       try {
-        await this.handOver(claimed, spec, options);
+        await this.handOver(claimed, plan, options);
         this.deps.logger.info({ tenantId: spec.tenantId, podId: spec.podId, pod: name }, 'warm pod claimed');
         return claimed;
       } catch (error) {
@@ -149,14 +153,13 @@ export class WarmPool {
    * (NetworkPolicy admits only the router and worker to port 8080). The
    * supervisor listens at the pod IP we reached it at, our published endpoint.
    */
-  private async handOver(pod: V1Pod, spec: PodSpec, options: CallOptions): Promise<void> {
+  private async handOver(pod: V1Pod, plan: LaunchPlan, options: CallOptions): Promise<void> {
     const tier = pod.metadata!.labels![LABELS.tier] as TenantTier;
     const secret = await this.core.readNamespacedSecret({
       name: warmPoolName(tier),
       namespace: this.namespace,
     });
     const token = Buffer.from(secret.data?.['claim-token'] ?? '', 'base64').toString('utf8');
-    const plan = await this.deps.plan(spec, POD_PLACEMENT, AGENT_LAYOUT.rootDir);
     const tenantSpec = {
       ...podSupervisorSpec(plan.spec, this.deps.options),
       listen: { host: pod.status!.podIP!, port: AGENT_LAYOUT.supervisorPort },
