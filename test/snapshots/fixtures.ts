@@ -113,3 +113,14 @@ export async function snapshotOf(root: string): Promise<Record<string, string>> 
   }
   return out;
 }
+
+/** A small state dir `<parent>/src-<label>` whose MEMORY.md names `label`, so restores can be told apart. */
+export async function labelledStateDir(parent: string, label: string, bytes = 50_000): Promise<string> {
+  const path = join(parent, `src-${label}`);
+  await mkdir(path);
+  await makeStateDir(path, bytes, label);
+  return path;
+}
+
+/** The MEMORY.md of a restored (or source) state dir. */
+export const memoryOf = (root: string) => readFile(join(root, 'workspace', 'MEMORY.md'), 'utf8');

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { S3Client } from '@aws-sdk/client-s3';
-import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileMasterKey } from '../../common/crypto.js';
 import { DataKeyError } from '../../snapshots/errors.js';
@@ -9,7 +8,7 @@ import { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
 import { GrantedDataKeys, GrantedObjects } from '../../snapshots/granted-access.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
-import { makeStateDir, tempDir } from './fixtures.js';
+import { labelledStateDir, memoryOf, tempDir } from './fixtures.js';
 
 describe('tenant snapshot grants (presigned URLs against s3rver)', () => {
   let s3: TestS3;
@@ -43,13 +42,7 @@ describe('tenant snapshot grants (presigned URLs against s3rver)', () => {
   });
   afterEach(() => dir.remove());
 
-  async function stateDir(label: string): Promise<string> {
-    const path = join(dir.path, `src-${label}`);
-    await mkdir(path);
-    await makeStateDir(path, 20_000, label);
-    return path;
-  }
-  const memoryOf = (root: string) => readFile(join(root, 'workspace', 'MEMORY.md'), 'utf8');
+  const stateDir = (label: string) => labelledStateDir(dir.path, label, 20_000);
   const grantedStore = (holder: GrantHolder) =>
     new S3SnapshotStore({ objects: new GrantedObjects(holder), keys: new GrantedDataKeys(holder) });
   const issue = async (tenantId: string, latestSeq?: number) =>

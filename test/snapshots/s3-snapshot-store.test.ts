@@ -1,14 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileMasterKey, MasterKeyError } from '../../common/crypto.js';
 import { InvalidTenantIdError } from '../../common/errors.js';
 import { NoRestorableSnapshotError, SnapshotExistsError } from '../../snapshots/errors.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
-import { makeStateDir, snapshotOf, tempDir } from './fixtures.js';
+import { labelledStateDir, memoryOf, snapshotOf, tempDir } from './fixtures.js';
 
 describe('S3 snapshot store (against s3rver)', () => {
   let s3: TestS3;
@@ -30,14 +30,7 @@ describe('S3 snapshot store (against s3rver)', () => {
   });
   afterEach(() => dir.remove());
 
-  /** A small state dir whose MEMORY.md names `label`, so restores can be told apart. */
-  async function stateDir(label: string): Promise<string> {
-    const path = join(dir.path, `src-${label}`);
-    await mkdir(path);
-    await makeStateDir(path, 50_000, label);
-    return path;
-  }
-  const memoryOf = (root: string) => readFile(join(root, 'workspace', 'MEMORY.md'), 'utf8');
+  const stateDir = (label: string) => labelledStateDir(dir.path, label);
   const object = async (key: string) =>
     Buffer.from(
       await (
