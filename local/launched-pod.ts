@@ -3,6 +3,7 @@
  * process and what the runtime knows about it (starting, ready, stopping).
  * Talks to the supervisor with the tenant's own supervisor token.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { PodSpec, PodStatus } from '../activities/ports.js';
 import { PermanentPortError } from '../activities/errors.js';
@@ -65,13 +66,15 @@ export class LaunchedPod implements PodHandle {
     this.ready.catch(() => undefined); // observed through whenReady
   }
 
-  static start(input: LaunchedPodInput): LaunchedPod {
-    const process = SupervisorProcess.start({
+  /** Claims `warm` (an idle pre-spawned supervisor) when given, else spawns the supervisor. */
+  static start(input: LaunchedPodInput, warm?: ChildProcess): LaunchedPod {
+    const options = {
       rootDir: input.rootDir,
       specPath: input.specPath,
       secrets: input.plan.secrets,
       logFile: input.logFile,
-    });
+    };
+    const process = warm ? SupervisorProcess.claim(warm, options) : SupervisorProcess.start(options);
     return new LaunchedPod(input.spec, process, input);
   }
 
@@ -159,7 +162,9 @@ export class LaunchedPod implements PodHandle {
     // A supervisor that dies mid-poll ends the poll at once, whatever its socket does.
     void this.process.exited.then(() => abort.abort());
     try {
-      const response = await fetch(`${this.endpoint}/readyz?waitMs=${LONG_POLL_MS}`, { signal: abort.signal });
+      const response = await fetch(`${this.endpoint}/readyz?waitMs=${LONG_POLL_MS}`, {
+        signal: abort.signal,
+      });
       if (response.status !== 200 && response.status !== 503) return null;
       const body = (await response.json()) as { state: string };
       return { ready: response.status === 200, state: body.state };

@@ -23,6 +23,7 @@ import { LaunchedPod } from './launched-pod.js';
 import { MAX_SLOTS, placementOf, SlotTable } from './placement.js';
 import { portsAreFree } from './port-check.js';
 import { killProcessesOf } from './process-sweep.js';
+import { WarmSupervisors } from './warm-supervisors.js';
 
 export interface RuntimeHooks {
   /** The pod died on its own; the worker signals the tenant workflow. */
@@ -46,6 +47,8 @@ export interface LocalRuntimeOptions {
   readonly logger: Logger;
   /** Grace for stops the runtime starts itself (replacing a pod, closing). @default 30 s */
   readonly stopGraceMs?: number;
+  /** Idle pre-spawned supervisors kept for the next wakes (warm-supervisors.ts). @default 1 */
+  readonly warmSupervisors?: number;
 }
 
 export class LocalRuntime implements RuntimePort {
@@ -53,12 +56,29 @@ export class LocalRuntime implements RuntimePort {
   private readonly slots: SlotTable;
   private readonly gate: CapacityGate;
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly warm: WarmSupervisors;
   private closing = false;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     const capacity = Math.min(options.capacity, MAX_SLOTS);
     this.slots = new SlotTable(MAX_SLOTS);
     this.gate = new CapacityGate(capacity, () => this.makeRoom());
+    this.warm = new WarmSupervisors({
+      size: options.warmSupervisors ?? 1,
+      dataDir: options.dataDir,
+      logFile: join(options.dataDir, 'warm-supervisors.log'),
+    });
+  }
+
+  /** Pre-spawn the idle supervisors; the data dir must exist (the worker calls this once at start). */
+  async prewarm(): Promise<void> {
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
+    this.warm.fill();
+  }
+
+  /** The pid of a tenant's supervisor process while the runtime runs it. */
+  supervisorPid(tenantId: string): number | undefined {
+    return this.pods.get(tenantId)?.process.pid;
   }
 
   get capacity(): number {
@@ -111,6 +131,7 @@ export class LocalRuntime implements RuntimePort {
    */
   async close(): Promise<void> {
     this.closing = true;
+    await this.warm.close();
     const pods = [...this.pods.values()];
     await Promise.all(pods.map((pod) => this.stopPod(pod, this.options.stopGraceMs ?? 30_000)));
     await Promise.all(
@@ -125,22 +146,25 @@ export class LocalRuntime implements RuntimePort {
   private async start(spec: PodSpec): Promise<LaunchedPod> {
     const { logger } = this.options;
     const rootDir = join(this.options.dataDir, 'tenants', spec.tenantId);
-    await prepareTenantDir(rootDir);
-    await killProcessesOf(rootDir); // leftovers of a runtime that died hard
     const { slot, placement } = await this.freeSlot();
     try {
-      const plan = await this.options.plan(spec, placement, rootDir);
+      // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
+      const [plan] = await Promise.all([
+        this.options.plan(spec, placement, rootDir),
+        killProcessesOf(rootDir).then(() => prepareTenantDir(rootDir)), // leftovers of a runtime that died hard
+      ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
-      const pod = LaunchedPod.start({
-        spec,
-        plan,
-        rootDir,
-        specPath,
-        logFile: join(rootDir, 'logs', 'supervisor.log'),
-        logger,
-      });
+      const pod = LaunchedPod.start(
+        { spec, plan, rootDir, specPath, logFile: join(rootDir, 'logs', 'supervisor.log'), logger },
+        this.warm.take(),
+      );
       this.pods.set(spec.tenantId, pod);
+      // Replace the claimed process once this wake is served, not while OpenClaw is starting.
+      void pod.whenReady().then(
+        () => this.warm.fill(),
+        () => this.warm.fill(),
+      );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));
       logger.info(
         { tenantId: spec.tenantId, podId: spec.podId, host: placement.host },

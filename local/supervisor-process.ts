@@ -5,6 +5,7 @@
  * runtime dies without stopping it, the pipe closes and the supervisor drains
  * itself (final snapshot, OpenClaw stopped). Stopping ends with a sweep of
  * every process that mentions the tenant directory, so nothing survives.
+ * The process is either spawned for the tenant or a claimed warm one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 import { SECRET_SOURCES, type PodSecrets } from '../pod/supervisor-config.js';
 import { killProcessesOf } from './process-sweep.js';
+import type { WarmClaim } from './warm-supervisor-main.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POD_MAIN = fileURLToPath(new URL('../pod/main.ts', import.meta.url));
@@ -68,6 +70,21 @@ export class SupervisorProcess {
     } finally {
       closeSync(log);
     }
+  }
+
+  /**
+   * A pre-spawned supervisor (warm-supervisors.ts) becomes this tenant's: the
+   * claim line carries the spec path, the log file and the secrets.
+   */
+  static claim(child: ChildProcess, options: StartOptions): SupervisorProcess {
+    const claim: WarmClaim = {
+      sentAtMs: Date.now(),
+      specPath: options.specPath,
+      logFile: options.logFile,
+      secrets: options.secrets,
+    };
+    child.stdin?.write(`${JSON.stringify(claim)}\n`);
+    return new SupervisorProcess(child, options.rootDir);
   }
 
   get pid(): number | undefined {

@@ -47,7 +47,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
 
   const plan = createLaunchPlanner({ config, registry, secrets, openclaw, grants: deps.grants });
 
-  return new LocalRuntime({
+  const runtime = new LocalRuntime({
     dataDir: resolve(config.dataDir), // the supervisors run with another working directory
     portBase: config.localPortBase,
     capacity: defaultCapacity(config.localMaxTenants),
@@ -76,4 +76,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
       },
     },
   });
+  // Idle supervisors ready for the first wake; a failure only means wakes start their supervisor cold.
+  runtime.prewarm().catch((err: unknown) => logger.warn({ err }, 'no warm supervisors'));
+  return runtime;
 }

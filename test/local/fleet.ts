@@ -51,6 +51,8 @@ export interface Fleet {
   tenantDir(tenantId: string): string;
   /** Pids of every process of the tenant (supervisor, OpenClaw and helpers). */
   tenantProcesses(tenantId: string): Promise<number[]>;
+  /** Pids of every process the local runtime started, idle warm supervisors included. */
+  runtimeProcesses(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -143,7 +145,15 @@ export async function startFleet(
       dynamo,
       masterKey,
       tenantDir,
-      tenantProcesses: (tenantId) => processesMentioning(tenantDir(tenantId)),
+      async tenantProcesses(tenantId) {
+        // A claimed warm supervisor's environment predates its tenant: the runtime knows its pid.
+        const pids = await processesMentioning(tenantDir(tenantId));
+        const supervisor = adapters.localRuntime?.supervisorPid(tenantId);
+        return supervisor !== undefined && !pids.includes(supervisor) && isAlive(supervisor)
+          ? [supervisor, ...pids]
+          : pids;
+      },
+      runtimeProcesses: () => processesMentioning(dataDir),
       async registerTenant(tenantId) {
         const botToken = `${100000 + Math.floor(Math.random() * 800000)}:fake-${tenantId}`;
         await registry.create({
@@ -174,5 +184,14 @@ function installQuietRuntime(): void {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
     // already installed by an earlier suite
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -139,19 +139,20 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
     const pointer = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? 0;
     await fleet.adapters.localRuntime!.close();
     assert.deepEqual(await fleet.tenantProcesses(TENANT), []);
+    assert.deepEqual(await fleet.runtimeProcesses(), [], 'idle warm supervisors are gone too');
     const after = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? 0;
     assert.ok(after > pointer, `the drain snapshot moved the pointer (${pointer} → ${after})`);
   });
 });
 
-/** The tenant's supervisor: the process running pod/main.ts among the tenant's processes. */
+/** The tenant's supervisor: the process running pod/main.ts (or a claimed warm one) among the tenant's processes. */
 async function supervisorPids(fleet: Fleet, tenantId: string): Promise<number[]> {
   const { readFile } = await import('node:fs/promises');
   const pids = await fleet.tenantProcesses(tenantId);
   const found: number[] = [];
   for (const pid of pids) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('pod/main.ts')) found.push(pid);
+    if (cmdline.includes('pod/main.ts') || cmdline.includes('local/warm-supervisor-main.ts')) found.push(pid);
   }
   return found;
 }
