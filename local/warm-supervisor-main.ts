@@ -35,7 +35,7 @@ function readClaim(): Promise<WarmClaim | null> {
       try {
         resolve(JSON.parse(buffered.slice(0, end)) as WarmClaim);
       } catch (err) {
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     };
     const onEnd = () => resolve(null);
