@@ -68,6 +68,7 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
       ),
   });
 
+  registerConnectionCloseOnShutdown(app);
   registerHealthRoutes(app, deps.readiness);
   app.get('/metrics', async (_request, reply) =>
     reply
@@ -108,5 +109,23 @@ function registerRequestMetrics(app: FastifyInstance, services: RouterServices):
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.config.metricsRoute;
     if (route) services.metrics.countRequest(route, reply.statusCode);
+  });
+}
+
+/**
+ * Once closing, every answer says `Connection: close`. Fastify closes the
+ * connections idle when close starts, but one busy then (a forward in flight)
+ * would otherwise stay open after its answer until the keep-alive timeout
+ * (72 s), holding up the close of the server and of the upstream pools.
+ */
+function registerConnectionCloseOnShutdown(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }

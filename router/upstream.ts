@@ -98,6 +98,18 @@ export class Upstream {
     return origin;
   }
 
+  /** Requests to supervisors running or queued now: 0 when nothing is in flight (shutdown, tests). */
+  get inFlight(): number {
+    let count = 0;
+    for (const stats of Object.values(this.agent.stats)) count += stats.running + stats.pending;
+    return count;
+  }
+
+  /** True once `close` has begun: the pools take no new requests. */
+  get closed(): boolean {
+    return this.agent.closed;
+  }
+
   /** Waits for in-flight requests, then closes the pools. */
   close(): Promise<void> {
     return this.agent.close();

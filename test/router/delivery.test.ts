@@ -3,18 +3,17 @@ import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../activities/index.js';
 import { TenantClient } from '../../client/tenant-client.js';
+import { invalidateTenantLookup } from '../../endpoints/tenant-lookup-keys.js';
 import { FakeWorld } from '../workflows/fake-world.js';
 import { bundle } from '../workflows/harness.js';
-import { RouterHarness, TEST_SETTINGS, telegramUpdate, type TestTenant } from './router-harness.js';
+import {
+  eventually,
+  RouterHarness,
+  TEST_SETTINGS,
+  telegramUpdate,
+  type TestTenant,
+} from './router-harness.js';
 import { StandInSupervisor } from './stand-in-supervisor.js';
-
-async function eventually(probe: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 describe('router delivery paths with real Redis, Temporal dev server and dynalite', function () {
   this.timeout(180_000);
@@ -125,6 +124,23 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
     });
     assert.equal(world.count('deliver 400'), 1, 'the workflow dedupes the retry: one delivery activity');
     assert.equal(world.delivered.filter((e) => e.dedupeId === '400').length, 1);
+  });
+
+  it('a tenant suspended through the admin path is refused within the 1 s in-process cache bound', async () => {
+    const t = await h.tenant();
+    assert.equal((await post(app, t, JSON.stringify(telegramUpdate(450)))).statusCode, 200); // caches the view
+    const record = (await h.registry.get(t.tenantId))!;
+    await h.registry.update(t.tenantId, { status: 'suspended' }, record.version);
+    await invalidateTenantLookup(h.redis.client(), t.tenantId); // what the admin API does on every change
+    const changedAt = Date.now();
+    let id = 451;
+    await eventually(
+      async () => (await post(app, t, JSON.stringify(telegramUpdate(id++)))).statusCode === 403,
+      'a 403',
+      5_000,
+    );
+    const staleMs = Date.now() - changedAt;
+    assert.ok(staleMs <= 1_500, `the old view was served for ${staleMs} ms`);
   });
 
   it('Redis stopped mid-test: lookups fall back to the registry, updates still go through Temporal (last: stops Redis)', async () => {

@@ -176,6 +176,26 @@ describe('router public routes: every refusal and its status code (app.inject, r
       }
     });
 
+    it('an agent that stops answering mid-request is 502, and the turn is not sent again', async () => {
+      const t = await h.tenant();
+      const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+      supervisor.mode = 'hang'; // takes the request, never answers: the forward timeout (2 s) fires
+      try {
+        await h.publishEndpoint(t.tenantId, supervisor.endpoint);
+        const res = await chat(t.tenantId, t.apiKey, ask);
+        assert.equal(res.statusCode, 502);
+        assert.deepEqual(res.json(), { error: 'UPSTREAM_FAILED', message: 'the agent did not answer' });
+        assert.deepEqual(
+          supervisor.received,
+          ['/v1/chat/completions'],
+          'reached the agent once, never again',
+        );
+        assert.equal(await h.workflowExists(t.tenantId), false, 'no wake either');
+      } finally {
+        await supervisor.stop();
+      }
+    });
+
     it('cold path: no worker answers the wake within the bound → 503 with Retry-After', async () => {
       const t = await h.tenant();
       const res = await chat(t.tenantId, t.apiKey, ask);

@@ -63,6 +63,11 @@ export class RouterHarness {
     return this.env.client;
   }
 
+  /** The master key file the harness's tenants are encrypted under (a router process must open the same). */
+  get masterKeyFile(): string {
+    return join(this.keyDir, 'master.key');
+  }
+
   async start(): Promise<void> {
     quietRuntime();
     this.keyDir = await mkdtemp(join(tmpdir(), 'clawfleet-router-'));
@@ -154,6 +159,19 @@ export class RouterHarness {
       .map((event) => event.workflowExecutionSignaledEventAttributes)
       .filter((signal) => signal?.signalName === 'deliver')
       .map((signal) => defaultPayloadConverter.fromPayload<Envelope>(signal!.input!.payloads![0]!));
+  }
+}
+
+/** Polls `probe` every 100 ms until it holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(
+  probe: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`never happened within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

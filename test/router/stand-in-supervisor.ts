@@ -4,10 +4,11 @@
  * deliveries with the durable ack and dedupes by `update_id` like OpenClaw,
  * and streams chat completions as SSE. `mode` makes it misbehave.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type StandInMode = 'ok' | 'unavailable' | 'hang';
+/** `endless-stream`: chat answers stream a chunk every 20 ms until the caller goes away. */
+export type StandInMode = 'ok' | 'unavailable' | 'hang' | 'endless-stream';
 
 export class StandInSupervisor {
   /** update_ids OpenClaw would have processed (each once). */
@@ -15,8 +16,16 @@ export class StandInSupervisor {
   /** Every delivery request that carried the right token, duplicates included. */
   readonly deliveries: string[] = [];
   readonly chats: string[] = [];
+  /** The path of every request that carried the right token, whatever the mode. */
+  readonly received: string[] = [];
   readonly authorizations: string[] = [];
   mode: StandInMode = 'ok';
+  /** While set, every authorized request waits for it before answering (it is recorded first). */
+  hold: Promise<void> | null = null;
+  /** Endless chat streams still open. */
+  openStreams = 0;
+  /** Requests whose caller went away before the answer was complete (the router cancelled the forward). */
+  abandoned = 0;
   private server!: Server;
 
   constructor(private readonly token: string) {}
@@ -27,8 +36,12 @@ export class StandInSupervisor {
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
+      response.once('close', () => {
+        if (!response.writableFinished) this.abandoned++;
+      });
       void this.handle(request).then(
-        ({ status, body, sse }) => {
+        ({ status, body, sse, endless }) => {
+          if (endless) return this.streamEndlessly(response);
           if (sse) {
             response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
             for (const chunk of sse) response.write(`data: ${chunk}\n\n`);
@@ -50,23 +63,38 @@ export class StandInSupervisor {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  private streamEndlessly(response: ServerResponse): void {
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    this.openStreams++;
+    let n = 0;
+    const timer = setInterval(() => response.write(`data: ${JSON.stringify({ n: n++ })}\n\n`), 20);
+    response.once('close', () => {
+      clearInterval(timer);
+      this.openStreams--;
+    });
+  }
+
   private async handle(
     request: IncomingMessage,
-  ): Promise<{ status: number; body?: unknown; sse?: string[] }> {
+  ): Promise<{ status: number; body?: unknown; sse?: string[]; endless?: boolean }> {
     const body = await readBody(request);
     this.authorizations.push(request.headers.authorization ?? '');
     if (request.headers.authorization !== `Bearer ${this.token}`)
       return { status: 401, body: { error: 'unauthorized' } };
+    this.received.push(request.url ?? '');
     if (this.mode === 'hang') return { status: 0 };
     if (this.mode === 'unavailable') return { status: 503, body: { error: 'GATEWAY_UNAVAILABLE' } };
     if (request.url === '/deliver/telegram') {
       this.deliveries.push(body);
+      if (this.hold) await this.hold;
       const updateId = (JSON.parse(body) as { update_id: number }).update_id;
       if (!this.processed.includes(updateId)) this.processed.push(updateId);
       return { status: 200, body: { accepted: 'durable' } };
     }
     if (request.url === '/v1/chat/completions') {
       this.chats.push(body);
+      if (this.hold) await this.hold;
+      if (this.mode === 'endless-stream') return { status: 200, endless: true };
       const chunk = (content: string) => JSON.stringify({ choices: [{ delta: { content } }] });
       return { status: 200, sse: [chunk('Hel'), chunk('lo')] };
     }

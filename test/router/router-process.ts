@@ -1,0 +1,87 @@
+/**
+ * The real router entry point (router/server.ts) in a child process, wired
+ * to the harness's redis-server, dynalite and Temporal dev server through
+ * the same environment variables production uses. For tests about the
+ * process itself: SIGKILL, SIGTERM, restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../dev/ports.js';
+import { eventually, TEST_SETTINGS, type RouterHarness } from './router-harness.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export class RouterProcess {
+  private output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    for (const stream of [child.stdout!, child.stderr!])
+      stream.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  static async start(h: RouterHarness, dataDir: string): Promise<RouterProcess> {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      CLAWFLEET_DATA_DIR: dataDir,
+      CLAWFLEET_LOG_LEVEL: 'warn',
+      CLAWFLEET_REDIS_URL: h.redis.url,
+      CLAWFLEET_TEMPORAL_ADDRESS: h.env.address,
+      CLAWFLEET_TASK_QUEUE: TEST_SETTINGS.taskQueue,
+      CLAWFLEET_DYNAMODB_ENDPOINT: h.dynamo.endpoint,
+      CLAWFLEET_TABLE_PREFIX: h.dynamo.tables.tenants.replace(/tenants$/, ''),
+      CLAWFLEET_AWS_CREDENTIALS: 'embedded',
+      CLAWFLEET_MASTER_KEY_FILE: h.masterKeyFile,
+      CLAWFLEET_ROUTER_HOST: '127.0.0.1',
+      CLAWFLEET_ROUTER_PORT: String(port),
+      CLAWFLEET_ADMIN_PORT: String(adminPort),
+      CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.routerForwardTimeout,
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'router/server.ts'], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const router = new RouterProcess(child, `http://127.0.0.1:${port}`);
+    let gone = false;
+    void router.exited.then(() => (gone = true));
+    try {
+      await eventually(
+        async () => {
+          if (gone) throw new Error(`router exited during start:\n${router.output}`);
+          return (await fetch(`${router.url}/healthz`).catch(() => null))?.ok === true;
+        },
+        'the router process answering /healthz',
+        60_000,
+      );
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    return router;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Recent stdout and stderr, for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** Stops the process if it still runs (test clean-up). */
+  async stop(): Promise<void> {
+    this.kill('SIGKILL');
+    await this.exited;
+  }
+}
