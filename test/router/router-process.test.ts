@@ -111,14 +111,37 @@ describe('the router process (router/server.ts in a child process; real Redis, T
         10_000,
       );
       release();
+      const releasedAt = Date.now();
       const response = await inFlight;
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { ok: true, delivery: 'durable' });
       assert.deepEqual(await router.exited, { code: 0, signal: null }, router.log);
+      assert.ok(Date.now() - releasedAt < 10_000, `exited ${Date.now() - releasedAt} ms after the forward`);
       assert.deepEqual(await h.deliveredSignals(t.tenantId), [], 'delivered on the hot path, not re-sent');
     } finally {
       release();
       await supervisor.stop();
     }
+  });
+
+  it('/readyz names Redis when it stops, and updates still go through Temporal (last: stops Redis)', async () => {
+    const t = await h.tenant();
+    const router = await startRouter();
+    const ready = await fetch(`${router.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: 'ready', dependencies: { redis: 'ok', temporal: 'ok' } });
+    await h.redis.stop();
+    const notReady = await fetch(`${router.url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.deepEqual(await notReady.json(), {
+      status: 'not ready',
+      dependencies: { redis: 'unavailable', temporal: 'ok' },
+    });
+    const body = JSON.stringify(telegramUpdate(802));
+    assert.equal((await postUpdate(router, t, body)).status, 200, router.log);
+    assert.deepEqual(
+      (await h.deliveredSignals(t.tenantId)).map((e) => e.body),
+      [body],
+    );
   });
 });
