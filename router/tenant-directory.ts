@@ -14,10 +14,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
 import { tenantLookupKey } from '../endpoints/tenant-lookup-keys.js';
-import type { CredentialHasher } from '../registry/credential-hash.js';
+import type { CredentialHasher, CredentialPurpose } from '../registry/credential-hash.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import type { RouterMetrics } from './metrics.js';
 import { ShortLivedCache } from './short-lived-cache.js';
+import { VerifiedCredentials } from './verified-credentials.js';
 import { WarnOnce } from './warn-once.js';
 
 /** The fields the router needs; hashes only, never credentials. */
@@ -57,6 +58,7 @@ export class TenantDirectory {
   private readonly missingTtlMs: number;
   private readonly warn: WarnOnce;
   private readonly local: ShortLivedCache<TenantView | null>;
+  private readonly verified = new VerifiedCredentials();
 
   constructor(private readonly options: TenantDirectoryOptions) {
     this.ttlMs = options.ttlMs ?? 30_000;
@@ -95,15 +97,34 @@ export class TenantDirectory {
 
   /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` against every stored hash. */
   webhookSecretMatches(tenantId: string, view: TenantView, presented: string | undefined): boolean {
-    return this.options.hasher.verify(tenantId, 'webhook-secret', view.webhookSecretHashes, presented ?? '');
+    const secret = presented ?? '';
+    return this.proven(view, 'webhook-secret', secret, () =>
+      this.options.hasher.verify(tenantId, 'webhook-secret', view.webhookSecretHashes, secret),
+    );
   }
 
   /** Constant-time check of a presented API key against the hash of its key id. */
   apiKeyMatches(tenantId: string, view: TenantView, presented: string | undefined): boolean {
-    const keyId = API_KEY.exec(presented ?? '')?.[1];
+    const key = presented ?? '';
+    const keyId = API_KEY.exec(key)?.[1];
     const stored = keyId !== undefined ? view.apiKeyHashes[keyId] : undefined;
     // Verify even with no candidate hash, so a wrong key id costs about the same as a wrong secret.
-    return this.options.hasher.verify(tenantId, 'api-key', stored ? [stored] : [], presented ?? '');
+    return this.proven(view, 'api-key', key, () =>
+      this.options.hasher.verify(tenantId, 'api-key', stored ? [stored] : [], key),
+    );
+  }
+
+  /** A credential proven against this very view object is not verified again (see verified-credentials.ts). */
+  private proven(
+    view: TenantView,
+    purpose: CredentialPurpose,
+    presented: string,
+    verify: () => boolean,
+  ): boolean {
+    if (presented !== '' && this.verified.has(view, purpose, presented)) return true;
+    const ok = verify();
+    if (ok) this.verified.add(view, purpose, presented);
+    return ok;
   }
 
   private async fromSource(tenantId: string): Promise<TenantView | null> {

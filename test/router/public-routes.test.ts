@@ -43,6 +43,14 @@ describe('router public routes: every refusal and its status code (app.inject, r
       assert.equal(res.statusCode, 401, JSON.stringify(headers).slice(0, 40));
     }
     assert.equal(await h.workflowExists(b.tenantId), false);
+    // Right after the right secret was proven (and remembered), a near miss is still refused.
+    const t = await h.tenant();
+    assert.equal(
+      (await tg(t.tenantId, telegramUpdate(2), { [SECRET_HEADER]: t.webhookSecret })).statusCode,
+      200,
+    );
+    const nearMiss = t.webhookSecret.slice(0, -1) + (t.webhookSecret.endsWith('A') ? 'B' : 'A');
+    assert.equal((await tg(t.tenantId, telegramUpdate(3), { [SECRET_HEADER]: nearMiss })).statusCode, 401);
   });
 
   it('path tricks like /tg/..%2Fb are rejected before any lookup', async () => {
