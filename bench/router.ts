@@ -18,6 +18,7 @@
  * V8 CPU profile of the router process (open it in Chrome DevTools).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,16 @@ interface Run {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** CPU time of the proxy/router process per request (max-throughput runs of b and c). */
+  readonly cpuUsPerRequest?: number;
+}
+
+/** user + system CPU time of a process in microseconds, from /proc (Linux). */
+async function cpuTimeUs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks of 10 ms on Linux.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 interface Target {
@@ -65,8 +76,13 @@ function startTarget(args: string[], nodeFlags: string[] = []) {
   });
 }
 
-/** Closed loop: as fast as the target answers, 32 requests outstanding. */
-async function maxThroughput(target: Target, body: string): Promise<Run> {
+/**
+ * Closed loop: as fast as the target answers, 32 requests outstanding. With
+ * `cpuOf`, also the CPU that process spent per request: unlike throughput,
+ * that hardly depends on what else the shared machine is running.
+ */
+async function maxThroughput(target: Target, body: string, cpuOf?: number): Promise<Run> {
+  const cpuBefore = cpuOf === undefined ? 0 : await cpuTimeUs(cpuOf);
   const result = await autocannon({
     url: target.url,
     method: 'POST',
@@ -80,6 +96,9 @@ async function maxThroughput(target: Target, body: string): Promise<Run> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    ...(cpuOf !== undefined && {
+      cpuUsPerRequest: ((await cpuTimeUs(cpuOf)) - cpuBefore) / (result.requests.average * DURATION_S),
+    }),
   };
 }
 
@@ -101,6 +120,9 @@ async function interleaved(measure: (target: TargetName) => Promise<Run>): Promi
     p50: median(list.map((r) => r.p50)),
     p99: median(list.map((r) => r.p99)),
     errors: list.reduce((sum, r) => sum + r.errors, 0),
+    ...(list[0]!.cpuUsPerRequest !== undefined && {
+      cpuUsPerRequest: median(list.map((r) => r.cpuUsPerRequest!)),
+    }),
   });
   const result = { a: summary(runs.a), b: summary(runs.b), c: summary(runs.c) };
   for (const target of TARGET_NAMES) console.log(row(`${LABELS[target]}, median`, result[target]));
@@ -124,7 +146,8 @@ async function maxSustained(target: Target, body: string): Promise<{ rate: numbe
 
 const ms = (value: number) => value.toFixed(value < 10 ? 2 : 1).padStart(6);
 const row = (name: string, r: Run) =>
-  `${name.padEnd(38)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${ms(r.p50)} ms  p99 ${ms(r.p99)} ms  errors ${r.errors}`;
+  `${name.padEnd(38)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${ms(r.p50)} ms  p99 ${ms(r.p99)} ms  errors ${r.errors}` +
+  (r.cpuUsPerRequest === undefined ? '' : `  front CPU ${r.cpuUsPerRequest.toFixed(0)} us/req`);
 const load = () =>
   `load average ${loadavg()
     .map((l) => l.toFixed(2))
