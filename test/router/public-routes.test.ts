@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { RouterHarness, telegramUpdate, type TestTenant } from './router-harness.js';
@@ -110,6 +111,25 @@ describe('router public routes: every refusal and its status code (app.inject, r
     assert.equal(refused.statusCode, 429);
     assert.match(String(refused.headers['retry-after']), /^\d+$/);
     assert.equal((await send(b, 13)).statusCode, 200);
+  });
+
+  it('Temporal unreachable: an update for a sleeping tenant is 503 with Retry-After (Telegram retries), no details', async () => {
+    // No gRPC retries, so the failure shows at once (the SDK default retries for about 20 s).
+    const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:9', interceptors: [] }) });
+    const { app: cut } = await h.app({}, dead);
+    const t = await h.tenant();
+    const res = await cut.inject({
+      method: 'POST',
+      url: `/tg/${t.tenantId}`,
+      headers: { 'content-type': 'application/json', [SECRET_HEADER]: t.webhookSecret },
+      payload: JSON.stringify(telegramUpdate(20)),
+    });
+    assert.equal(res.statusCode, 503);
+    assert.match(String(res.headers['retry-after']), /^\d+$/);
+    assert.deepEqual(res.json(), {
+      error: 'COLD_PATH_UNAVAILABLE',
+      message: 'could not hand the update to Temporal',
+    });
   });
 
   it('fuzz: malformed bodies and headers never cause a 5xx and never start a workflow', async () => {

@@ -94,6 +94,8 @@ export class RouterHarness {
   /** A router app wired exactly as server.ts does it, against the test servers. */
   async app(
     settings: Partial<RouterSettings> = {},
+    /** @default the dev server's client */
+    temporal: Client = this.temporal,
   ): Promise<{ app: FastifyInstance; services: RouterServices }> {
     const redis = hotPathRedis(this.redis.url);
     await redis.connect();
@@ -101,7 +103,7 @@ export class RouterHarness {
     const logger = createRootLogger({ level: 'silent', name: 'router-test' });
     const { services, limits } = await wireRouterServices({
       redis,
-      temporal: this.temporal,
+      temporal,
       doc: this.dynamo.doc,
       tables: this.dynamo.tables,
       masterKey: this.masterKey,
