@@ -132,6 +132,9 @@ function report(cold: number[], traces: WakeTrace[], bare: BareStart[]): void {
   console.log(`(b) cold wake, webhook to durable ack: ${seconds(b)}`);
   console.log(`b/a = ${(b / a).toFixed(3)} (target ≤ 1.10); b − a = ${seconds(b - a)} (target ≤ 1.5 s)`);
   console.log(`b/a' = ${(b / aListener).toFixed(3)}; b − a' = ${seconds(b - aListener)} (for information)`);
+  // Each (a) runs right after its (b): the paired difference is less exposed to load that drifts between runs.
+  const paired = cold.map((ms, i) => ms - bare[i]!.readyz);
+  console.log(`paired b − a per run: ${paired.map(seconds).join(', ')}; median ${seconds(median(paired))}`);
 }
 
 const loadAverage = () =>
