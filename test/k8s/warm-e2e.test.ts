@@ -11,6 +11,7 @@ import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import { isClaimable } from '../../k8s/warm-pool.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
+import type { TenantTier } from '../../workflows/types.js';
 import { startKubeFleet, type KubeFleet } from './kube-fleet.js';
 
 const WARM_TENANT = 'kube-warm';
@@ -21,7 +22,7 @@ describe('a tenant wakes in a claimed warm pod on Kubernetes (real warm supervis
   let fleet: KubeFleet;
   let nextUpdateId = 9000;
 
-  async function wakeAndAnswer(tenantId: string, text: string): Promise<number> {
+  async function wakeAndAnswer(tenantId: string, tier: TenantTier, text: string): Promise<number> {
     const started = Date.now();
     const updateId = nextUpdateId++;
     await fleet.tenants.deliver(
@@ -32,7 +33,7 @@ describe('a tenant wakes in a claimed warm pod on Kubernetes (real warm supervis
         receivedAt: new Date().toISOString(),
         body: JSON.stringify(telegramUpdate({ updateId, text })),
       },
-      { idleTimeout: '5m' },
+      { idleTimeout: '5m', tier },
     );
     await fleet.telegram.waitFor(
       (c) => c.method === 'sendMessage' && String(c.params['text']).includes(`echo: ${text}`),
@@ -65,14 +66,14 @@ describe('a tenant wakes in a claimed warm pod on Kubernetes (real warm supervis
 
   it('a Telegram update wakes a standard tenant in the warm pod, the bot replies, and the pool refills', async function () {
     const [warmPod] = await claimablePool();
-    const warmMs = await wakeAndAnswer(WARM_TENANT, 'hello from a warm pod');
+    const warmMs = await wakeAndAnswer(WARM_TENANT, 'standard', 'hello from a warm pod');
     const [serving] = await podsOf(`clawfleet.io/tenant=${WARM_TENANT}`);
     assert.equal(serving?.metadata?.name, warmPod!.metadata!.name, 'the warm pod serves the tenant');
     assert.equal(serving?.metadata?.labels?.['clawfleet.io/pool'], 'claimed');
     const [replacement] = await claimablePool();
     assert.notEqual(replacement!.metadata!.name, warmPod!.metadata!.name, 'a new warm pod replaced it');
 
-    const coldMs = await wakeAndAnswer(COLD_TENANT, 'hello from a cold pod');
+    const coldMs = await wakeAndAnswer(COLD_TENANT, 'pro', 'hello from a cold pod');
     const [cold] = await podsOf(`clawfleet.io/tenant=${COLD_TENANT}`);
     assert.equal(cold?.metadata?.labels?.['clawfleet.io/pool'], undefined, 'the pro tenant got a cold pod');
     console.log(
