@@ -180,9 +180,15 @@ async function main(): Promise<void> {
     await maxThroughput(targets.c, body); // warm-up: JIT, pools, lookup caches
     console.log(`router hot-path benchmark, ${DURATION_S}s per run, ${ROUNDS} rounds; ${load()}`);
     console.log(`maximum throughput (autocannon, ${CONNECTIONS} connections, closed loop):`);
-    const full = await interleaved((target) => maxThroughput(targets[target], body));
+    const full = await interleaved((target) =>
+      maxThroughput(targets[target], body, target === 'a' ? undefined : front.child.pid),
+    );
     console.log(
       `c/b throughput ratio of the medians: ${(full.c.rps / full.b.rps).toFixed(2)} (target >= 0.6)`,
+    );
+    const cpuRatio = (full.b.cpuUsPerRequest! / full.c.cpuUsPerRequest!).toFixed(2);
+    console.log(
+      `b/c CPU per request of the proxy/router process: ${cpuRatio} (c/b if it alone were the limit)`,
     );
 
     console.log(`fixed ${FIXED_RATE.toLocaleString('en')} req/s, evenly paced (open loop):`);
