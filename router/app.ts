@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
+  type onResponseHookHandler,
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
@@ -106,9 +107,16 @@ function registerJsonBodies(app: FastifyInstance): void {
 
 /** Requests by route and outcome (status code): bounded labels, no tenant id. */
 function registerRequestMetrics(app: FastifyInstance, services: RouterServices): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.config.metricsRoute;
-    if (route) services.metrics.countRequest(route, reply.statusCode);
+  // Bound to each route when it is added: `request.routeOptions` builds a fresh object on every read.
+  app.addHook('onRoute', (route) => {
+    const name = route.config?.metricsRoute;
+    if (!name) return;
+    const count: onResponseHookHandler = (_request, reply, done) => {
+      services.metrics.countRequest(name, reply.statusCode);
+      done();
+    };
+    const existing = route.onResponse;
+    route.onResponse = existing === undefined ? [count] : [...[existing].flat(), count];
   });
 }
 
