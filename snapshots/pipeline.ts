@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
-import { createDecryptStream, createEncryptStream, type StreamKey } from '../common/crypto.js';
+import { createDecryptStream, createEncryptStream, type StreamKey } from '../common/stream-cipher.js';
 import { ClawfleetError } from '../common/errors.js';
 import { packDirectory, type PackOptions, type PackStats } from './archive.js';
 import { DEFAULT_LIMITS, extractTar, type ArchiveLimits, type ExtractStats } from './extract.js';

@@ -4,14 +4,8 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  createDecryptStream,
-  createEncryptStream,
-  DecryptionError,
-  FileMasterKey,
-  MasterKeyError,
-  type StreamKey,
-} from '../../common/crypto.js';
+import { DecryptionError, FileMasterKey, MasterKeyError } from '../../common/crypto.js';
+import { createDecryptStream, createEncryptStream, type StreamKey } from '../../common/stream-cipher.js';
 import { tempDir } from './fixtures.js';
 
 async function collect(source: Readable, transform: Transform): Promise<Buffer> {
