@@ -85,6 +85,9 @@ const STORE_NAMES = {
 export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPlan> {
   const { pod, tenant, placement, platform, resolveSecret } = input;
   const named = (use: keyof typeof STORE_NAMES) => tenant.secretRefs[use] ?? STORE_NAMES[use];
+  // Issued alongside the secret look-ups (S3 listing and presigning); awaited once the secrets check out.
+  const grant = platform.snapshotGrant(pod.tenantId, pod.snapshotSeq);
+  grant.catch(() => undefined); // a missing secret below is the error to report, not this one
   const [supervisorToken, gatewayToken, botToken, webhookSecret, tenantModelKey] = await Promise.all([
     resolveSecret(named('supervisorToken')),
     resolveSecret(named('gatewayToken')),
@@ -148,7 +151,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     gatewayToken: gatewayToken!,
     modelApiKey: modelApiKey!,
     ...(telegramWanted ? { telegramBotToken: botToken!, telegramWebhookSecret: webhookSecret! } : {}),
-    snapshotGrant: await platform.snapshotGrant(pod.tenantId, pod.snapshotSeq),
+    snapshotGrant: await grant,
   };
   return { spec, secrets };
 }

@@ -32,13 +32,16 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
     const tenant = await registry.get(pod.tenantId);
     if (!tenant)
       throw new PermanentPortError('TENANT_NOT_REGISTERED', `tenant ${pod.tenantId} is not in the registry`);
-    await secrets.ensureDerived(pod.tenantId);
-    const openclaw = await deps.openclaw(pod.openclawVersion).catch((err: unknown) => {
-      throw new PermanentPortError(
-        'OPENCLAW_UNAVAILABLE',
-        `OpenClaw ${pod.openclawVersion}: ${(err as Error).message}`,
-      );
-    });
+    // Independent look-ups run together: every millisecond here is on the cold-wake path.
+    const [, openclaw] = await Promise.all([
+      secrets.ensureDerived(pod.tenantId),
+      deps.openclaw(pod.openclawVersion).catch((err: unknown) => {
+        throw new PermanentPortError(
+          'OPENCLAW_UNAVAILABLE',
+          `OpenClaw ${pod.openclawVersion}: ${(err as Error).message}`,
+        );
+      }),
+    ]);
     return buildLaunchPlan({
       pod,
       tenant,
