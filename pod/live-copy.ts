@@ -7,7 +7,7 @@
  * `-wal`/`-shm` files are skipped because the backup already contains their
  * committed pages.
  */
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 
@@ -29,13 +29,8 @@ export async function copyLiveState(stateDir: string, target: string): Promise<n
       else if (!entry.isFile() || SQLITE_SIDE_FILES.test(entry.name))
         continue; // links are never archived
       else if (SQLITE.test(entry.name)) {
-        const db = new DatabaseSync(source, { readOnly: true });
-        try {
-          await backup(db, dest);
-          databases++;
-        } finally {
-          db.close();
-        }
+        await backupWithRetry(source, dest);
+        databases++;
         // The copy inherits WAL mode; fold its WAL in and drop it, since archives never carry `-wal` files.
         const copy = new DatabaseSync(dest);
         try {
@@ -48,4 +43,26 @@ export async function copyLiveState(stateDir: string, target: string): Promise<n
   };
   await walk(stateDir, target);
   return databases;
+}
+
+/**
+ * The online backup occasionally fails while the gateway writes (seen once as
+ * SQLite's "not an error" under load); it is transient, so try a few times
+ * from scratch before the caller falls back to `openclaw backup create`.
+ */
+async function backupWithRetry(source: string, dest: string, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const db = new DatabaseSync(source, { readOnly: true });
+    try {
+      await backup(db, dest);
+      return;
+    } catch (err) {
+      await rm(dest, { force: true });
+      await rm(`${dest}-journal`, { force: true });
+      if (attempt >= attempts) throw err;
+    } finally {
+      db.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
 }
