@@ -73,6 +73,13 @@ describe('a tenant wakes in a claimed warm pod on Kubernetes (real warm supervis
     const [replacement] = await claimablePool();
     assert.notEqual(replacement!.metadata!.name, warmPod!.metadata!.name, 'a new warm pod replaced it');
 
+    // Pods here share one loopback, and OpenClaw's gateway port is fixed: one real OpenClaw at a time.
+    await fleet.tenants.sleep(WARM_TENANT);
+    const deadline = Date.now() + 120_000;
+    while ((await podsOf(`clawfleet.io/tenant=${WARM_TENANT}`)).length > 0) {
+      if (Date.now() > deadline) assert.fail('the warm tenant asleep and its pod gone within 120 s');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     const coldMs = await wakeAndAnswer(COLD_TENANT, 'pro', 'hello from a cold pod');
     const [cold] = await podsOf(`clawfleet.io/tenant=${COLD_TENANT}`);
     assert.equal(cold?.metadata?.labels?.['clawfleet.io/pool'], undefined, 'the pro tenant got a cold pod');
