@@ -51,7 +51,6 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: false,
   });
 
   // Bodies are forwarded byte for byte (OpenClaw verifies and parses them), so keep them as strings.
