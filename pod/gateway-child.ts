@@ -174,7 +174,10 @@ export class GatewayChild {
         this.state = 'ready';
         this.settle();
         this.options.logger.info(
-          { readySeconds: (Date.now() - started) / 1000, afterReadyzSeconds: (Date.now() - readyzAt!) / 1000 },
+          {
+            readySeconds: (Date.now() - started) / 1000,
+            afterReadyzSeconds: (Date.now() - readyzAt!) / 1000,
+          },
           'gateway ready',
         );
         await this.recordDescendants(child.pid!);

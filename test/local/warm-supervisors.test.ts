@@ -76,7 +76,7 @@ describe('local runtime: warm supervisors', function () {
     try {
       // A freshly spawned pool process may still be loading: it reads the claim once loaded.
       let ready: Response | null = null;
-      for (const deadline = Date.now() + 30_000; !ready && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; !ready && Date.now() < deadline;) {
         ready = await fetch(`http://127.0.0.1:${port}/readyz?waitMs=30000`).catch(() => null);
         if (!ready) await new Promise((r) => setTimeout(r, 50));
       }
