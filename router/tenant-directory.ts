@@ -4,7 +4,8 @@
  * `localTtlMs` (1 s), so the hot path does not pay a Redis round trip and a
  * JSON parse per message; behind it, Redis holds the view under
  * `tenantLookupKey(id)` for `ttlMs`, and the admin API's
- * `invalidateTenantLookup` deletes that entry when a tenant changes. A change
+ * `invalidateTenantLookup` deletes that entry when a tenant changes (and
+ * fences off fills that read the registry before the change). A change
  * (suspension, a revoked secret or key) therefore reaches every router
  * replica within `localTtlMs` of the invalidation. Unknown tenants are cached
  * too (shorter in Redis), so a flood of webhooks for made-up ids cannot
@@ -13,7 +14,11 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
-import { tenantLookupKey } from '../endpoints/tenant-lookup-keys.js';
+import {
+  fillTenantLookup,
+  tenantLookupGenerationKey,
+  tenantLookupKey,
+} from '../endpoints/tenant-lookup-keys.js';
 import type { CredentialHasher, CredentialPurpose } from '../registry/credential-hash.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import type { RouterMetrics } from './metrics.js';
@@ -74,10 +79,15 @@ export class TenantDirectory {
 
   /** The view from Redis, or from the registry on a miss or with Redis down. */
   private async lookupShared(tenantId: string): Promise<TenantView | null> {
-    const key = tenantLookupKey(tenantId);
     let cached: string | null;
+    let generation: string | null;
     try {
-      cached = await this.options.redis.get(key);
+      // The generation comes in the same round trip: a fill after the registry read is fenced by it.
+      const [view, gen] = await this.options.redis.mget(
+        tenantLookupKey(tenantId),
+        tenantLookupGenerationKey(tenantId),
+      );
+      [cached, generation] = [view ?? null, gen ?? null];
     } catch (error) {
       this.options.metrics.fallback('redis_unavailable');
       this.warn.warn('redis-lookup', error, 'tenant lookup cache unavailable; reading the registry');
@@ -88,10 +98,15 @@ export class TenantDirectory {
       if (view !== undefined) return view;
     }
     const view = await this.fromSource(tenantId);
-    // Best effort and not awaited: a failed cache fill costs the next request a registry read, nothing more.
-    this.options.redis
-      .set(key, view ? JSON.stringify(view) : MISSING, 'PX', view ? this.ttlMs : this.missingTtlMs)
-      .catch((error: unknown) => this.warn.warn('redis-fill', error, 'tenant lookup cache fill failed'));
+    // Best effort and not awaited: a failed or fenced-off fill costs the next request a registry read, nothing more.
+    const value = view ? JSON.stringify(view) : MISSING;
+    fillTenantLookup(
+      this.options.redis,
+      tenantId,
+      generation,
+      value,
+      view ? this.ttlMs : this.missingTtlMs,
+    ).catch((error: unknown) => this.warn.warn('redis-fill', error, 'tenant lookup cache fill failed'));
     return view;
   }
 
