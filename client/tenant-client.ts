@@ -116,13 +116,21 @@ export class TenantClient {
   }
 
   /** Durable hand-off of one message (cold path): returns once Temporal has accepted the signal. */
-  async deliver(tenantId: string, envelope: Envelope, options: TenantStartOptions = {}): Promise<void> {
-    await this.guard(tenantId, 'deliver', () =>
+  async deliver(
+    tenantId: string,
+    envelope: Envelope,
+    options: TenantStartOptions = {},
+    /** Stops waiting (and the client's retries); a signal Temporal accepted is still delivered. */
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const call = () =>
       this.client.workflow.signalWithStart(TENANT_WORKFLOW_TYPE, {
         ...this.startOptions(tenantId, options),
         signal: deliverSignal,
         signalArgs: [envelope],
-      }),
+      });
+    await this.guard(tenantId, 'deliver', () =>
+      signal ? this.client.withAbortSignal(signal, call) : call(),
     );
   }
 

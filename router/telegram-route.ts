@@ -12,6 +12,8 @@ import { authenticateTenant, webhookSecret } from './tenant-auth.js';
 import type { TenantView } from './tenant-directory.js';
 
 const DELIVERED = { ok: true, delivery: 'durable' } as const;
+/** Temporal accepts a signal-with-start in milliseconds; past this it is unreachable or overloaded. */
+const COLD_ACCEPT_TIMEOUT_MS = 5_000;
 
 export function registerTelegramRoute(app: FastifyInstance, services: RouterServices): void {
   const { endpoints, metrics } = services;
@@ -87,7 +89,9 @@ async function deliverCold(
 ): Promise<void> {
   const stop = services.metrics.coldSeconds.startTimer({ route: 'telegram' });
   try {
-    await services.tenants.deliver(tenantId, envelope, startOptions(tenant));
+    // Bounded: with Temporal unreachable the SDK would retry for ~20 s; Telegram retries a 503 itself.
+    const deadline = AbortSignal.timeout(COLD_ACCEPT_TIMEOUT_MS);
+    await services.tenants.deliver(tenantId, envelope, startOptions(tenant), deadline);
   } catch (error) {
     if ((error as { code?: unknown }).code === 'TENANT_DELETED') throw error;
     // Not accepted, so not durable: a 503 makes Telegram retry the same update later.

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
@@ -130,6 +131,30 @@ describe('router public routes: every refusal and its status code (app.inject, r
       error: 'COLD_PATH_UNAVAILABLE',
       message: 'could not hand the update to Temporal',
     });
+  });
+
+  it('Temporal hanging (accepts TCP, never answers): 503 after the bounded cold-path wait, not the SDK retries', async () => {
+    const blackHole = createServer(() => undefined); // takes connections and never says a word
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    try {
+      const hanging = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}` }) });
+      const { app: cut } = await h.app({}, hanging);
+      const t = await h.tenant();
+      const started = Date.now();
+      const res = await cut.inject({
+        method: 'POST',
+        url: `/tg/${t.tenantId}`,
+        headers: { 'content-type': 'application/json', [SECRET_HEADER]: t.webhookSecret },
+        payload: JSON.stringify(telegramUpdate(21)),
+      });
+      const waitedMs = Date.now() - started;
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json<{ error: string }>().error, 'COLD_PATH_UNAVAILABLE');
+      assert.ok(waitedMs >= 4_000 && waitedMs < 9_000, `answered after ${waitedMs} ms`);
+    } finally {
+      blackHole.close();
+    }
   });
 
   it('fuzz: malformed bodies and headers never cause a 5xx and never start a workflow', async () => {
