@@ -12,7 +12,7 @@
  * guesses at all; the salt and the tenant binding mean equal credentials
  * give different hashes and a hash copied to another tenant does not verify.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MasterKeyProvider } from '../common/crypto.js';
 import type { TableNames } from './tables.js';
@@ -26,10 +26,15 @@ const MAC_BYTES = 32;
 const ENCODED = /^hmac-sha256\$([a-z0-9-]+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
 
 export class CredentialHasher {
+  /** Imported once: a raw Buffer key is re-imported by every createHmac call, on the router's request path. */
+  private readonly pepper: KeyObject;
+
   private constructor(
     private readonly pepperId: string,
-    private readonly pepper: Buffer,
-  ) {}
+    pepper: Buffer,
+  ) {
+    this.pepper = createSecretKey(pepper);
+  }
 
   /** The hasher with the platform pepper from `<prefix>secrets`, created on first use. */
   static async open(options: {
