@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureOpenClaw, openclawCommand } from '../dev/openclaw-install.js';
@@ -24,6 +24,7 @@ import { telegramUpdate } from '../fakes/fake-telegram.js';
 import { gatewayEnv, writeOpenClawConfig } from '../pod/gateway-launch.js';
 import { parseSpec, type PodSecrets } from '../pod/supervisor-config.js';
 import { killProcessesOf } from '../local/process-sweep.js';
+import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import { phasesOf, traceWake, WAKE_MARKS, type WakeTrace } from './wake-trace.js';
@@ -177,9 +178,9 @@ interface BareStart {
 }
 
 /**
- * OpenClaw alone with the tenant's config, secrets and environment, on a copy
- * of the state the next cold wake restores (the tenant's state dir at rest
- * after its drain), on the tenant's own ports while it sleeps.
+ * OpenClaw alone with the tenant's config, secrets and environment, on its
+ * newest snapshot restored exactly as a cold wake restores it, on the
+ * tenant's own ports while it sleeps.
  */
 async function bareStart(
   fleet: Awaited<ReturnType<typeof startFleet>>,
@@ -197,7 +198,14 @@ async function bareStart(
   const rootDir = await mkdtemp(join(tmpdir(), 'clawfleet-bare-'));
   try {
     const spec = { ...tenantSpec, rootDir };
-    await cp(join(tenantDir, 'state'), join(rootDir, 'state'), { recursive: true });
+    // The very restore a cold wake does: the tenant's newest snapshot, through the snapshot store.
+    const store = new S3SnapshotStore({
+      s3: fleet.s3.client,
+      bucket: fleet.s3.bucket,
+      masterKey: fleet.masterKey,
+    });
+    const latestSeq = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? undefined;
+    await store.restoreLatest(TENANT, join(rootDir, 'state'), latestSeq ? { latestSeq } : {});
     for (const sub of ['home', 'tmp']) await mkdir(join(rootDir, sub), { mode: 0o700 });
     await writeOpenClawConfig(spec);
     const [file, args] = openclawCommand(install, ['gateway', 'run']);
@@ -205,9 +213,12 @@ async function bareStart(
     const child = spawn(file, args, {
       env: gatewayEnv({ spec, secrets }),
       cwd: rootDir,
-      stdio: 'ignore',
+      // Output read through pipes and thrown away, as the supervisor reads its gateway's.
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    child.stdout?.resume();
+    child.stderr?.resume();
     try {
       const ready = `http://${spec.gateway.host}:${spec.gateway.port}/readyz`;
       await until('bare OpenClaw /readyz', 300_000, () =>
