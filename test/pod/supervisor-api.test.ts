@@ -1,84 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SupervisorAgentClient } from '../../pod/agent-client.js';
 import { SupervisorCallError } from '../../pod/errors.js';
-import { startS3, type TestS3 } from '../helpers/s3.js';
-import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
-import { freePort } from '../local/gateway-process.js';
-import { startSupervisor, eventually, type SpecInput, type SupervisorProcess } from './supervisor-process.js';
-
-const STAND_IN = join(import.meta.dirname, 'stand-in-openclaw.mjs');
+import { useStandInSupervisors } from './stand-in-supervisors.js';
+import { eventually } from './supervisor-process.js';
 
 describe('pod supervisor API with a stand-in OpenClaw child', function () {
   this.timeout(60_000);
 
-  let s3: TestS3;
-  let dir: string;
-  let grants: TestGrants;
-  const running: SupervisorProcess[] = [];
-  const secrets = {
-    supervisorToken: randomBytes(24).toString('hex'),
-    gatewayToken: randomBytes(24).toString('hex'),
-    telegramBotToken: '123:stand-in',
-    telegramWebhookSecret: randomBytes(16).toString('hex'),
-    modelApiKey: 'unused',
-  };
-
-  before(async () => {
-    s3 = await startS3('pod-supervisor');
-    dir = await mkdtemp(join(tmpdir(), 'clawfleet-pod-'));
-    grants = await testGrants(s3, join(dir, 'master.key'));
-  });
-
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((p) => p.stop(10_000)));
-  });
-
-  after(async () => {
-    grants?.close();
-    await s3?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  /** A supervisor for `tenantId` whose child follows `control` (see stand-in-openclaw.mjs). */
-  async function launch(tenantId: string, control: Record<string, unknown>, extra: Partial<SpecInput> = {}) {
-    const root = join(dir, tenantId);
-    const [port, gatewayPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const spec: SpecInput = {
-      tenantId,
-      listen: { host: '127.0.0.1', port },
-      gateway: { host: '127.0.0.1', port: gatewayPort },
-      rootDir: join(root, 'pod'),
-      openclaw: { version: 'stand-in', node: process.execPath, entry: STAND_IN },
-      provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
-      telegram: { webhookUrl: `http://127.0.0.1:1/tg/${tenantId}`, webhookPort },
-      snapshots: {},
-      crashLoop: { maxCrashes: 3, windowMs: 60_000, backoffMs: 300 },
-      ...extra,
-    };
-    await mkdir(join(root, 'pod'), { recursive: true });
-    await writeFile(join(root, 'pod', 'stand-in.json'), JSON.stringify(control));
-    const supervisor = await startSupervisor(root, spec, {
-      ...secrets,
-      snapshotGrant: await grants.issue(tenantId),
-    });
-    running.push(supervisor);
-    const events = async () =>
-      (await readFile(join(root, 'pod', 'stand-in-events.log'), 'utf8').catch(() => ''))
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => ({ name: line.split(' ')[0]!, at: Number(line.split(' ')[1]) }));
-    const ready = () =>
-      eventually(
-        async () => ((await supervisor.api('/readyz')).status === 200 ? true : undefined),
-        30_000,
-        'ready',
-      );
-    return { supervisor, spec, root, events, ready };
-  }
+  const { launch, secrets, store: workerStore, dir: workDir } = useStandInSupervisors('pod-supervisor');
 
   it('refuses every route but the probes without the supervisor token, and with a wrong one', async () => {
     const { supervisor, ready } = await launch('auth-tenant', {});
@@ -186,10 +117,10 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     assert.equal(await supervisor.stop(), 0);
     const gatewayExit = (await events()).find((e) => e.name === 'exit');
     assert.ok(gatewayExit, 'the gateway got SIGTERM and exited by itself');
-    const { store } = grants;
+    const store = workerStore();
     const manifest = await store.readManifest('drain-tenant', 1);
     assert.ok(Date.parse(manifest.createdAt) >= gatewayExit.at, 'snapshot taken after the gateway exited');
-    const restored = join(dir, 'drain-restored');
+    const restored = join(workDir(), 'drain-restored');
     await store.restore('drain-tenant', 1, restored);
     assert.equal(await readFile(join(restored, 'state', 'updates.jsonl'), 'utf8'), `${update}\n`);
     assert.deepEqual(
@@ -213,7 +144,7 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
       (await events()).map((e) => e.name),
       ['boot', 'sigterm'],
     );
-    const { store } = grants;
+    const store = workerStore();
     assert.equal((await store.readManifest('stuck-tenant', 1)).seq, 1);
   });
 });
