@@ -3,7 +3,7 @@
  * stack and tests, so every process reaches S3 and DynamoDB the same way.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
 
 /** Credentials the embedded endpoints (s3rver, dynalite) accept: they check the signature format only. */
@@ -19,10 +19,14 @@ function base(config: AwsConfig) {
 }
 
 /** Path-style addressing whenever an endpoint override (s3rver, MinIO) is configured. */
-export function createS3Client(config: AwsConfig & Pick<Config, 's3Endpoint'>): S3Client {
+export function createS3Client(
+  config: AwsConfig & Pick<Config, 's3Endpoint'>,
+  extra: Pick<S3ClientConfig, 'requestChecksumCalculation'> = {},
+): S3Client {
   return new S3Client({
     ...base(config),
     ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+    ...extra,
   });
 }
 
@@ -32,11 +36,7 @@ export function createS3Client(config: AwsConfig & Pick<Config, 's3Endpoint'>): 
  * which real S3 then enforces against the real body.
  */
 export function createS3Presigner(config: AwsConfig & Pick<Config, 's3Endpoint'>): S3Client {
-  return new S3Client({
-    ...base(config),
-    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  return createS3Client(config, { requestChecksumCalculation: 'WHEN_REQUIRED' });
 }
 
 export function createDynamoClient(config: AwsConfig & Pick<Config, 'dynamodbEndpoint'>): DynamoDBClient {

@@ -1,46 +1,32 @@
 import { strict as assert } from 'node:assert';
-import { S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
-import { FileMasterKey } from '../../common/crypto.js';
 import { DataKeyError } from '../../snapshots/errors.js';
 import { GrantHolder, parseSnapshotGrant, SnapshotNotGrantedError } from '../../snapshots/grant.js';
-import { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
+import type { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
 import { GrantedDataKeys, GrantedObjects } from '../../snapshots/granted-access.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
+import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { labelledStateDir, memoryOf, tempDir } from './fixtures.js';
 
 describe('tenant snapshot grants (presigned URLs against s3rver)', () => {
   let s3: TestS3;
-  let presigner: S3Client;
   let dir: Awaited<ReturnType<typeof tempDir>>;
+  let grants: TestGrants;
   let full: S3SnapshotStore;
   let issuer: SnapshotGrantIssuer;
 
-  before(async () => {
-    s3 = await startS3();
-    presigner = new S3Client({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-    });
-  });
-  after(async () => {
-    presigner.destroy();
-    await s3.close();
-  });
+  before(async () => (s3 = await startS3()));
+  after(() => s3.close());
   beforeEach(async () => {
     dir = await tempDir();
-    full = new S3SnapshotStore({
-      s3: s3.client,
-      bucket: s3.bucket,
-      masterKey: await FileMasterKey.open(join(dir.path, 'master.key')),
-    });
-    issuer = new SnapshotGrantIssuer({ presigner, bucket: s3.bucket, store: full, uploadSlots: 2 });
+    grants = await testGrants(s3, join(dir.path, 'master.key'), { uploadSlots: 2 });
+    ({ store: full, issuer } = grants);
   });
-  afterEach(() => dir.remove());
+  afterEach(async () => {
+    grants.close();
+    await dir.remove();
+  });
 
   const stateDir = (label: string) => labelledStateDir(dir.path, label, 20_000);
   const grantedStore = (holder: GrantHolder) =>
