@@ -9,7 +9,13 @@
  * `POST /claim`, authenticated by the pool's claim token.
  */
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { CallOptions, PodSpec } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
 import type { LaunchPlan } from '../pod/launch-plan.js';
@@ -55,27 +61,40 @@ export class WarmPool {
     for (const [tier, size] of Object.entries(this.deps.options.warmPool) as [TenantTier, number][]) {
       const body = warmDeployment(this.deps.options, tier, size);
       const name = warmPoolName(tier);
-      let deployment;
-      try {
-        deployment = await this.apps.createNamespacedDeployment({ namespace: this.namespace, body });
-      } catch (error) {
-        if (statusOf(error) !== 409) throw createFailure(error, 'warm pool deployment', name);
-        const current = await this.apps.readNamespacedDeployment({ name, namespace: this.namespace });
-        // A new image or setting rolls the pool (the Deployment's job); claimed pods left it already.
-        deployment = await this.apps.replaceNamespacedDeployment({
-          name,
-          namespace: this.namespace,
-          body: {
-            ...body,
-            metadata: { ...body.metadata, resourceVersion: current.metadata!.resourceVersion! },
-          },
-        });
-      }
+      const deployment = await this.createOrReplaceDeployment(name, body);
       try {
         const secret = warmPoolSecret(deployment, tier, randomBytes(32).toString('hex'));
         await this.core.createNamespacedSecret({ namespace: this.namespace, body: secret });
       } catch (error) {
         if (statusOf(error) !== 409) throw createFailure(error, 'warm pool secret', name); // kept: pods hold it
+      }
+    }
+  }
+
+  /**
+   * A new image or setting rolls the pool (the Deployment's job); claimed pods
+   * left it already. The replace carries the resourceVersion just read, and
+   * the deployment controller writes status all the time, so a conflict is
+   * normal: read again and retry.
+   */
+  private async createOrReplaceDeployment(name: string, body: V1Deployment): Promise<V1Deployment> {
+    try {
+      return await this.apps.createNamespacedDeployment({ namespace: this.namespace, body });
+    } catch (error) {
+      if (statusOf(error) !== 409) throw createFailure(error, 'warm pool deployment', name);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.apps.readNamespacedDeployment({ name, namespace: this.namespace });
+      const metadata = { ...body.metadata, resourceVersion: current.metadata!.resourceVersion! };
+      try {
+        return await this.apps.replaceNamespacedDeployment({
+          name,
+          namespace: this.namespace,
+          body: { ...body, metadata },
+        });
+      } catch (error) {
+        if (statusOf(error) !== 409 || attempt === 5)
+          throw createFailure(error, 'warm pool deployment', name);
       }
     }
   }

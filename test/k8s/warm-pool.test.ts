@@ -72,7 +72,8 @@ describe('warm pool', function () {
   it('ensure: one Deployment per tier at the low PriorityClass fills the pool with warm supervisors, started but never Ready', async function () {
     await pool.ensure();
     const token = await tokenOfPool();
-    await pool.ensure(); // every worker calls it at start: same objects, same token
+    // Every worker calls it at start, often together, while the controllers write status: conflicts are retried.
+    await Promise.all([pool.ensure(), pool.ensure(), pool.ensure()]);
     assert.equal(await tokenOfPool(), token);
     assert.equal(Buffer.from(token, 'base64').length, 64);
     const deployment = await apps.readNamespacedDeployment({ name: POOL, namespace });
