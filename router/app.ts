@@ -15,6 +15,7 @@ import type { Logger } from '../common/logger.js';
 import { registerChatRoute } from './chat-route.js';
 import { RouterError, registerErrorHandler } from './errors.js';
 import { registerHealthRoutes, type ReadinessCheck } from './health.js';
+import { leasedRedisStore } from './leased-rate-limit-store.js';
 import { checkWithoutCoercion } from './schemas.js';
 import type { RouterLimits, RouterServices } from './services.js';
 import { registerTelegramRoute } from './telegram-route.js';
@@ -50,11 +51,11 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
 
   await app.register(rateLimit, {
     global: false,
-    redis: deps.redis,
-    nameSpace: 'clawfleet:ratelimit:',
+    // Budget leased from Redis in blocks (one round trip per block, not per message); never over the limit.
+    store: leasedRedisStore(deps.redis, 'clawfleet:ratelimit:'),
     // Appended to each route's own onRequest hooks, so it runs right after authentication (strangers cannot
-    // spend a tenant's budget, unknown tenants cost no counter) and before the body is read. Its EVALSHA is
-    // issued in the same tick as the endpoint read, and auto-pipelining sends both in one Redis round trip.
+    // spend a tenant's budget, unknown tenants cost no counter) and before the body is read. When it needs a
+    // new lease, its EVALSHA rides with the endpoint read in one auto-pipelined Redis round trip.
     hook: 'onRequest',
     max: deps.limits.rateLimit,
     timeWindow: deps.limits.rateLimitWindowMs,
@@ -81,6 +82,7 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     await deps.services.touches.settle();
     await deps.services.upstream.close();
+    deps.services.endpoints.close();
   });
   return app;
 }

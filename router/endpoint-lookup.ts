@@ -3,17 +3,37 @@
  * cache in Redis. Redis errors mean "no endpoint" (the cold path is always
  * correct), and a dead endpoint is dropped only if the entry still holds it,
  * so a fresh endpoint the workflow just published is never deleted.
+ *
+ * A found endpoint is also kept in this process, so a busy tenant's messages
+ * do not each pay a Redis round trip. The copy is used only while Redis key
+ * tracking is live (key-invalidations.ts): the workflow's unpublish or
+ * replacement of the entry reaches this process within a round trip, and
+ * `COPY_TTL_MS` bounds a copy even if a change were missed. A stale copy is
+ * safe besides: a forward to a gone or draining supervisor is refused and
+ * the message takes the cold path. Misses are not kept: a sleeping tenant's
+ * next message must see the endpoint its wake publishes.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
-import { endpointKey } from '../endpoints/redis-endpoint-cache.js';
+import { ENDPOINT_KEY_PREFIX, endpointKey } from '../endpoints/redis-endpoint-cache.js';
+import { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
 import { WarnOnce } from './warn-once.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Longest a local copy is used without asking Redis again, should an invalidation go missing. */
+const COPY_TTL_MS = 1_000;
+const MAX_COPIES = 10_000;
+
+interface Copy {
+  readonly endpoint: string;
+  readonly expiresAt: number;
+}
 
 export class EndpointLookup {
   private readonly warn: WarnOnce;
+  private readonly copies = new Map<string, Copy>();
+  private readonly tracking: KeyInvalidations;
 
   constructor(
     private readonly redis: Redis,
@@ -21,23 +41,49 @@ export class EndpointLookup {
     logger: Logger,
   ) {
     this.warn = new WarnOnce(logger);
+    this.tracking = new KeyInvalidations(redis, [ENDPOINT_KEY_PREFIX], logger);
+    this.tracking.onInvalidate((keys) => {
+      if (keys === null) this.copies.clear();
+      else for (const key of keys) this.copies.delete(key);
+    });
+    this.tracking.start();
   }
 
   /** The supervisor base URL, or null for "use the cold path". */
   async find(tenantId: string): Promise<string | null> {
+    const key = endpointKey(tenantId);
+    const copy = this.copies.get(key);
+    if (copy !== undefined && copy.expiresAt > Date.now() && this.tracking.live) return copy.endpoint;
+    const epoch = this.tracking.epoch;
+    let endpoint: string | null;
     try {
-      return await this.redis.get(endpointKey(tenantId));
+      endpoint = await this.redis.get(key);
     } catch (error) {
       this.metrics.fallback('redis_unavailable');
       this.warn.warn('endpoint', error, 'endpoint cache unavailable; using the cold path');
       return null;
     }
+    // Kept only if no invalidation arrived while the read was out: it may concern this very answer.
+    if (endpoint !== null && this.tracking.live && this.tracking.epoch === epoch) this.keep(key, endpoint);
+    return endpoint;
   }
 
   /** Drop `endpoint` if it is still the cached one; best effort. */
   async drop(tenantId: string, endpoint: string): Promise<void> {
+    const key = endpointKey(tenantId);
+    if (this.copies.get(key)?.endpoint === endpoint) this.copies.delete(key);
     await this.redis
-      .eval(DELETE_IF_EQUAL, 1, endpointKey(tenantId), endpoint)
+      .eval(DELETE_IF_EQUAL, 1, key, endpoint)
       .catch((error: unknown) => this.warn.warn('endpoint-drop', error, 'could not drop a dead endpoint'));
+  }
+
+  close(): void {
+    this.tracking.close();
+  }
+
+  private keep(key: string, endpoint: string): void {
+    this.copies.delete(key); // re-insert at the end: Map order is the eviction order
+    this.copies.set(key, { endpoint, expiresAt: Date.now() + COPY_TTL_MS });
+    if (this.copies.size > MAX_COPIES) this.copies.delete(this.copies.keys().next().value!);
   }
 }
