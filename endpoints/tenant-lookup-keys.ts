@@ -12,13 +12,15 @@ import type { Redis } from 'ioredis';
 import { assertTenantId } from '../common/ids.js';
 
 export const TENANT_LOOKUP_KEY_PREFIX = 'clawfleet:tenant-lookup:';
+/** Every change of a tenant bumps its generation, so a change under this prefix means "views of it are stale". */
+export const TENANT_LOOKUP_GENERATION_PREFIX = `${TENANT_LOOKUP_KEY_PREFIX}gen:`;
 
 export function tenantLookupKey(tenantId: string): string {
   return TENANT_LOOKUP_KEY_PREFIX + assertTenantId(tenantId);
 }
 
 export function tenantLookupGenerationKey(tenantId: string): string {
-  return `${TENANT_LOOKUP_KEY_PREFIX}gen:${assertTenantId(tenantId)}`;
+  return TENANT_LOOKUP_GENERATION_PREFIX + assertTenantId(tenantId);
 }
 
 /** Longer than any registry read can take; an expired generation only makes in-flight fills miss. */

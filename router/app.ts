@@ -82,7 +82,7 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     await deps.services.touches.settle();
     await deps.services.upstream.close();
-    deps.services.endpoints.close();
+    deps.services.tracking.close();
   });
   return app;
 }

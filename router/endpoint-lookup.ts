@@ -16,7 +16,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
 import { ENDPOINT_KEY_PREFIX, endpointKey } from '../endpoints/redis-endpoint-cache.js';
-import { KeyInvalidations } from './key-invalidations.js';
+import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
 import { WarnOnce } from './warn-once.js';
 
@@ -33,20 +33,19 @@ interface Copy {
 export class EndpointLookup {
   private readonly warn: WarnOnce;
   private readonly copies = new Map<string, Copy>();
-  private readonly tracking: KeyInvalidations;
 
+  /** `tracking` must watch `ENDPOINT_KEY_PREFIX`. */
   constructor(
     private readonly redis: Redis,
     private readonly metrics: RouterMetrics,
     logger: Logger,
+    private readonly tracking: KeyInvalidations,
   ) {
     this.warn = new WarnOnce(logger);
-    this.tracking = new KeyInvalidations(redis, [ENDPOINT_KEY_PREFIX], logger);
-    this.tracking.onInvalidate((keys) => {
+    tracking.onInvalidate((keys) => {
       if (keys === null) this.copies.clear();
-      else for (const key of keys) this.copies.delete(key);
+      else for (const key of keys) if (key.startsWith(ENDPOINT_KEY_PREFIX)) this.copies.delete(key);
     });
-    this.tracking.start();
   }
 
   /** The supervisor base URL, or null for "use the cold path". */
@@ -75,10 +74,6 @@ export class EndpointLookup {
     await this.redis
       .eval(DELETE_IF_EQUAL, 1, key, endpoint)
       .catch((error: unknown) => this.warn.warn('endpoint-drop', error, 'could not drop a dead endpoint'));
-  }
-
-  close(): void {
-    this.tracking.close();
   }
 
   private keep(key: string, endpoint: string): void {

@@ -1,5 +1,6 @@
 import type { TenantClient } from '../client/tenant-client.js';
 import type { EndpointLookup } from './endpoint-lookup.js';
+import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
 import type { SupervisorTokens } from './supervisor-tokens.js';
 import type { TenantDirectory, TenantView } from './tenant-directory.js';
@@ -15,6 +16,8 @@ export interface RouterServices {
   readonly tenants: Pick<TenantClient, 'deliver' | 'wake'>;
   readonly touches: TouchDebouncer;
   readonly metrics: RouterMetrics;
+  /** Redis key tracking behind the in-process copies of endpoints and tenant views; closed with the app. */
+  readonly tracking: KeyInvalidations;
 }
 
 export interface RouterLimits {

@@ -5,9 +5,11 @@
  * JSON parse per message; behind it, Redis holds the view under
  * `tenantLookupKey(id)` for `ttlMs`, and the admin API's
  * `invalidateTenantLookup` deletes that entry when a tenant changes (and
- * fences off fills that read the registry before the change). A change
- * (suspension, a revoked secret or key) therefore reaches every router
- * replica within `localTtlMs` of the invalidation. Unknown tenants are cached
+ * fences off fills that read the registry before the change by bumping the
+ * tenant's generation). Redis key tracking on the generations tells every
+ * router replica of the bump, which drops its view: a change (suspension, a
+ * revoked secret or key) takes effect within a round trip, and within
+ * `localTtlMs` should that message be lost. Unknown tenants are cached
  * too (shorter in Redis), so a flood of webhooks for made-up ids cannot
  * hammer the registry. Redis down → read the registry directly: slower,
  * still correct, and counted.
@@ -16,11 +18,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
 import {
   fillTenantLookup,
+  TENANT_LOOKUP_GENERATION_PREFIX,
   tenantLookupGenerationKey,
   tenantLookupKey,
 } from '../endpoints/tenant-lookup-keys.js';
 import type { CredentialHasher, CredentialPurpose } from '../registry/credential-hash.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
+import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
 import { ShortLivedCache } from './short-lived-cache.js';
 import { VerifiedCredentials } from './verified-credentials.js';
@@ -50,8 +54,10 @@ export interface TenantDirectoryOptions {
   readonly logger: Logger;
   /** @default 30_000 */
   readonly ttlMs?: number;
-  /** How long this process serves a view without asking Redis: the staleness bound after an invalidation. @default 1_000 */
+  /** How long this process serves a view without asking Redis: the staleness bound should an invalidation be missed. @default 1_000 */
   readonly localTtlMs?: number;
+  /** Key tracking on `TENANT_LOOKUP_GENERATION_PREFIX`: an invalidation drops this process's view at once. */
+  readonly tracking: KeyInvalidations;
 }
 
 /** API keys look like `cfk-<keyId>.<secret>`; the key id picks the one hash to check. */
@@ -70,6 +76,13 @@ export class TenantDirectory {
     this.local = new ShortLivedCache({ ttlMs: Math.min(options.localTtlMs ?? 1_000, this.ttlMs) });
     this.missingTtlMs = Math.max(1, Math.min(5_000, this.ttlMs));
     this.warn = new WarnOnce(options.logger);
+    options.tracking.onInvalidate((keys) => {
+      if (keys === null) this.local.clear();
+      else
+        for (const key of keys)
+          if (key.startsWith(TENANT_LOOKUP_GENERATION_PREFIX))
+            this.local.delete(key.slice(TENANT_LOOKUP_GENERATION_PREFIX.length));
+    });
   }
 
   /** The tenant, or null when no such tenant exists. Callers validate the id first. */

@@ -11,11 +11,14 @@ import { TenantClient } from '../client/tenant-client.js';
 import type { Config } from '../common/config.js';
 import type { MasterKeyProvider } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
+import { ENDPOINT_KEY_PREFIX } from '../endpoints/redis-endpoint-cache.js';
+import { TENANT_LOOKUP_GENERATION_PREFIX } from '../endpoints/tenant-lookup-keys.js';
 import { CredentialHasher } from '../registry/credential-hash.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import type { TableNames } from '../registry/tables.js';
 import { EndpointLookup } from './endpoint-lookup.js';
+import { KeyInvalidations } from './key-invalidations.js';
 import { RouterMetrics } from './metrics.js';
 import type { RouterLimits, RouterServices } from './services.js';
 import { SupervisorTokens } from './supervisor-tokens.js';
@@ -71,6 +74,12 @@ export async function wireRouterServices(
   const metrics = parts.metrics ?? new RouterMetrics({ defaultMetrics: true });
   const hasher = await CredentialHasher.open({ doc, tables, masterKey });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+  const tracking = new KeyInvalidations(
+    redis,
+    [ENDPOINT_KEY_PREFIX, TENANT_LOOKUP_GENERATION_PREFIX],
+    logger,
+  );
+  tracking.start();
   const services: RouterServices = {
     directory: new TenantDirectory({
       redis,
@@ -79,8 +88,9 @@ export async function wireRouterServices(
       metrics,
       logger,
       ttlMs: msToNumber(settings.routerLookupCacheTtl),
+      tracking,
     }),
-    endpoints: new EndpointLookup(redis, metrics, logger),
+    endpoints: new EndpointLookup(redis, metrics, logger, tracking),
     tokens: new SupervisorTokens({
       resolve: (tenantId) => secrets.resolve(tenantId, SECRET_NAMES.supervisorToken),
     }),
@@ -93,6 +103,7 @@ export async function wireRouterServices(
       intervalMs: msToNumber(settings.routerTouchInterval),
     }),
     metrics,
+    tracking,
   };
   const limits: RouterLimits = {
     rateLimit: settings.routerRateLimit,

@@ -126,7 +126,7 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
     assert.equal(world.delivered.filter((e) => e.dedupeId === '400').length, 1);
   });
 
-  it('a tenant suspended through the admin path is refused within the 1 s in-process cache bound', async () => {
+  it('a tenant suspended through the admin path is refused at once: key tracking drops every replica’s view', async () => {
     const t = await h.tenant();
     assert.equal((await post(app, t, JSON.stringify(telegramUpdate(450)))).statusCode, 200); // caches the view
     const record = (await h.registry.get(t.tenantId))!;
@@ -140,7 +140,8 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
       5_000,
     );
     const staleMs = Date.now() - changedAt;
-    assert.ok(staleMs <= 1_500, `the old view was served for ${staleMs} ms`);
+    // Well inside the views' own 1 s bound: the invalidation reached the process, the view did not just expire.
+    assert.ok(staleMs <= 300, `the old view was served for ${staleMs} ms`);
   });
 
   it('Redis stopped mid-test: lookups fall back to the registry, updates still go through Temporal (last: stops Redis)', async () => {

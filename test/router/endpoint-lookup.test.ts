@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { Redis } from 'ioredis';
-import { endpointKey } from '../../endpoints/redis-endpoint-cache.js';
+import { ENDPOINT_KEY_PREFIX, endpointKey } from '../../endpoints/redis-endpoint-cache.js';
 import { EndpointLookup } from '../../router/endpoint-lookup.js';
+import { KeyInvalidations } from '../../router/key-invalidations.js';
 import { RouterMetrics } from '../../router/metrics.js';
 import { hotPathRedis } from '../../router/wiring.js';
 import { createRootLogger } from '../../common/logger.js';
@@ -12,21 +13,21 @@ describe('endpoint lookup: process copies invalidated by Redis key tracking (rea
   let workflow: Redis; // the tenant workflow's side: publishes and unpublishes endpoints
   let hot: Redis;
   let lookup: EndpointLookup;
+  let tracking: KeyInvalidations;
 
   before(async () => {
     server = await startTestRedis();
     workflow = server.client();
     hot = hotPathRedis(server.url);
     await hot.connect();
-    lookup = new EndpointLookup(
-      hot,
-      new RouterMetrics(),
-      createRootLogger({ level: 'silent', name: 'test' }),
-    );
+    const logger = createRootLogger({ level: 'silent', name: 'test' });
+    tracking = new KeyInvalidations(hot, [ENDPOINT_KEY_PREFIX], logger);
+    tracking.start();
+    lookup = new EndpointLookup(hot, new RouterMetrics(), logger, tracking);
     await until(() => trackingClients().then((n) => n === 1), 'key tracking live');
   });
   after(async () => {
-    lookup.close();
+    tracking.close();
     hot.disconnect();
     await server.stop();
   });
@@ -75,7 +76,7 @@ describe('endpoint lookup: process copies invalidated by Redis key tracking (rea
     await publish('t-lost', 'http://10.0.0.6:8080');
     assert.equal(await lookup.find('t-lost'), 'http://10.0.0.6:8080');
     // Kill the tracking connection and change the entry right away: that invalidation is never sent to us.
-    await workflow.client('KILL', 'TYPE', 'pubsub');
+    await workflow.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await workflow.set(endpointKey('t-lost'), 'http://10.0.0.7:8080', 'PX', 60_000);
     await until(async () => (await lookup.find('t-lost')) === 'http://10.0.0.7:8080', 'fresh read', 300);
     await until(() => trackingClients().then((n) => n === 1), 'tracking re-established');
