@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { Redis } from 'ioredis';
-import { LeasedRateLimitStore, leasedRedisStore } from '../../router/leased-rate-limit-store.js';
+import { type LeasedRateLimitStore, leasedRedisStore } from '../../router/leased-rate-limit-store.js';
 import { hotPathRedis } from '../../router/wiring.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -13,7 +13,7 @@ interface Answer {
 function replica(redis: Redis, route = '/tg/:tenantId'): LeasedRateLimitStore {
   const Store = leasedRedisStore(redis, 'test:ratelimit:');
   const child = { routeInfo: { method: 'POST', url: route } };
-  return new Store().child(child as never) as LeasedRateLimitStore;
+  return new Store().child(child as never);
 }
 
 function incr(store: LeasedRateLimitStore, key: string, windowMs: number, max: number): Promise<Answer> {
