@@ -55,7 +55,7 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
     store: leasedRedisStore(deps.redis, 'clawfleet:ratelimit:'),
     // Appended to each route's own onRequest hooks, so it runs right after authentication (strangers cannot
     // spend a tenant's budget, unknown tenants cost no counter) and before the body is read. When it needs a
-    // new lease, its EVALSHA rides with the endpoint read in one auto-pipelined Redis round trip.
+    // new lease, its EVALSHA goes out in the same tick as any Redis read of the lookups (auto-pipelined).
     hook: 'onRequest',
     max: deps.limits.rateLimit,
     timeWindow: deps.limits.rateLimitWindowMs,

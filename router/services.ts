@@ -34,7 +34,7 @@ declare module 'fastify' {
     rawBody: string;
     /** Set by the tenant authentication hook. */
     tenant: TenantView | null;
-    /** The endpoint read, started alongside the tenant lookup so both share one Redis round trip. */
+    /** The endpoint read, started alongside the tenant lookup so misses share one Redis round trip. */
     endpoint: Promise<string | null> | null;
   }
   interface FastifyContextConfig {

@@ -31,7 +31,7 @@ export function authenticateTenant(services: RouterServices, check: CredentialCh
     const { tenantId } = request.params as { tenantId?: unknown };
     // Fastify decodes the path, so `..%2Fb` arrives as `../b` and fails here, before any key is built.
     if (!isValidTenantId(tenantId)) throw new RouterError('TENANT_UNKNOWN', 'unknown tenant');
-    // Read concurrently with the lookup: ioredis pipelines both, so the hot path pays one round trip.
+    // Started alongside the lookup: when either misses its process copy, ioredis pipelines the two reads.
     const endpoint = services.endpoints.find(tenantId);
     let view: TenantView | null;
     try {
