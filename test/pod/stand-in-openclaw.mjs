@@ -56,7 +56,8 @@ if (boots() <= (control.crashBoots ?? 0)) {
     res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ready: req.url === '/readyz' }));
   });
-  gateway.listen(config.gateway.port, host);
+  // `listenDelayMs`: a gateway that takes a while to come up, as OpenClaw's does (seconds of code loading).
+  setTimeout(() => gateway.listen(config.gateway.port, host), control.listenDelayMs ?? 0);
   const telegram = config.channels?.telegram;
   const servers = [gateway];
   if (telegram) {

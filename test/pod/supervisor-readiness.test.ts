@@ -14,12 +14,14 @@ describe('supervisor readiness long poll and first delivery', function () {
   const quickLoop = { crashLoop: { maxCrashes: 2, windowMs: 60_000, backoffMs: 100 } };
 
   it('holds GET /readyz?waitMs= until the gateway is ready, while a plain probe answers at once', async () => {
-    const { supervisor } = await launch('long-poll-tenant', {}, quickLoop);
+    const { supervisor } = await launch('long-poll-tenant', { listenDelayMs: 3_000 }, quickLoop);
     const plain = await supervisor.api('/readyz', { token: null });
     assert.equal(plain.status, 503, 'right after listening the gateway is still starting');
+    const t0 = Date.now();
     const held = await supervisor.api('/readyz?waitMs=20000', { token: null });
     assert.equal(held.status, 200);
     assert.equal(((await held.json()) as { state: string }).state, 'ready');
+    assert.ok(Date.now() - t0 > 1_000, `held until the gateway listened (${Date.now() - t0} ms)`);
   });
 
   it('answers the long poll with 503 and the crash loop instead of holding it to the end', async () => {
