@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../common/config.js';
 import { ClawfleetError } from '../common/errors.js';
 import { startWorker, startRouter } from './components/apps.js';
+import { keepRunning } from './keep-running.js';
 import { startFakes } from './components/fakes.js';
 import { startDynamo, startS3 } from './components/aws.js';
 import type { ComponentContext, RunningComponent, StatusRow } from './components/component.js';
@@ -142,6 +143,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.push(component);
     return component;
   };
+  // Processes that die while the stack runs are started again (keep-running.ts); in-process servers cannot die alone.
+  const kept = (name: string, start: () => Promise<RunningComponent>) =>
+    keepRunning(start, { name, report, logHint: join(logDir, `${name}.log`) });
 
   try {
     const [temporalCli, redisServer] = await Promise.all([
@@ -151,13 +155,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const ports = await resolvePorts(host, options.ports);
     report('starting Temporal, Redis, S3 and DynamoDB');
     const infra = await Promise.allSettled([
-      startTemporal(ctx, {
-        cli: temporalCli.path,
-        port: ports.temporal,
-        uiPort: ports.ui,
-        namespace: base.temporalNamespace,
-      }).then(track),
-      startRedis(ctx, { binary: redisServer.path, port: ports.redis }).then(track),
+      kept('temporal', () =>
+        startTemporal(ctx, {
+          cli: temporalCli.path,
+          port: ports.temporal,
+          uiPort: ports.ui,
+          namespace: base.temporalNamespace,
+        }),
+      ).then(track),
+      kept('redis', () => startRedis(ctx, { binary: redisServer.path, port: ports.redis })).then(track),
       startS3(ctx, { port: ports.s3, bucket: base.s3Bucket, region: base.awsRegion }).then(track),
       startDynamo(ctx, { port: ports.dynamodb, tablePrefix: base.tablePrefix, region: base.awsRegion }).then(
         track,
@@ -183,8 +189,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (options.apps ?? true) {
       report('starting the worker and the router');
       // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores.
-      track(await startWorker(ctx, config));
-      track(await startRouter(ctx, config));
+      track(await kept('worker', () => startWorker(ctx, config)));
+      track(await kept('router', () => startRouter(ctx, config)));
     }
     const rows = started.flatMap((component) => component.rows).sort((a, b) => rowRank(a) - rowRank(b));
     await writeFile(

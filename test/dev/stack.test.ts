@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -26,8 +26,13 @@ describe('embedded dev stack', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function start(apps: boolean): Promise<Stack> {
-    return startStack({ config: { ...loadConfig({}), dataDir }, ports: ANY_PORTS, apps });
+  async function start(apps: boolean, report?: (line: string) => void): Promise<Stack> {
+    return startStack({
+      config: { ...loadConfig({}), dataDir },
+      ports: ANY_PORTS,
+      apps,
+      ...(report && { report }),
+    });
   }
 
   it('brings every component up, each answers its own protocol, and stopping leaves no process behind', async () => {
@@ -114,6 +119,43 @@ describe('embedded dev stack', function () {
     }
   });
 
+  it('starts a killed router or Redis again on the same port, and stopping leaves no process behind', async () => {
+    const lines: string[] = [];
+    const stack = await start(true, (line) => lines.push(line));
+    const { config } = stack;
+    const routerUrl = `http://${config.routerHost}:${config.routerPort}/healthz`;
+    const routerUp = async () => (await fetch(routerUrl).catch(() => null))?.ok === true;
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    redis.on('error', () => undefined);
+    const redisUp = async () => (await redis.ping().catch(() => null)) === 'PONG';
+    try {
+      for (const [name, up] of [
+        ['router', routerUp],
+        ['redis', redisUp],
+      ] as const) {
+        const victim = await stackProcess(stack, name === 'router' ? 'router/server.ts' : 'redis-server');
+        process.kill(victim, 'SIGKILL');
+        await eventuallyTrue(async () => !(await up()), `${name} down`);
+        await eventuallyTrue(
+          () => Promise.resolve(lines.includes(`${name} is up again`)),
+          `${name} reported up`,
+          60_000,
+        );
+        await eventuallyTrue(up, `${name} answering again`); // our client reconnects with its own backoff
+        assert.ok(!stack.pids().includes(victim), `${name} runs as a new process`);
+        assert.ok(
+          lines.some((line) => line.startsWith(`${name} killed by SIGKILL; restarting`)),
+          lines.join('\n'),
+        );
+      }
+    } finally {
+      redis.disconnect();
+      const pids = stack.pids();
+      await stack.stop();
+      assert.deepEqual(await waitForExit(pids, 5_000), [], 'no child process outlives the stack');
+    }
+  });
+
   it('refuses a second stack on the same data dir instead of corrupting it', async () => {
     const stack = await start(false);
     try {
@@ -123,3 +165,24 @@ describe('embedded dev stack', function () {
     }
   });
 });
+
+/** The stack's process whose command line mentions `marker`. */
+async function stackProcess(stack: Stack, marker: string): Promise<number> {
+  for (const pid of stack.pids()) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker)) return pid;
+  }
+  return assert.fail(`no process of the stack runs ${marker}`);
+}
+
+async function eventuallyTrue(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
