@@ -4,7 +4,8 @@
  * happens) is reported in one line and started again on the same ports and
  * data, after a short backoff. Nothing is lost meanwhile: a router that is
  * down accepts nothing, a worker that is down leaves its tasks in Temporal,
- * and Temporal and Redis keep their data on disk. A component that keeps
+ * Temporal keeps its history on disk, and Redis holds only what is rebuilt
+ * (endpoints are republished by their workflows). A component that keeps
  * dying (5 deaths within a minute) is left down, with its log named.
  */
 import type { RunningComponent } from './components/component.js';
