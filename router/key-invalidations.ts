@@ -86,8 +86,9 @@ export class KeyInvalidations {
       this.liveNow = true;
     } catch (error) {
       this.warn.warn('tracking', error, 'redis key tracking unavailable; local copies disabled');
-      // Reconnect and try again, not at once: a Redis without tracking would be asked in a tight loop.
-      setTimeout(() => this.closed || this.connection.disconnect(true), 5_000).unref();
+      // Reconnect and try again, not at once: a Redis without tracking would be asked in a tight loop. Not if a
+      // reconnect of its own (the usual cause of a failure here) has made the feed live meanwhile.
+      setTimeout(() => this.closed || this.liveNow || this.connection.disconnect(true), 5_000).unref();
     }
   }
 
