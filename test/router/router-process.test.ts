@@ -90,8 +90,7 @@ describe('the router process (router/server.ts in a child process; real Redis, T
   it('SIGTERM with a forward in flight: new connections are refused, the forward finishes with 200, the process exits 0', async () => {
     const t = await h.tenant();
     const supervisor = await new StandInSupervisor(t.supervisorToken).start();
-    let release!: () => void;
-    supervisor.hold = new Promise((resolve) => (release = resolve));
+    const release = supervisor.holdAnswers();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
       const router = await startRouter();

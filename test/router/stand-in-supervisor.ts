@@ -21,12 +21,19 @@ export class StandInSupervisor {
   readonly authorizations: string[] = [];
   mode: StandInMode = 'ok';
   /** While set, every authorized request waits for it before answering (it is recorded first). */
-  hold: Promise<void> | null = null;
+  private hold: Promise<void> | null = null;
   /** Endless chat streams still open. */
   openStreams = 0;
   /** Requests whose caller went away before the answer was complete (the router cancelled the forward). */
   abandoned = 0;
   private server!: Server;
+
+  /** From now on authorized requests wait (the agent is still thinking); call the result to let them all answer. */
+  holdAnswers(): () => void {
+    let release!: () => void;
+    this.hold = new Promise((resolve) => (release = resolve));
+    return release;
+  }
 
   constructor(private readonly token: string) {}
 

@@ -65,8 +65,7 @@ describe('router forwards over real sockets: clients hanging up and graceful shu
   it('a chat client that hangs up while the agent has not answered yet cancels the forward at once', async () => {
     const t = await h.tenant();
     const supervisor = await new StandInSupervisor(t.supervisorToken).start();
-    let release!: () => void;
-    supervisor.hold = new Promise((resolve) => (release = resolve)); // the agent is still thinking
+    const release = supervisor.holdAnswers();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
       const { services, url } = await listening();
@@ -87,8 +86,7 @@ describe('router forwards over real sockets: clients hanging up and graceful shu
   it('graceful shutdown: stops accepting, lets in-flight Telegram and chat forwards finish, then closes the pools', async () => {
     const t = await h.tenant();
     const supervisor = await new StandInSupervisor(t.supervisorToken).start();
-    let release!: () => void;
-    supervisor.hold = new Promise((resolve) => (release = resolve));
+    const release = supervisor.holdAnswers();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
       const { app, services, url } = await listening();
