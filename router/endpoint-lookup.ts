@@ -19,6 +19,7 @@ import { ENDPOINT_KEY_PREFIX, endpointKey } from '../endpoints/redis-endpoint-ca
 import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
 import { WarnOnce } from './warn-once.js';
+import { setBounded } from './bounded-map.js';
 
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** Longest a local copy is used without asking Redis again, should an invalidation go missing. */
@@ -77,8 +78,6 @@ export class EndpointLookup {
   }
 
   private keep(key: string, endpoint: string): void {
-    this.copies.delete(key); // re-insert at the end: Map order is the eviction order
-    this.copies.set(key, { endpoint, expiresAt: Date.now() + COPY_TTL_MS });
-    if (this.copies.size > MAX_COPIES) this.copies.delete(this.copies.keys().next().value!);
+    setBounded(this.copies, key, { endpoint, expiresAt: Date.now() + COPY_TTL_MS }, MAX_COPIES);
   }
 }

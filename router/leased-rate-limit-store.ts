@@ -25,6 +25,7 @@
  */
 import type { FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
+import { setBounded } from './bounded-map.js';
 
 /**
  * KEYS[1] the window's counter; ARGV window ms, max, wanted block size.
@@ -143,8 +144,6 @@ export class LeasedRateLimitStore implements FastifyRateLimitStore {
       nextSize: Math.min(cap, size * 2),
       expiresAt: Date.now() + ttl,
     };
-    this.leases.delete(id); // re-insert at the end: Map order is the eviction order
-    this.leases.set(id, lease);
-    if (this.leases.size > MAX_KEYS) this.leases.delete(this.leases.keys().next().value!);
+    setBounded(this.leases, id, lease, MAX_KEYS);
   }
 }

@@ -5,6 +5,8 @@
  * older than that; concurrent misses share one load, a failed load is not
  * kept, and beyond `maxEntries` the oldest entries go first.
  */
+import { setBounded } from './bounded-map.js';
+
 export interface ShortLivedCacheOptions {
   readonly ttlMs: number;
   /** @default 10_000 */
@@ -36,9 +38,7 @@ export class ShortLivedCache<V> {
     value.catch(() => {
       if (this.entries.get(key) === fresh) this.entries.delete(key);
     });
-    this.entries.delete(key); // re-insert at the end: Map order is the eviction order
-    this.entries.set(key, fresh);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    setBounded(this.entries, key, fresh, this.maxEntries);
     return value;
   }
 

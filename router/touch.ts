@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { assertTenantId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import { tenantWorkflowId, touchSignal } from '../workflows/shared.js';
+import { setBounded } from './bounded-map.js';
 import { WarnOnce } from './warn-once.js';
 
 export const TOUCH_KEY_PREFIX = 'clawfleet:touch:';
@@ -42,9 +43,7 @@ export class TouchDebouncer {
   touch(tenantId: string): void {
     const now = Date.now();
     if (now - (this.localLast.get(tenantId) ?? -Infinity) < this.intervalMs) return;
-    this.localLast.delete(tenantId); // re-insert at the end: Map order is the eviction order
-    this.localLast.set(tenantId, now);
-    if (this.localLast.size > 10_000) this.localLast.delete(this.localLast.keys().next().value!);
+    setBounded(this.localLast, tenantId, now, 10_000);
     const work = this.touchNow(assertTenantId(tenantId)).finally(() => this.pending.delete(work));
     this.pending.add(work);
   }
