@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ClawfleetError } from '../common/errors.js';
-import { PERMANENT_ERROR_TYPE } from '../workflows/shared.js';
+import { RuntimeAtCapacityError } from '../runtime/errors.js';
+import { AT_CAPACITY_ERROR_TYPE, PERMANENT_ERROR_TYPE } from '../workflows/shared.js';
 
 /**
  * A failure retrying cannot fix (bad pod spec, unknown OpenClaw version,
@@ -13,8 +14,21 @@ export class PermanentPortError extends ClawfleetError {
   }
 }
 
-/** Rethrows permanent port errors as non-retryable failures; everything else stays retryable. */
+/**
+ * Rethrows permanent port errors as non-retryable failures, and a full host as
+ * its own non-retryable type (the workflow makes room and launches again);
+ * everything else stays retryable.
+ */
 export function toActivityFailure(error: unknown): unknown {
+  if (error instanceof RuntimeAtCapacityError) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: AT_CAPACITY_ERROR_TYPE,
+      nonRetryable: true,
+      details: [{ max: error.max }],
+      cause: error,
+    });
+  }
   if (error instanceof PermanentPortError) {
     return ApplicationFailure.create({
       message: error.message,

@@ -7,6 +7,7 @@ import { Context, log } from '@temporalio/activity';
 import type { AgentActivity, Envelope, PodHandle, SnapshotManifest, TenantTier } from '../workflows/types.js';
 import { toActivityFailure } from './errors.js';
 import type { ActivityDeps, UsageRecord } from './ports.js';
+import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 
 export type { ActivityDeps } from './ports.js';
 
@@ -53,13 +54,42 @@ function safeContext(): Context | undefined {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { runtime, agent, snapshots, registry, endpoints, secrets } = deps;
+  const { runtime, agent, snapshots, registry, endpoints, secrets, settings } = deps;
+
+  /**
+   * The one place the snapshot pointer moves (forward only), followed by
+   * pruning to the retention. A failed prune is retried after the next
+   * snapshot; it must not fail the recording that preceded it.
+   */
+  async function record(tenantId: string, manifest: SnapshotManifest): Promise<void> {
+    await registry.advanceSnapshotPointer(tenantId, manifest.seq);
+    const pruned = await snapshots
+      .prune(tenantId, settings.snapshotRetention, manifest.seq)
+      .catch((err: unknown) => (log.warn('snapshot prune failed', { tenantId, err }), []));
+    log.info('snapshot recorded', { tenantId, seq: manifest.seq, size: manifest.size, pruned });
+  }
+
+  /**
+   * The pointer, caught up with the newest complete snapshot in the store. A
+   * snapshot newer than the pointer was written after everything the pointer
+   * names (seqs only grow) by a drain whose stop never came back to an
+   * activity: the worker died mid-stop, a pod was deleted outside a stop, or
+   * the runtime replaced or closed a pod. Recording it here keeps that state.
+   */
+  async function catchUpPointer(tenantId: string): Promise<number | null> {
+    const [tenant, newest] = await Promise.all([registry.getTenant(tenantId), snapshots.latest(tenantId)]);
+    const pointer = tenant?.latestSnapshotSeq ?? null;
+    if (!newest || newest.seq <= (pointer ?? 0)) return pointer;
+    log.info('recording a drained snapshot no stop recorded', { tenantId, seq: newest.seq, pointer });
+    await record(tenantId, newest);
+    return newest.seq;
+  }
+
   return {
-    /** Start or adopt pod `podId`, restoring the newest recorded snapshot. */
+    /** Start or adopt pod `podId`, restoring the newest snapshot (recorded first if it was not). */
     async launchPod(input: LaunchInput): Promise<PodHandle> {
       return guarded(async (signal) => {
-        const record = await registry.getTenant(input.tenantId);
-        const pointer = record?.latestSnapshotSeq ?? null;
+        const pointer = await catchUpPointer(input.tenantId);
         const snapshotSeq =
           pointer === null ? input.snapshotSeq : Math.max(pointer, input.snapshotSeq ?? pointer);
         const spec = { ...input, snapshotSeq, secretRef: `tenant/${input.tenantId}` };
@@ -69,13 +99,27 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async stopPod(input: PodRef & { graceMs: number }): Promise<void> {
-      await guarded((signal) => runtime.stop(input.pod, { graceMs: input.graceMs, signal }));
-      log.info('pod stopped', { tenantId: input.tenantId, podId: input.pod.podId });
+    /** Drain and stop; the final (or salvaged) snapshot the runtime returns is recorded here. */
+    async stopPod(input: PodRef & { graceMs: number }): Promise<SnapshotManifest | null> {
+      return guarded(async (signal) => {
+        const manifest = await runtime.stop(input.pod, { graceMs: input.graceMs, signal });
+        if (manifest) await record(input.tenantId, manifest);
+        log.info('pod stopped', { tenantId: input.tenantId, podId: input.pod.podId, seq: manifest?.seq });
+        return manifest;
+      });
+    },
+
+    /**
+     * The host is full: the least recently active idle tenant other than the
+     * caller, for its workflow to ask to sleep; null when every awake tenant is
+     * busy, or room is already on its way (drains under way cover the waiters).
+     */
+    async findSleepCandidate(input: TenantRef): Promise<SleepCandidate | null> {
+      return guarded(() => pickSleepCandidate({ runtime, agent, endpoints }, input.tenantId));
     },
 
     async publishEndpoint(input: PodRef & { ttlMs: number }): Promise<void> {
-      await guarded(() => endpoints.publish(input.tenantId, input.pod.endpoint, input.ttlMs));
+      await guarded(() => endpoints.publish(input.tenantId, input.pod, input.ttlMs));
     },
 
     async clearEndpoint(input: TenantRef): Promise<void> {
@@ -92,12 +136,11 @@ export function createActivities(deps: ActivityDeps) {
       return guarded(() => agent.activity(input.pod));
     },
 
-    /** Take a consistent snapshot and advance the registry pointer (forward only). */
+    /** Take a consistent snapshot, advance the registry pointer (forward only) and prune. */
     async takeSnapshot(input: PodRef): Promise<SnapshotManifest> {
       return guarded(async (signal) => {
         const manifest = await agent.snapshot(input.pod, { signal });
-        await registry.advanceSnapshotPointer(input.tenantId, manifest.seq);
-        log.info('snapshot recorded', { tenantId: input.tenantId, seq: manifest.seq, size: manifest.size });
+        await record(input.tenantId, manifest);
         return manifest;
       });
     },

@@ -39,12 +39,46 @@ export interface PodStatus {
   readonly state: 'starting' | 'ready' | 'stopping' | 'gone';
 }
 
+/** One pod the runtime holds now, as `capacity()` reports it. */
+export interface RuntimePod extends PodHandle {
+  readonly tenantId: string;
+  readonly state: PodStatus['state'];
+}
+
+/** What the runtime can hold and holds now: the facts eviction is decided on (above the runtime). */
+export interface RuntimeCapacity {
+  /** Most pods at once, or null when the runtime has no fixed limit (a cluster scheduler decides). */
+  readonly max: number | null;
+  /** Launches waiting for a place right now. */
+  readonly waiting: number;
+  readonly pods: readonly RuntimePod[];
+}
+
+/**
+ * A runtime driver's contract. It reports facts and decides nothing durable:
+ * the snapshot a stop produced comes back to the caller (the stop activity
+ * records it), a dead pod is reported through `RuntimeEvents`, and a full
+ * host answers `launch` with `RuntimeAtCapacityError` instead of choosing a
+ * tenant to evict.
+ */
 export interface RuntimePort {
   /** Start (or adopt) the pod and resolve once its supervisor answers. */
   launch(spec: PodSpec, options?: CallOptions): Promise<PodHandle>;
-  /** Stop the pod, giving the supervisor `graceMs` to exit; a missing pod is success. */
-  stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<void>;
+  /**
+   * Drain the pod (its supervisor stops OpenClaw and takes the final snapshot),
+   * then remove it. Returns that snapshot, or for a pod that died on its own the
+   * state it left (salvaged), or null when there is nothing newer to keep. A
+   * missing pod is success (null).
+   */
+  stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<SnapshotManifest | null>;
   describe(handle: PodHandle): Promise<PodStatus>;
+  capacity(): Promise<RuntimeCapacity>;
+}
+
+/** Facts a runtime reports on its own (the worker turns them into workflow signals). */
+export interface RuntimeEvents {
+  /** The pod died or was removed without a stop; stale pod ids are ignored by the workflow. */
+  podLost(tenantId: string, podId: string, reason: string): Promise<void>;
 }
 
 /** The per-tenant supervisor, reached at `PodHandle.endpoint`. */
@@ -59,6 +93,11 @@ export interface AgentPort {
 export interface SnapshotStore {
   latest(tenantId: string): Promise<SnapshotManifest | null>;
   list(tenantId: string): Promise<SnapshotManifest[]>;
+  /**
+   * Keep the newest `keep` complete snapshots at or below `latestSeq` (the
+   * registry pointer, never pruned) and delete older ones; returns the deleted seqs.
+   */
+  prune(tenantId: string, keep: number, latestSeq: number): Promise<number[]>;
   /** Deletes every snapshot of the tenant; nothing to delete is success. */
   deleteAll(tenantId: string): Promise<void>;
 }
@@ -87,9 +126,12 @@ export interface Registry {
 
 /** The router's hot-path lookup (Redis in production). */
 export interface EndpointCache {
-  publish(tenantId: string, endpoint: string, ttlMs: number): Promise<void>;
+  /** The pod's address and id: the router signs each forward for that pod, so no other pod accepts it. */
+  publish(tenantId: string, pod: PodHandle, ttlMs: number): Promise<void>;
   /** A missing entry is success. */
   clear(tenantId: string): Promise<void>;
+  /** The published endpoint, or null (asleep, or draining: a drain clears it first). */
+  lookup(tenantId: string): Promise<string | null>;
 }
 
 export interface SecretStore {
@@ -99,7 +141,13 @@ export interface SecretStore {
   deleteAll(tenantId: string): Promise<void>;
 }
 
+export interface ActivitySettings {
+  /** Complete snapshots kept per tenant after each recorded one. */
+  readonly snapshotRetention: number;
+}
+
 export interface ActivityDeps {
+  readonly settings: ActivitySettings;
   readonly runtime: RuntimePort;
   readonly agent: AgentPort;
   readonly snapshots: SnapshotStore;

@@ -7,7 +7,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
-import { KubernetesRuntime } from './kube-runtime.js';
+import { KubernetesRuntime, type KubeRuntimeDeps } from './kube-runtime.js';
 import { kubeOptionsFromConfig, type KubeRuntimeOptions } from './options.js';
 import type { PlanLaunch } from './pod-manifest.js';
 import { PodWatcher } from './pod-watcher.js';
@@ -30,6 +30,8 @@ export interface KubernetesRuntimeDeps {
    * before the launch returned. Used for orphan detection.
    */
   readonly isPodWanted: (tenantId: string, podId: string) => Promise<boolean>;
+  /** The supervisor client's drain, so a stop returns the final snapshot (kube-runtime.ts). */
+  readonly drain?: KubeRuntimeDeps['drain'];
   /** Default: `KubeConfig.loadFromDefault()` (KUBECONFIG, ~/.kube/config, or the in-cluster service account). */
   readonly kubeConfig?: KubeConfig;
   /** Overrides on top of the configuration (tests). */
@@ -64,6 +66,7 @@ export async function createKubernetesRuntime(
     plan: deps.plan,
     logger,
     ...(warmPool ? { warmPool } : {}),
+    ...(deps.drain ? { drain: deps.drain } : {}),
   });
   const watcher = new PodWatcher({
     kubeConfig,

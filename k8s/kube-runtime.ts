@@ -1,13 +1,24 @@
 /**
- * RuntimePort on Kubernetes: one pod per tenant wake, named by the
+ * The Kubernetes runtime driver: one pod per tenant wake, named by the
  * workflow's pod id so that a retried launch finds (adopts) the pod it
  * created before, plus the pod's own Secret. Readiness is the pod's Ready
  * condition (the kubelet probing the supervisor's /readyz), so the worker
- * never needs network access to a pod that is still starting.
+ * never needs network access to a pod that is still starting. A stop drains
+ * through the supervisor first, as the local driver does, so the final
+ * snapshot (taken after OpenClaw stopped) comes back to the stop activity and
+ * is recorded; deleting a pod alone would leave that snapshot unrecorded.
  */
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { PermanentPortError } from '../activities/errors.js';
-import type { CallOptions, PodHandle, PodSpec, PodStatus, RuntimePort } from '../activities/ports.js';
+import type {
+  CallOptions,
+  PodHandle,
+  PodSpec,
+  PodStatus,
+  RuntimeCapacity,
+  RuntimePort,
+  SnapshotManifest,
+} from '../activities/ports.js';
 import { assertTenantId } from '../common/ids.js';
 import type { Logger } from '../common/logger.js';
 import { createFailure, KubeRuntimeError, statusOf } from './errors.js';
@@ -33,6 +44,8 @@ export interface KubeRuntimeDeps {
   readonly logger: Logger;
   /** Claims pool pods before creating cold ones, for the tiers that have a pool. */
   readonly warmPool?: WarmPool;
+  /** The supervisor client's drain (runtime/supervisor-client.ts); without it a stop only deletes the pod. */
+  readonly drain?: (handle: PodHandle, options: CallOptions) => Promise<SnapshotManifest | null>;
 }
 
 export class KubernetesRuntime implements RuntimePort {
@@ -83,11 +96,17 @@ export class KubernetesRuntime implements RuntimePort {
     );
   }
 
-  async stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<void> {
+  async stop(
+    handle: PodHandle,
+    options: { graceMs: number } & CallOptions,
+  ): Promise<SnapshotManifest | null> {
     const graceSeconds = Math.max(1, Math.ceil(options.graceMs / 1000));
+    let manifest: SnapshotManifest | null = null;
     for (const pod of await this.podsOf(handle.podId)) {
       const name = pod.metadata!.name!;
       await pods.markStopRequested(this.core, this.namespace, name);
+      if (pods.isReady(pod) && !pods.isTerminating(pod))
+        manifest = (await this.drain(handle, options)) ?? manifest;
       await pods.deletePod(this.core, this.namespace, name, graceSeconds);
       // Wait so the next wake does not overlap this one; a slow kubelet is not our failure.
       await pods.waitForPod(
@@ -101,6 +120,7 @@ export class KubernetesRuntime implements RuntimePort {
         },
       );
     }
+    return manifest;
   }
 
   async describe(handle: PodHandle): Promise<PodStatus> {
@@ -114,6 +134,42 @@ export class KubernetesRuntime implements RuntimePort {
             ? 'ready'
             : 'starting';
     return { podId: handle.podId, state };
+  }
+
+  /** A cluster has no fixed place count here: the scheduler queues pods, so nothing is reported as waiting. */
+  async capacity(): Promise<RuntimeCapacity> {
+    const listed = await this.core.listNamespacedPod({
+      namespace: this.namespace,
+      labelSelector: LABELS.tenant,
+    });
+    const tenantPods = listed.items.filter((p) => p.metadata?.labels?.[LABELS.generation]);
+    return {
+      max: null,
+      waiting: 0,
+      pods: tenantPods.map((p) => ({
+        tenantId: p.metadata!.labels![LABELS.tenant]!,
+        podId: pods.podIdOf(p),
+        endpoint: p.status?.podIP ? pods.endpointOf(p) : '',
+        state: pods.isTerminating(p) ? 'stopping' : pods.isReady(p) ? 'ready' : 'starting',
+      })),
+    };
+  }
+
+  /**
+   * Final snapshot through the supervisor; a pod that cannot drain (unreachable,
+   * already stopping) is deleted anyway, and its SIGTERM drain's snapshot is
+   * picked up by the next launch activity, which records the newest complete one.
+   */
+  private async drain(handle: PodHandle, options: { graceMs: number } & CallOptions) {
+    if (!this.deps.drain) return null;
+    const timeout = AbortSignal.timeout(options.graceMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      return await this.deps.drain(handle, { signal });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, podId: handle.podId }, 'drain failed; deleting the pod anyway');
+      return null;
+    }
   }
 
   /** Cold pods are named by pod id; claimed warm pods are found by tenant and generation labels. */

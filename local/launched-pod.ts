@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { PodSpec, PodStatus } from '../activities/ports.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { Logger } from '../common/logger.js';
-import { SupervisorAgentClient } from '../pod/agent-client.js';
+import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
 import type { LaunchPlan } from '../pod/launch-plan.js';
 import type { AgentActivity, PodHandle, SnapshotManifest } from '../workflows/types.js';
 import { SupervisorProcess } from './supervisor-process.js';

@@ -1,40 +1,45 @@
 /**
- * The local runtime: each awake tenant is a supervisor process (pod/main.ts)
- * on its own loopback address and ports, with its own mode-700 directory
- * under `<dataDir>/tenants/<id>`. Implements the runtime port:
+ * The local runtime driver: each awake tenant is a supervisor process
+ * (pod/main.ts) on its own loopback address and ports, with its own mode-700
+ * directory under `<dataDir>/tenants/<id>`. Implements the runtime port and
+ * decides nothing durable:
  *
- * - launch adopts the same pod id, replaces an older one, waits for a place
- *   (capacity gate, idle tenants put to sleep first) and resolves when the
- *   supervisor reports its gateway ready;
+ * - launch adopts the same pod id, replaces an older one, waits a bounded
+ *   time for a place (capacity gate) and resolves when the supervisor reports
+ *   its gateway ready; a full host is reported as RuntimeAtCapacityError;
  * - stop drains through the supervisor (final snapshot after OpenClaw has
- *   stopped, recorded through `hooks.snapshotTaken`), then terminates and
- *   sweeps every process of the tenant; a missing pod is success;
- * - an unexpected exit is reported through `hooks.podLost`, after the state
- *   the dead process left on disk has been salvaged into a snapshot.
+ *   stopped) and returns that snapshot's manifest for the stop activity to
+ *   record; then terminates and sweeps every process of the tenant;
+ * - an unexpected exit is reported through `events.podLost`; the dead pod's
+ *   directory is kept until its stop, which salvages what it left on disk
+ *   into a snapshot and returns it like a drain; a missing pod is success.
  */
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CallOptions, PodSpec, PodStatus, RuntimePort } from '../activities/ports.js';
+import type {
+  CallOptions,
+  PodSpec,
+  PodStatus,
+  RuntimeCapacity,
+  RuntimeEvents,
+  RuntimePort,
+} from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
 import type { LaunchPlan, Placement } from '../pod/launch-plan.js';
 import type { PodHandle, SnapshotManifest } from '../workflows/types.js';
-import { CapacityGate } from './capacity-gate.js';
+import { CapacityGate } from '../runtime/capacity-gate.js';
 import { LaunchedPod } from './launched-pod.js';
 import { MAX_SLOTS, placementOf, SlotTable } from './placement.js';
 import { portsAreFree } from './port-check.js';
 import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 
-export interface RuntimeHooks {
-  /** The pod died on its own; the worker signals the tenant workflow. */
-  podLost(tenantId: string, podId: string, reason: string): Promise<void>;
-  /** A snapshot the runtime caused (drain, salvage): the registry pointer must move to it. */
-  snapshotTaken(tenantId: string, manifest: SnapshotManifest): Promise<void>;
-  /** Ask a tenant to go to sleep (capacity pressure); its workflow drains it. */
-  requestSleep(tenantId: string): Promise<void>;
-  /** Save what a dead supervisor left in `stateDir` as a new snapshot; null if there is nothing. */
-  salvage(tenantId: string, rootDir: string, openclawVersion: string): Promise<SnapshotManifest | null>;
-}
+/** Saves what a dead supervisor left in `<rootDir>/state` as a new snapshot (not recorded); null if nothing. */
+export type Salvage = (
+  tenantId: string,
+  rootDir: string,
+  openclawVersion: string,
+) => Promise<SnapshotManifest | null>;
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -43,8 +48,11 @@ export interface LocalRuntimeOptions {
   readonly capacity: number;
   /** The supervisor spec and secrets for this pod at this placement. */
   readonly plan: (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
-  readonly hooks: RuntimeHooks;
+  readonly events: RuntimeEvents;
+  readonly salvage: Salvage;
   readonly logger: Logger;
+  /** How long a launch waits for a place before it reports the host full. @default 10 s */
+  readonly capacityWaitMs?: number;
   /** Grace for stops the runtime starts itself (replacing a pod, closing). @default 30 s */
   readonly stopGraceMs?: number;
   /** Idle pre-spawned supervisors kept for the next wakes (warm-supervisors.ts). @default 1 */
@@ -53,6 +61,8 @@ export interface LocalRuntimeOptions {
 
 export class LocalRuntime implements RuntimePort {
   private readonly pods = new Map<string, LaunchedPod>(); // by tenant id
+  /** Pods that died on their own, kept (with their directory) until their stop salvages them. */
+  private readonly lost = new Map<string, LaunchedPod>(); // by pod id
   private readonly slots: SlotTable;
   private readonly gate: CapacityGate;
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -62,7 +72,7 @@ export class LocalRuntime implements RuntimePort {
   constructor(private readonly options: LocalRuntimeOptions) {
     const capacity = Math.min(options.capacity, MAX_SLOTS);
     this.slots = new SlotTable(MAX_SLOTS);
-    this.gate = new CapacityGate(capacity, () => this.makeRoom());
+    this.gate = new CapacityGate(capacity, options.capacityWaitMs);
     this.warm = new WarmSupervisors({
       size: options.warmSupervisors ?? 1,
       dataDir: options.dataDir,
@@ -81,7 +91,7 @@ export class LocalRuntime implements RuntimePort {
     return this.pods.get(tenantId)?.process.pid;
   }
 
-  get capacity(): number {
+  get maxTenants(): number {
     return this.gate.max;
   }
 
@@ -96,12 +106,25 @@ export class LocalRuntime implements RuntimePort {
     return [...this.pods.values()].map((p) => ({ tenantId: p.tenantId, podId: p.podId, state: p.state }));
   }
 
+  capacity(): Promise<RuntimeCapacity> {
+    const pods = [...this.pods.values()].map((p) => ({
+      tenantId: p.tenantId,
+      podId: p.podId,
+      endpoint: p.endpoint,
+      state: p.state,
+    }));
+    return Promise.resolve({ max: this.gate.max, waiting: this.gate.waiting, pods });
+  }
+
   launch(spec: PodSpec, options: CallOptions = {}): Promise<PodHandle> {
     return this.serialized(spec.tenantId, async () => {
       if (this.closing) throw new Error('local runtime is shutting down');
       const current = this.pods.get(spec.tenantId);
       if (current?.podId === spec.podId && current.state !== 'stopping') return current; // adopt
+      // Replacing is not a sleep the workflow asked for: whatever it drained is left unrecorded in the
+      // store, and the next launch activity records it (the newest complete snapshot wins).
       if (current) await this.stopPod(current, this.options.stopGraceMs ?? 30_000);
+      this.dropLost(spec.tenantId); // the workflow stops a lost pod before relaunching; this is a leftover
       await this.gate.acquire(options.signal);
       let pod: LaunchedPod;
       try {
@@ -114,9 +137,11 @@ export class LocalRuntime implements RuntimePort {
     }).then((pod) => pod.whenReady(options.signal));
   }
 
-  stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<void> {
+  stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<SnapshotManifest | null> {
+    const dead = this.lost.get(handle.podId);
+    if (dead) return this.serialized(dead.tenantId, () => this.salvageLost(dead));
     const pod = [...this.pods.values()].find((p) => p.podId === handle.podId);
-    if (!pod) return Promise.resolve(); // missing is success
+    if (!pod) return Promise.resolve(null); // missing is success
     return this.serialized(pod.tenantId, () => this.stopPod(pod, options.graceMs));
   }
 
@@ -126,8 +151,9 @@ export class LocalRuntime implements RuntimePort {
   }
 
   /**
-   * Stops every tenant (each drains with a final snapshot), then reports each
-   * as lost so its workflow relaunches it on the next worker.
+   * Stops every tenant (each drains with a final snapshot, which the next
+   * launch activity records), then reports each as lost so its workflow
+   * relaunches it on the next worker.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -136,7 +162,7 @@ export class LocalRuntime implements RuntimePort {
     await Promise.all(pods.map((pod) => this.stopPod(pod, this.options.stopGraceMs ?? 30_000)));
     await Promise.all(
       pods.map((pod) =>
-        this.options.hooks
+        this.options.events
           .podLost(pod.tenantId, pod.podId, 'local runtime shut down')
           .catch((err: unknown) => this.options.logger.warn({ err, podId: pod.podId }, 'podLost not sent')),
       ),
@@ -193,14 +219,32 @@ export class LocalRuntime implements RuntimePort {
     }
   }
 
-  private async stopPod(pod: LaunchedPod, graceMs: number): Promise<void> {
+  private async stopPod(pod: LaunchedPod, graceMs: number): Promise<SnapshotManifest | null> {
     const manifest = await pod.stop(graceMs);
-    if (manifest) await this.options.hooks.snapshotTaken(pod.tenantId, manifest);
     await pod.closed;
+    return manifest;
+  }
+
+  /** The stop of a pod that died on its own: what its state dir holds becomes a snapshot (not recorded here). */
+  private async salvageLost(pod: LaunchedPod): Promise<SnapshotManifest | null> {
+    // Only state that was restored and served is worth keeping; a half-done restore is not.
+    const manifest = pod.wasReady
+      ? await this.options.salvage(pod.tenantId, pod.rootDir, pod.spec.openclawVersion)
+      : null;
+    this.lost.delete(pod.podId);
+    return manifest;
+  }
+
+  private dropLost(tenantId: string): void {
+    for (const pod of this.lost.values())
+      if (pod.tenantId === tenantId) {
+        this.options.logger.warn({ tenantId, podId: pod.podId }, 'lost pod relaunched before its stop');
+        this.lost.delete(pod.podId);
+      }
   }
 
   private async onExit(pod: LaunchedPod, slot: number, info: { code: number | null; signal: string | null }) {
-    const { hooks, logger } = this.options;
+    const { events, logger } = this.options;
     const unexpected = pod.state !== 'stopping';
     const reason = info.signal
       ? `supervisor killed by ${info.signal}`
@@ -209,13 +253,7 @@ export class LocalRuntime implements RuntimePort {
       if (unexpected) {
         logger.warn({ tenantId: pod.tenantId, podId: pod.podId, reason }, 'tenant process lost');
         await killProcessesOf(pod.rootDir);
-        // Only state that was restored and served is worth keeping; a half-done restore is not.
-        if (pod.wasReady) {
-          const manifest = await hooks
-            .salvage(pod.tenantId, pod.rootDir, pod.spec.openclawVersion)
-            .catch((err: unknown) => (logger.error({ err, tenantId: pod.tenantId }, 'salvage failed'), null));
-          if (manifest) await hooks.snapshotTaken(pod.tenantId, manifest);
-        }
+        this.lost.set(pod.podId, pod);
       }
     } finally {
       if (this.pods.get(pod.tenantId) === pod) this.pods.delete(pod.tenantId);
@@ -224,27 +262,9 @@ export class LocalRuntime implements RuntimePort {
       pod.markClosed(reason);
     }
     if (unexpected && !this.closing)
-      await hooks
+      await events
         .podLost(pod.tenantId, pod.podId, reason)
         .catch((err: unknown) => logger.error({ err, podId: pod.podId }, 'podLost not sent'));
-  }
-
-  /** Capacity pressure: ask the least recently active idle tenant to sleep. */
-  private async makeRoom(): Promise<void> {
-    const candidates = [...this.pods.values()].filter((p) => p.state === 'ready');
-    const activities = await Promise.all(
-      candidates.map(async (pod) => ({ pod, activity: await pod.activity().catch(() => null) })),
-    );
-    const idle = activities
-      .filter(({ activity }) => activity !== null && activity.inFlightRuns === 0)
-      .sort((a, b) => a.pod.lastActive(a.activity) - b.pod.lastActive(b.activity));
-    const victim = idle[0]?.pod;
-    if (!victim) return; // everyone is busy: the wake waits in order
-    this.options.logger.info(
-      { tenantId: victim.tenantId },
-      'host full: putting the least recently active tenant to sleep',
-    );
-    await this.options.hooks.requestSleep(victim.tenantId);
   }
 
   /** One launch or stop per tenant at a time (activity retries may overlap). */

@@ -53,14 +53,3 @@ export class BadRequestError extends ClawfleetError {
     super('BAD_REQUEST', reason);
   }
 }
-
-/** The supervisor API answered with an unexpected status (agent-client.ts). */
-export class SupervisorCallError extends ClawfleetError {
-  constructor(
-    readonly path: string,
-    readonly status: number,
-    detail: string,
-  ) {
-    super('SUPERVISOR_CALL_FAILED', `supervisor ${path} answered ${status}: ${detail}`);
-  }
-}

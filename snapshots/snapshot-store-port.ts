@@ -20,6 +20,10 @@ export class SnapshotStorePort implements SnapshotStore {
     return newest ? this.manifest(tenantId, newest.seq) : null;
   }
 
+  prune(tenantId: string, keep: number, latestSeq: number): Promise<number[]> {
+    return this.store.prune(tenantId, keep, { latestSeq });
+  }
+
   async deleteAll(tenantId: string): Promise<void> {
     await this.store.deleteAll(tenantId);
   }

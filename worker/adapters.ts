@@ -7,14 +7,14 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import type { ActivityDeps, AgentPort, RuntimePort } from '../activities/ports.js';
+import type { ActivityDeps, RuntimePort } from '../activities/ports.js';
 import { createDynamoClient, createS3Client, createS3Presigner } from '../common/aws-clients.js';
 import { masterKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
 import type { LocalRuntime } from '../local/local-runtime.js';
-import { SupervisorAgentClient } from '../pod/agent-client.js';
+import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
@@ -66,7 +66,7 @@ export async function wireAdapters(
   const token = async (handle: PodHandle) =>
     localRuntime?.tokenFor(handle) ??
     (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
-  const agent: AgentPort = new SupervisorAgentClient({
+  const agent = new SupervisorAgentClient({
     token,
     snapshotGrant: (handle) => grants.issue(tenantOfPod(handle.podId)),
   });
@@ -84,7 +84,7 @@ export async function wireAdapters(
     });
     runtime = localRuntime;
     closeRuntime = () => localRuntime!.close();
-    logger.info({ capacity: localRuntime.capacity }, 'local runtime ready');
+    logger.info({ capacity: localRuntime.maxTenants }, 'local runtime ready');
   } else {
     const kube = await createKubeRuntime({
       config,
@@ -93,6 +93,7 @@ export async function wireAdapters(
       registry,
       secrets,
       grants,
+      supervisor: agent,
       ...(overrides.kube ? { overrides: overrides.kube } : {}),
     });
     runtime = kube.runtime;
@@ -101,6 +102,7 @@ export async function wireAdapters(
   }
   return {
     deps: {
+      settings: { snapshotRetention: config.snapshotRetention },
       runtime,
       agent,
       snapshots: new SnapshotStorePort(snapshotStore),

@@ -17,6 +17,7 @@ import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import { describeQuery, podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
 import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
+import type { SupervisorAgentClient } from '../runtime/supervisor-client.js';
 import { createLaunchPlanner } from './launch-planner.js';
 
 /** What tests (or an unusual cluster) may set on top of the configuration. */
@@ -29,6 +30,7 @@ export interface KubeWiringDeps {
   readonly registry: DynamoRegistry;
   readonly secrets: DynamoSecretStore;
   readonly grants: SnapshotGrantIssuer;
+  readonly supervisor: SupervisorAgentClient;
   readonly overrides?: KubeOverrides;
 }
 
@@ -41,6 +43,7 @@ export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRunti
   return createKubernetesRuntime(config, {
     ...deps.overrides,
     logger: deps.logger,
+    drain: (handle, options) => deps.supervisor.drain(handle, options),
     plan: createLaunchPlanner({
       config,
       registry,

@@ -1,23 +1,24 @@
 /**
  * Builds the local runtime for the worker: launches are planned by
  * launch-planner.ts with the OpenClaw install of the tenant's version (from
- * the local cache), and runtime events reach the tenant workflows as signals
- * through the Temporal client. Secret values pass from the secret store
+ * the local cache), and runtime events (pod lost) reach the tenant workflows
+ * as signals through the Temporal client. Secret values pass from the secret store
  * straight into the supervisor's environment, never into a workflow.
  */
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common';
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
-import { defaultCapacity } from '../local/capacity-gate.js';
+import { defaultCapacity } from '../runtime/capacity-gate.js';
 import { LocalRuntime } from '../local/local-runtime.js';
 import { StateSync } from '../pod/state-sync.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import type { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
-import { podLostSignal, sleepNowSignal, tenantWorkflowId } from '../workflows/shared.js';
+import { podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
 import { createLaunchPlanner } from './launch-planner.js';
 
 export interface LocalWiringDeps {
@@ -51,29 +52,27 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     dataDir: resolve(config.dataDir), // the supervisors run with another working directory
     portBase: config.localPortBase,
     capacity: defaultCapacity(config.localMaxTenants),
+    capacityWaitMs: msToNumber(config.localCapacityWait),
     plan,
     logger: logger.child({ component: 'local-runtime' }),
-    hooks: {
+    events: {
       podLost: async (tenantId, podId, reason) => {
         await signal(tenantId).signal(podLostSignal, podId, reason);
       },
-      requestSleep: async (tenantId) => {
-        await signal(tenantId).signal(sleepNowSignal);
-      },
-      snapshotTaken: (tenantId, manifest) => registry.advanceSnapshotPointer(tenantId, manifest.seq),
-      salvage: async (tenantId, rootDir, openclawVersion) => {
-        const record = await registry.get(tenantId);
-        const sync = new StateSync({
-          store: snapshots,
-          tenantId,
-          stateDir: join(rootDir, 'state'),
-          workDir: join(rootDir, 'work'),
-          openclawVersion,
-          ...(record?.latestSnapshotSeq ? { latestSeq: record.latestSnapshotSeq } : {}),
-          logger: logger.child({ component: 'salvage', tenantId }),
-        });
-        return sync.snapshotStopped();
-      },
+    },
+    // Saves, never records: the stop activity that asked for it moves the pointer.
+    salvage: async (tenantId, rootDir, openclawVersion) => {
+      const record = await registry.get(tenantId);
+      const sync = new StateSync({
+        store: snapshots,
+        tenantId,
+        stateDir: join(rootDir, 'state'),
+        workDir: join(rootDir, 'work'),
+        openclawVersion,
+        ...(record?.latestSnapshotSeq ? { latestSeq: record.latestSnapshotSeq } : {}),
+        logger: logger.child({ component: 'salvage', tenantId }),
+      });
+      return sync.snapshotStopped();
     },
   });
   // Idle supervisors ready for the first wake; a failure only means wakes start their supervisor cold.

@@ -78,6 +78,8 @@ export const OPENCLAW_VERSION_PATTERN = /^\d{4}\.\d{1,2}\.\d{1,2}(?:-[0-9A-Za-z.
 
 /** Error type of activity failures that retrying cannot fix (thrown as non-retryable ApplicationFailure). */
 export const PERMANENT_ERROR_TYPE = 'ClawfleetPermanentError';
+/** Error type of a launch refused because the host is full: the workflow makes room and launches again. */
+export const AT_CAPACITY_ERROR_TYPE = 'RuntimeAtCapacity';
 /** Error type of update rejections (validators and handlers). */
 export const REJECTED_ERROR_TYPE = 'TenantOperationRejected';
 
@@ -85,8 +87,11 @@ export const REJECTED_ERROR_TYPE = 'TenantOperationRejected';
 export const deliverSignal = defineSignal<[Envelope]>('deliver');
 /** Hot-path activity seen by the router (debounced there): moves the lazy idle deadline. */
 export const touchSignal = defineSignal<[]>('touch');
-/** Drain now (snapshot, stop) instead of waiting for the idle deadline. */
-export const sleepNowSignal = defineSignal<[]>('sleepNow');
+/**
+ * Drain now (snapshot, stop) instead of waiting for the idle deadline; the
+ * reason (e.g. which tenant needed the place) shows in describe and the Web UI.
+ */
+export const sleepNowSignal = defineSignal<[reason?: string]>('sleepNow');
 /** The runtime watcher saw the pod die; stale pod ids are ignored. */
 export const podLostSignal = defineSignal<[podId: string, reason: string]>('podLost');
 /**

@@ -4,14 +4,22 @@
  * one. Decisions live in TenantState, side effects in activities; the
  * operator-held phases live in PhaseBase (phase-base.ts).
  */
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+} from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
 import { deliver, launch, probe, slow, step, store } from './activity-proxies.js';
 import { PhaseBase } from './phase-base.js';
-import { PERMANENT_ERROR_TYPE } from './shared.js';
+import { AT_CAPACITY_ERROR_TYPE, PERMANENT_ERROR_TYPE, sleepNowSignal, tenantWorkflowId } from './shared.js';
 
 /** How long a failing delivery or final snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
+/** A full host with every tenant busy: how long before looking for an idle one again. */
+const ROOM_RETRY_MS = 5_000;
+const WAITING_FOR_ROOM = 'waiting for a place';
 
 const parseTime = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
@@ -20,13 +28,13 @@ function describeFailure(error: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-function isPermanent(error: unknown): boolean {
-  return (
-    error instanceof ActivityFailure &&
-    error.cause instanceof ApplicationFailure &&
-    error.cause.type === PERMANENT_ERROR_TYPE
-  );
+function failureType(error: unknown): string | undefined {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+    ? (error.cause.type ?? undefined)
+    : undefined;
 }
+
+const isPermanent = (error: unknown) => failureType(error) === PERMANENT_ERROR_TYPE;
 
 export class TenantLifecycle extends PhaseBase {
   private retryAtMs = 0;
@@ -60,11 +68,16 @@ export class TenantLifecycle extends PhaseBase {
         snapshotSeq: d.lastSnapshot?.seq ?? null,
       });
     } catch (error) {
+      if (failureType(error) === AT_CAPACITY_ERROR_TYPE) {
+        d.generation -= 1; // nothing was started under this pod id: the next attempt reuses it
+        return this.makeRoom();
+      }
       if (isPermanent(error))
         return this.enterHeld('failed', `launch of ${podId} failed: ${describeFailure(error)}`);
       d.lostReason = `launch failed: ${describeFailure(error)}`;
       return this.crashed();
     }
+    if (d.reason?.startsWith(WAITING_FOR_ROOM)) d.reason = null;
     const now = Date.now();
     d.wokeAtMs = now;
     d.wokeDelivered = d.deliveredCount;
@@ -72,6 +85,35 @@ export class TenantLifecycle extends PhaseBase {
     d.requests.wake = false;
     await this.publishEndpoint();
     this.setPhase('running');
+  }
+
+  /**
+   * The host is full. The runtime evicts no one; this workflow asks the least
+   * recently active idle tenant to sleep (its history and the Web UI say why),
+   * then launches again: the drain frees a place within the launch's wait.
+   */
+  private async makeRoom(): Promise<void> {
+    const d = this.d;
+    const candidate = await step(
+      probe.findSleepCandidate,
+      'host full: find the least recently active idle tenant',
+      {
+        tenantId: d.tenantId,
+      },
+    ).catch(() => null); // unknown is treated like "nobody idle": wait, then look again
+    if (candidate) {
+      const why = `put to sleep to make room: host full and ${d.tenantId} is waking`;
+      try {
+        await getExternalWorkflowHandle(tenantWorkflowId(candidate.tenantId)).signal(sleepNowSignal, why);
+        d.reason = `${WAITING_FOR_ROOM}: asked ${candidate.tenantId} (last active ${candidate.lastActiveAt ?? 'never'}) to sleep`;
+      } catch {
+        d.reason = `${WAITING_FOR_ROOM}: ${candidate.tenantId} could not be asked to sleep`;
+      }
+    } else d.reason = `${WAITING_FOR_ROOM}: every awake tenant is busy or already leaving`;
+    this.publishDetails();
+    const r = d.requests;
+    if (!candidate) await condition(() => r.suspend !== null || r.offboard !== null, ROOM_RETRY_MS);
+    if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
   }
 
   private async publishEndpoint(): Promise<void> {
@@ -217,12 +259,15 @@ export class TenantLifecycle extends PhaseBase {
   private async stopPod(): Promise<void> {
     const d = this.d;
     const pod = d.pod;
-    if (pod)
-      await step(slow.stopPod, `stop pod ${pod.podId}`, {
+    if (pod) {
+      // The runtime returns the drain's final snapshot (or what a dead pod left), recorded by the activity.
+      const drained = await step(slow.stopPod, `stop pod ${pod.podId}`, {
         tenantId: d.tenantId,
         pod,
         graceMs: d.settings.stopGraceMs,
       });
+      if (drained) this.s.recordSnapshot(drained);
+    }
     if (d.wokeAtMs !== null) {
       const usage = {
         from: new Date(d.wokeAtMs).toISOString(),

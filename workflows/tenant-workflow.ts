@@ -82,8 +82,11 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
     life.publishDetails();
   });
   setHandler(touchSignal, () => state.touch(Date.now()));
-  setHandler(sleepNowSignal, () => {
-    if (d.phase === 'waking' || d.phase === 'running') d.requests.sleep = true;
+  setHandler(sleepNowSignal, (reason) => {
+    if (d.phase !== 'waking' && d.phase !== 'running') return;
+    d.requests.sleep = true;
+    if (reason) d.reason = reason.slice(0, 500);
+    life.publishDetails();
   });
   setHandler(podLostSignal, (podId, reason) => {
     // Only the current pod counts: a late report about an older generation is ignored.

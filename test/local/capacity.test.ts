@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { CapacityGate, defaultCapacity } from '../../local/capacity-gate.js';
+import { CapacityGate, defaultCapacity } from '../../runtime/capacity-gate.js';
+import { RuntimeAtCapacityError } from '../../runtime/errors.js';
 import { MAX_SLOTS, placementOf, SlotTable } from '../../local/placement.js';
 
 describe('local runtime: capacity and placement', () => {
@@ -9,16 +10,14 @@ describe('local runtime: capacity and placement', () => {
     assert.equal(defaultCapacity(5, 24 * 1024 ** 3), 5);
   });
 
-  it('a full gate asks for room and hands places out in arrival order', async () => {
-    let asked = 0;
-    const gate = new CapacityGate(1, () => Promise.resolve(void asked++), 60_000);
+  it('a full gate hands places out in arrival order', async () => {
+    const gate = new CapacityGate(1, 60_000);
     await gate.acquire();
     const order: string[] = [];
     const first = gate.acquire().then(() => order.push('first'));
     const second = gate.acquire().then(() => order.push('second'));
     await new Promise((r) => setImmediate(r));
     assert.equal(gate.waiting, 2);
-    assert.ok(asked >= 2, 'each waiter asked for an idle tenant to be put to sleep');
     gate.release();
     await first;
     gate.release();
@@ -27,8 +26,23 @@ describe('local runtime: capacity and placement', () => {
     assert.equal(gate.inUse, 1);
   });
 
+  it('a wait longer than its bound reports the host full and leaves the queue (the runtime evicts no one)', async () => {
+    const gate = new CapacityGate(1, 50);
+    await gate.acquire();
+    const started = Date.now();
+    await assert.rejects(gate.acquire(), (err: unknown) => {
+      assert.ok(err instanceof RuntimeAtCapacityError);
+      assert.equal(err.code, 'RUNTIME_AT_CAPACITY');
+      return true;
+    });
+    assert.ok(Date.now() - started >= 45);
+    assert.equal(gate.waiting, 0);
+    gate.release();
+    assert.equal(gate.inUse, 0, 'a waiter that gave up does not inherit the released place');
+  });
+
   it('an aborted wait leaves the queue without taking a place', async () => {
-    const gate = new CapacityGate(1, () => Promise.resolve(), 60_000);
+    const gate = new CapacityGate(1, 60_000);
     await gate.acquire();
     const controller = new AbortController();
     const waiting = gate.acquire(controller.signal);

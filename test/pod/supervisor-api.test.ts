@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SupervisorAgentClient } from '../../pod/agent-client.js';
-import { SupervisorCallError } from '../../pod/errors.js';
+import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
+import { SupervisorCallError } from '../../runtime/errors.js';
 import { useStandInSupervisors } from './stand-in-supervisors.js';
 import { eventually } from './supervisor-process.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../../dev/openclaw-install.js';
-import { SupervisorAgentClient } from '../../pod/agent-client.js';
+import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
 import type { AgentActivity, SnapshotManifest } from '../../workflows/types.js';
 import { startFakeLlm, userTexts, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../../fakes/fake-telegram.js';

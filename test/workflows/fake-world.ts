@@ -6,6 +6,7 @@
 /* eslint-disable @typescript-eslint/require-await -- in-memory fakes of async ports */
 import type { ActivityDeps } from '../../activities/ports.js';
 import { PermanentPortError } from '../../activities/errors.js';
+import { RuntimeAtCapacityError } from '../../runtime/errors.js';
 import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../../workflows/types.js';
 
 export class FakeWorld {
@@ -24,6 +25,10 @@ export class FakeWorld {
   launchGate: Promise<void> | null = null;
   /** Launch failures to throw before succeeding; 'permanent' throws a PermanentPortError. */
   launchFailure: 'none' | 'permanent' = 'none';
+  /** Launches to refuse as a full host would (RuntimeAtCapacityError) before one succeeds. */
+  atCapacity = 0;
+  /** Seqs pruned, in order. */
+  readonly pruned: number[] = [];
   private seq = 0;
 
   constructor(readonly tenantId: string) {}
@@ -34,11 +39,17 @@ export class FakeWorld {
 
   deps(): ActivityDeps {
     return {
+      settings: { snapshotRetention: 3 },
       runtime: {
         launch: async (spec) => {
           if (this.launchGate) await this.launchGate;
           if (this.launchFailure === 'permanent')
             throw new PermanentPortError('VERSION_UNKNOWN', `no OpenClaw ${spec.openclawVersion}`);
+          if (this.atCapacity > 0) {
+            this.atCapacity -= 1;
+            this.events.push(`full ${spec.podId}`);
+            throw new RuntimeAtCapacityError(1, 10);
+          }
           const existing = this.pods.get(spec.podId);
           this.events.push(
             `${existing ? 'adopt' : 'launch'} ${spec.podId} from ${spec.snapshotSeq ?? 'scratch'}`,
@@ -50,10 +61,21 @@ export class FakeWorld {
           this.pods.set(spec.podId, handle);
           return handle;
         },
+        // Like a real drain: a running pod's stop returns its final snapshot, taken after the agent stopped.
         stop: async (handle) => {
+          const running = this.pods.delete(handle.podId);
           this.events.push(`stop ${handle.podId}`);
-          this.pods.delete(handle.podId);
+          return running ? this.newManifest() : null;
         },
+        capacity: async () => ({
+          max: 1,
+          waiting: 0,
+          pods: [...this.pods.values()].map((p) => ({
+            ...p,
+            tenantId: this.tenantId,
+            state: 'ready' as const,
+          })),
+        }),
         describe: async (handle) => ({
           podId: handle.podId,
           state: this.pods.has(handle.podId) ? 'ready' : 'gone',
@@ -69,22 +91,20 @@ export class FakeWorld {
           return this.agent;
         },
         snapshot: async () => {
-          this.seq += 1;
-          const manifest = {
-            seq: this.seq,
-            sha256: `sha-${this.seq}`,
-            size: 1000 + this.seq,
-            createdAt: new Date().toISOString(),
-            openclawVersion: '2026.9.6',
-          };
-          this.manifests.push(manifest);
-          this.events.push(`snapshot ${this.seq}`);
+          const manifest = this.newManifest();
+          this.events.push(`snapshot ${manifest.seq}`);
           return manifest;
         },
       },
       snapshots: {
         latest: async () => this.manifests.at(-1) ?? null,
         list: async () => [...this.manifests],
+        prune: async (_tenantId, keep, latestSeq) => {
+          const doomed = this.manifests.filter((m) => m.seq <= latestSeq).slice(0, -keep);
+          for (const m of doomed) this.manifests.splice(this.manifests.indexOf(m), 1);
+          this.pruned.push(...doomed.map((m) => m.seq));
+          return doomed.map((m) => m.seq);
+        },
         deleteAll: async () => {
           this.events.push('delete snapshots');
           this.manifests.length = 0;
@@ -105,12 +125,13 @@ export class FakeWorld {
         },
       },
       endpoints: {
-        publish: async (_tenantId, endpoint) => {
-          this.endpoint = endpoint;
+        publish: async (_tenantId, pod) => {
+          this.endpoint = pod.endpoint;
         },
         clear: async () => {
           this.endpoint = null;
         },
+        lookup: async () => this.endpoint,
       },
       secrets: {
         list: async () => [...this.secretNames],
@@ -120,6 +141,19 @@ export class FakeWorld {
         },
       },
     };
+  }
+
+  private newManifest(): SnapshotManifest {
+    this.seq += 1;
+    const manifest = {
+      seq: this.seq,
+      sha256: `sha-${this.seq}`,
+      size: 1000 + this.seq,
+      createdAt: new Date().toISOString(),
+      openclawVersion: '2026.9.6',
+    };
+    this.manifests.push(manifest);
+    return manifest;
   }
 }
 

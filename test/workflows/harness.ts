@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type TenantActivities } from '../../activities/index.js';
 import { createTimeSkippingEnv } from '../helpers/temporal.js';
 import {
   describeQuery,
@@ -82,7 +82,12 @@ export interface TenantTest {
 export async function runTenant(
   env: TestWorkflowEnvironment,
   workflowBundle: WorkflowBundle,
-  options: { settings?: Partial<TenantSettings>; world?: FakeWorld },
+  options: {
+    settings?: Partial<TenantSettings>;
+    world?: FakeWorld;
+    /** Replace single activities of the FakeWorld's set (e.g. one that looks at other tenants). */
+    activities?: Partial<TenantActivities>;
+  },
   body: (t: TenantTest) => Promise<void>,
 ): Promise<void> {
   const tenantId = options.world?.tenantId ?? uniqueTenantId();
@@ -92,7 +97,7 @@ export async function runTenant(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle,
-    activities: createActivities(world.deps()),
+    activities: { ...createActivities(world.deps()), ...options.activities },
   });
   const input: TenantWorkflowInput = { tenantId, settings: options.settings ?? {} };
   await worker.runUntil(async () => {

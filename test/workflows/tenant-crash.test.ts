@@ -25,7 +25,9 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       await suite.env.sleep(6_000);
       const d = await t.until((x) => x.phase === 'running' && x.pod?.podId === `${t.tenantId}-2`, 'relaunch');
       assert.equal(d.restartCount, 1);
-      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 1`), t.world.events.join(', '));
+      // The stop of the lost pod returns what it left (the runtime's salvage, 2): recorded, then restored.
+      assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 2`), t.world.events.join(', '));
+      assert.equal(t.world.pointer, 2);
     });
   });
 
@@ -105,10 +107,10 @@ describe('tenant workflow: crashes and continue-as-new', function () {
         assert.equal(d.deliveredCount, 1);
         assert.equal(d.overflowCount, 1);
         assert.equal(d.generation, 1);
-        assert.equal(d.lastSnapshot?.seq, 1);
+        assert.equal(d.lastSnapshot?.seq, 2, 'the drain snapshot the stop returned');
         await t.handle.executeUpdate(wakeUpdate);
         assert.ok(
-          t.world.events.includes(`launch ${t.tenantId}-2 from 1`),
+          t.world.events.includes(`launch ${t.tenantId}-2 from 2`),
           'the new run continues the pod generations',
         );
       },

@@ -89,8 +89,8 @@ describe('tenant workflow: operator updates', function () {
       await t.phase('asleep');
       await t.handle.executeUpdate(wakeUpdate);
       assert.ok(
-        t.world.events.includes(`launch ${t.tenantId}-2 from 1`),
-        'the next wake restores the last snapshot',
+        t.world.events.includes(`launch ${t.tenantId}-2 from 2`),
+        'the next wake restores the last snapshot (the drain snapshot its stop returned)',
       );
     });
   });
@@ -103,7 +103,8 @@ describe('tenant workflow: operator updates', function () {
       assert.equal(plan.dryRun, true);
       assert.deepEqual(
         plan.snapshots.map((s) => s.seq),
-        [1],
+        [1, 2],
+        'the live final snapshot and the drain snapshot the stop returned',
       );
       assert.deepEqual(plan.secretNames, ['telegram-bot-token', 'gateway-token']);
       assert.equal(plan.registryRecord, true);

@@ -47,8 +47,9 @@ describe('tenant workflow: waking and sleeping', function () {
       const d = await t.phase('asleep');
       const events = t.world.events;
       assert.ok(events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`), events.join(', '));
-      assert.equal(d.lastSnapshot?.seq, 1);
-      assert.equal(t.world.pointer, 1, 'registry pointer advanced');
+      // The stop's drain snapshot (2, taken after the agent stopped) is what the stop activity records.
+      assert.equal(d.lastSnapshot?.seq, 2);
+      assert.equal(t.world.pointer, 2, 'registry pointer advanced to the drain snapshot');
       assert.equal(t.world.endpoint, null, 'endpoint cleared');
       assert.equal(t.world.usage.length, 1, 'active time recorded');
     });

@@ -1,11 +1,14 @@
 /**
- * The worker's side of the supervisor API: an `AgentPort` over HTTP. Every
- * call carries the tenant's supervisor token, which the caller resolves per
- * pod (from the secret store) so it never enters workflow history.
+ * The one client of the supervisor API (the worker's side; the in-pod side is
+ * pod/): deliveries and probes for the activities (`AgentPort`), and readiness
+ * and drain for the runtime drivers. Every call carries the tenant's
+ * supervisor token, which the caller resolves per pod (from the secret store)
+ * so it never enters workflow history.
  */
+import { PermanentPortError } from '../activities/errors.js';
 import type { AgentPort, CallOptions } from '../activities/ports.js';
 import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../workflows/types.js';
-import { BadRequestError, SupervisorCallError } from './errors.js';
+import { SupervisorCallError } from './errors.js';
 
 export interface AgentClientOptions {
   /** The supervisor token of the pod's tenant. */
@@ -27,7 +30,10 @@ export class SupervisorAgentClient implements AgentPort {
   async deliver(handle: PodHandle, envelope: Envelope, options: CallOptions = {}): Promise<void> {
     // Only Telegram has a durable ingress in OpenClaw; chat requests are proxied synchronously instead.
     if (envelope.channel !== 'telegram')
-      throw new BadRequestError(`channel ${envelope.channel} cannot be delivered through the supervisor`);
+      throw new PermanentPortError(
+        'CHANNEL_NOT_DELIVERABLE',
+        `channel ${envelope.channel} cannot be delivered through the supervisor`,
+      );
     await this.call(handle, 'POST', '/deliver/telegram', envelope.body, options.signal);
   }
 

@@ -1,10 +1,12 @@
 /**
  * How many tenants may be awake on this host at once. A wake past the limit
- * waits in arrival order; while it waits, `makeRoom` is asked (at once and
- * then every `retryMs`) to put an idle tenant to sleep, which frees a place
- * when that tenant's processes are gone.
+ * waits in arrival order for at most `maxWaitMs`, then fails with
+ * RuntimeAtCapacityError. The gate never picks a tenant to evict: that is a
+ * lifecycle decision, taken by the waiting tenant's workflow, which asks the
+ * least recently active idle tenant to sleep and launches again.
  */
 import { freemem } from 'node:os';
+import { RuntimeAtCapacityError } from './errors.js';
 
 /** Measured: one OpenClaw gateway holds ~1.45 GB RSS after a few turns; the supervisor ~80 MB. */
 export const BYTES_PER_TENANT = 1.5 * 1024 ** 3;
@@ -26,8 +28,8 @@ export class CapacityGate {
 
   constructor(
     readonly max: number,
-    private readonly makeRoom: () => Promise<void>,
-    private readonly retryMs = 15_000,
+    /** How long one launch waits for a place before it reports the host full. @default 10 s */
+    private readonly maxWaitMs = 10_000,
   ) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`capacity must be >= 1, got ${max}`);
   }
@@ -40,7 +42,10 @@ export class CapacityGate {
     return this.waiters.length;
   }
 
-  /** Resolves when this caller holds a place; rejects if `signal` aborts first. */
+  /**
+   * Resolves when this caller holds a place; rejects with RuntimeAtCapacityError
+   * after `maxWaitMs`, or with the abort reason if `signal` aborts first.
+   */
   async acquire(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     if (this.active < this.max && this.waiters.length === 0) {
@@ -52,19 +57,23 @@ export class CapacityGate {
       waiter = { resolve, reject };
       this.waiters.push(waiter);
     });
-    const onAbort = () => {
+    const leave = (error: Error) => {
       const index = this.waiters.indexOf(waiter!);
-      if (index >= 0) this.waiters.splice(index, 1);
-      waiter!.reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+      if (index < 0) return; // already granted
+      this.waiters.splice(index, 1);
+      waiter!.reject(error);
     };
+    const onAbort = () => leave(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const nudge = () => void this.makeRoom().catch(() => undefined);
-    nudge();
-    const timer = setInterval(nudge, this.retryMs);
+    const started = Date.now();
+    const timer = setTimeout(
+      () => leave(new RuntimeAtCapacityError(this.max, Date.now() - started)),
+      this.maxWaitMs,
+    );
     try {
       await granted;
     } finally {
-      clearInterval(timer);
+      clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
   }
