@@ -4,7 +4,14 @@
  * the tenant id. Inputs and results are plain JSON and never hold secrets.
  */
 import { Context, log } from '@temporalio/activity';
-import type { AgentActivity, Envelope, PodHandle, SnapshotManifest, TenantTier } from '../workflows/types.js';
+import type {
+  AgentActivity,
+  Envelope,
+  PodHandle,
+  RegistryStatus,
+  SnapshotManifest,
+  TenantTier,
+} from '../workflows/types.js';
 import { toActivityFailure } from './errors.js';
 import type { ActivityDeps, UsageRecord } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
@@ -142,6 +149,20 @@ export function createActivities(deps: ActivityDeps) {
         const manifest = await agent.snapshot(input.pod, { signal });
         await record(input.tenantId, manifest);
         return manifest;
+      });
+    },
+
+    /** The registry status the workflow decided, then every router's cached view dropped (takes effect at once). */
+    async setRegistryStatus(input: TenantRef & { status: RegistryStatus }): Promise<void> {
+      await guarded(async () => {
+        try {
+          await registry.setStatus(input.tenantId, input.status);
+        } catch (error) {
+          // No record to hold a status (never registered, or deleted): nothing for the router to refuse from.
+          if ((error as { code?: string }).code !== 'TENANT_NOT_FOUND') throw error;
+          log.warn('no registry record for the status', { tenantId: input.tenantId, status: input.status });
+        }
+        await endpoints.invalidateTenantView(input.tenantId);
       });
     },
 

@@ -12,7 +12,14 @@
  * Secrets never pass through here as values, except inside `SecretStore`
  * adapters; workflows and pod specs carry references only.
  */
-import type { AgentActivity, Envelope, PodHandle, SnapshotManifest, TenantTier } from '../workflows/types.js';
+import type {
+  AgentActivity,
+  Envelope,
+  PodHandle,
+  RegistryStatus,
+  SnapshotManifest,
+  TenantTier,
+} from '../workflows/types.js';
 
 export type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../workflows/types.js';
 
@@ -116,6 +123,8 @@ export interface UsageRecord {
 
 export interface Registry {
   getTenant(tenantId: string): Promise<TenantRecord | null>;
+  /** The administrative status the router checks; written only by the tenant workflow (through an activity). */
+  setStatus(tenantId: string, status: RegistryStatus): Promise<unknown>;
   /** Conditional write: moves `latestSnapshotSeq` forward only; an older seq is a no-op, not an error. */
   advanceSnapshotPointer(tenantId: string, seq: number): Promise<void>;
   /** A missing record is success. */
@@ -132,6 +141,8 @@ export interface EndpointCache {
   clear(tenantId: string): Promise<void>;
   /** The published endpoint, or null (asleep, or draining: a drain clears it first). */
   lookup(tenantId: string): Promise<string | null>;
+  /** Drop every router's cached view of the tenant (status, credential hashes) so a change applies at once. */
+  invalidateTenantView(tenantId: string): Promise<void>;
 }
 
 export interface SecretStore {

@@ -1,8 +1,10 @@
 /**
  * Tenant operations behind the admin routes. The registry holds the
- * administrative truth (status, tier, credentials); the workflow holds the
- * lifecycle. Every change that the router's hot path depends on (status,
- * credentials) drops the router's cached lookup so it takes effect at once.
+ * administrative record (tier, credentials); the workflow holds the lifecycle
+ * and is the one writer of the record's `status` (suspend, resume and offboard
+ * are its updates; it writes the status through an activity). Every change
+ * the router's hot path depends on drops the router's cached lookup so it
+ * takes effect at once.
  */
 import { performance } from 'node:perf_hooks';
 import { invalidateTenantLookup } from '../endpoints/tenant-lookup-keys.js';
@@ -167,29 +169,21 @@ export class TenantService {
     return { tenantId, accepted: true };
   }
 
-  /** Registry first, so the router refuses traffic at once; put back if the workflow refuses. */
+  /** The workflow marks the record suspended as soon as it accepts the update, then drains. */
   async suspend(tenantId: string, reason: string) {
-    const before = await this.require(tenantId);
-    await this.setStatus(tenantId, 'suspended');
-    try {
-      return { tenantId, phase: await this.deps.tenants.suspend(tenantId, reason) };
-    } catch (error) {
-      await this.setStatus(tenantId, before.status);
-      throw error;
-    }
+    await this.require(tenantId);
+    return { tenantId, phase: await this.deps.tenants.suspend(tenantId, reason) };
   }
 
   async resume(tenantId: string) {
     await this.require(tenantId);
     const phase = await this.deps.tenants.resume(tenantId);
-    await this.setStatus(tenantId, 'active');
     return { tenantId, phase };
   }
 
   async offboard(tenantId: string, request: { dryRun?: boolean; graceDays?: number }) {
     await this.require(tenantId);
     const plan: OffboardPlan = await this.deps.tenants.offboard(tenantId, request);
-    if (!plan.dryRun) await this.setStatus(tenantId, 'offboarding');
     return {
       tenantId: plan.tenantId,
       dryRun: plan.dryRun,
@@ -199,11 +193,6 @@ export class TenantService {
       registryRecord: plan.registryRecord,
       kept: ['usage records (billing history)', 'workflow history (until namespace retention)'],
     };
-  }
-
-  async setStatus(tenantId: string, status: TenantStatus): Promise<void> {
-    await this.deps.registry.setStatus(tenantId, status);
-    await invalidateTenantLookup(this.deps.redis, tenantId);
   }
 
   private async requireStatus(tenantId: string, allowed: TenantStatus[], operation: string): Promise<void> {

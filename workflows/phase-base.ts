@@ -6,6 +6,7 @@
 import {
   CancellationScope,
   condition,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -13,6 +14,9 @@ import { step, store } from './activity-proxies.js';
 import { LastActiveAtAttr, OpenClawVersionAttr, TenantPhaseAttr, TenantTierAttr } from './shared.js';
 import type { TenantState } from './tenant-state.js';
 import type { TenantPhase } from './types.js';
+
+/** Histories recorded before the workflow wrote the registry status replay without these activities. */
+const REGISTRY_STATUS_PATCH = 'registry-status-from-workflow';
 
 const DAY_MS = 86_400_000;
 
@@ -41,6 +45,28 @@ export class PhaseBase {
 
   publishDetails(): void {
     setCurrentDetails(this.s.details());
+  }
+
+  /**
+   * The registry's status is this workflow's to write (one writer): the
+   * router refuses a suspended or offboarding tenant from it. Called after
+   * every phase step and when a suspension is requested (see
+   * `wantedRegistryStatus`). Calls from the loop and from handlers queue up,
+   * so each want is written once, in order.
+   */
+  syncRegistryStatus(): Promise<void> {
+    this.statusWrites = this.statusWrites.catch(() => undefined).then(() => this.writeRegistryStatus());
+    return this.statusWrites;
+  }
+
+  private statusWrites: Promise<void> = Promise.resolve();
+
+  private async writeRegistryStatus(): Promise<void> {
+    const d = this.d;
+    const status = this.s.wantedRegistryStatus();
+    if (status === null || status === d.registryStatus || !patched(REGISTRY_STATUS_PATCH)) return;
+    await step(store.setRegistryStatus, `registry status: ${status}`, { tenantId: d.tenantId, status });
+    d.registryStatus = status;
   }
 
   /** `suspended` or `failed`: no pod, waits for an operator. */

@@ -7,6 +7,7 @@
 import type {
   Envelope,
   PodHandle,
+  RegistryStatus,
   SnapshotManifest,
   TenantDescription,
   TenantPhase,
@@ -53,6 +54,8 @@ export interface TenantStateData {
   /** A `podLost` for the current pod that the loop has not handled yet. */
   lostReason: string | null;
   requests: PendingRequests;
+  /** The registry status this workflow last wrote (absent in state carried from before it wrote any). */
+  registryStatus?: RegistryStatus | null;
 }
 
 const RECENT_IDS = 200;
@@ -111,11 +114,23 @@ export class TenantState {
       deleteAfterMs: null,
       lostReason: null,
       requests: { wake: false, sleep: false, suspend: null, offboard: null, resume: false },
+      registryStatus: 'active', // the admin API creates the record active
     });
   }
 
   get phase(): TenantPhase {
     return this.data.phase;
+  }
+
+  /**
+   * The registry status the phase calls for (a requested suspension counts
+   * already: it is refused traffic while it drains); null once deleted.
+   */
+  wantedRegistryStatus(): RegistryStatus | null {
+    const phase = this.data.phase;
+    if (phase === 'suspended' || phase === 'failed' || phase === 'offboarding') return phase;
+    if (phase === 'deleted') return null;
+    return this.data.requests.suspend !== null ? 'suspended' : 'active';
   }
 
   /** Buffer an inbound message unless it is a duplicate, the buffer is full, or the tenant refuses messages. */

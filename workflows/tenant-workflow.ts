@@ -115,6 +115,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
     suspendUpdate,
     async (reason) => {
       d.requests.suspend = reason;
+      await life.syncRegistryStatus(); // 'suspended' now: the router refuses new messages while the drain runs
       await condition(ended('suspended', 'offboarding', 'deleted'));
       return d.phase;
     },
@@ -205,6 +206,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
         await condition(allHandlersFinished);
         return state.describe();
     }
+    await life.syncRegistryStatus();
     const fellAsleep = before !== 'asleep' && d.phase === 'asleep';
     if (fellAsleep || rest || workflowInfo().continueAsNewSuggested) {
       // Handlers still running either finish on their own or are waiting for a request the loop must act on.

@@ -17,6 +17,13 @@ export const TENANT_PHASES = [
 ] as const;
 export type TenantPhase = (typeof TENANT_PHASES)[number];
 
+/**
+ * The registry's administrative status (what the router checks on every
+ * message), derived from the phase and written only by the tenant workflow.
+ */
+export const REGISTRY_STATUSES = ['active', 'suspended', 'failed', 'offboarding'] as const;
+export type RegistryStatus = (typeof REGISTRY_STATUSES)[number];
+
 /** Service tiers: they pick pod resources and the OpenClaw tool profile. */
 export const TENANT_TIERS = ['free', 'standard', 'pro'] as const;
 export type TenantTier = (typeof TENANT_TIERS)[number];

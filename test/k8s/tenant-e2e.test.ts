@@ -7,7 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
-import { tenantWorkflowId } from '../../workflows/shared.js';
+import { echoReply, messageText, userTexts } from '../../fakes/fake-llm.js';
+import { sleepNowSignal, tenantWorkflowId } from '../../workflows/shared.js';
 import type { TenantPhase } from '../../workflows/types.js';
 import { startKubeFleet, type KubeFleet } from './kube-fleet.js';
 
@@ -111,5 +112,40 @@ describe('a tenant end to end on Kubernetes: pod wake, podLost relaunch, idle sl
     const described = await fleet.tenants.describe(TENANT);
     assert.ok(described.lastSnapshot, 'a final snapshot was recorded');
     await waitFor('the pod to be deleted', 60_000, async () => (await tenantPods()).length === 0);
+  });
+
+  it('a sleep keeps everything: a turn that ends after the live final snapshot is in the conversation after the next wake', async function () {
+    const before = await fleet.tenants.describe(TENANT);
+    // The model holds its answer, so the turn is still running when the drain's live snapshot is taken.
+    let turnStarted = false;
+    fleet.llm.setReply(async (messages, request) => {
+      if (userTexts(messages).at(-1)?.includes('slow question')) {
+        turnStarted = true;
+        await new Promise((r) => setTimeout(r, 4_000));
+      }
+      return echoReply(messages, request);
+    });
+    await send('slow question');
+    await waitFor('the slow turn to reach the model', 240_000, () => Promise.resolve(turnStarted), 100);
+    await fleet.client.workflow
+      .getHandle(tenantWorkflowId(TENANT))
+      .signal(sleepNowSignal, 'test: sleep mid-turn');
+    await waitFor('the tenant to fall asleep', 120_000, phaseIs('asleep'), 500);
+    const asleep = await fleet.tenants.describe(TENANT);
+    const record = await fleet.registry.get(TENANT);
+    assert.ok(asleep.lastSnapshot && asleep.lastSnapshot.seq > (before.lastSnapshot?.seq ?? 0));
+    assert.equal(
+      record?.latestSnapshotSeq,
+      asleep.lastSnapshot.seq,
+      'the drain snapshot is the recorded one',
+    );
+    await send('what did you answer last?');
+    await answered('what did you answer last?');
+    const last = fleet.llm.completions().at(-1)!;
+    const said = (last.body?.messages ?? []).filter((m) => m.role === 'assistant').map(messageText);
+    assert.ok(
+      said.some((text) => text.includes('echo: slow question')),
+      `the answer to the slow turn is in the restored conversation: ${JSON.stringify(said)}`,
+    );
   });
 });

@@ -46,12 +46,13 @@ export interface Fleet {
 }
 
 export async function startFleet(
-  options: { capacity?: number; logLevel?: 'info' | 'warn' } = {},
+  options: { capacity?: number; logLevel?: 'info' | 'warn'; settings?: Partial<Config> } = {},
 ): Promise<Fleet> {
   const base = await startFleetBase('fleet', {
     localMaxTenants: options.capacity ?? 2,
     localPortBase: 21000 + 40 * Math.floor(Math.random() * 900),
     logLevel: options.logLevel ?? 'warn',
+    ...options.settings,
   });
   try {
     const { config, env, dataDir } = base;

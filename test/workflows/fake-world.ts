@@ -19,6 +19,8 @@ export class FakeWorld {
   pointer: number | null = null;
   endpoint: string | null = null;
   registryRecord = true;
+  /** The registry status as the workflow last wrote it. */
+  status = 'active';
   secretNames = ['telegram-bot-token', 'gateway-token'];
   agent: AgentActivity = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
   /** While set, launches wait for it (lets a test act while the tenant is waking). */
@@ -113,6 +115,10 @@ export class FakeWorld {
       registry: {
         getTenant: async (tenantId) =>
           this.registryRecord ? { tenantId, latestSnapshotSeq: this.pointer } : null,
+        setStatus: async (_tenantId, status) => {
+          this.events.push(`status ${status}`);
+          this.status = status;
+        },
         advanceSnapshotPointer: async (_tenantId, seq) => {
           if (this.pointer === null || seq > this.pointer) this.pointer = seq;
         },
@@ -132,6 +138,7 @@ export class FakeWorld {
           this.endpoint = null;
         },
         lookup: async () => this.endpoint,
+        invalidateTenantView: async () => undefined,
       },
       secrets: {
         list: async () => [...this.secretNames],

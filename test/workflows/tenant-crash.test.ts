@@ -56,6 +56,7 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       await t.handle.signal(podLostSignal, `${t.tenantId}-3`, 'segfault');
       const failed = await t.phase('failed');
       assert.match(failed.reason ?? '', /crash loop/);
+      await t.until(() => t.world.status === 'failed', 'the registry status failed');
       await suite.env.sleep(10 * MINUTE);
       assert.equal(t.world.count('launch'), 3, 'no relaunch while failed');
       await t.handle.signal(deliverSignal, envelope('while-failed'));

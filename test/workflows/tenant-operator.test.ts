@@ -27,6 +27,9 @@ describe('tenant workflow: operator updates', function () {
           events.indexOf('snapshot 1') < events.indexOf(`stop ${t.tenantId}-1`),
         events.join(', '),
       );
+      // The workflow is the one writer of the registry status, and writes it before draining.
+      assert.ok(events.indexOf('status suspended') < events.indexOf('snapshot 1'), events.join(', '));
+      assert.equal(t.world.status, 'suspended');
       const d = await t.describe();
       assert.equal(d.reason, 'unpaid invoice');
       assert.equal(d.pod, null);
@@ -40,7 +43,13 @@ describe('tenant workflow: operator updates', function () {
     await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.phase('asleep');
       await t.handle.executeUpdate(suspendUpdate, { args: ['abuse report'] });
+      assert.equal(t.world.status, 'suspended');
       assert.equal(await t.handle.executeUpdate(resumeUpdate), 'asleep');
+      await t.until(() => t.world.status === 'active', 'the registry status back to active');
+      assert.deepEqual(
+        t.world.events.filter((e) => e.startsWith('status')),
+        ['status suspended', 'status active'],
+      );
       await t.handle.signal(deliverSignal, envelope('after-resume'));
       await t.until((d) => d.phase === 'running' && d.deliveredCount === 1, 'delivery after resume');
     });
