@@ -1,5 +1,5 @@
 /**
- * The admin API as a Fastify app that never listens: router/admin-app.ts
+ * The admin API as a Fastify app that never listens: admin/wiring.ts
  * wires real adapters and server.ts listens; tests use `app.inject`.
  */
 import swagger from '@fastify/swagger';

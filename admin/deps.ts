@@ -1,5 +1,5 @@
 /**
- * What the admin API works with. router/admin-app.ts wires the real
+ * What the admin API works with. admin/wiring.ts wires the real
  * adapters from configuration; tests pass the same classes pointed at
  * dynalite, s3rver, redis-server and a Temporal dev server.
  */

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Agent } from 'undici';
 import { createRootLogger } from '../common/logger.js';
+import { encodeEndpointEntry } from '../endpoints/redis-endpoint-cache.js';
 import { buildApp } from '../router/app.js';
 import { RouterMetrics } from '../router/metrics.js';
 import { hotPathRedis, wireRouterServices } from '../router/wiring.js';
@@ -62,14 +63,15 @@ async function front(upstreamUrl: string, redisUrl: string): Promise<void> {
   const tenant = await tenants.create();
   const redis = hotPathRedis(redisUrl);
   await redis.connect();
-  await redis.set(`clawfleet:endpoint:${tenant.tenantId}`, upstreamUrl, 'PX', 3_600_000);
+  const entry = encodeEndpointEntry({ endpoint: upstreamUrl, podId: `${tenant.tenantId}-1` });
+  await redis.set(`clawfleet:endpoint:${tenant.tenantId}`, entry, 'PX', 3_600_000);
   const logger = createRootLogger({ level: 'silent', name: 'bench-router' });
   // No Temporal on the hot path: the only call would be a debounced touch, which fails quietly here.
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const { services, limits } = await wireRouterServices({
+  const { services, limits } = wireRouterServices({
     redis,
     temporal,
-    ...tenants.parts(),
+    ...(await tenants.parts()),
     logger,
     metrics: new RouterMetrics(),
     settings: {

@@ -7,10 +7,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileMasterKey } from '../common/crypto.js';
-import { CredentialHasher } from '../registry/credential-hash.js';
+import { openCredentialHasher, routerKeyMaterial } from '../registry/platform-keys.js';
 import { TenantCredentials } from '../registry/credentials.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
+import { routerKeysFrom } from '../router/router-keys.js';
 import { startDynamo, type TestDynamo } from '../test/helpers/dynamo.js';
 
 export class RouterHarnessTenants {
@@ -28,15 +29,18 @@ export class RouterHarnessTenants {
     return new RouterHarnessTenants(dynamo, masterKey);
   }
 
-  parts() {
-    return { doc: this.dynamo.doc, tables: this.dynamo.tables, masterKey: this.masterKey };
+  /** What the router is wired with: the tables and its key material (never the master key). */
+  async parts() {
+    const { doc, tables } = this.dynamo;
+    const keys = routerKeysFrom(await routerKeyMaterial({ doc, tables, masterKey: this.masterKey }));
+    return { doc, tables, keys };
   }
 
   async create(): Promise<{ tenantId: string; webhookSecret: string; supervisorToken: string }> {
     const { doc, tables } = this.dynamo;
     const registry = new DynamoRegistry({ doc, tables });
     const secrets = new DynamoSecretStore({ doc, tables, masterKey: this.masterKey });
-    const hasher = await CredentialHasher.open({ doc, tables, masterKey: this.masterKey });
+    const hasher = await openCredentialHasher({ doc, tables, masterKey: this.masterKey });
     const credentials = new TenantCredentials({ registry, secrets, hasher });
     const tenantId = `bench-${randomUUID().slice(0, 8)}`;
     await registry.create({ tenantId, displayName: tenantId, tier: 'standard', openclawVersion: '2026.9.6' });

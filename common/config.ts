@@ -128,7 +128,7 @@ export const SETTINGS = {
     env: 'CLAWFLEET_ROUTER_HOST',
     schema: Type.String({
       default: '127.0.0.1',
-      description: 'Address the public and admin listeners bind to.',
+      description: 'Address the router (public listener) and the admin API bind to.',
     }),
   },
   routerPort: {
@@ -137,14 +137,17 @@ export const SETTINGS = {
   },
   adminPort: {
     env: 'CLAWFLEET_ADMIN_PORT',
-    schema: Port(8081, 'Admin listener for operators and billing systems (never the public port).'),
+    schema: Port(
+      8081,
+      'Admin API listener for operators and billing systems: its own process (`admin/server.ts`), never the public port.',
+    ),
   },
   adminBootstrap: {
     env: 'CLAWFLEET_ADMIN_BOOTSTRAP',
     schema: Type.Boolean({
       default: true,
       description:
-        'At admin API start, create a platform admin token in the admin token file if that file is missing (the embedded stack); production sets `false` and uses `clawfleet admin init`.',
+        'At admin API start, write what the embedded stack needs: a platform admin token in the admin token file if that file is missing, and the router key file; production sets `false` and uses `clawfleet admin init` and `clawfleet admin router-keys`.',
     }),
   },
   adminTokenFile: {
@@ -225,6 +228,14 @@ export const SETTINGS = {
       default: '',
       description:
         'Master key (32 random bytes, mode 600) wrapping every tenant data key; created if missing. Empty means `<data dir>/keys/master.key`. Production uses a KMS-backed provider instead.',
+    }),
+  },
+  routerKeyFile: {
+    env: 'CLAWFLEET_ROUTER_KEY_FILE',
+    schema: Type.String({
+      default: '',
+      description:
+        "The router's only key material (JSON, mode 600): the credential pepper it verifies webhook secrets and API keys with, and the root of the keys it signs forwards to supervisors with; no master key. Written by the admin API's bootstrap or `clawfleet admin router-keys`; empty means `<data dir>/keys/router.key`.",
     }),
   },
   awsCredentials: {
@@ -388,6 +399,11 @@ function describeExpected(schema: Type.TSchema, value: unknown): string {
 /** The master key file: the configured one, or `<data dir>/keys/master.key`. */
 export function masterKeyPath(config: Pick<Config, 'masterKeyFile' | 'dataDir'>): string {
   return config.masterKeyFile || join(config.dataDir, 'keys', 'master.key');
+}
+
+/** The router key file: the configured one, or `<data dir>/keys/router.key`. */
+export function routerKeyPath(config: Pick<Config, 'routerKeyFile' | 'dataDir'>): string {
+  return config.routerKeyFile || join(config.dataDir, 'keys', 'router.key');
 }
 
 /** The platform model API key file: the configured one, or `<data dir>/keys/model-api.key`. */

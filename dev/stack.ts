@@ -1,6 +1,6 @@
 /**
  * The embedded dev stack: Temporal (with Web UI), Redis, S3, DynamoDB, the
- * worker and the router, on loopback. `clawfleet dev` and the integration
+ * worker, the admin API and the router, on loopback. `clawfleet dev` and the integration
  * tests both start it through `startStack`, so the tests exercise exactly
  * what a newcomer runs.
  */
@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../common/config.js';
 import { ClawfleetError } from '../common/errors.js';
-import { startWorker, startRouter } from './components/apps.js';
+import { startAdmin, startRouter, startWorker } from './components/apps.js';
 import { keepRunning } from './keep-running.js';
 import { startFakes } from './components/fakes.js';
 import { startDynamo, startS3 } from './components/aws.js';
@@ -45,7 +45,7 @@ export interface StackOptions {
   readonly ports: StackPorts;
   /** Delete the data dir first (all local tenants, snapshots and history). @default false */
   readonly reset?: boolean;
-  /** Start the worker and router processes too. @default true */
+  /** Start the worker, admin API and router processes too. @default true */
   readonly apps?: boolean;
   /** Fake LLM and fake Telegram Bot API instead of the real ones (`clawfleet dev --offline`). @default false */
   readonly offline?: boolean;
@@ -187,9 +187,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporalCli: temporalCli.path,
     };
     if (options.apps ?? true) {
-      report('starting the worker and the router');
-      // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores.
+      report('starting the worker, the admin API and the router');
+      // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores, and the
+      // admin API writes the router key file the router starts from.
       track(await kept('worker', () => startWorker(ctx, config)));
+      track(await kept('admin', () => startAdmin(ctx, config)));
       track(await kept('router', () => startRouter(ctx, config)));
     }
     const rows = started.flatMap((component) => component.rows).sort((a, b) => rowRank(a) - rowRank(b));

@@ -1,9 +1,12 @@
 /**
  * The supervisor's HTTP API on the tenant's own address. Built by a function
  * and never listening itself (main.ts listens). Every route except the two
- * probes needs `Authorization: Bearer <supervisor token>`; the token is
- * compared in constant time over sha256 digests, so neither its value nor its
- * length leaks through timing.
+ * probes needs `Authorization: Bearer <supervisor token>` (the worker's
+ * credential); the token is compared in constant time over sha256 digests, so
+ * neither its value nor its length leaks through timing. The two routes the
+ * router forwards to (`/deliver/telegram`, `/v1/chat/completions`) also
+ * accept the router's one-time signature (forward-auth.ts): the router holds
+ * no supervisor token, and what it sends is useless to anyone who keeps it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -12,11 +15,14 @@ import Fastify, { type FastifyReply } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
 import { type Logger } from '../common/logger.js';
 import { BadRequestError } from './errors.js';
+import type { ForwardAuth } from './forward-auth.js';
 import { type Supervisor } from './supervisor.js';
 
 export interface SupervisorAppOptions {
   readonly supervisor: Supervisor;
   readonly supervisorToken: string;
+  /** Checks the router's signed forwards; without it the forwarded routes take the bearer token only. */
+  readonly forwarded?: ForwardAuth;
   readonly logger: Logger;
   /** Replaces the snapshot grant; `/snapshot` and `/drain` bodies may carry a fresh one from the worker. */
   readonly refreshGrant?: (raw: string) => void;
@@ -27,6 +33,8 @@ export interface SupervisorAppOptions {
 /** A Telegram update is capped at 1 MB by the router; allow a little framing on top. */
 const BODY_LIMIT = 2 * 1024 * 1024;
 const MAX_READY_WAIT_MS = 30_000;
+/** The routes the router forwards hot-path traffic to. */
+const FORWARDED_ROUTES = new Set(['/deliver/telegram', '/v1/chat/completions']);
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   GATEWAY_UNAVAILABLE: 503,
@@ -58,12 +66,36 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  const refuse = (reply: FastifyReply) =>
+    reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+  // Requests that passed on a signature header, to be checked once their body (which it covers) is read.
+  const signed = new WeakSet<object>();
+  const { forwarded } = options;
+
   app.addHook('onRequest', async (request, reply) => {
+    const url = request.routeOptions.url;
     // Probes carry no token (a kubelet's readiness probe cannot): /readyz reveals only the gateway's state.
-    if (request.routeOptions.url === '/healthz' || request.routeOptions.url === '/readyz') return;
-    if (!bearerMatches(request.headers.authorization, expected)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+    if (url === '/healthz' || url === '/readyz') return;
+    const header = request.headers.authorization;
+    if (bearerMatches(header, expected)) return;
+    // Only a well-formed, fresh signature gets its body read at all.
+    if (forwarded && url !== undefined && FORWARDED_ROUTES.has(url) && forwarded.plausible(header)) {
+      signed.add(request);
+      return;
     }
+    await refuse(reply);
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!signed.has(request)) return;
+    const sessionKey = request.headers['x-openclaw-session-key'];
+    const accepted = forwarded!.accept(request.headers.authorization, {
+      method: request.method,
+      path: request.url,
+      body: typeof request.body === 'string' ? request.body : '',
+      sessionKey: typeof sessionKey === 'string' ? sessionKey : undefined,
+    });
+    if (!accepted) await refuse(reply);
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

@@ -32,6 +32,8 @@ export interface PlatformAgentSettings {
   readonly publicUrl: string;
   /** The tenant's snapshot grant, serialized (snapshots/grant.ts): its only way into the snapshot store. */
   readonly snapshotGrant: (tenantId: string, latestSeq: number | null) => Promise<string>;
+  /** The tenant's forwarding key, base64url (registry/secret-store.ts `forwardKey`): checks the router's forwards. */
+  readonly forwardKey: (tenantId: string) => Promise<string>;
   readonly logLevel: string;
   /** Between SIGTERM and SIGKILL; OpenClaw's own drain gets this minus the snapshot reserve. */
   readonly shutdownGraceMs: number;
@@ -87,7 +89,9 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
   const named = (use: keyof typeof STORE_NAMES) => tenant.secretRefs[use] ?? STORE_NAMES[use];
   // Issued alongside the secret look-ups (S3 listing and presigning); awaited once the secrets check out.
   const grant = platform.snapshotGrant(pod.tenantId, pod.snapshotSeq);
-  grant.catch(() => undefined); // a missing secret below is the error to report, not this one
+  const forwardKey = platform.forwardKey(pod.tenantId);
+  // A missing secret below is the error to report, not these.
+  for (const pending of [grant, forwardKey]) pending.catch(() => undefined);
   const [supervisorToken, gatewayToken, botToken, webhookSecret, tenantModelKey] = await Promise.all([
     resolveSecret(named('supervisorToken')),
     resolveSecret(named('gatewayToken')),
@@ -117,6 +121,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
   const tier = TIER_AGENT[pod.tier];
   const spec: SupervisorSpec = {
     tenantId: pod.tenantId,
+    podId: pod.podId,
     listen: { host: placement.host, port: placement.supervisorPort },
     gateway: { host: placement.host, port: placement.gatewayPort },
     rootDir: input.rootDir,
@@ -152,6 +157,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     modelApiKey: modelApiKey!,
     ...(telegramWanted ? { telegramBotToken: botToken!, telegramWebhookSecret: webhookSecret! } : {}),
     snapshotGrant: await grant,
+    forwardKey: await forwardKey,
   };
   return { spec, secrets };
 }

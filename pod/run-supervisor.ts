@@ -7,6 +7,7 @@
  */
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createRootLogger } from '../common/logger.js';
+import { ForwardAuth } from './forward-auth.js';
 import { buildSupervisorApp } from './http-api.js';
 import { StateSync } from './state-sync.js';
 import { Supervisor } from './supervisor.js';
@@ -39,9 +40,18 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
       process.exit(code);
     });
   };
+  const { forwardKey } = config.secrets;
   const app = buildSupervisorApp({
     supervisor,
     supervisorToken: config.secrets.supervisorToken!,
+    // supervisor-config.ts refuses a forwardKey without a podId.
+    ...(forwardKey && {
+      forwarded: new ForwardAuth({
+        key: Buffer.from(forwardKey, 'base64url'),
+        tenantId: spec.tenantId,
+        podId: spec.podId!,
+      }),
+    }),
     refreshGrant: snapshots.refreshGrant,
     logger,
     onDrained: () => exit(0),

@@ -18,6 +18,8 @@ const Host = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$' });
 
 export const SupervisorSpecSchema = Type.Object({
   tenantId: Type.String(),
+  /** This pod (`<tenantId>-<generation>`): the router's signed forwards name it, so another pod refuses them. */
+  podId: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,80}$' })),
   /** Where the supervisor API listens: the tenant's own address (pod IP or 127.0.0.x). */
   listen: Type.Object({ host: Host, port: Port }),
   /** OpenClaw's gateway port; the Telegram webhook listener binds the same host. */
@@ -129,6 +131,8 @@ export const SECRET_SOURCES = {
   modelApiKey: 'CLAWFLEET_POD_MODEL_API_KEY',
   /** JSON (snapshots/grant.ts): presigned URLs of the tenant's own snapshots and its data keys. */
   snapshotGrant: 'CLAWFLEET_POD_SNAPSHOT_GRANT',
+  /** base64url: this tenant's forwarding key, to check the router's signed forwards (needs `podId`). */
+  forwardKey: 'CLAWFLEET_POD_FORWARD_KEY',
 } as const;
 
 export type SecretName = keyof typeof SECRET_SOURCES;
@@ -193,6 +197,8 @@ function withRequiredSecrets(spec: SupervisorSpec, secrets: Record<string, strin
   const required = spec.telegram ? [...REQUIRED, ...TELEGRAM_REQUIRED] : REQUIRED;
   const missing = required.filter((name) => !secrets[name]);
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `secret ${name} is missing`));
+  // Without its pod id a supervisor could not tell a forward meant for it from one for its predecessor.
+  if (secrets['forwardKey'] && !spec.podId) throw new ConfigError(['/podId is required with a forwardKey']);
   return secrets;
 }
 

@@ -11,16 +11,19 @@
  * key, never stored in clear) means a copy of the tables alone cannot test
  * guesses at all; the salt and the tenant binding mean equal credentials
  * give different hashes and a hash copied to another tenant does not verify.
+ *
+ * This module only computes and checks hashes. The pepper comes from
+ * registry/platform-keys.ts (unwrapped with the master key: admin, worker) or
+ * from the router key file (common/router-key-file.ts), so the router loads
+ * no unwrapping code at all.
  */
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MasterKeyProvider } from '../common/crypto.js';
-import type { TableNames } from './tables.js';
-import { PLATFORM_PARTITION, WrappedKeyTable } from './wrapped-keys.js';
 
 export type CredentialPurpose = 'webhook-secret' | 'api-key';
 
-const PEPPER_ID = 'pepper-0001';
+/** The verification port: what the router needs of a hasher. */
+export type CredentialVerifier = Pick<CredentialHasher, 'verify'>;
+
 const SALT_BYTES = 16;
 const MAC_BYTES = 32;
 const ENCODED = /^hmac-sha256\$([a-z0-9-]+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
@@ -36,23 +39,7 @@ export class CredentialHasher {
     this.pepper = createSecretKey(pepper);
   }
 
-  /** The hasher with the platform pepper from `<prefix>secrets`, created on first use. */
-  static async open(options: {
-    doc: DynamoDBDocumentClient;
-    tables: TableNames;
-    masterKey: MasterKeyProvider;
-  }): Promise<CredentialHasher> {
-    const keys = new WrappedKeyTable(
-      options.doc,
-      options.tables.secrets,
-      options.masterKey,
-      'clawfleet-credential-pepper',
-    );
-    const { keyId, key } = await keys.current(PLATFORM_PARTITION, PEPPER_ID);
-    return new CredentialHasher(keyId, key);
-  }
-
-  /** For tests and tools that hold a pepper already. */
+  /** The hasher over a pepper already unwrapped (platform-keys.ts) or read from the router key file. */
   static fromPepper(pepperId: string, pepper: Buffer): CredentialHasher {
     if (!/^[a-z0-9-]+$/.test(pepperId) || pepper.length < 32) throw new TypeError('pepper must be 32+ bytes');
     return new CredentialHasher(pepperId, pepper);

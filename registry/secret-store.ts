@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { SecretStore } from '../activities/ports.js';
 import type { MasterKeyProvider } from '../common/crypto.js';
+import { deriveTenantForwardKey } from '../common/forward-signature.js';
 import { assertTenantId } from '../common/ids.js';
 import { isConditionFailure } from './document-client.js';
 import {
@@ -25,6 +26,7 @@ import {
   SecretNotFoundError,
   SecretRecordError,
 } from './errors.js';
+import { PlatformKey } from './platform-keys.js';
 import { bindingOf, open, seal } from './secret-box.js';
 import type { TableNames } from './tables.js';
 import { WrappedKeyTable } from './wrapped-keys.js';
@@ -66,11 +68,13 @@ export class DynamoSecretStore implements SecretStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly keys: WrappedKeyTable;
+  private readonly forwardRoot: PlatformKey;
 
   constructor(options: DynamoSecretStoreOptions) {
     this.doc = options.doc;
     this.table = options.tables.secrets;
     this.keys = new WrappedKeyTable(this.doc, this.table, options.masterKey, 'clawfleet-secret-data-key');
+    this.forwardRoot = new PlatformKey(options, 'forwardRoot');
   }
 
   /** Stores (or replaces) a secret. */
@@ -108,6 +112,17 @@ export class DynamoSecretStore implements SecretStore {
     const key = await this.keys.get(tenantId, keyId);
     if (!key) throw new SecretRecordError(tenantId, name, `data key ${keyId} is missing`);
     return open(key, ciphertext, bindingOf(tenantId, name, keyId)).toString('utf8');
+  }
+
+  /**
+   * The tenant's forwarding key (base64url): derived from the platform's
+   * forwarding root, never stored. The worker hands it to the tenant's
+   * supervisor at launch; the router derives the same to sign forwards.
+   */
+  async forwardKey(tenantId: string): Promise<string> {
+    assertTenantId(tenantId);
+    const { key } = await this.forwardRoot.current();
+    return deriveTenantForwardKey(key, tenantId).toString('base64url');
   }
 
   /** Secret names of the tenant (never values), sorted. */

@@ -15,7 +15,7 @@ import { ChatHeaders, ChatRequest, errorResponses, TenantParams } from './schema
 import type { RouterLimits, RouterServices } from './services.js';
 import { bearerApiKey, authenticateTenant } from './tenant-auth.js';
 import { startOptions } from './telegram-route.js';
-import { requestWasNotSent } from './upstream.js';
+import { CHAT_PATH, requestWasNotSent } from './upstream.js';
 
 const PASSED_HEADERS = ['content-type', 'cache-control'] as const;
 
@@ -33,17 +33,17 @@ export function registerChatRoute(
     },
     async (request, reply) => {
       const { tenantId } = request.params as { tenantId: string };
-      const endpoint = await (request.endpoint ?? services.endpoints.find(tenantId));
-      if (endpoint !== null) {
-        const response = await openChat(services, tenantId, endpoint, request, reply);
+      const live = await (request.endpoint ?? services.endpoints.find(tenantId));
+      if (live !== null) {
+        const response = await openChat(services, tenantId, live, request, reply);
         if (response !== 'retry') {
           services.touches.touch(tenantId);
           return stream(reply, response, services, 'hot');
         }
-        await services.endpoints.drop(tenantId, endpoint);
+        await services.endpoints.drop(tenantId, live);
       }
       const pod = await wakeWithin(services, tenantId, request, limits.wakeTimeoutMs);
-      const response = await openChat(services, tenantId, pod.endpoint, request, reply);
+      const response = await openChat(services, tenantId, pod, request, reply);
       if (response === 'retry')
         throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
       return stream(reply, response, services, 'cold');
@@ -55,13 +55,20 @@ export function registerChatRoute(
 async function openChat(
   services: RouterServices,
   tenantId: string,
-  endpoint: string,
+  pod: PodHandle,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<Dispatcher.ResponseData | 'retry'> {
-  const { tokens, upstream, metrics } = services;
-  const token = await tokens.get(tenantId).catch((error: unknown) => {
-    throw new RouterError('REGISTRY_UNAVAILABLE', 'tenant secrets unavailable', 5, { cause: error });
+  const { signer, upstream, metrics } = services;
+  const sessionKey = request.headers['x-openclaw-session-key'] as string | undefined;
+  // Signed per attempt: a retry goes to the woken pod, which must see a signature for itself.
+  const authorization = signer.authorization({
+    method: 'POST',
+    path: CHAT_PATH,
+    tenantId,
+    podId: pod.podId,
+    body: request.rawBody,
+    sessionKey,
   });
   // Stop the upstream turn when our caller goes away before the answer is complete.
   const abort = new AbortController();
@@ -72,10 +79,10 @@ async function openChat(
   let response: Dispatcher.ResponseData;
   try {
     response = await upstream.openChat({
-      endpoint,
-      token,
+      endpoint: pod.endpoint,
+      authorization,
       body: request.rawBody,
-      sessionKey: request.headers['x-openclaw-session-key'] as string | undefined,
+      sessionKey,
       signal: abort.signal,
     });
   } catch (error) {
@@ -88,8 +95,7 @@ async function openChat(
     stop();
   }
   if (response.statusCode === 401 || response.statusCode === 503) {
-    // 401: our cached supervisor token is stale; 503: the supervisor refused before forwarding.
-    if (response.statusCode === 401) tokens.forget(tenantId);
+    // 401: not the pod we signed for (a later generation at that address); 503: refused before forwarding.
     metrics.fallback(response.statusCode === 401 ? 'upstream_unauthorized' : 'upstream_unavailable');
     await response.body.dump();
     return 'retry';

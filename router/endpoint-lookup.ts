@@ -9,13 +9,20 @@
  * tracking is live (key-invalidations.ts): the workflow's unpublish or
  * replacement of the entry reaches this process within a round trip, and
  * `COPY_TTL_MS` bounds a copy even if a change were missed. A stale copy is
- * safe besides: a forward to a gone or draining supervisor is refused and
- * the message takes the cold path. Misses are not kept: a sleeping tenant's
- * next message must see the endpoint its wake publishes.
+ * safe besides: a forward to a gone or draining supervisor is refused, as is
+ * one signed for the pod that used to be there, and the message takes the
+ * cold path. Misses are not kept: a sleeping tenant's next message must see
+ * the endpoint its wake publishes.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
-import { ENDPOINT_KEY_PREFIX, endpointKey } from '../endpoints/redis-endpoint-cache.js';
+import {
+  decodeEndpointEntry,
+  ENDPOINT_KEY_PREFIX,
+  encodeEndpointEntry,
+  endpointKey,
+} from '../endpoints/redis-endpoint-cache.js';
+import type { PodHandle } from '../workflows/shared.js';
 import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
 import { WarnOnce } from './warn-once.js';
@@ -27,7 +34,7 @@ const COPY_TTL_MS = 1_000;
 const MAX_COPIES = 10_000;
 
 interface Copy {
-  readonly endpoint: string;
+  readonly pod: PodHandle;
   readonly expiresAt: number;
 }
 
@@ -49,35 +56,36 @@ export class EndpointLookup {
     });
   }
 
-  /** The supervisor base URL, or null for "use the cold path". */
-  async find(tenantId: string): Promise<string | null> {
+  /** The live pod (its supervisor base URL and pod id), or null for "use the cold path". */
+  async find(tenantId: string): Promise<PodHandle | null> {
     const key = endpointKey(tenantId);
     const copy = this.copies.get(key);
-    if (copy !== undefined && copy.expiresAt > Date.now() && this.tracking.live) return copy.endpoint;
+    if (copy !== undefined && copy.expiresAt > Date.now() && this.tracking.live) return copy.pod;
     const epoch = this.tracking.epoch;
-    let endpoint: string | null;
+    let pod: PodHandle | null;
     try {
-      endpoint = await this.redis.get(key);
+      pod = decodeEndpointEntry(await this.redis.get(key));
     } catch (error) {
       this.metrics.fallback('redis_unavailable');
       this.warn.warn('endpoint', error, 'endpoint cache unavailable; using the cold path');
       return null;
     }
     // Kept only if no invalidation arrived while the read was out: it may concern this very answer.
-    if (endpoint !== null && this.tracking.live && this.tracking.epoch === epoch) this.keep(key, endpoint);
-    return endpoint;
+    if (pod !== null && this.tracking.live && this.tracking.epoch === epoch) this.keep(key, pod);
+    return pod;
   }
 
-  /** Drop `endpoint` if it is still the cached one; best effort. */
-  async drop(tenantId: string, endpoint: string): Promise<void> {
+  /** Drop `pod` if it is still the published one; best effort. */
+  async drop(tenantId: string, pod: PodHandle): Promise<void> {
     const key = endpointKey(tenantId);
-    if (this.copies.get(key)?.endpoint === endpoint) this.copies.delete(key);
+    const copy = this.copies.get(key)?.pod;
+    if (copy?.endpoint === pod.endpoint && copy.podId === pod.podId) this.copies.delete(key);
     await this.redis
-      .eval(DELETE_IF_EQUAL, 1, key, endpoint)
+      .eval(DELETE_IF_EQUAL, 1, key, encodeEndpointEntry(pod))
       .catch((error: unknown) => this.warn.warn('endpoint-drop', error, 'could not drop a dead endpoint'));
   }
 
-  private keep(key: string, endpoint: string): void {
-    setBounded(this.copies, key, { endpoint, expiresAt: Date.now() + COPY_TTL_MS }, MAX_COPIES);
+  private keep(key: string, pod: PodHandle): void {
+    setBounded(this.copies, key, { pod, expiresAt: Date.now() + COPY_TTL_MS }, MAX_COPIES);
   }
 }

@@ -1,24 +1,27 @@
 /**
- * Router entry point: builds the public and admin apps, wires real clients
- * into them, listens on two ports, and shuts down gracefully (stop accepting,
- * finish in-flight requests and forwards, close pools and clients).
+ * Router entry point: the public listener only. Builds the app, wires real
+ * clients into it, listens, and shuts down gracefully (stop accepting, finish
+ * in-flight requests and forwards, close pools and clients). It opens the
+ * router key file and nothing else: no master key, so this internet-facing
+ * process cannot decrypt any secret (the admin API is admin/server.ts).
  */
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { createDynamoClient } from '../common/aws-clients.js';
-import { loadConfig, masterKeyPath } from '../common/config.js';
-import { FileMasterKey } from '../common/crypto.js';
+import { loadConfig, routerKeyPath } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createDocumentClient } from '../registry/document-client.js';
 import { tableNames } from '../registry/tables.js';
-import { createAdminApp } from './admin-app.js';
 import { buildApp } from './app.js';
+import { openRouterKeys } from './router-keys.js';
 import { hotPathRedis, wireRouterServices } from './wiring.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createRootLogger({ level: config.logLevel, name: 'router' });
+  // First: without its keys the router can authenticate nobody, so it should not start at all.
+  const keys = await openRouterKeys(routerKeyPath(config));
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   const hotRedis = hotPathRedis(config.redisUrl);
   for (const client of [redis, hotRedis]) client.on('error', () => undefined); // logged by users, once
@@ -37,20 +40,17 @@ async function main(): Promise<void> {
       await temporal.workflowService.getSystemInfo({});
     },
   };
-  const { services, limits } = await wireRouterServices({
+  const { services, limits } = wireRouterServices({
     redis: hotRedis,
     temporal: new Client({ connection: temporal, namespace: config.temporalNamespace }),
     doc: createDocumentClient(dynamo),
     tables: tableNames(config.tablePrefix),
-    masterKey: await FileMasterKey.open(masterKeyPath(config), { create: true }),
+    keys,
     logger,
     settings: config,
   });
   const app = await buildApp({ logger, readiness, redis: hotRedis, services, limits });
-  const adminApp = await createAdminApp({ config, logger, readiness, connection: temporal, redis });
-  const admin = adminApp.app;
   await app.listen({ host: config.routerHost, port: config.routerPort });
-  await admin.listen({ host: config.routerHost, port: config.adminPort });
 
   let closing = false;
   const shutdown = async (reason: string) => {
@@ -58,8 +58,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ reason }, 'router shutting down');
     // Stops accepting (new requests get 503), waits for in-flight requests, then closes the upstream pools.
-    await Promise.all([app.close(), admin.close()]);
-    await adminApp.close();
+    await app.close();
     redis.disconnect();
     hotRedis.disconnect();
     dynamo.destroy();

@@ -1,8 +1,9 @@
 import type { TenantClient } from '../client/tenant-client.js';
+import type { PodHandle } from '../workflows/shared.js';
 import type { EndpointLookup } from './endpoint-lookup.js';
+import type { ForwardSigner } from './forward-signer.js';
 import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
-import type { SupervisorTokens } from './supervisor-tokens.js';
 import type { TenantDirectory, TenantView } from './tenant-directory.js';
 import type { TouchDebouncer } from './touch.js';
 import type { Upstream } from './upstream.js';
@@ -11,7 +12,8 @@ import type { Upstream } from './upstream.js';
 export interface RouterServices {
   readonly directory: TenantDirectory;
   readonly endpoints: EndpointLookup;
-  readonly tokens: SupervisorTokens;
+  /** Signs each forward for the pod it is meant for (the router holds no supervisor token). */
+  readonly signer: ForwardSigner;
   readonly upstream: Upstream;
   readonly tenants: Pick<TenantClient, 'deliver' | 'wake'>;
   readonly touches: TouchDebouncer;
@@ -34,8 +36,8 @@ declare module 'fastify' {
     rawBody: string;
     /** Set by the tenant authentication hook. */
     tenant: TenantView | null;
-    /** The endpoint read, started alongside the tenant lookup so misses share one Redis round trip. */
-    endpoint: Promise<string | null> | null;
+    /** The live pod read, started alongside the tenant lookup so misses share one Redis round trip. */
+    endpoint: Promise<PodHandle | null> | null;
   }
   interface FastifyContextConfig {
     /** Route label of the request metrics. */

@@ -1,9 +1,9 @@
 /**
  * A small in-process cache for values the hot path reads on every request
- * and may serve slightly stale (tenant views, supervisor tokens). Each entry
- * lives `ttlMs` from the moment its load started, so a served value is never
- * older than that; concurrent misses share one load, a failed load is not
- * kept, and beyond `maxEntries` the oldest entries go first.
+ * and may serve slightly stale (tenant views). Each entry lives `ttlMs` from
+ * the moment its load started, so a served value is never older than that;
+ * concurrent misses share one load, a failed load is not kept, and beyond
+ * `maxEntries` the oldest entries go first.
  */
 import { setBounded } from './bounded-map.js';
 

@@ -4,12 +4,13 @@
  * signal (cold path). Anything else is a non-2xx, and Telegram retries.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Envelope } from '../workflows/shared.js';
+import type { Envelope, PodHandle } from '../workflows/shared.js';
 import { RouterError } from './errors.js';
 import { Delivered, errorResponses, TelegramHeaders, TelegramUpdate, TenantParams } from './schemas.js';
 import type { RouterServices } from './services.js';
 import { authenticateTenant, webhookSecret } from './tenant-auth.js';
 import type { TenantView } from './tenant-directory.js';
+import { TELEGRAM_PATH } from './upstream.js';
 
 const DELIVERED = { ok: true, delivery: 'durable' } as const;
 /** Temporal accepts a signal-with-start in milliseconds; past this it is unreachable or overloaded. */
@@ -33,8 +34,8 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
     async (request, reply) => {
       const { tenantId } = request.params as { tenantId: string };
       const body = request.rawBody;
-      const endpoint = await (request.endpoint ?? endpoints.find(tenantId));
-      if (endpoint !== null && (await deliverHot(services, tenantId, endpoint, body))) {
+      const pod = await (request.endpoint ?? endpoints.find(tenantId));
+      if (pod !== null && (await deliverHot(services, tenantId, pod, body))) {
         hotDeliveries.inc();
         services.touches.touch(tenantId);
         return reply.send(DELIVERED);
@@ -57,27 +58,24 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
 async function deliverHot(
   services: RouterServices,
   tenantId: string,
-  endpoint: string,
+  pod: PodHandle,
   body: string,
 ): Promise<boolean> {
-  const { tokens, upstream, metrics, endpoints } = services;
-  const token = await tokens.get(tenantId).catch(() => null);
-  if (token === null) {
-    metrics.fallback('registry_unavailable');
-    return false;
-  }
+  const { signer, upstream, metrics, endpoints } = services;
+  const authorization = signer.authorization({
+    method: 'POST',
+    path: TELEGRAM_PATH,
+    tenantId,
+    podId: pod.podId,
+    body,
+  });
   const stop = metrics.forwardSeconds.startTimer({ route: 'telegram' });
-  const outcome = await upstream.deliverTelegram(endpoint, token, body);
+  const outcome = await upstream.deliverTelegram(pod.endpoint, authorization, body);
   stop();
   if (outcome === 'accepted') return true;
-  if (outcome === 'unauthorized') {
-    // The token was rotated since we cached it; the cold path delivers this one, the next gets a fresh token.
-    tokens.forget(tenantId);
-    metrics.fallback('upstream_unauthorized');
-  } else {
-    metrics.fallback('upstream_unavailable');
-  }
-  await endpoints.drop(tenantId, endpoint);
+  // 401: whatever answers there is not the pod we signed for (a later generation, another tenant's pod).
+  metrics.fallback(outcome === 'unauthorized' ? 'upstream_unauthorized' : 'upstream_unavailable');
+  await endpoints.drop(tenantId, pod);
   return false;
 }
 

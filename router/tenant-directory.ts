@@ -22,7 +22,7 @@ import {
   tenantLookupGenerationKey,
   tenantLookupKey,
 } from '../endpoints/tenant-lookup-keys.js';
-import type { CredentialHasher, CredentialPurpose } from '../registry/credential-hash.js';
+import type { CredentialPurpose, CredentialVerifier } from '../registry/credential-hash.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
@@ -49,7 +49,8 @@ export interface TenantSource {
 export interface TenantDirectoryOptions {
   readonly redis: Redis;
   readonly source: TenantSource;
-  readonly hasher: CredentialHasher;
+  /** Checks presented credentials against the view's hashes (the pepper from the router key file). */
+  readonly verifier: CredentialVerifier;
   readonly metrics: RouterMetrics;
   readonly logger: Logger;
   /** @default 30_000 */
@@ -127,7 +128,7 @@ export class TenantDirectory {
   webhookSecretMatches(tenantId: string, view: TenantView, presented: string | undefined): boolean {
     const secret = presented ?? '';
     return this.proven(view, 'webhook-secret', secret, () =>
-      this.options.hasher.verify(tenantId, 'webhook-secret', view.webhookSecretHashes, secret),
+      this.options.verifier.verify(tenantId, 'webhook-secret', view.webhookSecretHashes, secret),
     );
   }
 
@@ -138,7 +139,7 @@ export class TenantDirectory {
     const stored = keyId !== undefined ? view.apiKeyHashes[keyId] : undefined;
     // Verify even with no candidate hash, so a wrong key id costs about the same as a wrong secret.
     return this.proven(view, 'api-key', key, () =>
-      this.options.hasher.verify(tenantId, 'api-key', stored ? [stored] : [], key),
+      this.options.verifier.verify(tenantId, 'api-key', stored ? [stored] : [], key),
     );
   }
 

@@ -8,6 +8,10 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 
 export type TelegramOutcome = 'accepted' | 'unauthorized' | 'unavailable';
 
+/** The supervisor routes the router forwards to (pod/http-api.ts); the signatures cover these paths. */
+export const TELEGRAM_PATH = '/deliver/telegram';
+export const CHAT_PATH = '/v1/chat/completions';
+
 export interface UpstreamOptions {
   /** Wait for the supervisor's answer (Telegram ack, chat headers). @default 10_000 */
   readonly timeoutMs?: number;
@@ -17,7 +21,8 @@ export interface UpstreamOptions {
 
 export interface ChatForward {
   readonly endpoint: string;
-  readonly token: string;
+  /** A signature of this very request (forward-signer.ts), never a reusable token. */
+  readonly authorization: string;
   readonly body: string;
   readonly sessionKey?: string | undefined;
   readonly signal?: AbortSignal;
@@ -49,14 +54,14 @@ export class Upstream {
   }
 
   /** POST the raw update to the supervisor; `accepted` only after OpenClaw's durable ack. */
-  async deliverTelegram(endpoint: string, token: string, body: string): Promise<TelegramOutcome> {
+  async deliverTelegram(endpoint: string, authorization: string, body: string): Promise<TelegramOutcome> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.agent.request({
         origin: this.origin(endpoint),
-        path: '/deliver/telegram',
+        path: TELEGRAM_PATH,
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: { authorization, 'content-type': 'application/json' },
         body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
@@ -73,10 +78,10 @@ export class Upstream {
   openChat(forward: ChatForward): Promise<Dispatcher.ResponseData> {
     return this.agent.request({
       origin: this.origin(forward.endpoint),
-      path: '/v1/chat/completions',
+      path: CHAT_PATH,
       method: 'POST',
       headers: {
-        authorization: `Bearer ${forward.token}`,
+        authorization: forward.authorization,
         'content-type': 'application/json',
         ...(forward.sessionKey !== undefined && { 'x-openclaw-session-key': forward.sessionKey }),
       },

@@ -2,6 +2,8 @@
  * Builds the router's services from real clients. server.ts calls it with
  * clients made from configuration; tests call it with clients of test servers
  * (redis-server, Temporal dev server, dynalite), so both run the same wiring.
+ * Its key material is `RouterKeys` (a verifier and a signer): no master key,
+ * no secret store, so the router process cannot decrypt anything.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
@@ -9,19 +11,16 @@ import { msToNumber } from '@temporalio/common';
 import { Redis } from 'ioredis';
 import { TenantClient } from '../client/tenant-client.js';
 import type { Config } from '../common/config.js';
-import type { MasterKeyProvider } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
 import { ENDPOINT_KEY_PREFIX } from '../endpoints/redis-endpoint-cache.js';
 import { TENANT_LOOKUP_GENERATION_PREFIX } from '../endpoints/tenant-lookup-keys.js';
-import { CredentialHasher } from '../registry/credential-hash.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
-import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import type { TableNames } from '../registry/tables.js';
 import { EndpointLookup } from './endpoint-lookup.js';
 import { KeyInvalidations } from './key-invalidations.js';
 import { RouterMetrics } from './metrics.js';
+import type { RouterKeys } from './router-keys.js';
 import type { RouterLimits, RouterServices } from './services.js';
-import { SupervisorTokens } from './supervisor-tokens.js';
 import { TenantDirectory } from './tenant-directory.js';
 import { TouchDebouncer } from './touch.js';
 import { Upstream } from './upstream.js';
@@ -60,20 +59,17 @@ export interface RouterParts {
   readonly temporal: Client;
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
-  readonly masterKey: MasterKeyProvider;
+  /** From the router key file (router-keys.ts): verify credentials, sign forwards; decrypt nothing. */
+  readonly keys: RouterKeys;
   readonly logger: Logger;
   readonly settings: RouterSettings;
   /** @default a fresh RouterMetrics with process metrics */
   readonly metrics?: RouterMetrics;
 }
 
-export async function wireRouterServices(
-  parts: RouterParts,
-): Promise<{ services: RouterServices; limits: RouterLimits }> {
-  const { redis, doc, tables, masterKey, logger, settings } = parts;
+export function wireRouterServices(parts: RouterParts): { services: RouterServices; limits: RouterLimits } {
+  const { redis, doc, tables, keys, logger, settings } = parts;
   const metrics = parts.metrics ?? new RouterMetrics({ defaultMetrics: true });
-  const hasher = await CredentialHasher.open({ doc, tables, masterKey });
-  const secrets = new DynamoSecretStore({ doc, tables, masterKey });
   const tracking = new KeyInvalidations(
     redis,
     [ENDPOINT_KEY_PREFIX, TENANT_LOOKUP_GENERATION_PREFIX],
@@ -84,16 +80,14 @@ export async function wireRouterServices(
     directory: new TenantDirectory({
       redis,
       source: new DynamoRegistry({ doc, tables }),
-      hasher,
+      verifier: keys.verifier,
       metrics,
       logger,
       ttlMs: msToNumber(settings.routerLookupCacheTtl),
       tracking,
     }),
     endpoints: new EndpointLookup(redis, metrics, logger, tracking),
-    tokens: new SupervisorTokens({
-      resolve: (tenantId) => secrets.resolve(tenantId, SECRET_NAMES.supervisorToken),
-    }),
+    signer: keys.signer,
     upstream: new Upstream({ timeoutMs: msToNumber(settings.routerForwardTimeout) }),
     tenants: new TenantClient({ client: parts.temporal, taskQueue: settings.taskQueue }),
     touches: new TouchDebouncer({

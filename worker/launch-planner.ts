@@ -56,6 +56,7 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
         publicUrl: config.publicUrl,
         snapshotGrant: async (tenantId, latestSeq) =>
           JSON.stringify(await deps.grants.issue(tenantId, { latestSeq })),
+        forwardKey: (tenantId) => secrets.forwardKey(tenantId),
         logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
         shutdownGraceMs: 30_000,
       },

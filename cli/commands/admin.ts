@@ -1,14 +1,18 @@
 /**
  * `clawfleet admin …`: set-up and admin tokens. `init` works without the
  * admin API (it talks to DynamoDB directly), so it can create the tables and
- * the first platform token of a new installation.
+ * the first platform token of a new installation; `router-keys` (also direct)
+ * writes the router's key file where the master key is, so the router never
+ * needs the master key.
  */
 import { Command } from 'commander';
 import { ensurePlatformTokenFile } from '../../admin/bootstrap.js';
 import { AdminTokenStore } from '../../admin/token-store.js';
 import { createDynamoClient } from '../../common/aws-clients.js';
-import { adminTokenPath, loadConfig } from '../../common/config.js';
+import { adminTokenPath, loadConfig, masterKeyPath, routerKeyPath } from '../../common/config.js';
+import { FileMasterKey } from '../../common/crypto.js';
 import { createDocumentClient } from '../../registry/document-client.js';
+import { ensureRouterKeyFile } from '../../registry/platform-keys.js';
 import { ensureTables, tableNames } from '../../registry/tables.js';
 import { cliContext, globalFlags, table } from '../context.js';
 
@@ -45,6 +49,39 @@ export function adminCommand(): Command {
                 `tables: ${summary.tables.join(', ')} (${created.length ? `created ${created.join(', ')}` : 'all existed'})`,
                 `platform token ${result.tokenId}: ${result.created ? 'written to' : 'already valid in'} ${result.path} (mode 600)`,
               ].join('\n'),
+        );
+      } finally {
+        dynamo.destroy();
+      }
+    });
+
+  admin
+    .command('router-keys')
+    .description(
+      'Write the router key file (the credential pepper and the forwarding root, mode 600) with the master key; idempotent',
+    )
+    .option(
+      '--out <path>',
+      'where to write it (default: CLAWFLEET_ROUTER_KEY_FILE or <data dir>/keys/router.key)',
+    )
+    .action(async (opts: { out?: string }, command: Command) => {
+      const config = loadConfig();
+      // Never a fresh master key here: one that wraps nothing yet would give the router keys nobody else has.
+      const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: false });
+      const dynamo = createDynamoClient(config);
+      try {
+        const doc = createDocumentClient(dynamo);
+        const tables = tableNames(config.tablePrefix);
+        const result = await ensureRouterKeyFile(opts.out ?? routerKeyPath(config), {
+          doc,
+          tables,
+          masterKey,
+        });
+        const { output } = globalFlags(command);
+        console.log(
+          output === 'json'
+            ? JSON.stringify(result, null, 2)
+            : `router key file ${result.written ? 'written to' : 'already current in'} ${result.path} (mode 600)`,
         );
       } finally {
         dynamo.destroy();

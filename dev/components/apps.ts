@@ -1,6 +1,8 @@
 /**
- * clawfleet's own processes in the dev stack: the worker and the router, run
- * from source with the same Node that runs the stack (Node 24 under npm).
+ * clawfleet's own processes in the dev stack: the worker, the admin API and
+ * the router, run from source with the same Node that runs the stack (Node 24
+ * under npm). The router gets no master key setting: it reads only the router
+ * key file the admin API writes, so the admin API starts first.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +15,19 @@ import type { ComponentContext, RunningComponent } from './component.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-function startNodeEntry(ctx: ComponentContext, name: string, entry: string, config: Config): ManagedProcess {
+function startNodeEntry(
+  ctx: ComponentContext,
+  name: string,
+  entry: string,
+  config: Partial<Config>,
+  inherited: NodeJS.ProcessEnv = process.env,
+): ManagedProcess {
   return ManagedProcess.start({
     name,
     command: process.execPath,
     args: ['--import', 'tsx', join(repoRoot, entry), PARENT_WATCHDOG_FLAG],
     cwd: repoRoot,
-    env: { ...process.env, ...configToEnv(config) },
+    env: { ...inherited, ...configToEnv(config) },
     logFile: join(ctx.logDir, `${name}.log`),
     parentWatchdog: true,
   });
@@ -64,31 +72,39 @@ export async function startWorker(ctx: ComponentContext, config: Config): Promis
   }
 }
 
-/** The router: public listener and admin listener, each ready when `/healthz` answers. */
-export async function startRouter(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
-  const process = startNodeEntry(ctx, 'router', 'router/server.ts', config);
-  const stop = () => process.stop(10_000);
-  const publicUrl = `http://${config.routerHost}:${config.routerPort}`;
-  const adminUrl = `http://${config.routerHost}:${config.adminPort}`;
+/** Waits for `/healthz` at `url`; the process's death ends the wait. */
+async function healthy(ctx: ComponentContext, child: ManagedProcess, what: string, url: string) {
+  await waitUntil(async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok, {
+    what: `${what} at ${url}`,
+    timeoutMs: 60_000,
+    abort: diedHint(ctx, child),
+  });
+}
+
+/** The admin API (it holds the master key, and writes the router key file at start); ready when `/healthz` answers. */
+export async function startAdmin(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
+  const admin = startNodeEntry(ctx, 'admin', 'admin/server.ts', config);
+  const stop = () => admin.stop(10_000);
+  const url = `http://${config.routerHost}:${config.adminPort}`;
   try {
-    for (const url of [publicUrl, adminUrl]) {
-      await waitUntil(
-        async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok,
-        {
-          what: `router at ${url}`,
-          timeoutMs: 60_000,
-          abort: diedHint(ctx, process),
-        },
-      );
-    }
-    return {
-      rows: [
-        { component: 'router', url: publicUrl, state: 'up' },
-        { component: 'admin api', url: adminUrl, state: 'up' },
-      ],
-      processes: [process],
-      stop,
-    };
+    await healthy(ctx, admin, 'admin API', url);
+    return { rows: [{ component: 'admin api', url, state: 'up' }], processes: [admin], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The public router; ready when `/healthz` answers. It is given no master key setting at all. */
+export async function startRouter(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
+  const { masterKeyFile: _notForTheRouter, ...routerConfig } = config;
+  const { CLAWFLEET_MASTER_KEY_FILE: _inherited, ...env } = process.env;
+  const router = startNodeEntry(ctx, 'router', 'router/server.ts', routerConfig, env);
+  const stop = () => router.stop(10_000);
+  const url = `http://${config.routerHost}:${config.routerPort}`;
+  try {
+    await healthy(ctx, router, 'router', url);
+    return { rows: [{ component: 'router', url, state: 'up' }], processes: [router], stop };
   } catch (error) {
     await stop();
     throw error;

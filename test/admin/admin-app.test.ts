@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pino } from 'pino';
 import { loadConfig } from '../../common/config.js';
-import { createAdminApp } from '../../router/admin-app.js';
+import { createAdminApp } from '../../admin/wiring.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
@@ -35,7 +35,7 @@ describe('createAdminApp: the admin listener wired from configuration', function
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('bootstraps a platform token file (mode 600) that the API accepts, and keeps it on the next start', async () => {
+  it('bootstraps a platform token file and the router key file (both mode 600), and keeps them on the next start', async () => {
     const config = loadConfig({
       CLAWFLEET_DATA_DIR: dataDir,
       CLAWFLEET_DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -55,6 +55,13 @@ describe('createAdminApp: the admin listener wired from configuration', function
     const path = join(dataDir, 'keys', 'admin.token');
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     const token = (await readFile(path, 'utf8')).trim();
+    const routerKeys = join(dataDir, 'keys', 'router.key');
+    assert.equal(
+      (await stat(routerKeys)).mode & 0o777,
+      0o600,
+      'the router starts from this, not the master key',
+    );
+    const routerKeyText = await readFile(routerKeys, 'utf8');
     const response = await first.app.inject({
       method: 'GET',
       url: '/v1/tenants',
@@ -65,6 +72,7 @@ describe('createAdminApp: the admin listener wired from configuration', function
     await first.close();
     const second = await start();
     assert.equal((await readFile(path, 'utf8')).trim(), token, 'a valid token file is kept');
+    assert.equal(await readFile(routerKeys, 'utf8'), routerKeyText, 'a current router key file is kept');
     await second.app.close();
     await second.close();
   });

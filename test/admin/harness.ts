@@ -20,7 +20,7 @@ import { FileTenantLogSource } from '../../admin/log-source.js';
 import { AdminTokenStore } from '../../admin/token-store.js';
 import { TenantClient } from '../../client/tenant-client.js';
 import { FileMasterKey } from '../../common/crypto.js';
-import { CredentialHasher } from '../../registry/credential-hash.js';
+import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import { DynamoSecretStore } from '../../registry/secret-store.js';
@@ -65,7 +65,7 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
   const { doc, tables } = dynamo;
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
-  const hasher = await CredentialHasher.open({ doc, tables, masterKey });
+  const hasher = await openCredentialHasher({ doc, tables, masterKey });
   const snapshots = new S3SnapshotStore({ s3: s3.client, bucket: s3.bucket, masterKey });
   const taskQueue = `admin-${uniqueTenantId('q')}`;
   const deps: AdminDeps = {

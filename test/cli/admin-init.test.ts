@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { AdminTokenStore } from '../../admin/token-store.js';
+import { FileMasterKey } from '../../common/crypto.js';
+import { readRouterKeyFile } from '../../common/router-key-file.js';
 import { createDocumentClient } from '../../registry/document-client.js';
+import { routerKeyMaterial } from '../../registry/platform-keys.js';
 import { tableNames } from '../../registry/tables.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 
@@ -53,5 +56,34 @@ describe('clawfleet admin init', function () {
     assert.deepEqual(second.tablesCreated, []);
     assert.equal(second.tokenCreated, false);
     assert.equal(second.tokenId, first.tokenId);
+  });
+
+  it('admin router-keys writes the router key file (mode 600) with the master key, and refuses to invent a master key', async () => {
+    const prefix = `rk${randomBytes(3).toString('hex')}-`;
+    const keysDir = await mkdtemp(join(tmpdir(), 'clawfleet-router-keys-'));
+    const env = {
+      PATH: process.env['PATH'],
+      HOME: keysDir,
+      CLAWFLEET_DATA_DIR: keysDir,
+      CLAWFLEET_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      CLAWFLEET_TABLE_PREFIX: prefix,
+    };
+    const run = (args: string[]) => promisify(execFile)(TSX, [MAIN, '-o', 'json', ...args], { env });
+    try {
+      await run(['admin', 'init']);
+      await assert.rejects(run(['admin', 'router-keys']), /key file is missing/);
+      const masterKey = await FileMasterKey.open(join(keysDir, 'keys', 'master.key'));
+      const out = join(keysDir, 'router', 'router.key');
+      const first = JSON.parse((await run(['admin', 'router-keys', '--out', out])).stdout);
+      assert.deepEqual(first, { path: out, written: true });
+      assert.equal((await stat(out)).mode & 0o777, 0o600);
+      const material = await readRouterKeyFile(out);
+      const doc = createDocumentClient(dynamo.client);
+      assert.deepEqual(material, await routerKeyMaterial({ doc, tables: tableNames(prefix), masterKey }));
+      const again = JSON.parse((await run(['admin', 'router-keys', '--out', out])).stdout);
+      assert.equal(again.written, false);
+    } finally {
+      await rm(keysDir, { recursive: true, force: true });
+    }
   });
 });

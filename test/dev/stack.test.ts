@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -90,6 +90,15 @@ describe('embedded dev stack', function () {
       }
       const ui = await fetch(stack.rows.find((row) => row.component === 'web ui')!.url);
       assert.equal(ui.status, 200);
+
+      // The admin API (master key) and the router (its key file only) are separate processes.
+      const router = await stackProcess(stack, 'router/server.ts');
+      assert.notEqual(await stackProcess(stack, 'admin/server.ts'), router);
+      const environ = (await readFile(`/proc/${router}/environ`, 'utf8')).split('\0');
+      assert.ok(!environ.some((v) => v.startsWith('CLAWFLEET_MASTER_KEY_FILE=')), 'no master key setting');
+      assert.ok(!environ.some((v) => v.includes('master.key')), 'no master key path');
+      const keyFile = join(config.dataDir, 'keys', 'router.key');
+      assert.equal((await stat(keyFile)).mode & 0o777, 0o600, 'the router key file the admin API wrote');
     } finally {
       await stack.stop();
     }
@@ -119,21 +128,25 @@ describe('embedded dev stack', function () {
     }
   });
 
-  it('starts a killed router or Redis again on the same port, and stopping leaves no process behind', async () => {
+  it('starts a killed router, admin API or Redis again on the same port, and stopping leaves no process behind', async () => {
     const lines: string[] = [];
     const stack = await start(true, (line) => lines.push(line));
     const { config } = stack;
     const routerUrl = `http://${config.routerHost}:${config.routerPort}/healthz`;
     const routerUp = async () => (await fetch(routerUrl).catch(() => null))?.ok === true;
+    const adminUrl = `http://${config.routerHost}:${config.adminPort}/healthz`;
+    const adminUp = async () => (await fetch(adminUrl).catch(() => null))?.ok === true;
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
     redis.on('error', () => undefined);
     const redisUp = async () => (await redis.ping().catch(() => null)) === 'PONG';
     try {
+      const markers = { router: 'router/server.ts', admin: 'admin/server.ts', redis: 'redis-server' };
       for (const [name, up] of [
         ['router', routerUp],
+        ['admin', adminUp],
         ['redis', redisUp],
       ] as const) {
-        const victim = await stackProcess(stack, name === 'router' ? 'router/server.ts' : 'redis-server');
+        const victim = await stackProcess(stack, markers[name]);
         process.kill(victim, 'SIGKILL');
         await eventuallyTrue(async () => !(await up()), `${name} down`);
         await eventuallyTrue(

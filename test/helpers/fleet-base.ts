@@ -18,7 +18,7 @@ import { FileMasterKey } from '../../common/crypto.js';
 import { ensureOpenClaw, PINNED_OPENCLAW, type OpenClawInstall } from '../../dev/openclaw-install.js';
 import { startFakeLlm, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
-import { CredentialHasher } from '../../registry/credential-hash.js';
+import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
 import { createDocumentClient } from '../../registry/document-client.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
@@ -107,7 +107,7 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
     const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
     const registry = new DynamoRegistry({ doc, tables: dynamo.tables });
     const secrets = new DynamoSecretStore({ doc, tables: dynamo.tables, masterKey });
-    const hasher = await CredentialHasher.open({ doc, tables: dynamo.tables, masterKey });
+    const hasher = await openCredentialHasher({ doc, tables: dynamo.tables, masterKey });
     const credentials = new TenantCredentials({ registry, secrets, hasher });
     return {
       env,

@@ -20,6 +20,7 @@ import {
 } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { PodSpec } from '../../activities/ports.js';
+import { deriveTenantForwardKey } from '../../common/forward-signature.js';
 import { DEFAULT_KUBE_OPTIONS, type KubeRuntimeOptions } from '../../k8s/options.js';
 import type { PlanLaunch } from '../../k8s/pod-manifest.js';
 import { buildLaunchPlan } from '../../pod/launch-plan.js';
@@ -101,11 +102,16 @@ export const testPlan: PlanLaunch = (pod, placement, rootDir) =>
       telegramApiRoot: 'http://127.0.0.1:9',
       publicUrl: 'http://127.0.0.1:8080',
       snapshotGrant: (tenantId) => emptyStoreGrant(tenantId),
+      forwardKey: (tenantId) => Promise.resolve(testForwardKey(tenantId)),
       logLevel: 'info',
       shutdownGraceMs: 30_000,
     },
     resolveSecret: (name) => Promise.resolve(`test-${name}-${pod.tenantId}`),
   });
+
+/** A fixed per-tenant forwarding key (base64url), as the worker's secret store would derive one. */
+export const testForwardKey = (tenantId: string) =>
+  deriveTenantForwardKey(Buffer.alloc(32, 7), tenantId).toString('base64url');
 
 let emptyStore: Promise<string> | undefined;
 

@@ -244,8 +244,10 @@ export class TestKubelet {
     try {
       const spec = parseSpec(JSON.parse(data['spec.json'] ?? 'null'));
       if (spec.secretsDir !== '/etc/clawfleet') throw new Error(`secretsDir ${spec.secretsDir}`);
-      for (const key of ['supervisorToken', 'gatewayToken', 'modelApiKey'])
+      // forwardKey: the router's signed forwards are checked with it (and podId, which names this pod).
+      for (const key of ['supervisorToken', 'gatewayToken', 'modelApiKey', 'forwardKey'])
         if (!data[key]) throw new Error(`secret file ${key} missing`);
+      if (!spec.podId) throw new Error('spec.json names no podId');
     } catch (error) {
       this.problems.push(`${name}: ${(error as Error).message}`);
     }

@@ -4,8 +4,10 @@
  * a running tenant and the cold path (signal-with-start) otherwise.
  */
 import { createRootLogger } from '../../common/logger.js';
+import { routerKeyMaterial } from '../../registry/platform-keys.js';
 import { buildApp } from '../../router/app.js';
 import { RouterMetrics } from '../../router/metrics.js';
+import { routerKeysFrom } from '../../router/router-keys.js';
 import { hotPathRedis, wireRouterServices } from '../../router/wiring.js';
 import type { Fleet } from './fleet.js';
 
@@ -20,12 +22,15 @@ export async function startFleetRouter(fleet: Fleet): Promise<FleetRouter> {
   const redis = hotPathRedis(fleet.redis.url);
   await redis.connect();
   const logger = createRootLogger({ level: 'warn', name: 'fleet-router' });
-  const { services, limits } = await wireRouterServices({
+  const { doc, tables } = fleet.dynamo;
+  // What the admin API's bootstrap copies into the router key file: the router never gets the master key.
+  const keys = routerKeysFrom(await routerKeyMaterial({ doc, tables, masterKey: fleet.masterKey }));
+  const { services, limits } = wireRouterServices({
     redis,
     temporal: fleet.client,
-    doc: fleet.dynamo.doc,
-    tables: fleet.dynamo.tables,
-    masterKey: fleet.masterKey,
+    doc,
+    tables,
+    keys,
     logger,
     settings: { ...fleet.config, routerRateLimit: 100_000 },
     metrics: new RouterMetrics(),

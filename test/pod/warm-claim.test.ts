@@ -24,6 +24,7 @@ const SECRETS = Object.fromEntries(
 function tenantSpec(listen: { host: string; port: number }) {
   return {
     tenantId: 'warm-acme',
+    podId: 'warm-acme-1', // named because SECRETS carries a forwardKey (the router's signatures name the pod)
     listen,
     gateway: { host: '0.0.0.0', port: 18789 },
     rootDir: '/somewhere/else',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileMasterKey, MasterKeyError } from '../../common/crypto.js';
 import { CredentialHasher } from '../../registry/credential-hash.js';
+import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../../registry/secret-store.js';
@@ -31,7 +32,7 @@ describe('webhook secrets and API keys: peppered hashes in the tenant record', (
     masterKey = await FileMasterKey.open(join(keyDir, 'master.key'));
     registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
     secrets = new DynamoSecretStore({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
-    hasher = await CredentialHasher.open({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
+    hasher = await openCredentialHasher({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
     credentials = new TenantCredentials({ registry, secrets, hasher });
   });
   after(async () => {
@@ -41,8 +42,8 @@ describe('webhook secrets and API keys: peppered hashes in the tenant record', (
 
   it('the pepper is created once and shared: hashers opened concurrently verify each other', async () => {
     const [h1, h2] = await Promise.all([
-      CredentialHasher.open({ doc: dynamo.doc, tables: dynamo.tables, masterKey }),
-      CredentialHasher.open({ doc: dynamo.doc, tables: dynamo.tables, masterKey }),
+      openCredentialHasher({ doc: dynamo.doc, tables: dynamo.tables, masterKey }),
+      openCredentialHasher({ doc: dynamo.doc, tables: dynamo.tables, masterKey }),
     ]);
     const hash = h1.hash('acme', 'webhook-secret', 'token');
     assert.ok(h2.verify('acme', 'webhook-secret', [hash], 'token'));
@@ -66,7 +67,7 @@ describe('webhook secrets and API keys: peppered hashes in the tenant record', (
   it('fails closed when the pepper cannot be unwrapped (wrong master key)', async () => {
     const wrong = await FileMasterKey.open(join(keyDir, 'wrong.key'));
     await assert.rejects(
-      CredentialHasher.open({ doc: dynamo.doc, tables: dynamo.tables, masterKey: wrong }),
+      openCredentialHasher({ doc: dynamo.doc, tables: dynamo.tables, masterKey: wrong }),
       MasterKeyError,
     );
   });

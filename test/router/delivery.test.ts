@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../activities/index.js';
 import { TenantClient } from '../../client/tenant-client.js';
+import { decodeEndpointEntry } from '../../endpoints/redis-endpoint-cache.js';
 import { invalidateTenantLookup } from '../../endpoints/tenant-lookup-keys.js';
 import { FakeWorld } from '../workflows/fake-world.js';
 import { bundle } from '../workflows/harness.js';
@@ -37,9 +38,9 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
       payload: body,
     });
 
-  it('hot path: an awake tenant gets the raw update with its supervisor token; 200 after the durable ack', async () => {
+  it('hot path: an awake tenant gets the raw update signed for its pod (no token); 200 after the durable ack', async () => {
     const t = await h.tenant();
-    const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+    const supervisor = await new StandInSupervisor(t).start();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
       const body = JSON.stringify(telegramUpdate(100, 'hot  path ✓'));
@@ -47,6 +48,11 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), { ok: true, delivery: 'durable' });
       assert.deepEqual(supervisor.deliveries, [body], 'forwarded byte for byte');
+      assert.match(
+        supervisor.authorizations[0]!,
+        /^Clawfleet-Forward /,
+        'a one-time signature, not a bearer token',
+      );
       assert.deepEqual(await h.deliveredSignals(t.tenantId), [], 'nothing went through Temporal');
       assert.equal(await h.workflowExists(t.tenantId), false, 'a touch never starts a workflow');
     } finally {
@@ -66,11 +72,13 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
     assert.equal(signals[0]!.body, body);
   });
 
-  for (const failure of ['unavailable', 'hang', 'refused', 'stale token'] as const) {
+  for (const failure of ['unavailable', 'hang', 'refused', 'another pod'] as const) {
     it(`hot-path failure (${failure}) falls back to the cold path and drops the dead endpoint`, async () => {
       const t = await h.tenant();
+      // 'another pod': the next generation now listens at the address published for generation 1.
       const supervisor = await new StandInSupervisor(
-        failure === 'stale token' ? 'rotated-away' : t.supervisorToken,
+        t,
+        failure === 'another pod' ? `${t.tenantId}-2` : `${t.tenantId}-1`,
       ).start();
       const endpoint = failure === 'refused' ? 'http://127.0.0.1:9' : supervisor.endpoint;
       if (failure === 'unavailable' || failure === 'hang') supervisor.mode = failure;
@@ -83,6 +91,7 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
           ['300'],
         );
         assert.equal(await h.redis.client().get(`clawfleet:endpoint:${t.tenantId}`), null);
+        if (failure === 'another pod') assert.equal(supervisor.refused, 1, 'refused by the signature');
       } finally {
         await supervisor.stop();
       }
@@ -91,11 +100,14 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
 
   it('a fresh endpoint published meanwhile is not dropped by a failure on the old one', async () => {
     const t = await h.tenant();
-    await h.publishEndpoint(t.tenantId, 'http://127.0.0.1:9');
+    await h.publishEndpoint(t.tenantId, 'http://127.0.0.1:9', `${t.tenantId}-1`);
     const { services } = await h.app();
-    await h.publishEndpoint(t.tenantId, 'http://127.0.0.1:10');
-    await services.endpoints.drop(t.tenantId, 'http://127.0.0.1:9');
-    assert.equal(await h.redis.client().get(`clawfleet:endpoint:${t.tenantId}`), 'http://127.0.0.1:10');
+    await h.publishEndpoint(t.tenantId, 'http://127.0.0.1:9', `${t.tenantId}-2`); // the same address, a new pod
+    await services.endpoints.drop(t.tenantId, { endpoint: 'http://127.0.0.1:9', podId: `${t.tenantId}-1` });
+    assert.deepEqual(decodeEndpointEntry(await h.redis.client().get(`clawfleet:endpoint:${t.tenantId}`)), {
+      endpoint: 'http://127.0.0.1:9',
+      podId: `${t.tenantId}-2`,
+    });
   });
 
   it('router restarted after Temporal accepted: the update is delivered once a worker runs, and a Telegram retry of the same update_id has exactly one effect', async () => {
@@ -147,7 +159,7 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
   it('Redis stopped mid-test: lookups fall back to the registry, updates still go through Temporal (last: stops Redis)', async () => {
     const t = await h.tenant();
     const cached = await h.tenant();
-    const supervisor = await new StandInSupervisor(cached.supervisorToken).start();
+    const supervisor = await new StandInSupervisor(cached).start();
     try {
       await h.publishEndpoint(cached.tenantId, supervisor.endpoint);
       assert.equal((await post(app, cached, JSON.stringify(telegramUpdate(500)))).statusCode, 200);

@@ -214,12 +214,21 @@ describe('router public routes: every refusal and its status code (app.inject, r
       assert.equal((await chat(t.tenantId, t.apiKey, ask)).statusCode, 403);
     });
 
-    it('hot path: streams the supervisor’s SSE answer through with the supervisor token', async () => {
+    it('hot path: streams the supervisor’s SSE answer through, signed for the pod with its session key', async () => {
       const t = await h.tenant();
-      const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+      const supervisor = await new StandInSupervisor(t).start();
       try {
         await h.publishEndpoint(t.tenantId, supervisor.endpoint);
-        const res = await chat(t.tenantId, t.apiKey, ask);
+        const res = await app.inject({
+          method: 'POST',
+          url: `/v1/tenants/${t.tenantId}/chat/completions`,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${t.apiKey}`,
+            'x-openclaw-session-key': 'agent:main:support',
+          },
+          payload: JSON.stringify(ask),
+        });
         assert.equal(res.statusCode, 200);
         assert.match(String(res.headers['content-type']), /text\/event-stream/);
         assert.match(res.body, /"Hel"[\s\S]*"lo"[\s\S]*\[DONE\]/);
@@ -231,7 +240,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
 
     it('an agent that stops answering mid-request is 502, and the turn is not sent again', async () => {
       const t = await h.tenant();
-      const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+      const supervisor = await new StandInSupervisor(t).start();
       supervisor.mode = 'hang'; // takes the request, never answers: the forward timeout (2 s) fires
       try {
         await h.publishEndpoint(t.tenantId, supervisor.endpoint);

@@ -1,8 +1,11 @@
 /**
  * One router under test with real parts: redis-server, dynalite with the
  * registry tables, a file master key, and a Temporal dev server. Tenants are
- * created through the real registry and credential code; the supervisor is a
- * stand-in (stand-in-supervisor.ts) because these tests are about the router.
+ * created through the real registry and credential code, as the admin API
+ * does (with the master key); the router gets only the router key material
+ * the admin API's bootstrap writes (its pepper and forwarding root). The
+ * supervisor is a stand-in (stand-in-supervisor.ts) because these tests are
+ * about the router.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,13 +18,15 @@ import type { FastifyInstance } from 'fastify';
 import { type Redis } from 'ioredis';
 import { FileMasterKey } from '../../common/crypto.js';
 import { createRootLogger } from '../../common/logger.js';
-import { CredentialHasher } from '../../registry/credential-hash.js';
+import { encodeEndpointEntry } from '../../endpoints/redis-endpoint-cache.js';
 import { TenantCredentials } from '../../registry/credentials.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
+import { ensureRouterKeyFile, openCredentialHasher } from '../../registry/platform-keys.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../../registry/secret-store.js';
 import type { TenantStatus } from '../../registry/tenant-record.js';
 import { buildApp } from '../../router/app.js';
 import { RouterMetrics } from '../../router/metrics.js';
+import { openRouterKeys, type RouterKeys } from '../../router/router-keys.js';
 import type { RouterServices } from '../../router/services.js';
 import { hotPathRedis, wireRouterServices, type RouterSettings } from '../../router/wiring.js';
 import { tenantWorkflowId, type Envelope } from '../../workflows/shared.js';
@@ -44,8 +49,12 @@ export interface TestTenant {
   readonly tenantId: string;
   readonly webhookSecret: string;
   readonly apiKey: string;
-  readonly supervisorToken: string;
+  /** The tenant's forwarding key as the worker hands it to the supervisor (registry/secret-store.ts). */
+  readonly forwardKey: Buffer;
 }
+
+/** The pod id the harness publishes for a tenant unless told otherwise (generation 1). */
+export const firstPod = (tenantId: string) => `${tenantId}-1`;
 
 export class RouterHarness {
   redis!: TestRedis;
@@ -55,6 +64,7 @@ export class RouterHarness {
   secrets!: DynamoSecretStore;
   credentials!: TenantCredentials;
   private masterKey!: FileMasterKey;
+  private routerKeys!: RouterKeys;
   private keyDir!: string;
   private readonly hotClients: Redis[] = [];
   private readonly apps: FastifyInstance[] = [];
@@ -63,9 +73,14 @@ export class RouterHarness {
     return this.env.client;
   }
 
-  /** The master key file the harness's tenants are encrypted under (a router process must open the same). */
+  /** The master key file the harness's tenants are encrypted under (the router never opens it). */
   get masterKeyFile(): string {
     return join(this.keyDir, 'master.key');
+  }
+
+  /** The router key file, written from the harness's platform keys as the admin API's bootstrap does. */
+  get routerKeyFile(): string {
+    return join(this.keyDir, 'router.key');
   }
 
   async start(): Promise<void> {
@@ -80,8 +95,10 @@ export class RouterHarness {
     const { doc, tables } = this.dynamo;
     this.registry = new DynamoRegistry({ doc, tables });
     this.secrets = new DynamoSecretStore({ doc, tables, masterKey: this.masterKey });
-    const hasher = await CredentialHasher.open({ doc, tables, masterKey: this.masterKey });
+    const hasher = await openCredentialHasher({ doc, tables, masterKey: this.masterKey });
     this.credentials = new TenantCredentials({ registry: this.registry, secrets: this.secrets, hasher });
+    await ensureRouterKeyFile(this.routerKeyFile, { doc, tables, masterKey: this.masterKey });
+    this.routerKeys = await openRouterKeys(this.routerKeyFile);
   }
 
   async stop(): Promise<void> {
@@ -101,12 +118,12 @@ export class RouterHarness {
     await redis.connect();
     this.hotClients.push(redis);
     const logger = createRootLogger({ level: 'silent', name: 'router-test' });
-    const { services, limits } = await wireRouterServices({
+    const { services, limits } = wireRouterServices({
       redis,
       temporal,
       doc: this.dynamo.doc,
       tables: this.dynamo.tables,
-      masterKey: this.masterKey,
+      keys: this.routerKeys,
       logger,
       settings: { ...TEST_SETTINGS, ...settings },
       metrics: new RouterMetrics(),
@@ -116,7 +133,7 @@ export class RouterHarness {
     return { app, services };
   }
 
-  /** A registered tenant with a webhook secret, an API key and a supervisor token. */
+  /** A registered tenant with a webhook secret, an API key and its forwarding key. */
   async tenant(status: TenantStatus = 'active', prefix = 'rt'): Promise<TestTenant> {
     const tenantId = `${prefix}-${randomUUID().slice(0, 8)}`;
     await this.registry.create({
@@ -127,19 +144,20 @@ export class RouterHarness {
     });
     await this.credentials.issueWebhookSecret(tenantId);
     const { apiKey } = await this.credentials.issueApiKey(tenantId);
-    const supervisorToken = randomUUID();
-    await this.secrets.put(tenantId, SECRET_NAMES.supervisorToken, supervisorToken);
     if (status !== 'active') {
       const record = (await this.registry.get(tenantId))!;
       await this.registry.update(tenantId, { status }, record.version);
     }
     const webhookSecret = await this.secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
-    return { tenantId, webhookSecret, apiKey, supervisorToken };
+    const forwardKey = Buffer.from(await this.secrets.forwardKey(tenantId), 'base64url');
+    return { tenantId, webhookSecret, apiKey, forwardKey };
   }
 
-  /** Publish an endpoint as the workflow would. */
-  async publishEndpoint(tenantId: string, endpoint: string): Promise<void> {
-    await this.redis.client().set(`clawfleet:endpoint:${tenantId}`, endpoint, 'PX', 60_000);
+  /** Publish a live pod as the workflow would. */
+  async publishEndpoint(tenantId: string, endpoint: string, podId = firstPod(tenantId)): Promise<void> {
+    await this.redis
+      .client()
+      .set(`clawfleet:endpoint:${tenantId}`, encodeEndpointEntry({ endpoint, podId }), 'PX', 60_000);
   }
 
   /** True when a tenant workflow exists (started by signal-with-start or update-with-start). */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { masterKeyPath } from '../../common/config.js';
 import { FakeWorld } from '../workflows/fake-world.js';
 import { bundle } from '../workflows/harness.js';
 import {
@@ -16,7 +17,7 @@ import {
 import { RouterProcess } from './router-process.js';
 import { StandInSupervisor } from './stand-in-supervisor.js';
 
-describe('the router process (router/server.ts in a child process; real Redis, Temporal dev server, dynalite)', function () {
+describe('the router process (router/server.ts in a child process with its key file, no master key; real Redis, Temporal dev server, dynalite)', function () {
   this.timeout(180_000);
   const h = new RouterHarness();
   const running: RouterProcess[] = [];
@@ -89,7 +90,7 @@ describe('the router process (router/server.ts in a child process; real Redis, T
 
   it('SIGTERM with a forward in flight: new connections are refused, the forward finishes with 200, the process exits 0', async () => {
     const t = await h.tenant();
-    const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+    const supervisor = await new StandInSupervisor(t).start();
     const release = supervisor.holdAnswers();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
@@ -121,6 +122,46 @@ describe('the router process (router/server.ts in a child process; real Redis, T
       release();
       await supervisor.stop();
     }
+  });
+
+  it('holds no master key: none in its environment, command line or open files, none created in its data dir; it forwards with a one-time signature', async () => {
+    const t = await h.tenant();
+    const supervisor = await new StandInSupervisor(t).start();
+    try {
+      await h.publishEndpoint(t.tenantId, supervisor.endpoint);
+      const router = await startRouter();
+      assert.equal(
+        (await postUpdate(router, t, JSON.stringify(telegramUpdate(803)))).status,
+        200,
+        router.log,
+      );
+      assert.equal(supervisor.deliveries.length, 1, 'delivered on the hot path');
+      assert.match(supervisor.authorizations[0]!, /^Clawfleet-Forward \d+\.[\w-]+\.[\w-]{43}$/);
+
+      const proc = `/proc/${router.pid}`;
+      const environ = (await readFile(`${proc}/environ`, 'utf8')).split('\0');
+      assert.ok(!environ.some((v) => v.startsWith('CLAWFLEET_MASTER_KEY_FILE=')), 'no master key setting');
+      assert.ok(!environ.some((v) => v.includes(h.masterKeyFile)), 'no master key path');
+      assert.ok(!(await readFile(`${proc}/cmdline`, 'utf8')).includes('master'), 'not in argv');
+      const fds = await readdir(`${proc}/fd`);
+      const open = await Promise.all(fds.map((fd) => readlink(`${proc}/fd/${fd}`).catch(() => '')));
+      assert.ok(!open.some((path) => /master\.key/.test(path)), open.join('\n'));
+      assert.ok(open.every((path) => !path.startsWith(dirname(h.masterKeyFile)) || path === h.routerKeyFile));
+      await assert.rejects(
+        stat(masterKeyPath({ dataDir, masterKeyFile: '' })),
+        { code: 'ENOENT' },
+        'the default master key was not created either (FileMasterKey.open would have)',
+      );
+    } finally {
+      await supervisor.stop();
+    }
+  });
+
+  it('without its key file it does not start (there is no master key to fall back to)', async () => {
+    await assert.rejects(
+      RouterProcess.start(h, dataDir, join(dataDir, 'no-such-router.key')),
+      /router exited during start[\s\S]*router key file \S+ missing/,
+    );
   });
 
   it('/readyz names Redis when it stops, and updates still go through Temporal (last: stops Redis)', async () => {

@@ -1,8 +1,9 @@
 /**
  * The real router entry point (router/server.ts) in a child process, wired
  * to the harness's redis-server, dynalite and Temporal dev server through
- * the same environment variables production uses. For tests about the
- * process itself: SIGKILL, SIGTERM, restart.
+ * the same environment variables production uses, with the router key file
+ * and no master key. For tests about the process itself: SIGKILL, SIGTERM,
+ * restart, what it holds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +25,17 @@ export class RouterProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(h: RouterHarness, dataDir: string): Promise<RouterProcess> {
-    const [port, adminPort] = [await freePort(), await freePort()];
+  /** `routerKeyFile` @default the harness's (written from its platform keys, as the admin API does). */
+  static async start(
+    h: RouterHarness,
+    dataDir: string,
+    routerKeyFile = h.routerKeyFile,
+  ): Promise<RouterProcess> {
+    const port = await freePort();
+    // Like production: no master key setting reaches the router, not even from this test's environment.
+    const { CLAWFLEET_MASTER_KEY_FILE: _none, ...inherited } = process.env;
     const env = {
-      ...process.env,
+      ...inherited,
       CLAWFLEET_DATA_DIR: dataDir,
       CLAWFLEET_LOG_LEVEL: 'warn',
       CLAWFLEET_REDIS_URL: h.redis.url,
@@ -36,10 +44,9 @@ export class RouterProcess {
       CLAWFLEET_DYNAMODB_ENDPOINT: h.dynamo.endpoint,
       CLAWFLEET_TABLE_PREFIX: h.dynamo.tables.tenants.replace(/tenants$/, ''),
       CLAWFLEET_AWS_CREDENTIALS: 'embedded',
-      CLAWFLEET_MASTER_KEY_FILE: h.masterKeyFile,
+      CLAWFLEET_ROUTER_KEY_FILE: routerKeyFile,
       CLAWFLEET_ROUTER_HOST: '127.0.0.1',
       CLAWFLEET_ROUTER_PORT: String(port),
-      CLAWFLEET_ADMIN_PORT: String(adminPort),
       CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.routerForwardTimeout,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', 'router/server.ts'], {

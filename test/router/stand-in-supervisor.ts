@@ -1,11 +1,13 @@
 /**
  * A stand-in for the tenant supervisor's HTTP API (pod/http-api.ts) where a
- * test is about the router alone: checks the bearer token, answers Telegram
- * deliveries with the durable ack and dedupes by `update_id` like OpenClaw,
- * and streams chat completions as SSE. `mode` makes it misbehave.
+ * test is about the router alone: checks the router's signature with the
+ * supervisor's own check (pod/forward-auth.ts) for its tenant and pod, answers
+ * Telegram deliveries with the durable ack and dedupes by `update_id` like
+ * OpenClaw, and streams chat completions as SSE. `mode` makes it misbehave.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ForwardAuth } from '../../pod/forward-auth.js';
 
 /** `endless-stream`: chat answers stream a chunk every 20 ms until the caller goes away. */
 export type StandInMode = 'ok' | 'unavailable' | 'hang' | 'endless-stream';
@@ -13,12 +15,14 @@ export type StandInMode = 'ok' | 'unavailable' | 'hang' | 'endless-stream';
 export class StandInSupervisor {
   /** update_ids OpenClaw would have processed (each once). */
   readonly processed: number[] = [];
-  /** Every delivery request that carried the right token, duplicates included. */
+  /** Every delivery request that carried a valid signature, duplicates included. */
   readonly deliveries: string[] = [];
   readonly chats: string[] = [];
-  /** The path of every request that carried the right token, whatever the mode. */
+  /** The path of every request that carried a valid signature, whatever the mode. */
   readonly received: string[] = [];
   readonly authorizations: string[] = [];
+  /** Requests refused for their signature (another pod's, a replay, a wrong tenant's). */
+  refused = 0;
   mode: StandInMode = 'ok';
   /** While set, every authorized request waits for it before answering (it is recorded first). */
   private hold: Promise<void> | null = null;
@@ -35,7 +39,12 @@ export class StandInSupervisor {
     return release;
   }
 
-  constructor(private readonly token: string) {}
+  private readonly auth: ForwardAuth;
+
+  /** The supervisor of `tenant`'s pod `podId` (default generation 1, as RouterHarness publishes). */
+  constructor(tenant: { tenantId: string; forwardKey: Buffer }, podId = `${tenant.tenantId}-1`) {
+    this.auth = new ForwardAuth({ key: tenant.forwardKey, tenantId: tenant.tenantId, podId });
+  }
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -85,9 +94,18 @@ export class StandInSupervisor {
     request: IncomingMessage,
   ): Promise<{ status: number; body?: unknown; sse?: string[]; endless?: boolean }> {
     const body = await readBody(request);
+    const sessionKey = request.headers['x-openclaw-session-key'];
     this.authorizations.push(request.headers.authorization ?? '');
-    if (request.headers.authorization !== `Bearer ${this.token}`)
+    const signed = this.auth.accept(request.headers.authorization, {
+      method: request.method ?? '',
+      path: request.url ?? '',
+      body,
+      sessionKey: typeof sessionKey === 'string' ? sessionKey : undefined,
+    });
+    if (!signed) {
+      this.refused++;
       return { status: 401, body: { error: 'unauthorized' } };
+    }
     this.received.push(request.url ?? '');
     if (this.mode === 'hang') return { status: 0 };
     if (this.mode === 'unavailable') return { status: 503, body: { error: 'GATEWAY_UNAVAILABLE' } };

@@ -29,7 +29,7 @@ describe('router forwards over real sockets: clients hanging up and graceful shu
 
   it('a chat client that hangs up mid-stream cancels the forward: the supervisor sees its stream closed and no upstream request stays open', async () => {
     const t = await h.tenant();
-    const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+    const supervisor = await new StandInSupervisor(t).start();
     supervisor.mode = 'endless-stream';
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
@@ -64,7 +64,7 @@ describe('router forwards over real sockets: clients hanging up and graceful shu
 
   it('a chat client that hangs up while the agent has not answered yet cancels the forward at once', async () => {
     const t = await h.tenant();
-    const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+    const supervisor = await new StandInSupervisor(t).start();
     const release = supervisor.holdAnswers();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);
@@ -85,7 +85,7 @@ describe('router forwards over real sockets: clients hanging up and graceful shu
 
   it('graceful shutdown: stops accepting, lets in-flight Telegram and chat forwards finish, then closes the pools', async () => {
     const t = await h.tenant();
-    const supervisor = await new StandInSupervisor(t.supervisorToken).start();
+    const supervisor = await new StandInSupervisor(t).start();
     const release = supervisor.holdAnswers();
     try {
       await h.publishEndpoint(t.tenantId, supervisor.endpoint);

@@ -6,7 +6,9 @@ import type { PodSpec } from '../../activities/ports.js';
 import { createS3Presigner } from '../../common/aws-clients.js';
 import { loadConfig, masterKeyPath, type Config } from '../../common/config.js';
 import { FileMasterKey } from '../../common/crypto.js';
+import { deriveTenantForwardKey } from '../../common/forward-signature.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
+import { routerKeyMaterial } from '../../registry/platform-keys.js';
 import { DynamoSecretStore } from '../../registry/secret-store.js';
 import { parseSnapshotGrant } from '../../snapshots/grant.js';
 import { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
@@ -27,6 +29,7 @@ describe('launch planner: what a supervisor is given', () => {
   let config: Config;
   let planner: ReturnType<typeof createLaunchPlanner>;
   let close: () => void;
+  let masterKey: FileMasterKey;
 
   before(async () => {
     [dynamo, s3, dir] = await Promise.all([
@@ -40,7 +43,7 @@ describe('launch planner: what a supervisor is given', () => {
       CLAWFLEET_S3_BUCKET: s3.bucket,
       CLAWFLEET_AWS_CREDENTIALS: 'embedded',
     });
-    const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
+    masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
     const registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
     const secrets = new DynamoSecretStore({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
     const presigner = createS3Presigner(config);
@@ -78,11 +81,13 @@ describe('launch planner: what a supervisor is given', () => {
   it('gives the tenant its tokens and a grant of its own prefix, and nothing that opens other tenants', async () => {
     const plan = await planner(pod('plan-a'), placement, join(dir, 'plan-a'));
     assert.deepEqual(Object.keys(plan.secrets).sort(), [
+      'forwardKey',
       'gatewayToken',
       'modelApiKey',
       'snapshotGrant',
       'supervisorToken',
     ]);
+    assert.equal(plan.spec.podId, 'plan-a-1', 'the pod the router signs its forwards for');
     assert.equal(plan.secrets.modelApiKey, 'sk-plan-a');
     const grant = parseSnapshotGrant(plan.secrets.snapshotGrant!, 'plan-a');
     for (const key of [...Object.keys(grant.get), ...Object.keys(grant.put)])
@@ -95,6 +100,20 @@ describe('launch planner: what a supervisor is given', () => {
       assert.ok(!everything.includes(masterKey.toString(encoding)), `master key (${encoding}) leaked`);
     assert.ok(!everything.includes(masterKeyPath(config)), 'master key path leaked');
     assert.doesNotMatch(JSON.stringify(plan.spec), /endpoint|bucket|masterKey|secretAccessKey/i);
+  });
+
+  it('hands the supervisor its own tenant’s forwarding key: the one the router derives from its key file, no other tenant’s', async () => {
+    const [a, b] = await Promise.all([
+      planner(pod('plan-a'), placement, join(dir, 'fa')),
+      planner(pod('plan-b'), placement, join(dir, 'fb')),
+    ]);
+    const { forwardKey } = await routerKeyMaterial({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
+    const routerDerives = (tenantId: string) =>
+      deriveTenantForwardKey(forwardKey.key, tenantId).toString('base64url');
+    assert.equal(a.secrets.forwardKey, routerDerives('plan-a'));
+    assert.equal(b.secrets.forwardKey, routerDerives('plan-b'));
+    assert.notEqual(a.secrets.forwardKey, b.secrets.forwardKey);
+    assert.ok(!JSON.stringify([a, b]).includes(forwardKey.key.toString('base64url')), 'never the root');
   });
 
   it('hands each tenant a different data key', async () => {

@@ -2,45 +2,46 @@ import { Client, type Connection } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { buildAdminApp } from '../admin/app.js';
-import { ensurePlatformTokenFile } from '../admin/bootstrap.js';
-import { FileTenantLogSource } from '../admin/log-source.js';
-import { AdminTokenStore } from '../admin/token-store.js';
 import { TenantClient } from '../client/tenant-client.js';
 import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
-import { adminTokenPath, masterKeyPath, type Config } from '../common/config.js';
+import { adminTokenPath, masterKeyPath, routerKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
-import { CredentialHasher } from '../registry/credential-hash.js';
 import { TenantCredentials } from '../registry/credentials.js';
 import { createDocumentClient } from '../registry/document-client.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { ensureRouterKeyFile, openCredentialHasher } from '../registry/platform-keys.js';
 import { DynamoSecretStore } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
+import type { ReadinessCheck } from '../router/health.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
-import type { ReadinessCheck } from './health.js';
+import { buildAdminApp } from './app.js';
+import { ensurePlatformTokenFile } from './bootstrap.js';
+import { FileTenantLogSource } from './log-source.js';
+import { AdminTokenStore } from './token-store.js';
 
-/** What server.ts hands the admin listener; it builds its own stores from `config`. */
+/** What server.ts hands the admin app; it builds its own stores from `config`. */
 export interface AdminContext {
   readonly config: Config;
   readonly logger: Logger;
   readonly readiness: Record<string, ReadinessCheck>;
-  /** Shared Temporal connection (closed by server.ts). */
+  /** Temporal connection (closed by server.ts). */
   readonly connection: Connection;
-  /** Shared Redis client (closed by server.ts). */
+  /** Redis client for lookup invalidations (closed by server.ts). */
   readonly redis: Redis;
 }
 
 export interface AdminApp {
   readonly app: FastifyInstance;
-  /** Releases what the admin app opened itself (not the shared connection or Redis). */
+  /** Releases what createAdminApp opened itself (not the connection or Redis it was given). */
   close(): Promise<void>;
 }
 
 /**
- * The admin listener for operators and billing systems, on its own port and
- * never reachable through the public one. Wires the real registry, secret
- * store, snapshot store and tenant logs; the routes live in admin/.
+ * The admin API for operators and billing systems, in its own process and on
+ * its own port, never reachable through the public one. Wires the real
+ * registry, secret store (it holds the master key: it stores secrets and
+ * hashes credentials), snapshot store and tenant logs.
  */
 export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
   const { config } = ctx;
@@ -53,13 +54,16 @@ export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
   const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
-  const hasher = await CredentialHasher.open({ doc, tables, masterKey });
+  const hasher = await openCredentialHasher({ doc, tables, masterKey });
   const tokens = new AdminTokenStore(doc, tables.secrets);
   const temporal = new Client({ connection: ctx.connection, namespace: config.temporalNamespace });
   if (config.adminBootstrap) {
     const result = await ensurePlatformTokenFile(tokens, adminTokenPath(config));
     if (result.created)
       logger.info({ path: result.path, tokenId: result.tokenId }, 'platform admin token written');
+    // The router's keys, copied out of the wrapped platform keys: the router itself never opens the master key.
+    const router = await ensureRouterKeyFile(routerKeyPath(config), { doc, tables, masterKey });
+    if (router.written) logger.info({ path: router.path }, 'router key file written');
   }
   const app = await buildAdminApp(
     {

@@ -1,0 +1,50 @@
+/**
+ * Admin API entry point, a process of its own: it holds the master key (it
+ * stores secrets and hashes credentials), so it must not share a process
+ * with the internet-facing router, which holds no key that decrypts
+ * anything. Listens on the admin port and shuts down gracefully.
+ */
+import { Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../common/config.js';
+import { createRootLogger } from '../common/logger.js';
+import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { createAdminApp } from './wiring.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createRootLogger({ level: config.logLevel, name: 'admin' });
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // failed invalidations are logged where they happen
+  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unavailable at start'));
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const readiness = {
+    redis: async () => {
+      await redis.ping();
+    },
+    temporal: async () => {
+      await connection.workflowService.getSystemInfo({});
+    },
+  };
+  const admin = await createAdminApp({ config, logger, readiness, connection, redis });
+  await admin.app.listen({ host: config.routerHost, port: config.adminPort });
+
+  let closing = false;
+  const shutdown = async (reason: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ reason }, 'admin API shutting down');
+    await admin.app.close(); // finishes in-flight requests
+    await admin.close();
+    redis.disconnect();
+    await connection.close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
+  exitWhenParentDies(process.argv, () => void shutdown('parent exited'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
