@@ -166,6 +166,20 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
+    /** An operator's restore: snapshot `seq` saved again as the newest, then recorded like any other. */
+    async restoreSnapshot(input: TenantRef & { seq: number }): Promise<SnapshotManifest> {
+      return guarded(async () => {
+        const tenant = await registry.getTenant(input.tenantId);
+        const manifest = await snapshots.copyAsNewest(
+          input.tenantId,
+          input.seq,
+          tenant?.latestSnapshotSeq ?? null,
+        );
+        await record(input.tenantId, manifest);
+        return manifest;
+      });
+    },
+
     async recordUsage(input: TenantRef & { usage: UsageRecord }): Promise<void> {
       await guarded(() => registry.recordUsage(input.tenantId, input.usage));
     },

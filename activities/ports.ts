@@ -105,6 +105,12 @@ export interface SnapshotStore {
    * registry pointer, never pruned) and delete older ones; returns the deleted seqs.
    */
   prune(tenantId: string, keep: number, latestSeq: number): Promise<number[]>;
+  /**
+   * Save complete snapshot `seq` again as a new snapshot above `latestSeq` and
+   * every stored seq (not recorded: the caller records it). A missing or
+   * incomplete `seq` is a PermanentPortError.
+   */
+  copyAsNewest(tenantId: string, seq: number, latestSeq: number | null): Promise<SnapshotManifest>;
   /** Deletes every snapshot of the tenant; nothing to delete is success. */
   deleteAll(tenantId: string): Promise<void>;
 }

@@ -5,10 +5,10 @@
  * content as a new newest snapshot (say 8) and advances the pointer to it.
  * The next wake starts from 8; 4..7 stay available to restore in turn.
  * The tenant must not be running, or its next snapshot would bury the restore.
+ * The restore runs as the tenant workflow's `restoreSnapshot` update, so the
+ * pointer keeps one writer (the workflow's activities) and no wake can start
+ * from the older state while it runs.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AdminDeps } from './deps.js';
 import { AdminError } from './errors.js';
 import type { TenantService } from './tenant-service.js';
@@ -42,8 +42,13 @@ export class SnapshotService {
     return { tenantId, latestSnapshotSeq: record.latestSnapshotSeq, snapshots: snapshots.reverse() };
   }
 
+  /** Through the tenant workflow, the one writer of the pointer; it refuses unless no pod holds the state. */
   async restore(tenantId: string, seq: number) {
-    const record = await this.tenants.require(tenantId);
+    await this.tenants.require(tenantId);
+    const listing = await this.deps.snapshots.list(tenantId);
+    if (!listing.some((s) => s.seq === seq && s.complete)) {
+      throw new AdminError(404, 'SNAPSHOT_NOT_FOUND', `tenant ${tenantId} has no complete snapshot ${seq}`);
+    }
     const phase = await this.tenants.phase(tenantId);
     if (phase !== null && !RESTORABLE_PHASES.has(phase)) {
       throw new AdminError(
@@ -52,21 +57,7 @@ export class SnapshotService {
         `tenant ${tenantId} is ${phase}; put it to sleep (POST /v1/tenants/${tenantId}/sleep) or suspend it first`,
       );
     }
-    const listing = await this.deps.snapshots.list(tenantId);
-    if (!listing.some((s) => s.seq === seq && s.complete)) {
-      throw new AdminError(404, 'SNAPSHOT_NOT_FOUND', `tenant ${tenantId} has no complete snapshot ${seq}`);
-    }
-    const work = await mkdtemp(join(tmpdir(), 'clawfleet-restore-'));
-    try {
-      const source = await this.deps.snapshots.restore(tenantId, seq, join(work, 'state'));
-      const saved = await this.deps.snapshots.save(tenantId, join(work, 'state'), {
-        openclawVersion: source.openclawVersion,
-        ...(record.latestSnapshotSeq !== null && { latestSeq: record.latestSnapshotSeq }),
-      });
-      await this.deps.registry.advanceSnapshotPointer(tenantId, saved.manifest.seq);
-      return { tenantId, restoredFrom: seq, newSeq: saved.manifest.seq, phase };
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    const { restoredFrom, newSeq, phase: after } = await this.deps.tenants.restoreSnapshot(tenantId, seq);
+    return { tenantId, restoredFrom, newSeq, phase: after };
   }
 }

@@ -24,6 +24,7 @@ import {
   LastActiveAtAttr,
   offboardUpdate,
   OpenClawVersionAttr,
+  restoreSnapshotUpdate,
   resumeUpdate,
   sleepNowSignal,
   suspendUpdate,
@@ -39,6 +40,7 @@ import {
   type OffboardPlan,
   type OffboardRequest,
   type PodHandle,
+  type SnapshotRestore,
   type TenantDescription,
   type TenantPhase,
   type TenantSettings,
@@ -186,6 +188,13 @@ export class TenantClient {
   offboard(tenantId: string, request: OffboardRequest = {}): Promise<OffboardPlan> {
     return this.guard(tenantId, 'offboard', () =>
       this.handle(tenantId).executeUpdate(offboardUpdate, { args: [request] }),
+    );
+  }
+
+  /** Save snapshot `seq` again as the newest and record it; only while the tenant is asleep, suspended or failed. */
+  restoreSnapshot(tenantId: string, seq: number): Promise<SnapshotRestore> {
+    return this.guard(tenantId, 'restore a snapshot of', () =>
+      this.handle(tenantId).executeUpdate(restoreSnapshotUpdate, { args: [seq] }),
     );
   }
 

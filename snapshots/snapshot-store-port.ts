@@ -3,6 +3,10 @@
  * `SnapshotStore`): manifests only, never bodies or keys. Saving and
  * restoring happen inside the tenant's supervisor, which holds the data.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PermanentPortError } from '../activities/errors.js';
 import type { SnapshotManifest, SnapshotStore } from '../activities/ports.js';
 import type { S3SnapshotStore } from './s3-snapshot-store.js';
 
@@ -22,6 +26,27 @@ export class SnapshotStorePort implements SnapshotStore {
 
   prune(tenantId: string, keep: number, latestSeq: number): Promise<number[]> {
     return this.store.prune(tenantId, keep, { latestSeq });
+  }
+
+  /** Restores into a private temp dir (the worker's own disk, never a tenant's) and saves that as the newest. */
+  async copyAsNewest(tenantId: string, seq: number, latestSeq: number | null): Promise<SnapshotManifest> {
+    const listing = await this.store.list(tenantId);
+    if (!listing.some((s) => s.seq === seq && s.complete))
+      throw new PermanentPortError(
+        'SNAPSHOT_NOT_FOUND',
+        `tenant ${tenantId} has no complete snapshot ${seq}`,
+      );
+    const work = await mkdtemp(join(tmpdir(), 'clawfleet-restore-'));
+    try {
+      const source = await this.store.restore(tenantId, seq, join(work, 'state'));
+      const saved = await this.store.save(tenantId, join(work, 'state'), {
+        openclawVersion: source.openclawVersion,
+        ...(latestSeq !== null && { latestSeq }),
+      });
+      return this.manifest(tenantId, saved.manifest.seq);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
 
   async deleteAll(tenantId: string): Promise<void> {

@@ -12,6 +12,7 @@ import type {
   OffboardPlan,
   OffboardRequest,
   PodHandle,
+  SnapshotRestore,
   TenantDescription,
   TenantPhase,
   TenantSettings,
@@ -110,5 +111,11 @@ export const resumeUpdate = defineUpdate<TenantPhase, []>('resume');
 export const configureUpdate = defineUpdate<TenantSettings, [ConfigurePatch]>('configure');
 /** Dry run: what would be deleted. Real: drain, wait the grace period, delete everything. */
 export const offboardUpdate = defineUpdate<OffboardPlan, [OffboardRequest]>('offboard');
+
+/**
+ * Operator restore: snapshot `seq` is saved again as the newest and recorded
+ * (nothing is rewound or deleted). Only while no pod holds the state.
+ */
+export const restoreSnapshotUpdate = defineUpdate<SnapshotRestore, [seq: number]>('restoreSnapshot');
 
 export const describeQuery = defineQuery<TenantDescription>('describe');

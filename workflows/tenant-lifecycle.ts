@@ -38,6 +38,8 @@ const isPermanent = (error: unknown) => failureType(error) === PERMANENT_ERROR_T
 
 export class TenantLifecycle extends PhaseBase {
   private retryAtMs = 0;
+  /** Operator restores in flight: the tenant stays asleep until they are recorded. */
+  holdWakes = 0;
 
   /** Waits for a message, a wake, the next scheduled job, or an operator request. */
   async asleep(): Promise<void> {
@@ -48,6 +50,7 @@ export class TenantLifecycle extends PhaseBase {
     else if (wakeAt > Date.now()) await condition(wanted, wakeAt - Date.now());
     if (r.offboard) return this.enterOffboarding();
     if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
+    await condition(() => this.holdWakes === 0);
     // Woken by a message, a wake update or the scheduled job time: the job time is used up either way.
     this.d.nextScheduledAtMs = null;
     this.setPhase('waking');

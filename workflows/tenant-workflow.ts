@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { store, step } from './activity-proxies.js';
+import { slow, store, step } from './activity-proxies.js';
 import {
   configureUpdate,
   DEFAULT_SETTINGS,
@@ -25,6 +25,7 @@ import {
   podLostSignal,
   ANY_POD,
   REJECTED_ERROR_TYPE,
+  restoreSnapshotUpdate,
   resumeUpdate,
   sleepNowSignal,
   suspendUpdate,
@@ -39,11 +40,18 @@ import type {
   ConfigurePatch,
   OffboardPlan,
   OffboardRequest,
+  SnapshotRestore,
   TenantDescription,
   TenantPhase,
   TenantSettings,
 } from './types.js';
-import { checkConfigurePatch, checkOffboardRequest, checkPhase, checkReason } from './validation.js';
+import {
+  checkConfigurePatch,
+  checkOffboardRequest,
+  checkPhase,
+  checkReason,
+  checkSnapshotSeq,
+} from './validation.js';
 
 /** Never carry more than this much buffered payload through continue-as-new (server blob limit is 2 MB). */
 const MAX_CARRIED_BUFFER_BYTES = 1024 * 1024;
@@ -127,6 +135,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
     async () => {
       d.requests.resume = true;
       await condition(() => !d.requests.resume);
+      await life.syncRegistryStatus(); // callers expect the router to take traffic again when this returns
       return d.phase;
     },
     { validator: () => reject(checkPhase('resume', d.phase)) },
@@ -147,6 +156,28 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   );
 
   setHandler(
+    restoreSnapshotUpdate,
+    async (seq): Promise<SnapshotRestore> => {
+      life.holdWakes += 1; // a wake now would restore the older state, and its snapshots would bury this one
+      try {
+        const manifest = await step(slow.restoreSnapshot, `restore snapshot ${seq} as the newest`, {
+          tenantId: d.tenantId,
+          seq,
+        });
+        state.recordSnapshot(manifest);
+        life.publishDetails();
+        return { tenantId: d.tenantId, restoredFrom: seq, newSeq: manifest.seq, phase: d.phase };
+      } finally {
+        life.holdWakes -= 1;
+      }
+    },
+    {
+      validator: (seq: number) =>
+        reject([...checkSnapshotSeq(seq), ...checkPhase('restore a snapshot of', d.phase)]),
+    },
+  );
+
+  setHandler(
     offboardUpdate,
     async ({ graceDays = 30, dryRun = false }): Promise<OffboardPlan> => {
       // Inventory first: with a zero-day grace the data may be gone right after the drain.
@@ -158,6 +189,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       if (!dryRun) {
         d.requests.offboard = { graceDays };
         await condition(ended('offboarding', 'deleted'));
+        await life.syncRegistryStatus();
       }
       const deleteAfterMs = dryRun ? Date.now() + graceDays * DAY_MS : (d.deleteAfterMs ?? Date.now());
       return {

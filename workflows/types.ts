@@ -123,6 +123,14 @@ export interface OffboardPlan {
   readonly registryRecord: boolean;
 }
 
+/** What `restoreSnapshot(seq)` did: snapshot `restoredFrom` saved again as the newest, `newSeq`. */
+export interface SnapshotRestore {
+  readonly tenantId: string;
+  readonly restoredFrom: number;
+  readonly newSeq: number;
+  readonly phase: TenantPhase;
+}
+
 /** The `describe()` query result. */
 export interface TenantDescription {
   readonly tenantId: string;

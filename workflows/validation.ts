@@ -56,13 +56,24 @@ export function checkReason(reason: unknown): string[] {
 }
 
 /** Phases in which an operation makes sense; the validator names the phase otherwise. */
-const ALLOWED: Record<'wake' | 'suspend' | 'resume' | 'configure' | 'offboard', readonly TenantPhase[]> = {
+const ALLOWED: Record<
+  'wake' | 'suspend' | 'resume' | 'configure' | 'offboard' | 'restore a snapshot of',
+  readonly TenantPhase[]
+> = {
   wake: ['asleep', 'waking', 'running', 'draining'],
   suspend: ['asleep', 'waking', 'running', 'draining', 'failed'],
   resume: ['suspended', 'failed', 'offboarding'],
   configure: TENANT_PHASES.filter((p) => p !== 'offboarding' && p !== 'deleted'),
   offboard: TENANT_PHASES.filter((p) => p !== 'offboarding' && p !== 'deleted'),
+  // No pod holds the state: a running tenant's next snapshot would bury the restore.
+  'restore a snapshot of': ['asleep', 'suspended', 'failed'],
 };
+
+export function checkSnapshotSeq(seq: unknown): string[] {
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0
+    ? []
+    : [`snapshot seq must be a positive integer, got ${JSON.stringify(seq)}`];
+}
 
 export function checkPhase(operation: keyof typeof ALLOWED, phase: TenantPhase): string[] {
   return ALLOWED[operation].includes(phase) ? [] : [`cannot ${operation} a tenant that is ${phase}`];

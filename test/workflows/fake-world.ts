@@ -107,6 +107,13 @@ export class FakeWorld {
           this.pruned.push(...doomed.map((m) => m.seq));
           return doomed.map((m) => m.seq);
         },
+        copyAsNewest: async (_tenantId, seq) => {
+          if (!this.manifests.some((m) => m.seq === seq))
+            throw new PermanentPortError('SNAPSHOT_NOT_FOUND', `no snapshot ${seq}`);
+          const manifest = this.newManifest();
+          this.events.push(`copy ${seq} as ${manifest.seq}`);
+          return manifest;
+        },
         deleteAll: async () => {
           this.events.push('delete snapshots');
           this.manifests.length = 0;

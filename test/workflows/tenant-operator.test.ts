@@ -3,7 +3,9 @@ import {
   configureUpdate,
   deliverSignal,
   offboardUpdate,
+  restoreSnapshotUpdate,
   resumeUpdate,
+  sleepNowSignal,
   suspendUpdate,
   wakeUpdate,
 } from '../../workflows/shared.js';
@@ -155,6 +157,33 @@ describe('tenant workflow: operator updates', function () {
       await suite.env.sleep(5 * DAY);
       assert.equal((await t.describe()).phase, 'asleep');
       assert.equal(t.world.count('delete'), 0);
+    });
+  });
+
+  it('an operator restore saves the old snapshot again as the newest, records it, and the next wake starts from it', async () => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      await rejectedUpdate(
+        t.handle.executeUpdate(restoreSnapshotUpdate, { args: [1] }),
+        /cannot restore a snapshot of a tenant that is running/,
+      );
+      await t.handle.signal(sleepNowSignal);
+      const asleep = await t.phase('asleep');
+      const newest = asleep.lastSnapshot!.seq;
+      await rejectedUpdate(t.handle.executeUpdate(restoreSnapshotUpdate, { args: [0] }), /positive integer/);
+      const restored = await t.handle.executeUpdate(restoreSnapshotUpdate, { args: [1] });
+      assert.deepEqual(restored, {
+        tenantId: t.tenantId,
+        restoredFrom: 1,
+        newSeq: newest + 1,
+        phase: 'asleep',
+      });
+      assert.equal(t.world.pointer, newest + 1, 'recorded by the workflow activity');
+      await t.handle.executeUpdate(wakeUpdate);
+      assert.ok(
+        t.world.events.includes(`launch ${t.tenantId}-2 from ${newest + 1}`),
+        t.world.events.join(', '),
+      );
     });
   });
 });
