@@ -107,9 +107,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Drain and stop; the final (or salvaged) snapshot the runtime returns is recorded here. */
-    async stopPod(input: PodRef & { graceMs: number }): Promise<SnapshotManifest | null> {
+    async stopPod(input: PodRef): Promise<SnapshotManifest | null> {
       return guarded(async (signal) => {
-        const manifest = await runtime.stop(input.pod, { graceMs: input.graceMs, signal });
+        const manifest = await runtime.stop(input.pod, { graceMs: settings.stopWaitMs, signal });
         if (manifest) await record(input.tenantId, manifest);
         log.info('pod stopped', { tenantId: input.tenantId, podId: input.pod.podId, seq: manifest?.seq });
         return manifest;

@@ -161,6 +161,8 @@ export interface SecretStore {
 export interface ActivitySettings {
   /** Complete snapshots kept per tenant after each recorded one. */
   readonly snapshotRetention: number;
+  /** How long a stop waits for the drain and the pod to go (common/grace.ts `runtimeStopMs`). */
+  readonly stopWaitMs: number;
 }
 
 export interface ActivityDeps {

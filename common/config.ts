@@ -299,6 +299,30 @@ export const SETTINGS = {
         'Local runtime: most tenants awake at once; 0 means one per 1.5 GB of memory available at start (at least 1).',
     }),
   },
+  stopGrace: {
+    env: 'CLAWFLEET_STOP_GRACE',
+    schema: Duration(
+      '30s',
+      "A tenant's time to stop OpenClaw and take its final snapshot; every stop deadline derives from it (common/grace.ts: supervisor drain, OpenClaw's own drain, the runtime's wait, Kubernetes terminationGracePeriodSeconds).",
+    ),
+  },
+  localCapacityWait: {
+    env: 'CLAWFLEET_LOCAL_CAPACITY_WAIT',
+    schema: Duration(
+      '10s',
+      'Local runtime: how long a wake waits for a free place before its workflow asks the least recently active idle tenant to sleep.',
+    ),
+  },
+  snapshotRetention: {
+    env: 'CLAWFLEET_SNAPSHOT_RETENTION',
+    schema: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 5,
+      description:
+        "Complete snapshots kept per tenant; older ones are pruned after each recorded snapshot (the registry's newest is never pruned).",
+    }),
+  },
   localPortBase: {
     env: 'CLAWFLEET_LOCAL_PORT_BASE',
     schema: Type.Integer({

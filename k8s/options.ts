@@ -4,7 +4,9 @@
  * layout of the agent image and pod that the manifests, the Dockerfile and
  * the supervisor spec must agree on.
  */
+import { msToNumber } from '@temporalio/common';
 import type { Config } from '../common/config.js';
+import { graceChain } from '../common/grace.js';
 import { ConfigError } from '../common/errors.js';
 import type { TenantTier } from '../workflows/types.js';
 
@@ -63,7 +65,7 @@ export const DEFAULT_KUBE_OPTIONS: KubeRuntimeOptions = {
   warmPriorityClassName: 'clawfleet-warm',
   nodeSelector: { 'katacontainers.io/kata-runtime': 'true' },
   tolerations: [{ key: 'clawfleet.io/tenants', operator: 'Exists', effect: 'NoSchedule' }],
-  terminationGraceSeconds: 60,
+  terminationGraceSeconds: graceChain(30_000).podTerminationSeconds,
   warmPool: {},
   readyTimeoutMs: 300_000,
 };
@@ -122,5 +124,6 @@ export function kubeOptionsFromConfig(config: Config): KubeRuntimeOptions {
     nodeSelector: parseKeyValues(config.k8sNodeSelector, 'CLAWFLEET_K8S_NODE_SELECTOR'),
     tolerations: parseTolerations(config.k8sTolerations),
     warmPool,
+    terminationGraceSeconds: graceChain(msToNumber(config.stopGrace)).podTerminationSeconds,
   };
 }

@@ -70,6 +70,7 @@ export function podSupervisorSpec(spec: SupervisorSpec, options: KubeRuntimeOpti
     gateway: { ...spec.gateway, host: '127.0.0.1', port: AGENT_LAYOUT.gatewayPort },
     rootDir: AGENT_LAYOUT.rootDir,
     secretsDir: AGENT_LAYOUT.secretsDir,
+    // The chain keeps the pod's grace above the drain; an operator override below it still wins here.
     shutdownGraceMs: Math.min(spec.shutdownGraceMs, (options.terminationGraceSeconds - 5) * 1000),
   };
 }

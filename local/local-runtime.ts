@@ -53,7 +53,7 @@ export interface LocalRuntimeOptions {
   readonly logger: Logger;
   /** How long a launch waits for a place before it reports the host full. @default 10 s */
   readonly capacityWaitMs?: number;
-  /** Grace for stops the runtime starts itself (replacing a pod, closing). @default 30 s */
+  /** How long a stop waits for the drain (common/grace.ts `runtimeStopMs`); also for replacing and closing. @default 35 s */
   readonly stopGraceMs?: number;
   /** Idle pre-spawned supervisors kept for the next wakes (warm-supervisors.ts). @default 1 */
   readonly warmSupervisors?: number;
@@ -123,7 +123,7 @@ export class LocalRuntime implements RuntimePort {
       if (current?.podId === spec.podId && current.state !== 'stopping') return current; // adopt
       // Replacing is not a sleep the workflow asked for: whatever it drained is left unrecorded in the
       // store, and the next launch activity records it (the newest complete snapshot wins).
-      if (current) await this.stopPod(current, this.options.stopGraceMs ?? 30_000);
+      if (current) await this.stopPod(current, this.options.stopGraceMs ?? 35_000);
       this.dropLost(spec.tenantId); // the workflow stops a lost pod before relaunching; this is a leftover
       await this.gate.acquire(options.signal);
       let pod: LaunchedPod;
@@ -159,7 +159,7 @@ export class LocalRuntime implements RuntimePort {
     this.closing = true;
     await this.warm.close();
     const pods = [...this.pods.values()];
-    await Promise.all(pods.map((pod) => this.stopPod(pod, this.options.stopGraceMs ?? 30_000)));
+    await Promise.all(pods.map((pod) => this.stopPod(pod, this.options.stopGraceMs ?? 35_000)));
     await Promise.all(
       pods.map((pod) =>
         this.options.events

@@ -7,6 +7,7 @@
  * `resolveSecret` and returned separately: never put them into the spec.
  */
 import type { PodSpec } from '../activities/ports.js';
+import type { GraceChain } from '../common/grace.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantTier } from '../workflows/types.js';
@@ -35,8 +36,8 @@ export interface PlatformAgentSettings {
   /** The tenant's forwarding key, base64url (registry/secret-store.ts `forwardKey`): checks the router's forwards. */
   readonly forwardKey: (tenantId: string) => Promise<string>;
   readonly logLevel: string;
-  /** Between SIGTERM and SIGKILL; OpenClaw's own drain gets this minus the snapshot reserve. */
-  readonly shutdownGraceMs: number;
+  /** The stop grace chain (common/grace.ts): the drain budget and the final snapshot's reserve in it. */
+  readonly grace: Pick<GraceChain, 'supervisorDrainMs' | 'snapshotReserveMs'>;
 }
 
 export interface LaunchPlanInput {
@@ -147,8 +148,8 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},
     crashLoop: { maxCrashes: 3, windowMs: 600_000, backoffMs: 2_000 },
     readyTimeoutMs: 180_000,
-    shutdownGraceMs: platform.shutdownGraceMs,
-    snapshotReserveMs: Math.min(10_000, Math.floor(platform.shutdownGraceMs / 3)),
+    shutdownGraceMs: platform.grace.supervisorDrainMs,
+    snapshotReserveMs: platform.grace.snapshotReserveMs,
     logLevel: platform.logLevel,
   };
   const secrets: PodSecrets = {

@@ -6,10 +6,12 @@
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common';
 import { Redis } from 'ioredis';
 import type { ActivityDeps, RuntimePort } from '../activities/ports.js';
 import { createDynamoClient, createS3Client, createS3Presigner } from '../common/aws-clients.js';
 import { masterKeyPath, type Config } from '../common/config.js';
+import { graceChain } from '../common/grace.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
@@ -102,7 +104,10 @@ export async function wireAdapters(
   }
   return {
     deps: {
-      settings: { snapshotRetention: config.snapshotRetention },
+      settings: {
+        snapshotRetention: config.snapshotRetention,
+        stopWaitMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
+      },
       runtime,
       agent,
       snapshots: new SnapshotStorePort(snapshotStore),

@@ -8,7 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PermanentPortError } from '../activities/errors.js';
 import type { PodSpec } from '../activities/ports.js';
+import { msToNumber } from '@temporalio/common';
 import { modelApiKeyPath, type Config } from '../common/config.js';
+import { graceChain } from '../common/grace.js';
 import { buildLaunchPlan, type LaunchPlan, type Placement } from '../pod/launch-plan.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
@@ -58,7 +60,7 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
           JSON.stringify(await deps.grants.issue(tenantId, { latestSeq })),
         forwardKey: (tenantId) => secrets.forwardKey(tenantId),
         logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
-        shutdownGraceMs: 30_000,
+        grace: graceChain(msToNumber(config.stopGrace)),
       },
       resolveSecret: (name) => secrets.resolveIfPresent(pod.tenantId, name),
     });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import type { Config } from '../common/config.js';
+import { graceChain } from '../common/grace.js';
 import type { Logger } from '../common/logger.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
 import { defaultCapacity } from '../runtime/capacity-gate.js';
@@ -53,6 +54,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     portBase: config.localPortBase,
     capacity: defaultCapacity(config.localMaxTenants),
     capacityWaitMs: msToNumber(config.localCapacityWait),
+    stopGraceMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
     plan,
     logger: logger.child({ component: 'local-runtime' }),
     events: {

@@ -267,7 +267,6 @@ export class TenantLifecycle extends PhaseBase {
       const drained = await step(slow.stopPod, `stop pod ${pod.podId}`, {
         tenantId: d.tenantId,
         pod,
-        graceMs: d.settings.stopGraceMs,
       });
       if (drained) this.s.recordSnapshot(drained);
     }

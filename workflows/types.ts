@@ -93,7 +93,6 @@ export interface TenantSettings {
   /** How long before a scheduled job the tenant is woken. @default 60_000 */
   readonly scheduledWakeLeadMs: number;
   /** Grace the runtime gives the supervisor to exit on stop. @default 30_000 */
-  readonly stopGraceMs: number;
   readonly crashLoop: CrashLoopSettings;
   readonly buffer: BufferSettings;
 }

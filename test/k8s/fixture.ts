@@ -21,6 +21,7 @@ import {
 import { pino } from 'pino';
 import type { PodSpec } from '../../activities/ports.js';
 import { deriveTenantForwardKey } from '../../common/forward-signature.js';
+import { graceChain } from '../../common/grace.js';
 import { DEFAULT_KUBE_OPTIONS, type KubeRuntimeOptions } from '../../k8s/options.js';
 import type { PlanLaunch } from '../../k8s/pod-manifest.js';
 import { buildLaunchPlan } from '../../pod/launch-plan.js';
@@ -104,7 +105,7 @@ export const testPlan: PlanLaunch = (pod, placement, rootDir) =>
       snapshotGrant: (tenantId) => emptyStoreGrant(tenantId),
       forwardKey: (tenantId) => Promise.resolve(testForwardKey(tenantId)),
       logLevel: 'info',
-      shutdownGraceMs: 30_000,
+      grace: graceChain(30_000),
     },
     resolveSecret: (name) => Promise.resolve(`test-${name}-${pod.tenantId}`),
   });

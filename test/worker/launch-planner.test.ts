@@ -42,6 +42,7 @@ describe('launch planner: what a supervisor is given', () => {
       CLAWFLEET_S3_ENDPOINT: s3.endpoint,
       CLAWFLEET_S3_BUCKET: s3.bucket,
       CLAWFLEET_AWS_CREDENTIALS: 'embedded',
+      CLAWFLEET_STOP_GRACE: '45s',
     });
     masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
     const registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
@@ -114,6 +115,12 @@ describe('launch planner: what a supervisor is given', () => {
     assert.equal(b.secrets.forwardKey, routerDerives('plan-b'));
     assert.notEqual(a.secrets.forwardKey, b.secrets.forwardKey);
     assert.ok(!JSON.stringify([a, b]).includes(forwardKey.key.toString('base64url')), 'never the root');
+  });
+
+  it('gives the supervisor the stop grace of CLAWFLEET_STOP_GRACE, with the final snapshot reserve inside it', async () => {
+    const plan = await planner(pod('plan-a'), placement, join(dir, 'plan-a'));
+    assert.equal(plan.spec.shutdownGraceMs, 45_000);
+    assert.equal(plan.spec.snapshotReserveMs, 10_000);
   });
 
   it('hands each tenant a different data key', async () => {

@@ -41,7 +41,7 @@ export class FakeWorld {
 
   deps(): ActivityDeps {
     return {
-      settings: { snapshotRetention: 3 },
+      settings: { snapshotRetention: 3, stopWaitMs: 35_000 },
       runtime: {
         launch: async (spec) => {
           if (this.launchGate) await this.launchGate;
