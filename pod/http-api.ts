@@ -175,6 +175,8 @@ async function proxyChat(
     return reply.code(503).send({ error: 'GATEWAY_UNAVAILABLE', message: `gateway is ${state}` });
   const { baseUrl, token } = supervisor.gatewayTarget();
   const sessionKey = headers['x-openclaw-session-key'];
+  // In flight for /activity until the response is over: sent, failed, or abandoned by the client.
+  reply.raw.once('close', supervisor.tracker.chatStarted());
   const upstream = await fetch(`${baseUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: {

@@ -1,14 +1,12 @@
 /**
- * The OpenClaw CLI calls the supervisor makes next to a running gateway, and
- * the read-only SQLite queries it makes once the gateway has stopped. The CLI
+ * The OpenClaw CLI calls the supervisor makes next to a running gateway: only
+ * `backup create`, the fallback of the live snapshot (state-sync.ts). The
+ * activity probe reads OpenClaw's databases instead (openclaw-activity.ts):
+ * every CLI call is a new Node process of 1–3 s CPU and ~400 MB RSS. The CLI
  * finds the gateway from OPENCLAW_STATE_DIR and the config's port and
- * authenticates with OPENCLAW_GATEWAY_TOKEN, so it runs with the gateway's
- * own environment (same HOME/TMPDIR isolation). Measured costs (openclaw-notes):
- * `cron status` 0.8 s, `sessions` 1.2 s, `backup create` 2.3–3.5 s.
+ * authenticates with OPENCLAW_GATEWAY_TOKEN, so it runs with the gateway's own
+ * environment (same HOME/TMPDIR isolation). Measured: `backup create` 2.3–3.5 s.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { runCommand } from '../dev/run-command.js';
 import { OpenClawCliError } from './errors.js';
 
@@ -19,13 +17,6 @@ export interface OpenClawCliOptions {
   readonly cwd: string;
   /** @default 60 s */
   readonly timeoutMs?: number;
-}
-
-export interface SessionInfo {
-  readonly key?: string;
-  readonly status?: string;
-  readonly updatedAt?: number | string;
-  readonly lastInteractionAt?: number | string;
 }
 
 export interface BackupResult {
@@ -63,30 +54,6 @@ export class OpenClawCli {
     }
   }
 
-  /** Epoch ms of the scheduler's next wake across enabled jobs, or null. */
-  async nextWakeAtMs(): Promise<number | null> {
-    const status = await this.json(['cron', 'status', '--json']);
-    const next = status['nextWakeAtMs'];
-    return typeof next === 'number' && Number.isFinite(next) ? next : null;
-  }
-
-  async sessions(): Promise<SessionInfo[]> {
-    const result = await this.json(['sessions', '--json']);
-    return Array.isArray(result['sessions']) ? (result['sessions'] as SessionInfo[]) : [];
-  }
-
-  /**
-   * Runs the gateway's shutdown budget counts as in flight: chat-completion
-   * requests and cron runs (Telegram turns show only as running sessions).
-   */
-  async activeWork(): Promise<number> {
-    const status = await this.json(['status', '--json']);
-    const budget = status['shutdownBudget'] as { activeWork?: Record<string, unknown> } | undefined;
-    const work = budget?.activeWork ?? {};
-    const count = (key: string) => (typeof work[key] === 'number' ? work[key] : 0);
-    return count('rootRequests') + count('cronRuns');
-  }
-
   /** A consistent archive of the running gateway's state (SQLite online backup), as tar.gz in `outputDir`. */
   async backup(outputDir: string): Promise<BackupResult> {
     const result = await this.json(['backup', 'create', '--output', outputDir, '--verify', '--json']);
@@ -94,48 +61,5 @@ export class OpenClawCli {
     if (typeof archivePath !== 'string' || typeof archiveRoot !== 'string' || verified === false)
       throw new OpenClawCliError('backup create', 'no verified archive reported');
     return { archivePath, archiveRoot };
-  }
-}
-
-/** What a stopped gateway's state dir says about pending work; internal schema, so every query is guarded. */
-export interface OfflineState {
-  readonly nextRunAtMs: number | null;
-  /** Telegram updates accepted (durably) but not yet processed: accepted during a drain, they run on the next boot. */
-  readonly pendingIngress: number;
-}
-
-function hasTable(db: DatabaseSync, table: string, column: string): boolean {
-  const columns = db.prepare(`select name from pragma_table_info(?)`).all(table) as { name: string }[];
-  return columns.some((c) => c.name === column);
-}
-
-/**
- * Read-only. Exact once the gateway has stopped; while it runs this is a
- * plain SQLite reader next to OpenClaw's writer (WAL mode), which is safe.
- */
-export function readOfflineState(stateDir: string): OfflineState {
-  const path = join(stateDir, 'state', 'openclaw.sqlite');
-  if (!existsSync(path)) return { nextRunAtMs: null, pendingIngress: 0 };
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    let nextRunAtMs: number | null = null;
-    if (hasTable(db, 'cron_jobs', 'state_json')) {
-      const row = db
-        .prepare(
-          `select min(json_extract(state_json, '$.nextRunAtMs')) as next from cron_jobs where enabled = 1`,
-        )
-        .get() as { next: number | null } | undefined;
-      nextRunAtMs = typeof row?.next === 'number' ? row.next : null;
-    }
-    let pendingIngress = 0;
-    if (hasTable(db, 'channel_ingress_events', 'status')) {
-      const row = db
-        .prepare(`select count(*) as n from channel_ingress_events where status = 'pending'`)
-        .get() as { n: number } | undefined;
-      pendingIngress = Number(row?.n ?? 0);
-    }
-    return { nextRunAtMs, pendingIngress };
-  } finally {
-    db.close();
   }
 }

@@ -13,7 +13,8 @@ import {
   GatewayUnavailableError,
 } from './errors.js';
 import { GatewayChild, type ChildStatus } from './gateway-child.js';
-import { OpenClawCli, readOfflineState } from './openclaw-cli.js';
+import { ActivityTracker } from './activity-tracker.js';
+import { OpenClawCli } from './openclaw-cli.js';
 import { gatewayEnv, writeOpenClawConfig } from './gateway-launch.js';
 import { type StateSync } from './state-sync.js';
 import { podPaths, type SupervisorConfig } from './supervisor-config.js';
@@ -38,16 +39,18 @@ export interface SupervisorOptions {
 export class Supervisor {
   readonly child: GatewayChild;
   readonly cli: OpenClawCli;
+  /** Answers `GET /activity`; http-api.ts reports proxied chat requests to it. */
+  readonly tracker: ActivityTracker;
   private readonly paths: ReturnType<typeof podPaths>;
   private restored = false;
   private starting: Promise<void> | undefined;
   private draining: Promise<SnapshotManifest | null> | undefined;
   private snapshotChain: Promise<unknown> = Promise.resolve();
-  private lastDeliveryAt: number | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
     const { spec } = options.config;
     this.paths = podPaths(spec);
+    this.tracker = new ActivityTracker(this.paths.stateDir, options.logger.child({ component: 'activity' }));
     const env = gatewayEnv(options.config);
     this.cli = new OpenClawCli({
       node: spec.openclaw.node,
@@ -158,44 +161,14 @@ export class Supervisor {
       // Only the durable ack makes it safe to tell the caller "delivered": OpenClaw stored it in SQLite first.
       if (response.status !== 200 || response.headers.get('x-openclaw-delivery-accepted') !== 'durable')
         throw new DeliveryNotAcceptedError(response.status);
-      this.lastDeliveryAt = Date.now();
+      this.tracker.delivered();
       return;
     }
   }
 
-  /**
-   * Running: busy sessions and the scheduler's next wake from the CLI. Stopped:
-   * the same facts from the database at rest, where updates accepted during a
-   * drain count as in-flight work (they run on the next boot, so the workflow
-   * must wake the tenant again).
-   */
-  async activity(): Promise<AgentActivity> {
-    const last = (values: (number | null)[]) => {
-      const max = Math.max(0, ...values.filter((v): v is number => v !== null));
-      return max > 0 ? new Date(max).toISOString() : null;
-    };
-    if (this.child.status().state !== 'ready') {
-      const offline = readOfflineState(this.paths.stateDir);
-      return {
-        inFlightRuns: offline.pendingIngress,
-        lastActiveAt: last([this.lastDeliveryAt]),
-        nextScheduledAt: offline.nextRunAtMs === null ? null : new Date(offline.nextRunAtMs).toISOString(),
-      };
-    }
-    const [next, sessions, activeWork] = await Promise.all([
-      this.cli.nextWakeAtMs(),
-      this.cli.sessions(),
-      this.cli.activeWork(),
-    ]);
-    const { pendingIngress } = readOfflineState(this.paths.stateDir);
-    const times = sessions.flatMap((s) => [toMs(s.updatedAt), toMs(s.lastInteractionAt)]);
-    // Busy = running sessions (Telegram turns) + API requests and cron runs + accepted, unprocessed updates.
-    const running = sessions.filter((s) => s.status === 'running').length;
-    return {
-      inFlightRuns: running + activeWork + pendingIngress,
-      lastActiveAt: last([...times, this.lastDeliveryAt]),
-      nextScheduledAt: next === null ? null : new Date(next).toISOString(),
-    };
+  /** Busy runs, last activity and the next scheduled run, without starting any process. */
+  activity(): AgentActivity {
+    return this.tracker.report(this.child.status().state);
   }
 
   /** A consistent snapshot: OpenClaw's backup while it runs, a plain copy when it has stopped. */
@@ -262,13 +235,4 @@ export class Supervisor {
     if (!telegram) return undefined;
     return `http://${gateway.host}:${telegram.webhookPort}${telegram.webhookPath ?? '/telegram-webhook'}`;
   }
-}
-
-function toMs(value: number | string | undefined): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? null : ms;
-  }
-  return null;
 }

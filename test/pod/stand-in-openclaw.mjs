@@ -1,6 +1,7 @@
 // A stand-in for `openclaw` in supervisor tests where OpenClaw itself adds
-// nothing: `gateway run` serves /readyz and a Telegram webhook listener from
-// the config the supervisor wrote, and the CLI answers `cron status`/`sessions`.
+// nothing: `gateway run` serves /readyz, a chat endpoint that answers after
+// `chatDelayMs` and a Telegram webhook listener from the config the supervisor
+// wrote. Any other command fails: the supervisor's probes start no CLI process.
 // Behaviour is scripted by `<root>/stand-in.json` (root = parent of the state
 // dir); every boot, SIGTERM and exit is appended to `<root>/stand-in-events.log`.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -22,22 +23,6 @@ const boots = () =>
     : 0;
 
 const [command, sub] = process.argv.slice(2);
-if (command === 'cron' && sub === 'status') {
-  console.log(JSON.stringify({ enabled: true, jobs: 1, nextWakeAtMs: control.nextWakeAtMs ?? null }));
-  process.exit(0);
-}
-if (command === 'status') {
-  console.log(
-    JSON.stringify({
-      shutdownBudget: { activeWork: { rootRequests: control.rootRequests ?? 0, cronRuns: 0 } },
-    }),
-  );
-  process.exit(0);
-}
-if (command === 'sessions') {
-  console.log(JSON.stringify({ sessions: control.sessions ?? [] }));
-  process.exit(0);
-}
 if (command !== 'gateway' || sub !== 'run') {
   console.error(`stand-in: unsupported command ${process.argv.slice(2).join(' ')}`);
   process.exit(64);
@@ -53,6 +38,14 @@ if (boots() <= (control.crashBoots ?? 0)) {
   }, 100);
 } else {
   const gateway = createServer((req, res) => {
+    if (req.url === '/v1/chat/completions') {
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'stand-in' } }] }));
+      }, control.chatDelayMs ?? 0);
+      return;
+    }
     res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ready: req.url === '/readyz' }));
   });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
 import { SupervisorCallError } from '../../runtime/errors.js';
+import { writeOpenClawFixture } from './openclaw-db-fixture.js';
 import { useStandInSupervisors } from './stand-in-supervisors.js';
 import { eventually } from './supervisor-process.js';
 
@@ -39,21 +40,14 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
     assert.equal((await supervisor.api('/readyz')).status, 200, 'still serving after the refusals');
   });
 
-  it('acknowledges a delivery only after the durable ack, and reports busy runs and the next scheduled job', async () => {
-    const nextWakeAtMs = Date.now() + 3_600_000;
-    const { supervisor, root, ready } = await launch('deliver-tenant', {
-      nextWakeAtMs,
-      rootRequests: 1,
-      sessions: [
-        { key: 'agent:main:main', status: 'running', updatedAt: Date.now() },
-        { key: 'agent:main:other', status: 'done', updatedAt: Date.now() - 60_000 },
-      ],
-    });
+  it('acknowledges a delivery only after the durable ack, and reports busy runs, proxied chats and the next scheduled job', async () => {
+    const { supervisor, root, ready } = await launch('deliver-tenant', { chatDelayMs: 1_500 });
     await ready();
     const update = JSON.stringify({ update_id: 7, message: { text: 'hi' } });
     const accepted = await supervisor.api('/deliver/telegram', { method: 'POST', body: update });
     assert.equal(accepted.status, 200);
-    assert.equal(await readFile(join(root, 'pod', 'state', 'state', 'updates.jsonl'), 'utf8'), `${update}\n`);
+    const stateDir = join(root, 'pod', 'state');
+    assert.equal(await readFile(join(stateDir, 'state', 'updates.jsonl'), 'utf8'), `${update}\n`);
 
     const noAck = JSON.stringify({ update_id: 8, message: { text: 'no-durable-ack' } });
     assert.equal((await supervisor.api('/deliver/telegram', { method: 'POST', body: noAck })).status, 502);
@@ -62,13 +56,30 @@ describe('pod supervisor API with a stand-in OpenClaw child', function () {
       400,
     );
 
+    // What OpenClaw's databases would hold mid-turn (the real ones: supervisor-activity.test.ts).
+    const nextRunAtMs = Date.now() + 3_600_000;
+    const sessions = [
+      { key: 'agent:main:main', status: 'running', updatedAt: Date.now() },
+      { key: 'agent:main:other', status: 'done', updatedAt: Date.now() - 60_000 },
+    ];
+    writeOpenClawFixture(stateDir, { cron: [{ id: 'reminder', nextRunAtMs }], sessions });
     const client = new SupervisorAgentClient({ token: () => secrets.supervisorToken });
-    const activity = await client.activity({ podId: 'p', endpoint: supervisor.url });
-    assert.deepEqual(activity.nextScheduledAt, new Date(nextWakeAtMs).toISOString());
-    assert.equal(activity.inFlightRuns, 2, 'one running session plus one API request in flight');
+    const handle = { podId: 'p', endpoint: supervisor.url };
+    const activity = await client.activity(handle);
+    assert.deepEqual(activity.nextScheduledAt, new Date(nextRunAtMs).toISOString());
+    assert.equal(activity.inFlightRuns, 1, 'one running session');
     assert.ok(activity.lastActiveAt, 'the delivery counts as activity');
+
+    writeOpenClawFixture(stateDir, { sessions: [{ ...sessions[0]!, status: 'done' }] });
+    assert.equal((await client.activity(handle)).inFlightRuns, 0);
+    const chat = supervisor.api('/v1/chat/completions', { method: 'POST', body: '{"messages":[]}' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await client.activity(handle)).inFlightRuns, 1, 'a proxied chat counts from its start');
+    assert.equal((await chat).status, 200);
+    assert.equal((await client.activity(handle)).inFlightRuns, 0, 'and no longer once answered');
+
     const wrong = new SupervisorAgentClient({ token: () => 'nope' });
-    await assert.rejects(wrong.activity({ podId: 'p', endpoint: supervisor.url }), (err: unknown) => {
+    await assert.rejects(wrong.activity(handle), (err: unknown) => {
       return err instanceof SupervisorCallError && err.status === 401;
     });
   });

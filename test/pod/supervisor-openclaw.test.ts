@@ -1,97 +1,28 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../common/config.js';
-import { ensureOpenClaw, type OpenClawInstall } from '../../dev/openclaw-install.js';
 import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
 import type { AgentActivity, SnapshotManifest } from '../../workflows/types.js';
-import { startFakeLlm, userTexts, type FakeLlm } from '../../fakes/fake-llm.js';
-import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../../fakes/fake-telegram.js';
-import { startS3, type TestS3 } from '../helpers/s3.js';
-import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
-import { freePort } from '../local/gateway-process.js';
-import { processesMentioning, startSupervisor, type SupervisorProcess } from './supervisor-process.js';
+import { userTexts } from '../../fakes/fake-llm.js';
+import { telegramUpdate } from '../../fakes/fake-telegram.js';
+import { useOpenClawSupervisors } from './openclaw-supervisors.js';
+import { processesMentioning, type SupervisorProcess } from './supervisor-process.js';
 
 const TENANT = 'e2e-pod';
-const BOT_TOKEN = '654321:fake-pod-bot';
 
 describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3rver', function () {
   // Two gateway starts (9–22 s each, more on a busy machine) plus turns and snapshots.
   this.timeout(240_000);
 
-  let install: OpenClawInstall;
-  let llm: FakeLlm;
-  let telegram: FakeTelegram;
-  let s3: TestS3;
-  let dir: string;
-  let grants: TestGrants;
+  const suite = useOpenClawSupervisors('pod-e2e', TENANT);
   let supervisor: SupervisorProcess | undefined;
-  const secrets = {
-    supervisorToken: randomBytes(24).toString('hex'),
-    gatewayToken: randomBytes(24).toString('hex'),
-    telegramBotToken: BOT_TOKEN,
-    telegramWebhookSecret: randomBytes(16).toString('hex'),
-    modelApiKey: 'fake-key',
-  };
-  const client = new SupervisorAgentClient({ token: () => secrets.supervisorToken });
+  const client = new SupervisorAgentClient({ token: () => suite().secrets.supervisorToken });
   const handle = () => ({ podId: `${TENANT}-1`, endpoint: supervisor!.url });
   const replied = (text: string) =>
-    telegram.waitFor(
+    suite().telegram.waitFor(
       (c) => c.method === 'sendMessage' && String(c.params['text']).includes(`echo: ${text}`),
       90_000,
     );
-
-  async function launch(name: string): Promise<SupervisorProcess> {
-    const [port, gatewayPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const started = Date.now();
-    const launched = await startSupervisor(
-      join(dir, name),
-      {
-        tenantId: TENANT,
-        listen: { host: '127.0.0.1', port },
-        gateway: { host: '127.0.0.1', port: gatewayPort },
-        rootDir: join(dir, name, 'pod'),
-        openclaw: { version: install.version, node: install.node, entry: install.entry },
-        provider: { name: 'fake', baseUrl: llm.url, modelId: 'fake-model' },
-        telegram: { webhookUrl: `http://127.0.0.1:1/tg/${TENANT}`, webhookPort, apiRoot: telegram.url },
-        snapshots: {},
-      },
-      { ...secrets, snapshotGrant: await grants.issue(TENANT) },
-    );
-    const deadline = Date.now() + 180_000;
-    while ((await launched.api('/readyz')).status !== 200) {
-      if (launched.child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`supervisor ${name} never became ready:\n${launched.output().slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    console.log(`    [pod] ${name}: ready ${((Date.now() - started) / 1000).toFixed(1)} s after launch`);
-    return launched;
-  }
-
-  before(async () => {
-    install = await ensureOpenClaw({ cacheDir: loadConfig().cacheDir });
-    [llm, telegram, s3, dir] = await Promise.all([
-      startFakeLlm(),
-      startFakeTelegram(),
-      startS3('pod-e2e'),
-      mkdtemp(join(tmpdir(), 'clawfleet-pod-e2e-')),
-    ]);
-    grants = await testGrants(s3, join(dir, 'master.key'));
-  });
-
-  after(async () => {
-    try {
-      if (supervisor) await supervisor.stop(90_000);
-      // Last resort: nothing started for this test may outlive it.
-      for (const pid of dir ? await processesMentioning(dir) : []) process.kill(pid, 'SIGKILL');
-    } finally {
-      grants?.close();
-      await Promise.allSettled([llm?.close(), telegram?.close(), s3?.close()]);
-      if (dir) await rm(dir, { recursive: true, force: true });
-    }
-  });
+  const launch = async (name: string) => (await suite().launch(name)).process;
 
   it('starts from empty state, delivers an update with a durable ack and the bot replies', async () => {
     supervisor = await launch('first');
@@ -135,8 +66,8 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
       `    [pod] live snapshot: ${manifest.size} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     assert.equal(manifest.seq, 1);
-    assert.equal(manifest.openclawVersion, install.version);
-    const { store } = grants;
+    assert.equal(manifest.openclawVersion, suite().install.version);
+    const { store } = suite().grants;
     const stored = await store.readManifest(TENANT, 1);
     assert.equal(stored.sha256, manifest.sha256);
   });
@@ -148,7 +79,11 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
     assert.equal(await supervisor!.exited, 0);
     supervisor = undefined;
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(await processesMentioning(join(dir, 'first')), [], 'no gateway, broker or worker left');
+    assert.deepEqual(
+      await processesMentioning(join(suite().dir, 'first')),
+      [],
+      'no gateway, broker or worker left',
+    );
     assert.throws(() => process.kill(pid, 0));
   });
 
@@ -161,8 +96,8 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
     });
     assert.equal(response.status, 200);
     await replied('what was the word');
-    const request = llm
-      .completions()
+    const request = suite()
+      .llm.completions()
       .find((r) => userTexts(r.body?.messages ?? []).at(-1) === 'what was the word');
     assert.ok(request, 'the model was asked');
     assert.deepEqual(userTexts(request.body!.messages!), [
@@ -171,6 +106,6 @@ describe('pod supervisor with the real OpenClaw, fake LLM, fake Telegram and s3r
     ]);
     assert.equal(await supervisor.stop(90_000), 0, 'SIGTERM drains and exits cleanly');
     supervisor = undefined;
-    assert.deepEqual(await processesMentioning(join(dir, 'second')), []);
+    assert.deepEqual(await processesMentioning(join(suite().dir, 'second')), []);
   });
 });
