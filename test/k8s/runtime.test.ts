@@ -4,11 +4,27 @@
  * with the test kubelet standing in for nodes.
  */
 import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { PodHandle } from '../../activities/ports.js';
 import { toActivityFailure } from '../../activities/errors.js';
 import { KubernetesRuntime } from '../../k8s/kube-runtime.js';
-import { tenantPod } from '../../k8s/pod-manifest.js';
+import { LABELS, tenantPod } from '../../k8s/pod-manifest.js';
+import { PodWatcher } from '../../k8s/pod-watcher.js';
+import { tenantPods } from '../../k8s/pods.js';
+import { isClaimable, WarmPool } from '../../k8s/warm-pool.js';
+import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
+import {
+  newestSnapshot,
+  PodLostRecorder,
+  runtimeContract,
+  type ContractSubject,
+} from '../helpers/runtime-contract.js';
+import { startS3 } from '../helpers/s3.js';
+import { testGrants } from '../helpers/snapshot-grants.js';
 import {
   freshNamespace,
   kubeCluster,
@@ -18,7 +34,7 @@ import {
   testPlan,
   uniqueTenant,
 } from './fixture.js';
-import { runtimeContract } from './runtime-contract.js';
+import { STAND_IN_OPENCLAW } from './kubelet-containers.js';
 import { TestKubelet } from './test-kubelet.js';
 
 async function kubeSubject(prefix: string) {
@@ -31,15 +47,94 @@ async function kubeSubject(prefix: string) {
   return { kubeConfig, namespace, kubelet, runtime, options };
 }
 
-runtimeContract('kubernetes', async () => {
-  const { runtime, kubelet } = await kubeSubject('contract');
+/**
+ * The contract subject: real supervisors (stand-in OpenClaw) in cold and warm
+ * pods, drained through the supervisor client with the pod's own token and a
+ * fresh grant to s3rver (as the worker does), and the pod watcher reporting
+ * lost pods, composed as k8s/index.ts composes them for the worker.
+ */
+async function contractSubject(): Promise<ContractSubject> {
+  const { kubeConfig } = await kubeCluster();
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const namespace = await freshNamespace(kubeConfig, 'contract');
+  const kubelet = new TestKubelet(kubeConfig, namespace, { realSupervisors: STAND_IN_OPENCLAW });
+  await kubelet.start();
+  const s3 = await startS3('kube-contract');
+  const dir = await mkdtemp(join(tmpdir(), 'clawfleet-kube-contract-'));
+  const grants = await testGrants(s3, join(dir, 'master.key'));
+  const options = testOptions(namespace, { warmPool: { pro: 1 } });
+  const tenantOf = (handle: PodHandle) => /^(.+)-\d+$/.exec(handle.podId)![1]!;
+  // testPlan resolves every tenant secret to `test-<name>-<tenantId>`.
+  const supervisor = new SupervisorAgentClient({
+    token: (handle) => `test-supervisor-token-${tenantOf(handle)}`,
+    snapshotGrant: (handle) => grants.issuer.issue(tenantOf(handle), { latestSeq: null }),
+  });
+  const events = new PodLostRecorder();
+  const warmPool = new WarmPool({ kubeConfig, options, plan: testPlan, logger: quietLogger });
+  const runtime = new KubernetesRuntime({
+    kubeConfig,
+    options,
+    plan: testPlan,
+    logger: quietLogger,
+    warmPool,
+    drain: (handle, callOptions) => supervisor.drain(handle, callOptions),
+  });
+  const watcher = new PodWatcher({
+    kubeConfig,
+    namespace,
+    logger: quietLogger,
+    onPodLost: (tenantId, podId, reason) => events.podLost(tenantId, podId, reason),
+    isPodWanted: () => Promise.resolve(true),
+  });
+  await watcher.start();
+  await warmPool.ensure();
+  /** The pods serving `handle` (cold ones are named by pod id, claimed warm ones are labelled). */
+  const podsOf = async (handle: PodHandle) =>
+    (await tenantPods(core, namespace, tenantOf(handle))).filter(
+      (p) => `${tenantOf(handle)}-${p.metadata?.labels?.[LABELS.generation]}` === handle.podId,
+    );
   return {
     runtime,
+    events,
     spec: (tenantId, generation) => podSpec(tenantId, generation),
     newTenant: () => uniqueTenant('c'),
-    cleanup: () => kubelet.stop(),
+    identity: async (handle) => {
+      const [pod] = await podsOf(handle);
+      return pod?.metadata?.uid ?? assert.fail(`a pod serves ${handle.podId}`);
+    },
+    // An eviction or a kubectl delete: the kubelet stops the container, nobody drains through the runtime.
+    kill: async (handle) => {
+      const [pod] = await podsOf(handle);
+      assert.ok(pod, `a pod serves ${handle.podId}`);
+      await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace, gracePeriodSeconds: 1 });
+    },
+    latestSnapshot: (tenantId) => newestSnapshot(grants.store, tenantId),
+    warm: {
+      spec: (tenantId, generation) => podSpec(tenantId, generation, { tier: 'pro' }),
+      ready: async () => {
+        const deadline = Date.now() + 60_000;
+        while ((await warmPool.available('pro')).filter(isClaimable).length === 0) {
+          assert.ok(Date.now() < deadline, 'a claimable warm pod within 60 s');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+      claimed: async (handle) => {
+        const [pod] = await podsOf(handle);
+        return pod?.metadata?.labels?.[LABELS.pool] === 'claimed';
+      },
+    },
+    cleanup: async () => {
+      await watcher.stop();
+      await kubelet.stop();
+      assert.deepEqual(kubelet.problems, [], 'spec.json and secret files are what the supervisor accepts');
+      grants.close();
+      await s3.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
-});
+}
+
+runtimeContract('kubernetes', contractSubject);
 
 describe('kubernetes runtime against a real API server', function () {
   this.timeout(60_000);

@@ -1,0 +1,177 @@
+/**
+ * The runtime contract against the local driver: a real LocalRuntime whose
+ * tenants are real supervisor processes (pod/main.ts, claimed from its warm
+ * supervisors) around the stand-in OpenClaw child, saving snapshots to
+ * s3rver through real grants, and salvaging a dead pod's state with the
+ * worker's StateSync. No Temporal, no real OpenClaw.
+ */
+import { strict as assert } from 'node:assert';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { PodHandle, PodSpec } from '../../activities/ports.js';
+import { LocalRuntime, type Salvage } from '../../local/local-runtime.js';
+import { processesMentioning } from '../../local/process-sweep.js';
+import type { LaunchPlan, Placement } from '../../pod/launch-plan.js';
+import { StateSync } from '../../pod/state-sync.js';
+import type { SupervisorSpec } from '../../pod/supervisor-config.js';
+import {
+  newestSnapshot,
+  PodLostRecorder,
+  runtimeContract,
+  type ContractSubject,
+} from '../helpers/runtime-contract.js';
+import { startS3 } from '../helpers/s3.js';
+import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
+
+const STAND_IN = join(import.meta.dirname, '..', 'pod', 'stand-in-openclaw.mjs');
+const logger = pino({ level: 'silent' });
+let counter = 0;
+
+/** What a worker's launch planner would produce, pointed at the stand-in OpenClaw. */
+function standInPlan(grants: TestGrants) {
+  return async (pod: PodSpec, placement: Placement, rootDir: string): Promise<LaunchPlan> => {
+    const spec: SupervisorSpec = {
+      tenantId: pod.tenantId,
+      listen: { host: placement.host, port: placement.supervisorPort },
+      gateway: { host: placement.host, port: placement.gatewayPort },
+      rootDir,
+      openclaw: { version: pod.openclawVersion, node: process.execPath, entry: STAND_IN },
+      provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
+      snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},
+      crashLoop: { maxCrashes: 3, windowMs: 60_000, backoffMs: 300 },
+      readyTimeoutMs: 20_000,
+      shutdownGraceMs: 10_000,
+      snapshotReserveMs: 3_000,
+      logLevel: 'info',
+    };
+    const secrets = {
+      supervisorToken: randomBytes(24).toString('hex'),
+      gatewayToken: randomBytes(24).toString('hex'),
+      modelApiKey: 'unused',
+      snapshotGrant: await grants.issue(pod.tenantId, pod.snapshotSeq ?? undefined),
+    };
+    return { spec, secrets };
+  };
+}
+
+/** The worker's salvage (worker/local-runtime-wiring.ts) over the test store, recording each call. */
+function recordingSalvage(grants: TestGrants, calls: string[]): Salvage {
+  return async (tenantId, rootDir, openclawVersion) => {
+    calls.push(tenantId);
+    const sync = new StateSync({
+      store: grants.store,
+      tenantId,
+      stateDir: join(rootDir, 'state'),
+      workDir: join(rootDir, 'work'),
+      openclawVersion,
+      logger,
+    });
+    return sync.snapshotStopped();
+  };
+}
+
+const isWarmProcess = async (pid: number | undefined, dataDir: string) =>
+  pid !== undefined &&
+  (await readFile(`/proc/${pid}/environ`).catch(() => Buffer.alloc(0))).includes(
+    `CLAWFLEET_WARM_POOL=${dataDir}`,
+  );
+
+interface LocalSubject extends ContractSubject {
+  readonly runtime: LocalRuntime;
+  /** Tenants whose lost pod's stop salvaged their state dir. */
+  readonly salvaged: string[];
+}
+
+async function localSubject(): Promise<LocalSubject> {
+  const s3 = await startS3('local-contract');
+  const dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-local-contract-'));
+  const grants = await testGrants(s3, join(dataDir, 'master.key'));
+  const events = new PodLostRecorder();
+  const salvaged: string[] = [];
+  const runtime = new LocalRuntime({
+    dataDir,
+    portBase: 21_000 + 40 * randomInt(0, 400),
+    capacity: 4,
+    capacityWaitMs: 5_000,
+    plan: standInPlan(grants),
+    events,
+    salvage: recordingSalvage(grants, salvaged),
+    logger,
+    stopGraceMs: 10_000,
+    warmSupervisors: 1,
+  });
+  await runtime.prewarm();
+  const tenantOf = (handle: PodHandle) =>
+    runtime.awake().find((p) => p.podId === handle.podId)?.tenantId ?? assert.fail(`${handle.podId} awake`);
+  const spec = (tenantId: string, generation: number): PodSpec => ({
+    tenantId,
+    podId: `${tenantId}-${generation}`,
+    tier: 'standard',
+    openclawVersion: 'stand-in',
+    snapshotSeq: null,
+    secretRef: tenantId,
+  });
+  return {
+    runtime,
+    events,
+    salvaged,
+    spec,
+    newTenant: () => `lc-${Date.now().toString(36)}-${counter++}`,
+    identity: (handle) => Promise.resolve(`pid ${runtime.supervisorPid(tenantOf(handle))}`),
+    kill: (handle) => {
+      const pid = runtime.supervisorPid(tenantOf(handle));
+      assert.ok(pid, `a supervisor process for ${handle.podId}`);
+      process.kill(pid, 'SIGKILL');
+      return Promise.resolve();
+    },
+    latestSnapshot: (tenantId) => newestSnapshot(grants.store, tenantId),
+    warm: {
+      spec,
+      // Idle pool processes carry the pool marker but serve no tenant yet.
+      ready: async () => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const serving = new Set(runtime.awake().map((p) => runtime.supervisorPid(p.tenantId)));
+          const idle = (await processesMentioning(`CLAWFLEET_WARM_POOL=${dataDir}`)).filter(
+            (pid) => !serving.has(pid),
+          );
+          if (idle.length > 0) return;
+          assert.ok(Date.now() < deadline, 'an idle warm supervisor within 30 s');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      },
+      // A supervisor spawned for the launch never has the pool marker in its environment.
+      claimed: (handle) => isWarmProcess(runtime.supervisorPid(tenantOf(handle)), dataDir),
+    },
+    cleanup: async () => {
+      await runtime.close();
+      grants.close();
+      await s3.close();
+      assert.deepEqual(await processesMentioning(dataDir), [], 'no process of the runtime left');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+runtimeContract('local processes', localSubject);
+
+describe('local runtime: the stop of a pod that died on its own', function () {
+  let subject: LocalSubject;
+  before(async () => (subject = await localSubject()));
+  after(async () => subject?.cleanup?.());
+
+  it('returns what its state dir held, salvaged into a new snapshot (the newest of the tenant)', async function () {
+    const spec = subject.spec(subject.newTenant(), 1);
+    const handle = await subject.runtime.launch(spec);
+    await subject.kill(handle);
+    assert.ok(await subject.events.waitFor(handle.podId, 2_000), 'reported lost');
+    const manifest = await subject.runtime.stop(handle, { graceMs: 5_000 });
+    assert.deepEqual(subject.salvaged, [spec.tenantId]);
+    assert.ok(manifest && manifest.seq > 0, 'a salvaged snapshot');
+    assert.deepEqual(await subject.latestSnapshot(spec.tenantId), manifest);
+    assert.equal(await subject.runtime.stop(handle, { graceMs: 5_000 }), null, 'salvaged once');
+  });
+});
