@@ -62,7 +62,7 @@ export interface LocalRuntimeOptions {
 export class LocalRuntime implements RuntimePort {
   private readonly pods = new Map<string, LaunchedPod>(); // by tenant id
   /** Pods that died on their own, kept (with their directory) until their stop salvages them. */
-  private readonly lost = new Map<string, LaunchedPod>(); // by pod id
+  private readonly lost = new Map<string, { pod: LaunchedPod; swept: Promise<unknown> }>(); // by pod id
   private readonly slots: SlotTable;
   private readonly gate: CapacityGate;
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -139,7 +139,7 @@ export class LocalRuntime implements RuntimePort {
 
   stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<SnapshotManifest | null> {
     const dead = this.lost.get(handle.podId);
-    if (dead) return this.serialized(dead.tenantId, () => this.salvageLost(dead));
+    if (dead) return this.serialized(dead.pod.tenantId, () => this.salvageLost(dead));
     const pod = [...this.pods.values()].find((p) => p.podId === handle.podId);
     if (!pod) return Promise.resolve(null); // missing is success
     return this.serialized(pod.tenantId, () => this.stopPod(pod, options.graceMs));
@@ -226,7 +226,8 @@ export class LocalRuntime implements RuntimePort {
   }
 
   /** The stop of a pod that died on its own: what its state dir holds becomes a snapshot (not recorded here). */
-  private async salvageLost(pod: LaunchedPod): Promise<SnapshotManifest | null> {
+  private async salvageLost({ pod, swept }: { pod: LaunchedPod; swept: Promise<unknown> }) {
+    await swept; // nothing of the tenant may still write to the state dir
     // Only state that was restored and served is worth keeping; a half-done restore is not.
     const manifest = pod.wasReady
       ? await this.options.salvage(pod.tenantId, pod.rootDir, pod.spec.openclawVersion)
@@ -236,7 +237,7 @@ export class LocalRuntime implements RuntimePort {
   }
 
   private dropLost(tenantId: string): void {
-    for (const pod of this.lost.values())
+    for (const { pod } of this.lost.values())
       if (pod.tenantId === tenantId) {
         this.options.logger.warn({ tenantId, podId: pod.podId }, 'lost pod relaunched before its stop');
         this.lost.delete(pod.podId);
@@ -252,8 +253,14 @@ export class LocalRuntime implements RuntimePort {
     try {
       if (unexpected) {
         logger.warn({ tenantId: pod.tenantId, podId: pod.podId, reason }, 'tenant process lost');
-        await killProcessesOf(pod.rootDir);
-        this.lost.set(pod.podId, pod);
+        const swept = killProcessesOf(pod.rootDir).catch(() => undefined);
+        this.lost.set(pod.podId, { pod, swept });
+        // Report at once: the workflow's stop of this pod waits for the sweep before it salvages.
+        if (!this.closing)
+          void events
+            .podLost(pod.tenantId, pod.podId, reason)
+            .catch((err: unknown) => logger.error({ err, podId: pod.podId }, 'podLost not sent'));
+        await swept; // the slot's ports and the place come back only once every process is gone
       }
     } finally {
       if (this.pods.get(pod.tenantId) === pod) this.pods.delete(pod.tenantId);
@@ -261,10 +268,6 @@ export class LocalRuntime implements RuntimePort {
       this.gate.release();
       pod.markClosed(reason);
     }
-    if (unexpected && !this.closing)
-      await events
-        .podLost(pod.tenantId, pod.podId, reason)
-        .catch((err: unknown) => logger.error({ err, podId: pod.podId }, 'podLost not sent'));
   }
 
   /** One launch or stop per tenant at a time (activity retries may overlap). */

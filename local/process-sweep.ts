@@ -33,15 +33,22 @@ export async function killProcessesOf(marker: string): Promise<number[]> {
     }
   }
   const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() < deadline && (await anyAlive(pids))) await new Promise((r) => setTimeout(r, 50));
   return pids;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * A zombie counts as gone: it holds no memory, files or ports, and it is its
+ * parent's (or PID 1's) to reap, which may take seconds or, where PID 1 never
+ * reaps, forever.
+ */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (stat === null) return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
+}
+
+async function anyAlive(pids: number[]): Promise<boolean> {
+  return (await Promise.all(pids.map(alive))).some(Boolean);
 }
