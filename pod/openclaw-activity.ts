@@ -1,8 +1,9 @@
 /**
  * What OpenClaw's own databases say about a tenant's work, read in-process
- * with plain read-only SQLite queries: no OpenClaw CLI process (each cost
- * 1–3 s CPU and ~400 MB; under a burst of wakes they took a host down).
- * OpenClaw runs both databases in WAL mode, where a reader next to its writer
+ * with plain read-only SQLite queries: no OpenClaw CLI process (three per
+ * probe cost ~8 CPU-seconds and ~0.9 GB for 5 s, and under a burst of wakes
+ * they took a host down: docs/benchmarks.md, bench:probe). OpenClaw runs
+ * both databases in WAL mode, where a reader next to its writer
  * is safe and never blocks it. The schema is OpenClaw's internal one, so every
  * query is guarded by a table/column check: a missing signal reads as no work
  * and is reported in `missing`. test/pod/supervisor-activity.test.ts holds the

@@ -2,10 +2,11 @@
  * The OpenClaw CLI calls the supervisor makes next to a running gateway: only
  * `backup create`, the fallback of the live snapshot (state-sync.ts). The
  * activity probe reads OpenClaw's databases instead (openclaw-activity.ts):
- * every CLI call is a new Node process of 1–3 s CPU and ~400 MB RSS. The CLI
- * finds the gateway from OPENCLAW_STATE_DIR and the config's port and
- * authenticates with OPENCLAW_GATEWAY_TOKEN, so it runs with the gateway's own
- * environment (same HOME/TMPDIR isolation). Measured: `backup create` 2.3–3.5 s.
+ * every CLI call is a new Node process of ~2.7 s CPU and ~0.3 GB
+ * (bench:probe). The CLI finds the gateway from OPENCLAW_STATE_DIR and the
+ * config's port and authenticates with OPENCLAW_GATEWAY_TOKEN, so it runs with
+ * the gateway's own environment (same HOME/TMPDIR isolation). Measured:
+ * `backup create` 2.3–3.5 s.
  */
 import { runCommand } from '../dev/run-command.js';
 import { OpenClawCliError } from './errors.js';
