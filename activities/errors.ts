@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { ClawfleetError } from '../common/errors.js';
 import { RuntimeAtCapacityError } from '../runtime/errors.js';
 import { AT_CAPACITY_ERROR_TYPE, PERMANENT_ERROR_TYPE } from '../workflows/shared.js';
@@ -25,6 +25,8 @@ export function toActivityFailure(error: unknown): unknown {
       message: error.message,
       type: AT_CAPACITY_ERROR_TYPE,
       nonRetryable: true,
+      // An expected answer, not an incident: logged at DEBUG, kept out of the failure metrics.
+      category: ApplicationFailureCategory.BENIGN,
       details: [{ max: error.max }],
       cause: error,
     });

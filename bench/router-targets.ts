@@ -80,6 +80,7 @@ async function front(upstreamUrl: string, redisUrl: string): Promise<void> {
       routerRateLimitWindow: '1m',
       routerLookupCacheTtl: '30s',
       routerForwardTimeout: '10s',
+      routerChatTimeout: '5m',
       routerWakeTimeout: '25s',
       routerTouchInterval: '30s',
     },

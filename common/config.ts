@@ -208,7 +208,14 @@ export const SETTINGS = {
     env: 'CLAWFLEET_ROUTER_FORWARD_TIMEOUT',
     schema: Duration(
       '10s',
-      "Hot-path wait for a supervisor's answer (Telegram ack, first chat byte) before falling back to the cold path.",
+      "Hot-path wait for a supervisor's Telegram ack before falling back to the cold path.",
+    ),
+  },
+  routerChatTimeout: {
+    env: 'CLAWFLEET_ROUTER_CHAT_TIMEOUT',
+    schema: Duration(
+      '5m',
+      'Chat API: longest wait for an answer (without `stream: true`, the whole turn) or between streamed chunks; after it the request is 502 and the turn is not sent again.',
     ),
   },
   routerWakeTimeout: {

@@ -13,8 +13,14 @@ export const TELEGRAM_PATH = '/deliver/telegram';
 export const CHAT_PATH = '/v1/chat/completions';
 
 export interface UpstreamOptions {
-  /** Wait for the supervisor's answer (Telegram ack, chat headers). @default 10_000 */
+  /** Wait for the supervisor's Telegram ack. @default 10_000 */
   readonly timeoutMs?: number;
+  /**
+   * A chat answer: without `stream: true` the headers come with the whole
+   * turn (model, tools), and a request already sent cannot fall back to the
+   * cold path, so only a stuck turn should time out. @default 300_000
+   */
+  readonly chatTimeoutMs?: number;
   /** @default 4_000 */
   readonly connectTimeoutMs?: number;
 }
@@ -40,11 +46,13 @@ export function requestWasNotSent(error: unknown): boolean {
 export class Upstream {
   private readonly agent: Agent;
   private readonly timeoutMs: number;
+  private readonly chatTimeoutMs: number;
   /** Endpoint → origin, so the hot path does not parse a URL per message. */
   private readonly origins = new Map<string, string>();
 
   constructor(options: UpstreamOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.chatTimeoutMs = options.chatTimeoutMs ?? 300_000;
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 64,
@@ -86,9 +94,9 @@ export class Upstream {
         ...(forward.sessionKey !== undefined && { 'x-openclaw-session-key': forward.sessionKey }),
       },
       body: forward.body,
-      headersTimeout: this.timeoutMs,
+      headersTimeout: this.chatTimeoutMs,
       // A model may pause between tokens far longer than a Telegram ack takes.
-      bodyTimeout: 300_000,
+      bodyTimeout: this.chatTimeoutMs,
       ...(forward.signal && { signal: forward.signal }),
     });
   }

@@ -49,6 +49,7 @@ export type RouterSettings = Pick<
   | 'routerRateLimitWindow'
   | 'routerLookupCacheTtl'
   | 'routerForwardTimeout'
+  | 'routerChatTimeout'
   | 'routerWakeTimeout'
   | 'routerTouchInterval'
 >;
@@ -88,7 +89,10 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
     }),
     endpoints: new EndpointLookup(redis, metrics, logger, tracking),
     signer: keys.signer,
-    upstream: new Upstream({ timeoutMs: msToNumber(settings.routerForwardTimeout) }),
+    upstream: new Upstream({
+      timeoutMs: msToNumber(settings.routerForwardTimeout),
+      chatTimeoutMs: msToNumber(settings.routerChatTimeout),
+    }),
     tenants: new TenantClient({ client: parts.temporal, taskQueue: settings.taskQueue }),
     touches: new TouchDebouncer({
       redis,

@@ -241,7 +241,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
     it('an agent that stops answering mid-request is 502, and the turn is not sent again', async () => {
       const t = await h.tenant();
       const supervisor = await new StandInSupervisor(t).start();
-      supervisor.mode = 'hang'; // takes the request, never answers: the forward timeout (2 s) fires
+      supervisor.mode = 'hang'; // takes the request, never answers: the chat timeout (2 s here) fires
       try {
         await h.publishEndpoint(t.tenantId, supervisor.endpoint);
         const res = await chat(t.tenantId, t.apiKey, ask);

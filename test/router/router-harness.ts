@@ -41,6 +41,7 @@ export const TEST_SETTINGS: RouterSettings = {
   routerRateLimitWindow: '1m',
   routerLookupCacheTtl: '30s',
   routerForwardTimeout: '2s',
+  routerChatTimeout: '2s',
   routerWakeTimeout: '3s',
   routerTouchInterval: '30s',
 };

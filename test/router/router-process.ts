@@ -48,6 +48,7 @@ export class RouterProcess {
       CLAWFLEET_ROUTER_HOST: '127.0.0.1',
       CLAWFLEET_ROUTER_PORT: String(port),
       CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.routerForwardTimeout,
+      CLAWFLEET_ROUTER_CHAT_TIMEOUT: TEST_SETTINGS.routerChatTimeout,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', 'router/server.ts'], {
       cwd: REPO,
