@@ -18,8 +18,8 @@ import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { telegramUpdate } from '../fakes/fake-telegram.js';
-import { startOpenClawSuite, type OpenClawSupervisor } from '../test/pod/openclaw-supervisors.js';
-import { cpuSeconds, rssBytes, watchNewProcesses } from '../test/pod/process-watch.js';
+import { startOpenClawSuite, type OpenClawSupervisor } from '../test/supervisor/openclaw-supervisors.js';
+import { cpuSeconds, rssBytes, watchNewProcesses } from '../test/supervisor/process-watch.js';
 
 const PROBES = Number(process.env['BENCH_PROBES'] ?? 20);
 const BURST = Number(process.env['BENCH_BURST'] ?? 8);

@@ -1,7 +1,7 @@
 /**
  * The Kubernetes runtime as the worker wires it: the RuntimePort adapter, the
  * warm pool (when a tier has one) and the pod watcher, from configuration.
- * The worker passes the launch planner (pod/launch-plan.ts bound to the
+ * The worker passes the launch planner (runtime/launch-plan.ts bound to the
  * registry and secret store) and the podLost/isPodWanted callbacks.
  */
 import { KubeConfig } from '@kubernetes/client-node';

@@ -48,12 +48,12 @@ export const AGENT_LAYOUT = {
   /** The per-tenant Secret: `spec.json` plus one file per supervisor secret (SECRET_SOURCES keys). */
   secretsDir: '/etc/clawfleet',
   specFile: '/etc/clawfleet/spec.json',
-  /** A warm pod's Secret instead: the pool's claim token and `warm.json` (pod/warm-config.ts). */
+  /** A warm pod's Secret instead: the pool's claim token and `warm.json` (supervisor/warm-config.ts). */
   claimTokenFile: '/etc/clawfleet/claim-token',
   warmConfigFile: '/etc/clawfleet/warm.json',
   node: '/usr/local/bin/node',
   openclawEntry: '/opt/openclaw/node_modules/openclaw/openclaw.mjs',
-  supervisorMain: '/app/pod/main.ts',
+  supervisorMain: '/app/supervisor/main.ts',
   uid: 10001,
 } as const;
 

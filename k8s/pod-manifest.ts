@@ -7,12 +7,12 @@
  */
 import type { V1Container, V1Pod, V1Probe, V1Secret } from '@kubernetes/client-node';
 import type { PodSpec } from '../activities/ports.js';
-import type { LaunchPlan, Placement } from '../pod/launch-plan.js';
-import type { PodSecrets, SupervisorSpec } from '../pod/supervisor-config.js';
+import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
+import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
 import type { TenantTier } from '../workflows/types.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
 
-/** Builds the supervisor spec and secrets of a wake (pod/launch-plan.ts, bound to the registry by the worker). */
+/** Builds the supervisor spec and secrets of a wake (runtime/launch-plan.ts, bound to the registry by the worker). */
 export type PlanLaunch = (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
 
 /** Inside a pod the supervisor listens on every interface at fixed ports (the pod IP is the tenant's). */

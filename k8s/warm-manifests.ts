@@ -1,13 +1,13 @@
 /**
  * The warm pool's objects, one set per tier: a Deployment of generic
- * supervisor pods (`pod/main.ts --warm`) whose selector includes
+ * supervisor pods (`supervisor/main.ts --warm`) whose selector includes
  * `clawfleet.io/pool=warm`, and the pool's Secret (claim token + warm.json).
  * A claim relabels a pod `pool=claimed`, so the ReplicaSet controller
  * releases it (drops its owner reference) and starts a replacement: the pool
  * refills itself without any loop of ours.
  */
 import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
-import type { WarmConfig } from '../pod/warm-config.js';
+import type { WarmConfig } from '../supervisor/warm-config.js';
 import type { TenantTier } from '../workflows/types.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
 import { AGENT_APP, agentPod, LABELS } from './pod-manifest.js';

@@ -18,7 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import type { CallOptions, PodSpec } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
-import type { LaunchPlan } from '../pod/launch-plan.js';
+import type { LaunchPlan } from '../runtime/launch-plan.js';
 import type { TenantTier } from '../workflows/types.js';
 import { createFailure, statusOf } from './errors.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';

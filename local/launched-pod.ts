@@ -9,7 +9,7 @@ import type { PodSpec, PodStatus } from '../activities/ports.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { Logger } from '../common/logger.js';
 import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
-import type { LaunchPlan } from '../pod/launch-plan.js';
+import type { LaunchPlan } from '../runtime/launch-plan.js';
 import type { AgentActivity, PodHandle, SnapshotManifest } from '../workflows/types.js';
 import { SupervisorProcess } from './supervisor-process.js';
 

@@ -1,6 +1,6 @@
 /**
  * The local runtime driver: each awake tenant is a supervisor process
- * (pod/main.ts) on its own loopback address and ports, with its own mode-700
+ * (supervisor/main.ts) on its own loopback address and ports, with its own mode-700
  * directory under `<dataDir>/tenants/<id>`. Implements the runtime port and
  * decides nothing durable:
  *
@@ -25,7 +25,7 @@ import type {
   RuntimePort,
 } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
-import type { LaunchPlan, Placement } from '../pod/launch-plan.js';
+import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import type { PodHandle, SnapshotManifest } from '../workflows/types.js';
 import { CapacityGate } from '../runtime/capacity-gate.js';
 import { LaunchedPod } from './launched-pod.js';

@@ -4,7 +4,7 @@
  * tenant needs its own ports and not just its own address, because OpenClaw
  * also listens on 127.0.0.1 when bound to a custom address.
  */
-import type { Placement } from '../pod/launch-plan.js';
+import type { Placement } from '../runtime/launch-plan.js';
 
 /** 127.0.0.2 … 127.0.0.254. */
 export const MAX_SLOTS = 253;

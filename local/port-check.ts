@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { Placement } from '../pod/launch-plan.js';
+import type { Placement } from '../runtime/launch-plan.js';
 
 function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

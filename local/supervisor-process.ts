@@ -1,5 +1,5 @@
 /**
- * One tenant supervisor (pod/main.ts) as a child process of the runtime. Its
+ * One tenant supervisor (supervisor/main.ts) as a child process of the runtime. Its
  * secrets arrive as environment variables (never argv, never a file), its
  * output goes to the tenant's log file, and it gets a stdin pipe: if the
  * runtime dies without stopping it, the pipe closes and the supervisor drains
@@ -11,12 +11,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
-import { SECRET_SOURCES, type PodSecrets } from '../pod/supervisor-config.js';
+import { SECRET_SOURCES, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from './process-sweep.js';
 import type { WarmClaim } from './warm-supervisor-main.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const POD_MAIN = fileURLToPath(new URL('../pod/main.ts', import.meta.url));
+const POD_MAIN = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
 
 export interface ExitInfo {
   readonly code: number | null;

@@ -4,7 +4,7 @@
  * most of a supervisor's start (~0.7 s of a cold wake on 2 cores). It waits
  * for one claim on stdin, a JSON line `{ specPath, logFile, secrets }`, then
  * writes its output to the tenant's log file and runs the tenant's supervisor
- * exactly as `pod/main.ts <spec.json>` would.
+ * exactly as `supervisor/main.ts <spec.json>` would.
  *
  * Secrets arrive through the pipe: never argv, the environment or a file.
  * stdin closing before a claim ends the process; after the claim the same
@@ -13,8 +13,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRootLogger } from '../common/logger.js';
-import { runSupervisor } from '../pod/run-supervisor.js';
-import { parseSpec, secretsFromValues } from '../pod/supervisor-config.js';
+import { runSupervisor } from '../supervisor/run-supervisor.js';
+import { parseSpec, secretsFromValues } from '../supervisor/supervisor-config.js';
 
 export interface WarmClaim {
   /** When the runtime handed the claim over (epoch ms; logged for bench:wake's trace). */

@@ -8,7 +8,7 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 
 export type TelegramOutcome = 'accepted' | 'unauthorized' | 'unavailable';
 
-/** The supervisor routes the router forwards to (pod/http-api.ts); the signatures cover these paths. */
+/** The supervisor routes the router forwards to (supervisor/http-api.ts); the signatures cover these paths. */
 export const TELEGRAM_PATH = '/deliver/telegram';
 export const CHAT_PATH = '/v1/chat/completions';
 

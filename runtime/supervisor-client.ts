@@ -1,6 +1,6 @@
 /**
  * The one client of the supervisor API (the worker's side; the in-pod side is
- * pod/): deliveries and probes for the activities (`AgentPort`), and readiness
+ * supervisor/): deliveries and probes for the activities (`AgentPort`), and readiness
  * and drain for the runtime drivers. Every call carries the tenant's
  * supervisor token, which the caller resolves per pod (from the secret store)
  * so it never enters workflow history.

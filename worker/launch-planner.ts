@@ -11,7 +11,7 @@ import type { PodSpec } from '../activities/ports.js';
 import { msToNumber } from '@temporalio/common';
 import { modelApiKeyPath, type Config } from '../common/config.js';
 import { graceChain } from '../common/grace.js';
-import { buildLaunchPlan, type LaunchPlan, type Placement } from '../pod/launch-plan.js';
+import { buildLaunchPlan, type LaunchPlan, type Placement } from '../runtime/launch-plan.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';

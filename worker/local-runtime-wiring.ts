@@ -14,7 +14,7 @@ import type { Logger } from '../common/logger.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
 import { defaultCapacity } from '../runtime/capacity-gate.js';
 import { LocalRuntime } from '../local/local-runtime.js';
-import { StateSync } from '../pod/state-sync.js';
+import { StateSync } from '../supervisor/state-sync.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';

@@ -31,6 +31,6 @@ COPY --from=app /app /app
 RUN groupadd --gid 10001 agent && useradd --uid 10001 --gid 10001 --no-create-home agent
 USER 10001:10001
 WORKDIR /app
-# The pod spec sets the command (node --import tsx /app/pod/main.ts <spec>); the root
+# The pod spec sets the command (node --import tsx /app/supervisor/main.ts <spec>); the root
 # filesystem is read-only: state lives in /var/lib/clawfleet and /tmp (emptyDirs).
-ENTRYPOINT ["/usr/local/bin/node", "--import", "tsx", "/app/pod/main.ts"]
+ENTRYPOINT ["/usr/local/bin/node", "--import", "tsx", "/app/supervisor/main.ts"]

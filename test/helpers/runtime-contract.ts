@@ -5,7 +5,7 @@
  * needs that only the driver can do (kill a pod from outside, read the
  * snapshot store its pods save to, tell a claimed warm pod from a cold one)
  * goes through the subject the factory returns. The subject's pods run real
- * supervisors (pod/main.ts, with the stand-in OpenClaw child where OpenClaw
+ * supervisors (supervisor/main.ts, with the stand-in OpenClaw child where OpenClaw
  * adds nothing), so a stop really drains and a kill really loses a pod.
  */
 import { strict as assert } from 'node:assert';

@@ -24,7 +24,7 @@ import { deriveTenantForwardKey } from '../../common/forward-signature.js';
 import { graceChain } from '../../common/grace.js';
 import { DEFAULT_KUBE_OPTIONS, type KubeRuntimeOptions } from '../../k8s/options.js';
 import type { PlanLaunch } from '../../k8s/pod-manifest.js';
-import { buildLaunchPlan } from '../../pod/launch-plan.js';
+import { buildLaunchPlan } from '../../runtime/launch-plan.js';
 import type { TenantRecord } from '../../registry/tenant-record.js';
 import { GRANT_FORMAT, type SnapshotGrant } from '../../snapshots/grant.js';
 import { startCluster, type TestCluster } from '../../scripts/kube/cluster.js';

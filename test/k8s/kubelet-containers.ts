@@ -1,9 +1,9 @@
 /**
  * What the test kubelet runs for a pod, on the pod's own 127.0.0.x address:
  * for a cold pod an instant stand-in (`/healthz`, `/readyz`) or the real pod
- * supervisor (pod/main.ts, real OpenClaw) started from the spec and secret
+ * supervisor (supervisor/main.ts, real OpenClaw) started from the spec and secret
  * files the runtime put into the pod's Secret, as the agent image would; for a
- * warm pool pod always the real `pod/main.ts --warm`.
+ * warm pool pod always the real `supervisor/main.ts --warm`.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -11,8 +11,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSpec } from '../../pod/supervisor-config.js';
-import type { WarmConfig } from '../../pod/warm-config.js';
+import { parseSpec } from '../../supervisor/supervisor-config.js';
+import type { WarmConfig } from '../../supervisor/warm-config.js';
 
 export interface Container {
   readonly ip: string;
@@ -59,7 +59,7 @@ export interface RealSupervisorOptions {
 /** The stand-in OpenClaw of the supervisor tests: a claimed warm pod in a fast suite starts in a second. */
 export const STAND_IN_OPENCLAW: RealSupervisorOptions = {
   node: process.execPath,
-  openclawEntry: join(import.meta.dirname, '..', 'pod', 'stand-in-openclaw.mjs'),
+  openclawEntry: join(import.meta.dirname, '..', 'supervisor', 'stand-in-openclaw.mjs'),
 };
 
 /**
@@ -88,7 +88,7 @@ export async function realSupervisor(
 }
 
 /**
- * A warm pool pod: the real `pod/main.ts --warm`, with its warm.json mapped to
+ * A warm pool pod: the real `supervisor/main.ts --warm`, with its warm.json mapped to
  * this host like a cold pod's spec (listen on the pod's address, its own
  * state dir, OpenClaw where this machine has it). The claim then reaches the
  * real warm server, and the real tenant supervisor takes over its port.
@@ -129,7 +129,7 @@ async function mountSecret(data: Record<string, string>): Promise<string> {
 function spawnSupervisor(ip: string, root: string, args: string[]): Container {
   const log = createWriteStream(join(root, 'supervisor.log'));
   const repo = join(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'pod', 'main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'supervisor', 'main.ts'), ...args], {
     cwd: repo,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,7 +19,7 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { parseSpec } from '../../pod/supervisor-config.js';
+import { parseSpec } from '../../supervisor/supervisor-config.js';
 import {
   realSupervisor,
   realWarmSupervisor,

@@ -1,7 +1,7 @@
 /**
  * A warm claim end to end through Kubernetes: the worker's own wiring creates
  * the warm pool (a Deployment), the test kubelet runs its pod as the real
- * `pod/main.ts --warm`, a Telegram update wakes a standard tenant, the worker
+ * `supervisor/main.ts --warm`, a Telegram update wakes a standard tenant, the worker
  * claims that pod and hands it the tenant's spec and secrets, the real
  * supervisor starts real OpenClaw and the bot replies; the pool refills. A pro
  * tenant (no pool) wakes cold on the same fleet, for the comparison recorded

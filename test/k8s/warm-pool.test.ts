@@ -1,6 +1,6 @@
 /**
  * Warm pool against a real API server and controller manager: a Deployment
- * per tier fills the pool with real warm supervisors (pod/main.ts --warm, run
+ * per tier fills the pool with real warm supervisors (supervisor/main.ts --warm, run
  * by the test kubelet); claims cannot both win; a claim reaches the warm
  * supervisor, the tenant's supervisor (stand-in OpenClaw) takes over and the
  * pod turns Ready; the ReplicaSet refills the pool; a refused hand-over falls

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { ensureOpenClaw, openclawCommand, type OpenClawInstall } from '../../dev/openclaw-install.js';
-import { buildOpenClawConfig, envRef, type OpenClawConfigInput } from '../../pod/openclaw-config.js';
+import { buildOpenClawConfig, envRef, type OpenClawConfigInput } from '../../supervisor/openclaw-config.js';
 import { makeStateDir, removeStateDir } from './gateway-process.js';
 
 const input = (root: string, overrides: Partial<OpenClawConfigInput> = {}): OpenClawConfigInput => ({
@@ -24,7 +24,7 @@ const input = (root: string, overrides: Partial<OpenClawConfigInput> = {}): Open
   ...overrides,
 });
 
-describe('tenant openclaw.json (pod/openclaw-config.ts)', function () {
+describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
   this.timeout(11 * 60_000); // first run may install OpenClaw
 
   let install: OpenClawInstall;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { ensureOpenClaw } from '../../dev/openclaw-install.js';
-import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from '../../pod/openclaw-config.js';
+import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from '../../supervisor/openclaw-config.js';
 import { startFakeLlm, userTexts, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../../fakes/fake-telegram.js';
 import {

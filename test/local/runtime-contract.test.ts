@@ -1,6 +1,6 @@
 /**
  * The runtime contract against the local driver: a real LocalRuntime whose
- * tenants are real supervisor processes (pod/main.ts, claimed from its warm
+ * tenants are real supervisor processes (supervisor/main.ts, claimed from its warm
  * supervisors) around the stand-in OpenClaw child, saving snapshots to
  * s3rver through real grants, and salvaging a dead pod's state with the
  * worker's StateSync. No Temporal, no real OpenClaw.
@@ -14,9 +14,9 @@ import { pino } from 'pino';
 import type { PodHandle, PodSpec } from '../../activities/ports.js';
 import { LocalRuntime, type Salvage } from '../../local/local-runtime.js';
 import { processesMentioning } from '../../local/process-sweep.js';
-import type { LaunchPlan, Placement } from '../../pod/launch-plan.js';
-import { StateSync } from '../../pod/state-sync.js';
-import type { SupervisorSpec } from '../../pod/supervisor-config.js';
+import type { LaunchPlan, Placement } from '../../runtime/launch-plan.js';
+import { StateSync } from '../../supervisor/state-sync.js';
+import type { SupervisorSpec } from '../../supervisor/supervisor-config.js';
 import {
   newestSnapshot,
   PodLostRecorder,
@@ -26,7 +26,7 @@ import {
 import { startS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 
-const STAND_IN = join(import.meta.dirname, '..', 'pod', 'stand-in-openclaw.mjs');
+const STAND_IN = join(import.meta.dirname, '..', 'supervisor', 'stand-in-openclaw.mjs');
 const logger = pino({ level: 'silent' });
 let counter = 0;
 

@@ -9,7 +9,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { userTexts } from '../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
 import type { TenantPhase } from '../../workflows/types.js';
-import { eventually } from '../pod/supervisor-process.js';
+import { eventually } from '../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
 
 const TENANT = 'e2e-acme';
@@ -145,14 +145,15 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
   });
 });
 
-/** The tenant's supervisor: the process running pod/main.ts (or a claimed warm one) among the tenant's processes. */
+/** The tenant's supervisor: the process running supervisor/main.ts (or a claimed warm one) among the tenant's processes. */
 async function supervisorPids(fleet: Fleet, tenantId: string): Promise<number[]> {
   const { readFile } = await import('node:fs/promises');
   const pids = await fleet.tenantProcesses(tenantId);
   const found: number[] = [];
   for (const pid of pids) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('pod/main.ts') || cmdline.includes('local/warm-supervisor-main.ts')) found.push(pid);
+    if (cmdline.includes('supervisor/main.ts') || cmdline.includes('local/warm-supervisor-main.ts'))
+      found.push(pid);
   }
   return found;
 }

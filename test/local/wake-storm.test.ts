@@ -13,7 +13,7 @@ import { telegramUpdate } from '../../fakes/fake-telegram.js';
 import { BYTES_PER_TENANT } from '../../runtime/capacity-gate.js';
 import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
-import { eventually } from '../pod/supervisor-process.js';
+import { eventually } from '../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { startFleetRouter, type FleetRouter } from './fleet-router.js';
 

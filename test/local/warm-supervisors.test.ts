@@ -15,7 +15,7 @@ import { startS3, type TestS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { freePort } from './gateway-process.js';
 
-const STAND_IN = join(import.meta.dirname, '..', 'pod', 'stand-in-openclaw.mjs');
+const STAND_IN = join(import.meta.dirname, '..', 'supervisor', 'stand-in-openclaw.mjs');
 
 describe('local runtime: warm supervisors', function () {
   this.timeout(60_000);

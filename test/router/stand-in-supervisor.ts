@@ -1,13 +1,13 @@
 /**
- * A stand-in for the tenant supervisor's HTTP API (pod/http-api.ts) where a
+ * A stand-in for the tenant supervisor's HTTP API (supervisor/http-api.ts) where a
  * test is about the router alone: checks the router's signature with the
- * supervisor's own check (pod/forward-auth.ts) for its tenant and pod, answers
+ * supervisor's own check (supervisor/forward-auth.ts) for its tenant and pod, answers
  * Telegram deliveries with the durable ack and dedupes by `update_id` like
  * OpenClaw, and streams chat completions as SSE. `mode` makes it misbehave.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ForwardAuth } from '../../pod/forward-auth.js';
+import { ForwardAuth } from '../../supervisor/forward-auth.js';
 
 /** `endless-stream`: chat answers stream a chunk every 20 ms until the caller goes away. */
 export type StandInMode = 'ok' | 'unavailable' | 'hang' | 'endless-stream';

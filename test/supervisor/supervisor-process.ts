@@ -1,12 +1,12 @@
 /**
- * Runs `pod/main.ts` as a real child process, the way a runtime launches a
+ * Runs `supervisor/main.ts` as a real child process, the way a runtime launches a
  * tenant: a spec file, secrets in a mode-700 directory, SIGTERM to stop.
  * Tests talk to it over HTTP only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PodSecrets, SupervisorSpec } from '../../pod/supervisor-config.js';
+import type { PodSecrets, SupervisorSpec } from '../../supervisor/supervisor-config.js';
 
 export type SpecInput = Omit<
   SupervisorSpec,
@@ -42,7 +42,7 @@ export async function startSupervisor(
     await writeFile(join(secretsDir, name), value, { mode: 0o600 });
   const specPath = join(dir, 'spec.json');
   await writeFile(specPath, JSON.stringify({ ...spec, secretsDir }, null, 2));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'pod/main.ts', specPath], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'supervisor/main.ts', specPath], {
     cwd: join(import.meta.dirname, '..', '..'),
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], LANG: 'C.UTF-8' },
     stdio: ['ignore', 'pipe', 'pipe'],

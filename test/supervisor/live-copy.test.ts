@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { copyLiveState } from '../../pod/live-copy.js';
+import { copyLiveState } from '../../supervisor/live-copy.js';
 
 describe('live state copy (SQLite online backup + files)', () => {
   let dir: string;

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../common/errors.js';
-import { gatewayEnv, writeOpenClawConfig } from '../../pod/gateway-launch.js';
-import { bearerMatches } from '../../pod/http-api.js';
-import { loadSupervisorConfig, parseSpec } from '../../pod/supervisor-config.js';
+import { gatewayEnv, writeOpenClawConfig } from '../../supervisor/gateway-launch.js';
+import { bearerMatches } from '../../supervisor/http-api.js';
+import { loadSupervisorConfig, parseSpec } from '../../supervisor/supervisor-config.js';
 import { createHash } from 'node:crypto';
 
 const baseSpec = (root: string) => ({

@@ -1,5 +1,5 @@
 /**
- * Real supervisor processes (pod/main.ts) around the real OpenClaw, with the
+ * Real supervisor processes (supervisor/main.ts) around the real OpenClaw, with the
  * fake LLM, fake Telegram Bot API, s3rver and snapshot grants: the set-up the
  * supervisor tests with a real gateway (and bench:probe) share. Nothing it
  * started outlives `close()`.
@@ -12,8 +12,8 @@ import { loadConfig } from '../../common/config.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../../dev/openclaw-install.js';
 import { startFakeLlm, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
-import { gatewayEnv } from '../../pod/gateway-launch.js';
-import { parseSpec, podPaths } from '../../pod/supervisor-config.js';
+import { gatewayEnv } from '../../supervisor/gateway-launch.js';
+import { parseSpec, podPaths } from '../../supervisor/supervisor-config.js';
 import { startS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { freePort } from '../local/gateway-process.js';

@@ -6,9 +6,9 @@
 import { strict as assert } from 'node:assert';
 import { pino } from 'pino';
 import { freePort } from '../../dev/ports.js';
-import { SECRET_SOURCES, type SupervisorConfig } from '../../pod/supervisor-config.js';
-import { buildWarmApp } from '../../pod/warm-claim.js';
-import type { WarmConfig } from '../../pod/warm-config.js';
+import { SECRET_SOURCES, type SupervisorConfig } from '../../supervisor/supervisor-config.js';
+import { buildWarmApp } from '../../supervisor/warm-claim.js';
+import type { WarmConfig } from '../../supervisor/warm-config.js';
 
 const CLAIM_TOKEN = 'pool-claim-token-0123456789abcdef';
 const POD_LAYOUT: WarmConfig['pod'] = {

@@ -1,7 +1,7 @@
 /**
  * Entry point of a tenant pod (and of a local tenant process):
- *   node pod/main.ts <spec.json>        a tenant's supervisor; secrets from env vars or the secrets dir
- *   node pod/main.ts --warm <warm.json> a warm pool pod: waits for `POST /claim` (warm-claim.ts), which
+ *   node supervisor/main.ts <spec.json>        a tenant's supervisor; secrets from env vars or the secrets dir
+ *   node supervisor/main.ts --warm <warm.json> a warm pool pod: waits for `POST /claim` (warm-claim.ts), which
  *                                       brings the tenant's spec and secrets, then runs as above
  * run-supervisor.ts does the rest.
  */
@@ -11,7 +11,7 @@ import { loadSupervisorConfig, type SupervisorConfig } from './supervisor-config
 import { waitForClaim } from './warm-claim.js';
 import { loadWarmConfig } from './warm-config.js';
 
-const USAGE = 'usage: pod/main.ts <spec.json> | pod/main.ts --warm <warm.json>';
+const USAGE = 'usage: supervisor/main.ts <spec.json> | supervisor/main.ts --warm <warm.json>';
 
 async function configFrom(args: readonly string[]): Promise<SupervisorConfig> {
   const warmAt = args.indexOf('--warm');

@@ -1,6 +1,6 @@
 /**
  * A state dir holding just the OpenClaw tables and columns the activity probe
- * reads (pod/openclaw-activity.ts), with the column names of OpenClaw 2026.9.6,
+ * reads (supervisor/openclaw-activity.ts), with the column names of OpenClaw 2026.9.6,
  * for tests without a real gateway. The real schema is checked against a
  * running gateway in supervisor-activity.test.ts.
  */

@@ -1,6 +1,6 @@
 /**
- * The supervisor's side of the router's signed forwards (pod/http-api.ts with
- * pod/forward-auth.ts; app.inject, a stand-in Supervisor object): what a
+ * The supervisor's side of the router's signed forwards (supervisor/http-api.ts with
+ * supervisor/forward-auth.ts; app.inject, a stand-in Supervisor object): what a
  * signature opens, for whom, for how long, and how often.
  */
 import assert from 'node:assert/strict';
@@ -12,10 +12,10 @@ import {
   forwardKeyObject,
   type ForwardedRequest,
 } from '../../common/forward-signature.js';
-import { ForwardAuth } from '../../pod/forward-auth.js';
-import { buildSupervisorApp } from '../../pod/http-api.js';
-import type { Supervisor } from '../../pod/supervisor.js';
-import { parseSpec, secretsFromValues } from '../../pod/supervisor-config.js';
+import { ForwardAuth } from '../../supervisor/forward-auth.js';
+import { buildSupervisorApp } from '../../supervisor/http-api.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
+import { parseSpec, secretsFromValues } from '../../supervisor/supervisor-config.js';
 
 const ROOT = randomBytes(32);
 const TOKEN = 'worker-supervisor-token';

@@ -1,5 +1,5 @@
 /**
- * Real supervisor processes (pod/main.ts) around the stand-in OpenClaw child
+ * Real supervisor processes (supervisor/main.ts) around the stand-in OpenClaw child
  * (stand-in-openclaw.mjs), with s3rver and snapshot grants: the set-up every
  * supervisor test without a real gateway shares. Registers its own mocha hooks.
  */

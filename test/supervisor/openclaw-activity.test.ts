@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { ADOPTION_GRACE_MS, readStoredActivity } from '../../pod/openclaw-activity.js';
+import { ADOPTION_GRACE_MS, readStoredActivity } from '../../supervisor/openclaw-activity.js';
 import { writeOpenClawFixture } from './openclaw-db-fixture.js';
 
 describe("the activity probe's reading of OpenClaw's databases", () => {

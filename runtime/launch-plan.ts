@@ -11,7 +11,7 @@ import type { GraceChain } from '../common/grace.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantTier } from '../workflows/types.js';
-import type { PodSecrets, SupervisorSpec } from './supervisor-config.js';
+import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
 
 /** Where the tenant's supervisor, gateway and webhook listener bind. */
 export interface Placement {

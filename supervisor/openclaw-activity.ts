@@ -6,7 +6,7 @@
  * both databases in WAL mode, where a reader next to its writer
  * is safe and never blocks it. The schema is OpenClaw's internal one, so every
  * query is guarded by a table/column check: a missing signal reads as no work
- * and is reported in `missing`. test/pod/supervisor-activity.test.ts holds the
+ * and is reported in `missing`. test/supervisor/supervisor-activity.test.ts holds the
  * signals to the pinned version with a real gateway mid-turn.
  *
  * Signals, as polled every 10 ms through turns of OpenClaw 2026.9.6:
