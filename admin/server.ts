@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
-import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { closeOnShutdown } from '../common/parent-watchdog.js';
 import { createAdminApp } from './wiring.js';
 
 async function main(): Promise<void> {
@@ -29,19 +29,12 @@ async function main(): Promise<void> {
   const admin = await createAdminApp({ config, logger, readiness, connection, redis });
   await admin.app.listen({ host: config.routerHost, port: config.adminPort });
 
-  let closing = false;
-  const shutdown = async (reason: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ reason }, 'admin API shutting down');
+  closeOnShutdown(logger, 'admin API', async () => {
     await admin.app.close(); // finishes in-flight requests
     await admin.close();
     redis.disconnect();
     await connection.close();
-    process.exit(0);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
-  exitWhenParentDies(process.argv, () => void shutdown('parent exited'));
+  });
 }
 
 main().catch((error: unknown) => {

@@ -18,3 +18,24 @@ export function exitWhenParentDies(argv: readonly string[], onParentGone: () => 
   process.stdin.on('error', onParentGone);
   process.stdin.resume();
 }
+
+/**
+ * A server's one way out: `close` runs once, on SIGINT, SIGTERM or the
+ * parent's death (whichever comes first), then the process exits 0.
+ */
+export function closeOnShutdown(
+  logger: { info(obj: object, msg: string): void },
+  what: string,
+  close: () => Promise<void>,
+): void {
+  let closing = false;
+  const shutdown = async (reason: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ reason }, `${what} shutting down`);
+    await close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
+  exitWhenParentDies(process.argv, () => void shutdown('parent exited'));
+}

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { createDynamoClient } from '../common/aws-clients.js';
 import { loadConfig, routerKeyPath } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
-import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { closeOnShutdown } from '../common/parent-watchdog.js';
 import { createDocumentClient } from '../registry/document-client.js';
 import { tableNames } from '../registry/tables.js';
 import { buildApp } from './app.js';
@@ -52,21 +52,14 @@ async function main(): Promise<void> {
   const app = await buildApp({ logger, readiness, redis: hotRedis, services, limits });
   await app.listen({ host: config.routerHost, port: config.routerPort });
 
-  let closing = false;
-  const shutdown = async (reason: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ reason }, 'router shutting down');
+  closeOnShutdown(logger, 'router', async () => {
     // Stops accepting (new requests get 503), waits for in-flight requests, then closes the upstream pools.
     await app.close();
     redis.disconnect();
     hotRedis.disconnect();
     dynamo.destroy();
     await temporal.close();
-    process.exit(0);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
-  exitWhenParentDies(process.argv, () => void shutdown('parent exited'));
+  });
 }
 
 main().catch((error: unknown) => {
