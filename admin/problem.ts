@@ -1,24 +1,12 @@
 /**
- * RFC 9457 problem+json for every error the admin API returns. Codes are
+ * RFC 9457 problem+json (common/problem.ts) for every error the admin API returns. Codes are
  * stable (clients and the CLI switch on `code`); 5xx answers never carry the
  * internal message, only the request id to find it in the logs.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
+import { problem, sendProblem, type Problem } from '../common/problem.js';
 import { AdminError } from './errors.js';
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly code: string;
-  readonly instance?: string;
-  readonly requestId?: string;
-  readonly errors?: readonly { path: string; message: string }[];
-}
 
 /** HTTP status of the stable codes other areas raise. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -34,34 +22,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   SNAPSHOT_EXISTS: 409,
 };
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-export function problemType(code: string): string {
-  return `urn:clawfleet:problem:${code.toLowerCase().replaceAll('_', '-')}`;
-}
-
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   const base = { instance: request.url.split('?')[0], requestId: request.id };
-  const make = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem => ({
-    type: problemType(code),
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    code,
-    ...base,
-    ...extra,
-  });
+  const make = (status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem =>
+    problem(status, code, detail, { ...base, ...extra });
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const errors = fastifyError.validation.map((v) => ({
@@ -91,20 +55,20 @@ function isTemporalUnavailable(error: unknown): boolean {
   return name === 'ServiceError' || name === 'ConnectionError';
 }
 
-export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="clawfleet-admin"');
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+function sendAdminProblem(reply: FastifyReply, answer: Problem): FastifyReply {
+  if (answer.status === 401) reply.header('www-authenticate', 'Bearer realm="clawfleet-admin"');
+  return sendProblem(reply, answer);
 }
 
 /** One error handler and one not-found handler for the whole admin app. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error, request);
-    if (problem.status >= 500) request.log.error({ err: error }, 'admin request failed');
-    else request.log.info({ code: problem.code, status: problem.status }, 'admin request refused');
-    return sendProblem(reply, problem);
+    const answer = toProblem(error, request);
+    if (answer.status >= 500) request.log.error({ err: error }, 'admin request failed');
+    else request.log.info({ code: answer.code, status: answer.status }, 'admin request refused');
+    return sendAdminProblem(reply, answer);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, toProblem(new AdminError(404, 'NOT_FOUND', 'no such route'), request)),
+    sendAdminProblem(reply, toProblem(new AdminError(404, 'NOT_FOUND', 'no such route'), request)),
   );
 }

@@ -8,7 +8,7 @@
  *   await admin.suspend('acme', 'unpaid invoice');
  */
 import type { LogLine } from '../admin/log-source.js';
-import type { Problem } from '../admin/problem.js';
+import type { Problem } from '../common/problem.js';
 import type { CreateTenantInput, PatchTenantInput, TenantViewData } from '../admin/schemas.js';
 import type { TenantPhase, TenantTier } from '../workflows/types.js';
 import {

@@ -1,6 +1,6 @@
 /** Types and errors of the admin API client (client/admin-client.ts). */
 import { ClawfleetError } from '../common/errors.js';
-import type { Problem } from '../admin/problem.js';
+import type { Problem } from '../common/problem.js';
 import type { TenantViewData } from '../admin/schemas.js';
 import type { DailyUsage } from '../registry/usage.js';
 import type { OffboardPlan, TenantDescription, TenantPhase } from '../workflows/types.js';

@@ -1,11 +1,14 @@
 /**
- * Router errors and the one Fastify error handler of the public listener.
+ * Router errors and the one Fastify error handler of the public listener,
+ * answering in problem+json (common/problem.ts) like the admin API and the
+ * supervisor, with an OpenAI-style `error` member for chat clients.
  * Every refusal has a stable code and status; 5xx answers never carry
  * details (those stay in the log), and 503s say when to retry, which both
  * Telegram and well-behaved chat clients honour.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
+import { problem, sendProblem } from '../common/problem.js';
 
 export type RouterErrorCode =
   | 'TENANT_UNKNOWN'
@@ -76,7 +79,14 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const retryAfter = error instanceof RouterError ? error.retryAfterSeconds : undefined;
     if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     const message = status >= 500 && !(error instanceof RouterError) ? 'internal error' : errorMessage(error);
-    return reply.code(status).send({ error: code, message });
+    return sendProblem(
+      reply,
+      problem(status, code, message, {
+        instance: request.url.split('?')[0]!,
+        requestId: request.id,
+        error: { message, type: code, code },
+      }),
+    );
   });
 }
 

@@ -49,7 +49,17 @@ export const ChatHeaders = Type.Object({
   'x-openclaw-session-key': Type.Optional(Type.String({ maxLength: 256 })),
 });
 
-export const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
+/** problem+json (common/problem.ts), with the OpenAI-style `error` member chat clients read. */
+export const ErrorBody = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.String(),
+  instance: Type.Optional(Type.String()),
+  requestId: Type.Optional(Type.String()),
+  error: Type.Object({ message: Type.String(), type: Type.String(), code: Type.String() }),
+});
 
 /** Answered only once the update is durable: stored by OpenClaw or accepted by Temporal. */
 export const Delivered = Type.Object({ ok: Type.Literal(true), delivery: Type.Literal('durable') });

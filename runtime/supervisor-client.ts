@@ -7,6 +7,7 @@
  */
 import { PermanentPortError } from '../activities/errors.js';
 import type { AgentPort, CallOptions } from '../activities/ports.js';
+import { problemCode } from '../common/problem.js';
 import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../workflows/types.js';
 import { SupervisorCallError } from './errors.js';
 
@@ -110,7 +111,7 @@ export class SupervisorAgentClient implements AgentPort {
     });
     const text = await response.text();
     if (!response.ok) {
-      const detail = (safeJson(text) as { error?: string } | undefined)?.error ?? text.slice(0, 200);
+      const detail = problemCode(safeJson(text)) ?? text.slice(0, 200);
       throw new SupervisorCallError(path, response.status, detail);
     }
     return safeJson(text);

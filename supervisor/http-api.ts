@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import Fastify, { type FastifyReply } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
+import { problem, sendProblem } from '../common/problem.js';
 import { type Logger } from '../common/logger.js';
 import { BadRequestError } from './errors.js';
 import type { ForwardAuth } from './forward-auth.js';
@@ -67,7 +68,7 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   const refuse = (reply: FastifyReply) =>
-    reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+    sendProblem(reply.header('www-authenticate', 'Bearer'), problem(401, 'UNAUTHORIZED', 'unauthorized'));
   // Requests that passed on a signature header, to be checked once their body (which it covers) is read.
   const signed = new WeakSet<object>();
   const { forwarded } = options;
@@ -106,7 +107,7 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
     if (status >= 500) request.log.warn({ err: error }, 'request failed');
     // 5xx details stay in the log; 4xx messages are about the caller's own input.
     const message = status < 500 || code ? error.message : 'internal error';
-    return reply.code(status).send({ error: code ?? 'INTERNAL', message });
+    return sendProblem(reply, problem(status, code ?? 'INTERNAL', message, { requestId: request.id }));
   });
 
   // Liveness of the supervisor itself: a stuck supervisor is restarted, a crash-looping gateway is not.
@@ -172,7 +173,7 @@ async function proxyChat(
 ): Promise<FastifyReply> {
   const { state } = supervisor.status();
   if (state !== 'ready' || supervisor.isDraining)
-    return reply.code(503).send({ error: 'GATEWAY_UNAVAILABLE', message: `gateway is ${state}` });
+    return sendProblem(reply, problem(503, 'GATEWAY_UNAVAILABLE', `gateway is ${state}`));
   const { baseUrl, token } = supervisor.gatewayTarget();
   const sessionKey = headers['x-openclaw-session-key'];
   // In flight for /activity until the response is over: sent, failed, or abandoned by the client.

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import Fastify from 'fastify';
 import { ConfigError } from '../common/errors.js';
+import { problem, sendProblem } from '../common/problem.js';
 import type { Logger } from '../common/logger.js';
 import { bearerMatches } from './http-api.js';
 import type { SupervisorConfig } from './supervisor-config.js';
@@ -41,11 +42,11 @@ export function buildWarmApp(options: WarmAppOptions) {
   // Bodies are never logged: they carry the tenant's secrets. Messages name fields only.
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof WarmClaimError)
-      return reply.code(error.status).send({ error: error.code, message: error.message });
+      return sendProblem(reply, problem(error.status, error.code, error.message));
     const status = error.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: 'BAD_CLAIM', message: error.message });
+    if (status < 500) return sendProblem(reply, problem(status, 'BAD_CLAIM', error.message));
     request.log.warn({ err: error }, 'claim failed');
-    return reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
+    return sendProblem(reply, problem(500, 'INTERNAL', 'internal error'));
   });
 
   app.get('/healthz', () => ({ ok: true }));

@@ -127,10 +127,8 @@ describe('router public routes: every refusal and its status code (app.inject, r
     });
     assert.equal(res.statusCode, 503);
     assert.match(String(res.headers['retry-after']), /^\d+$/);
-    assert.deepEqual(res.json(), {
-      error: 'COLD_PATH_UNAVAILABLE',
-      message: 'could not hand the update to Temporal',
-    });
+    assert.equal(res.json().code, 'COLD_PATH_UNAVAILABLE');
+    assert.equal(res.json().detail, 'could not hand the update to Temporal');
   });
 
   it('Temporal hanging (accepts TCP, never answers): 503 after the bounded cold-path wait, not the SDK retries', async () => {
@@ -150,7 +148,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
       });
       const waitedMs = Date.now() - started;
       assert.equal(res.statusCode, 503);
-      assert.equal(res.json<{ error: string }>().error, 'COLD_PATH_UNAVAILABLE');
+      assert.equal(res.json<{ code: string }>().code, 'COLD_PATH_UNAVAILABLE');
       assert.ok(waitedMs >= 4_000 && waitedMs < 9_000, `answered after ${waitedMs} ms`);
     } finally {
       blackHole.close();
@@ -246,7 +244,15 @@ describe('router public routes: every refusal and its status code (app.inject, r
         await h.publishEndpoint(t.tenantId, supervisor.endpoint);
         const res = await chat(t.tenantId, t.apiKey, ask);
         assert.equal(res.statusCode, 502);
-        assert.deepEqual(res.json(), { error: 'UPSTREAM_FAILED', message: 'the agent did not answer' });
+        assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+        const body = res.json<Record<string, unknown>>();
+        assert.equal(body['code'], 'UPSTREAM_FAILED');
+        assert.equal(body['detail'], 'the agent did not answer');
+        assert.deepEqual(body['error'], {
+          message: 'the agent did not answer',
+          type: 'UPSTREAM_FAILED',
+          code: 'UPSTREAM_FAILED',
+        });
         assert.deepEqual(
           supervisor.received,
           ['/v1/chat/completions'],

@@ -104,11 +104,11 @@ export class StandInSupervisor {
     });
     if (!signed) {
       this.refused++;
-      return { status: 401, body: { error: 'unauthorized' } };
+      return { status: 401, body: { code: 'UNAUTHORIZED', detail: 'unauthorized' } };
     }
     this.received.push(request.url ?? '');
     if (this.mode === 'hang') return { status: 0 };
-    if (this.mode === 'unavailable') return { status: 503, body: { error: 'GATEWAY_UNAVAILABLE' } };
+    if (this.mode === 'unavailable') return { status: 503, body: { code: 'GATEWAY_UNAVAILABLE' } };
     if (request.url === '/deliver/telegram') {
       this.deliveries.push(body);
       if (this.hold) await this.hold;

@@ -71,7 +71,7 @@ describe('warm pod claim server', function () {
       });
       const text = await response.text();
       for (const value of Object.values(SECRETS)) assert.ok(!text.includes(value), 'no secret in an answer');
-      return { status: response.status, body: JSON.parse(text) as { error?: string; message?: string } };
+      return { status: response.status, body: JSON.parse(text) as { code?: string; detail?: string } };
     };
     return { url, port, claims, claim };
   }
@@ -108,7 +108,7 @@ describe('warm pod claim server', function () {
     for (const [body, message] of cases) {
       const answer = await claim(body);
       assert.equal(answer.status, 400, JSON.stringify(answer.body));
-      assert.match(answer.body.message ?? '', message);
+      assert.match(answer.body.detail ?? '', message);
     }
     assert.equal(claims.length, 0);
   });
@@ -122,7 +122,7 @@ describe('warm pod claim server', function () {
     ]) {
       const answer = await claim({ spec: tenantSpec(listen), secrets: SECRETS });
       assert.equal(answer.status, 422, JSON.stringify(listen));
-      assert.equal(answer.body.error, 'LISTEN_MISMATCH');
+      assert.equal(answer.body.code, 'LISTEN_MISMATCH');
     }
     assert.equal(claims.length, 0);
   });
@@ -133,7 +133,7 @@ describe('warm pod claim server', function () {
     const body = { spec: tenantSpec({ host: '127.0.0.1', port }), secrets: SECRETS };
     const answers = await Promise.all([claim(body), claim(body)]);
     assert.deepEqual(answers.map((a) => a.status).sort(), [202, 409]);
-    assert.equal(answers.find((a) => a.status === 409)?.body.error, 'ALREADY_CLAIMED');
+    assert.equal(answers.find((a) => a.status === 409)?.body.code, 'ALREADY_CLAIMED');
     for (let i = 0; i < 50 && claims.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(claims.length, 1);
     const { spec, secrets } = claims[0]!;
