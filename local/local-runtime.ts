@@ -29,17 +29,13 @@ import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import type { PodHandle, SnapshotManifest } from '../workflows/types.js';
 import { CapacityGate } from '../runtime/capacity-gate.js';
 import { LaunchedPod } from './launched-pod.js';
+import { LostPods, type Salvage } from './lost-pods.js';
 import { MAX_SLOTS, placementOf, SlotTable } from './placement.js';
 import { portsAreFree } from './port-check.js';
 import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 
-/** Saves what a dead supervisor left in `<rootDir>/state` as a new snapshot (not recorded); null if nothing. */
-export type Salvage = (
-  tenantId: string,
-  rootDir: string,
-  openclawVersion: string,
-) => Promise<SnapshotManifest | null>;
+export type { Salvage } from './lost-pods.js';
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -61,8 +57,7 @@ export interface LocalRuntimeOptions {
 
 export class LocalRuntime implements RuntimePort {
   private readonly pods = new Map<string, LaunchedPod>(); // by tenant id
-  /** Pods that died on their own, kept (with their directory) until their stop salvages them. */
-  private readonly lost = new Map<string, { pod: LaunchedPod; swept: Promise<unknown> }>(); // by pod id
+  private readonly lost: LostPods;
   private readonly slots: SlotTable;
   private readonly gate: CapacityGate;
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -73,6 +68,7 @@ export class LocalRuntime implements RuntimePort {
     const capacity = Math.min(options.capacity, MAX_SLOTS);
     this.slots = new SlotTable(MAX_SLOTS);
     this.gate = new CapacityGate(capacity, options.capacityWaitMs);
+    this.lost = new LostPods(options.salvage, options.logger);
     this.warm = new WarmSupervisors({
       size: options.warmSupervisors ?? 1,
       dataDir: options.dataDir,
@@ -124,7 +120,7 @@ export class LocalRuntime implements RuntimePort {
       // Replacing is not a sleep the workflow asked for: whatever it drained is left unrecorded in the
       // store, and the next launch activity records it (the newest complete snapshot wins).
       if (current) await this.stopPod(current, this.options.stopGraceMs ?? 35_000);
-      this.dropLost(spec.tenantId); // the workflow stops a lost pod before relaunching; this is a leftover
+      this.lost.forget(spec.tenantId);
       await this.gate.acquire(options.signal);
       let pod: LaunchedPod;
       try {
@@ -138,8 +134,8 @@ export class LocalRuntime implements RuntimePort {
   }
 
   stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<SnapshotManifest | null> {
-    const dead = this.lost.get(handle.podId);
-    if (dead) return this.serialized(dead.pod.tenantId, () => this.salvageLost(dead));
+    const deadTenant = this.lost.tenantOf(handle.podId);
+    if (deadTenant) return this.serialized(deadTenant, () => this.lost.stop(handle.podId));
     const pod = [...this.pods.values()].find((p) => p.podId === handle.podId);
     if (!pod) return Promise.resolve(null); // missing is success
     return this.serialized(pod.tenantId, () => this.stopPod(pod, options.graceMs));
@@ -225,25 +221,6 @@ export class LocalRuntime implements RuntimePort {
     return manifest;
   }
 
-  /** The stop of a pod that died on its own: what its state dir holds becomes a snapshot (not recorded here). */
-  private async salvageLost({ pod, swept }: { pod: LaunchedPod; swept: Promise<unknown> }) {
-    await swept; // nothing of the tenant may still write to the state dir
-    // Only state that was restored and served is worth keeping; a half-done restore is not.
-    const manifest = pod.wasReady
-      ? await this.options.salvage(pod.tenantId, pod.rootDir, pod.spec.openclawVersion)
-      : null;
-    this.lost.delete(pod.podId);
-    return manifest;
-  }
-
-  private dropLost(tenantId: string): void {
-    for (const { pod } of this.lost.values())
-      if (pod.tenantId === tenantId) {
-        this.options.logger.warn({ tenantId, podId: pod.podId }, 'lost pod relaunched before its stop');
-        this.lost.delete(pod.podId);
-      }
-  }
-
   private async onExit(pod: LaunchedPod, slot: number, info: { code: number | null; signal: string | null }) {
     const { events, logger } = this.options;
     const unexpected = pod.state !== 'stopping';
@@ -254,7 +231,7 @@ export class LocalRuntime implements RuntimePort {
       if (unexpected) {
         logger.warn({ tenantId: pod.tenantId, podId: pod.podId, reason }, 'tenant process lost');
         const swept = killProcessesOf(pod.rootDir).catch(() => undefined);
-        this.lost.set(pod.podId, { pod, swept });
+        this.lost.add(pod, swept);
         // Report at once: the workflow's stop of this pod waits for the sweep before it salvages.
         if (!this.closing)
           void events

@@ -1,0 +1,111 @@
+/**
+ * The phases that bring a pod up: `asleep` (wait for a reason to wake) and
+ * `waking` (launch, or make room on a full host first). TenantLifecycle
+ * (tenant-lifecycle.ts) adds the running phases and the crash path on top.
+ */
+import { condition, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { launch, probe, step, store } from './activity-proxies.js';
+import { describeFailure, failureType, isPermanent } from './failures.js';
+import { PhaseBase } from './phase-base.js';
+import { AT_CAPACITY_ERROR_TYPE, sleepNowSignal, tenantWorkflowId } from './shared.js';
+
+/** A full host with every tenant busy: how long before looking for an idle one again. */
+const ROOM_RETRY_MS = 5_000;
+const WAITING_FOR_ROOM = 'waiting for a place';
+
+export abstract class WakePhases extends PhaseBase {
+  /** Operator restores in flight: the tenant stays asleep until they are recorded. */
+  holdWakes = 0;
+
+  /** The pod died or its launch failed: relaunch with backoff, or give up (tenant-lifecycle.ts). */
+  protected abstract crashed(): Promise<void>;
+
+  /** Waits for a message, a wake, the next scheduled job, or an operator request. */
+  async asleep(): Promise<void> {
+    const r = this.d.requests;
+    const wanted = () => this.s.hasWakeReason() || r.suspend !== null || r.offboard !== null;
+    const wakeAt = this.s.scheduledWakeAtMs();
+    if (wakeAt === null) await condition(wanted);
+    else if (wakeAt > Date.now()) await condition(wanted, wakeAt - Date.now());
+    if (r.offboard) return this.enterOffboarding();
+    if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
+    await condition(() => this.holdWakes === 0);
+    // Woken by a message, a wake update or the scheduled job time: the job time is used up either way.
+    this.d.nextScheduledAtMs = null;
+    this.setPhase('waking');
+  }
+
+  /** Launches pod `<tenantId>-<generation>` from the last snapshot and publishes its endpoint. */
+  async waking(): Promise<void> {
+    const d = this.d;
+    d.lostReason = null;
+    const podId = this.s.nextPodId();
+    this.publishDetails();
+    try {
+      d.pod = await step(launch.launchPod, `launch pod ${podId}`, {
+        tenantId: d.tenantId,
+        podId,
+        tier: d.settings.tier,
+        openclawVersion: d.settings.openclawVersion,
+        snapshotSeq: d.lastSnapshot?.seq ?? null,
+      });
+    } catch (error) {
+      if (failureType(error) === AT_CAPACITY_ERROR_TYPE) {
+        d.generation -= 1; // nothing was started under this pod id: the next attempt reuses it
+        return this.makeRoom();
+      }
+      if (isPermanent(error))
+        return this.enterHeld('failed', `launch of ${podId} failed: ${describeFailure(error)}`);
+      d.lostReason = `launch failed: ${describeFailure(error)}`;
+      return this.crashed();
+    }
+    if (d.reason?.startsWith(WAITING_FOR_ROOM)) d.reason = null;
+    const now = Date.now();
+    d.wokeAtMs = now;
+    d.wokeDelivered = d.deliveredCount;
+    d.lastActiveAtMs = now;
+    d.requests.wake = false;
+    await this.publishEndpoint();
+    this.setPhase('running');
+  }
+
+  /**
+   * The host is full. The runtime evicts no one; this workflow asks the least
+   * recently active idle tenant to sleep (its history and the Web UI say why),
+   * then launches again: the drain frees a place within the launch's wait.
+   */
+  private async makeRoom(): Promise<void> {
+    const d = this.d;
+    const candidate = await step(
+      probe.findSleepCandidate,
+      'host full: find the least recently active idle tenant',
+      {
+        tenantId: d.tenantId,
+      },
+    ).catch(() => null); // unknown is treated like "nobody idle": wait, then look again
+    if (candidate) {
+      const why = `put to sleep to make room: host full and ${d.tenantId} is waking`;
+      try {
+        await getExternalWorkflowHandle(tenantWorkflowId(candidate.tenantId)).signal(sleepNowSignal, why);
+        d.reason = `${WAITING_FOR_ROOM}: asked ${candidate.tenantId} (last active ${candidate.lastActiveAt ?? 'never'}) to sleep`;
+      } catch {
+        d.reason = `${WAITING_FOR_ROOM}: ${candidate.tenantId} could not be asked to sleep`;
+      }
+    } else d.reason = `${WAITING_FOR_ROOM}: every awake tenant is busy or already leaving`;
+    this.publishDetails();
+    const r = d.requests;
+    if (!candidate) await condition(() => r.suspend !== null || r.offboard !== null, ROOM_RETRY_MS);
+    if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
+  }
+
+  protected async publishEndpoint(): Promise<void> {
+    const d = this.d;
+    if (!d.pod) return;
+    const ttlMs = 2 * Math.max(d.settings.snapshotIntervalMs, d.settings.idleTimeoutMs);
+    await step(store.publishEndpoint, `publish endpoint of ${d.pod.podId}`, {
+      tenantId: d.tenantId,
+      pod: d.pod,
+      ttlMs,
+    });
+  }
+}
