@@ -127,8 +127,9 @@ describe('router public routes: every refusal and its status code (app.inject, r
     });
     assert.equal(res.statusCode, 503);
     assert.match(String(res.headers['retry-after']), /^\d+$/);
-    assert.equal(res.json().code, 'COLD_PATH_UNAVAILABLE');
-    assert.equal(res.json().detail, 'could not hand the update to Temporal');
+    const body = res.json<{ code: string; detail: string }>();
+    assert.equal(body.code, 'COLD_PATH_UNAVAILABLE');
+    assert.equal(body.detail, 'could not hand the update to Temporal');
   });
 
   it('Temporal hanging (accepts TCP, never answers): 503 after the bounded cold-path wait, not the SDK retries', async () => {
