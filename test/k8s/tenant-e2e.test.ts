@@ -121,7 +121,7 @@ describe('a tenant end to end on Kubernetes: pod wake, podLost relaunch, idle sl
     fleet.llm.setReply(async (messages, request) => {
       if (userTexts(messages).at(-1)?.includes('slow question')) {
         turnStarted = true;
-        await new Promise((r) => setTimeout(r, 4_000));
+        await new Promise((r) => setTimeout(r, 15_000)); // longer than the drain's probe and live snapshot, within OpenClaw's own drain
       }
       return echoReply(messages, request);
     });
