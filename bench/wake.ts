@@ -25,6 +25,7 @@ import { gatewayEnv, writeOpenClawConfig } from '../supervisor/gateway-launch.js
 import { parseSpec, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from '../local/process-sweep.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
+import { modelBearer } from '../common/model-token.js';
 import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import { phasesOf, traceWake, WAKE_MARKS, type WakeTrace } from './wake-trace.js';
@@ -193,7 +194,7 @@ async function bareStart(
     gatewayToken: await fleet.secrets.resolve(TENANT, 'gateway-token'),
     telegramBotToken: await fleet.secrets.resolve(TENANT, 'telegram-bot-token'),
     telegramWebhookSecret: await fleet.secrets.resolve(TENANT, 'telegram-webhook-secret'),
-    modelApiKey: await fleet.secrets.resolve(TENANT, 'model-fake'),
+    modelToken: modelBearer(TENANT, await fleet.secrets.resolve(TENANT, 'model-token')),
   };
   const rootDir = await mkdtemp(join(tmpdir(), 'clawfleet-bare-'));
   try {

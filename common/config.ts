@@ -289,6 +289,62 @@ export const SETTINGS = {
         'Platform model API key file (mode 600) for tenants without their own `model-<provider>` secret; empty means `<data dir>/keys/model-api.key` if it exists.',
     }),
   },
+  gatewayHost: {
+    env: 'CLAWFLEET_GATEWAY_HOST',
+    schema: Type.String({
+      default: '127.0.0.1',
+      description:
+        'Address the model gateway (`gateway/server.ts`) binds: reachable from tenant processes and pods, never the public listener.',
+    }),
+  },
+  gatewayPort: {
+    env: 'CLAWFLEET_GATEWAY_PORT',
+    schema: Port(8082, 'Model gateway listener: the OpenAI-compatible endpoint tenant agents use.'),
+  },
+  gatewayUrl: {
+    env: 'CLAWFLEET_GATEWAY_URL',
+    schema: Type.String({
+      default: '',
+      description:
+        "The model base URL written into every tenant's OpenClaw config; empty means `http://<gateway host>:<gateway port>/v1` (on Kubernetes, the gateway Service).",
+    }),
+  },
+  gatewayMetricsPort: {
+    env: 'CLAWFLEET_GATEWAY_METRICS_PORT',
+    schema: Port(8083, "Model gateway's Prometheus `/metrics` listener, on the router host (tenants never reach it)."),
+  },
+  modelUpstreams: {
+    env: 'CLAWFLEET_MODEL_UPSTREAMS',
+    schema: Type.String({
+      default: '',
+      description:
+        'Model gateway upstreams, `name=baseUrl,...` (OpenAI-compatible); empty means `<model provider>=<model base URL>`. Platform key of upstream `name`: `<data dir>/keys/model-<name>.key` (the model API key file for the default provider); a tenant secret `model-<name>` is its own key instead.',
+    }),
+  },
+  modelAllowlist: {
+    env: 'CLAWFLEET_MODEL_ALLOWLIST',
+    schema: Type.String({
+      default: '',
+      description:
+        'Models each tier may call through the gateway, `tier=upstream/model+upstream/*,...` (`*` is every model); a tier not named may call every model. Empty means no restriction.',
+    }),
+  },
+  modelPrices: {
+    env: 'CLAWFLEET_MODEL_PRICES',
+    schema: Type.String({
+      default: '',
+      description:
+        'Price table for usage cost: a JSON file path, or inline JSON `{"upstream/model": {"input": 0.25, "output": 2, "cachedInput": 0.025}}` in USD per million tokens (`upstream/*` matches any model of it). Empty means every model costs 0.',
+    }),
+  },
+  tierQuotas: {
+    env: 'CLAWFLEET_TIER_QUOTAS',
+    schema: Type.String({
+      default: '',
+      description:
+        'Quota defaults per tier over the built-in ones (common/quotas.ts), inline JSON `{"free": {"tokensPerDay": 50000}}`; a tenant\'s own `quotas` override these. Docs: docs/operations.md "Quotas".',
+    }),
+  },
   telegramApiRoot: {
     env: 'CLAWFLEET_TELEGRAM_API_ROOT',
     schema: Type.String({
@@ -440,6 +496,19 @@ export function routerKeyPath(config: Pick<Config, 'routerKeyFile' | 'dataDir'>)
 /** The platform model API key file: the configured one, or `<data dir>/keys/model-api.key`. */
 export function modelApiKeyPath(config: Pick<Config, 'modelApiKeyFile' | 'dataDir'>): string {
   return config.modelApiKeyFile || join(config.dataDir, 'keys', 'model-api.key');
+}
+
+/** The platform key file of model upstream `name`: the model API key file for the default provider. */
+export function upstreamKeyPath(
+  config: Pick<Config, 'modelApiKeyFile' | 'dataDir' | 'modelProvider'>,
+  name: string,
+): string {
+  return name === config.modelProvider ? modelApiKeyPath(config) : join(config.dataDir, 'keys', `model-${name}.key`);
+}
+
+/** Where tenant agents reach the model gateway. */
+export function gatewayBaseUrl(config: Pick<Config, 'gatewayUrl' | 'gatewayHost' | 'gatewayPort'>): string {
+  return config.gatewayUrl || `http://${config.gatewayHost}:${config.gatewayPort}/v1`;
 }
 
 /** The platform admin token file: the configured one, or `<data dir>/keys/admin.token`. */

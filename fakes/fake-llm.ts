@@ -44,6 +44,16 @@ export interface FakeLlmOptions {
   readonly models?: readonly string[];
 }
 
+/** How streamed answers are sent (defaults: all at once, with a usage chunk). */
+export interface StreamShape {
+  /** Leave out the usage chunk, like a provider that ignores `stream_options.include_usage`. @default false */
+  readonly omitUsage?: boolean;
+  /** Pause after the first chunk, so a test can see it arrive on its own. @default 0 */
+  readonly afterFirstChunkMs?: number;
+  /** Pause after the usage chunk, before `[DONE]`. @default 0 */
+  readonly beforeDoneMs?: number;
+}
+
 export interface FakeLlm {
   /** Base URL including `/v1`, ready for `models.providers.<name>.baseUrl`. */
   readonly url: string;
@@ -52,6 +62,8 @@ export interface FakeLlm {
   completions(): RecordedLlmRequest[];
   /** Replace the reply script (e.g. per test). */
   setReply(reply: ReplyScript): void;
+  /** Shape the next streamed answers (see StreamShape). */
+  setStream(shape: StreamShape): void;
   close(): Promise<void>;
 }
 
@@ -117,13 +129,16 @@ function usageOf(promptTokens: number, text: string) {
   };
 }
 
-function streamCompletion(
+const pause = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+async function streamCompletion(
   res: ServerResponse,
   id: string,
   model: string,
   text: string,
   promptTokens: number,
-): void {
+  shape: StreamShape,
+): Promise<void> {
   const created = Math.floor(Date.now() / 1000);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
@@ -134,10 +149,12 @@ function streamCompletion(
   });
   // The order OpenClaw's openai-completions adapter expects: role, content, stop, usage, [DONE].
   res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+  await pause(shape.afterFirstChunkMs ?? 0);
   res.write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }]));
   res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-  res.write(chunk([], { usage: usageOf(promptTokens, text) }));
-  res.end('data: [DONE]\n\n');
+  if (!shape.omitUsage) res.write(chunk([], { usage: usageOf(promptTokens, text) }));
+  await pause(shape.beforeDoneMs ?? 0);
+  if (!res.destroyed) res.end('data: [DONE]\n\n');
 }
 
 function jsonCompletion(
@@ -160,6 +177,7 @@ function jsonCompletion(
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
   const requests: RecordedLlmRequest[] = [];
   let reply = options.reply ?? echoReply;
+  let shape: StreamShape = {};
   const models = options.models ?? ['fake-model'];
   let counter = 0;
 
@@ -199,7 +217,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       const id = `chatcmpl-fake-${++counter}`;
       const model = body.model ?? models[0] ?? 'fake-model';
       const promptTokens = tokens(JSON.stringify(body.messages));
-      if (body.stream) streamCompletion(res, id, model, text, promptTokens);
+      if (body.stream) await streamCompletion(res, id, model, text, promptTokens, shape);
       else jsonCompletion(res, id, model, text, promptTokens);
       return;
     }
@@ -224,6 +242,9 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     completions: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chat/completions')),
     setReply: (next) => {
       reply = next;
+    },
+    setStream: (next) => {
+      shape = next;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -38,6 +38,8 @@ export const SECRET_NAMES = {
   gatewayToken: 'gateway-token',
   hooksToken: 'hooks-token',
   supervisorToken: 'supervisor-token',
+  /** The tenant's model gateway token (common/model-token.ts): the only model credential a tenant holds. */
+  modelToken: 'model-token',
 } as const;
 
 /** Tokens clawfleet generates itself; rotation regenerates them, the next wake writes them into the config. */
@@ -45,6 +47,7 @@ export const DERIVED_SECRET_NAMES: readonly string[] = [
   SECRET_NAMES.gatewayToken,
   SECRET_NAMES.hooksToken,
   SECRET_NAMES.supervisorToken,
+  SECRET_NAMES.modelToken,
 ];
 
 const SECRET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -168,7 +171,7 @@ export class DynamoSecretStore implements SecretStore {
   }
 
   /**
-   * Regenerates the gateway, hooks and supervisor tokens; returns their names.
+   * Regenerates the gateway, hooks, supervisor and model tokens; returns their names.
    * A running agent keeps the tokens it started with: the supervisor writes
    * the OpenClaw config from the store at each start, so rotation takes
    * effect at the next wake (sleep the tenant to apply it now).

@@ -24,7 +24,10 @@ const Count = Type.Integer({ minimum: 0 });
 export const TenantQuotasSchema = Type.Object(
   {
     messagesPerDay: Type.Optional(Count),
+    tokensPerMinute: Type.Optional(Count),
     tokensPerDay: Type.Optional(Count),
+    tokensPerMonth: Type.Optional(Count),
+    concurrentModelRequests: Type.Optional(Count),
     activeSecondsPerDay: Type.Optional(Count),
   },
   { additionalProperties: false },

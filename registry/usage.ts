@@ -9,6 +9,8 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import type { UsageRecord } from '../activities/ports.js';
 import { assertTenantId } from '../common/ids.js';
 import { RegistryInputError } from './errors.js';
+import { addModelItem, type ModelUsage } from './model-usage.js';
+import { QUOTA_ITEM_MARK } from './quota-hits.js';
 
 /** One active interval; `wakes` and `tokens` are optional extras over the port's record. */
 export interface UsageInterval extends UsageRecord {
@@ -26,6 +28,10 @@ export interface DailyUsage {
   readonly wakes: number;
   readonly messages: number;
   readonly tokens: number;
+  /** Model cost of the day in micro-USD (registry/model-usage.ts). */
+  readonly costMicros: number;
+  /** Model usage of the day by `upstream/model`. */
+  readonly models: ModelUsage[];
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -76,7 +82,17 @@ export async function sumUsage(
   if (!DAY.test(fromDay) || !DAY.test(toDay) || toDay < fromDay) {
     throw new RegistryInputError([`day range ${fromDay}..${toDay} must be YYYY-MM-DD, from <= to`]);
   }
-  const days = new Map<string, { activeMs: number; wakes: number; messages: number; tokens: number }>();
+  const days = new Map<
+    string,
+    {
+      activeMs: number;
+      wakes: number;
+      messages: number;
+      tokens: number;
+      costMicros: number;
+      models: Map<string, ModelUsage>;
+    }
+  >();
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(
@@ -90,8 +106,20 @@ export async function sumUsage(
       }),
     );
     for (const item of page.Items ?? []) {
+      if (String(item['day']).includes(QUOTA_ITEM_MARK)) continue; // refusals, not usage (quota-hits.ts)
       const day = String(item['day']).slice(0, 10);
-      const total = days.get(day) ?? { activeMs: 0, wakes: 0, messages: 0, tokens: 0 };
+      const total = days.get(day) ?? {
+        activeMs: 0,
+        wakes: 0,
+        messages: 0,
+        tokens: 0,
+        costMicros: 0,
+        models: new Map<string, ModelUsage>(),
+      };
+      if (item['model'] !== undefined) {
+        addModelItem(total.models, item);
+        total.costMicros += Number(item['costMicros'] ?? 0);
+      }
       total.activeMs += Number(item['activeMs'] ?? 0);
       total.wakes += Number(item['wakes'] ?? 0);
       total.messages += Number(item['messages'] ?? 0);
@@ -100,7 +128,12 @@ export async function sumUsage(
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return [...days].map(([day, t]) => ({ day, ...t, activeSeconds: Math.round(t.activeMs / 1000) }));
+  return [...days].map(([day, t]) => ({
+    day,
+    ...t,
+    activeSeconds: Math.round(t.activeMs / 1000),
+    models: [...t.models.values()].sort((a, b) => a.model.localeCompare(b.model)),
+  }));
 }
 
 function isoTime(value: string, field: string): string {

@@ -9,6 +9,7 @@
 import type { PodSpec } from '../activities/ports.js';
 import type { GraceChain } from '../common/grace.js';
 import { PermanentPortError } from '../activities/errors.js';
+import { modelBearer } from '../common/model-token.js';
 import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantTier } from '../workflows/types.js';
 import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
@@ -25,9 +26,12 @@ export interface Placement {
 /** Platform-wide settings every tenant agent shares (from the worker's Config). */
 export interface PlatformAgentSettings {
   readonly openclaw: { readonly node: string; readonly entry: string };
-  readonly model: { readonly provider: string; readonly baseUrl: string; readonly modelId: string };
-  /** Read from the platform key file when the tenant has no `model-<provider>` secret. */
-  readonly platformModelApiKey: () => Promise<string | null>;
+  /**
+   * The agent's one model provider: the model gateway (`gatewayUrl`), which
+   * holds every provider key in the control plane; the agent holds only its
+   * model token, and `provider` is just the name in OpenClaw's config.
+   */
+  readonly model: { readonly provider: string; readonly gatewayUrl: string; readonly modelId: string };
   readonly telegramApiRoot: string;
   /** Router base URL; Telegram posts to `<publicUrl>/tg/<tenantId>`. */
   readonly publicUrl: string;
@@ -81,6 +85,7 @@ const TIER_AGENT: Readonly<
 const STORE_NAMES = {
   supervisorToken: 'supervisor-token',
   gatewayToken: 'gateway-token',
+  modelToken: 'model-token',
   telegramBotToken: 'telegram-bot-token',
   telegramWebhookSecret: 'telegram-webhook-secret',
 } as const;
@@ -93,18 +98,18 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
   const forwardKey = platform.forwardKey(pod.tenantId);
   // A missing secret below is the error to report, not these.
   for (const pending of [grant, forwardKey]) pending.catch(() => undefined);
-  const [supervisorToken, gatewayToken, botToken, webhookSecret, tenantModelKey] = await Promise.all([
+  // No provider key is looked up here: the tenant's `model-<provider>` secret stays with the model gateway.
+  const [supervisorToken, gatewayToken, modelSecret, botToken, webhookSecret] = await Promise.all([
     resolveSecret(named('supervisorToken')),
     resolveSecret(named('gatewayToken')),
+    resolveSecret(named('modelToken')),
     resolveSecret(named('telegramBotToken')),
     resolveSecret(named('telegramWebhookSecret')),
-    resolveSecret(`model-${platform.model.provider}`),
   ]);
-  const modelApiKey = tenantModelKey ?? (await platform.platformModelApiKey());
   const missing = [
     ...(supervisorToken ? [] : ['supervisor-token']),
     ...(gatewayToken ? [] : ['gateway-token']),
-    ...(modelApiKey ? [] : [`model-${platform.model.provider} (or the platform model key)`]),
+    ...(modelSecret ? [] : ['model-token']),
   ];
   if (missing.length > 0)
     throw new PermanentPortError(
@@ -129,7 +134,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     openclaw: { version: pod.openclawVersion, ...platform.openclaw },
     provider: {
       name: platform.model.provider,
-      baseUrl: platform.model.baseUrl,
+      baseUrl: platform.model.gatewayUrl,
       modelId: platform.model.modelId,
       maxTokens: tier.maxTokens,
     },
@@ -155,7 +160,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
   const secrets: PodSecrets = {
     supervisorToken: supervisorToken!,
     gatewayToken: gatewayToken!,
-    modelApiKey: modelApiKey!,
+    modelToken: modelBearer(pod.tenantId, modelSecret!),
     ...(telegramWanted ? { telegramBotToken: botToken!, telegramWebhookSecret: webhookSecret! } : {}),
     snapshotGrant: await grant,
     forwardKey: await forwardKey,

@@ -20,7 +20,7 @@ export function gatewayEnv({ spec, secrets }: SupervisorConfig): NodeJS.ProcessE
     LANG: 'C.UTF-8',
     OPENCLAW_STATE_DIR: paths.stateDir,
     [OPENCLAW_SECRET_ENV.gatewayToken]: secrets.gatewayToken,
-    [OPENCLAW_SECRET_ENV.modelApiKey]: secrets.modelApiKey,
+    [OPENCLAW_SECRET_ENV.modelToken]: secrets.modelToken,
     ...(spec.telegram
       ? {
           [OPENCLAW_SECRET_ENV.telegramBotToken]: secrets.telegramBotToken,

@@ -30,7 +30,7 @@ export const OPENCLAW_SECRET_ENV = {
   gatewayToken: 'OPENCLAW_GATEWAY_TOKEN',
   telegramBotToken: 'CLAWFLEET_TELEGRAM_BOT_TOKEN',
   telegramWebhookSecret: 'CLAWFLEET_TELEGRAM_WEBHOOK_SECRET',
-  modelApiKey: 'CLAWFLEET_MODEL_API_KEY',
+  modelToken: 'CLAWFLEET_MODEL_TOKEN',
 } as const;
 
 export type ToolProfile = 'minimal' | 'messaging' | 'coding' | 'full';
@@ -165,7 +165,7 @@ export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, 
       providers: {
         [provider.name]: {
           baseUrl: provider.baseUrl,
-          apiKey: envRef(OPENCLAW_SECRET_ENV.modelApiKey),
+          apiKey: envRef(OPENCLAW_SECRET_ENV.modelToken),
           api: provider.api ?? 'openai-completions',
           models: [
             {

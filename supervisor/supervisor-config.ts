@@ -128,7 +128,7 @@ export const SECRET_SOURCES = {
   gatewayToken: 'CLAWFLEET_POD_GATEWAY_TOKEN',
   telegramBotToken: 'CLAWFLEET_POD_TELEGRAM_BOT_TOKEN',
   telegramWebhookSecret: 'CLAWFLEET_POD_TELEGRAM_WEBHOOK_SECRET',
-  modelApiKey: 'CLAWFLEET_POD_MODEL_API_KEY',
+  modelToken: 'CLAWFLEET_POD_MODEL_TOKEN',
   /** JSON (snapshots/grant.ts): presigned URLs of the tenant's own snapshots and its data keys. */
   snapshotGrant: 'CLAWFLEET_POD_SNAPSHOT_GRANT',
   /** base64url: this tenant's forwarding key, to check the router's signed forwards (needs `podId`). */
@@ -139,7 +139,7 @@ export type SecretName = keyof typeof SECRET_SOURCES;
 export type PodSecrets = { readonly [K in SecretName]?: string };
 
 /** Secrets the supervisor cannot run without (Telegram ones only when Telegram is configured). */
-const REQUIRED: readonly SecretName[] = ['supervisorToken', 'gatewayToken', 'modelApiKey', 'snapshotGrant'];
+const REQUIRED: readonly SecretName[] = ['supervisorToken', 'gatewayToken', 'modelToken', 'snapshotGrant'];
 const TELEGRAM_REQUIRED: readonly SecretName[] = ['telegramBotToken', 'telegramWebhookSecret'];
 
 export interface SupervisorConfig {

@@ -4,12 +4,10 @@
  * platform settings from the worker's Config. Runtimes differ only in where
  * OpenClaw lives (the local cache, or fixed paths in the agent image).
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { PermanentPortError } from '../activities/errors.js';
 import type { PodSpec } from '../activities/ports.js';
 import { msToNumber } from '@temporalio/common';
-import { modelApiKeyPath, type Config } from '../common/config.js';
+import { gatewayBaseUrl, type Config } from '../common/config.js';
 import { graceChain } from '../common/grace.js';
 import { buildLaunchPlan, type LaunchPlan, type Placement } from '../runtime/launch-plan.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
@@ -51,9 +49,7 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
       rootDir,
       platform: {
         openclaw,
-        model: { provider: config.modelProvider, baseUrl: config.modelBaseUrl, modelId: config.modelId },
-        platformModelApiKey: async () =>
-          (await readFile(resolve(modelApiKeyPath(config)), 'utf8').catch(() => '')).trim() || null,
+        model: { provider: config.modelProvider, gatewayUrl: gatewayBaseUrl(config), modelId: config.modelId },
         telegramApiRoot: config.telegramApiRoot,
         publicUrl: config.publicUrl,
         snapshotGrant: async (tenantId, latestSeq) =>

@@ -1,6 +1,7 @@
 /** `clawfleet tenant …`: create, inspect, change and offboard tenants through the admin API. */
 import { msToNumber, type Duration } from '@temporalio/common';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { QUOTA_KINDS } from '../../common/quotas.js';
 import { cliContext, fields, paint, table } from '../context.js';
 
 const TIERS = ['free', 'standard', 'pro'];
@@ -30,8 +31,8 @@ export function positiveInt(value: string): number {
 }
 
 function quota(value: string, previous: Record<string, number> = {}): Record<string, number> {
-  const match = /^(messagesPerDay|tokensPerDay|activeSecondsPerDay)=(\d+)$/.exec(value);
-  if (!match) throw new InvalidArgumentError('messagesPerDay=N, tokensPerDay=N or activeSecondsPerDay=N');
+  const match = new RegExp(`^(${QUOTA_KINDS.join('|')})=(\\d+)$`).exec(value);
+  if (!match) throw new InvalidArgumentError(`<kind>=N with kind one of ${QUOTA_KINDS.join(', ')}`);
   return { ...previous, [match[1]!]: Number(match[2]) };
 }
 
@@ -155,7 +156,7 @@ export function tenantCommand(): Command {
     .addOption(new Option('--tier <tier>', 'service tier').choices(TIERS))
     .option('--idle-timeout <duration>', 'idle time before sleeping, e.g. 15m', duration)
     .option('--openclaw-version <version>', 'OpenClaw version (applies at the next wake)')
-    .option('--quota <key=n>', 'quota (repeatable): messagesPerDay, tokensPerDay, activeSecondsPerDay', quota)
+    .option('--quota <key=n>', `quota (repeatable): ${QUOTA_KINDS.join(', ')}`, quota)
     .option(
       '--expected-version <n>',
       'fail with a conflict unless the tenant is at this version',

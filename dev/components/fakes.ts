@@ -21,7 +21,7 @@ export async function startFakes(ctx: ComponentContext, config: Config): Promise
     startFakeLlm({ host: ctx.host }),
     startFakeTelegram({ host: ctx.host }),
   ]);
-  // The platform model key the agents present; the fake accepts any.
+  // The platform model key the model gateway presents upstream (agents hold only their model token); the fake accepts any.
   const keyFile = modelApiKeyPath(config);
   if (!(await readFile(keyFile, 'utf8').catch(() => ''))) {
     await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });

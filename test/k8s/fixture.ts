@@ -98,8 +98,7 @@ export const testPlan: PlanLaunch = (pod, placement, rootDir) =>
     rootDir,
     platform: {
       openclaw: { node: '/usr/local/bin/node', entry: '/opt/openclaw/node_modules/openclaw/openclaw.mjs' },
-      model: { provider: 'openai', baseUrl: 'http://127.0.0.1:9/v1', modelId: 'test' },
-      platformModelApiKey: () => Promise.resolve('sk-test-platform'),
+      model: { provider: 'openai', gatewayUrl: 'http://127.0.0.1:9/v1', modelId: 'test' },
       telegramApiRoot: 'http://127.0.0.1:9',
       publicUrl: 'http://127.0.0.1:8080',
       snapshotGrant: (tenantId) => emptyStoreGrant(tenantId),

@@ -245,7 +245,7 @@ export class TestKubelet {
       const spec = parseSpec(JSON.parse(data['spec.json'] ?? 'null'));
       if (spec.secretsDir !== '/etc/clawfleet') throw new Error(`secretsDir ${spec.secretsDir}`);
       // forwardKey: the router's signed forwards are checked with it (and podId, which names this pod).
-      for (const key of ['supervisorToken', 'gatewayToken', 'modelApiKey', 'forwardKey'])
+      for (const key of ['supervisorToken', 'gatewayToken', 'modelToken', 'forwardKey'])
         if (!data[key]) throw new Error(`secret file ${key} missing`);
       if (!spec.podId) throw new Error('spec.json names no podId');
     } catch (error) {

@@ -60,7 +60,7 @@ describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
     assert.deepEqual(config.gateway.auth, { mode: 'token' });
     assert.deepEqual(config.channels.telegram['botToken'], envRef('CLAWFLEET_TELEGRAM_BOT_TOKEN'));
     assert.deepEqual(config.channels.telegram['webhookSecret'], envRef('CLAWFLEET_TELEGRAM_WEBHOOK_SECRET'));
-    assert.deepEqual(config.models.providers['fake']?.apiKey, envRef('CLAWFLEET_MODEL_API_KEY'));
+    assert.deepEqual(config.models.providers['fake']?.apiKey, envRef('CLAWFLEET_MODEL_TOKEN'));
   });
 
   it('binds a non-default loopback address as a custom bind host', () => {

@@ -81,7 +81,7 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
         [OPENCLAW_SECRET_ENV.gatewayToken]: gatewayToken,
         [OPENCLAW_SECRET_ENV.telegramBotToken]: BOT_TOKEN,
         [OPENCLAW_SECRET_ENV.telegramWebhookSecret]: webhookSecret,
-        [OPENCLAW_SECRET_ENV.modelApiKey]: 'fake-key',
+        [OPENCLAW_SECRET_ENV.modelToken]: 'fake-key',
       },
     });
     console.log(`    [openclaw] /readyz 200 after ${gateway.readySeconds.toFixed(1)} s`);

@@ -50,7 +50,7 @@ function standInPlan(grants: TestGrants) {
     const secrets = {
       supervisorToken: randomBytes(24).toString('hex'),
       gatewayToken: randomBytes(24).toString('hex'),
-      modelApiKey: 'unused',
+      modelToken: 'unused',
       snapshotGrant: await grants.issue(pod.tenantId, pod.snapshotSeq ?? undefined),
     };
     return { spec, secrets };

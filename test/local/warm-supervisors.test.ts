@@ -65,7 +65,7 @@ describe('local runtime: warm supervisors', function () {
       gatewayToken: randomBytes(24).toString('hex'),
       telegramBotToken: '123:stand-in',
       telegramWebhookSecret: randomBytes(16).toString('hex'),
-      modelApiKey: 'unused',
+      modelToken: 'unused',
       snapshotGrant: await grants.issue('warm-tenant'),
     };
     const logFile = join(rootDir, 'logs', 'supervisor.log');

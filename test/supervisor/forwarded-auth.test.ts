@@ -197,7 +197,7 @@ describe('supervisor: the router’s signed forwards', () => {
     const secrets = {
       supervisorToken: 't',
       gatewayToken: 'g',
-      modelApiKey: 'k',
+      modelToken: 'k',
       snapshotGrant: '{}',
       forwardKey: 'f',
     };

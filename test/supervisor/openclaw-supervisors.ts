@@ -38,7 +38,7 @@ export interface SuiteSecrets {
   readonly gatewayToken: string;
   readonly telegramBotToken: string;
   readonly telegramWebhookSecret: string;
-  readonly modelApiKey: string;
+  readonly modelToken: string;
 }
 
 export interface OpenClawSuite {
@@ -69,7 +69,7 @@ export async function startOpenClawSuite(name: string, tenantId: string): Promis
     gatewayToken: randomBytes(24).toString('hex'),
     telegramBotToken: '654321:fake-pod-bot',
     telegramWebhookSecret: randomBytes(16).toString('hex'),
-    modelApiKey: 'fake-key',
+    modelToken: 'fake-key',
   };
 
   async function launch(label: string): Promise<OpenClawSupervisor> {

@@ -29,7 +29,7 @@ export function useStandInSupervisors(name: string) {
     gatewayToken: randomBytes(24).toString('hex'),
     telegramBotToken: '123:stand-in',
     telegramWebhookSecret: randomBytes(16).toString('hex'),
-    modelApiKey: 'unused',
+    modelToken: 'unused',
   };
 
   before(async () => {

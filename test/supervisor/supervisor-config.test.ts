@@ -39,7 +39,7 @@ describe('pod supervisor configuration', () => {
     for (const name of [
       'supervisorToken',
       'gatewayToken',
-      'modelApiKey',
+      'modelToken',
       'telegramBotToken',
       'telegramWebhookSecret',
       'snapshotGrant',
@@ -78,7 +78,7 @@ describe('pod supervisor configuration', () => {
     const secrets = {
       supervisorToken: 'sup-secret',
       gatewayToken: 'gw-secret',
-      modelApiKey: 'model-secret',
+      modelToken: 'model-secret',
       telegramBotToken: 'bot-secret',
       telegramWebhookSecret: 'hook-secret',
       s3SecretAccessKey: 's3-secret',

@@ -95,7 +95,7 @@ describe('warm pod claim server', function () {
   it('refuses malformed bodies, invalid specs and missing required secrets with 400 naming the problem', async () => {
     const { port, claim, claims } = await serve('127.0.0.1');
     const spec = tenantSpec({ host: '127.0.0.1', port });
-    const { modelApiKey: _dropped, ...withoutModelKey } = SECRETS;
+    const { modelToken: _dropped, ...withoutModelKey } = SECRETS;
     const cases: [unknown, RegExp][] = [
       ['{not json', /json/i],
       [{ spec }, /secrets/],
@@ -103,7 +103,7 @@ describe('warm pod claim server', function () {
       [{ spec, secrets: 'all of them' }, /secrets must be an object/],
       [{ spec: { ...spec, tenantId: 'Not A Tenant!' }, secrets: SECRETS }, /tenantId/],
       [{ spec: { ...spec, listen: { host: 'localhost', port } }, secrets: SECRETS }, /listen/],
-      [{ spec, secrets: withoutModelKey }, /secret modelApiKey is missing/],
+      [{ spec, secrets: withoutModelKey }, /secret modelToken is missing/],
     ];
     for (const [body, message] of cases) {
       const answer = await claim(body);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PodSpec } from '../../activities/ports.js';
 import { createS3Presigner } from '../../common/aws-clients.js';
-import { loadConfig, masterKeyPath, type Config } from '../../common/config.js';
+import { gatewayBaseUrl, loadConfig, masterKeyPath, type Config } from '../../common/config.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { deriveTenantForwardKey } from '../../common/forward-signature.js';
 import { DynamoRegistry } from '../../registry/dynamo-registry.js';
@@ -30,6 +30,7 @@ describe('launch planner: what a supervisor is given', () => {
   let planner: ReturnType<typeof createLaunchPlanner>;
   let close: () => void;
   let masterKey: FileMasterKey;
+  let secretStore: DynamoSecretStore;
 
   before(async () => {
     [dynamo, s3, dir] = await Promise.all([
@@ -47,6 +48,7 @@ describe('launch planner: what a supervisor is given', () => {
     masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
     const registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
     const secrets = new DynamoSecretStore({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
+    secretStore = secrets;
     const presigner = createS3Presigner(config);
     const store = new S3SnapshotStore({ s3: s3.client, bucket: s3.bucket, masterKey });
     const grants = new SnapshotGrantIssuer({ presigner, bucket: s3.bucket, store });
@@ -84,12 +86,16 @@ describe('launch planner: what a supervisor is given', () => {
     assert.deepEqual(Object.keys(plan.secrets).sort(), [
       'forwardKey',
       'gatewayToken',
-      'modelApiKey',
+      'modelToken',
       'snapshotGrant',
       'supervisorToken',
     ]);
     assert.equal(plan.spec.podId, 'plan-a-1', 'the pod the router signs its forwards for');
-    assert.equal(plan.secrets.modelApiKey, 'sk-plan-a');
+    // The model gateway's token, never the provider key (the tenant's `model-<provider>` secret stays put).
+    const modelSecret = await secretStore.resolve('plan-a', 'model-token');
+    assert.equal(plan.secrets.modelToken, `cfm.plan-a.${modelSecret}`);
+    assert.ok(!JSON.stringify(plan).includes('sk-plan-a'), 'the provider key never reaches the plan');
+    assert.equal(plan.spec.provider.baseUrl, gatewayBaseUrl(config), 'the agent calls the gateway');
     const grant = parseSnapshotGrant(plan.secrets.snapshotGrant!, 'plan-a');
     for (const key of [...Object.keys(grant.get), ...Object.keys(grant.put)])
       assert.ok(key.startsWith('tenants/plan-a/'), key);

@@ -1,0 +1,54 @@
+/**
+ * Model gateway entry point: its own process, listening on the gateway
+ * address for tenants (`CLAWFLEET_GATEWAY_HOST:PORT`) and on the router host
+ * for Prometheus (`CLAWFLEET_GATEWAY_METRICS_PORT`); never on the public
+ * listener. It holds the master key and the platform provider keys, so it
+ * runs with the control plane, not with the router.
+ */
+import Fastify from 'fastify';
+import { createDynamoClient } from '../common/aws-clients.js';
+import { loadConfig, masterKeyPath } from '../common/config.js';
+import { FileMasterKey } from '../common/crypto.js';
+import { createRootLogger } from '../common/logger.js';
+import { closeOnShutdown } from '../common/parent-watchdog.js';
+import { createDocumentClient } from '../registry/document-client.js';
+import { DynamoSecretStore } from '../registry/secret-store.js';
+import { tableNames } from '../registry/tables.js';
+import { hotPathRedis } from '../router/wiring.js';
+import { buildGatewayApp } from './app.js';
+import { wireGateway } from './wiring.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createRootLogger({ level: config.logLevel, name: 'gateway' });
+  const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: false });
+  const redis = hotPathRedis(config.redisUrl);
+  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unavailable at start'));
+  const dynamo = createDynamoClient(config);
+  const doc = createDocumentClient(dynamo);
+  const tables = tableNames(config.tablePrefix);
+  const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+  const gateway = wireGateway({ redis, doc, tables, secrets, settings: config, logger });
+  const { services } = gateway;
+  const app = buildGatewayApp(services);
+  await app.listen({ host: config.gatewayHost, port: config.gatewayPort });
+  const metricsApp = Fastify();
+  metricsApp.get('/metrics', async (_request, reply) =>
+    reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics()),
+  );
+  metricsApp.get('/healthz', () => ({ ok: true }));
+  await metricsApp.listen({ host: config.routerHost, port: config.gatewayMetricsPort });
+
+  closeOnShutdown(logger, 'gateway', async () => {
+    await app.close(); // in-flight streams finish and their usage is written
+    await metricsApp.close();
+    await gateway.close();
+    redis.disconnect();
+    dynamo.destroy();
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
