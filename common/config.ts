@@ -311,7 +311,10 @@ export const SETTINGS = {
   },
   gatewayMetricsPort: {
     env: 'CLAWFLEET_GATEWAY_METRICS_PORT',
-    schema: Port(8083, "Model gateway's Prometheus `/metrics` listener, on the router host (tenants never reach it)."),
+    schema: Port(
+      8083,
+      "Model gateway's Prometheus `/metrics` listener, on the router host (tenants never reach it).",
+    ),
   },
   modelUpstreams: {
     env: 'CLAWFLEET_MODEL_UPSTREAMS',
@@ -503,7 +506,9 @@ export function upstreamKeyPath(
   config: Pick<Config, 'modelApiKeyFile' | 'dataDir' | 'modelProvider'>,
   name: string,
 ): string {
-  return name === config.modelProvider ? modelApiKeyPath(config) : join(config.dataDir, 'keys', `model-${name}.key`);
+  return name === config.modelProvider
+    ? modelApiKeyPath(config)
+    : join(config.dataDir, 'keys', `model-${name}.key`);
 }
 
 /** Where tenant agents reach the model gateway. */

@@ -49,7 +49,11 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
       rootDir,
       platform: {
         openclaw,
-        model: { provider: config.modelProvider, gatewayUrl: gatewayBaseUrl(config), modelId: config.modelId },
+        model: {
+          provider: config.modelProvider,
+          gatewayUrl: gatewayBaseUrl(config),
+          modelId: config.modelId,
+        },
         telegramApiRoot: config.telegramApiRoot,
         publicUrl: config.publicUrl,
         snapshotGrant: async (tenantId, latestSeq) =>
