@@ -60,6 +60,18 @@ function safeContext(): Context | undefined {
   }
 }
 
+/** UTC days from `from` to `to` inclusive (at most 8: the router's counts live 8 days). */
+function utcDays(from: string, to: string): string[] {
+  const days: string[] = [];
+  const last = to.slice(0, 10);
+  for (let t = Date.parse(from.slice(0, 10)); days.length < 8; t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    if (day > last) break;
+    days.push(day);
+  }
+  return days;
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { runtime, agent, snapshots, registry, endpoints, secrets, settings } = deps;
 
@@ -180,8 +192,21 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
+    /**
+     * The active interval (replacing an earlier report of the same interval),
+     * then the router's message counts of the interval's days, copied so they
+     * outlive Redis (the day's count covers hot-path messages the workflow never saw).
+     */
     async recordUsage(input: TenantRef & { usage: UsageRecord }): Promise<void> {
-      await guarded(() => registry.recordUsage(input.tenantId, input.usage));
+      await guarded(async () => {
+        await registry.recordUsage(input.tenantId, input.usage);
+        const counts = await endpoints.messageCounts(
+          input.tenantId,
+          utcDays(input.usage.from, input.usage.to),
+        );
+        for (const [day, messages] of Object.entries(counts))
+          await registry.recordDayMessages(input.tenantId, day, messages);
+      });
     },
 
     /** What an offboard would delete (names and manifests only, never secret values). */

@@ -124,7 +124,10 @@ export interface UsageRecord {
   readonly from: string;
   readonly to: string;
   readonly activeMs: number;
+  /** Messages the workflow delivered (the router's count of the day replaces it when there is one). */
   readonly messages: number;
+  /** 1 when the interval began with a wake. @default 0 */
+  readonly wakes?: number;
 }
 
 export interface Registry {
@@ -137,6 +140,8 @@ export interface Registry {
   deleteTenant(tenantId: string): Promise<void>;
   /** Idempotent per (tenantId, from): a retried write replaces, never adds. */
   recordUsage(tenantId: string, usage: UsageRecord): Promise<void>;
+  /** The router's message count of a UTC day; only ever raises the stored one. */
+  recordDayMessages(tenantId: string, day: string, messages: number): Promise<void>;
 }
 
 /** The router's hot-path lookup (Redis in production). */
@@ -147,6 +152,8 @@ export interface EndpointCache {
   clear(tenantId: string): Promise<void>;
   /** The published endpoint, or null (asleep, or draining: a drain clears it first). */
   lookup(tenantId: string): Promise<string | null>;
+  /** The router's message counts (router/message-counter.ts) of UTC days, by day; days never counted are absent. */
+  messageCounts(tenantId: string, days: readonly string[]): Promise<Record<string, number>>;
   /** Drop every router's cached view of the tenant (status, credential hashes) so a change applies at once. */
   invalidateTenantView(tenantId: string): Promise<void>;
 }

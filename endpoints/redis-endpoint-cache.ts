@@ -10,6 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import { assertTenantId } from '../common/ids.js';
+import { messageCountKey } from './message-count-keys.js';
 import { invalidateTenantLookup } from './tenant-lookup-keys.js';
 import type { EndpointCache, PodHandle } from '../activities/ports.js';
 
@@ -46,6 +47,16 @@ export class RedisEndpointCache implements EndpointCache {
 
   invalidateTenantView(tenantId: string): Promise<void> {
     return invalidateTenantLookup(this.redis, tenantId);
+  }
+
+  async messageCounts(tenantId: string, days: readonly string[]): Promise<Record<string, number>> {
+    if (days.length === 0) return {};
+    const values = await this.redis.mget(days.map((day) => messageCountKey(tenantId, day)));
+    const counts: Record<string, number> = {};
+    days.forEach((day, i) => {
+      if (values[i] !== null && values[i] !== undefined) counts[day] = Number(values[i]);
+    });
+    return counts;
   }
 
   async clear(tenantId: string): Promise<void> {

@@ -24,7 +24,9 @@ const STATUS: Record<GatewayErrorCode, [number, string]> = {
   TENANT_INACTIVE: [403, 'permission_error'],
   BAD_REQUEST: [400, 'invalid_request_error'],
   MODEL_NOT_ALLOWED: [404, 'invalid_request_error'],
-  QUOTA_EXCEEDED: [429, 'insufficient_quota'],
+  // Not `insufficient_quota`: agents (OpenClaw among them) read that as a billing failure of the key and
+  // disable it for hours; a quota is a rate limit whose message names its window.
+  QUOTA_EXCEEDED: [429, 'rate_limit_error'],
   QUOTA_UNAVAILABLE: [503, 'server_error'],
   NO_PROVIDER_KEY: [503, 'server_error'],
   UPSTREAM_FAILED: [502, 'server_error'],
@@ -62,8 +64,10 @@ function retryAfter(kind: QuotaKind, nowMs: number): number | undefined {
 }
 
 /**
- * A quota refusal. The wording matters: OpenClaw sends a "daily/monthly
- * limit reached" straight to the user instead of retrying for minutes.
+ * A quota refusal. The wording matters: OpenClaw passes a rate limit whose
+ * message says "daily/monthly limit reached" straight to the user instead of
+ * retrying for minutes, and words like "budget exhausted" or "insufficient
+ * quota" would make it a billing failure (a long cool-down of the key).
  */
 export function quotaError(kind: QuotaKind, limit: number, nowMs: number): GatewayError {
   const label = QUOTA_LABELS[kind];
@@ -75,7 +79,7 @@ export function quotaError(kind: QuotaKind, limit: number, nowMs: number): Gatew
         : 'rate limit';
   return new GatewayError(
     'QUOTA_EXCEEDED',
-    `clawfleet quota exceeded: ${label} (${limit}); ${window}. Ask the operator to raise the budget.`,
+    `clawfleet quota exceeded: ${label} (${limit}); ${window}. An operator can raise it.`,
     retryAfter(kind, nowMs),
     { apiCode: `quota_${kind}` },
   );

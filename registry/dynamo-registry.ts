@@ -37,7 +37,7 @@ import {
   type TenantRecord,
   type TenantStatus,
 } from './tenant-record.js';
-import { putUsage, sumUsage, type DailyUsage, type UsageInterval } from './usage.js';
+import { putDayMessages, putUsage, sumUsage, type DailyUsage, type UsageInterval } from './usage.js';
 
 export interface DynamoRegistryOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -225,6 +225,11 @@ export class DynamoRegistry implements Registry {
   }
 
   /** Per-day totals for `fromDay`..`toDay` inclusive (`YYYY-MM-DD`, UTC). */
+  /** The router's message count of `day`, copied by the `recordUsage` activity (only grows). */
+  recordDayMessages(tenantId: string, day: string, messages: number): Promise<void> {
+    return putDayMessages(this.doc, this.tables.usage, tenantId, day, messages);
+  }
+
   usageBetween(tenantId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {
     return sumUsage(this.doc, this.tables.usage, tenantId, fromDay, toDay);
   }

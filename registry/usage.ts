@@ -5,7 +5,8 @@
  * so it replaces and never adds; a growing interval may be re-reported with
  * larger numbers. Daily totals are summed on read with one range query.
  */
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from './document-client.js';
 import type { UsageRecord } from '../activities/ports.js';
 import { assertTenantId } from '../common/ids.js';
 import { RegistryInputError } from './errors.js';
@@ -70,6 +71,40 @@ export async function putUsage(
   );
 }
 
+const DAY_MESSAGES = '#messages';
+
+/**
+ * The router's count of a day's messages (hot and cold path, router/message-counter.ts),
+ * copied here by the worker's `recordUsage` activity. It only grows: an
+ * older copy arriving late, or a count Redis lost, never lowers it. When it
+ * exists it is the day's message count (the intervals' own counts see only
+ * the messages the workflow delivered).
+ */
+export async function putDayMessages(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+  day: string,
+  messages: number,
+): Promise<void> {
+  assertTenantId(tenantId);
+  if (!DAY.test(day) || !Number.isSafeInteger(messages) || messages < 0)
+    throw new RegistryInputError([`day ${day} / messages ${messages} are invalid`]);
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { tenantId, day: `${day}${DAY_MESSAGES}` },
+        UpdateExpression: 'SET dayMessages = :n',
+        ConditionExpression: 'attribute_not_exists(dayMessages) OR dayMessages < :n',
+        ExpressionAttributeValues: { ':n': messages },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
 /** Per-day totals for `fromDay`..`toDay` inclusive (UTC), days without usage omitted, oldest first. */
 export async function sumUsage(
   doc: DynamoDBDocumentClient,
@@ -93,6 +128,7 @@ export async function sumUsage(
       models: Map<string, ModelUsage>;
     }
   >();
+  const counted = new Map<string, number>();
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(
@@ -106,8 +142,13 @@ export async function sumUsage(
       }),
     );
     for (const item of page.Items ?? []) {
-      if (String(item['day']).includes(QUOTA_ITEM_MARK)) continue; // refusals, not usage (quota-hits.ts)
-      const day = String(item['day']).slice(0, 10);
+      const key = String(item['day']);
+      if (key.includes(QUOTA_ITEM_MARK)) continue; // refusals, not usage (quota-hits.ts)
+      const day = key.slice(0, 10);
+      if (key.endsWith(DAY_MESSAGES)) {
+        counted.set(day, Number(item['dayMessages'] ?? 0));
+        continue;
+      }
       const total = days.get(day) ?? {
         activeMs: 0,
         wakes: 0,
@@ -128,12 +169,19 @@ export async function sumUsage(
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return [...days].map(([day, t]) => ({
-    day,
-    ...t,
-    activeSeconds: Math.round(t.activeMs / 1000),
-    models: [...t.models.values()].sort((a, b) => a.model.localeCompare(b.model)),
-  }));
+  for (const [day, messages] of counted) {
+    const total = days.get(day);
+    if (total) total.messages = messages;
+    else days.set(day, { activeMs: 0, wakes: 0, messages, tokens: 0, costMicros: 0, models: new Map() });
+  }
+  return [...days]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([day, t]) => ({
+      day,
+      ...t,
+      activeSeconds: Math.round(t.activeMs / 1000),
+      models: [...t.models.values()].sort((a, b) => a.model.localeCompare(b.model)),
+    }));
 }
 
 function isoTime(value: string, field: string): string {

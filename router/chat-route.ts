@@ -14,7 +14,7 @@ import { RouterError } from './errors.js';
 import { ChatHeaders, ChatRequest, errorResponses, TenantParams } from './schemas.js';
 import type { RouterLimits, RouterServices } from './services.js';
 import { bearerApiKey, authenticateTenant } from './tenant-auth.js';
-import { startOptions } from './telegram-route.js';
+import { admitMessage, startOptions } from './telegram-route.js';
 import { CHAT_PATH, requestWasNotSent } from './upstream.js';
 
 const PASSED_HEADERS = ['content-type', 'cache-control'] as const;
@@ -33,12 +33,14 @@ export function registerChatRoute(
     },
     async (request, reply) => {
       const { tenantId } = request.params as { tenantId: string };
+      // Checked now, counted once the agent has the turn (a refused or failed request is no message).
+      await admitMessage(services, tenantId, request.tenant!, { countNow: false });
       const live = await (request.endpoint ?? services.endpoints.find(tenantId));
       if (live !== null) {
         const response = await openChat(services, tenantId, live, request, reply);
         if (response !== 'retry') {
           services.touches.touch(tenantId);
-          return stream(reply, response, services, 'hot');
+          return stream(reply, response, services, 'hot', tenantId);
         }
         await services.endpoints.drop(tenantId, live);
       }
@@ -46,7 +48,7 @@ export function registerChatRoute(
       const response = await openChat(services, tenantId, pod, request, reply);
       if (response === 'retry')
         throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
-      return stream(reply, response, services, 'cold');
+      return stream(reply, response, services, 'cold', tenantId);
     },
   );
 }
@@ -138,8 +140,10 @@ function stream(
   response: Dispatcher.ResponseData,
   services: RouterServices,
   path: 'hot' | 'cold',
+  tenantId: string,
 ): FastifyReply {
   services.metrics.deliveries.inc({ route: 'chat', path });
+  void services.messages.count(tenantId);
   void reply.code(response.statusCode);
   for (const name of PASSED_HEADERS) {
     const value = response.headers[name];

@@ -46,6 +46,13 @@ export class RouterMetrics {
     registers: [this.registry],
   });
 
+  readonly quotaRejections = new Counter({
+    name: 'clawfleet_quota_rejections_total',
+    help: 'Requests refused with 429 because a quota was used up, by quota kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   /** Pre-labelled children by `route:status`: the hot path skips prom-client's label hashing. */
   private readonly requestChildren = new Map<string, { inc(): void }>();
 

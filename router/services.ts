@@ -1,8 +1,10 @@
 import type { TenantClient } from '../client/tenant-client.js';
 import type { PodHandle } from '../workflows/shared.js';
+import type { QuotaKind } from '../common/quotas.js';
 import type { EndpointLookup } from './endpoint-lookup.js';
 import type { ForwardSigner } from './forward-signer.js';
 import type { KeyInvalidations } from './key-invalidations.js';
+import type { MessageCounter } from './message-counter.js';
 import type { RouterMetrics } from './metrics.js';
 import type { TenantDirectory, TenantView } from './tenant-directory.js';
 import type { TouchDebouncer } from './touch.js';
@@ -18,6 +20,10 @@ export interface RouterServices {
   readonly tenants: Pick<TenantClient, 'deliver' | 'wake'>;
   readonly touches: TouchDebouncer;
   readonly metrics: RouterMetrics;
+  /** Messages per tenant and day: the `messagesPerDay` quota and the count billing reads. */
+  readonly messages: MessageCounter;
+  /** Records which quota refused a tenant, for `clawfleet tenant get` (best effort, throttled). */
+  readonly quotaHit: (tenantId: string, hit: { kind: QuotaKind; at: string; limit: number }) => void;
   /** Redis key tracking behind the in-process copies of endpoints and tenant views; closed with the app. */
   readonly tracking: KeyInvalidations;
 }

@@ -34,13 +34,15 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
     async (request, reply) => {
       const { tenantId } = request.params as { tenantId: string };
       const body = request.rawBody;
+      const { update_id: updateId } = request.body as { update_id: number };
+      // Counted once per update (Telegram re-sends one it got no answer for); refused at the day's limit.
+      await admitMessage(services, tenantId, request.tenant!, { dedupeId: `tg-${updateId}` });
       const pod = await (request.endpoint ?? endpoints.find(tenantId));
       if (pod !== null && (await deliverHot(services, tenantId, pod, body))) {
         hotDeliveries.inc();
         services.touches.touch(tenantId);
         return reply.send(DELIVERED);
       }
-      const { update_id: updateId } = request.body as { update_id: number };
       const envelope: Envelope = {
         channel: 'telegram',
         dedupeId: String(updateId),
@@ -51,6 +53,30 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
       metrics.deliveries.inc({ route: 'telegram', path: 'cold' });
       return reply.send(DELIVERED);
     },
+  );
+}
+
+/** Counts the message, or refuses it with 429 once the tenant's `messagesPerDay` are used. */
+export async function admitMessage(
+  services: RouterServices,
+  tenantId: string,
+  tenant: TenantView,
+  options: { dedupeId?: string; countNow?: boolean },
+): Promise<void> {
+  const limit = tenant.messagesPerDay ?? null;
+  if (await services.messages.admit(tenantId, limit, options)) return;
+  services.quotaHit(tenantId, { kind: 'messagesPerDay', at: new Date().toISOString(), limit: limit ?? 0 });
+  throw new RouterError(
+    'QUOTA_EXCEEDED',
+    `quota exceeded: messages per day (${limit}); daily limit reached, resets at 00:00 UTC`,
+    secondsToMidnightUtc(),
+  );
+}
+
+function secondsToMidnightUtc(): number {
+  const now = new Date();
+  return Math.ceil(
+    (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000,
   );
 }
 

@@ -16,6 +16,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
+import { BUILT_IN_TIER_QUOTAS, effectiveQuotas, type Quotas, type Tier } from '../common/quotas.js';
 import {
   fillTenantLookup,
   TENANT_LOOKUP_GENERATION_PREFIX,
@@ -39,6 +40,8 @@ export interface TenantView {
   readonly tier: TenantRecord['tier'];
   readonly openclawVersion: string;
   readonly idleTimeoutMs: number;
+  /** The tenant's `messagesPerDay` quota (its own, else its tier's); absent in views cached before quotas. */
+  readonly messagesPerDay?: number;
 }
 
 /** Where tenants really live (DynamoRegistry in production and tests). */
@@ -59,6 +62,8 @@ export interface TenantDirectoryOptions {
   readonly localTtlMs?: number;
   /** Key tracking on `TENANT_LOOKUP_GENERATION_PREFIX`: an invalidation drops this process's view at once. */
   readonly tracking: KeyInvalidations;
+  /** Tier defaults under a tenant's own quotas (common/quotas.ts). @default the built-in ones */
+  readonly tierQuotas?: Readonly<Record<Tier, Quotas>>;
 }
 
 /** API keys look like `cfk-<keyId>.<secret>`; the key id picks the one hash to check. */
@@ -166,6 +171,11 @@ export class TenantDirectory {
       tier: record.tier,
       openclawVersion: record.openclawVersion,
       idleTimeoutMs: record.idleTimeoutMs,
+      messagesPerDay: effectiveQuotas(
+        this.options.tierQuotas ?? BUILT_IN_TIER_QUOTAS,
+        record.tier,
+        record.quotas,
+      ).messagesPerDay,
     };
   }
 }

@@ -14,16 +14,20 @@ import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { ENDPOINT_KEY_PREFIX } from '../endpoints/redis-endpoint-cache.js';
 import { TENANT_LOOKUP_GENERATION_PREFIX } from '../endpoints/tenant-lookup-keys.js';
+import { parseTierQuotas } from '../common/quotas.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { QuotaHitThrottle, recordQuotaHit } from '../registry/quota-hits.js';
 import type { TableNames } from '../registry/tables.js';
 import { EndpointLookup } from './endpoint-lookup.js';
 import { KeyInvalidations } from './key-invalidations.js';
+import { MessageCounter } from './message-counter.js';
 import { RouterMetrics } from './metrics.js';
 import type { RouterKeys } from './router-keys.js';
 import type { RouterLimits, RouterServices } from './services.js';
 import { TenantDirectory } from './tenant-directory.js';
 import { TouchDebouncer } from './touch.js';
 import { Upstream } from './upstream.js';
+import { WarnOnce } from './warn-once.js';
 
 /**
  * The hot path's Redis client: it never queues behind a dead Redis (commands
@@ -52,7 +56,8 @@ export type RouterSettings = Pick<
   | 'routerChatTimeout'
   | 'routerWakeTimeout'
   | 'routerTouchInterval'
->;
+> &
+  Partial<Pick<Config, 'tierQuotas'>>;
 
 export interface RouterParts {
   /** Hot-path Redis: fail fast when down (no offline queue), so the router falls back instead of waiting. */
@@ -77,6 +82,8 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
     logger,
   );
   tracking.start();
+  const hits = new QuotaHitThrottle();
+  const warn = new WarnOnce(logger);
   const services: RouterServices = {
     directory: new TenantDirectory({
       redis,
@@ -86,6 +93,7 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
       logger,
       ttlMs: msToNumber(settings.routerLookupCacheTtl),
       tracking,
+      tierQuotas: parseTierQuotas(settings.tierQuotas ?? ''),
     }),
     endpoints: new EndpointLookup(redis, metrics, logger, tracking),
     signer: keys.signer,
@@ -102,6 +110,14 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
     }),
     metrics,
     tracking,
+    messages: new MessageCounter(redis, logger),
+    quotaHit: (tenantId, hit) => {
+      metrics.quotaRejections.inc({ kind: hit.kind });
+      if (!hits.shouldRecord(tenantId, hit.kind, Date.parse(hit.at))) return;
+      recordQuotaHit(doc, tables.usage, tenantId, hit).catch((error: unknown) =>
+        warn.warn('quota-hit', error, 'could not record a quota refusal'),
+      );
+    },
   };
   const limits: RouterLimits = {
     rateLimit: settings.routerRateLimit,

@@ -5,11 +5,14 @@
  * changes and returns; the workflow loop in tenant-workflow.ts picks the next
  * one. Decisions live in TenantState, side effects in activities.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
 import { deliver, probe, slow, step, store } from './activity-proxies.js';
 import { describeFailure, parseTime } from './failures.js';
 import { WakePhases } from './wake-phases.js';
+
+/** Histories recorded before usage was reported while running replay without that activity. */
+const USAGE_WHILE_RUNNING_PATCH = 'usage-while-running';
 
 /** How long a failing delivery or final snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
@@ -36,6 +39,8 @@ export class TenantLifecycle extends WakePhases {
       if (now >= nextSnapshotAtMs) {
         await this.snapshot('periodic snapshot');
         await this.publishEndpoint(); // refresh the cache entry's TTL
+        // A long-running tenant's active time shows in billing before it sleeps (the same interval, replaced).
+        if (patched(USAGE_WHILE_RUNNING_PATCH)) await this.recordUsage();
         nextSnapshotAtMs = Date.now() + d.settings.snapshotIntervalMs;
         continue;
       }
@@ -157,21 +162,30 @@ export class TenantLifecycle extends WakePhases {
       });
       if (drained) this.s.recordSnapshot(drained);
     }
-    if (d.wokeAtMs !== null) {
-      const usage = {
-        from: new Date(d.wokeAtMs).toISOString(),
-        to: new Date().toISOString(),
-        activeMs: Date.now() - d.wokeAtMs,
-        messages: d.deliveredCount - d.wokeDelivered,
-      };
-      await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, {
-        tenantId: d.tenantId,
-        usage,
-      });
-    }
+    await this.recordUsage();
     d.pod = null;
     d.wokeAtMs = null;
     d.lostReason = null;
+  }
+
+  /**
+   * The active interval since the wake (one wake, its time, the messages the
+   * workflow delivered); keyed by the wake time, so a later report replaces it.
+   */
+  private async recordUsage(): Promise<void> {
+    const d = this.d;
+    if (d.wokeAtMs === null) return;
+    const usage = {
+      from: new Date(d.wokeAtMs).toISOString(),
+      to: new Date().toISOString(),
+      activeMs: Date.now() - d.wokeAtMs,
+      messages: d.deliveredCount - d.wokeDelivered,
+      wakes: 1,
+    };
+    await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, {
+      tenantId: d.tenantId,
+      usage,
+    });
   }
 
   /** The pod died: relaunch from the last snapshot with backoff, or give up after a crash loop. */

@@ -135,7 +135,7 @@ describe('model gateway', () => {
     assert.equal(refused.status, 429);
     const body = (await refused.json()) as { error: { type: string; code: string; message: string } };
     assert.equal(body.error.code, 'quota_tokensPerDay');
-    assert.equal(body.error.type, 'insufficient_quota');
+    assert.equal(body.error.type, 'rate_limit_error');
     assert.match(body.error.message, /tokens per day.*daily limit reached/);
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     const [hit] = await quotaHitsOn(h.dynamo.doc, h.dynamo.tables.usage, 'gw-budget', today());

@@ -7,17 +7,31 @@
  * adapters. Cleanups run in reverse order of registration.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
-import { configToEnv, loadConfig, masterKeyPath, type Config } from '../../common/config.js';
+import {
+  configToEnv,
+  gatewayBaseUrl,
+  loadConfig,
+  masterKeyPath,
+  modelApiKeyPath,
+  type Config,
+} from '../../common/config.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { ensureOpenClaw, PINNED_OPENCLAW, type OpenClawInstall } from '../../dev/openclaw-install.js';
 import { startFakeLlm, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
+import { buildGatewayApp } from '../../gateway/app.js';
+import { GatewayMetrics } from '../../gateway/metrics.js';
+import type { GatewayServices } from '../../gateway/services.js';
+import { wireGateway } from '../../gateway/wiring.js';
+import { createRootLogger } from '../../common/logger.js';
+import { freePort } from '../../dev/ports.js';
+import { hotPathRedis } from '../../router/wiring.js';
 import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
 import { createDocumentClient } from '../../registry/document-client.js';
@@ -43,6 +57,10 @@ export interface FleetBase {
   readonly registry: DynamoRegistry;
   readonly secrets: DynamoSecretStore;
   readonly masterKey: FileMasterKey;
+  /** The model gateway every tenant agent calls (in this process, on the loopback port in the config). */
+  readonly gateway: { readonly url: string; readonly services: GatewayServices };
+  /** The platform provider key the gateway presents upstream (in the platform key file). */
+  readonly platformModelKey: string;
   /** Runs at `cleanup`, after everything registered later. */
   onCleanup(fn: () => Promise<unknown>): void;
   cleanup(): Promise<void>;
@@ -97,6 +115,8 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
         modelProvider: 'fake',
         modelBaseUrl: llm.url,
         modelId: 'fake-model',
+        gatewayHost: '127.0.0.1',
+        gatewayPort: await freePort(),
         telegramApiRoot: telegram.url,
         publicUrl: 'http://127.0.0.1:9/unused', // deliveries come through the workflow here
         logLevel: 'warn',
@@ -109,6 +129,8 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
     const secrets = new DynamoSecretStore({ doc, tables: dynamo.tables, masterKey });
     const hasher = await openCredentialHasher({ doc, tables: dynamo.tables, masterKey });
     const credentials = new TenantCredentials({ registry, secrets, hasher });
+    const gateway = await startGateway(config, dynamo, secrets);
+    cleanups.push(() => gateway.close());
     return {
       env,
       config,
@@ -122,6 +144,8 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
       registry,
       secrets,
       masterKey,
+      gateway,
+      platformModelKey: PLATFORM_MODEL_KEY,
       onCleanup: (fn) => cleanups.push(fn),
       cleanup,
       async registerTenant(tenantId, tier = 'standard') {
@@ -137,7 +161,6 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
         // Issued the way the admin API does it: stored encrypted, its hash on the record for the router.
         await credentials.issueWebhookSecret(tenantId);
         const webhookSecret = await secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
-        await secrets.put(tenantId, 'model-fake', 'fake-key');
         return { botToken, webhookSecret };
       },
       async runWorker(adapters) {
@@ -160,6 +183,38 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
     await cleanup();
     throw error;
   }
+}
+
+const PLATFORM_MODEL_KEY = 'sk-fleet-platform-key';
+
+/** The model gateway on the config's gateway port, with the platform key file it reads. */
+async function startGateway(config: Config, dynamo: TestDynamo, secrets: DynamoSecretStore) {
+  const keyFile = modelApiKeyPath(config);
+  await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
+  await writeFile(keyFile, `${PLATFORM_MODEL_KEY}\n`, { mode: 0o600 });
+  const redis = hotPathRedis(config.redisUrl);
+  await redis.connect();
+  const logger = createRootLogger({ level: 'warn', name: 'fleet-gateway' });
+  const wired = wireGateway({
+    redis,
+    doc: dynamo.doc,
+    tables: dynamo.tables,
+    secrets,
+    settings: config,
+    logger,
+    metrics: new GatewayMetrics(),
+  });
+  const app = buildGatewayApp(wired.services);
+  await app.listen({ host: config.gatewayHost, port: config.gatewayPort });
+  return {
+    url: gatewayBaseUrl(config),
+    services: wired.services,
+    close: async () => {
+      await app.close();
+      await wired.close();
+      redis.disconnect();
+    },
+  };
 }
 
 /** Worker SDK logs at WARN (one Runtime per process: keep whichever was installed first). */

@@ -17,7 +17,7 @@ import type { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../../registry/secret-store.js';
 import { wireAdapters, type WiredAdapters } from '../../worker/adapters.js';
 import type { TestDynamo } from '../helpers/dynamo.js';
-import { startFleetBase } from '../helpers/fleet-base.js';
+import { startFleetBase, type FleetBase } from '../helpers/fleet-base.js';
 import type { TestRedis } from '../helpers/redis.js';
 import type { TestS3 } from '../helpers/s3.js';
 
@@ -34,6 +34,9 @@ export interface Fleet {
   readonly adapters: WiredAdapters;
   readonly dynamo: TestDynamo;
   readonly masterKey: FileMasterKey;
+  /** The model gateway every tenant agent calls, and the platform key it presents upstream. */
+  readonly gateway: FleetBase['gateway'];
+  readonly platformModelKey: string;
   /** A tenant in the registry with Telegram on and every secret it needs; returns its bot token. */
   registerTenant(tenantId: string): Promise<{ botToken: string; webhookSecret: string }>;
   /** The tenant's directory under the fleet's data dir. */
@@ -73,6 +76,8 @@ export async function startFleet(
       adapters,
       dynamo: base.dynamo,
       masterKey: base.masterKey,
+      gateway: base.gateway,
+      platformModelKey: base.platformModelKey,
       tenantDir,
       async tenantProcesses(tenantId) {
         // A claimed warm supervisor's environment predates its tenant: the runtime knows its pid.

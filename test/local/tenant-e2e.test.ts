@@ -73,6 +73,77 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
     assert.equal(statSync(dir).mode & 0o777, 0o700, 'tenant directory is private');
   });
 
+  it('the turn went through the model gateway: the provider saw the platform key, the usage table holds its tokens, the tenant holds no provider key', async () => {
+    const calls = fleet.llm.completions();
+    assert.ok(calls.length > 0);
+    for (const call of calls)
+      assert.equal(
+        call.headers.authorization,
+        `Bearer ${fleet.platformModelKey}`,
+        'clawfleet’s key, never a tenant token',
+      );
+    await fleet.gateway.services.meter.settle();
+    const today = new Date().toISOString().slice(0, 10);
+    const [day] = await fleet.registry.usageBetween(TENANT, today, today);
+    const model = day?.models.find((m) => m.model === 'fake/fake-model');
+    assert.ok(
+      model && model.requests >= 1 && model.inputTokens > 0 && model.outputTokens > 0,
+      JSON.stringify(day),
+    );
+    assert.equal(model.estimatedRequests, 0, 'the fake returns usage, so nothing is estimated');
+
+    const { readFile } = await import('node:fs/promises');
+    const pids = await fleet.tenantProcesses(TENANT);
+    assert.ok(pids.length > 0);
+    let sawModelToken = false;
+    for (const pid of pids) {
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+      assert.ok(!environ.includes(fleet.platformModelKey), `process ${pid} holds the provider key`);
+      sawModelToken ||= /CLAWFLEET_MODEL_TOKEN=cfm\./.test(environ);
+    }
+    assert.ok(sawModelToken, 'OpenClaw got its model token instead');
+    const config = await readFile(`${fleet.tenantDir(TENANT)}/state/openclaw.json`, 'utf8');
+    assert.ok(
+      !config.includes(fleet.platformModelKey) && !config.includes('cfm.'),
+      'no key in openclaw.json',
+    );
+    assert.match(config, new RegExp(fleet.gateway.url.replace(/[.]/g, '\\.')), 'its provider is the gateway');
+  });
+
+  it('over its daily token budget the next turn gets the gateway’s 429 and the user OpenClaw’s error reply; a raised budget works', async () => {
+    const record = await fleet.registry.get(TENANT);
+    await fleet.registry.update(TENANT, { quotas: { tokensPerDay: 1 } }, record!.version);
+    await new Promise((r) => setTimeout(r, 1_100)); // the gateway's view of the record is at most 1 s old
+    const callsBefore = fleet.llm.completions().length;
+    const repliesBefore = fleet.telegram.callsFor(botToken, 'sendMessage').length;
+    await send('a turn over budget');
+    await waitFor('OpenClaw’s error reply', 240_000, () =>
+      Promise.resolve(
+        fleet.telegram.callsFor(botToken, 'sendMessage').length > repliesBefore ? true : undefined,
+      ),
+    );
+    const reply = fleet.telegram.callsFor(botToken, 'sendMessage').at(-1)!;
+    console.log(`    [e2e] reply over budget: ${JSON.stringify(String(reply.params['text']).slice(0, 160))}`);
+    assert.match(
+      String(reply.params['text']),
+      /quota exceeded: tokens per day/,
+      'the gateway’s message reached the user',
+    );
+    assert.equal(fleet.llm.completions().length, callsBefore, 'the provider was never called');
+    const metrics = await fleet.gateway.services.metrics.registry.getSingleMetricAsString(
+      'clawfleet_quota_rejections_total',
+    );
+    assert.match(metrics, /kind="tokensPerDay"} [1-9]/);
+
+    const raised = await fleet.registry.get(TENANT);
+    await fleet.registry.update(TENANT, { quotas: {} }, raised!.version);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await send('a turn after the raise');
+    await waitFor('the answer after the raise', 240_000, () =>
+      Promise.resolve(replies('a turn after the raise').length > 0 ? true : undefined),
+    );
+  });
+
   it('sleeps after the idle timeout: final snapshot in S3, every process gone', async () => {
     await waitFor('the tenant to fall asleep', 240_000, inPhase('asleep'));
     const described = await fleet.tenants.describe(TENANT);

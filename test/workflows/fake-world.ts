@@ -15,7 +15,7 @@ export class FakeWorld {
   readonly delivered: Envelope[] = [];
   readonly pods = new Map<string, PodHandle>();
   readonly manifests: SnapshotManifest[] = [];
-  readonly usage: { activeMs: number; messages: number }[] = [];
+  readonly usage: { activeMs: number; messages: number; wakes: number }[] = [];
   pointer: number | null = null;
   endpoint: string | null = null;
   registryRecord = true;
@@ -134,8 +134,9 @@ export class FakeWorld {
           this.registryRecord = false;
         },
         recordUsage: async (_tenantId, usage) => {
-          this.usage.push({ activeMs: usage.activeMs, messages: usage.messages });
+          this.usage.push({ activeMs: usage.activeMs, messages: usage.messages, wakes: usage.wakes ?? 0 });
         },
+        recordDayMessages: async () => undefined,
       },
       endpoints: {
         publish: async (_tenantId, pod) => {
@@ -146,6 +147,7 @@ export class FakeWorld {
         },
         lookup: async () => this.endpoint,
         invalidateTenantView: async () => undefined,
+        messageCounts: async () => ({}),
       },
       secrets: {
         list: async () => [...this.secretNames],
