@@ -3,10 +3,19 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import { quotaHitsOn } from '../../registry/quota-hits.js';
 import { RouterHarness, telegramUpdate, type TestTenant } from './router-harness.js';
 import { StandInSupervisor } from './stand-in-supervisor.js';
 
 const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+async function eventuallyTrue(probe: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('router public routes: every refusal and its status code (app.inject, real Redis, dynalite, Temporal)', function () {
   this.timeout(120_000);
@@ -112,6 +121,31 @@ describe('router public routes: every refusal and its status code (app.inject, r
     assert.equal(refused.statusCode, 429);
     assert.match(String(refused.headers['retry-after']), /^\d+$/);
     assert.equal((await send(b, 13)).statusCode, 200);
+  });
+
+  it('messages per day: counted once per update, 429 at the quota, and a re-sent counted update still goes through', async () => {
+    const t = await h.tenant();
+    const record = await h.registry.get(t.tenantId);
+    await h.registry.update(t.tenantId, { quotas: { messagesPerDay: 2 } }, record!.version);
+    const send = (id: number) => tg(t.tenantId, telegramUpdate(id), { [SECRET_HEADER]: t.webhookSecret });
+    assert.equal((await send(20)).statusCode, 200);
+    assert.equal((await send(20)).statusCode, 200, 'Telegram re-sending update 20');
+    assert.equal((await send(21)).statusCode, 200);
+    const refused = await send(22);
+    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.json().code, 'QUOTA_EXCEEDED');
+    assert.match(refused.json().detail ?? refused.json().error.message, /messages per day \(2\)/);
+    assert.equal(
+      (await send(21)).statusCode,
+      200,
+      'an update counted before the limit is not refused on a re-send',
+    );
+    const day = new Date().toISOString().slice(0, 10);
+    const counted = await h.redis.client().get(`clawfleet:msgs:${t.tenantId}:${day}`);
+    assert.equal(counted, '2', 'two messages, each once');
+    await eventuallyTrue(
+      async () => (await quotaHitsOn(h.dynamo.doc, h.dynamo.tables.usage, t.tenantId, day)).length === 1,
+    );
   });
 
   it('Temporal unreachable: an update for a sleeping tenant is 503 with Retry-After (Telegram retries), no details', async () => {
