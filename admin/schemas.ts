@@ -147,6 +147,16 @@ export const TenantDetail = Type.Object({
   phase: Type.Union([Phase, Type.Null()]),
   /** The workflow's `describe()` answer, or null when no worker answered in time. */
   live: Type.Union([Type.Unknown(), Type.Null()]),
+  /** Quotas that refused the tenant today (UTC), most recent first: which budget an operator should look at. */
+  quotaHits: Type.Array(
+    Type.Object({
+      kind: Type.String(),
+      day: Type.String(),
+      lastAt: Type.String(),
+      limit: Type.Number(),
+      hits: Type.Integer(),
+    }),
+  ),
 });
 
 export const CreatedTenant = Type.Object({

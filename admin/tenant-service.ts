@@ -105,8 +105,13 @@ export class TenantService {
   /** Record plus the workflow's phase (visibility) and live description (needs a worker; bounded wait). */
   async get(tenantId: string) {
     const record = await this.require(tenantId);
-    const [phase, live] = await Promise.all([this.phase(tenantId), this.live(tenantId)]);
-    return { tenant: tenantView(record), phase, live };
+    const today = new Date().toISOString().slice(0, 10);
+    const [phase, live, quotaHits] = await Promise.all([
+      this.phase(tenantId),
+      this.live(tenantId),
+      this.deps.registry.quotaHits(tenantId, today),
+    ]);
+    return { tenant: tenantView(record), phase, live, quotaHits };
   }
 
   async phase(tenantId: string): Promise<TenantPhase | null> {

@@ -19,6 +19,7 @@ import {
   type OffboardResult,
   type SnapshotInfo,
   type TenantDetail,
+  type FleetUsageReport,
   type UsageReport,
 } from './admin-types.js';
 
@@ -146,6 +147,10 @@ export class AdminClient {
     } catch (error) {
       if (!options.signal?.aborted) throw error;
     }
+  }
+
+  fleetUsage(range: { from?: string; to?: string } = {}): Promise<FleetUsageReport> {
+    return this.json('GET', '/v1/fleet/usage', { query: range });
   }
 
   fleetStatus() {

@@ -2,6 +2,8 @@
 import { ClawfleetError } from '../common/errors.js';
 import type { Problem } from '../common/problem.js';
 import type { TenantViewData } from '../admin/schemas.js';
+import type { FleetUsageRow, ModelUsage } from '../registry/model-usage.js';
+import type { QuotaHit } from '../registry/quota-hits.js';
 import type { DailyUsage } from '../registry/usage.js';
 import type { OffboardPlan, TenantDescription, TenantPhase } from '../workflows/types.js';
 
@@ -43,6 +45,8 @@ export interface TenantDetail {
   readonly tenant: TenantViewData;
   readonly phase: TenantPhase | null;
   readonly live: TenantDescription | null;
+  /** Quotas that refused the tenant today, most recent first. */
+  readonly quotaHits: readonly QuotaHit[];
 }
 
 export interface SnapshotInfo {
@@ -58,7 +62,22 @@ export interface UsageReport {
   readonly from: string;
   readonly to: string;
   readonly days: DailyUsage[];
-  readonly total: { activeSeconds: number; wakes: number; messages: number; tokens: number };
+  readonly total: {
+    activeSeconds: number;
+    wakes: number;
+    messages: number;
+    tokens: number;
+    costMicros: number;
+  };
+  /** Model usage over the range, most expensive first. */
+  readonly models: ModelUsage[];
+}
+
+export interface FleetUsageReport {
+  readonly from: string;
+  readonly to: string;
+  /** Most expensive first. */
+  readonly tenants: (FleetUsageRow & { costUsd: number })[];
 }
 
 export type OffboardResult = Pick<OffboardPlan, 'tenantId' | 'dryRun' | 'deleteAfter' | 'registryRecord'> & {

@@ -12,7 +12,6 @@ import { upstreamKeyPath, type Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { parseTierQuotas } from '../common/quotas.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
-import { putModelUsage } from '../registry/model-usage.js';
 import { recordQuotaHit } from '../registry/quota-hits.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import type { TableNames } from '../registry/tables.js';
@@ -79,7 +78,7 @@ export function wireGateway(parts: GatewayParts): { services: GatewayServices; c
       guard,
       metrics,
       logger,
-      store: (tenantId, record) => putModelUsage(doc, tables.usage, tenantId, record),
+      store: (tenantId, record) => registry.recordModelUsage(tenantId, record),
     }),
     metrics,
     upstream,

@@ -37,6 +37,8 @@ import {
   type TenantRecord,
   type TenantStatus,
 } from './tenant-record.js';
+import { fleetModelUsage, putModelUsage, type FleetUsageRow, type ModelUsageRecord } from './model-usage.js';
+import { quotaHitsOn, type QuotaHit } from './quota-hits.js';
 import { putDayMessages, putUsage, sumUsage, type DailyUsage, type UsageInterval } from './usage.js';
 
 export interface DynamoRegistryOptions {
@@ -228,6 +230,21 @@ export class DynamoRegistry implements Registry {
   /** The router's message count of `day`, copied by the `recordUsage` activity (only grows). */
   recordDayMessages(tenantId: string, day: string, messages: number): Promise<void> {
     return putDayMessages(this.doc, this.tables.usage, tenantId, day, messages);
+  }
+
+  /** One model request's usage (the model gateway's record; idempotent per request id). */
+  recordModelUsage(tenantId: string, usage: ModelUsageRecord): Promise<void> {
+    return putModelUsage(this.doc, this.tables.usage, tenantId, usage);
+  }
+
+  /** Today's (or `day`'s) quota refusals, most recent first (registry/quota-hits.ts). */
+  quotaHits(tenantId: string, day: string): Promise<QuotaHit[]> {
+    return quotaHitsOn(this.doc, this.tables.usage, tenantId, day);
+  }
+
+  /** Tenants ranked by model cost over `fromDay`..`toDay` (a scan: for billing runs). */
+  fleetUsage(fromDay: string, toDay: string): Promise<FleetUsageRow[]> {
+    return fleetModelUsage(this.doc, this.tables.usage, fromDay, toDay);
   }
 
   usageBetween(tenantId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {

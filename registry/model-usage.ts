@@ -149,3 +149,27 @@ export async function fleetModelUsage(
       (a, b) => b.costMicros - a.costMicros || b.tokens - a.tokens || a.tenantId.localeCompare(b.tenantId),
     );
 }
+
+/** Per-model totals over several days' `models` lists. */
+export function totalByModel(days: readonly { models: readonly ModelUsage[] }[]): ModelUsage[] {
+  const totals = new Map<string, ModelUsage>();
+  for (const day of days)
+    for (const m of day.models) {
+      const t = totals.get(m.model);
+      totals.set(
+        m.model,
+        t
+          ? {
+              model: m.model,
+              requests: t.requests + m.requests,
+              inputTokens: t.inputTokens + m.inputTokens,
+              outputTokens: t.outputTokens + m.outputTokens,
+              cachedTokens: t.cachedTokens + m.cachedTokens,
+              costMicros: t.costMicros + m.costMicros,
+              estimatedRequests: t.estimatedRequests + m.estimatedRequests,
+            }
+          : m,
+      );
+    }
+  return [...totals.values()].sort((a, b) => b.costMicros - a.costMicros || a.model.localeCompare(b.model));
+}

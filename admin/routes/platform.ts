@@ -3,7 +3,8 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import Type from 'typebox';
 import { TENANT_PHASES, TENANT_WORKFLOW_TYPE, TenantPhaseAttr } from '../../workflows/shared.js';
 import type { AdminDeps } from '../deps.js';
-import { TokenBody, TokenParams } from '../schemas.js';
+import { AdminError } from '../errors.js';
+import { TokenBody, TokenParams, UsageQuery } from '../schemas.js';
 import type { TokenScope } from '../token-store.js';
 
 const platform = { access: 'platform' } as const;
@@ -87,6 +88,25 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
       const phases = Object.fromEntries([...counts, ['deleted', deleted.count]]);
       const total = counts.reduce((sum, [, n]) => sum + n, 0);
       return { total, phases };
+    },
+  );
+  app.get(
+    '/v1/fleet/usage',
+    {
+      config: platform,
+      schema: {
+        tags: ['usage'],
+        summary: 'Tenants ranked by model cost over UTC days (default: the last 30)',
+        querystring: UsageQuery,
+      },
+    },
+    async (request) => {
+      const to = request.query.to ?? new Date().toISOString().slice(0, 10);
+      const from =
+        request.query.from ?? new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10);
+      if (from > to) throw new AdminError(400, 'RANGE_INVALID', 'from must not be after to');
+      const tenants = await deps.registry.fleetUsage(from, to);
+      return { from, to, tenants: tenants.map((t) => ({ ...t, costUsd: t.costMicros / 1e6 })) };
     },
   );
   done();

@@ -2,6 +2,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { invalidateTenantLookup } from '../../endpoints/tenant-lookup-keys.js';
+import { totalByModel } from '../../registry/model-usage.js';
 import { DERIVED_SECRET_NAMES, SECRET_NAMES } from '../../registry/secret-store.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
@@ -167,7 +168,8 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
       config: tenantScoped,
       schema: {
         tags: ['usage'],
-        summary: 'Per-day usage for billing (UTC days, default the last 30)',
+        summary:
+          'Per-day usage for billing (UTC days, default the last 30): active time, wakes, messages, tokens and cost by model',
         params: IdParams,
         querystring: UsageQuery,
       },
@@ -179,14 +181,15 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
       const from = request.query.from ?? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
       if (from > to) throw new AdminError(400, 'RANGE_INVALID', 'from must not be after to');
       const days = await deps.registry.usageBetween(id, from, to);
-      const total = { activeSeconds: 0, wakes: 0, messages: 0, tokens: 0 };
+      const total = { activeSeconds: 0, wakes: 0, messages: 0, tokens: 0, costMicros: 0 };
       for (const d of days) {
         total.activeSeconds += d.activeSeconds;
         total.wakes += d.wakes;
         total.messages += d.messages;
         total.tokens += d.tokens;
+        total.costMicros += d.costMicros;
       }
-      return { tenantId: id, from, to, days, total };
+      return { tenantId: id, from, to, days, total, models: totalByModel(days) };
     },
   );
 

@@ -8,20 +8,38 @@ function day(value: string): string {
   return value;
 }
 
+const usd = (micros: number) => `$${(micros / 1e6).toFixed(4)}`;
+
 export function usageCommand(): Command {
   return new Command('usage')
-    .description('Per-day usage of a tenant (active seconds, wakes, messages, tokens) for billing')
-    .argument('<tenant>')
+    .description(
+      'Usage for billing: a tenant by day (active seconds, wakes, messages, tokens, cost) and by model; without a tenant, every tenant ranked by model cost',
+    )
+    .argument('[tenant]')
     .option('--from <day>', 'first UTC day (default: 29 days before --to)', day)
     .option('--to <day>', 'last UTC day (default: today)', day)
-    .action(async (tenant: string, opts: { from?: string; to?: string }, command: Command) => {
+    .action(async (tenant: string | undefined, opts: { from?: string; to?: string }, command: Command) => {
       const ctx = await cliContext(command);
+      if (tenant === undefined) {
+        const fleet = await ctx.admin.fleetUsage(opts);
+        ctx.print(fleet, (r) =>
+          [
+            `fleet: ${r.from} .. ${r.to}`,
+            table(
+              ['TENANT', 'COST', 'TOKENS', 'REQUESTS'],
+              r.tenants.map((t) => [t.tenantId, usd(t.costMicros), String(t.tokens), String(t.requests)]),
+              'no model usage',
+            ),
+          ].join('\n'),
+        );
+        return;
+      }
       const report = await ctx.admin.usage(tenant, opts);
       ctx.print(report, (r) =>
         [
           `${r.tenantId}: ${r.from} .. ${r.to}`,
           table(
-            ['DAY', 'ACTIVE S', 'WAKES', 'MESSAGES', 'TOKENS'],
+            ['DAY', 'ACTIVE S', 'WAKES', 'MESSAGES', 'TOKENS', 'COST'],
             [
               ...r.days.map((d) => [
                 d.day,
@@ -29,6 +47,7 @@ export function usageCommand(): Command {
                 String(d.wakes),
                 String(d.messages),
                 String(d.tokens),
+                usd(d.costMicros),
               ]),
               [
                 'total',
@@ -36,8 +55,23 @@ export function usageCommand(): Command {
                 String(r.total.wakes),
                 String(r.total.messages),
                 String(r.total.tokens),
+                usd(r.total.costMicros),
               ],
             ],
+          ),
+          '',
+          table(
+            ['MODEL', 'REQUESTS', 'INPUT', 'CACHED', 'OUTPUT', 'COST', 'ESTIMATED'],
+            r.models.map((m) => [
+              m.model,
+              String(m.requests),
+              String(m.inputTokens),
+              String(m.cachedTokens),
+              String(m.outputTokens),
+              usd(m.costMicros),
+              String(m.estimatedRequests),
+            ]),
+            'no model usage',
           ),
         ].join('\n'),
       );

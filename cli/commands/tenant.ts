@@ -143,6 +143,14 @@ export function tenantCommand(): Command {
           ['pod', live?.pod?.podId],
           ['buffered', live ? `${live.bufferedMessages} messages` : undefined],
           ['reason', live?.reason],
+          [
+            'quota hit',
+            detail.quotaHits?.length
+              ? detail.quotaHits
+                  .map((h) => `${h.kind} (limit ${h.limit}) at ${h.lastAt}, ${h.hits}× today`)
+                  .join('; ')
+              : undefined,
+          ],
           ['delete after', live?.deleteAfter],
           ['version', t.version],
         ]),

@@ -32,6 +32,7 @@ const ROUTES: {
   { method: 'GET', path: '/v1/admin-tokens', access: 'platform' },
   { method: 'DELETE', path: '/v1/admin-tokens/{tokenId}', access: 'platform' },
   { method: 'GET', path: '/v1/fleet/status', access: 'platform' },
+  { method: 'GET', path: '/v1/fleet/usage', access: 'platform' },
 ];
 
 const url = (path: string, tenantId: string) =>

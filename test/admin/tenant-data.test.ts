@@ -61,6 +61,7 @@ describe('admin API: secrets, API keys, usage, snapshots, logs, fleet', function
       'gateway-token',
       'hooks-token',
       'supervisor-token',
+      'model-token',
       'telegram-webhook-secret',
     ]);
     assert.notEqual(await h.deps.secrets.resolve(tenantId, 'gateway-token'), before);
@@ -113,12 +114,72 @@ describe('admin API: secrets, API keys, usage, snapshots, logs, fleet', function
     assert.equal(response.statusCode, 200, response.body);
     const body = response.json();
     assert.equal(body.days.length, 2);
-    assert.deepEqual(body.total, { activeSeconds: 2400, wakes: 2, messages: 6, tokens: 1000 });
+    assert.deepEqual(body.total, { activeSeconds: 2400, wakes: 2, messages: 6, tokens: 1000, costMicros: 0 });
     const bad = await h.request({
       method: 'GET',
       url: `/v1/tenants/${tenantId}/usage?from=2026-03-31&to=2026-03-01`,
     });
     assert.equal(bad.statusCode, 400);
+  });
+
+  it('usage shows tokens and cost by model; the fleet view ranks tenants by cost; a tenant token reads only its own', async () => {
+    const [cheap, dear] = [await h.createTenant(), await h.createTenant()];
+    const spend = (tenantId: string, requestId: string, costMicros: number) =>
+      h.deps.registry.recordModelUsage(tenantId, {
+        requestId,
+        at: '2026-04-02T09:00:00Z',
+        model: 'openai/gpt-5-mini',
+        inputTokens: 1000,
+        outputTokens: 100,
+        cachedTokens: 200,
+        costMicros,
+        estimated: false,
+        keySource: 'platform',
+      });
+    await spend(cheap, 'c1', 300);
+    await spend(dear, 'd1', 5_000);
+    await spend(dear, 'd2', 5_000);
+    const own = await h.request({
+      method: 'GET',
+      url: `/v1/tenants/${dear}/usage?from=2026-04-01&to=2026-04-30`,
+      token: await h.tenantToken(dear),
+    });
+    assert.equal(own.statusCode, 200, own.body);
+    assert.equal(own.json().total.tokens, 2200);
+    assert.equal(own.json().total.costMicros, 10_000);
+    assert.deepEqual(own.json().models[0], {
+      model: 'openai/gpt-5-mini',
+      requests: 2,
+      inputTokens: 2000,
+      outputTokens: 200,
+      cachedTokens: 400,
+      costMicros: 10_000,
+      estimatedRequests: 0,
+    });
+    const foreign = await h.request({
+      method: 'GET',
+      url: `/v1/tenants/${cheap}/usage?from=2026-04-01&to=2026-04-30`,
+      token: await h.tenantToken(dear),
+    });
+    assert.equal(foreign.statusCode, 403);
+    const fleet = await h.request({ method: 'GET', url: '/v1/fleet/usage?from=2026-04-01&to=2026-04-30' });
+    assert.equal(fleet.statusCode, 200, fleet.body);
+    const ranked = (fleet.json().tenants as { tenantId: string; costUsd: number }[]).filter((t) =>
+      [cheap, dear].includes(t.tenantId),
+    );
+    assert.deepEqual(
+      ranked.map((t) => [t.tenantId, t.costUsd]),
+      [
+        [dear, 0.01],
+        [cheap, 0.0003],
+      ],
+    );
+    const denied = await h.request({
+      method: 'GET',
+      url: '/v1/fleet/usage',
+      token: await h.tenantToken(dear),
+    });
+    assert.equal(denied.statusCode, 403);
   });
 
   it('restore re-saves an old snapshot as the new newest one and advances the pointer; a running tenant is refused', async () => {
