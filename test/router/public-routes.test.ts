@@ -133,8 +133,9 @@ describe('router public routes: every refusal and its status code (app.inject, r
     assert.equal((await send(21)).statusCode, 200);
     const refused = await send(22);
     assert.equal(refused.statusCode, 429);
-    assert.equal(refused.json().code, 'QUOTA_EXCEEDED');
-    assert.match(refused.json().detail ?? refused.json().error.message, /messages per day \(2\)/);
+    const problem = refused.json<{ code: string; error: { message: string } }>();
+    assert.equal(problem.code, 'QUOTA_EXCEEDED');
+    assert.match(problem.error.message, /messages per day \(2\)/);
     assert.equal(
       (await send(21)).statusCode,
       200,
