@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../common/config.js';
 import { ClawfleetError } from '../common/errors.js';
-import { startAdmin, startRouter, startWorker } from './components/apps.js';
+import { startAdmin, startGateway, startRouter, startWorker } from './components/apps.js';
 import { keepRunning } from './keep-running.js';
 import { startFakes } from './components/fakes.js';
 import { startDynamo, startS3 } from './components/aws.js';
@@ -26,6 +26,9 @@ export interface StackPorts {
   dynamodb: number;
   router: number;
   admin: number;
+  /** The model gateway (tenants' model provider) and its Prometheus listener. */
+  gateway: number;
+  gatewayMetrics: number;
 }
 
 /** Declared defaults; 0 means "any free port". */
@@ -37,6 +40,8 @@ export const DEFAULT_PORTS: StackPorts = {
   dynamodb: 4567,
   router: 8080,
   admin: 8081,
+  gateway: 8082,
+  gatewayMetrics: 8083,
 };
 
 export interface StackOptions {
@@ -119,6 +124,7 @@ const ROW_ORDER = [
   'worker',
   'router',
   'admin api',
+  'model gateway',
 ];
 const rowRank = (row: StatusRow) => ROW_ORDER.indexOf(row.component);
 
@@ -183,15 +189,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       dynamodbEndpoint: `http://${host}:${ports.dynamodb}`,
       routerPort: ports.router,
       adminPort: ports.admin,
+      gatewayHost: host,
+      gatewayPort: ports.gateway,
+      gatewayMetricsPort: ports.gatewayMetrics,
       publicUrl: `http://${host}:${ports.router}`,
       temporalCli: temporalCli.path,
     };
     if (options.apps ?? true) {
-      report('starting the worker, the admin API and the router');
+      report('starting the worker, the admin API, the model gateway and the router');
       // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores, and the
       // admin API writes the router key file the router starts from.
       track(await kept('worker', () => startWorker(ctx, config)));
       track(await kept('admin', () => startAdmin(ctx, config)));
+      // After the admin API: it creates the master key the gateway reads tenants' own provider keys with.
+      track(await kept('gateway', () => startGateway(ctx, config)));
       track(await kept('router', () => startRouter(ctx, config)));
     }
     const rows = started.flatMap((component) => component.rows).sort((a, b) => rowRank(a) - rowRank(b));

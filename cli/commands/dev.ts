@@ -18,6 +18,8 @@ const PORT_FLAGS: [keyof StackPorts, string][] = [
   ['dynamodb', 'DynamoDB endpoint (dynalite) port'],
   ['router', 'public router port'],
   ['admin', 'admin API port'],
+  ['gateway', 'model gateway port (tenants call it)'],
+  ['gatewayMetrics', 'model gateway metrics port'],
 ];
 
 export function devCommand(): Command {
@@ -38,7 +40,12 @@ export function devCommand(): Command {
       false,
     );
   for (const [name, description] of PORT_FLAGS)
-    command.option(`--${name}-port <port>`, `${description} (0 = any free port)`, port, DEFAULT_PORTS[name]);
+    command.option(
+      `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-port <port>`,
+      `${description} (0 = any free port)`,
+      port,
+      DEFAULT_PORTS[name],
+    );
 
   command.action(async (flags: Record<string, unknown>) => {
     const config = { ...loadConfig(), dataDir: String(flags['dataDir']) };

@@ -1,6 +1,6 @@
 /**
- * clawfleet's own processes in the dev stack: the worker, the admin API and
- * the router, run from source with the same Node that runs the stack (Node 24
+ * clawfleet's own processes in the dev stack: the worker, the admin API, the
+ * model gateway and the router, run from source with the same Node that runs the stack (Node 24
  * under npm). The router gets no master key setting: it reads only the router
  * key file the admin API writes, so the admin API starts first.
  */
@@ -89,6 +89,24 @@ export async function startAdmin(ctx: ComponentContext, config: Config): Promise
   try {
     await healthy(ctx, admin, 'admin API', url);
     return { rows: [{ component: 'admin api', url, state: 'up' }], processes: [admin], stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The model gateway (tenants' model provider; holds the provider keys); ready when `/healthz` answers. */
+export async function startGateway(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
+  const gateway = startNodeEntry(ctx, 'gateway', 'gateway/server.ts', config);
+  const stop = () => gateway.stop(10_000);
+  const url = `http://${config.gatewayHost}:${config.gatewayPort}`;
+  try {
+    await healthy(ctx, gateway, 'model gateway', url);
+    return {
+      rows: [{ component: 'model gateway', url: `${url}/v1`, state: 'up' }],
+      processes: [gateway],
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

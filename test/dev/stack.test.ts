@@ -13,7 +13,17 @@ import { tableNames } from '../../registry/tables.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.js';
 import { waitForExit } from '../helpers/processes.js';
 
-const ANY_PORTS: StackPorts = { temporal: 0, ui: 0, redis: 0, s3: 0, dynamodb: 0, router: 0, admin: 0 };
+const ANY_PORTS: StackPorts = {
+  temporal: 0,
+  ui: 0,
+  redis: 0,
+  s3: 0,
+  dynamodb: 0,
+  router: 0,
+  admin: 0,
+  gateway: 0,
+  gatewayMetrics: 0,
+};
 
 describe('embedded dev stack', function () {
   this.timeout(240_000);
