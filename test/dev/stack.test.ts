@@ -51,7 +51,7 @@ describe('embedded dev stack', function () {
     try {
       assert.deepEqual(
         stack.rows.map((row) => row.component),
-        ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api'],
+        ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api', 'model gateway'],
       );
       const { config } = stack;
 
@@ -98,6 +98,12 @@ describe('embedded dev stack', function () {
         const ready = await fetch(`http://${config.routerHost}:${port}/readyz`);
         assert.equal(ready.status, 200, `readyz on ${port}`);
       }
+      // The model gateway listens apart from the public router, and asks for a model token.
+      assert.notEqual(config.gatewayPort, config.routerPort);
+      const models = await fetch(`http://${config.gatewayHost}:${config.gatewayPort}/v1/models`);
+      assert.equal(models.status, 401);
+      const gatewayMetrics = await fetch(`http://${config.routerHost}:${config.gatewayMetricsPort}/metrics`);
+      assert.match(await gatewayMetrics.text(), /clawfleet_gateway_requests_total/);
       const ui = await fetch(stack.rows.find((row) => row.component === 'web ui')!.url);
       assert.equal(ui.status, 200);
 
