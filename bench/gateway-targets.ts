@@ -1,7 +1,7 @@
 /**
  * The child process of `bench:gateway` that serves (a) the fake upstream
- * (an OpenAI-compatible SSE stream: a role chunk at once, `BENCH_CHUNKS`
- * content chunks `BENCH_CHUNK_GAP_MS` apart, stop, usage, [DONE]) and (b) the
+ * (an OpenAI-compatible SSE stream: a role chunk at once, `BENCH_CHUNKS` (20)
+ * content chunks `BENCH_CHUNK_GAP_MS` (25 ms, a model's pace) apart, stop, usage, [DONE]) and (b) the
  * minimal pass-through proxy in front of it (undici pool, body piped as is).
  * Prints `{"upstream": port, "proxy": port}` once both listen.
  */
@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream';
 import { Agent } from 'undici';
 
-const CHUNKS = Number(process.env['BENCH_CHUNKS'] ?? 10);
-const GAP_MS = Number(process.env['BENCH_CHUNK_GAP_MS'] ?? 2);
+const CHUNKS = Number(process.env['BENCH_CHUNKS'] ?? 20);
+const GAP_MS = Number(process.env['BENCH_CHUNK_GAP_MS'] ?? 25);
 let counter = 0;
 
 function upstream(req: IncomingMessage, res: ServerResponse): void {

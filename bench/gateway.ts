@@ -21,14 +21,16 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Agent } from 'undici';
 import { configToEnv, loadConfig, masterKeyPath, modelApiKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import { modelBearer } from '../common/model-token.js';
 import { freePort } from '../dev/ports.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { createDocumentClient } from '../registry/document-client.js';
 import { DynamoSecretStore } from '../registry/secret-store.js';
-import { startDynamo } from '../test/helpers/dynamo.js';
+import { ensureTables, tableNames } from '../registry/tables.js';
 import { startTestRedis } from '../test/helpers/redis.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -123,13 +125,27 @@ async function waitHealthy(url: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [redis, dynamo, dataDir] = await Promise.all([
+  const [redis, dataDir] = await Promise.all([
     startTestRedis(),
-    startDynamo(),
     mkdtemp(join(tmpdir(), 'clawfleet-bench-gw-')),
   ]);
   const children: ChildProcess[] = [];
+  const dynamoClient: { current?: DynamoDBClient } = {};
   try {
+    const dynaliteProcess = spawnEntry('bench/gateway-dynalite.ts', {});
+    children.push(dynaliteProcess);
+    const { port: dynamoPort } = JSON.parse(await firstLine(dynaliteProcess)) as { port: number };
+    const dynamo = {
+      endpoint: `http://127.0.0.1:${dynamoPort}`,
+      tables: tableNames('bench-'),
+    };
+    dynamoClient.current = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'DYNALITE', secretAccessKey: 'DYNALITE' },
+    });
+    await ensureTables(dynamoClient.current, dynamo.tables);
+    const doc = createDocumentClient(dynamoClient.current);
     const targets = spawnEntry('bench/gateway-targets.ts', {});
     children.push(targets);
     const ports = JSON.parse(await firstLine(targets)) as { upstream: number; proxy: number };
@@ -151,8 +167,8 @@ async function main(): Promise<void> {
     await mkdir(dirname(modelApiKeyPath(config)), { recursive: true, mode: 0o700 });
     await writeFile(modelApiKeyPath(config), 'sk-bench-platform\n', { mode: 0o600 });
     const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
-    const registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
-    const secrets = new DynamoSecretStore({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
+    const registry = new DynamoRegistry({ doc, tables: dynamo.tables });
+    const secrets = new DynamoSecretStore({ doc, tables: dynamo.tables, masterKey });
     const unlimited = 1_000_000_000;
     await registry.create({
       tenantId: TENANT,
@@ -231,7 +247,8 @@ async function main(): Promise<void> {
     console.log(`written to ${out}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await Promise.all([redis.stop(), dynamo.close()]);
+    dynamoClient.current?.destroy();
+    await redis.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -266,7 +266,7 @@ export const SETTINGS = {
       default: 'openai',
       pattern: '^[a-z0-9][a-z0-9-]{0,30}$',
       description:
-        "Model provider name in OpenClaw's config; the tenant's key is its secret `model-<provider>`, else the platform key file.",
+        "The default model upstream's name (the provider name in every tenant's OpenClaw config, whose base URL is the model gateway); a tenant's own key for it is its secret `model-<provider>`, else the gateway uses the platform key file.",
     }),
   },
   modelBaseUrl: {
@@ -274,7 +274,7 @@ export const SETTINGS = {
     schema: Type.String({
       default: 'https://api.openai.com/v1',
       description:
-        'OpenAI-compatible base URL every tenant agent calls (the fake LLM with `clawfleet dev --offline`).',
+        'OpenAI-compatible base URL of the default upstream the model gateway calls (the fake LLM with `clawfleet dev --offline`); tenant agents call the gateway, never this.',
     }),
   },
   modelId: {
@@ -286,7 +286,7 @@ export const SETTINGS = {
     schema: Type.String({
       default: '',
       description:
-        'Platform model API key file (mode 600) for tenants without their own `model-<provider>` secret; empty means `<data dir>/keys/model-api.key` if it exists.',
+        'Platform model API key file (mode 600) the model gateway uses for tenants without their own `model-<provider>` secret (no tenant process ever reads it); empty means `<data dir>/keys/model-api.key` if it exists.',
     }),
   },
   gatewayHost: {

@@ -78,7 +78,7 @@ export function wireGateway(parts: GatewayParts): { services: GatewayServices; c
       guard,
       metrics,
       logger,
-      store: (tenantId, record) => registry.recordModelUsage(tenantId, record),
+      store: (records) => registry.recordModelUsageBatch(records),
     }),
     metrics,
     upstream,

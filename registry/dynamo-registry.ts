@@ -37,7 +37,13 @@ import {
   type TenantRecord,
   type TenantStatus,
 } from './tenant-record.js';
-import { fleetModelUsage, putModelUsage, type FleetUsageRow, type ModelUsageRecord } from './model-usage.js';
+import {
+  fleetModelUsage,
+  putModelUsage,
+  putModelUsageBatch,
+  type FleetUsageRow,
+  type ModelUsageRecord,
+} from './model-usage.js';
 import { quotaHitsOn, type QuotaHit } from './quota-hits.js';
 import { putDayMessages, putUsage, sumUsage, type DailyUsage, type UsageInterval } from './usage.js';
 
@@ -235,6 +241,11 @@ export class DynamoRegistry implements Registry {
   /** One model request's usage (the model gateway's record; idempotent per request id). */
   recordModelUsage(tenantId: string, usage: ModelUsageRecord): Promise<void> {
     return putModelUsage(this.doc, this.tables.usage, tenantId, usage);
+  }
+
+  /** Several requests' usage in batch writes (the gateway's way; each still idempotent per request id). */
+  recordModelUsageBatch(records: readonly { tenantId: string; usage: ModelUsageRecord }[]): Promise<void> {
+    return putModelUsageBatch(this.doc, this.tables.usage, records);
   }
 
   /** Today's (or `day`'s) quota refusals, most recent first (registry/quota-hits.ts). */

@@ -5,7 +5,12 @@
  * a re-sent write is a Put of the same key, so it replaces and never adds.
  * Items carry `tokens` too, so the daily totals of usage.ts include them.
  */
-import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  PutCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { assertTenantId } from '../common/ids.js';
 import { RegistryInputError } from './errors.js';
 
@@ -79,6 +84,36 @@ export async function putModelUsage(
   usage: ModelUsageRecord,
 ): Promise<void> {
   await doc.send(new PutCommand({ TableName: table, Item: modelUsageItem(tenantId, usage) }));
+}
+
+/** DynamoDB's limit of items per BatchWriteItem. */
+export const MODEL_USAGE_BATCH = 25;
+
+/**
+ * Up to 25 requests' usage in one BatchWriteItem (each still a Put of its own
+ * key, so idempotent); unprocessed items are sent again with a short backoff.
+ * A request id twice in one batch is written once (DynamoDB refuses duplicates).
+ */
+export async function putModelUsageBatch(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  records: readonly { tenantId: string; usage: ModelUsageRecord }[],
+): Promise<void> {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const { tenantId, usage } of records) {
+    const item = modelUsageItem(tenantId, usage);
+    byKey.set(`${tenantId}\0${String(item['day'])}`, item);
+  }
+  const items = [...byKey.values()];
+  for (let start = 0; start < items.length; start += MODEL_USAGE_BATCH) {
+    let pending = items.slice(start, start + MODEL_USAGE_BATCH).map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(attempt, 5)));
+      if (attempt > 8) throw new Error(`${pending.length} usage items stayed unprocessed`);
+      const result = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
 }
 
 /** Folds one stored model item into per-model totals. */
