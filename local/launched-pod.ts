@@ -4,7 +4,6 @@
  * It only watches readiness; draining is the lifecycle core's
  * (runtime/pod-lifecycle.ts), through the one supervisor client.
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { PodSpec, PodStatus } from '../activities/ports.js';
 import { PermanentPortError } from '../activities/errors.js';
@@ -12,6 +11,7 @@ import type { Logger } from '../common/logger.js';
 import type { LaunchPlan } from '../runtime/launch-plan.js';
 import type { PodHandle } from '../workflows/types.js';
 import { SupervisorProcess } from './supervisor-process.js';
+import type { WarmProcess } from './warm-supervisors.js';
 
 export interface LaunchedPodInput {
   readonly spec: PodSpec;
@@ -63,16 +63,25 @@ export class LaunchedPod implements PodHandle {
     this.ready.catch(() => undefined); // observed through whenReady
   }
 
-  /** Claims `warm` (an idle pre-spawned supervisor) when given, else spawns the supervisor. */
-  static start(input: LaunchedPodInput, warm?: ChildProcess): LaunchedPod {
+  /**
+   * Claims `warm` (an idle pre-spawned supervisor) when given, else spawns the
+   * supervisor. A claim that fails (the process died, refused or never
+   * listened) falls back to a cold start.
+   */
+  static async start(input: LaunchedPodInput, warm?: WarmProcess): Promise<LaunchedPod> {
     const options = {
       rootDir: input.rootDir,
       specPath: input.specPath,
       secrets: input.plan.secrets,
       logFile: input.logFile,
     };
-    const process = warm ? SupervisorProcess.claim(warm, options) : SupervisorProcess.start(options);
-    return new LaunchedPod(input.spec, process, input);
+    let process: SupervisorProcess | null = null;
+    if (warm)
+      process = await SupervisorProcess.claim(warm, options, input.plan.spec).catch((err: unknown) => {
+        input.logger.warn({ err, podId: input.spec.podId }, 'warm claim failed; starting cold');
+        return null;
+      });
+    return new LaunchedPod(input.spec, process ?? SupervisorProcess.start(options), input);
   }
 
   get handle(): PodHandle {

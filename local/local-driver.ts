@@ -125,7 +125,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
-      const pod = LaunchedPod.start(
+      const pod = await LaunchedPod.start(
         { spec, plan, rootDir, specPath, logFile: join(rootDir, 'logs', 'supervisor.log'), logger },
         this.warm.take(),
       );
