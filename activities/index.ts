@@ -12,6 +12,7 @@ import type {
   SnapshotManifest,
   TenantTier,
 } from '../workflows/types.js';
+import { BUILT_IN_TIER_QUOTAS, effectiveQuotas } from '../common/quotas.js';
 import { toActivityFailure } from './errors.js';
 import type { ActivityDeps, UsageRecord } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
@@ -30,6 +31,11 @@ export interface LaunchInput extends TenantRef {
   readonly openclawVersion: string;
   /** The workflow's last recorded snapshot; the registry pointer wins if it is newer. */
   readonly snapshotSeq: number | null;
+}
+export interface ActiveAllowance {
+  readonly limitSeconds: number;
+  /** Active time already recorded today (before the current wake). */
+  readonly usedMs: number;
 }
 export interface OffboardInventory {
   readonly snapshots: SnapshotManifest[];
@@ -206,6 +212,24 @@ export function createActivities(deps: ActivityDeps) {
         );
         for (const [day, messages] of Object.entries(counts))
           await registry.recordDayMessages(input.tenantId, day, messages);
+      });
+    },
+
+    /**
+     * What is left of today's `activeSecondsPerDay` before this wake (the
+     * intervals recorded today); null when the tenant has no record.
+     */
+    async activeAllowance(input: TenantRef & { day: string }): Promise<ActiveAllowance | null> {
+      return guarded(async () => {
+        const own = await registry.quotaOf(input.tenantId);
+        if (!own) return null;
+        const { activeSecondsPerDay } = effectiveQuotas(
+          settings.tierQuotas ?? BUILT_IN_TIER_QUOTAS,
+          own.tier,
+          own.quotas,
+        );
+        const usedMs = await registry.activeMsOn(input.tenantId, input.day);
+        return { limitSeconds: activeSecondsPerDay, usedMs };
       });
     },
 

@@ -12,6 +12,7 @@
  * Secrets never pass through here as values, except inside `SecretStore`
  * adapters; workflows and pod specs carry references only.
  */
+import type { QuotaOverrides, Quotas, Tier } from '../common/quotas.js';
 import type {
   AgentActivity,
   Envelope,
@@ -140,6 +141,10 @@ export interface Registry {
   deleteTenant(tenantId: string): Promise<void>;
   /** Idempotent per (tenantId, from): a retried write replaces, never adds. */
   recordUsage(tenantId: string, usage: UsageRecord): Promise<void>;
+  /** The tenant's tier and own quotas, or null when it has no record. */
+  quotaOf(tenantId: string): Promise<{ tier: Tier; quotas: QuotaOverrides } | null>;
+  /** Active time recorded for the tenant on a UTC day (intervals starting that day). */
+  activeMsOn(tenantId: string, day: string): Promise<number>;
   /** The router's message count of a UTC day; only ever raises the stored one. */
   recordDayMessages(tenantId: string, day: string, messages: number): Promise<void>;
 }
@@ -170,6 +175,8 @@ export interface ActivitySettings {
   readonly snapshotRetention: number;
   /** How long a stop waits for the drain and the pod to go (common/grace.ts `runtimeStopMs`). */
   readonly stopWaitMs: number;
+  /** Quota defaults per tier (common/quotas.ts, `CLAWFLEET_TIER_QUOTAS`). @default the built-in ones */
+  readonly tierQuotas?: Readonly<Record<Tier, Quotas>>;
 }
 
 export interface ActivityDeps {

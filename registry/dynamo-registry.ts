@@ -248,6 +248,16 @@ export class DynamoRegistry implements Registry {
     return putModelUsageBatch(this.doc, this.tables.usage, records);
   }
 
+  async quotaOf(tenantId: string): Promise<{ tier: TenantRecord['tier']; quotas: TenantRecord['quotas'] } | null> {
+    const record = await this.get(tenantId);
+    return record ? { tier: record.tier, quotas: record.quotas } : null;
+  }
+
+  async activeMsOn(tenantId: string, day: string): Promise<number> {
+    const [usage] = await sumUsage(this.doc, this.tables.usage, tenantId, day, day);
+    return usage?.activeMs ?? 0;
+  }
+
   /** Today's (or `day`'s) quota refusals, most recent first (registry/quota-hits.ts). */
   quotaHits(tenantId: string, day: string): Promise<QuotaHit[]> {
     return quotaHitsOn(this.doc, this.tables.usage, tenantId, day);

@@ -12,6 +12,7 @@ import type { ActivityDeps, RuntimePort } from '../activities/ports.js';
 import { createDynamoClient, createS3Client, createS3Presigner } from '../common/aws-clients.js';
 import { masterKeyPath, type Config } from '../common/config.js';
 import { graceChain } from '../common/grace.js';
+import { parseTierQuotas } from '../common/quotas.js';
 import { FileMasterKey } from '../common/crypto.js';
 import type { Logger } from '../common/logger.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
@@ -119,6 +120,7 @@ export async function wireAdapters(
     deps: {
       settings: {
         snapshotRetention: config.snapshotRetention,
+        tierQuotas: parseTierQuotas(config.tierQuotas),
         stopWaitMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
       },
       runtime,

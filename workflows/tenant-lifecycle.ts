@@ -9,7 +9,7 @@ import { condition, patched } from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
 import { deliver, probe, slow, step, store } from './activity-proxies.js';
 import { describeFailure, parseTime } from './failures.js';
-import { WakePhases } from './wake-phases.js';
+import { QUOTA_REST, WakePhases } from './wake-phases.js';
 
 /** Histories recorded before usage was reported while running replay without that activity. */
 const USAGE_WHILE_RUNNING_PATCH = 'usage-while-running';
@@ -29,6 +29,7 @@ export class TenantLifecycle extends WakePhases {
     for (;;) {
       const d = this.d;
       if (d.lostReason !== null) return this.crashed().then(() => 'done' as const);
+      if (d.activeDeadlineMs != null && Date.now() >= d.activeDeadlineMs) this.restForQuota();
       const deliverable = () => d.buffer.length > 0 && Date.now() >= this.retryAtMs;
       if (deliverable()) {
         await this.deliverBuffered();
@@ -60,6 +61,7 @@ export class TenantLifecycle extends WakePhases {
         nextSnapshotAtMs,
         this.s.idleDeadlineMs(),
         d.buffer.length > 0 ? this.retryAtMs : Infinity,
+        d.activeDeadlineMs ?? Infinity,
       );
       await condition(
         () =>
@@ -67,6 +69,17 @@ export class TenantLifecycle extends WakePhases {
         Math.max(1, wakeAt - now),
       );
     }
+  }
+
+  /** Today's active seconds are used up: sleep now, and until the next UTC day (asleep() waits it out). */
+  private restForQuota(): void {
+    const d = this.d;
+    const now = new Date();
+    d.restUntilMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+    d.activeDeadlineMs = null;
+    d.reason = `${QUOTA_REST}; asleep until ${new Date(d.restUntilMs).toISOString()}`;
+    d.requests.sleep = true;
+    this.publishDetails();
   }
 
   /** In order, one at a time: the head leaves the buffer only after the agent's durable ack. */

@@ -54,6 +54,10 @@ export interface TenantStateData {
   /** A `podLost` for the current pod that the loop has not handled yet. */
   lostReason: string | null;
   requests: PendingRequests;
+  /** When today's `activeSecondsPerDay` runs out for the current pod (null or absent: no limit known). */
+  activeDeadlineMs?: number | null;
+  /** Asleep for the active-seconds quota until then (the next 00:00 UTC); messages wait in the buffer. */
+  restUntilMs?: number | null;
   /** The registry status this workflow last wrote (absent in state carried from before it wrote any). */
   registryStatus?: RegistryStatus | null;
 }

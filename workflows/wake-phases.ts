@@ -3,7 +3,7 @@
  * `waking` (launch, or make room on a full host first). TenantLifecycle
  * (tenant-lifecycle.ts) adds the running phases and the crash path on top.
  */
-import { condition, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, patched } from '@temporalio/workflow';
 import { launch, probe, step, store } from './activity-proxies.js';
 import { describeFailure, failureType, isPermanent } from './failures.js';
 import { PhaseBase } from './phase-base.js';
@@ -12,6 +12,9 @@ import { AT_CAPACITY_ERROR_TYPE, sleepNowSignal, tenantWorkflowId } from './shar
 /** A full host with every tenant busy: how long before looking for an idle one again. */
 const ROOM_RETRY_MS = 5_000;
 const WAITING_FOR_ROOM = 'waiting for a place';
+/** Histories from before the active-seconds quota replay without reading the allowance. */
+const ACTIVE_QUOTA_PATCH = 'active-seconds-quota';
+export const QUOTA_REST = 'quota: active seconds per day used up';
 
 export abstract class WakePhases extends PhaseBase {
   /** Operator restores in flight: the tenant stays asleep until they are recorded. */
@@ -23,6 +26,7 @@ export abstract class WakePhases extends PhaseBase {
   /** Waits for a message, a wake, the next scheduled job, or an operator request. */
   async asleep(): Promise<void> {
     const r = this.d.requests;
+    if (this.d.restUntilMs != null && !(await this.restedForQuota())) return;
     const wanted = () => this.s.hasWakeReason() || r.suspend !== null || r.offboard !== null;
     const wakeAt = this.s.scheduledWakeAtMs();
     if (wakeAt === null) await condition(wanted);
@@ -66,7 +70,44 @@ export abstract class WakePhases extends PhaseBase {
     d.lastActiveAtMs = now;
     d.requests.wake = false;
     await this.publishEndpoint();
+    if (patched(ACTIVE_QUOTA_PATCH)) await this.armActiveQuota(now);
     this.setPhase('running');
+  }
+
+  /** Sets when today's active seconds run out for this pod; unknown (the registry unreachable) means no limit. */
+  private async armActiveQuota(wokeAtMs: number): Promise<void> {
+    const d = this.d;
+    d.activeDeadlineMs = null;
+    const day = new Date(wokeAtMs).toISOString().slice(0, 10);
+    const allowance = await step(probe.activeAllowance, 'read today’s active-seconds allowance', {
+      tenantId: d.tenantId,
+      day,
+    }).catch(() => null);
+    if (allowance && typeof allowance.limitSeconds === 'number')
+      d.activeDeadlineMs = wokeAtMs + Math.max(0, allowance.limitSeconds * 1000 - allowance.usedMs);
+  }
+
+  /**
+   * Sleeps out the active-seconds quota until the next UTC day (messages are
+   * buffered meanwhile); false when an operator's suspend or offboard came first.
+   */
+  private async restedForQuota(): Promise<boolean> {
+    const d = this.d;
+    const r = d.requests;
+    const left = (d.restUntilMs ?? 0) - Date.now();
+    if (left > 0) await condition(() => r.suspend !== null || r.offboard !== null, left);
+    if (r.offboard) {
+      this.enterOffboarding();
+      return false;
+    }
+    if (r.suspend !== null) {
+      this.enterHeld('suspended', r.suspend);
+      return false;
+    }
+    d.restUntilMs = null;
+    if (d.reason?.startsWith(QUOTA_REST)) d.reason = null;
+    this.publishDetails();
+    return true;
   }
 
   /**

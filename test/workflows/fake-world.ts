@@ -16,6 +16,10 @@ export class FakeWorld {
   readonly pods = new Map<string, PodHandle>();
   readonly manifests: SnapshotManifest[] = [];
   readonly usage: { activeMs: number; messages: number; wakes: number }[] = [];
+  /** The tenant's own quotas as the registry holds them (activeAllowance reads them). */
+  quotas: Record<string, number> = {};
+  /** Active time the registry holds for today before a wake. */
+  activeMsToday = 0;
   pointer: number | null = null;
   endpoint: string | null = null;
   registryRecord = true;
@@ -137,6 +141,8 @@ export class FakeWorld {
           this.usage.push({ activeMs: usage.activeMs, messages: usage.messages, wakes: usage.wakes ?? 0 });
         },
         recordDayMessages: async () => undefined,
+        quotaOf: async () => (this.registryRecord ? { tier: 'standard', quotas: this.quotas } : null),
+        activeMsOn: async () => this.activeMsToday,
       },
       endpoints: {
         publish: async (_tenantId, pod) => {

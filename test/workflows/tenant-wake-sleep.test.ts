@@ -55,6 +55,36 @@ describe('tenant workflow: waking and sleeping', function () {
     });
   });
 
+  it('active seconds per day: when today’s are used up the tenant sleeps with the reason recorded, buffers messages, and wakes for them the next UTC day', async () => {
+    await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: 60 * MINUTE } }, async (t) => {
+      t.world.quotas = { activeSecondsPerDay: 120 };
+      t.world.activeMsToday = MINUTE; // an earlier wake today used one of the two minutes
+      await t.handle.executeUpdate(wakeUpdate);
+      await suite.env.sleep(50_000);
+      assert.equal((await t.describe()).phase, 'running', 'within the minute left');
+      await suite.env.sleep(15_000);
+      const rested = await t.phase('asleep');
+      const until = /quota: active seconds per day used up; asleep until (\S+)/.exec(
+        rested.reason ?? '',
+      )?.[1];
+      assert.ok(until && until.endsWith('T00:00:00.000Z'), `reason: ${rested.reason}`);
+      assert.ok(t.world.usage.length >= 1, 'the active time was recorded');
+
+      await t.handle.signal(deliverSignal, envelope('while-resting'));
+      await suite.env.sleep(5_000);
+      const waiting = await t.describe();
+      assert.equal(waiting.phase, 'asleep', 'a message does not wake it today');
+      assert.equal(waiting.bufferedMessages, 1);
+      assert.equal(t.world.count('launch'), 1);
+
+      t.world.activeMsToday = 0; // a new day
+      await suite.env.sleep(Date.parse(until) - (await suite.env.currentTimeMs()) + 1_000);
+      const next = await t.until((x) => x.deliveredCount === 1, 'delivery the next day');
+      assert.equal(next.phase, 'running');
+      assert.equal(next.reason, null, 'the quota reason is cleared');
+    });
+  });
+
   it('a touch moves the lazy idle deadline without re-arming the timer', async () => {
     await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
