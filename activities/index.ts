@@ -203,15 +203,16 @@ export function createActivities(deps: ActivityDeps) {
      * then the router's message counts of the interval's days, copied so they
      * outlive Redis (the day's count covers hot-path messages the workflow never saw).
      */
-    async recordUsage(input: TenantRef & { usage: UsageRecord }): Promise<void> {
-      await guarded(async () => {
+    async recordUsage(input: TenantRef & { usage: UsageRecord }): Promise<string | null> {
+      return guarded(async () => {
         await registry.recordUsage(input.tenantId, input.usage);
-        const counts = await endpoints.messageCounts(
-          input.tenantId,
-          utcDays(input.usage.from, input.usage.to),
-        );
+        const days = utcDays(input.usage.from, input.usage.to);
+        const counts = await endpoints.messageCounts(input.tenantId, days);
         for (const [day, messages] of Object.entries(counts))
           await registry.recordDayMessages(input.tenantId, day, messages);
+        // Which quota refused the tenant today (gateway, router), for the workflow's current details.
+        const [hit] = await registry.quotaHits(input.tenantId, days.at(-1)!);
+        return hit ? `${hit.kind} (limit ${hit.limit}), last at ${hit.lastAt}, ${hit.hits}× today` : null;
       });
     },
 

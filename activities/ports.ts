@@ -143,6 +143,11 @@ export interface Registry {
   recordUsage(tenantId: string, usage: UsageRecord): Promise<void>;
   /** The tenant's tier and own quotas, or null when it has no record. */
   quotaOf(tenantId: string): Promise<{ tier: Tier; quotas: QuotaOverrides } | null>;
+  /** The quotas that refused the tenant on a UTC day (registry/quota-hits.ts), most recent first. */
+  quotaHits(
+    tenantId: string,
+    day: string,
+  ): Promise<readonly { kind: string; lastAt: string; limit: number; hits: number }[]>;
   /** Active time recorded for the tenant on a UTC day (intervals starting that day). */
   activeMsOn(tenantId: string, day: string): Promise<number>;
   /** The router's message count of a UTC day; only ever raises the stored one. */

@@ -195,10 +195,12 @@ export class TenantLifecycle extends WakePhases {
       messages: d.deliveredCount - d.wokeDelivered,
       wakes: 1,
     };
-    await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, {
+    const quotaHit = await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, {
       tenantId: d.tenantId,
       usage,
     });
+    // Histories from before the activity answered hold no result: keep what was known.
+    if (typeof quotaHit === 'string' || quotaHit === null) d.quotaHit = quotaHit;
   }
 
   /** The pod died: relaunch from the last snapshot with backoff, or give up after a crash loop. */

@@ -56,6 +56,8 @@ export interface TenantStateData {
   requests: PendingRequests;
   /** When today's `activeSecondsPerDay` runs out for the current pod (null or absent: no limit known). */
   activeDeadlineMs?: number | null;
+  /** The quota that last refused the tenant today (gateway, router), as the last usage report read it. */
+  quotaHit?: string | null;
   /** Asleep for the active-seconds quota until then (the next 00:00 UTC); messages wait in the buffer. */
   restUntilMs?: number | null;
   /** The registry status this workflow last wrote (absent in state carried from before it wrote any). */
@@ -269,6 +271,7 @@ export class TenantState {
       `- restarts: ${d.restartCount} (${d.recentCrashes} recent crashes)`,
     ];
     if (d.reason) lines.push(`- reason: ${d.reason}`);
+    if (this.data.quotaHit) lines.push(`- quota hit today: ${this.data.quotaHit}`);
     if (d.deleteAfter) lines.push(`- data deleted after: ${d.deleteAfter}`);
     return lines.join('\n');
   }

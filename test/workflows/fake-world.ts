@@ -18,6 +18,8 @@ export class FakeWorld {
   readonly usage: { activeMs: number; messages: number; wakes: number }[] = [];
   /** The tenant's own quotas as the registry holds them (activeAllowance reads them). */
   quotas: Record<string, number> = {};
+  /** Quota refusals the registry holds for today. */
+  quotaHits: { kind: string; lastAt: string; limit: number; hits: number }[] = [];
   /** Active time the registry holds for today before a wake. */
   activeMsToday = 0;
   pointer: number | null = null;
@@ -143,6 +145,7 @@ export class FakeWorld {
         recordDayMessages: async () => undefined,
         quotaOf: async () => (this.registryRecord ? { tier: 'standard', quotas: this.quotas } : null),
         activeMsOn: async () => this.activeMsToday,
+        quotaHits: async () => this.quotaHits,
       },
       endpoints: {
         publish: async (_tenantId, pod) => {

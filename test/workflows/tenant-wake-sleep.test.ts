@@ -59,6 +59,7 @@ describe('tenant workflow: waking and sleeping', function () {
     await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: 60 * MINUTE } }, async (t) => {
       t.world.quotas = { activeSecondsPerDay: 120 };
       t.world.activeMsToday = MINUTE; // an earlier wake today used one of the two minutes
+      t.world.quotaHits = [{ kind: 'tokensPerDay', lastAt: '2030-01-01T10:00:00.000Z', limit: 5, hits: 2 }];
       await t.handle.executeUpdate(wakeUpdate);
       await suite.env.sleep(50_000);
       assert.equal((await t.describe()).phase, 'running', 'within the minute left');
@@ -69,6 +70,9 @@ describe('tenant workflow: waking and sleeping', function () {
       )?.[1];
       assert.ok(until && until.endsWith('T00:00:00.000Z'), `reason: ${rested.reason}`);
       assert.ok(t.world.usage.length >= 1, 'the active time was recorded');
+      const metadata = await t.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      assert.match(metadata.currentDetails ?? '', /reason: quota: active seconds per day used up/, 'in the Web UI');
+      assert.match(metadata.currentDetails ?? '', /quota hit today: tokensPerDay \(limit 5\)/);
 
       await t.handle.signal(deliverSignal, envelope('while-resting'));
       await suite.env.sleep(5_000);
