@@ -130,8 +130,27 @@ describe('clawfleet CLI against a live admin API', function () {
       activeMs: 60_000,
       messages: 1,
     });
+    await h.deps.registry.recordModelUsage(tenantId, {
+      requestId: 'cli-req-1',
+      at: '2026-02-01T00:00:30Z',
+      model: 'openai/gpt-5-mini',
+      inputTokens: 400,
+      outputTokens: 50,
+      cachedTokens: 0,
+      costMicros: 200,
+      estimated: false,
+      keySource: 'platform',
+    });
     const usage = await json(['usage', tenantId, '--from', '2026-02-01', '--to', '2026-02-28']);
     assert.equal(usage.total.activeSeconds, 60);
+    assert.equal(usage.total.tokens, 450);
+    assert.equal(usage.models[0].model, 'openai/gpt-5-mini');
+    const fleet = await json(['usage', '--from', '2026-02-01', '--to', '2026-02-28']);
+    assert.ok(
+      fleet.tenants.some(
+        (t: { tenantId: string; costMicros: number }) => t.tenantId === tenantId && t.costMicros === 200,
+      ),
+    );
     const snapshots = await json(['snapshot', 'list', tenantId]);
     assert.deepEqual(snapshots.snapshots, []);
     const logs = await cli(['-o', 'json', 'logs', tenantId]);
