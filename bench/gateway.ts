@@ -38,6 +38,7 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 200);
 const DURATION_MS = Number(process.env['BENCH_DURATION'] ?? 8) * 1000;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const TENANT = 'bench-gateway';
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF'];
 const BODY = JSON.stringify({
   model: 'bench-model',
   stream: true,
@@ -103,8 +104,10 @@ async function load(url: string, authorization: string): Promise<Run> {
   };
 }
 
-function spawnEntry(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry], {
+function spawnEntry(entry: string, env: NodeJS.ProcessEnv, profile = false): ChildProcess {
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway process (open it in Chrome DevTools).
+  const prof = profile && CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  return spawn(process.execPath, [...prof, '--import', 'tsx', entry], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -184,10 +187,11 @@ async function main(): Promise<void> {
     });
     await secrets.ensureDerived(TENANT);
     const bearer = modelBearer(TENANT, await secrets.resolve(TENANT, 'model-token'));
-    const gateway = spawnEntry('gateway/server.ts', {
-      ...configToEnv(config),
-      CLAWFLEET_AWS_CREDENTIALS: 'embedded',
-    });
+    const gateway = spawnEntry(
+      'gateway/server.ts',
+      { ...configToEnv(config), CLAWFLEET_AWS_CREDENTIALS: 'embedded' },
+      true,
+    );
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${config.gatewayPort}`;
     await waitHealthy(gatewayUrl);
