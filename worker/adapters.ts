@@ -35,7 +35,12 @@ export interface WiredAdapters {
   readonly localRuntime: LocalRuntime | null;
   /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
   readonly adoptedPods: readonly string[];
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface CloseOptions {
+  /** Leave local tenants serving for the next worker (a planned restart) instead of draining them. */
+  readonly handOver?: boolean;
 }
 
 export async function wireAdapters(
@@ -73,7 +78,7 @@ export async function wireAdapters(
     snapshotGrant: (handle) => grants.issue(tenantOfPod(handle.podId)),
   });
   let runtime: RuntimePort;
-  let closeRuntime = () => Promise.resolve();
+  let closeRuntime = (_options: CloseOptions) => Promise.resolve();
   if (config.runtime === 'local') {
     localRuntime = createLocalRuntime({
       config,
@@ -87,7 +92,7 @@ export async function wireAdapters(
     });
     adoptedPods = await localRuntime.adoptRunning();
     runtime = localRuntime;
-    closeRuntime = () => localRuntime!.close();
+    closeRuntime = ({ handOver }) => (handOver ? localRuntime!.handOver() : localRuntime!.close());
     logger.info({ capacity: localRuntime.maxTenants }, 'local runtime ready');
   } else {
     const kube = await createKubeRuntime({
@@ -126,9 +131,9 @@ export async function wireAdapters(
     },
     localRuntime,
     adoptedPods,
-    close: async () => {
+    close: async (options = {}) => {
       stopSweep();
-      await closeRuntime();
+      await closeRuntime(options);
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
       presigner.destroy();
