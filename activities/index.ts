@@ -13,7 +13,7 @@ import type {
   TenantTier,
 } from '../workflows/types.js';
 import { toActivityFailure } from './errors.js';
-import type { ActivityDeps, UsageRecord } from './ports.js';
+import type { ActivityDeps, UsageRecord, WebhookRegistered } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 
 export type { ActivityDeps } from './ports.js';
@@ -61,7 +61,7 @@ function safeContext(): Context | undefined {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { runtime, agent, snapshots, registry, endpoints, secrets, settings } = deps;
+  const { runtime, agent, snapshots, registry, endpoints, secrets, settings, telegram } = deps;
 
   /**
    * The one place the snapshot pointer moves (forward only), followed by
@@ -193,6 +193,30 @@ export function createActivities(deps: ActivityDeps) {
           registry.getTenant(input.tenantId),
         ]);
         return { snapshots: manifests, secretNames, registryRecord: record !== null };
+      });
+    },
+
+    /**
+     * The tenant's Telegram webhook made current: replaced bots' webhooks
+     * deleted, then the current bot registered with the current secret (the
+     * router then accepts that secret only). Tokens never leave the adapter.
+     */
+    async syncTelegramWebhook(input: TenantRef): Promise<WebhookRegistered | null> {
+      return guarded(async (signal) => {
+        const removed = await telegram.unregister(input.tenantId, { signal });
+        const registered = await telegram.register(input.tenantId, { signal });
+        await endpoints.invalidateTenantView(input.tenantId);
+        log.info('telegram webhook synced', { tenantId: input.tenantId, url: registered?.url, removed });
+        return registered;
+      });
+    },
+
+    /** Offboarding: no bot of the tenant keeps calling a tenant that is gone. */
+    async deleteTelegramWebhooks(input: TenantRef): Promise<number> {
+      return guarded(async (signal) => {
+        const removed = await telegram.unregister(input.tenantId, { everyBot: true, signal });
+        log.info('telegram webhooks deleted', { tenantId: input.tenantId, removed });
+        return removed;
       });
     },
 

@@ -28,6 +28,9 @@ import {
   resumeUpdate,
   sleepNowSignal,
   suspendUpdate,
+  TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
+  telegramChangedSignal,
+  telegramWebhookWorkflowId,
   TENANT_PHASES,
   TENANT_WORKFLOW_TYPE,
   TenantIdAttr,
@@ -46,6 +49,7 @@ import {
   type TenantSettings,
   type TenantTier,
   type TenantWorkflowInput,
+  type WebhookRegistered,
 } from '../workflows/shared.js';
 import type { tenantWorkflow } from '../workflows/tenant-workflow.js';
 import { TenantDeletedError, TenantNotFoundError, TenantOperationRejectedError } from './errors.js';
@@ -134,6 +138,24 @@ export class TenantClient {
     await this.guard(tenantId, 'deliver', () =>
       signal ? this.client.withAbortSignal(signal, call) : call(),
     );
+  }
+
+  /**
+   * Register the tenant's Telegram webhook from the control plane (its bot
+   * token or webhook secret changed); the tenant is not woken. Resolves with
+   * the registration once it is done, or rejects with why it failed.
+   */
+  async syncTelegramWebhook(tenantId: string): Promise<WebhookRegistered | null> {
+    assertTenantId(tenantId);
+    const handle = await this.client.workflow.signalWithStart(TELEGRAM_WEBHOOK_WORKFLOW_TYPE, {
+      taskQueue: this.taskQueue,
+      workflowId: telegramWebhookWorkflowId(tenantId),
+      args: [{ tenantId }],
+      signal: telegramChangedSignal,
+      signalArgs: [],
+      staticSummary: `Telegram webhook of ${tenantId}`,
+    });
+    return (await handle.result()) as WebhookRegistered | null;
   }
 
   /** Wake the tenant (starting its workflow if needed) and return its pod once the agent is ready. */

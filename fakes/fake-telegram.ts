@@ -4,6 +4,8 @@
  * api.telegram.org. It records every call per bot token, keeps the webhook
  * each bot registered, and answers the methods a gateway uses at start and
  * when replying. Anything it does not model answers `{ok: true, result: true}`.
+ * Like the real API, a revoked token (see `revoke`) gets 401 Unauthorized and
+ * a malformed one 404 Not Found, for every method.
  *
  * No test-framework imports: the offline dev stack runs it too.
  */
@@ -22,6 +24,13 @@ export interface BotApiCall {
 export interface WebhookRegistration {
   readonly url: string;
   readonly secretToken?: string;
+  readonly allowedUpdates?: readonly string[];
+}
+
+/** What `getWebhookInfo` reports besides the URL (Telegram's delivery bookkeeping). */
+export interface WebhookDeliveryState {
+  readonly pendingUpdateCount: number;
+  readonly lastErrorMessage?: string;
 }
 
 export interface FakeTelegramOptions {
@@ -37,6 +46,10 @@ export interface FakeTelegram {
   readonly calls: readonly BotApiCall[];
   callsFor(token: string, method?: string): BotApiCall[];
   webhookOf(token: string): WebhookRegistration | undefined;
+  /** From now on every call with `token` is answered 401 (the bot's token was revoked at BotFather). */
+  revoke(token: string): void;
+  /** Sets what `getWebhookInfo` reports for `token` (pending updates, last delivery error). */
+  setDeliveryState(token: string, state: WebhookDeliveryState): void;
   /** Resolves with the first call (past or future) matching `predicate`; rejects after `timeoutMs`. */
   waitFor(predicate: (call: BotApiCall) => boolean, timeoutMs: number): Promise<BotApiCall>;
   close(): Promise<void>;
@@ -46,6 +59,19 @@ export interface FakeTelegram {
 function botId(token: string): number {
   const id = Number(token.split(':')[0]);
   return Number.isSafeInteger(id) && id > 0 ? id : 4242;
+}
+
+/** `allowed_updates` arrives as a JSON array, or JSON text inside a form field. */
+function allowedUpdates(value: unknown): string[] | undefined {
+  let list = value;
+  if (typeof value === 'string') {
+    try {
+      list = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return Array.isArray(list) ? list.map(String) : undefined;
 }
 
 function parseParams(req: IncomingMessage, url: URL, raw: string): Record<string, unknown> {
@@ -67,6 +93,8 @@ function parseParams(req: IncomingMessage, url: URL, raw: string): Record<string
 export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
   const calls: BotApiCall[] = [];
   const webhooks = new Map<string, WebhookRegistration>();
+  const revoked = new Set<string>();
+  const delivery = new Map<string, WebhookDeliveryState>();
   const waiters = new Set<(call: BotApiCall) => void>();
   let messageId = 1000;
 
@@ -86,18 +114,30 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       case 'setWebhook': {
         const secret = typeof params['secret_token'] === 'string' ? params['secret_token'] : undefined;
         const url = typeof params['url'] === 'string' ? params['url'] : '';
-        webhooks.set(token, { url, ...(secret ? { secretToken: secret } : {}) });
+        const allowed = allowedUpdates(params['allowed_updates']);
+        webhooks.set(token, {
+          url,
+          ...(secret ? { secretToken: secret } : {}),
+          ...(allowed ? { allowedUpdates: allowed } : {}),
+        });
         return true;
       }
       case 'deleteWebhook':
         webhooks.delete(token);
         return true;
-      case 'getWebhookInfo':
+      case 'getWebhookInfo': {
+        const hook = webhooks.get(token);
+        const state = delivery.get(token);
         return {
-          url: webhooks.get(token)?.url ?? '',
+          url: hook?.url ?? '',
           has_custom_certificate: false,
-          pending_update_count: 0,
+          pending_update_count: state?.pendingUpdateCount ?? 0,
+          ...(state?.lastErrorMessage
+            ? { last_error_date: Math.floor(Date.now() / 1000), last_error_message: state.lastErrorMessage }
+            : {}),
+          ...(hook?.allowedUpdates ? { allowed_updates: hook.allowedUpdates } : {}),
         };
+      }
       case 'getUpdates':
         return [];
       case 'sendMessage': {
@@ -114,6 +154,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return true; // setMyCommands, sendChatAction, setMessageReaction, ...
     }
   };
+
+  /** The real API's answers to a token it does not accept. */
+  const refused = (token: string) =>
+    !/^\d+:[A-Za-z0-9_-]+$/.test(token)
+      ? { ok: false, error_code: 404, description: 'Not Found' }
+      : revoked.has(token)
+        ? { ok: false, error_code: 401, description: 'Unauthorized' }
+        : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -144,8 +192,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       at: Date.now(),
     };
     calls.push(call);
-    const body = JSON.stringify({ ok: true, result: result(call) });
-    res.writeHead(200, { 'content-type': 'application/json' });
+    const refusal = refused(call.token);
+    const body = JSON.stringify(refusal ?? { ok: true, result: result(call) });
+    res.writeHead(refusal?.error_code ?? 200, { 'content-type': 'application/json' });
     res.end(body);
     for (const waiter of waiters) waiter(call);
   };
@@ -193,6 +242,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     callsFor: (token, method) =>
       calls.filter((c) => c.token === token && (method === undefined || c.method === method)),
     webhookOf: (token) => webhooks.get(token),
+    revoke: (token) => void revoked.add(token),
+    setDeliveryState: (token, state) => void delivery.set(token, state),
     waitFor,
     close: () =>
       new Promise<void>((resolve) => {

@@ -118,3 +118,17 @@ export const offboardUpdate = defineUpdate<OffboardPlan, [OffboardRequest]>('off
 export const restoreSnapshotUpdate = defineUpdate<SnapshotRestore, [seq: number]>('restoreSnapshot');
 
 export const describeQuery = defineQuery<TenantDescription>('describe');
+
+/** The short workflow that registers a tenant's Telegram webhook from the control plane (one per tenant at a time). */
+export const TELEGRAM_WEBHOOK_WORKFLOW_TYPE = 'telegramWebhookWorkflow';
+
+export function telegramWebhookWorkflowId(tenantId: string): string {
+  return `telegram-webhook-${tenantId}`;
+}
+
+/**
+ * The bot token or webhook secret changed: register again. Sent with
+ * signal-with-start, so a change during a registration runs one more round
+ * instead of racing it.
+ */
+export const telegramChangedSignal = defineSignal<[]>('telegramChanged');

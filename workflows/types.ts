@@ -57,6 +57,12 @@ export interface SnapshotManifest {
   readonly openclawVersion: string;
 }
 
+/** What the control plane registered with Telegram for a tenant (never the secret or the bot token). */
+export interface WebhookRegistered {
+  readonly url: string;
+  readonly botId: number;
+}
+
 /** The agent's own view of its activity (read before draining and before sleeping). */
 export interface AgentActivity {
   readonly inFlightRuns: number;

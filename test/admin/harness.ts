@@ -26,7 +26,10 @@ import { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import { DynamoSecretStore } from '../../registry/secret-store.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../../snapshots/snapshot-store-port.js';
-import { startDynamo } from '../helpers/dynamo.js';
+import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
+import { TelegramBotApi } from '../../telegram/bot-api.js';
+import { TenantWebhooks } from '../../telegram/tenant-webhooks.js';
+import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startTestRedis } from '../helpers/redis.js';
 import { startS3 } from '../helpers/s3.js';
 import { createLocalEnv } from '../helpers/temporal.js';
@@ -39,6 +42,12 @@ export interface AdminHarness {
   readonly env: TestWorkflowEnvironment;
   readonly world: FakeWorld;
   readonly dataDir: string;
+  /** The Bot API the admin API and the worker's Telegram activities call. */
+  readonly telegram: FakeTelegram;
+  /** Webhooks point at `<publicUrl>/tg/<tenantId>`. */
+  readonly publicUrl: string;
+  readonly dynamo: TestDynamo;
+  readonly masterKey: FileMasterKey;
   /** A platform token. */
   readonly platform: string;
   /** A token scoped to `tenant:<id>`. */
@@ -53,25 +62,29 @@ export { uniqueTenantId };
 
 export async function startAdminHarness(options: { worker?: boolean } = {}): Promise<AdminHarness> {
   quietRuntime();
-  const [dynamo, s3, redis, env, workflowBundle] = await Promise.all([
+  const [dynamo, s3, redis, env, workflowBundle, telegram] = await Promise.all([
     startDynamo(),
     startS3(),
     startTestRedis(),
     createLocalEnv(),
     options.worker === false ? Promise.resolve(undefined) : bundle(),
+    startFakeTelegram(),
   ]);
+  const publicUrl = 'https://router.test';
+  const botApi = new TelegramBotApi({ apiRoot: telegram.url });
   const dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-admin-'));
   const masterKey = await FileMasterKey.open(join(dataDir, 'keys', 'master.key'));
   const { doc, tables } = dynamo;
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
   const hasher = await openCredentialHasher({ doc, tables, masterKey });
+  const credentials = new TenantCredentials({ registry, secrets, hasher });
   const snapshots = new S3SnapshotStore({ s3: s3.client, bucket: s3.bucket, masterKey });
   const taskQueue = `admin-${uniqueTenantId('q')}`;
   const deps: AdminDeps = {
     registry,
     secrets,
-    credentials: new TenantCredentials({ registry, secrets, hasher }),
+    credentials,
     tokens: new AdminTokenStore(doc, tables.secrets),
     tenants: new TenantClient({ client: env.client, taskQueue }),
     temporal: env.client,
@@ -79,6 +92,7 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     logs: new FileTenantLogSource(join(dataDir, 'tenants'), 50),
     redis: redis.client(),
     describeTimeoutMs: 3000,
+    telegram: { api: botApi, publicUrl },
   };
   const world = new FakeWorld('shared');
   let worker: Worker | undefined;
@@ -93,6 +107,8 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
         registry,
         secrets,
         snapshots: new SnapshotStorePort(snapshots),
+        // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
+        telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl }),
       }),
     });
     running = worker.run();
@@ -110,6 +126,10 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     env,
     world,
     dataDir,
+    telegram,
+    publicUrl,
+    dynamo,
+    masterKey,
     platform,
     tenantToken: async (tenantId) => (await deps.tokens.create(`tenant:${tenantId}`, 'test')).token,
     request,
@@ -125,7 +145,7 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
       worker?.shutdown();
       await running;
       await env.teardown();
-      await Promise.all([dynamo.close(), s3.close(), redis.stop()]);
+      await Promise.all([dynamo.close(), s3.close(), redis.stop(), telegram.close()]);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
