@@ -198,16 +198,23 @@ export function createActivities(deps: ActivityDeps) {
 
     /**
      * The tenant's Telegram webhook made current: replaced bots' webhooks
-     * deleted, then the current bot registered with the current secret (the
-     * router then accepts that secret only). Tokens never leave the adapter.
+     * deleted, then the current bot registered with the current secret.
+     * Tokens and the secret never leave the adapter.
      */
-    async syncTelegramWebhook(input: TenantRef): Promise<WebhookRegistered | null> {
+    async syncTelegramWebhook(input: TenantRef): Promise<{ registered: WebhookRegistered | null }> {
       return guarded(async (signal) => {
         const removed = await telegram.unregister(input.tenantId, { signal });
         const registered = await telegram.register(input.tenantId, { signal });
-        await endpoints.invalidateTenantView(input.tenantId);
         log.info('telegram webhook synced', { tenantId: input.tenantId, url: registered?.url, removed });
-        return registered;
+        return { registered };
+      });
+    },
+
+    /** Telegram holds the secret behind `secretHash` (and nothing older): the router accepts only it and the stored one. */
+    async confirmWebhookSecret(input: TenantRef & { secretHash: string }): Promise<void> {
+      await guarded(async () => {
+        await telegram.confirm(input.tenantId, input.secretHash);
+        await endpoints.invalidateTenantView(input.tenantId);
       });
     },
 

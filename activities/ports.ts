@@ -173,11 +173,12 @@ export interface SecretStore {
 export interface TelegramWebhookPort {
   /**
    * `setWebhook` with the stored bot token: the tenant's public URL, its
-   * stored webhook secret and OpenClaw's `allowed_updates`. Once Telegram
-   * confirms, older webhook secrets stop being accepted. Null when the tenant
-   * has no bot token. A token Telegram rejects is a PermanentPortError.
+   * stored webhook secret and OpenClaw's `allowed_updates`. Null when the
+   * tenant has no bot token. A token Telegram refuses is a PermanentPortError.
    */
   register(tenantId: string, options?: CallOptions): Promise<WebhookRegistered | null>;
+  /** Accept only the secret behind `secretHash` (what Telegram holds) and the stored one from now on. */
+  confirm(tenantId: string, secretHash: string): Promise<void>;
   /**
    * `deleteWebhook` for bots the tenant no longer uses (replaced tokens), or
    * with `everyBot` for its current bot too (offboarding). A token Telegram

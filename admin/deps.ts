@@ -36,5 +36,7 @@ export interface AdminDeps {
     readonly publicUrl: string;
     /** How long a request waits for the webhook registration before answering `pending`. @default 10_000 */
     readonly registerWaitMs?: number;
+    /** After a new webhook secret is registered, how long the previous one stays accepted. @default 60_000 */
+    readonly previousSecretGraceMs?: number;
   };
 }

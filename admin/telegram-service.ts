@@ -87,11 +87,17 @@ export class TelegramService {
     const timeout = new Promise<WebhookStateData>(
       (resolve) => (timer = setTimeout(() => resolve({ state: 'pending' }), waitMs)),
     );
-    const done = this.deps.tenants.syncTelegramWebhook(tenantId).then(
-      (registered): WebhookStateData =>
-        registered ? { state: 'registered', url: registered.url } : { state: 'none' },
-      (error: unknown): WebhookStateData => ({ state: 'failed', error: failureMessage(error) }),
-    );
+    const done = this.deps.tenants
+      .syncTelegramWebhook(tenantId, this.deps.telegram.previousSecretGraceMs)
+      .then(
+        (sync): WebhookStateData =>
+          'failed' in sync
+            ? { state: 'failed', error: sync.failed.slice(0, 300) }
+            : sync.registered
+              ? { state: 'registered', url: sync.registered.url }
+              : { state: 'none' },
+        (error: unknown): WebhookStateData => ({ state: 'failed', error: failureMessage(error) }),
+      );
     try {
       return await Promise.race([done, timeout]);
     } finally {
@@ -151,6 +157,6 @@ export class TelegramService {
 /** The activity's own message (it names the Bot API method and Telegram's description, never a token). */
 function failureMessage(error: unknown): string {
   let current = error as { cause?: unknown; message?: string } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
+  while (current?.cause) current = current.cause;
   return (current?.message ?? String(error)).slice(0, 300);
 }

@@ -72,7 +72,9 @@ export class TenantService {
       });
       await invalidateTenantLookup(this.deps.redis, tenantId);
       // Not undone on failure: the tenant exists and works for the chat API; the answer says what Telegram did.
-      const telegram = bot ? { botUsername: bot.username, webhook: await this.telegram.register(tenantId) } : null;
+      const telegram = bot
+        ? { botUsername: bot.username, webhook: await this.telegram.register(tenantId) }
+        : null;
       const onboardingMs = Math.round(performance.now() - started);
       return { record, workflowId, apiKey: { keyId, apiKey }, onboardingMs, telegram };
     } catch (error) {

@@ -28,8 +28,8 @@ import {
   resumeUpdate,
   sleepNowSignal,
   suspendUpdate,
+  registerWebhookUpdate,
   TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
-  telegramChangedSignal,
   telegramWebhookWorkflowId,
   TENANT_PHASES,
   TENANT_WORKFLOW_TYPE,
@@ -49,8 +49,9 @@ import {
   type TenantSettings,
   type TenantTier,
   type TenantWorkflowInput,
-  type WebhookRegistered,
+  type WebhookSync,
 } from '../workflows/shared.js';
+import type { telegramWebhookWorkflow } from '../workflows/telegram-webhook-workflow.js';
 import type { tenantWorkflow } from '../workflows/tenant-workflow.js';
 import { TenantDeletedError, TenantNotFoundError, TenantOperationRejectedError } from './errors.js';
 
@@ -142,20 +143,35 @@ export class TenantClient {
 
   /**
    * Register the tenant's Telegram webhook from the control plane (its bot
-   * token or webhook secret changed); the tenant is not woken. Resolves with
-   * the registration once it is done, or rejects with why it failed.
+   * token or webhook secret changed); the tenant is not woken. Resolves once
+   * a registration that started after this call has finished.
    */
-  async syncTelegramWebhook(tenantId: string): Promise<WebhookRegistered | null> {
+  async syncTelegramWebhook(
+    tenantId: string,
+    /** How long the secret Telegram held before stays accepted after the switch. @default 60_000 */
+    previousSecretGraceMs?: number,
+  ): Promise<WebhookSync> {
     assertTenantId(tenantId);
-    const handle = await this.client.workflow.signalWithStart(TELEGRAM_WEBHOOK_WORKFLOW_TYPE, {
-      taskQueue: this.taskQueue,
-      workflowId: telegramWebhookWorkflowId(tenantId),
-      args: [{ tenantId }],
-      signal: telegramChangedSignal,
-      signalArgs: [],
-      staticSummary: `Telegram webhook of ${tenantId}`,
-    });
-    return (await handle.result()) as WebhookRegistered | null;
+    const call = () =>
+      this.client.workflow.executeUpdateWithStart(registerWebhookUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof telegramWebhookWorkflow>(
+          TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
+          {
+            taskQueue: this.taskQueue,
+            workflowId: telegramWebhookWorkflowId(tenantId),
+            args: [{ tenantId, ...(previousSecretGraceMs !== undefined && { previousSecretGraceMs }) }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            staticSummary: `Telegram webhook of ${tenantId}`,
+          },
+        ),
+      });
+    try {
+      return await call();
+    } catch (error) {
+      // The run was completing as the update arrived: the next call starts a fresh run.
+      if (error instanceof WorkflowUpdateFailedError) throw error;
+      return call();
+    }
   }
 
   /** Wake the tenant (starting its workflow if needed) and return its pod once the agent is ready. */

@@ -48,21 +48,29 @@ export class TenantCredentials {
   }
 
   /**
-   * Telegram confirmed a registration with `registered` (default: the stored
+   * Telegram holds the secret behind `registeredHash` (default: the stored
    * secret): stop accepting older secrets. The stored secret stays accepted
-   * too, should it have been rotated while `registered` was on its way.
+   * too, should it have been rotated after that registration.
    */
-  async webhookRegistered(tenantId: string, registered?: string): Promise<void> {
+  async webhookRegistered(tenantId: string, registeredHash?: string): Promise<void> {
     const stored = await this.deps.secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
-    const keep = [...new Set([stored, registered ?? stored])];
-    await this.patch(tenantId, (record) => ({
-      webhookSecretHashes: keep.map(
-        (secret) =>
-          record.webhookSecretHashes.find((h) =>
-            this.deps.hasher.verify(tenantId, 'webhook-secret', [h], secret),
-          ) ?? this.deps.hasher.hash(tenantId, 'webhook-secret', secret),
-      ),
-    }));
+    const verifies = (hash: string) => this.deps.hasher.verify(tenantId, 'webhook-secret', [hash], stored);
+    await this.patch(tenantId, (record) => {
+      const storedHash =
+        record.webhookSecretHashes.find(verifies) ??
+        this.deps.hasher.hash(tenantId, 'webhook-secret', stored);
+      const keep = registeredHash && !verifies(registeredHash) ? [storedHash, registeredHash] : [storedHash];
+      return { webhookSecretHashes: keep };
+    });
+  }
+
+  /** The record's hash of `secret` (a fresh one if the record has none): names a secret without holding it. */
+  async webhookSecretHash(tenantId: string, secret: string): Promise<string> {
+    const record = await this.deps.registry.get(tenantId);
+    const known = record?.webhookSecretHashes.find((h) =>
+      this.deps.hasher.verify(tenantId, 'webhook-secret', [h], secret),
+    );
+    return known ?? this.deps.hasher.hash(tenantId, 'webhook-secret', secret);
   }
 
   /** Constant-time check of a presented webhook secret; an unknown tenant is simply false. */

@@ -114,6 +114,7 @@ export const NewTenantSchema = Type.Intersect([
       'secretRefs',
       'webhookSecretHashes',
       'apiKeyHashes',
+      'telegramBot',
     ]),
   ),
 ]);
@@ -155,6 +156,7 @@ export function newTenantRecord(input: NewTenant, now: string): TenantRecord {
     webhookSecretHashes: input.webhookSecretHashes ?? [],
     apiKeyHashes: input.apiKeyHashes ?? {},
     latestSnapshotSeq: null,
+    ...(input.telegramBot && { telegramBot: input.telegramBot }),
     createdAt: now,
     updatedAt: now,
     // The GSI sort key must exist: a tenant that never ran sorts by its creation time.

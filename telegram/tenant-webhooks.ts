@@ -20,7 +20,7 @@ import {
 export interface TenantWebhooksOptions {
   readonly api: TelegramBotApi;
   readonly secrets: Pick<DynamoSecretStore, 'resolveIfPresent' | 'list' | 'delete'>;
-  readonly credentials: Pick<TenantCredentials, 'webhookRegistered'>;
+  readonly credentials: Pick<TenantCredentials, 'webhookRegistered' | 'webhookSecretHash'>;
   /** The router's public base URL (`CLAWFLEET_PUBLIC_URL`). */
   readonly publicUrl: string;
 }
@@ -45,9 +45,12 @@ export class TenantWebhooks implements TelegramWebhookPort {
     } catch (error) {
       throw permanentIfRefused(error, `setWebhook for tenant ${tenantId}`);
     }
-    // Telegram now sends `secret`: older ones stop being accepted (a newer stored one stays accepted).
-    await credentials.webhookRegistered(tenantId, secret);
-    return { url, botId: botIdOf(token) };
+    const secretHash = await credentials.webhookSecretHash(tenantId, secret);
+    return { url, botId: botIdOf(token), secretHash };
+  }
+
+  confirm(tenantId: string, secretHash: string): Promise<void> {
+    return this.options.credentials.webhookRegistered(tenantId, secretHash);
   }
 
   async unregister(tenantId: string, options: { everyBot?: boolean } & CallOptions = {}): Promise<number> {

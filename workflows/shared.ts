@@ -16,6 +16,7 @@ import type {
   TenantDescription,
   TenantPhase,
   TenantSettings,
+  WebhookSync,
 } from './types.js';
 
 /** Default task queue of tenant workflows and their activities (overridable by CLAWFLEET_TASK_QUEUE). */
@@ -128,7 +129,8 @@ export function telegramWebhookWorkflowId(tenantId: string): string {
 
 /**
  * The bot token or webhook secret changed: register again. Sent with
- * signal-with-start, so a change during a registration runs one more round
- * instead of racing it.
+ * update-with-start; returns once a registration that started after the
+ * request has finished, so the answer always reflects the newest token and
+ * secret.
  */
-export const telegramChangedSignal = defineSignal<[]>('telegramChanged');
+export const registerWebhookUpdate = defineUpdate<WebhookSync, []>('registerWebhook');

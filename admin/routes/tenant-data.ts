@@ -88,7 +88,10 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
         await service.telegram.connect(id, value, bot);
         await service.addSecretRefs(id, [name]);
         const webhook = await service.telegram.register(id);
-        request.log.info({ tenantId: id, bot: bot.username, webhook: webhook.state }, 'telegram bot connected');
+        request.log.info(
+          { tenantId: id, bot: bot.username, webhook: webhook.state },
+          'telegram bot connected',
+        );
         return reply.code(200).send({ botUsername: bot.username, webhook });
       }
       await deps.secrets.put(id, name, value);
@@ -105,7 +108,11 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     async (request, reply) => {
       const { id, name } = request.params;
       if (managed(name))
-        throw new AdminError(400, 'SECRET_GENERATED', `${name} is managed by clawfleet and cannot be removed`);
+        throw new AdminError(
+          400,
+          'SECRET_GENERATED',
+          `${name} is managed by clawfleet and cannot be removed`,
+        );
       await service.require(id);
       if (name === BOT_TOKEN) await service.telegram.disconnect(id);
       else await deps.secrets.delete(id, name);

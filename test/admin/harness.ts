@@ -14,6 +14,7 @@ import { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
+import { invalidateTenantLookup } from '../../endpoints/tenant-lookup-keys.js';
 import { buildAdminApp } from '../../admin/app.js';
 import type { AdminDeps } from '../../admin/deps.js';
 import { FileTenantLogSource } from '../../admin/log-source.js';
@@ -48,6 +49,9 @@ export interface AdminHarness {
   readonly publicUrl: string;
   readonly dynamo: TestDynamo;
   readonly masterKey: FileMasterKey;
+  readonly redisUrl: string;
+  /** The worker's task queue (a router over this harness starts tenant workflows there). */
+  readonly taskQueue: string;
   /** A platform token. */
   readonly platform: string;
   /** A token scoped to `tenant:<id>`. */
@@ -92,7 +96,8 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     logs: new FileTenantLogSource(join(dataDir, 'tenants'), 50),
     redis: redis.client(),
     describeTimeoutMs: 3000,
-    telegram: { api: botApi, publicUrl },
+    // Short, so the rotation test sees the previous secret's window close.
+    telegram: { api: botApi, publicUrl, previousSecretGraceMs: 4_000 },
   };
   const world = new FakeWorld('shared');
   let worker: Worker | undefined;
@@ -104,6 +109,11 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
       workflowBundle,
       activities: createActivities({
         ...world.deps(),
+        // Real invalidation: a router built over this harness sees credential changes at once.
+        endpoints: {
+          ...world.deps().endpoints,
+          invalidateTenantView: (tenantId) => invalidateTenantLookup(deps.redis, tenantId),
+        },
         registry,
         secrets,
         snapshots: new SnapshotStorePort(snapshots),
@@ -130,6 +140,8 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     publicUrl,
     dynamo,
     masterKey,
+    redisUrl: redis.url,
+    taskQueue,
     platform,
     tenantToken: async (tenantId) => (await deps.tokens.create(`tenant:${tenantId}`, 'test')).token,
     request,

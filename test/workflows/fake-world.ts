@@ -158,8 +158,11 @@ export class FakeWorld {
         register: async (tenantId) => {
           this.events.push('register webhook');
           return this.secretNames.includes('telegram-bot-token')
-            ? { url: `http://router.test/tg/${tenantId}`, botId: 4242 }
+            ? { url: `http://router.test/tg/${tenantId}`, botId: 4242, secretHash: 'hash-1' }
             : null;
+        },
+        confirm: async (_tenantId, secretHash) => {
+          this.events.push(`confirm webhook secret ${secretHash}`);
         },
         unregister: async (_tenantId, options) => {
           this.events.push(options?.everyBot ? 'delete webhooks' : 'delete replaced webhooks');
