@@ -8,6 +8,7 @@
 import { PermanentPortError } from '../activities/errors.js';
 import type { CallOptions, TelegramWebhookPort, WebhookRegistered } from '../activities/ports.js';
 import type { TenantCredentials } from '../registry/credentials.js';
+import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import { type DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import { TelegramApiError, type TelegramBotApi } from './bot-api.js';
 import {
@@ -21,6 +22,8 @@ export interface TenantWebhooksOptions {
   readonly api: TelegramBotApi;
   readonly secrets: Pick<DynamoSecretStore, 'resolveIfPresent' | 'list' | 'delete'>;
   readonly credentials: Pick<TenantCredentials, 'webhookRegistered' | 'webhookSecretHash'>;
+  /** The tenant's channel settings: Telegram switched off means no webhook. */
+  readonly registry: Pick<DynamoRegistry, 'get'>;
   /** The router's public base URL (`CLAWFLEET_PUBLIC_URL`). */
   readonly publicUrl: string;
 }
@@ -32,6 +35,8 @@ export class TenantWebhooks implements TelegramWebhookPort {
     const { api, secrets, credentials, publicUrl } = this.options;
     const token = await secrets.resolveIfPresent(tenantId, SECRET_NAMES.telegramBotToken);
     if (!token) return null;
+    // As the launch plan decides: Telegram is on unless the record switches it off.
+    if ((await this.options.registry.get(tenantId))?.channels.telegram?.enabled === false) return null;
     const secret = await secrets.resolveIfPresent(tenantId, SECRET_NAMES.telegramWebhookSecret);
     if (!secret)
       throw new PermanentPortError('WEBHOOK_SECRET_MISSING', `tenant ${tenantId} has no webhook secret`);

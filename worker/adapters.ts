@@ -73,6 +73,7 @@ export async function wireAdapters(
     secrets,
     credentials: new TenantCredentials({ registry, secrets, hasher }),
     publicUrl: config.publicUrl,
+    registry,
   });
 
   // Tokens of pods this worker launched locally are in memory; any other comes from the secret store.

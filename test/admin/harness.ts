@@ -118,7 +118,7 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
         secrets,
         snapshots: new SnapshotStorePort(snapshots),
         // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
-        telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl }),
+        telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl, registry }),
       }),
     });
     running = worker.run();

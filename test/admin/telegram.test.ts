@@ -104,6 +104,23 @@ describe('admin API: connecting a Telegram bot (real Temporal, router and stores
     assert.equal(plain.telegram, null, 'no bot token, no connection');
   });
 
+  it('a tenant with Telegram switched off gets no webhook, as its agent runs no Telegram listener', async () => {
+    const tenantId = uniqueTenantId('off');
+    const token = newToken();
+    const response = await h.request({
+      method: 'POST',
+      url: '/v1/tenants',
+      payload: {
+        tenantId,
+        channels: { telegram: { enabled: false } },
+        secrets: { 'telegram-bot-token': token },
+      },
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    assert.equal(response.json().telegram.webhook.state, 'none');
+    assert.equal(h.telegram.callsFor(token, 'setWebhook').length, 0);
+  });
+
   it('a token Telegram refuses (401 at getMe) is a 422 and nothing is stored, at create and at put', async () => {
     const revoked = newToken();
     h.telegram.revoke(revoked);
