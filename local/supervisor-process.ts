@@ -6,6 +6,8 @@
  * itself (final snapshot, OpenClaw stopped). Stopping ends with a sweep of
  * every process that mentions the tenant directory, so nothing survives.
  * The process is either spawned for the tenant or a claimed warm one.
+ * A claimed one has no CLAWFLEET_POD_ROOT: the final sweep finds its
+ * process group, and the tenant's OpenClaw by the root in its environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -13,10 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 import { SECRET_SOURCES, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from './process-sweep.js';
-import type { WarmClaim } from './warm-supervisor-main.js';
+import type { LaunchPlan } from '../runtime/launch-plan.js';
+import { claimWarmSupervisor } from '../runtime/warm-claim-client.js';
+import type { WarmProcess } from './warm-supervisors.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POD_MAIN = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
+
+/** How long a claim waits for a freshly spawned warm process to listen. */
+const CLAIM_WAIT_MS = 30_000;
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -73,18 +80,36 @@ export class SupervisorProcess {
   }
 
   /**
-   * A pre-spawned supervisor (warm-supervisors.ts) becomes this tenant's: the
-   * claim line carries the spec path, the log file and the secrets.
+   * A pre-spawned supervisor (warm-supervisors.ts) becomes this tenant's
+   * through the warm-claim protocol: the spec, the secrets and the log file
+   * go over its unix socket. A process still loading is not listening yet,
+   * so refused connections are retried until it listens or exits.
    */
-  static claim(child: ChildProcess, options: StartOptions): SupervisorProcess {
-    const claim: WarmClaim = {
-      sentAtMs: Date.now(),
-      specPath: options.specPath,
-      logFile: options.logFile,
-      secrets: options.secrets,
-    };
-    child.stdin?.write(`${JSON.stringify(claim)}\n`);
-    return new SupervisorProcess(child, options.rootDir);
+  static async claim(
+    warm: WarmProcess,
+    options: StartOptions,
+    spec: LaunchPlan['spec'],
+  ): Promise<SupervisorProcess> {
+    const supervisor = new SupervisorProcess(warm.child, options.rootDir);
+    const body = { spec, secrets: options.secrets, logFile: options.logFile, sentAtMs: Date.now() };
+    for (const deadline = Date.now() + CLAIM_WAIT_MS; ;) {
+      try {
+        await claimWarmSupervisor(
+          { socketPath: warm.socketPath },
+          warm.claimToken,
+          body,
+          AbortSignal.timeout(10_000),
+        );
+        return supervisor;
+      } catch (error) {
+        const notListening = ['ENOENT', 'ECONNREFUSED'].includes((error as NodeJS.ErrnoException).code ?? '');
+        if (!notListening || supervisor.hasExited || Date.now() > deadline) {
+          await supervisor.kill();
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   }
 
   get pid(): number | undefined {

@@ -30,6 +30,7 @@ import { TenantWebhooks } from '../telegram/tenant-webhooks.js';
 import type { PodHandle } from '../workflows/types.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
+import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
@@ -115,6 +116,13 @@ export async function wireAdapters(
     closeRuntime = () => kube.close(); // pods keep running: their workflows own them
     logger.info({ namespace: kube.options.namespace }, 'kubernetes runtime ready');
   }
+  // Pods no workflow wants (a reset or terminated workflow) are stopped from here, above the runtime.
+  const stopSweep = new OrphanSweep({
+    runtime,
+    isWanted: wantedByWorkflow(client),
+    logger: logger.child({ component: 'orphan-sweep' }),
+    stopGraceMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
+  }).every(60_000);
   return {
     deps: {
       settings: {
@@ -131,6 +139,7 @@ export async function wireAdapters(
     },
     localRuntime,
     close: async () => {
+      stopSweep();
       await closeRuntime();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
