@@ -12,6 +12,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './http-body.js';
+import { telegramUpdate } from './telegram-update.js';
+
+export { telegramUpdate, type UpdateOptions } from './telegram-update.js';
 
 export interface BotApiCall {
   readonly token: string;
@@ -50,6 +53,13 @@ export interface FakeTelegram {
   revoke(token: string): void;
   /** Sets what `getWebhookInfo` reports for `token` (pending updates, last delivery error). */
   setDeliveryState(token: string, state: WebhookDeliveryState): void;
+  /**
+   * Plays Telegram delivering a text message to the bot: POSTs an update to
+   * the webhook the bot registered, with the secret it registered; resolves
+   * with the webhook's HTTP status. Also `POST <url>/_send {"bot": "<username
+   * or bot id>", "text": "…", "chatId"?: n}` (the offline dev stack).
+   */
+  sendToBot(bot: string, text: string, chatId?: number): Promise<number>;
   /** Resolves with the first call (past or future) matching `predicate`; rejects after `timeoutMs`. */
   waitFor(predicate: (call: BotApiCall) => boolean, timeoutMs: number): Promise<BotApiCall>;
   close(): Promise<void>;
@@ -155,6 +165,25 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
   };
 
+  // Like Telegram's, ids keep growing across restarts of the fake (OpenClaw drops an update_id it has seen).
+  let nextUpdateId = Math.floor(Date.now() / 1000);
+  const sendToBot = async (bot: string, text: string, chatId?: number): Promise<number> => {
+    const id = bot.replace(/^@/, '').replace(/^fake_(\d+)_bot$/, '$1');
+    const token = [...webhooks.keys()].find((t) => String(botId(t)) === id);
+    const hook = token ? webhooks.get(token) : undefined;
+    if (!hook) throw new Error(`fake Telegram: bot ${bot} has no webhook registered`);
+    const response = await fetch(hook.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(hook.secretToken ? { 'x-telegram-bot-api-secret-token': hook.secretToken } : {}),
+      },
+      body: JSON.stringify(telegramUpdate({ updateId: nextUpdateId++, text, ...(chatId ? { chatId } : {}) })),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
   /** The real API's answers to a token it does not accept. */
   const refused = (token: string) =>
     !/^\d+:[A-Za-z0-9_-]+$/.test(token)
@@ -178,6 +207,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         }));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(sent, null, 2));
+      return;
+    }
+    if (url.pathname === '/_send' && req.method === 'POST') {
+      // Offline dev stack: "a user messages the bot" (`curl <url>/_send -d '{"bot":"fake_42_bot","text":"hi"}'`).
+      const { bot, text, chatId } = JSON.parse(raw || '{}') as {
+        bot?: string;
+        text?: string;
+        chatId?: number;
+      };
+      const status = await sendToBot(String(bot), String(text ?? ''), chatId).catch((e: Error) => e.message);
+      res.writeHead(typeof status === 'number' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(typeof status === 'number' ? { webhookStatus: status } : { error: status }));
       return;
     }
     if (!match) {
@@ -244,6 +285,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     webhookOf: (token) => webhooks.get(token),
     revoke: (token) => void revoked.add(token),
     setDeliveryState: (token, state) => void delivery.set(token, state),
+    sendToBot,
     waitFor,
     close: () =>
       new Promise<void>((resolve) => {
@@ -255,31 +297,3 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
 
 /** The uniform fake API (`start({port, host}) → {url, close()}`) used by the dev stack. */
 export const start = startFakeTelegram;
-
-export interface UpdateOptions {
-  readonly updateId: number;
-  readonly text: string;
-  /** @default 111 */
-  readonly chatId?: number;
-  /** @default chatId (a private chat) */
-  readonly fromId?: number;
-  /** @default 'alice' */
-  readonly username?: string;
-}
-
-/** A Telegram `Update` carrying a private text message, as the Bot API would POST it to a webhook. */
-export function telegramUpdate(options: UpdateOptions): Record<string, unknown> {
-  const chatId = options.chatId ?? 111;
-  const fromId = options.fromId ?? chatId;
-  const username = options.username ?? 'alice';
-  return {
-    update_id: options.updateId,
-    message: {
-      message_id: options.updateId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chatId, type: 'private', first_name: username, username },
-      from: { id: fromId, is_bot: false, first_name: username, username, language_code: 'en' },
-      text: options.text,
-    },
-  };
-}
