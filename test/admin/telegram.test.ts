@@ -16,6 +16,7 @@ import { RouterMetrics } from '../../router/metrics.js';
 import { routerKeysFrom } from '../../router/router-keys.js';
 import { hotPathRedis, wireRouterServices } from '../../router/wiring.js';
 import { TELEGRAM_ALLOWED_UPDATES } from '../../telegram/registration.js';
+import { telegramWebhookWorkflowId } from '../../workflows/shared.js';
 import { eventually } from '../supervisor/supervisor-process.js';
 import { TEST_SETTINGS } from '../router/router-harness.js';
 import { startAdminHarness, uniqueTenantId, type AdminHarness } from './harness.js';
@@ -43,6 +44,18 @@ describe('admin API: connecting a Telegram bot (real Temporal, router and stores
     });
   const webhookSecretOf = (tenantId: string) =>
     h.deps.secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
+  /** Every payload and string of a workflow's history, decoded, as one text. */
+  const historyText = async (workflowId: string) => {
+    const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory();
+    const parts: string[] = [];
+    const walk = (value: unknown): void => {
+      if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+      else if (typeof value === 'string') parts.push(value);
+      else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+    };
+    walk(history);
+    return parts.join('\n');
+  };
 
   it('create with a bot token: getMe, then setWebhook with the tenant’s URL, secret and OpenClaw’s update kinds, while the tenant stays asleep', async () => {
     const tenantId = uniqueTenantId('onb');
@@ -70,6 +83,13 @@ describe('admin API: connecting a Telegram bot (real Temporal, router and stores
     assert.equal(h.world.count('launch'), 0, 'nothing was woken');
     assert.equal((await h.deps.registry.get(tenantId))?.telegramBot?.username, username);
     assert.ok(!response.body.includes(token.split(':')[1]!), 'the token is never echoed');
+    const history = await historyText(telegramWebhookWorkflowId(tenantId));
+    assert.ok(history.includes(`/tg/${tenantId}`), 'the history was read');
+    for (const secret of [token.split(':')[1]!, await webhookSecretOf(tenantId)])
+      assert.ok(
+        !history.includes(secret),
+        'neither the token nor the webhook secret enters Temporal history',
+      );
   });
 
   it('tenant get shows the connection as Telegram reports it, and never the secret or the token', async () => {
