@@ -113,6 +113,16 @@ describe('router public routes: every refusal and its status code (app.inject, r
     assert.equal(refused.json<{ code: string }>().code, 'BUSY');
     assert.match(String(refused.headers['retry-after']), /^\d+$/);
     assert.equal((await send(b, 13)).statusCode, 200);
+    // A chat client over the same budget gets the 429 it knows how to wait out; its first two calls only count.
+    const chat = () =>
+      limited.app.inject({
+        method: 'POST',
+        url: `/v1/tenants/${t.tenantId}/chat/completions`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.apiKey}` },
+        payload: JSON.stringify({ model: 'openclaw/default', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const statuses = (await Promise.all([chat(), chat(), chat()])).map((r) => r.statusCode);
+    assert.equal(statuses.filter((s) => s === 429).length, 1, statuses.join(', '));
   });
 
   it('Temporal unreachable: an update for a sleeping tenant is 503 with Retry-After (Telegram retries), no details', async () => {
