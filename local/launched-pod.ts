@@ -5,12 +5,14 @@
  * (runtime/pod-lifecycle.ts), through the one supervisor client.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PodSpec, PodStatus } from '../activities/ports.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { LaunchPlan } from '../runtime/launch-plan.js';
 import type { PodHandle } from '../workflows/types.js';
-import { SupervisorProcess } from './supervisor-process.js';
+import type { PodRecord } from './pod-record.js';
+import { SupervisorProcess, type Heartbeat } from './supervisor-process.js';
 import type { WarmProcess } from './warm-supervisors.js';
 
 export interface LaunchedPodInput {
@@ -19,6 +21,18 @@ export interface LaunchedPodInput {
   readonly rootDir: string;
   readonly specPath: string;
   readonly logFile: string;
+  readonly logger: Logger;
+  readonly heartbeat: Heartbeat;
+}
+
+/** What the driver knows of a pod, whether it started it or adopted it from an earlier runtime. */
+interface PodFacts {
+  readonly endpoint: string;
+  /** The supervisor token when this runtime planned the pod; an adopted one's comes from the secret store. */
+  readonly token: string | undefined;
+  readonly rootDir: string;
+  readonly logFile: string;
+  readonly readyTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -38,7 +52,7 @@ export class LaunchedPod implements PodHandle {
   readonly tenantId: string;
   readonly podId: string;
   readonly endpoint: string;
-  readonly token: string;
+  readonly token: string | undefined;
   readonly rootDir: string;
   readonly closed: Promise<string>;
   state: PodStatus['state'] = 'starting';
@@ -50,16 +64,20 @@ export class LaunchedPod implements PodHandle {
   private constructor(
     readonly spec: PodSpec,
     readonly process: SupervisorProcess,
-    private readonly input: LaunchedPodInput,
+    private readonly facts: PodFacts,
+    adoptedReady = false,
   ) {
     this.tenantId = spec.tenantId;
     this.podId = spec.podId;
-    const { listen } = input.plan.spec;
-    this.endpoint = `http://${listen.host}:${listen.port}`;
-    this.token = input.plan.secrets.supervisorToken!;
-    this.rootDir = input.rootDir;
+    this.endpoint = facts.endpoint;
+    this.token = facts.token;
+    this.rootDir = facts.rootDir;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.ready = this.pollReady();
+    if (adoptedReady) {
+      this.state = 'ready';
+      this.wasReady = true;
+    }
+    this.ready = adoptedReady ? Promise.resolve() : this.pollReady();
     this.ready.catch(() => undefined); // observed through whenReady
   }
 
@@ -74,6 +92,7 @@ export class LaunchedPod implements PodHandle {
       specPath: input.specPath,
       secrets: input.plan.secrets,
       logFile: input.logFile,
+      heartbeat: input.heartbeat,
     };
     let process: SupervisorProcess | null = null;
     if (warm)
@@ -81,7 +100,33 @@ export class LaunchedPod implements PodHandle {
         input.logger.warn({ err, podId: input.spec.podId }, 'warm claim failed; starting cold');
         return null;
       });
-    return new LaunchedPod(input.spec, process ?? SupervisorProcess.start(options), input);
+    const { listen, readyTimeoutMs } = input.plan.spec;
+    return new LaunchedPod(input.spec, process ?? SupervisorProcess.start(options), {
+      endpoint: `http://${listen.host}:${listen.port}`,
+      token: input.plan.secrets.supervisorToken,
+      rootDir: input.rootDir,
+      logFile: input.logFile,
+      readyTimeoutMs,
+      logger: input.logger,
+    });
+  }
+
+  /** A ready supervisor an earlier runtime started (a worker restart), found through its pod record. */
+  static adopt(record: PodRecord, rootDir: string, logger: Logger): LaunchedPod {
+    const { slot: _slot, endpoint, pid, startTime, ...spec } = record;
+    return new LaunchedPod(
+      spec,
+      SupervisorProcess.adopt(pid, startTime, rootDir),
+      {
+        endpoint,
+        token: undefined,
+        rootDir,
+        logFile: join(rootDir, 'logs', 'supervisor.log'),
+        readyTimeoutMs: 0,
+        logger,
+      },
+      true,
+    );
   }
 
   get handle(): PodHandle {
@@ -123,7 +168,7 @@ export class LaunchedPod implements PodHandle {
   }
 
   private async pollReady(): Promise<void> {
-    const deadline = Date.now() + this.input.plan.spec.readyTimeoutMs + RESTORE_ALLOWANCE_MS;
+    const deadline = Date.now() + this.facts.readyTimeoutMs + RESTORE_ALLOWANCE_MS;
     for (;;) {
       if (this.state !== 'starting') throw new Error(`pod ${this.podId} stopped before it was ready`);
       if (this.process.hasExited)
@@ -168,7 +213,7 @@ export class LaunchedPod implements PodHandle {
 
   /** The last lines of the supervisor log, for failure messages (it never holds secret values). */
   private async logTail(): Promise<string> {
-    const text = await readFile(this.input.logFile, 'utf8').catch(() => '');
+    const text = await readFile(this.facts.logFile, 'utf8').catch(() => '');
     return text.split('\n').slice(-6).join('\n').slice(-1500);
   }
 }

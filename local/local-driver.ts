@@ -23,7 +23,11 @@ import type { Logger } from '../common/logger.js';
 import { CapacityGate } from '../runtime/capacity-gate.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
+import { keepBeating } from '../common/runtime-heartbeat.js';
 import { LaunchedPod } from './launched-pod.js';
+import { removePodRecord, tenantDirs, writePodRecord, type PodRecord } from './pod-record.js';
+import { isSameProcess } from './process-identity.js';
+import type { Heartbeat } from './supervisor-process.js';
 import { LostPods, type Salvage } from './lost-pods.js';
 import { MAX_SLOTS, placementOf, SlotTable } from './placement.js';
 import { portsAreFree } from './port-check.js';
@@ -44,6 +48,12 @@ export interface LocalDriverOptions {
   readonly capacityWaitMs?: number;
   /** Idle pre-spawned supervisors kept for the next wakes (warm-supervisors.ts). @default 1 */
   readonly warmSupervisors?: number;
+  /**
+   * How long supervisors keep serving without a runtime (a worker restart)
+   * before they drain themselves; a runtime started within it adopts them.
+   * @default 60 s
+   */
+  readonly adoptWindowMs?: number;
 }
 
 export class LocalDriver implements RuntimeDriver<LaunchedPod> {
@@ -52,16 +62,69 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   readonly warm: WarmSupervisors;
   private readonly lost: LostPods;
   private readonly slots = new SlotTable(MAX_SLOTS);
+  private readonly heartbeat: Heartbeat;
+  private stopBeating: (() => void) | undefined;
   closing = false;
 
   constructor(private readonly options: LocalDriverOptions) {
     this.gate = new CapacityGate(Math.min(options.capacity, MAX_SLOTS), options.capacityWaitMs);
     this.lost = new LostPods(options.salvage, options.logger);
+    this.heartbeat = {
+      file: join(options.dataDir, 'runtime.heartbeat'),
+      windowMs: options.adoptWindowMs ?? 60_000,
+    };
     this.warm = new WarmSupervisors({
       size: options.warmSupervisors ?? 1,
       dataDir: options.dataDir,
       logFile: join(options.dataDir, 'warm-supervisors.log'),
+      heartbeat: this.heartbeat,
     });
+  }
+
+  /** The data dir exists and the heartbeat every supervisor watches is beating. */
+  async beat(): Promise<void> {
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
+    this.stopBeating ??= keepBeating(this.heartbeat.file);
+  }
+
+  /** After the last supervisor is stopped: the ones that remain (none, on a clean close) drain within the window. */
+  stopHeartbeat(): void {
+    this.stopBeating?.();
+    this.stopBeating = undefined;
+  }
+
+  /**
+   * Takes over the supervisors an earlier runtime on this data dir left
+   * serving (a worker restart): each tenant dir whose record names a live,
+   * ready supervisor becomes a pod again, with its slot and its place; every
+   * other leftover process of a tenant dir is killed. Returns the adopted pods.
+   */
+  async adoptRunning(): Promise<LaunchedPod[]> {
+    await this.beat();
+    const adopted: LaunchedPod[] = [];
+    for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
+      if (
+        record &&
+        !this.pods.has(record.tenantId) &&
+        (await isServing(record)) &&
+        this.slots.claim(record.slot)
+      ) {
+        const pod = LaunchedPod.adopt(record, rootDir, this.options.logger);
+        this.gate.occupy();
+        this.pods.set(pod.tenantId, pod);
+        void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
+        adopted.push(pod);
+        this.options.logger.info(
+          { tenantId: pod.tenantId, podId: pod.podId, pid: record.pid },
+          'tenant process adopted',
+        );
+        continue;
+      }
+      if (record && isSameProcess(record.pid, record.startTime)) killGroup(record.pid);
+      await killProcessesOf(rootDir);
+      await removePodRecord(rootDir);
+    }
+    return adopted;
   }
 
   podsOf(tenantId: string): Promise<readonly LaunchedPod[]> {
@@ -76,6 +139,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
 
   async start(spec: PodSpec, options: CallOptions): Promise<LaunchedPod> {
     if (this.closing) throw new Error('local runtime is shutting down');
+    await this.beat();
     // The workflow stops a lost pod (salvage) before it relaunches; leftovers of one it did not are dropped.
     this.lost.forget(spec.tenantId);
     await this.gate.acquire(options.signal);
@@ -126,10 +190,21 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
       const pod = await LaunchedPod.start(
-        { spec, plan, rootDir, specPath, logFile: join(rootDir, 'logs', 'supervisor.log'), logger },
+        {
+          spec,
+          plan,
+          rootDir,
+          specPath,
+          logFile: join(rootDir, 'logs', 'supervisor.log'),
+          logger,
+          heartbeat: this.heartbeat,
+        },
         this.warm.take(),
       );
       this.pods.set(spec.tenantId, pod);
+      const { pid, startTime } = pod.process;
+      if (pid !== undefined && startTime !== null)
+        await writePodRecord(rootDir, { ...spec, slot, endpoint: pod.endpoint, pid, startTime });
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
         () => this.warm.fill(),
@@ -182,7 +257,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         await swept; // the slot's ports and the place come back only once every process is gone
       }
     } finally {
-      if (this.pods.get(pod.tenantId) === pod) this.pods.delete(pod.tenantId);
+      if (this.pods.get(pod.tenantId) === pod) {
+        this.pods.delete(pod.tenantId);
+        await removePodRecord(pod.rootDir).catch(() => undefined);
+      }
       this.slots.release(slot);
       this.gate.release();
       pod.markClosed(reason);
@@ -190,11 +268,28 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 }
 
+/** A live supervisor of the record's pid (not a reused one) whose gateway answers ready. */
+async function isServing(record: PodRecord): Promise<boolean> {
+  if (!isSameProcess(record.pid, record.startTime)) return false;
+  const answer = await fetch(`${record.endpoint}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(
+    () => null,
+  );
+  return answer?.status === 200;
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
 /** Mode 700, and only `logs/` survives between wakes: the snapshot is the source of truth. */
 async function prepareTenantDir(rootDir: string): Promise<void> {
   await mkdir(rootDir, { recursive: true, mode: 0o700 });
   await chmod(rootDir, 0o700);
-  for (const sub of ['state', 'work', 'tmp', 'home', 'spec.json'])
+  for (const sub of ['state', 'work', 'tmp', 'home', 'spec.json', 'pod.json'])
     await rm(join(rootDir, sub), { recursive: true, force: true });
   await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
 }

@@ -5,7 +5,6 @@
  * that drains every tenant and reports each as lost, so its workflow
  * relaunches it on the next worker.
  */
-import { mkdir } from 'node:fs/promises';
 import type { PodHandle, PodStatus, RuntimeEvents } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
 import { PodLifecycle } from '../runtime/pod-lifecycle.js';
@@ -27,7 +26,6 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
   private readonly local: LocalDriver;
   private readonly events: RuntimeEvents;
   private readonly stopGraceMs: number;
-  private readonly dataDir: string;
   private readonly logger: Logger;
 
   constructor(options: LocalRuntimeOptions) {
@@ -44,14 +42,22 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     this.local = driver;
     this.events = options.events;
     this.stopGraceMs = stopGraceMs;
-    this.dataDir = options.dataDir;
     this.logger = options.logger;
   }
 
   /** Pre-spawn the idle supervisors; the data dir must exist (the worker calls this once at start). */
   async prewarm(): Promise<void> {
-    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    await this.local.beat();
     this.local.warm.fill();
+  }
+
+  /**
+   * Takes over the supervisors the previous runtime on this data dir left
+   * serving (a worker restart or deploy), so awake tenants stay awake with the
+   * same pods; returns their pod ids. Call once at start, before any launch.
+   */
+  async adoptRunning(): Promise<string[]> {
+    return (await this.local.adoptRunning()).map((pod) => pod.podId);
   }
 
   /** The pid of a tenant's supervisor process while the runtime runs it. */
@@ -87,6 +93,7 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     await this.local.warm.close();
     const pods = [...this.local.pods.values()];
     await this.stopAll(this.stopGraceMs);
+    this.local.stopHeartbeat();
     await Promise.all(
       pods.map((pod) =>
         this.events

@@ -1,9 +1,10 @@
 /**
  * One tenant supervisor (supervisor/main.ts) as a child process of the runtime. Its
  * secrets arrive as environment variables (never argv, never a file), its
- * output goes to the tenant's log file, and it gets a stdin pipe: if the
- * runtime dies without stopping it, the pipe closes and the supervisor drains
- * itself (final snapshot, OpenClaw stopped). Stopping ends with a sweep of
+ * output goes to the tenant's log file, and it watches the runtime's
+ * heartbeat (common/runtime-heartbeat.ts): it outlives a worker restart,
+ * whose next runtime adopts it (`adopt`), and drains itself (final snapshot,
+ * OpenClaw stopped) once the heartbeat is older than the adoption window. Stopping ends with a sweep of
  * every process that mentions the tenant directory, so nothing survives.
  * The process is either spawned for the tenant or a claimed warm one.
  * A claimed one has no CLAWFLEET_POD_ROOT: the final sweep finds its
@@ -12,7 +13,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
+import { heartbeatFlag } from '../common/runtime-heartbeat.js';
+import { isSameProcess, startTimeOf } from './process-identity.js';
 import { SECRET_SOURCES, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from './process-sweep.js';
 import type { LaunchPlan } from '../runtime/launch-plan.js';
@@ -30,30 +32,65 @@ export interface ExitInfo {
   readonly signal: string | null;
 }
 
+/** The runtime's heartbeat the supervisor watches (common/runtime-heartbeat.ts). */
+export interface Heartbeat {
+  readonly file: string;
+  readonly windowMs: number;
+}
+
 export interface StartOptions {
   /** The tenant's root directory; also the marker the final sweep looks for. */
   readonly rootDir: string;
   readonly specPath: string;
   readonly secrets: PodSecrets;
   readonly logFile: string;
+  readonly heartbeat: Heartbeat;
 }
+
+/** How often an adopted supervisor (not our child: no exit event) is checked. */
+const ADOPTED_POLL_MS = 250;
 
 export class SupervisorProcess {
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | null = null;
 
   private constructor(
-    private readonly child: ChildProcess,
+    readonly pid: number | undefined,
     private readonly rootDir: string,
+    watch: (done: (info: ExitInfo) => void) => void,
   ) {
     this.exited = new Promise((resolve) => {
-      const done = (info: ExitInfo) => {
+      watch((info) => {
         this.exitInfo ??= info;
         resolve(this.exitInfo);
-      };
+      });
+    });
+  }
+
+  private static ofChild(child: ChildProcess, rootDir: string): SupervisorProcess {
+    return new SupervisorProcess(child.pid, rootDir, (done) => {
       child.once('exit', (code, signal) => done({ code, signal }));
       child.once('error', () => done({ code: null, signal: 'spawn-error' }));
     });
+  }
+
+  /**
+   * A supervisor an earlier runtime started (a worker restart): not our child,
+   * so its end is seen by polling its pid and start time; how it ended is unknown.
+   */
+  static adopt(pid: number, startTime: string, rootDir: string): SupervisorProcess {
+    return new SupervisorProcess(pid, rootDir, (done) => {
+      const timer = setInterval(() => {
+        if (isSameProcess(pid, startTime)) return;
+        clearInterval(timer);
+        done({ code: null, signal: null });
+      }, ADOPTED_POLL_MS);
+    });
+  }
+
+  /** The start time of the process (local/process-identity.ts), for a later runtime to adopt it. */
+  get startTime(): string | null {
+    return this.pid === undefined ? null : startTimeOf(this.pid);
   }
 
   static start(options: StartOptions): SupervisorProcess {
@@ -69,11 +106,17 @@ export class SupervisorProcess {
     try {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', POD_MAIN, options.specPath, PARENT_WATCHDOG_FLAG],
+        [
+          '--import',
+          'tsx',
+          POD_MAIN,
+          options.specPath,
+          ...heartbeatFlag(options.heartbeat.file, options.heartbeat.windowMs),
+        ],
         { cwd: REPO_ROOT, env, stdio: ['pipe', log, log], detached: true },
       );
       child.stdin?.on('error', () => undefined); // the child may be gone before we close the pipe
-      return new SupervisorProcess(child, options.rootDir);
+      return SupervisorProcess.ofChild(child, options.rootDir);
     } finally {
       closeSync(log);
     }
@@ -90,7 +133,7 @@ export class SupervisorProcess {
     options: StartOptions,
     spec: LaunchPlan['spec'],
   ): Promise<SupervisorProcess> {
-    const supervisor = new SupervisorProcess(warm.child, options.rootDir);
+    const supervisor = SupervisorProcess.ofChild(warm.child, options.rootDir);
     const body = { spec, secrets: options.secrets, logFile: options.logFile, sentAtMs: Date.now() };
     for (const deadline = Date.now() + CLAIM_WAIT_MS; ;) {
       try {
@@ -110,10 +153,6 @@ export class SupervisorProcess {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
   }
 
   get hasExited(): boolean {
@@ -142,7 +181,7 @@ export class SupervisorProcess {
   }
 
   private signal(name: NodeJS.Signals): void {
-    const pid = this.child.pid;
+    const { pid } = this;
     if (pid === undefined || this.hasExited) return;
     try {
       process.kill(-pid, name); // the whole group: the supervisor and anything it did not detach

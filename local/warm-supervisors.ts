@@ -10,7 +10,8 @@
  *
  * Idle processes carry no tenant data, only `CLAWFLEET_WARM_POOL=<data dir>`
  * in their environment (how a sweep finds them). Closing the pool, or the
- * runtime dying, closes their stdin and they exit.
+ * runtime dying, closes their stdin and unclaimed ones exit; a claimed one
+ * watches the runtime's heartbeat instead, like any tenant supervisor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,8 @@ import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
+import { heartbeatFlag } from '../common/runtime-heartbeat.js';
+import type { Heartbeat } from './supervisor-process.js';
 import type { WarmConfig } from '../supervisor/warm-config.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -32,6 +35,8 @@ export interface WarmSupervisorsOptions {
   readonly dataDir: string;
   /** Where idle processes write (they are quiet until claimed; then they write to the tenant's log). */
   readonly logFile: string;
+  /** The runtime's heartbeat a claimed process watches (like a supervisor spawned for its tenant). */
+  readonly heartbeat: Heartbeat;
 }
 
 /** An idle process and where it takes its claim. */
@@ -88,7 +93,15 @@ export class WarmSupervisors {
     try {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', POD_MAIN, '--warm', configPath, PARENT_WATCHDOG_FLAG],
+        [
+          '--import',
+          'tsx',
+          POD_MAIN,
+          '--warm',
+          configPath,
+          PARENT_WATCHDOG_FLAG, // until claimed: the pool's pipe; then the heartbeat
+          ...heartbeatFlag(this.options.heartbeat.file, this.options.heartbeat.windowMs),
+        ],
         {
           cwd: REPO_ROOT,
           env: { PATH: process.env['PATH'], LANG: 'C.UTF-8', CLAWFLEET_WARM_POOL: this.options.dataDir },

@@ -36,6 +36,8 @@ export interface WiredAdapters {
   readonly deps: ActivityDeps;
   /** The local runtime when `config.runtime` is `local` (for start-up reconciliation and tests). */
   readonly localRuntime: LocalRuntime | null;
+  /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
+  readonly adoptedPods: readonly string[];
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function wireAdapters(
 
   // Tokens of pods this worker launched locally are in memory; any other comes from the secret store.
   let localRuntime: LocalRuntime | null = null;
+  let adoptedPods: string[] = [];
   const token = async (handle: PodHandle) =>
     localRuntime?.tokenFor(handle) ??
     (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
@@ -97,7 +100,9 @@ export async function wireAdapters(
       secrets,
       snapshots: snapshotStore,
       grants,
+      drain: (handle, options) => agent.drain(handle, options),
     });
+    adoptedPods = await localRuntime.adoptRunning();
     runtime = localRuntime;
     closeRuntime = () => localRuntime!.close();
     logger.info({ capacity: localRuntime.maxTenants }, 'local runtime ready');
@@ -138,6 +143,7 @@ export async function wireAdapters(
       telegram,
     },
     localRuntime,
+    adoptedPods,
     close: async () => {
       stopSweep();
       await closeRuntime();

@@ -12,6 +12,7 @@ import { processesMentioning } from '../../local/process-sweep.js';
 import { SupervisorProcess } from '../../local/supervisor-process.js';
 import { parseSpec } from '../../supervisor/supervisor-config.js';
 import { WarmSupervisors } from '../../local/warm-supervisors.js';
+import { keepBeating } from '../../common/runtime-heartbeat.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { freePort } from './gateway-process.js';
@@ -40,7 +41,9 @@ describe('local runtime: warm supervisors', function () {
   it('a claimed warm supervisor serves the tenant: its address, its log file, secrets from the claim', async () => {
     const dataDir = join(dir, 'claim-data');
     await mkdir(dataDir, { recursive: true });
-    const pool = new WarmSupervisors({ size: 1, dataDir, logFile: join(dataDir, 'warm.log') });
+    const heartbeat = { file: join(dataDir, 'runtime.heartbeat'), windowMs: 60_000 };
+    const stopBeating = keepBeating(heartbeat.file);
+    const pool = new WarmSupervisors({ size: 1, dataDir, logFile: join(dataDir, 'warm.log'), heartbeat });
     pool.fill();
     const rootDir = join(dataDir, 'tenants', 'warm-tenant');
     await mkdir(join(rootDir, 'logs'), { recursive: true });
@@ -73,7 +76,7 @@ describe('local runtime: warm supervisors', function () {
     assert.equal(pool.take(), undefined, 'one idle process at size 1');
     const supervisor = await SupervisorProcess.claim(
       warm,
-      { rootDir, specPath, secrets, logFile },
+      { rootDir, specPath, secrets, logFile, heartbeat },
       parseSpec(spec),
     );
     try {
@@ -95,6 +98,7 @@ describe('local runtime: warm supervisors', function () {
     } finally {
       await supervisor.terminate(10_000);
       await pool.close();
+      stopBeating();
     }
     assert.deepEqual(await processesMentioning(dataDir), [], 'nothing of the pool or the tenant left');
   });
@@ -102,7 +106,8 @@ describe('local runtime: warm supervisors', function () {
   it('idle warm supervisors exit when the pool closes', async () => {
     const dataDir = join(dir, 'idle-data');
     await mkdir(dataDir, { recursive: true });
-    const pool = new WarmSupervisors({ size: 2, dataDir, logFile: join(dataDir, 'warm.log') });
+    const heartbeat = { file: join(dataDir, 'runtime.heartbeat'), windowMs: 60_000 };
+    const pool = new WarmSupervisors({ size: 2, dataDir, logFile: join(dataDir, 'warm.log'), heartbeat });
     pool.fill();
     assert.equal((await processesMentioning(dataDir)).length, 2);
     await pool.close();
