@@ -31,6 +31,7 @@ import type { PodHandle } from '../workflows/types.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
 import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
+import { tenantOfPod } from '../runtime/pod-lifecycle.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
@@ -39,11 +40,6 @@ export interface WiredAdapters {
   /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
   readonly adoptedPods: readonly string[];
   close(): Promise<void>;
-}
-
-/** Pod ids are `<tenantId>-<generation>`. */
-export function tenantOfPod(podId: string): string {
-  return podId.replace(/-\d+$/, '');
 }
 
 export async function wireAdapters(
