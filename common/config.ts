@@ -185,7 +185,8 @@ export const SETTINGS = {
     env: 'CLAWFLEET_PUBLIC_URL',
     schema: Type.String({
       default: 'http://127.0.0.1:8080',
-      description: 'Public base URL of the router, used in Telegram `setWebhook`.',
+      description:
+        'Public base URL of the router: Telegram webhooks are registered as `<this>/tg/<tenantId>` (must be HTTPS for the real Telegram).',
     }),
   },
   routerRateLimit: {
@@ -294,7 +295,7 @@ export const SETTINGS = {
     schema: Type.String({
       default: 'https://api.telegram.org',
       description:
-        'Telegram Bot API root tenant agents call (the fake Bot API with `clawfleet dev --offline`).',
+        'Telegram Bot API root tenant agents and the control plane (token checks, webhook registration) call (the fake Bot API with `clawfleet dev --offline`).',
     }),
   },
   localMaxTenants: {

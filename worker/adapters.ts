@@ -1,7 +1,7 @@
 /**
  * Wires the real adapters behind the activity ports from configuration:
  * S3 snapshots, the DynamoDB registry and secret store, the Redis endpoint
- * cache, and the tenant runtime with the supervisor client. Returns them with
+ * cache, the Telegram Bot API, and the tenant runtime with the supervisor client. Returns them with
  * one `close()` that stops the runtime's tenants first.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,12 +17,16 @@ import type { Logger } from '../common/logger.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
 import type { LocalRuntime } from '../local/local-runtime.js';
 import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
+import { TenantCredentials } from '../registry/credentials.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { openCredentialHasher } from '../registry/platform-keys.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
 import { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
+import { TelegramBotApi } from '../telegram/bot-api.js';
+import { TenantWebhooks } from '../telegram/tenant-webhooks.js';
 import type { PodHandle } from '../workflows/types.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
@@ -66,6 +70,15 @@ export async function wireAdapters(
   const grants = new SnapshotGrantIssuer({ presigner, bucket: config.s3Bucket, store: snapshotStore });
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+  // The Telegram registration confirms a webhook secret by dropping older hashes: that takes the pepper.
+  const hasher = await openCredentialHasher({ doc, tables, masterKey });
+  const telegram = new TenantWebhooks({
+    api: new TelegramBotApi({ apiRoot: config.telegramApiRoot }),
+    secrets,
+    credentials: new TenantCredentials({ registry, secrets, hasher }),
+    publicUrl: config.publicUrl,
+    registry,
+  });
 
   // Tokens of pods this worker launched locally are in memory; any other comes from the secret store.
   let localRuntime: LocalRuntime | null = null;
@@ -128,6 +141,7 @@ export async function wireAdapters(
       registry,
       endpoints: new RedisEndpointCache(redis),
       secrets,
+      telegram,
     },
     localRuntime,
     adoptedPods,
