@@ -325,7 +325,7 @@ export const SETTINGS = {
     env: 'CLAWFLEET_LOCAL_ADOPT_WINDOW',
     schema: Duration(
       '60s',
-      'Local runtime: how long tenant supervisors keep serving after their worker died (a crash or kill); a worker started within it adopts them, awake, and after it they drain themselves.',
+      'Local runtime: how long tenant supervisors keep serving without a worker (a crash, a kill, a deploy); a worker started within it adopts them, awake, and after it they drain themselves.',
     ),
   },
   snapshotRetention: {
