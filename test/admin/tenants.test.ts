@@ -46,6 +46,7 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     assert.deepEqual(await h.deps.secrets.list(tenantId), [
       'gateway-token',
       'hooks-token',
+      'model-token',
       'supervisor-token',
       'telegram-bot-token',
       'telegram-webhook-secret',
@@ -226,6 +227,7 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
       'gateway-token',
       'hooks-token',
       'model-openai',
+      'model-token',
       'supervisor-token',
       'telegram-webhook-secret',
     ]);
