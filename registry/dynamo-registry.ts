@@ -248,7 +248,9 @@ export class DynamoRegistry implements Registry {
     return putModelUsageBatch(this.doc, this.tables.usage, records);
   }
 
-  async quotaOf(tenantId: string): Promise<{ tier: TenantRecord['tier']; quotas: TenantRecord['quotas'] } | null> {
+  async quotaOf(
+    tenantId: string,
+  ): Promise<{ tier: TenantRecord['tier']; quotas: TenantRecord['quotas'] } | null> {
     const record = await this.get(tenantId);
     return record ? { tier: record.tier, quotas: record.quotas } : null;
   }

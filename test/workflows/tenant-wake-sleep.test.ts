@@ -71,7 +71,11 @@ describe('tenant workflow: waking and sleeping', function () {
       assert.ok(until && until.endsWith('T00:00:00.000Z'), `reason: ${rested.reason}`);
       assert.ok(t.world.usage.length >= 1, 'the active time was recorded');
       const metadata = await t.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      assert.match(metadata.currentDetails ?? '', /reason: quota: active seconds per day used up/, 'in the Web UI');
+      assert.match(
+        metadata.currentDetails ?? '',
+        /reason: quota: active seconds per day used up/,
+        'in the Web UI',
+      );
       assert.match(metadata.currentDetails ?? '', /quota hit today: tokensPerDay \(limit 5\)/);
 
       await t.handle.signal(deliverSignal, envelope('while-resting'));
