@@ -9,14 +9,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 import { SECRET_SOURCES, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from './process-sweep.js';
 import type { WarmClaim } from './warm-supervisor-main.js';
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const POD_MAIN = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -62,8 +59,8 @@ export class SupervisorProcess {
     try {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', POD_MAIN, options.specPath, PARENT_WATCHDOG_FLAG],
-        { cwd: REPO_ROOT, env, stdio: ['pipe', log, log], detached: true },
+        nodeArgs('supervisor/main', options.specPath, PARENT_WATCHDOG_FLAG),
+        { cwd: PACKAGE_ROOT, env, stdio: ['pipe', log, log], detached: true },
       );
       child.stdin?.on('error', () => undefined); // the child may be gone before we close the pipe
       return new SupervisorProcess(child, options.rootDir);

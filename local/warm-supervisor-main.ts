@@ -1,6 +1,6 @@
 /**
- * A pre-spawned local tenant supervisor (warm-supervisors.ts). Node, tsx and
- * every supervisor module are loaded before any tenant needs them, which is
+ * A pre-spawned local tenant supervisor (warm-supervisors.ts). Node (tsx from
+ * source) and every supervisor module are loaded before any tenant needs them, which is
  * most of a supervisor's start (~0.7 s of a cold wake on 2 cores). It waits
  * for one claim on stdin, a JSON line `{ specPath, logFile, secrets }`, then
  * writes its output to the tenant's log file and runs the tenant's supervisor

@@ -1,6 +1,6 @@
 /**
- * Idle supervisor processes (warm-supervisor-main.ts) with Node, tsx and the
- * supervisor's modules already loaded, so a cold wake skips a process start.
+ * Idle supervisor processes (warm-supervisor-main.ts) with Node and the
+ * supervisor's modules (and tsx when running from source) already loaded, so a cold wake skips a process start.
  * A launch takes one and hands it the tenant's spec, log file and secrets
  * over its stdin pipe; the pool is topped up only after that launch is
  * ready, so the replacement's own start never competes with the tenant's
@@ -12,11 +12,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WARM_MAIN = fileURLToPath(new URL('./warm-supervisor-main.ts', import.meta.url));
 /** An idle process that ignores its closed stdin this long is killed. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -64,8 +62,8 @@ export class WarmSupervisors {
   private spawnOne(): ChildProcess {
     const log = openSync(this.options.logFile, 'a', 0o600);
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', WARM_MAIN, PARENT_WATCHDOG_FLAG], {
-        cwd: REPO_ROOT,
+      const child = spawn(process.execPath, nodeArgs('local/warm-supervisor-main', PARENT_WATCHDOG_FLAG), {
+        cwd: PACKAGE_ROOT,
         env: { PATH: process.env['PATH'], LANG: 'C.UTF-8', CLAWFLEET_WARM_POOL: this.options.dataDir },
         // A file, not a pipe, for stdout/stderr: a claimed process moves its output to the tenant's log.
         stdio: ['pipe', log, log],

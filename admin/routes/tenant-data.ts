@@ -14,6 +14,7 @@ import {
   SecretParams,
   SeqParams,
   UsageQuery,
+  UsageReport,
 } from '../schemas.js';
 import type { SnapshotService } from '../snapshot-service.js';
 import type { TenantService } from '../tenant-service.js';
@@ -170,6 +171,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
         summary: 'Per-day usage for billing (UTC days, default the last 30)',
         params: IdParams,
         querystring: UsageQuery,
+        response: { 200: UsageReport },
       },
     },
     async (request) => {

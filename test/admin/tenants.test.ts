@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON response bodies */
 import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { startAdminHarness, uniqueTenantId, type AdminHarness } from './harness.js';
 
 describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Temporal)', function () {
@@ -256,6 +257,16 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     for (const path of ['/v1/tenants', '/v1/tenants/{id}', '/v1/tenants/{id}/snapshots/{seq}/restore'])
       assert.ok(spec.paths[path], `${path} documented`);
     assert.equal((await h.request({ method: 'GET', url: '/healthz', token: null })).statusCode, 200);
+  });
+
+  it('the OpenAPI document is valid OpenAPI 3.1 for a standard validator (a broken copy is not)', async () => {
+    const spec = (await h.request({ method: 'GET', url: '/v1/openapi.json', token: null })).json();
+    const result = await new Validator().validate(spec);
+    assert.deepEqual(result.errors ?? [], [], 'validator errors');
+    assert.equal(result.valid, true);
+    const broken = structuredClone(spec);
+    broken.paths['/v1/tenants'].post.responses = 'none';
+    assert.equal((await new Validator().validate(broken)).valid, false, 'the validator does catch a bad document');
   });
 
   it('no token is 401 with WWW-Authenticate; a bad token is 401', async () => {
