@@ -12,10 +12,14 @@ const started = Date.now();
 const seconds = (from) => ((Date.now() - from) / 1000).toFixed(1);
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const tsc = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (tsc.status !== 0) {
   console.error('clawfleet build: tsc failed (errors above)');
   process.exit(tsc.status ?? 1);
