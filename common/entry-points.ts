@@ -32,13 +32,13 @@ export const CODE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The package's root (holds package.json and node_modules): the cwd of every child. */
 export const PACKAGE_ROOT = RUN_MODE === 'built' ? join(CODE_ROOT, '..') : CODE_ROOT;
 
-/** The file an entry runs from in this mode. */
-export function entryFile(entry: ClawfleetEntry): string {
-  return join(CODE_ROOT, `${entry}${RUN_MODE === 'built' ? '.js' : '.ts'}`);
-}
-
 /** Arguments for `process.execPath` that start `entry` with `args` in this mode. */
 export function nodeArgs(entry: ClawfleetEntry, ...args: string[]): string[] {
-  const loader = RUN_MODE === 'built' ? [] : ['--import', 'tsx'];
-  return [...loader, entryFile(entry), ...args];
+  return nodeArgsIn(RUN_MODE, entry, ...args);
+}
+
+/** The same in a given mode: only `npm run bench:startup` starts both, to compare them. */
+export function nodeArgsIn(mode: RunMode, entry: ClawfleetEntry, ...args: string[]): string[] {
+  if (mode === 'source') return ['--import', 'tsx', join(PACKAGE_ROOT, `${entry}.ts`), ...args];
+  return [join(PACKAGE_ROOT, 'dist', `${entry}.js`), ...args];
 }
