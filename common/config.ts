@@ -330,6 +330,13 @@ export const SETTINGS = {
       'Local runtime: how long a wake waits for a free place before its workflow asks the least recently active idle tenant to sleep.',
     ),
   },
+  localAdoptWindow: {
+    env: 'CLAWFLEET_LOCAL_ADOPT_WINDOW',
+    schema: Duration(
+      '60s',
+      'Local runtime: how long tenant supervisors keep serving after their worker died (a crash or kill); a worker started within it adopts them, awake, and after it they drain themselves.',
+    ),
+  },
   snapshotRetention: {
     env: 'CLAWFLEET_SNAPSHOT_RETENTION',
     schema: Type.Integer({

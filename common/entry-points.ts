@@ -1,7 +1,7 @@
 /**
  * The one place that says how a clawfleet process is started: the worker,
- * the router, the admin API, a tenant's supervisor (cold or warm) and the
- * CLI. Which way follows from where this module itself was loaded from:
+ * the router, the admin API, a tenant's supervisor (cold, or warm with
+ * `--warm`) and the CLI. Which way follows from where this module itself was loaded from:
  *
  * - built (`dist/common/entry-points.js`, what `npm run build`, the package
  *   and the images ship): `node dist/<entry>.js`, plain Node, no loader;
@@ -15,12 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type ClawfleetEntry =
-  | 'worker/main'
-  | 'router/server'
-  | 'admin/server'
-  | 'supervisor/main'
-  | 'local/warm-supervisor-main'
-  | 'cli/main';
+  'worker/main' | 'router/server' | 'admin/server' | 'supervisor/main' | 'cli/main';
 
 export type RunMode = 'built' | 'source';
 

@@ -2,9 +2,10 @@
  * The Kubernetes runtime as the worker wires it: the RuntimePort adapter, the
  * warm pool (when a tier has one) and the pod watcher, from configuration.
  * The worker passes the launch planner (runtime/launch-plan.ts bound to the
- * registry and secret store) and the podLost/isPodWanted callbacks.
+ * registry and secret store) and the runtime events port.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import type { RuntimeEvents } from '../activities/ports.js';
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { KubernetesRuntime, type KubeRuntimeDeps } from './kube-runtime.js';
@@ -22,14 +23,8 @@ export { WarmPool } from './warm-pool.js';
 export interface KubernetesRuntimeDeps {
   readonly logger: Logger;
   readonly plan: PlanLaunch;
-  /** Wired to the tenant workflow's `podLost` signal. */
-  readonly onPodLost: (tenantId: string, podId: string, reason: string) => Promise<void>;
-  /**
-   * True while the tenant's workflow wants this pod: it is waking, running or
-   * draining with this generation (`<tenantId>-<generation>` === podId), even
-   * before the launch returned. Used for orphan detection.
-   */
-  readonly isPodWanted: (tenantId: string, podId: string) => Promise<boolean>;
+  /** Lost pods are reported here (the worker turns them into `podLost` signals). */
+  readonly events: RuntimeEvents;
   /** The supervisor client's drain, so a stop returns the final snapshot (kube-runtime.ts). */
   readonly drain?: KubeRuntimeDeps['drain'];
   /** Default: `KubeConfig.loadFromDefault()` (KUBECONFIG, ~/.kube/config, or the in-cluster service account). */
@@ -72,8 +67,7 @@ export async function createKubernetesRuntime(
     kubeConfig,
     namespace: options.namespace,
     logger: deps.logger.child({ component: 'k8s-watcher' }),
-    onPodLost: deps.onPodLost,
-    isPodWanted: deps.isPodWanted,
+    events: deps.events,
     ...(deps.resyncMs ? { resyncMs: deps.resyncMs } : {}),
   });
   await watcher.start();

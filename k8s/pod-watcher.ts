@@ -1,14 +1,13 @@
 /**
- * Watches tenant pods and tells the owning workflow (through `onPodLost`,
- * wired to the `podLost` signal) within about a second when a pod fails, is
- * evicted or preempted, or vanishes; pods we stop on purpose carry the
- * stop-requested annotation and stay quiet. A periodic resync catches what a
- * broken watch missed and finds orphans: tenant pods no running workflow
- * wants, reported (and by default deleted) once they are older than the
- * orphan grace and seen unwanted on two resyncs in a row, so a launch in
- * flight is never mistaken for one.
+ * Watches tenant pods and reports a lost one (through `events.podLost`, which
+ * the worker turns into the `podLost` signal) within about a second when it fails, is evicted or
+ * preempted, or vanishes; pods we stop on purpose carry the stop-requested
+ * annotation and stay quiet. A periodic resync catches what a broken watch
+ * missed. It reports facts only: which pods no workflow wants is decided
+ * above the runtime (worker/orphan-sweep.ts).
  */
 import { CoreV1Api, type KubeConfig, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
+import type { RuntimeEvents } from '../activities/ports.js';
 import type { Logger } from '../common/logger.js';
 import { AGENT_APP, ANNOTATIONS, LABELS } from './pod-manifest.js';
 import * as pods from './pods.js';
@@ -17,18 +16,10 @@ export interface PodWatcherDeps {
   readonly kubeConfig: KubeConfig;
   readonly namespace: string;
   readonly logger: Logger;
-  readonly onPodLost: (tenantId: string, podId: string, reason: string) => Promise<void>;
-  readonly isPodWanted: (tenantId: string, podId: string) => Promise<boolean>;
-  /** Default: delete the orphan pod (its state was snapshotted by its last owner, or is lost anyway). */
-  readonly onOrphan?: (tenantId: string, podId: string, podName: string) => Promise<void>;
+  /** Where lost pods are reported (the worker turns them into `podLost` signals). */
+  readonly events: RuntimeEvents;
   /** @default 60000 */
   readonly resyncMs?: number;
-  /**
-   * Younger pods are never orphans: their launch may still be in flight (a
-   * Kata cold start takes minutes) before the workflow records the pod.
-   * @default 900000
-   */
-  readonly orphanGraceMs?: number;
   /** @default 30000 */
   readonly maxBackoffMs?: number;
 }
@@ -37,7 +28,6 @@ export class PodWatcher {
   private readonly core: CoreV1Api;
   private informer: Informer<V1Pod> | undefined;
   private readonly reported = new Set<string>();
-  private readonly suspects = new Set<string>();
   private backoffMs = 500;
   private resyncTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -96,7 +86,7 @@ export class PodWatcher {
     await this.informer?.stop();
   }
 
-  /** One pass over every tenant pod: missed failures, then orphans. Public for tests and operators. */
+  /** One pass over every tenant pod for failures the watch missed. Public for tests and operators. */
   async resync(): Promise<void> {
     try {
       const list = await this.core.listNamespacedPod({
@@ -105,10 +95,7 @@ export class PodWatcher {
       });
       const present = new Set(list.items.map((p) => p.metadata!.uid!));
       for (const uid of this.reported) if (!present.has(uid)) this.reported.delete(uid);
-      for (const pod of list.items) {
-        this.observe(pod);
-        await this.checkOrphan(pod);
-      }
+      for (const pod of list.items) this.observe(pod);
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'pod resync failed');
     }
@@ -139,7 +126,7 @@ export class PodWatcher {
   /** A few quick retries (Temporal briefly unreachable); the next resync reports again otherwise. */
   private async signal(tenantId: string, podId: string, reason: string, attempt = 0): Promise<void> {
     try {
-      await this.deps.onPodLost(tenantId, podId, reason);
+      await this.deps.events.podLost(tenantId, podId, reason);
     } catch (error) {
       if (attempt >= 3) {
         this.deps.logger.error({ err: error, tenantId, podId }, 'podLost signal failed');
@@ -148,27 +135,6 @@ export class PodWatcher {
       await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
       return this.signal(tenantId, podId, reason, attempt + 1);
     }
-  }
-
-  private async checkOrphan(pod: V1Pod): Promise<void> {
-    const uid = pod.metadata!.uid!;
-    const tenantId = pod.metadata!.labels![LABELS.tenant]!;
-    const podId = pods.podIdOf(pod);
-    const ageMs = Date.now() - new Date(pod.metadata!.creationTimestamp ?? Date.now()).getTime();
-    const young = ageMs < (this.deps.orphanGraceMs ?? 900_000);
-    if (young || pods.isTerminating(pod) || (await this.deps.isPodWanted(tenantId, podId))) {
-      this.suspects.delete(uid);
-      return;
-    }
-    if (!this.suspects.has(uid)) {
-      this.suspects.add(uid); // first sighting: maybe a launch whose workflow has not recorded the pod yet
-      return;
-    }
-    this.suspects.delete(uid);
-    this.deps.logger.warn({ tenantId, podId, pod: pod.metadata!.name }, 'orphan tenant pod');
-    if (this.deps.onOrphan) return this.deps.onOrphan(tenantId, podId, pod.metadata!.name!);
-    await pods.markStopRequested(this.core, this.deps.namespace, pod.metadata!.name!);
-    await pods.deletePod(this.core, this.deps.namespace, pod.metadata!.name!, 30);
   }
 }
 

@@ -31,6 +31,7 @@ import {
   type PlanLaunch,
 } from './pod-manifest.js';
 import * as pods from './pods.js';
+import { claimWarmSupervisor } from '../runtime/warm-claim-client.js';
 import { warmDeployment, warmPoolName, warmPoolSecret, warmSelector } from './warm-manifests.js';
 
 export interface WarmPoolDeps {
@@ -184,15 +185,12 @@ export class WarmPool {
       listen: { host: pod.status!.podIP!, port: AGENT_LAYOUT.supervisorPort },
     };
     const timeout = AbortSignal.timeout(this.deps.claimTimeoutMs ?? 10_000);
-    const response = await fetch(`${pods.endpointOf(pod)}/claim`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ spec: tenantSpec, secrets: plan.secrets }),
-      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
-    });
-    const answer = await response.text();
-    if (response.status !== 202)
-      throw new Error(`POST /claim answered ${response.status}: ${answer.slice(0, 300)}`);
+    await claimWarmSupervisor(
+      { endpoint: pods.endpointOf(pod) },
+      token,
+      { spec: tenantSpec, secrets: plan.secrets },
+      options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+    );
   }
 }
 

@@ -1,17 +1,19 @@
 /**
- * One tenant process the local runtime launched: its plan, its supervisor
- * process and what the runtime knows about it (starting, ready, stopping).
- * Talks to the supervisor with the tenant's own supervisor token.
+ * One tenant process the local driver launched: its plan, its supervisor
+ * process and what the driver knows about it (starting, ready, stopping).
+ * It only watches readiness; draining is the lifecycle core's
+ * (runtime/pod-lifecycle.ts), through the one supervisor client.
  */
-import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PodSpec, PodStatus } from '../activities/ports.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { Logger } from '../common/logger.js';
-import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
 import type { LaunchPlan } from '../runtime/launch-plan.js';
-import type { AgentActivity, PodHandle, SnapshotManifest } from '../workflows/types.js';
-import { SupervisorProcess } from './supervisor-process.js';
+import type { PodHandle } from '../workflows/types.js';
+import type { PodRecord } from './pod-record.js';
+import { SupervisorProcess, type Heartbeat } from './supervisor-process.js';
+import type { WarmProcess } from './warm-supervisors.js';
 
 export interface LaunchedPodInput {
   readonly spec: PodSpec;
@@ -19,6 +21,18 @@ export interface LaunchedPodInput {
   readonly rootDir: string;
   readonly specPath: string;
   readonly logFile: string;
+  readonly logger: Logger;
+  readonly heartbeat: Heartbeat;
+}
+
+/** What the driver knows of a pod, whether it started it or adopted it from an earlier runtime. */
+interface PodFacts {
+  readonly endpoint: string;
+  /** The supervisor token when this runtime planned the pod; an adopted one's comes from the secret store. */
+  readonly token: string | undefined;
+  readonly rootDir: string;
+  readonly logFile: string;
+  readonly readyTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -38,44 +52,81 @@ export class LaunchedPod implements PodHandle {
   readonly tenantId: string;
   readonly podId: string;
   readonly endpoint: string;
-  readonly token: string;
+  readonly token: string | undefined;
   readonly rootDir: string;
   readonly closed: Promise<string>;
   state: PodStatus['state'] = 'starting';
   wasReady = false;
-  private readonly launchedAt = Date.now();
-  private readonly client: SupervisorAgentClient;
   private readonly ready: Promise<void>;
-  private stopping: Promise<SnapshotManifest | null> | undefined;
+  private terminating: Promise<unknown> | undefined;
   private resolveClosed!: (reason: string) => void;
 
   private constructor(
     readonly spec: PodSpec,
     readonly process: SupervisorProcess,
-    private readonly input: LaunchedPodInput,
+    private readonly facts: PodFacts,
+    adoptedReady = false,
   ) {
     this.tenantId = spec.tenantId;
     this.podId = spec.podId;
-    const { listen } = input.plan.spec;
-    this.endpoint = `http://${listen.host}:${listen.port}`;
-    this.token = input.plan.secrets.supervisorToken!;
-    this.rootDir = input.rootDir;
-    this.client = new SupervisorAgentClient({ token: () => this.token, timeoutMs: 10_000 });
+    this.endpoint = facts.endpoint;
+    this.token = facts.token;
+    this.rootDir = facts.rootDir;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.ready = this.pollReady();
+    if (adoptedReady) {
+      this.state = 'ready';
+      this.wasReady = true;
+    }
+    this.ready = adoptedReady ? Promise.resolve() : this.pollReady();
     this.ready.catch(() => undefined); // observed through whenReady
   }
 
-  /** Claims `warm` (an idle pre-spawned supervisor) when given, else spawns the supervisor. */
-  static start(input: LaunchedPodInput, warm?: ChildProcess): LaunchedPod {
+  /**
+   * Claims `warm` (an idle pre-spawned supervisor) when given, else spawns the
+   * supervisor. A claim that fails (the process died, refused or never
+   * listened) falls back to a cold start.
+   */
+  static async start(input: LaunchedPodInput, warm?: WarmProcess): Promise<LaunchedPod> {
     const options = {
       rootDir: input.rootDir,
       specPath: input.specPath,
       secrets: input.plan.secrets,
       logFile: input.logFile,
+      heartbeat: input.heartbeat,
     };
-    const process = warm ? SupervisorProcess.claim(warm, options) : SupervisorProcess.start(options);
-    return new LaunchedPod(input.spec, process, input);
+    let process: SupervisorProcess | null = null;
+    if (warm)
+      process = await SupervisorProcess.claim(warm, options, input.plan.spec).catch((err: unknown) => {
+        input.logger.warn({ err, podId: input.spec.podId }, 'warm claim failed; starting cold');
+        return null;
+      });
+    const { listen, readyTimeoutMs } = input.plan.spec;
+    return new LaunchedPod(input.spec, process ?? SupervisorProcess.start(options), {
+      endpoint: `http://${listen.host}:${listen.port}`,
+      token: input.plan.secrets.supervisorToken,
+      rootDir: input.rootDir,
+      logFile: input.logFile,
+      readyTimeoutMs,
+      logger: input.logger,
+    });
+  }
+
+  /** A ready supervisor an earlier runtime started (a worker restart), found through its pod record. */
+  static adopt(record: PodRecord, rootDir: string, logger: Logger): LaunchedPod {
+    const { slot: _slot, endpoint, pid, startTime, ...spec } = record;
+    return new LaunchedPod(
+      spec,
+      SupervisorProcess.adopt(pid, startTime, rootDir),
+      {
+        endpoint,
+        token: undefined,
+        rootDir,
+        logFile: join(rootDir, 'logs', 'supervisor.log'),
+        readyTimeoutMs: 0,
+        logger,
+      },
+      true,
+    );
   }
 
   get handle(): PodHandle {
@@ -95,20 +146,20 @@ export class LaunchedPod implements PodHandle {
     return this.handle;
   }
 
-  activity(): Promise<AgentActivity> {
-    return this.client.activity(this.handle);
+  /** From here on an exit is expected (a stop or a replacement), not a loss. */
+  beginStop(): void {
+    if (this.state !== 'gone') this.state = 'stopping';
   }
 
-  /** Last activity for LRU choice: the agent's own report, else when we launched it. */
-  lastActive(activity: AgentActivity | null): number {
-    const reported = activity?.lastActiveAt ? Date.parse(activity.lastActiveAt) : NaN;
-    return Number.isFinite(reported) ? reported : this.launchedAt;
-  }
-
-  /** Drain (final snapshot after OpenClaw stopped), then make sure every process is gone. Idempotent. */
-  stop(graceMs: number): Promise<SnapshotManifest | null> {
-    this.stopping ??= this.stopNow(graceMs);
-    return this.stopping;
+  /**
+   * SIGTERM (a supervisor that was not drained drains itself; that snapshot is
+   * left unrecorded), SIGKILL after the grace, then every process of the
+   * tenant is swept. Idempotent.
+   */
+  terminate(graceMs: number): Promise<unknown> {
+    this.beginStop();
+    this.terminating ??= this.process.terminate(this.process.hasExited ? 0 : Math.max(2_000, graceMs / 2));
+    return this.terminating;
   }
 
   markClosed(reason: string): void {
@@ -116,23 +167,8 @@ export class LaunchedPod implements PodHandle {
     this.resolveClosed(reason);
   }
 
-  private async stopNow(graceMs: number): Promise<SnapshotManifest | null> {
-    const wasServing = this.state === 'ready';
-    this.state = 'stopping';
-    let manifest: SnapshotManifest | null = null;
-    if (wasServing && !this.process.hasExited) {
-      try {
-        manifest = await this.client.drain(this.handle, { signal: AbortSignal.timeout(graceMs) });
-      } catch (err) {
-        this.input.logger.warn({ err, podId: this.podId }, 'drain failed; terminating');
-      }
-    }
-    await this.process.terminate(this.process.hasExited ? 0 : Math.max(2_000, graceMs / 2));
-    return manifest;
-  }
-
   private async pollReady(): Promise<void> {
-    const deadline = Date.now() + this.input.plan.spec.readyTimeoutMs + RESTORE_ALLOWANCE_MS;
+    const deadline = Date.now() + this.facts.readyTimeoutMs + RESTORE_ALLOWANCE_MS;
     for (;;) {
       if (this.state !== 'starting') throw new Error(`pod ${this.podId} stopped before it was ready`);
       if (this.process.hasExited)
@@ -148,7 +184,7 @@ export class LaunchedPod implements PodHandle {
           readiness?.state === 'crash-loop'
             ? 'OpenClaw crash-looped at start'
             : 'not ready before the deadline';
-        void this.stop(5_000);
+        void this.terminate(5_000);
         throw new PermanentPortError('POD_NOT_READY', `pod ${this.podId}: ${why}: ${await this.logTail()}`);
       }
       await new Promise((r) => setTimeout(r, RETRY_MS));
@@ -177,7 +213,7 @@ export class LaunchedPod implements PodHandle {
 
   /** The last lines of the supervisor log, for failure messages (it never holds secret values). */
   private async logTail(): Promise<string> {
-    const text = await readFile(this.input.logFile, 'utf8').catch(() => '');
+    const text = await readFile(this.facts.logFile, 'utf8').catch(() => '');
     return text.split('\n').slice(-6).join('\n').slice(-1500);
   }
 }

@@ -33,8 +33,12 @@ export class LostPods {
     this.byPodId.set(pod.podId, { pod, swept });
   }
 
-  tenantOf(podId: string): string | undefined {
-    return this.byPodId.get(podId)?.pod.tenantId;
+  has(podId: string): boolean {
+    return this.byPodId.has(podId);
+  }
+
+  get(podId: string): LaunchedPod | undefined {
+    return this.byPodId.get(podId)?.pod;
   }
 
   /** The stop of a lost pod: its state, once nothing of the tenant can still write to it. */

@@ -32,6 +32,13 @@ export class SlotTable {
     return null;
   }
 
+  /** Takes this very slot (an adopted pod keeps its address); false when it is taken. */
+  claim(slot: number): boolean {
+    if (slot < 0 || slot >= Math.min(this.size, MAX_SLOTS) || this.used.has(slot)) return false;
+    this.used.add(slot);
+    return true;
+  }
+
   release(slot: number): void {
     this.used.delete(slot);
   }

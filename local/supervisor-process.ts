@@ -1,23 +1,38 @@
 /**
  * One tenant supervisor (supervisor/main.ts) as a child process of the runtime. Its
  * secrets arrive as environment variables (never argv, never a file), its
- * output goes to the tenant's log file, and it gets a stdin pipe: if the
- * runtime dies without stopping it, the pipe closes and the supervisor drains
- * itself (final snapshot, OpenClaw stopped). Stopping ends with a sweep of
+ * output goes to the tenant's log file, and it watches the runtime's
+ * heartbeat (common/runtime-heartbeat.ts): it outlives a worker restart,
+ * whose next runtime adopts it (`adopt`), and drains itself (final snapshot,
+ * OpenClaw stopped) once the heartbeat is older than the adoption window. Stopping ends with a sweep of
  * every process that mentions the tenant directory, so nothing survives.
  * The process is either spawned for the tenant or a claimed warm one.
+ * A claimed one has no CLAWFLEET_POD_ROOT: the final sweep finds its
+ * process group, and the tenant's OpenClaw by the root in its environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
-import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
+import { heartbeatFlag } from '../common/runtime-heartbeat.js';
+import { isSameProcess, startTimeOf } from './process-identity.js';
 import { SECRET_SOURCES, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from './process-sweep.js';
-import type { WarmClaim } from './warm-supervisor-main.js';
+import type { LaunchPlan } from '../runtime/launch-plan.js';
+import { claimWarmSupervisor } from '../runtime/warm-claim-client.js';
+import type { WarmProcess } from './warm-supervisors.js';
+
+/** How long a claim waits for a freshly spawned warm process to listen. */
+const CLAIM_WAIT_MS = 30_000;
 
 export interface ExitInfo {
   readonly code: number | null;
   readonly signal: string | null;
+}
+
+/** The runtime's heartbeat the supervisor watches (common/runtime-heartbeat.ts). */
+export interface Heartbeat {
+  readonly file: string;
+  readonly windowMs: number;
 }
 
 export interface StartOptions {
@@ -26,24 +41,53 @@ export interface StartOptions {
   readonly specPath: string;
   readonly secrets: PodSecrets;
   readonly logFile: string;
+  readonly heartbeat: Heartbeat;
 }
+
+/** How often an adopted supervisor (not our child: no exit event) is checked. */
+const ADOPTED_POLL_MS = 250;
 
 export class SupervisorProcess {
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | null = null;
 
   private constructor(
-    private readonly child: ChildProcess,
+    readonly pid: number | undefined,
     private readonly rootDir: string,
+    watch: (done: (info: ExitInfo) => void) => void,
   ) {
     this.exited = new Promise((resolve) => {
-      const done = (info: ExitInfo) => {
+      watch((info) => {
         this.exitInfo ??= info;
         resolve(this.exitInfo);
-      };
+      });
+    });
+  }
+
+  private static ofChild(child: ChildProcess, rootDir: string): SupervisorProcess {
+    return new SupervisorProcess(child.pid, rootDir, (done) => {
       child.once('exit', (code, signal) => done({ code, signal }));
       child.once('error', () => done({ code: null, signal: 'spawn-error' }));
     });
+  }
+
+  /**
+   * A supervisor an earlier runtime started (a worker restart): not our child,
+   * so its end is seen by polling its pid and start time; how it ended is unknown.
+   */
+  static adopt(pid: number, startTime: string, rootDir: string): SupervisorProcess {
+    return new SupervisorProcess(pid, rootDir, (done) => {
+      const timer = setInterval(() => {
+        if (isSameProcess(pid, startTime)) return;
+        clearInterval(timer);
+        done({ code: null, signal: null });
+      }, ADOPTED_POLL_MS);
+    });
+  }
+
+  /** The start time of the process (local/process-identity.ts), for a later runtime to adopt it. */
+  get startTime(): string | null {
+    return this.pid === undefined ? null : startTimeOf(this.pid);
   }
 
   static start(options: StartOptions): SupervisorProcess {
@@ -59,33 +103,51 @@ export class SupervisorProcess {
     try {
       const child = spawn(
         process.execPath,
-        nodeArgs('supervisor/main', options.specPath, PARENT_WATCHDOG_FLAG),
+        nodeArgs(
+          'supervisor/main',
+          options.specPath,
+          ...heartbeatFlag(options.heartbeat.file, options.heartbeat.windowMs),
+        ),
         { cwd: PACKAGE_ROOT, env, stdio: ['pipe', log, log], detached: true },
       );
       child.stdin?.on('error', () => undefined); // the child may be gone before we close the pipe
-      return new SupervisorProcess(child, options.rootDir);
+      return SupervisorProcess.ofChild(child, options.rootDir);
     } finally {
       closeSync(log);
     }
   }
 
   /**
-   * A pre-spawned supervisor (warm-supervisors.ts) becomes this tenant's: the
-   * claim line carries the spec path, the log file and the secrets.
+   * A pre-spawned supervisor (warm-supervisors.ts) becomes this tenant's
+   * through the warm-claim protocol: the spec, the secrets and the log file
+   * go over its unix socket. A process still loading is not listening yet,
+   * so refused connections are retried until it listens or exits.
    */
-  static claim(child: ChildProcess, options: StartOptions): SupervisorProcess {
-    const claim: WarmClaim = {
-      sentAtMs: Date.now(),
-      specPath: options.specPath,
-      logFile: options.logFile,
-      secrets: options.secrets,
-    };
-    child.stdin?.write(`${JSON.stringify(claim)}\n`);
-    return new SupervisorProcess(child, options.rootDir);
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
+  static async claim(
+    warm: WarmProcess,
+    options: StartOptions,
+    spec: LaunchPlan['spec'],
+  ): Promise<SupervisorProcess> {
+    const supervisor = SupervisorProcess.ofChild(warm.child, options.rootDir);
+    const body = { spec, secrets: options.secrets, logFile: options.logFile, sentAtMs: Date.now() };
+    for (const deadline = Date.now() + CLAIM_WAIT_MS; ;) {
+      try {
+        await claimWarmSupervisor(
+          { socketPath: warm.socketPath },
+          warm.claimToken,
+          body,
+          AbortSignal.timeout(10_000),
+        );
+        return supervisor;
+      } catch (error) {
+        const notListening = ['ENOENT', 'ECONNREFUSED'].includes((error as NodeJS.ErrnoException).code ?? '');
+        if (!notListening || supervisor.hasExited || Date.now() > deadline) {
+          await supervisor.kill();
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
   }
 
   get hasExited(): boolean {
@@ -114,7 +176,7 @@ export class SupervisorProcess {
   }
 
   private signal(name: NodeJS.Signals): void {
-    const pid = this.child.pid;
+    const { pid } = this;
     if (pid === undefined || this.hasExited) return;
     try {
       process.kill(-pid, name); // the whole group: the supervisor and anything it did not detach

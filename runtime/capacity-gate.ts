@@ -78,6 +78,14 @@ export class CapacityGate {
     }
   }
 
+  /**
+   * Takes a place without waiting, even past the maximum: for a pod that is
+   * already running (adopted after a worker restart), which no gate can refuse.
+   */
+  occupy(): void {
+    this.active++;
+  }
+
   /** Gives a place back; the longest waiter gets it. */
   release(): void {
     const next = this.waiters.shift();

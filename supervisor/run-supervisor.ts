@@ -6,6 +6,7 @@
  * comes from (a spec file, or a warm pod's claim).
  */
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
+import { heartbeatArgs, watchHeartbeat } from '../common/runtime-heartbeat.js';
 import { createRootLogger } from '../common/logger.js';
 import { ForwardAuth } from './forward-auth.js';
 import { buildSupervisorApp } from './http-api.js';
@@ -68,8 +69,11 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
   };
   process.once('SIGTERM', () => drainAndExit('SIGTERM'));
   process.once('SIGINT', () => drainAndExit('SIGINT'));
-  // A local runtime that dies without stopping us closes our stdin: drain rather than linger.
-  exitWhenParentDies(process.argv, () => drainAndExit('runtime gone'));
+  // A local runtime's heartbeat outlives a worker restart (the next worker adopts us) but not the stack; without
+  // one, a runtime that dies without stopping us closes our stdin. Either way: drain rather than linger.
+  const heartbeat = heartbeatArgs(process.argv);
+  if (heartbeat) watchHeartbeat(heartbeat.file, heartbeat.windowMs, () => drainAndExit('runtime gone'));
+  else exitWhenParentDies(process.argv, () => drainAndExit('runtime gone'));
 
   await app.listen({ host: spec.listen.host, port: spec.listen.port });
   supervisor.start().then(

@@ -1,10 +1,13 @@
 /**
- * A warm pod's supervisor before it has a tenant: it listens where the
- * tenant's supervisor will, answers the probes, and accepts exactly one
+ * A warm supervisor before it has a tenant, the one claim protocol of both
+ * runtimes (warm-config.ts): a warm pod listens where the tenant's
+ * supervisor will, a host's warm process on a unix socket in the runtime's
+ * private data dir. It answers the probes and accepts exactly one
  * `POST /claim` carrying the pool's claim token (compared in constant time,
  * like the supervisor token). The claim is answered 202 as soon as it is
- * valid; then this server closes and main.ts runs the tenant's supervisor on
- * the same port, which reports readiness through `/readyz` as in a cold pod.
+ * valid; then this server closes and main.ts runs the tenant's supervisor
+ * (on the same port in a pod), which reports readiness through `/readyz` as
+ * a cold one does.
  *
  * `/readyz` is always 503 here (`{"state":"warm"}`): a warm pod takes no
  * traffic, and its Ready condition must still be False when the claim lands,
@@ -13,21 +16,23 @@
  * which the warm pod's startupProbe on `/healthz` sets (docs/kubernetes.md).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import Fastify from 'fastify';
 import { ConfigError } from '../common/errors.js';
 import { problem, sendProblem } from '../common/problem.js';
 import type { Logger } from '../common/logger.js';
 import { bearerMatches } from './http-api.js';
 import type { SupervisorConfig } from './supervisor-config.js';
-import { claimedConfig, WarmClaimError, type WarmConfig } from './warm-config.js';
+import { claimedConfig, WarmClaimError, type Claim, type WarmConfig } from './warm-config.js';
+import { redirectOutput } from './output-redirect.js';
+import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 
 export interface WarmAppOptions {
   readonly warm: WarmConfig;
   readonly claimToken: string;
   readonly logger: Logger;
   /** Called once, after the accepted claim's response has been sent. */
-  readonly onClaimed: (config: SupervisorConfig) => void;
+  readonly onClaimed: (claim: Claim) => void;
 }
 
 /** A spec plus seven secrets is a few KB; anything near this is not a claim. */
@@ -57,38 +62,54 @@ export function buildWarmApp(options: WarmAppOptions) {
       throw new WarmClaimError('UNAUTHORIZED', 401, 'the pool claim token is required');
     // Checked and set without an await in between: of two concurrent claims one gets 409.
     if (claimed) throw new WarmClaimError('ALREADY_CLAIMED', 409, 'this warm pod is already claimed');
-    const config = claimedConfig(warm, request.body, request.socket.localAddress);
+    const claim = claimedConfig(warm, request.body, request.socket.localAddress);
     claimed = true;
-    logger.info({ tenantId: config.spec.tenantId }, 'warm pod claimed');
-    reply.raw.once('finish', () => options.onClaimed(config));
+    logger.info({ tenantId: claim.config.spec.tenantId }, 'warm pod claimed');
+    reply.raw.once('finish', () => options.onClaimed(claim));
     return reply
       .code(202)
       .header('connection', 'close')
-      .send({ state: 'claimed', tenantId: config.spec.tenantId });
+      .send({ state: 'claimed', tenantId: claim.config.spec.tenantId });
   });
 
   return app;
 }
 
-/** Serves until a claim is accepted, then frees the port and resolves with the tenant's config. */
+/**
+ * Serves until a claim is accepted, then frees the port (or socket) and
+ * resolves with the tenant's config. A host's process writes to the tenant's
+ * log from then on. Unclaimed there is nothing to drain or snapshot: a
+ * deleted warm pod, or a host process whose runtime closed its stdin, just
+ * exits.
+ */
 export async function waitForClaim(warm: WarmConfig, logger: Logger): Promise<SupervisorConfig> {
   const claimToken = (await readFile(warm.claimTokenFile, 'utf8')).trim();
   if (!claimToken) throw new ConfigError([`claim token file ${warm.claimTokenFile} is empty`]);
-  let onClaimed: (config: SupervisorConfig) => void = () => {};
-  const claim = new Promise<SupervisorConfig>((resolve) => (onClaimed = resolve));
-  const app = buildWarmApp({ warm, claimToken, logger, onClaimed: (config) => onClaimed(config) });
-  // Unclaimed there is nothing to drain or snapshot: a deleted warm pod just stops.
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'warm pod stopping');
+  let onClaimed: (claim: Claim) => void = () => {};
+  const claimed = new Promise<Claim>((resolve) => (onClaimed = resolve));
+  const app = buildWarmApp({ warm, claimToken, logger, onClaimed: (claim) => onClaimed(claim) });
+  const stop = (why: string) => {
+    logger.info({ why }, 'warm supervisor stopping');
     void app.close().finally(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  await app.listen({ host: warm.listen.host, port: warm.listen.port });
-  const config = await claim;
-  // From here the tenant's supervisor installs its own drain-and-snapshot handlers.
-  process.off('SIGTERM', stop);
-  process.off('SIGINT', stop);
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  const onParentGone = () => stop('runtime gone');
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  const watched = process.argv.includes(PARENT_WATCHDOG_FLAG);
+  if (watched) process.stdin.on('end', onParentGone).on('error', onParentGone).resume();
+  if (warm.socket) {
+    await rm(warm.socket, { force: true });
+    await app.listen({ path: warm.socket });
+  } else await app.listen({ host: warm.listen!.host, port: warm.listen!.port });
+  const claim = await claimed;
+  // From here the tenant's supervisor installs its own drain-and-snapshot handlers and parent watchdog.
+  process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+  if (watched) process.stdin.off('end', onParentGone).off('error', onParentGone);
   await app.close();
-  return config;
+  if (claim.logFile) redirectOutput(claim.logFile);
+  logger.info(
+    { tenantId: claim.config.spec.tenantId, claimSentAtMs: claim.sentAtMs },
+    'warm supervisor claimed',
+  );
+  return claim.config;
 }

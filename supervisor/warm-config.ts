@@ -1,6 +1,14 @@
 /**
- * A warm pod's own input (`warm.json`, mounted from the pool's Secret) and
- * the rules that turn a `POST /claim` body into the tenant's SupervisorConfig.
+ * A warm supervisor's own input (`warm.json`) and the rules that turn a
+ * `POST /claim` body into the tenant's SupervisorConfig. Both runtimes use
+ * this one claim protocol:
+ *
+ * - a warm pod (Kubernetes) listens where the tenant's supervisor will
+ *   (`listen`), and its layout (`pod`) pins the claimed spec;
+ * - a warm process on a host (local) listens on a unix socket in the
+ *   runtime's private data dir (`socket`); the claim chooses the tenant's
+ *   address and directory, and may name the tenant's log file.
+ *
  * The claim carries the tenant's spec and secret values; the spec is checked
  * with `parseSpec`, the secrets with the same required-names rule as a cold
  * pod's mounted files. Problems name fields, never values.
@@ -18,20 +26,24 @@ import {
 } from './supervisor-config.js';
 
 export const WarmConfigSchema = Type.Object({
-  /** Where the warm server listens; the claimed supervisor must listen at the same place. */
-  listen: SupervisorSpecSchema.properties.listen,
+  /** Where a warm pod's server listens; the claimed supervisor must listen at the same place. */
+  listen: Type.Optional(SupervisorSpecSchema.properties.listen),
+  /** A host's warm process listens on this unix socket instead; the claim says where the tenant listens. */
+  socket: Type.Optional(Type.String({ minLength: 1 })),
   /** The pool's claim token (a file from the pool's Secret): `Authorization: Bearer <token>`. */
   claimTokenFile: Type.String({ minLength: 1 }),
   /**
    * This pod's layout: facts about the pod and its image, not the tenant, so
    * the claimed spec is pinned to them whatever the claim says.
    */
-  pod: Type.Object({
-    rootDir: Type.String({ minLength: 1 }),
-    /** OpenClaw's gateway and webhook listener bind here (127.0.0.1: reachable only inside the pod). */
-    gatewayHost: SupervisorSpecSchema.properties.gateway.properties.host,
-    openclaw: Type.Object({ node: Type.String({ minLength: 1 }), entry: Type.String({ minLength: 1 }) }),
-  }),
+  pod: Type.Optional(
+    Type.Object({
+      rootDir: Type.String({ minLength: 1 }),
+      /** OpenClaw's gateway and webhook listener bind here (127.0.0.1: reachable only inside the pod). */
+      gatewayHost: SupervisorSpecSchema.properties.gateway.properties.host,
+      openclaw: Type.Object({ node: Type.String({ minLength: 1 }), entry: Type.String({ minLength: 1 }) }),
+    }),
+  ),
   logLevel: Type.String({ default: 'info' }),
 });
 
@@ -51,6 +63,8 @@ export async function loadWarmConfig(path: string): Promise<WarmConfig> {
         .slice(0, 5)
         .map((e) => `${e.instancePath || '/'} ${e.message}`),
     );
+  if (!value.listen === !value.socket)
+    throw new ConfigError([`warm config ${path}: exactly one of "listen" and "socket" is required`]);
   return value;
 }
 
@@ -65,16 +79,22 @@ export class WarmClaimError extends ClawfleetError {
   }
 }
 
+/** What an accepted claim gives the warm supervisor. */
+export interface Claim {
+  readonly config: SupervisorConfig;
+  /** Where a host's claimed process writes from now on (the tenant's log); absent for pods. */
+  readonly logFile?: string;
+  /** When the runtime sent the claim (epoch ms), logged for bench:wake's trace. */
+  readonly sentAtMs?: number;
+}
+
 /**
- * `{ spec, secrets }` → the tenant's config, or a WarmClaimError (400 for a
- * malformed body, 422 when the spec would listen anywhere but here).
- * `arrivedAt` is the local address the claim came in on.
+ * `{ spec, secrets, logFile?, sentAtMs? }` → the tenant's config, or a
+ * WarmClaimError (400 for a malformed body, 422 when a pod's spec would
+ * listen anywhere but here). `arrivedAt` is the local address the claim
+ * came in on.
  */
-export function claimedConfig(
-  warm: WarmConfig,
-  body: unknown,
-  arrivedAt: string | undefined,
-): SupervisorConfig {
+export function claimedConfig(warm: WarmConfig, body: unknown, arrivedAt: string | undefined): Claim {
   if (typeof body !== 'object' || body === null || !('spec' in body) || !('secrets' in body))
     throw new WarmClaimError('BAD_CLAIM', 400, 'body must be {"spec": {...}, "secrets": {...}}');
   const { spec: rawSpec, secrets: rawSecrets } = body;
@@ -89,23 +109,29 @@ export function claimedConfig(
     if (error instanceof ConfigError) throw new WarmClaimError('BAD_CLAIM', 400, error.message);
     throw error;
   }
-  if (!listensHere(spec.listen, warm.listen, arrivedAt))
+  const extra = body as { logFile?: unknown; sentAtMs?: unknown };
+  if (extra.logFile !== undefined && (typeof extra.logFile !== 'string' || !warm.socket))
+    throw new WarmClaimError('BAD_CLAIM', 400, 'logFile is a path, and only a host process takes one');
+  const sentAtMs = typeof extra.sentAtMs === 'number' ? { sentAtMs: extra.sentAtMs } : {};
+  const logFile = typeof extra.logFile === 'string' ? { logFile: extra.logFile } : {};
+  // Secrets came in the claim: no directory to read them from.
+  const { secretsDir: _unused, ...rest } = spec;
+  if (warm.listen && !listensHere(spec.listen, warm.listen, arrivedAt))
     throw new WarmClaimError(
       'LISTEN_MISMATCH',
       422,
       `spec listens on ${spec.listen.host}:${spec.listen.port}, this warm pod on ${warm.listen.host}:${warm.listen.port}`,
     );
-  // Secrets came in the claim: no directory to read them from.
-  const { secretsDir: _unused, ...rest } = spec;
-  return {
-    spec: {
-      ...rest,
-      rootDir: warm.pod.rootDir,
-      gateway: { ...spec.gateway, host: warm.pod.gatewayHost },
-      openclaw: { ...spec.openclaw, node: warm.pod.openclaw.node, entry: warm.pod.openclaw.entry },
-    },
-    secrets,
-  };
+  const { pod } = warm;
+  const pinned = pod
+    ? {
+        ...rest,
+        rootDir: pod.rootDir,
+        gateway: { ...spec.gateway, host: pod.gatewayHost },
+        openclaw: { ...spec.openclaw, node: pod.openclaw.node, entry: pod.openclaw.entry },
+      }
+    : rest;
+  return { config: { spec: pinned, secrets }, ...logFile, ...sentAtMs };
 }
 
 /**
@@ -115,7 +141,7 @@ export function claimedConfig(
  */
 function listensHere(
   wanted: SupervisorSpec['listen'],
-  warm: WarmConfig['listen'],
+  warm: NonNullable<WarmConfig['listen']>,
   arrivedAt: string | undefined,
 ): boolean {
   if (wanted.port !== warm.port) return false;

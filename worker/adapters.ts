@@ -26,11 +26,14 @@ import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
 import type { PodHandle } from '../workflows/types.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
+import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
   /** The local runtime when `config.runtime` is `local` (for start-up reconciliation and tests). */
   readonly localRuntime: LocalRuntime | null;
+  /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
+  readonly adoptedPods: readonly string[];
   close(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function wireAdapters(
 
   // Tokens of pods this worker launched locally are in memory; any other comes from the secret store.
   let localRuntime: LocalRuntime | null = null;
+  let adoptedPods: string[] = [];
   const token = async (handle: PodHandle) =>
     localRuntime?.tokenFor(handle) ??
     (await secrets.resolve(tenantOfPod(handle.podId), SECRET_NAMES.supervisorToken));
@@ -83,7 +87,9 @@ export async function wireAdapters(
       secrets,
       snapshots: snapshotStore,
       grants,
+      drain: (handle, options) => agent.drain(handle, options),
     });
+    adoptedPods = await localRuntime.adoptRunning();
     runtime = localRuntime;
     closeRuntime = () => localRuntime!.close();
     logger.info({ capacity: localRuntime.maxTenants }, 'local runtime ready');
@@ -102,6 +108,13 @@ export async function wireAdapters(
     closeRuntime = () => kube.close(); // pods keep running: their workflows own them
     logger.info({ namespace: kube.options.namespace }, 'kubernetes runtime ready');
   }
+  // Pods no workflow wants (a reset or terminated workflow) are stopped from here, above the runtime.
+  const stopSweep = new OrphanSweep({
+    runtime,
+    isWanted: wantedByWorkflow(client),
+    logger: logger.child({ component: 'orphan-sweep' }),
+    stopGraceMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
+  }).every(60_000);
   return {
     deps: {
       settings: {
@@ -116,7 +129,9 @@ export async function wireAdapters(
       secrets,
     },
     localRuntime,
+    adoptedPods,
     close: async () => {
+      stopSweep();
       await closeRuntime();
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();

@@ -15,7 +15,7 @@ import {
 } from '../k8s/index.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
-import { describeQuery, podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
+import { podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
 import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import type { SupervisorAgentClient } from '../runtime/supervisor-client.js';
 import { createLaunchPlanner } from './launch-planner.js';
@@ -34,8 +34,6 @@ export interface KubeWiringDeps {
   readonly overrides?: KubeOverrides;
 }
 
-const AWAKE = ['waking', 'running', 'draining'];
-
 export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRuntimeHandle> {
   const { config, client, registry, secrets } = deps;
   const image = { node: AGENT_LAYOUT.node, entry: AGENT_LAYOUT.openclawEntry };
@@ -51,19 +49,10 @@ export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRunti
       grants: deps.grants,
       openclaw: () => Promise.resolve(image),
     }),
-    onPodLost: async (tenantId, podId, reason) => {
-      await workflow(tenantId).signal(podLostSignal, podId, reason);
-    },
-    // By generation, not by `pod`: the pod is still null in the workflow while its launch runs.
-    isPodWanted: async (tenantId, podId) => {
-      const described = await workflow(tenantId)
-        .query(describeQuery)
-        .catch(() => null);
-      return (
-        described !== null &&
-        AWAKE.includes(described.phase) &&
-        `${tenantId}-${described.generation}` === podId
-      );
+    events: {
+      podLost: async (tenantId, podId, reason) => {
+        await workflow(tenantId).signal(podLostSignal, podId, reason);
+      },
     },
   });
 }

@@ -21,6 +21,7 @@ import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import type { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
 import { createLaunchPlanner } from './launch-planner.js';
+import type { Drain } from '../runtime/driver.js';
 
 export interface LocalWiringDeps {
   readonly config: Config;
@@ -30,6 +31,7 @@ export interface LocalWiringDeps {
   readonly secrets: DynamoSecretStore;
   readonly snapshots: S3SnapshotStore;
   readonly grants: SnapshotGrantIssuer;
+  readonly drain: Drain;
 }
 
 export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
@@ -55,6 +57,9 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     warmSupervisors: config.localWarmSupervisors,
     capacity: defaultCapacity(config.localMaxTenants),
     capacityWaitMs: msToNumber(config.localCapacityWait),
+    adoptWindowMs: msToNumber(config.localAdoptWindow),
+    // The worker's supervisor client: it finds the token of a pod an earlier worker started (adopted) too.
+    drain: deps.drain,
     stopGraceMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
     plan,
     logger: logger.child({ component: 'local-runtime' }),

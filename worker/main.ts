@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: config.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
   const adapters = await wireAdapters(config, logger, client);
-  if (adapters.localRuntime) await reportLostLocalPods(client, logger);
+  if (adapters.localRuntime) await reportLostLocalPods(client, logger, adapters.adoptedPods);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,

@@ -26,13 +26,7 @@ import { generatePythonClient, PACKAGE } from './generated-python-client.js';
 import { buildRepo, installPackedClawfleet, REPO_ROOT, type PackedProject } from './packed-project.js';
 
 const ANY_PORTS: StackPorts = { temporal: 0, ui: 0, redis: 0, s3: 0, dynamodb: 0, router: 0, admin: 0 };
-const ENTRIES = [
-  'worker/main',
-  'router/server',
-  'admin/server',
-  'supervisor/main',
-  'local/warm-supervisor-main',
-];
+const ENTRIES = ['worker/main', 'router/server', 'admin/server', 'supervisor/main'];
 
 describe('the build: dist/ end to end, the installed package, and a generated OpenAPI client', function () {
   this.timeout(600_000);
@@ -122,7 +116,7 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
     const seen = new Set(started.map((p) => p.entry));
     for (const entry of ['worker/main', 'router/server', 'admin/server'])
       assert.ok(seen.has(entry), `${entry} is running: ${JSON.stringify(started)}`);
-    assert.ok(seen.has('supervisor/main') || seen.has('local/warm-supervisor-main'), 'a supervisor runs');
+    assert.ok(seen.has('supervisor/main'), 'a supervisor runs');
     for (const { entry, argv } of started) {
       assert.equal(argv[1], join(REPO_ROOT, 'dist', `${entry}.js`), `${entry}: ${argv.join(' ')}`);
       assert.ok(!argv.some((arg) => /tsx/.test(arg)), `${entry} runs without tsx: ${argv.join(' ')}`);

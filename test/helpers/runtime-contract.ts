@@ -17,6 +17,8 @@ import type {
   SnapshotManifest,
 } from '../../activities/ports.js';
 import type { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
+import { OrphanSweep } from '../../worker/orphan-sweep.js';
+import { pino } from 'pino';
 
 /** A driver's pre-started capacity (local warm supervisors, the Kubernetes warm pool). */
 export interface WarmCapacity {
@@ -205,6 +207,28 @@ export function runtimeContract(name: string, factory: () => Promise<ContractSub
       const never = { podId: `${subject.newTenant()}-7`, endpoint: 'http://127.0.0.1:9' };
       assert.equal(await subject.runtime.stop(never, stopGrace), null);
       assert.equal((await subject.runtime.describe(never)).state, 'gone');
+    });
+
+    it('a pod no workflow wants is stopped (drained) by the orphan sweep on its second sighting, not its first', async function () {
+      const wanted = subject.spec(subject.newTenant(), 1);
+      const orphan = subject.spec(subject.newTenant(), 1);
+      const [keep, drop] = await Promise.all([
+        subject.runtime.launch(wanted),
+        subject.runtime.launch(orphan),
+      ]);
+      const sweep = new OrphanSweep({
+        runtime: subject.runtime,
+        isWanted: (pod) => Promise.resolve(pod.podId !== orphan.podId),
+        logger: pino({ level: 'silent' }),
+        graceMs: 0,
+        stopGraceMs: stopGrace.graceMs,
+      });
+      assert.deepEqual(await sweep.pass(), [], 'first sighting: its launch may still be in flight');
+      assert.deepEqual(await sweep.pass(), [orphan.podId]);
+      assert.equal((await subject.runtime.describe(drop)).state, 'gone');
+      assert.equal((await subject.runtime.describe(keep)).state, 'ready');
+      assert.ok(await subject.latestSnapshot(orphan.tenantId), 'the orphan was drained, not just killed');
+      await subject.runtime.stop(keep, stopGrace);
     });
 
     it('capacity lists the launched pod as ready with its endpoint, and drops it after stop', async function () {

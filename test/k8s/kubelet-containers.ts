@@ -103,7 +103,7 @@ export async function realWarmSupervisor(
   const warm = JSON.parse(data['warm.json']!) as WarmConfig;
   const local: WarmConfig = {
     ...warm,
-    listen: { ...warm.listen, host: ip },
+    listen: { ...warm.listen!, host: ip },
     claimTokenFile: join(root, 'secrets', 'claim-token'),
     pod: {
       rootDir: join(root, 'pod'),

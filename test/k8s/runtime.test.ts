@@ -83,8 +83,7 @@ async function contractSubject(): Promise<ContractSubject> {
     kubeConfig,
     namespace,
     logger: quietLogger,
-    onPodLost: (tenantId, podId, reason) => events.podLost(tenantId, podId, reason),
-    isPodWanted: () => Promise.resolve(true),
+    events,
   });
   await watcher.start();
   await warmPool.ensure();

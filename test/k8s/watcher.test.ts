@@ -1,6 +1,6 @@
 /**
  * The pod watcher against a real API server: losses reach `onPodLost` within
- * about a second, pods stopped on purpose stay quiet, orphans are found.
+ * about a second, pods stopped on purpose stay quiet (orphans are the worker's: worker/orphan-sweep.ts, tested in the runtime contract).
  */
 import { strict as assert } from 'node:assert';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -27,7 +27,7 @@ interface Lost {
   at: number;
 }
 
-describe('pod watcher: podLost within about a second, orphans reported', function () {
+describe('pod watcher: podLost within about a second', function () {
   this.timeout(60_000);
   let core: CoreV1Api;
   let namespace: string;
@@ -35,8 +35,6 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
   let runtime: KubernetesRuntime;
   let watcher: PodWatcher;
   const lost: Lost[] = [];
-  const orphans: string[] = [];
-  const unwanted = new Set<string>();
 
   before(async function () {
     this.timeout(40 * 60_000);
@@ -55,17 +53,13 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
       kubeConfig,
       namespace,
       logger: quietLogger,
-      onPodLost: (tenantId, podId, reason) => {
-        lost.push({ tenantId, podId, reason, at: Date.now() });
-        return Promise.resolve();
-      },
-      isPodWanted: (_tenantId, podId) => Promise.resolve(!unwanted.has(podId)),
-      onOrphan: (_tenantId, podId) => {
-        orphans.push(podId);
-        return Promise.resolve();
+      events: {
+        podLost: (tenantId, podId, reason) => {
+          lost.push({ tenantId, podId, reason, at: Date.now() });
+          return Promise.resolve();
+        },
       },
       resyncMs: 3_600_000, // tests call resync() themselves
-      orphanGraceMs: 0,
     });
     await watcher.start();
   });
@@ -134,17 +128,6 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
     assert.equal(lost.filter((l) => l.podId === spec.podId).length, 0);
   });
 
-  it('a pod no workflow wants is reported as an orphan on the second resync, not the first', async function () {
-    const spec = podSpec(uniqueTenant(), 1);
-    const handle = await runtime.launch(spec);
-    unwanted.add(spec.podId);
-    await watcher.resync();
-    assert.ok(!orphans.includes(spec.podId), 'not on first sighting (a launch may be in flight)');
-    await watcher.resync();
-    assert.ok(orphans.includes(spec.podId));
-    await runtime.stop(handle, { graceMs: 5_000 });
-  });
-
   it('a watch cut by a network failure restarts with backoff and still reports a pod deleted meanwhile', async function () {
     const { kubeConfig, server } = await kubeCluster();
     const proxy = await startBreakableProxy({ host: '127.0.0.1', port: Number(new URL(server).port) });
@@ -162,8 +145,7 @@ describe('pod watcher: podLost within about a second, orphans reported', functio
       kubeConfig: viaProxy,
       namespace,
       logger,
-      onPodLost: (_tenantId, podId) => Promise.resolve(void seen.push(podId)),
-      isPodWanted: () => Promise.resolve(true),
+      events: { podLost: (_tenantId, podId) => Promise.resolve(void seen.push(podId)) },
       resyncMs: 3_600_000,
       maxBackoffMs: 1_000,
     });

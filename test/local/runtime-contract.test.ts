@@ -6,7 +6,7 @@
  * worker's StateSync. No Temporal, no real OpenClaw.
  */
 import { strict as assert } from 'node:assert';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,7 @@ import { pino } from 'pino';
 import type { PodHandle, PodSpec } from '../../activities/ports.js';
 import { LocalRuntime, type Salvage } from '../../local/local-runtime.js';
 import { processesMentioning } from '../../local/process-sweep.js';
-import type { LaunchPlan, Placement } from '../../runtime/launch-plan.js';
 import { StateSync } from '../../supervisor/state-sync.js';
-import type { SupervisorSpec } from '../../supervisor/supervisor-config.js';
 import {
   newestSnapshot,
   PodLostRecorder,
@@ -25,37 +23,10 @@ import {
 } from '../helpers/runtime-contract.js';
 import { startS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
+import { standInPlan } from './stand-in-plan.js';
 
-const STAND_IN = join(import.meta.dirname, '..', 'supervisor', 'stand-in-openclaw.mjs');
 const logger = pino({ level: 'silent' });
 let counter = 0;
-
-/** What a worker's launch planner would produce, pointed at the stand-in OpenClaw. */
-function standInPlan(grants: TestGrants) {
-  return async (pod: PodSpec, placement: Placement, rootDir: string): Promise<LaunchPlan> => {
-    const spec: SupervisorSpec = {
-      tenantId: pod.tenantId,
-      listen: { host: placement.host, port: placement.supervisorPort },
-      gateway: { host: placement.host, port: placement.gatewayPort },
-      rootDir,
-      openclaw: { version: pod.openclawVersion, node: process.execPath, entry: STAND_IN },
-      provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
-      snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},
-      crashLoop: { maxCrashes: 3, windowMs: 60_000, backoffMs: 300 },
-      readyTimeoutMs: 20_000,
-      shutdownGraceMs: 10_000,
-      snapshotReserveMs: 3_000,
-      logLevel: 'info',
-    };
-    const secrets = {
-      supervisorToken: randomBytes(24).toString('hex'),
-      gatewayToken: randomBytes(24).toString('hex'),
-      modelApiKey: 'unused',
-      snapshotGrant: await grants.issue(pod.tenantId, pod.snapshotSeq ?? undefined),
-    };
-    return { spec, secrets };
-  };
-}
 
 /** The worker's salvage (worker/local-runtime-wiring.ts) over the test store, recording each call. */
 function recordingSalvage(grants: TestGrants, calls: string[]): Salvage {

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processesMentioning } from '../../local/process-sweep.js';
 import { SupervisorProcess } from '../../local/supervisor-process.js';
+import { parseSpec } from '../../supervisor/supervisor-config.js';
 import { WarmSupervisors } from '../../local/warm-supervisors.js';
+import { keepBeating } from '../../common/runtime-heartbeat.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { freePort } from './gateway-process.js';
@@ -39,26 +41,26 @@ describe('local runtime: warm supervisors', function () {
   it('a claimed warm supervisor serves the tenant: its address, its log file, secrets from the claim', async () => {
     const dataDir = join(dir, 'claim-data');
     await mkdir(dataDir, { recursive: true });
-    const pool = new WarmSupervisors({ size: 1, dataDir, logFile: join(dataDir, 'warm.log') });
+    const heartbeat = { file: join(dataDir, 'runtime.heartbeat'), windowMs: 60_000 };
+    const stopBeating = keepBeating(heartbeat.file);
+    const pool = new WarmSupervisors({ size: 1, dataDir, logFile: join(dataDir, 'warm.log'), heartbeat });
     pool.fill();
     const rootDir = join(dataDir, 'tenants', 'warm-tenant');
     await mkdir(join(rootDir, 'logs'), { recursive: true });
     const [port, gatewayPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const specPath = join(rootDir, 'spec.json');
-    await writeFile(
-      specPath,
-      JSON.stringify({
-        tenantId: 'warm-tenant',
-        listen: { host: '127.0.0.1', port },
-        gateway: { host: '127.0.0.1', port: gatewayPort },
-        rootDir,
-        openclaw: { version: 'stand-in', node: process.execPath, entry: STAND_IN },
-        provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
-        telegram: { webhookUrl: 'http://127.0.0.1:1/tg/warm-tenant', webhookPort },
-        snapshots: {},
-        logLevel: 'info',
-      }),
-    );
+    const spec = {
+      tenantId: 'warm-tenant',
+      listen: { host: '127.0.0.1', port },
+      gateway: { host: '127.0.0.1', port: gatewayPort },
+      rootDir,
+      openclaw: { version: 'stand-in', node: process.execPath, entry: STAND_IN },
+      provider: { name: 'fake', baseUrl: 'http://127.0.0.1:1/v1', modelId: 'fake-model' },
+      telegram: { webhookUrl: 'http://127.0.0.1:1/tg/warm-tenant', webhookPort },
+      snapshots: {},
+      logLevel: 'info',
+    };
+    await writeFile(specPath, JSON.stringify(spec));
     const supervisorToken = randomBytes(24).toString('hex');
     const secrets = {
       supervisorToken,
@@ -72,9 +74,13 @@ describe('local runtime: warm supervisors', function () {
     const warm = pool.take();
     assert.ok(warm, 'the pool had an idle process');
     assert.equal(pool.take(), undefined, 'one idle process at size 1');
-    const supervisor = SupervisorProcess.claim(warm, { rootDir, specPath, secrets, logFile });
+    const supervisor = await SupervisorProcess.claim(
+      warm,
+      { rootDir, specPath, secrets, logFile, heartbeat },
+      parseSpec(spec),
+    );
     try {
-      // A freshly spawned pool process may still be loading: it reads the claim once loaded.
+      // The claim resolved once the process took it (a freshly spawned one is retried until it listens).
       let ready: Response | null = null;
       for (const deadline = Date.now() + 30_000; !ready && Date.now() < deadline;) {
         ready = await fetch(`http://127.0.0.1:${port}/readyz?waitMs=30000`).catch(() => null);
@@ -92,6 +98,7 @@ describe('local runtime: warm supervisors', function () {
     } finally {
       await supervisor.terminate(10_000);
       await pool.close();
+      stopBeating();
     }
     assert.deepEqual(await processesMentioning(dataDir), [], 'nothing of the pool or the tenant left');
   });
@@ -99,7 +106,8 @@ describe('local runtime: warm supervisors', function () {
   it('idle warm supervisors exit when the pool closes', async () => {
     const dataDir = join(dir, 'idle-data');
     await mkdir(dataDir, { recursive: true });
-    const pool = new WarmSupervisors({ size: 2, dataDir, logFile: join(dataDir, 'warm.log') });
+    const heartbeat = { file: join(dataDir, 'runtime.heartbeat'), windowMs: 60_000 };
+    const pool = new WarmSupervisors({ size: 2, dataDir, logFile: join(dataDir, 'warm.log'), heartbeat });
     pool.fill();
     assert.equal((await processesMentioning(dataDir)).length, 2);
     await pool.close();

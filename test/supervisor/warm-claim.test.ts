@@ -55,7 +55,7 @@ describe('warm pod claim server', function () {
       warm,
       claimToken: CLAIM_TOKEN,
       logger: pino({ level: 'silent' }),
-      onClaimed: (config) => claims.push(config),
+      onClaimed: (claim) => claims.push(claim.config),
     });
     await app.listen({ host, port });
     close = () => app.close();
@@ -104,6 +104,8 @@ describe('warm pod claim server', function () {
       [{ spec: { ...spec, tenantId: 'Not A Tenant!' }, secrets: SECRETS }, /tenantId/],
       [{ spec: { ...spec, listen: { host: 'localhost', port } }, secrets: SECRETS }, /listen/],
       [{ spec, secrets: withoutModelKey }, /secret modelApiKey is missing/],
+      // A pod's output stays with its container: only a host's warm process is told where to log.
+      [{ spec, secrets: SECRETS, logFile: '/tmp/elsewhere.log' }, /only a host process/],
     ];
     for (const [body, message] of cases) {
       const answer = await claim(body);

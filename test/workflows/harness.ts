@@ -10,7 +10,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId }
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type TenantActivities } from '../../activities/index.js';
-import { createTimeSkippingEnv } from '../helpers/temporal.js';
+import { createLocalEnv, createTimeSkippingEnv } from '../helpers/temporal.js';
 import {
   describeQuery,
   tenantWorkflowId,
@@ -46,12 +46,18 @@ export async function createWorkflowTestEnv(): Promise<TestWorkflowEnvironment> 
 /**
  * One time-skipping server and one workflow bundle for the enclosing mocha
  * suite; read `suite.env` and `suite.bundle` inside tests (set by `before`).
+ * `realTime` gives the suite a dev server instead: for scenarios with several
+ * workers at once, which the time-skipping server does not handle reliably.
  */
-export function useWorkflowSuite(): { env: TestWorkflowEnvironment; bundle: WorkflowBundle } {
+export function useWorkflowSuite(options: { realTime?: boolean } = {}): {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundle;
+} {
   const suite = {} as { env: TestWorkflowEnvironment; bundle: WorkflowBundle };
   before(async () => {
     quietRuntime();
-    [suite.env, suite.bundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
+    const env = options.realTime ? createLocalEnv() : createWorkflowTestEnv();
+    [suite.env, suite.bundle] = await Promise.all([env, bundle()]);
   });
   after(async () => suite.env?.teardown());
   return suite;

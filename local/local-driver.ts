@@ -1,0 +1,295 @@
+/**
+ * The local driver: each awake tenant is a supervisor process
+ * (supervisor/main.ts) on its own loopback address and ports, with its own
+ * mode-700 directory under `<dataDir>/tenants/<id>`. It starts supervisors
+ * (claiming a warm one when it can), watches them, ends them, and reports an
+ * unexpected exit through `events.podLost` at once. Launch-or-adopt,
+ * replacing and draining are the lifecycle core's (runtime/pod-lifecycle.ts).
+ *
+ * A dead pod's directory is kept until its stop, which salvages what it left
+ * into a snapshot and returns it (the stop activity records it).
+ */
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  CallOptions,
+  PodHandle,
+  PodSpec,
+  RuntimeCapacity,
+  RuntimeEvents,
+  SnapshotManifest,
+} from '../activities/ports.js';
+import type { Logger } from '../common/logger.js';
+import { CapacityGate } from '../runtime/capacity-gate.js';
+import type { RuntimeDriver } from '../runtime/driver.js';
+import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
+import { keepBeating } from '../common/runtime-heartbeat.js';
+import { LaunchedPod } from './launched-pod.js';
+import { removePodRecord, tenantDirs, writePodRecord, type PodRecord } from './pod-record.js';
+import { isSameProcess } from './process-identity.js';
+import type { Heartbeat } from './supervisor-process.js';
+import { LostPods, type Salvage } from './lost-pods.js';
+import { MAX_SLOTS, placementOf, SlotTable } from './placement.js';
+import { portsAreFree } from './port-check.js';
+import { killProcessesOf } from './process-sweep.js';
+import { WarmSupervisors } from './warm-supervisors.js';
+
+export interface LocalDriverOptions {
+  readonly dataDir: string;
+  readonly portBase: number;
+  /** Most tenants awake at once (see capacity-gate.ts defaultCapacity). */
+  readonly capacity: number;
+  /** The supervisor spec and secrets for this pod at this placement. */
+  readonly plan: (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
+  readonly events: RuntimeEvents;
+  readonly salvage: Salvage;
+  readonly logger: Logger;
+  /** How long a launch waits for a place before it reports the host full. @default 10 s */
+  readonly capacityWaitMs?: number;
+  /** Idle pre-spawned supervisors kept for the next wakes (warm-supervisors.ts). @default 1 */
+  readonly warmSupervisors?: number;
+  /**
+   * How long supervisors keep serving without a runtime (a worker restart)
+   * before they drain themselves; a runtime started within it adopts them.
+   * @default 60 s
+   */
+  readonly adoptWindowMs?: number;
+}
+
+export class LocalDriver implements RuntimeDriver<LaunchedPod> {
+  readonly pods = new Map<string, LaunchedPod>(); // by tenant id
+  readonly gate: CapacityGate;
+  readonly warm: WarmSupervisors;
+  private readonly lost: LostPods;
+  private readonly slots = new SlotTable(MAX_SLOTS);
+  private readonly heartbeat: Heartbeat;
+  private stopBeating: (() => void) | undefined;
+  closing = false;
+
+  constructor(private readonly options: LocalDriverOptions) {
+    this.gate = new CapacityGate(Math.min(options.capacity, MAX_SLOTS), options.capacityWaitMs);
+    this.lost = new LostPods(options.salvage, options.logger);
+    this.heartbeat = {
+      file: join(options.dataDir, 'runtime.heartbeat'),
+      windowMs: options.adoptWindowMs ?? 60_000,
+    };
+    this.warm = new WarmSupervisors({
+      size: options.warmSupervisors ?? 1,
+      dataDir: options.dataDir,
+      logFile: join(options.dataDir, 'warm-supervisors.log'),
+      heartbeat: this.heartbeat,
+    });
+  }
+
+  /** The data dir exists and the heartbeat every supervisor watches is beating. */
+  async beat(): Promise<void> {
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
+    this.stopBeating ??= keepBeating(this.heartbeat.file);
+  }
+
+  /** After the last supervisor is stopped: the ones that remain (none, on a clean close) drain within the window. */
+  stopHeartbeat(): void {
+    this.stopBeating?.();
+    this.stopBeating = undefined;
+  }
+
+  /**
+   * Takes over the supervisors an earlier runtime on this data dir left
+   * serving (a worker restart): each tenant dir whose record names a live,
+   * ready supervisor becomes a pod again, with its slot and its place; every
+   * other leftover process of a tenant dir is killed. Returns the adopted pods.
+   */
+  async adoptRunning(): Promise<LaunchedPod[]> {
+    await this.beat();
+    const adopted: LaunchedPod[] = [];
+    for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
+      if (
+        record &&
+        !this.pods.has(record.tenantId) &&
+        (await isServing(record)) &&
+        this.slots.claim(record.slot)
+      ) {
+        const pod = LaunchedPod.adopt(record, rootDir, this.options.logger);
+        this.gate.occupy();
+        this.pods.set(pod.tenantId, pod);
+        void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
+        adopted.push(pod);
+        this.options.logger.info(
+          { tenantId: pod.tenantId, podId: pod.podId, pid: record.pid },
+          'tenant process adopted',
+        );
+        continue;
+      }
+      if (record && isSameProcess(record.pid, record.startTime)) killGroup(record.pid);
+      await killProcessesOf(rootDir);
+      await removePodRecord(rootDir);
+    }
+    return adopted;
+  }
+
+  podsOf(tenantId: string): Promise<readonly LaunchedPod[]> {
+    const pod = this.pods.get(tenantId);
+    return Promise.resolve(pod ? [pod] : []);
+  }
+
+  find(podId: string): Promise<LaunchedPod | null> {
+    const live = [...this.pods.values()].find((p) => p.podId === podId);
+    return Promise.resolve(live ?? this.lost.get(podId) ?? null);
+  }
+
+  async start(spec: PodSpec, options: CallOptions): Promise<LaunchedPod> {
+    if (this.closing) throw new Error('local runtime is shutting down');
+    await this.beat();
+    // The workflow stops a lost pod (salvage) before it relaunches; leftovers of one it did not are dropped.
+    this.lost.forget(spec.tenantId);
+    await this.gate.acquire(options.signal);
+    try {
+      return await this.spawn(spec);
+    } catch (error) {
+      this.gate.release();
+      throw error;
+    }
+  }
+
+  ready(pod: LaunchedPod, _spec: PodSpec, options: CallOptions): Promise<PodHandle> {
+    return pod.whenReady(options.signal);
+  }
+
+  beginStop(pod: LaunchedPod): Promise<void> {
+    pod.beginStop();
+    return Promise.resolve();
+  }
+
+  async remove(pod: LaunchedPod, graceMs: number): Promise<SnapshotManifest | null> {
+    if (this.lost.has(pod.podId)) return this.lost.stop(pod.podId);
+    await pod.terminate(graceMs);
+    await pod.closed;
+    return null;
+  }
+
+  capacity(): Promise<RuntimeCapacity> {
+    const pods = [...this.pods.values()].map((p) => ({
+      tenantId: p.tenantId,
+      podId: p.podId,
+      endpoint: p.endpoint,
+      state: p.state,
+    }));
+    return Promise.resolve({ max: this.gate.max, waiting: this.gate.waiting, pods });
+  }
+
+  private async spawn(spec: PodSpec): Promise<LaunchedPod> {
+    const { logger } = this.options;
+    const rootDir = join(this.options.dataDir, 'tenants', spec.tenantId);
+    const { slot, placement } = await this.freeSlot();
+    try {
+      // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
+      const [plan] = await Promise.all([
+        this.options.plan(spec, placement, rootDir),
+        killProcessesOf(rootDir).then(() => prepareTenantDir(rootDir)), // leftovers of a runtime that died hard
+      ]);
+      const specPath = join(rootDir, 'spec.json');
+      await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
+      const pod = await LaunchedPod.start(
+        {
+          spec,
+          plan,
+          rootDir,
+          specPath,
+          logFile: join(rootDir, 'logs', 'supervisor.log'),
+          logger,
+          heartbeat: this.heartbeat,
+        },
+        this.warm.take(),
+      );
+      this.pods.set(spec.tenantId, pod);
+      const { pid, startTime } = pod.process;
+      if (pid !== undefined && startTime !== null)
+        await writePodRecord(rootDir, { ...spec, slot, endpoint: pod.endpoint, pid, startTime });
+      // Replace the claimed process once this wake is served, not while OpenClaw is starting.
+      void pod.whenReady().then(
+        () => this.warm.fill(),
+        () => this.warm.fill(),
+      );
+      void pod.process.exited.then((info) => this.onExit(pod, slot, info));
+      logger.info(
+        { tenantId: spec.tenantId, podId: spec.podId, host: placement.host },
+        'tenant process started',
+      );
+      return pod;
+    } catch (error) {
+      this.slots.release(slot);
+      throw error;
+    }
+  }
+
+  private async freeSlot(): Promise<{ slot: number; placement: Placement }> {
+    const busy: number[] = [];
+    try {
+      for (;;) {
+        const slot = this.slots.take();
+        if (slot === null) throw new Error('no free local slot (all 253 addresses in use)');
+        const placement = placementOf(slot, this.options.portBase);
+        if (await portsAreFree(placement)) return { slot, placement };
+        this.options.logger.warn({ slot, host: placement.host }, 'slot ports busy; skipping it');
+        busy.push(slot);
+      }
+    } finally {
+      for (const slot of busy) this.slots.release(slot);
+    }
+  }
+
+  private async onExit(pod: LaunchedPod, slot: number, info: { code: number | null; signal: string | null }) {
+    const { events, logger } = this.options;
+    const unexpected = pod.state !== 'stopping';
+    const reason = info.signal
+      ? `supervisor killed by ${info.signal}`
+      : `supervisor exited with code ${info.code}`;
+    try {
+      if (unexpected) {
+        logger.warn({ tenantId: pod.tenantId, podId: pod.podId, reason }, 'tenant process lost');
+        const swept = killProcessesOf(pod.rootDir).catch(() => undefined);
+        this.lost.add(pod, swept);
+        // Report at once: the workflow's stop of this pod waits for the sweep before it salvages.
+        if (!this.closing)
+          void events
+            .podLost(pod.tenantId, pod.podId, reason)
+            .catch((err: unknown) => logger.error({ err, podId: pod.podId }, 'podLost not sent'));
+        await swept; // the slot's ports and the place come back only once every process is gone
+      }
+    } finally {
+      if (this.pods.get(pod.tenantId) === pod) {
+        this.pods.delete(pod.tenantId);
+        await removePodRecord(pod.rootDir).catch(() => undefined);
+      }
+      this.slots.release(slot);
+      this.gate.release();
+      pod.markClosed(reason);
+    }
+  }
+}
+
+/** A live supervisor of the record's pid (not a reused one) whose gateway answers ready. */
+async function isServing(record: PodRecord): Promise<boolean> {
+  if (!isSameProcess(record.pid, record.startTime)) return false;
+  const answer = await fetch(`${record.endpoint}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(
+    () => null,
+  );
+  return answer?.status === 200;
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** Mode 700, and only `logs/` survives between wakes: the snapshot is the source of truth. */
+async function prepareTenantDir(rootDir: string): Promise<void> {
+  await mkdir(rootDir, { recursive: true, mode: 0o700 });
+  await chmod(rootDir, 0o700);
+  for (const sub of ['state', 'work', 'tmp', 'home', 'spec.json', 'pod.json'])
+    await rm(join(rootDir, sub), { recursive: true, force: true });
+  await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
+}

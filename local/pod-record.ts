@@ -1,0 +1,57 @@
+/**
+ * A local pod's record on disk (`<tenant dir>/pod.json`, mode 600): what a
+ * later runtime needs to adopt the supervisor after a worker restart: the
+ * pod's spec (names and numbers only, never a secret value), its slot and
+ * endpoint, and the pid with its start time, so a reused pid is never taken
+ * for the supervisor. The supervisor token is not here: an adopting worker
+ * resolves it from the secret store, like the Kubernetes runtime does.
+ */
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PodSpec } from '../activities/ports.js';
+
+export interface PodRecord extends PodSpec {
+  readonly slot: number;
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly startTime: string;
+}
+
+const FILE = 'pod.json';
+
+export async function writePodRecord(rootDir: string, record: PodRecord): Promise<void> {
+  await writeFile(join(rootDir, FILE), JSON.stringify(record), { mode: 0o600 });
+}
+
+export async function removePodRecord(rootDir: string): Promise<void> {
+  await rm(join(rootDir, FILE), { force: true });
+}
+
+/** Every tenant dir under `<dataDir>/tenants`, with its record when it has a readable one. */
+export async function tenantDirs(dataDir: string): Promise<{ rootDir: string; record: PodRecord | null }[]> {
+  const base = join(dataDir, 'tenants');
+  const names = await readdir(base).catch(() => [] as string[]);
+  return Promise.all(
+    names.map(async (name) => {
+      const rootDir = join(base, name);
+      const text = await readFile(join(rootDir, FILE), 'utf8').catch(() => null);
+      return { rootDir, record: text === null ? null : parseRecord(text) };
+    }),
+  );
+}
+
+function parseRecord(text: string): PodRecord | null {
+  try {
+    const record = JSON.parse(text) as Partial<PodRecord>;
+    const complete =
+      typeof record.podId === 'string' &&
+      typeof record.tenantId === 'string' &&
+      typeof record.slot === 'number' &&
+      typeof record.endpoint === 'string' &&
+      typeof record.pid === 'number' &&
+      typeof record.startTime === 'string';
+    return complete ? (record as PodRecord) : null;
+  } catch {
+    return null;
+  }
+}

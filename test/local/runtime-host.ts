@@ -1,0 +1,59 @@
+/**
+ * A local runtime in a process of its own, as a worker holds one: it launches
+ * the stand-in pods named on its command line, prints one JSON line with
+ * each pod's id, pid, endpoint and supervisor token, and serves until it is
+ * killed. Used to kill a runtime the way a worker dies (SIGKILL), which no
+ * in-process runtime can show.
+ *
+ *   tsx runtime-host.ts <dataDir> <portBase> <adoptWindowMs> <s3Endpoint> <bucket> <tenant>...
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { LocalRuntime } from '../../local/local-runtime.js';
+import { testGrants } from '../helpers/snapshot-grants.js';
+import { standInPlan, standInSpec } from './stand-in-plan.js';
+
+const [dataDir, portBase, adoptWindowMs, endpoint, bucket, ...tenants] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  ...string[],
+];
+const client = new S3Client({
+  endpoint,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+});
+const grants = await testGrants(
+  { client, bucket, endpoint, close: () => Promise.resolve() },
+  join(dataDir, 'master.key'),
+);
+const tokens = new Map<string, string>();
+const plan = standInPlan(grants);
+const runtime = new LocalRuntime({
+  dataDir,
+  portBase: Number(portBase),
+  capacity: 4,
+  plan: async (pod, placement, rootDir) => {
+    const planned = await plan(pod, placement, rootDir);
+    tokens.set(pod.podId, planned.secrets.supervisorToken!);
+    return planned;
+  },
+  events: { podLost: () => Promise.resolve() },
+  salvage: () => Promise.resolve(null),
+  logger: pino({ level: 'silent' }),
+  warmSupervisors: 0,
+  adoptWindowMs: Number(adoptWindowMs),
+});
+const pods = await Promise.all(
+  tenants.map(async (tenantId) => {
+    const handle = await runtime.launch(standInSpec(tenantId, 1));
+    return { ...handle, pid: runtime.supervisorPid(tenantId), token: tokens.get(handle.podId) };
+  }),
+);
+process.stdout.write(`${JSON.stringify({ pods })}\n`);
+setInterval(() => undefined, 60_000); // serve until killed

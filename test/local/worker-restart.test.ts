@@ -1,0 +1,162 @@
+/**
+ * Local tenants outlive their worker: a runtime process killed with SIGKILL
+ * (a worker crash) leaves its supervisors serving, a runtime started within
+ * the adoption window adopts them (same processes, same endpoints, no
+ * restart), and without one they drain themselves once the window is over,
+ * so nothing outlives the stack. Real supervisors around the stand-in
+ * OpenClaw, real s3rver; the killed runtime is a process of its own.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pino } from 'pino';
+import type { PodHandle } from '../../activities/ports.js';
+import { LocalRuntime } from '../../local/local-runtime.js';
+import { processesMentioning } from '../../local/process-sweep.js';
+import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
+import { newestSnapshot, PodLostRecorder } from '../helpers/runtime-contract.js';
+import { startS3, type TestS3 } from '../helpers/s3.js';
+import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
+import { standInPlan, standInSpec } from './stand-in-plan.js';
+
+const HOST = join(import.meta.dirname, 'runtime-host.ts');
+
+interface HostedPod extends PodHandle {
+  readonly pid: number;
+  readonly token: string;
+}
+
+/** Starts a runtime process with pods for `tenants`, waits for them to serve, then SIGKILLs it. */
+async function runtimeKilledWith(
+  s3: TestS3,
+  dataDir: string,
+  portBase: number,
+  windowMs: number,
+  tenants: string[],
+) {
+  const host = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      HOST,
+      dataDir,
+      String(portBase),
+      String(windowMs),
+      s3.endpoint,
+      s3.bucket,
+      ...tenants,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [line] = await Promise.race([
+    createInterface({ input: host.stdout })
+      [Symbol.asyncIterator]()
+      .next()
+      .then((r) => [r.value as string]),
+    new Promise<never>((_, reject) =>
+      host.once('exit', (code) => reject(new Error(`runtime host exited ${code}`))),
+    ),
+  ]);
+  const { pods } = JSON.parse(line!) as { pods: HostedPod[] };
+  const exited = new Promise((resolve) => host.once('exit', resolve));
+  host.kill('SIGKILL');
+  await exited;
+  return pods;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('local runtime: tenants outlive a killed worker', function () {
+  this.timeout(120_000);
+  let s3: TestS3;
+  let dataDir: string;
+  let grants: TestGrants;
+
+  before(async () => {
+    s3 = await startS3('worker-restart');
+    dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-restart-'));
+    grants = await testGrants(s3, join(dataDir, 'master.key'));
+  });
+  after(async () => {
+    grants?.close();
+    await s3?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('a runtime started within the window adopts the same supervisors: same pids and endpoints, lost and stop still work', async () => {
+    const portBase = 23_000 + 40 * randomInt(0, 200);
+    const [a, b] = [`wr-a-${Date.now().toString(36)}`, `wr-b-${Date.now().toString(36)}`];
+    const hosted = await runtimeKilledWith(s3, dataDir, portBase, 60_000, [a, b]);
+    // Well past the stdin-pipe era: a supervisor that drained on its parent's death would be gone by now.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    for (const pod of hosted) assert.ok(alive(pod.pid), `${pod.podId} still serves without its worker`);
+
+    const tokens = new Map(hosted.map((p) => [p.podId, p.token]));
+    const supervisor = new SupervisorAgentClient({ token: (handle) => tokens.get(handle.podId)! });
+    const events = new PodLostRecorder();
+    const runtime = new LocalRuntime({
+      dataDir,
+      portBase,
+      capacity: 4,
+      plan: standInPlan(grants),
+      events,
+      salvage: () => Promise.resolve(null),
+      logger: pino({ level: 'silent' }),
+      warmSupervisors: 0,
+      stopGraceMs: 10_000,
+      drain: (handle, options) => supervisor.drain(handle, options),
+    });
+    try {
+      assert.deepEqual((await runtime.adoptRunning()).sort(), hosted.map((p) => p.podId).sort());
+      const [podA, podB] = hosted as [HostedPod, HostedPod];
+      const again = await runtime.launch(standInSpec(a, 1));
+      assert.equal(again.endpoint, podA.endpoint, 'the launch adopted the running pod');
+      assert.equal(runtime.supervisorPid(a), podA.pid, 'the same process, not a restart');
+      assert.equal((await fetch(`${podA.endpoint}/readyz`)).status, 200);
+
+      process.kill(podB.pid, 'SIGKILL');
+      const lost = await events.waitFor(podB.podId, 2_000);
+      assert.ok(lost, 'an adopted pod that dies is reported lost within 2 s');
+      assert.equal(
+        await runtime.stop(podB, { graceMs: 10_000 }),
+        null,
+        'its stop succeeds (no salvage wired here)',
+      );
+
+      const manifest = await runtime.stop(podA, { graceMs: 10_000 });
+      assert.ok(manifest, 'an adopted pod drains like one this runtime started');
+      assert.equal(manifest.seq, (await newestSnapshot(grants.store, a))?.seq);
+      assert.equal((await runtime.describe(podA)).state, 'gone');
+    } finally {
+      await runtime.close();
+    }
+    assert.deepEqual(await processesMentioning(dataDir), [], 'no process of either runtime left');
+  });
+
+  it('without a runtime, supervisors drain themselves once the window is over (nothing outlives the stack)', async () => {
+    const portBase = 23_000 + 40 * randomInt(200, 400);
+    const tenant = `wr-c-${Date.now().toString(36)}`;
+    const [pod] = (await runtimeKilledWith(s3, dataDir, portBase, 5_000, [tenant])) as [HostedPod];
+    const deadline = Date.now() + 30_000;
+    while (alive(pod.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(!alive(pod.pid), 'the supervisor exited after the 5 s window');
+    assert.ok(await newestSnapshot(grants.store, tenant), 'it drained: its final snapshot is in the store');
+    assert.deepEqual(
+      await processesMentioning(join(dataDir, 'tenants', tenant)),
+      [],
+      'its OpenClaw is gone too',
+    );
+  });
+});
