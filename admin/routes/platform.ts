@@ -20,6 +20,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'createAdminToken',
         tags: ['tokens'],
         summary: 'Create an admin token (platform or tenant:<id>); shown once',
         body: TokenBody,
@@ -41,6 +42,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'listAdminTokens',
         tags: ['tokens'],
         summary: 'List admin tokens (ids and scopes)',
         response: { 200: Type.Object({ items: Type.Array(TokenInfo) }) },
@@ -51,7 +53,15 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
 
   app.delete(
     '/v1/admin-tokens/:tokenId',
-    { config: platform, schema: { tags: ['tokens'], summary: 'Revoke an admin token', params: TokenParams } },
+    {
+      config: platform,
+      schema: {
+        operationId: 'revokeAdminToken',
+        tags: ['tokens'],
+        summary: 'Revoke an admin token',
+        params: TokenParams,
+      },
+    },
     async (request, reply) => {
       await deps.tokens.revoke(request.params.tokenId);
       return reply.code(204).send();
@@ -63,6 +73,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'fleetStatus',
         tags: ['fleet'],
         summary: 'Tenants by workflow phase (visibility counts, eventually consistent)',
         response: {

@@ -43,6 +43,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'listSecrets',
         tags: ['secrets'],
         summary: 'Secret names (never values)',
         params: IdParams,
@@ -60,6 +61,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'putSecret',
         tags: ['secrets'],
         summary: 'Set a secret (bot token, model key); used from the next wake',
         params: SecretParams,
@@ -85,7 +87,15 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
 
   app.delete(
     '/v1/tenants/:id/secrets/:name',
-    { config: tenantScoped, schema: { tags: ['secrets'], summary: 'Remove a secret', params: SecretParams } },
+    {
+      config: tenantScoped,
+      schema: {
+        operationId: 'deleteSecret',
+        tags: ['secrets'],
+        summary: 'Remove a secret',
+        params: SecretParams,
+      },
+    },
     async (request, reply) => {
       const { id, name } = request.params;
       if (GENERATED.has(name))
@@ -108,6 +118,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'rotateSecrets',
         tags: ['secrets'],
         summary:
           'Regenerate gateway/hooks/supervisor tokens (and the webhook secret); effective at the next wake',
@@ -134,6 +145,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'issueApiKey',
         tags: ['secrets'],
         summary: 'Issue a chat API key (shown once)',
         params: IdParams,
@@ -152,7 +164,12 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     '/v1/tenants/:id/api-keys/:keyId',
     {
       config: tenantScoped,
-      schema: { tags: ['secrets'], summary: 'Revoke a chat API key', params: ApiKeyParams },
+      schema: {
+        operationId: 'revokeApiKey',
+        tags: ['secrets'],
+        summary: 'Revoke a chat API key',
+        params: ApiKeyParams,
+      },
     },
     async (request, reply) => {
       await service.require(request.params.id);
@@ -167,6 +184,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'tenantUsage',
         tags: ['usage'],
         summary: 'Per-day usage for billing (UTC days, default the last 30)',
         params: IdParams,
@@ -196,7 +214,12 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     '/v1/tenants/:id/snapshots',
     {
       config: tenantScoped,
-      schema: { tags: ['snapshots'], summary: 'Stored snapshots, newest first', params: IdParams },
+      schema: {
+        operationId: 'listSnapshots',
+        tags: ['snapshots'],
+        summary: 'Stored snapshots, newest first',
+        params: IdParams,
+      },
     },
     async (request) => snapshots.list(request.params.id),
   );
@@ -206,6 +229,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: platform,
       schema: {
+        operationId: 'restoreSnapshot',
         tags: ['snapshots'],
         summary: 'Make snapshot seq the newest again (tenant must be asleep/suspended)',
         params: SeqParams,
@@ -223,6 +247,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'tenantLogs',
         tags: ['logs'],
         summary: 'Supervisor and OpenClaw logs as NDJSON {source, line}; follow streams new lines',
         params: IdParams,

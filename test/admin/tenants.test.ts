@@ -264,9 +264,24 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     const result = await new Validator().validate(spec);
     assert.deepEqual(result.errors ?? [], [], 'validator errors');
     assert.equal(result.valid, true);
+    // Generated clients name their functions after operationIds: every API operation has a unique one.
+    const ids = Object.entries(spec.paths as Record<string, Record<string, { operationId?: string }>>)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, operations]) =>
+        Object.entries(operations).map(([method, op]) => op.operationId ?? `${method} ${path}: none`),
+      );
+    assert.deepEqual(
+      ids.filter((id) => id.includes(': none')),
+      [],
+    );
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
     const broken = structuredClone(spec);
     broken.paths['/v1/tenants'].post.responses = 'none';
-    assert.equal((await new Validator().validate(broken)).valid, false, 'the validator does catch a bad document');
+    assert.equal(
+      (await new Validator().validate(broken)).valid,
+      false,
+      'the validator does catch a bad document',
+    );
   });
 
   it('no token is 401 with WWW-Authenticate; a bad token is 401', async () => {

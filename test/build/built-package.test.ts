@@ -175,12 +175,12 @@ console.log(JSON.stringify({ apiKey: created.apiKey?.apiKey, phase }));
 const PYTHON_CREATE = `
 import json, sys
 from ${PACKAGE} import AuthenticatedClient
-from ${PACKAGE}.api.tenants import post_v1_tenants
-from ${PACKAGE}.models import PostV1TenantsBody
+from ${PACKAGE}.api.tenants import create_tenant
+from ${PACKAGE}.models import CreateTenantBody
 
 base_url, token, tenant_id = sys.argv[1:4]
 client = AuthenticatedClient(base_url=base_url, token=token)
-response = post_v1_tenants.sync_detailed(client=client, body=PostV1TenantsBody(tenant_id=tenant_id))
+response = create_tenant.sync_detailed(client=client, body=CreateTenantBody(tenant_id=tenant_id))
 assert response.status_code == 201, response.content
 print(json.dumps({"tenantId": response.parsed.tenant.tenant_id}))
 `;
@@ -188,11 +188,11 @@ print(json.dumps({"tenantId": response.parsed.tenant.tenant_id}))
 const PYTHON_USAGE = `
 import json, sys
 from ${PACKAGE} import AuthenticatedClient
-from ${PACKAGE}.api.usage import get_v1_tenants_id_usage
+from ${PACKAGE}.api.usage import tenant_usage
 
 base_url, token, tenant_id = sys.argv[1:4]
 client = AuthenticatedClient(base_url=base_url, token=token)
-report = get_v1_tenants_id_usage.sync(tenant_id, client=client, from_="2026-02-01", to="2026-02-28")
+report = tenant_usage.sync(tenant_id, client=client, from_="2026-02-01", to="2026-02-28")
 print(json.dumps({
     "tenantId": report.tenant_id,
     "days": [day.day for day in report.days],
