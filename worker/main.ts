@@ -33,7 +33,10 @@ async function main(): Promise<void> {
     activities: createActivities(adapters.deps),
   });
   exitWhenParentDies(process.argv, () => worker.shutdown());
-  logger.info({ taskQueue: config.taskQueue, address: config.temporalAddress, mode: RUN_MODE }, 'worker polling');
+  logger.info(
+    { taskQueue: config.taskQueue, address: config.temporalAddress, mode: RUN_MODE },
+    'worker polling',
+  );
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight tasks finish
   } finally {

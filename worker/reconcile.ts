@@ -33,6 +33,7 @@ export async function reportLostLocalPods(
     logger.warn({ err }, 'could not reconcile tenants left running by a previous worker');
   }
   if (count > 0) logger.info({ count }, 'tenants left awake by a previous worker will relaunch');
-  if (adopted.size > 0) logger.info({ adopted: adopted.size }, 'tenants left awake by a previous worker adopted');
+  if (adopted.size > 0)
+    logger.info({ adopted: adopted.size }, 'tenants left awake by a previous worker adopted');
   return count;
 }
