@@ -13,7 +13,7 @@ import type {
   TenantTier,
 } from '../workflows/types.js';
 import { toActivityFailure } from './errors.js';
-import type { ActivityDeps, UsageRecord } from './ports.js';
+import type { ActivityDeps, UsageRecord, WebhookRegistered } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 
 export type { ActivityDeps } from './ports.js';
@@ -61,7 +61,7 @@ function safeContext(): Context | undefined {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { runtime, agent, snapshots, registry, endpoints, secrets, settings } = deps;
+  const { runtime, agent, snapshots, registry, endpoints, secrets, settings, telegram } = deps;
 
   /**
    * The one place the snapshot pointer moves (forward only), followed by
@@ -193,6 +193,37 @@ export function createActivities(deps: ActivityDeps) {
           registry.getTenant(input.tenantId),
         ]);
         return { snapshots: manifests, secretNames, registryRecord: record !== null };
+      });
+    },
+
+    /**
+     * The tenant's Telegram webhook made current: replaced bots' webhooks
+     * deleted, then the current bot registered with the current secret.
+     * Tokens and the secret never leave the adapter.
+     */
+    async syncTelegramWebhook(input: TenantRef): Promise<{ registered: WebhookRegistered | null }> {
+      return guarded(async (signal) => {
+        const removed = await telegram.unregister(input.tenantId, { signal });
+        const registered = await telegram.register(input.tenantId, { signal });
+        log.info('telegram webhook synced', { tenantId: input.tenantId, url: registered?.url, removed });
+        return { registered };
+      });
+    },
+
+    /** Telegram holds the secret behind `secretHash` (and nothing older): the router accepts only it and the stored one. */
+    async confirmWebhookSecret(input: TenantRef & { secretHash: string }): Promise<void> {
+      await guarded(async () => {
+        await telegram.confirm(input.tenantId, input.secretHash);
+        await endpoints.invalidateTenantView(input.tenantId);
+      });
+    },
+
+    /** Offboarding: no bot of the tenant keeps calling a tenant that is gone. */
+    async deleteTelegramWebhooks(input: TenantRef): Promise<number> {
+      return guarded(async (signal) => {
+        const removed = await telegram.unregister(input.tenantId, { everyBot: true, signal });
+        log.info('telegram webhooks deleted', { tenantId: input.tenantId, removed });
+        return removed;
       });
     },
 

@@ -19,9 +19,16 @@ import type {
   RegistryStatus,
   SnapshotManifest,
   TenantTier,
+  WebhookRegistered,
 } from '../workflows/types.js';
 
-export type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../workflows/types.js';
+export type {
+  AgentActivity,
+  Envelope,
+  PodHandle,
+  SnapshotManifest,
+  WebhookRegistered,
+} from '../workflows/types.js';
 
 /** Options every potentially slow call accepts; aborts when the activity is cancelled. */
 export interface CallOptions {
@@ -158,6 +165,28 @@ export interface SecretStore {
   deleteAll(tenantId: string): Promise<void>;
 }
 
+/**
+ * The tenant's Telegram webhook, registered by the control plane so a
+ * sleeping tenant receives its first message. Tokens and the webhook secret
+ * are resolved inside the adapter; only tenant ids cross this port.
+ */
+export interface TelegramWebhookPort {
+  /**
+   * `setWebhook` with the stored bot token: the tenant's public URL, its
+   * stored webhook secret and OpenClaw's `allowed_updates`. Null when the
+   * tenant has no bot token. A token Telegram refuses is a PermanentPortError.
+   */
+  register(tenantId: string, options?: CallOptions): Promise<WebhookRegistered | null>;
+  /** Accept only the secret behind `secretHash` (what Telegram holds) and the stored one from now on. */
+  confirm(tenantId: string, secretHash: string): Promise<void>;
+  /**
+   * `deleteWebhook` for bots the tenant no longer uses (replaced tokens), or
+   * with `everyBot` for its current bot too (offboarding). A token Telegram
+   * rejects has nothing registered any more: done. Returns how many bots.
+   */
+  unregister(tenantId: string, options?: { everyBot?: boolean } & CallOptions): Promise<number>;
+}
+
 export interface ActivitySettings {
   /** Complete snapshots kept per tenant after each recorded one. */
   readonly snapshotRetention: number;
@@ -173,4 +202,5 @@ export interface ActivityDeps {
   readonly registry: Registry;
   readonly endpoints: EndpointCache;
   readonly secrets: SecretStore;
+  readonly telegram: TelegramWebhookPort;
 }

@@ -11,6 +11,7 @@ import type { AdminDeps } from './deps.js';
 import { IdempotencyStore } from './idempotency.js';
 import { registerProblemHandlers } from './problem.js';
 import { platformRoutes } from './routes/platform.js';
+import { secretRoutes } from './routes/secrets.js';
 import { tenantDataRoutes } from './routes/tenant-data.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { SnapshotService } from './snapshot-service.js';
@@ -57,6 +58,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions): 
   const service = new TenantService(deps);
   const idempotency = new IdempotencyStore(deps.redis);
   await app.register(tenantRoutes, { deps, service, idempotency });
+  await app.register(secretRoutes, { deps, service });
   await app.register(tenantDataRoutes, { deps, service, snapshots: new SnapshotService(deps, service) });
   await app.register(platformRoutes, { deps });
   return app;

@@ -10,6 +10,7 @@ import type { TenantCredentials } from '../registry/credentials.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import type { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
+import type { TelegramBotApi } from '../telegram/bot-api.js';
 import type { TenantLogSource } from './log-source.js';
 import type { AdminTokenStore } from './token-store.js';
 
@@ -28,4 +29,14 @@ export interface AdminDeps {
   readonly redis: Redis;
   /** How long GET /v1/tenants/:id waits for the workflow's live `describe()`. @default 2000 */
   readonly describeTimeoutMs?: number;
+  readonly telegram: {
+    /** Checks bot tokens (`getMe`) and reads webhook state (`getWebhookInfo`). */
+    readonly api: TelegramBotApi;
+    /** The router's public base URL: webhooks point at `<publicUrl>/tg/<tenantId>`. */
+    readonly publicUrl: string;
+    /** How long a request waits for the webhook registration before answering `pending`. @default 10_000 */
+    readonly registerWaitMs?: number;
+    /** After a new webhook secret is registered, how long the previous one stays accepted. @default 60_000 */
+    readonly previousSecretGraceMs?: number;
+  };
 }

@@ -148,6 +148,8 @@ export const TenantView = Type.Object({
   apiKeyIds: Type.Array(Type.String()),
   webhookSecretSet: Type.Boolean(),
   latestSnapshotSeq: Type.Union([Type.Integer(), Type.Null()]),
+  /** Username of the bot behind `telegram-bot-token` (from `getMe` when it was stored). */
+  telegramBot: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
   lastActiveAt: Type.String(),
@@ -155,12 +157,52 @@ export const TenantView = Type.Object({
 });
 export type TenantViewData = Type.Static<typeof TenantView>;
 
+/** The control plane's registration of the webhook after a bot token or webhook secret change. */
+export const WebhookState = Type.Object({
+  /** registered: Telegram confirmed; pending: still going on (Temporal retries); failed: see error; none: no bot token. */
+  state: Type.Union([
+    Type.Literal('registered'),
+    Type.Literal('pending'),
+    Type.Literal('failed'),
+    Type.Literal('none'),
+  ]),
+  url: Type.Optional(Type.String()),
+  error: Type.Optional(Type.String()),
+});
+export type WebhookStateData = Type.Static<typeof WebhookState>;
+
+/** What Telegram reports about the tenant's bot (`getWebhookInfo`); never the webhook secret. */
+export const TelegramConnection = Type.Object({
+  botUsername: Type.Union([Type.String(), Type.Null()]),
+  botId: Type.Integer(),
+  /** Where Telegram should post: `<CLAWFLEET_PUBLIC_URL>/tg/<tenantId>`. */
+  webhookUrl: Type.String(),
+  /** Where Telegram does post (null: no webhook registered, or Telegram did not answer). */
+  registeredUrl: Type.Union([Type.String(), Type.Null()]),
+  /** The registered URL and update kinds are the ones the tenant's OpenClaw registers. */
+  matches: Type.Boolean(),
+  pendingUpdateCount: Type.Union([Type.Integer(), Type.Null()]),
+  lastErrorMessage: Type.Union([Type.String(), Type.Null()]),
+  lastErrorAt: Type.Union([Type.String(), Type.Null()]),
+  /** Why the fields above are unknown (Telegram unreachable, token refused). */
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type TelegramConnectionData = Type.Static<typeof TelegramConnection>;
+
+/** Answer to storing or removing `telegram-bot-token` (and to rotating the webhook secret). */
+export const TelegramChange = Type.Object({
+  botUsername: Type.Union([Type.String(), Type.Null()]),
+  webhook: WebhookState,
+});
+
 export const TenantDetail = Type.Object({
   tenant: TenantView,
   /** Phase from the workflow's search attributes (no worker needed); null when no workflow exists. */
   phase: Type.Union([Phase, Type.Null()]),
   /** The workflow's `describe()` answer, or null when no worker answered in time. */
   live: Type.Union([Type.Unknown(), Type.Null()]),
+  /** The Telegram connection as Telegram reports it; null when the tenant has no bot token. */
+  telegram: Type.Union([TelegramConnection, Type.Null()]),
 });
 
 export const CreatedTenant = Type.Object({
@@ -169,8 +211,10 @@ export const CreatedTenant = Type.Object({
   /** The chat API key, shown only in this response (absent on an idempotent replay). */
   apiKey: Type.Optional(Type.Object({ keyId: Type.String(), apiKey: Type.String() })),
   apiKeyId: Type.String(),
-  /** Time from request to "ready to receive messages" (record, secrets, workflow accepting signals). */
+  /** Time from request to "ready to receive messages" (record, secrets, workflow, Telegram webhook). */
   onboardingMs: Type.Integer(),
+  /** Present when a `telegram-bot-token` was supplied. */
+  telegram: Type.Optional(TelegramChange),
 });
 
 export const TenantList = Type.Object({

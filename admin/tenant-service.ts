@@ -9,16 +9,22 @@
 import { performance } from 'node:perf_hooks';
 import { invalidateTenantLookup } from '../endpoints/tenant-lookup-keys.js';
 import { TenantNotFoundError } from '../registry/errors.js';
+import { SECRET_NAMES } from '../registry/secret-store.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import { DEFAULT_SETTINGS, TenantPhaseAttr, tenantWorkflowId } from '../workflows/shared.js';
 import type { OffboardPlan, TenantPhase } from '../workflows/types.js';
 import type { AdminDeps } from './deps.js';
 import { AdminError } from './errors.js';
 import type { CreateTenantInput, PatchTenantInput } from './schemas.js';
+import { TelegramService } from './telegram-service.js';
 import { secretRefKey, tenantView } from './tenant-view.js';
 
 export class TenantService {
-  constructor(private readonly deps: AdminDeps) {}
+  readonly telegram: TelegramService;
+
+  constructor(private readonly deps: AdminDeps) {
+    this.telegram = new TelegramService(deps);
+  }
 
   async require(tenantId: string): Promise<TenantRecord> {
     const record = await this.deps.registry.get(tenantId);
@@ -28,9 +34,11 @@ export class TenantService {
 
   /**
    * Record, secrets, credentials, then the workflow (asleep, accepting
-   * signals): the tenant can receive its first message when this returns.
-   * A failure after the record exists undoes what was written, so a retry
-   * starts clean instead of hitting TENANT_EXISTS.
+   * signals) and, with a bot token, the Telegram webhook: the tenant can
+   * receive its first message when this returns. A bot token Telegram
+   * refuses fails the request before anything is written. A failure after
+   * the record exists undoes what was written, so a retry starts clean
+   * instead of hitting TENANT_EXISTS.
    */
   async create(input: CreateTenantInput) {
     const started = performance.now();
@@ -38,6 +46,8 @@ export class TenantService {
     const tier = input.tier ?? 'standard';
     const openclawVersion = input.openclawVersion ?? DEFAULT_SETTINGS.openclawVersion;
     const supplied = Object.entries(input.secrets ?? {});
+    const botToken = input.secrets?.[SECRET_NAMES.telegramBotToken];
+    const bot = botToken !== undefined ? await this.telegram.checkToken(botToken) : null;
     await this.deps.registry.create({
       tenantId,
       displayName: input.displayName ?? tenantId,
@@ -46,6 +56,7 @@ export class TenantService {
       ...(input.idleTimeoutMs !== undefined && { idleTimeoutMs: input.idleTimeoutMs }),
       ...(input.quotas && { quotas: input.quotas }),
       ...(input.channels && { channels: input.channels }),
+      ...(bot && { telegramBot: { id: bot.id, username: bot.username } }),
     });
     try {
       const derived = await this.deps.secrets.ensureDerived(tenantId);
@@ -60,8 +71,12 @@ export class TenantService {
         idleTimeout: record.idleTimeoutMs,
       });
       await invalidateTenantLookup(this.deps.redis, tenantId);
+      // Not undone on failure: the tenant exists and works for the chat API; the answer says what Telegram did.
+      const telegram = bot
+        ? { botUsername: bot.username, webhook: await this.telegram.register(tenantId) }
+        : null;
       const onboardingMs = Math.round(performance.now() - started);
-      return { record, workflowId, apiKey: { keyId, apiKey }, onboardingMs };
+      return { record, workflowId, apiKey: { keyId, apiKey }, onboardingMs, telegram };
     } catch (error) {
       // Includes TenantDeletedError: an offboarded id keeps its history and is never reused.
       await this.undoCreate(tenantId);
@@ -102,11 +117,15 @@ export class TenantService {
     }
   }
 
-  /** Record plus the workflow's phase (visibility) and live description (needs a worker; bounded wait). */
+  /** Record, the workflow's phase (visibility), live description (bounded wait) and Telegram connection. */
   async get(tenantId: string) {
     const record = await this.require(tenantId);
-    const [phase, live] = await Promise.all([this.phase(tenantId), this.live(tenantId)]);
-    return { tenant: tenantView(record), phase, live };
+    const [phase, live, telegram] = await Promise.all([
+      this.phase(tenantId),
+      this.live(tenantId),
+      this.telegram.connection(record),
+    ]);
+    return { tenant: tenantView(record), phase, live, telegram };
   }
 
   async phase(tenantId: string): Promise<TenantPhase | null> {

@@ -16,6 +16,7 @@ export function tenantView(record: TenantRecord): TenantViewData {
     apiKeyIds: Object.keys(record.apiKeyHashes).sort(),
     webhookSecretSet: record.webhookSecretHashes.length > 0,
     latestSnapshotSeq: record.latestSnapshotSeq,
+    telegramBot: record.telegramBot?.username ?? null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     lastActiveAt: record.lastActiveAt,

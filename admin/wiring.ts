@@ -15,6 +15,7 @@ import { DynamoSecretStore } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
 import type { ReadinessCheck } from '../router/health.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
+import { TelegramBotApi } from '../telegram/bot-api.js';
 import { buildAdminApp } from './app.js';
 import { ensurePlatformTokenFile } from './bootstrap.js';
 import { FileTenantLogSource } from './log-source.js';
@@ -81,6 +82,7 @@ export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
       }),
       logs: new FileTenantLogSource(join(config.dataDir, 'tenants')),
       redis: ctx.redis,
+      telegram: { api: new TelegramBotApi({ apiRoot: config.telegramApiRoot }), publicUrl: config.publicUrl },
     },
     { logger, readiness: ctx.readiness },
   );

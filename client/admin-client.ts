@@ -18,8 +18,10 @@ import {
   type CreatedTenant,
   type OffboardResult,
   type SnapshotInfo,
+  type TelegramChange,
   type TenantDetail,
   type UsageReport,
+  type WebhookStateData,
 } from './admin-types.js';
 
 export * from './admin-types.js';
@@ -90,16 +92,21 @@ export class AdminClient {
   listSecrets(id: string) {
     return this.json<{ names: string[] }>('GET', `/v1/tenants/${enc(id)}/secrets`);
   }
-  putSecret(id: string, name: string, value: string): Promise<void> {
+  /** For `telegram-bot-token`, the bot and its webhook registration; undefined for other secrets. */
+  putSecret(id: string, name: string, value: string): Promise<TelegramChange | undefined> {
     return this.json('PUT', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`, { body: { value } });
   }
   deleteSecret(id: string, name: string): Promise<void> {
     return this.json('DELETE', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`);
   }
   rotateSecrets(id: string, options: { webhookSecret?: boolean } = {}) {
-    return this.json<{ rotated: string[] }>('POST', `/v1/tenants/${enc(id)}/secrets/rotate`, {
-      body: options,
-    });
+    return this.json<{ rotated: string[]; webhook?: WebhookStateData }>(
+      'POST',
+      `/v1/tenants/${enc(id)}/secrets/rotate`,
+      {
+        body: options,
+      },
+    );
   }
   issueApiKey(id: string) {
     return this.json<{ keyId: string; apiKey: string }>('POST', `/v1/tenants/${enc(id)}/api-keys`);

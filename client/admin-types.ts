@@ -1,7 +1,15 @@
 /** Types and errors of the admin API client (client/admin-client.ts). */
 import { ClawfleetError } from '../common/errors.js';
 import type { Problem } from '../common/problem.js';
-import type { TenantViewData } from '../admin/schemas.js';
+import type { TelegramConnectionData, TenantViewData, WebhookStateData } from '../admin/schemas.js';
+
+export type { TelegramConnectionData, WebhookStateData } from '../admin/schemas.js';
+
+/** Answer to storing or removing a bot token: the bot and what happened to its webhook. */
+export interface TelegramChange {
+  readonly botUsername: string | null;
+  readonly webhook: WebhookStateData;
+}
 import type { DailyUsage } from '../registry/usage.js';
 import type { OffboardPlan, TenantDescription, TenantPhase } from '../workflows/types.js';
 
@@ -37,12 +45,16 @@ export interface CreatedTenant {
   readonly apiKey?: { keyId: string; apiKey: string };
   readonly apiKeyId: string;
   readonly onboardingMs: number;
+  /** Present when a bot token was supplied. */
+  readonly telegram?: TelegramChange;
 }
 
 export interface TenantDetail {
   readonly tenant: TenantViewData;
   readonly phase: TenantPhase | null;
   readonly live: TenantDescription | null;
+  /** Null when the tenant has no bot token. */
+  readonly telegram: TelegramConnectionData | null;
 }
 
 export interface SnapshotInfo {

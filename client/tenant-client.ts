@@ -28,6 +28,9 @@ import {
   resumeUpdate,
   sleepNowSignal,
   suspendUpdate,
+  registerWebhookUpdate,
+  TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
+  telegramWebhookWorkflowId,
   TENANT_PHASES,
   TENANT_WORKFLOW_TYPE,
   TenantIdAttr,
@@ -46,7 +49,9 @@ import {
   type TenantSettings,
   type TenantTier,
   type TenantWorkflowInput,
+  type WebhookSync,
 } from '../workflows/shared.js';
+import type { telegramWebhookWorkflow } from '../workflows/telegram-webhook-workflow.js';
 import type { tenantWorkflow } from '../workflows/tenant-workflow.js';
 import { TenantDeletedError, TenantNotFoundError, TenantOperationRejectedError } from './errors.js';
 
@@ -134,6 +139,39 @@ export class TenantClient {
     await this.guard(tenantId, 'deliver', () =>
       signal ? this.client.withAbortSignal(signal, call) : call(),
     );
+  }
+
+  /**
+   * Register the tenant's Telegram webhook from the control plane (its bot
+   * token or webhook secret changed); the tenant is not woken. Resolves once
+   * a registration that started after this call has finished.
+   */
+  async syncTelegramWebhook(
+    tenantId: string,
+    /** How long the secret Telegram held before stays accepted after the switch. @default 60_000 */
+    previousSecretGraceMs?: number,
+  ): Promise<WebhookSync> {
+    assertTenantId(tenantId);
+    const call = () =>
+      this.client.workflow.executeUpdateWithStart(registerWebhookUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation<typeof telegramWebhookWorkflow>(
+          TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
+          {
+            taskQueue: this.taskQueue,
+            workflowId: telegramWebhookWorkflowId(tenantId),
+            args: [{ tenantId, ...(previousSecretGraceMs !== undefined && { previousSecretGraceMs }) }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            staticSummary: `Telegram webhook of ${tenantId}`,
+          },
+        ),
+      });
+    try {
+      return await call();
+    } catch (error) {
+      // The run was completing as the update arrived: the next call starts a fresh run.
+      if (error instanceof WorkflowUpdateFailedError) throw error;
+      return call();
+    }
   }
 
   /** Wake the tenant (starting its workflow if needed) and return its pod once the agent is ready. */

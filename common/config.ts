@@ -185,7 +185,8 @@ export const SETTINGS = {
     env: 'CLAWFLEET_PUBLIC_URL',
     schema: Type.String({
       default: 'http://127.0.0.1:8080',
-      description: 'Public base URL of the router, used in Telegram `setWebhook`.',
+      description:
+        'Public base URL of the router: Telegram webhooks are registered as `<this>/tg/<tenantId>` (must be HTTPS for the real Telegram).',
     }),
   },
   routerRateLimit: {
@@ -294,7 +295,7 @@ export const SETTINGS = {
     schema: Type.String({
       default: 'https://api.telegram.org',
       description:
-        'Telegram Bot API root tenant agents call (the fake Bot API with `clawfleet dev --offline`).',
+        'Telegram Bot API root tenant agents and the control plane (token checks, webhook registration) call (the fake Bot API with `clawfleet dev --offline`).',
     }),
   },
   localMaxTenants: {
@@ -334,7 +335,7 @@ export const SETTINGS = {
     env: 'CLAWFLEET_LOCAL_ADOPT_WINDOW',
     schema: Duration(
       '60s',
-      'Local runtime: how long tenant supervisors keep serving after their worker died (a crash or kill); a worker started within it adopts them, awake, and after it they drain themselves.',
+      'Local runtime: how long tenant supervisors keep serving without a worker (a crash, a kill, a deploy); a worker started within it adopts them, awake, and after it they drain themselves.',
     ),
   },
   snapshotRetention: {

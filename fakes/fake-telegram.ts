@@ -4,12 +4,18 @@
  * api.telegram.org. It records every call per bot token, keeps the webhook
  * each bot registered, and answers the methods a gateway uses at start and
  * when replying. Anything it does not model answers `{ok: true, result: true}`.
+ * Like the real API, a revoked token (see `revoke`) gets 401 Unauthorized and
+ * a malformed one 404 Not Found, for every method.
  *
  * No test-framework imports: the offline dev stack runs it too.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { allowedUpdates, botId, parseParams } from './bot-api-params.js';
 import { readBody } from './http-body.js';
+import { telegramUpdate } from './telegram-update.js';
+
+export { telegramUpdate, type UpdateOptions } from './telegram-update.js';
 
 export interface BotApiCall {
   readonly token: string;
@@ -22,6 +28,13 @@ export interface BotApiCall {
 export interface WebhookRegistration {
   readonly url: string;
   readonly secretToken?: string;
+  readonly allowedUpdates?: readonly string[];
+}
+
+/** What `getWebhookInfo` reports besides the URL (Telegram's delivery bookkeeping). */
+export interface WebhookDeliveryState {
+  readonly pendingUpdateCount: number;
+  readonly lastErrorMessage?: string;
 }
 
 export interface FakeTelegramOptions {
@@ -37,36 +50,27 @@ export interface FakeTelegram {
   readonly calls: readonly BotApiCall[];
   callsFor(token: string, method?: string): BotApiCall[];
   webhookOf(token: string): WebhookRegistration | undefined;
+  /** From now on every call with `token` is answered 401 (the bot's token was revoked at BotFather). */
+  revoke(token: string): void;
+  /** Sets what `getWebhookInfo` reports for `token` (pending updates, last delivery error). */
+  setDeliveryState(token: string, state: WebhookDeliveryState): void;
+  /**
+   * Plays Telegram delivering a text message to the bot: POSTs an update to
+   * the webhook the bot registered, with the secret it registered; resolves
+   * with the webhook's HTTP status. Also `POST <url>/_send {"bot": "<username
+   * or bot id>", "text": "…", "chatId"?: n}` (the offline dev stack).
+   */
+  sendToBot(bot: string, text: string, chatId?: number): Promise<number>;
   /** Resolves with the first call (past or future) matching `predicate`; rejects after `timeoutMs`. */
   waitFor(predicate: (call: BotApiCall) => boolean, timeoutMs: number): Promise<BotApiCall>;
   close(): Promise<void>;
 }
 
-/** A numeric bot id derived from the token (`<id>:<secret>`), like the real API. */
-function botId(token: string): number {
-  const id = Number(token.split(':')[0]);
-  return Number.isSafeInteger(id) && id > 0 ? id : 4242;
-}
-
-function parseParams(req: IncomingMessage, url: URL, raw: string): Record<string, unknown> {
-  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-  const type = req.headers['content-type'] ?? '';
-  if (!raw) return params;
-  if (type.includes('application/json')) {
-    try {
-      return { ...params, ...(JSON.parse(raw) as Record<string, unknown>) };
-    } catch {
-      return { ...params, _raw: raw };
-    }
-  }
-  if (type.includes('application/x-www-form-urlencoded'))
-    return { ...params, ...Object.fromEntries(new URLSearchParams(raw)) };
-  return { ...params, _raw: raw }; // multipart (file uploads): kept raw, not modelled
-}
-
 export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
   const calls: BotApiCall[] = [];
   const webhooks = new Map<string, WebhookRegistration>();
+  const revoked = new Set<string>();
+  const delivery = new Map<string, WebhookDeliveryState>();
   const waiters = new Set<(call: BotApiCall) => void>();
   let messageId = 1000;
 
@@ -86,18 +90,30 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       case 'setWebhook': {
         const secret = typeof params['secret_token'] === 'string' ? params['secret_token'] : undefined;
         const url = typeof params['url'] === 'string' ? params['url'] : '';
-        webhooks.set(token, { url, ...(secret ? { secretToken: secret } : {}) });
+        const allowed = allowedUpdates(params['allowed_updates']);
+        webhooks.set(token, {
+          url,
+          ...(secret ? { secretToken: secret } : {}),
+          ...(allowed ? { allowedUpdates: allowed } : {}),
+        });
         return true;
       }
       case 'deleteWebhook':
         webhooks.delete(token);
         return true;
-      case 'getWebhookInfo':
+      case 'getWebhookInfo': {
+        const hook = webhooks.get(token);
+        const state = delivery.get(token);
         return {
-          url: webhooks.get(token)?.url ?? '',
+          url: hook?.url ?? '',
           has_custom_certificate: false,
-          pending_update_count: 0,
+          pending_update_count: state?.pendingUpdateCount ?? 0,
+          ...(state?.lastErrorMessage
+            ? { last_error_date: Math.floor(Date.now() / 1000), last_error_message: state.lastErrorMessage }
+            : {}),
+          ...(hook?.allowedUpdates ? { allowed_updates: hook.allowedUpdates } : {}),
         };
+      }
       case 'getUpdates':
         return [];
       case 'sendMessage': {
@@ -114,6 +130,33 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return true; // setMyCommands, sendChatAction, setMessageReaction, ...
     }
   };
+
+  // Like Telegram's, ids keep growing across restarts of the fake (OpenClaw drops an update_id it has seen).
+  let nextUpdateId = Math.floor(Date.now() / 1000);
+  const sendToBot = async (bot: string, text: string, chatId?: number): Promise<number> => {
+    const id = bot.replace(/^@/, '').replace(/^fake_(\d+)_bot$/, '$1');
+    const token = [...webhooks.keys()].find((t) => String(botId(t)) === id);
+    const hook = token ? webhooks.get(token) : undefined;
+    if (!hook) throw new Error(`fake Telegram: bot ${bot} has no webhook registered`);
+    const response = await fetch(hook.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(hook.secretToken ? { 'x-telegram-bot-api-secret-token': hook.secretToken } : {}),
+      },
+      body: JSON.stringify(telegramUpdate({ updateId: nextUpdateId++, text, ...(chatId ? { chatId } : {}) })),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  /** The real API's answers to a token it does not accept. */
+  const refused = (token: string) =>
+    !/^\d+:[A-Za-z0-9_-]+$/.test(token)
+      ? { ok: false, error_code: 404, description: 'Not Found' }
+      : revoked.has(token)
+        ? { ok: false, error_code: 401, description: 'Unauthorized' }
+        : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -132,6 +175,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       res.end(JSON.stringify(sent, null, 2));
       return;
     }
+    if (url.pathname === '/_send' && req.method === 'POST') {
+      // Offline dev stack: "a user messages the bot" (`curl <url>/_send -d '{"bot":"fake_42_bot","text":"hi"}'`).
+      const { bot, text, chatId } = JSON.parse(raw || '{}') as {
+        bot?: string;
+        text?: string;
+        chatId?: number;
+      };
+      const status = await sendToBot(String(bot), String(text ?? ''), chatId).catch((e: Error) => e.message);
+      res.writeHead(typeof status === 'number' ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(typeof status === 'number' ? { webhookStatus: status } : { error: status }));
+      return;
+    }
     if (!match) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
@@ -144,8 +199,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       at: Date.now(),
     };
     calls.push(call);
-    const body = JSON.stringify({ ok: true, result: result(call) });
-    res.writeHead(200, { 'content-type': 'application/json' });
+    const refusal = refused(call.token);
+    const body = JSON.stringify(refusal ?? { ok: true, result: result(call) });
+    res.writeHead(refusal?.error_code ?? 200, { 'content-type': 'application/json' });
     res.end(body);
     for (const waiter of waiters) waiter(call);
   };
@@ -193,6 +249,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     callsFor: (token, method) =>
       calls.filter((c) => c.token === token && (method === undefined || c.method === method)),
     webhookOf: (token) => webhooks.get(token),
+    revoke: (token) => void revoked.add(token),
+    setDeliveryState: (token, state) => void delivery.set(token, state),
+    sendToBot,
     waitFor,
     close: () =>
       new Promise<void>((resolve) => {
@@ -204,31 +263,3 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
 
 /** The uniform fake API (`start({port, host}) → {url, close()}`) used by the dev stack. */
 export const start = startFakeTelegram;
-
-export interface UpdateOptions {
-  readonly updateId: number;
-  readonly text: string;
-  /** @default 111 */
-  readonly chatId?: number;
-  /** @default chatId (a private chat) */
-  readonly fromId?: number;
-  /** @default 'alice' */
-  readonly username?: string;
-}
-
-/** A Telegram `Update` carrying a private text message, as the Bot API would POST it to a webhook. */
-export function telegramUpdate(options: UpdateOptions): Record<string, unknown> {
-  const chatId = options.chatId ?? 111;
-  const fromId = options.fromId ?? chatId;
-  const username = options.username ?? 'alice';
-  return {
-    update_id: options.updateId,
-    message: {
-      message_id: options.updateId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chatId, type: 'private', first_name: username, username },
-      from: { id: fromId, is_bot: false, first_name: username, username, language_code: 'en' },
-      text: options.text,
-    },
-  };
-}

@@ -84,6 +84,18 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
   }
 
   /**
+   * A planned restart (a deploy): leaves every tenant serving for the next
+   * worker, which adopts them within the adoption window; without one they
+   * drain themselves after it (local/release-tenants.ts ends a stack at once).
+   */
+  async handOver(): Promise<void> {
+    this.local.closing = true;
+    await this.local.warm.close();
+    this.local.stopHeartbeat();
+    this.logger.info({ tenants: this.local.pods.size }, 'tenants handed over to the next worker');
+  }
+
+  /**
    * Stops every tenant (each drains with a final snapshot, which the next
    * launch activity records), then reports each as lost so its workflow
    * relaunches it on the next worker.

@@ -7,9 +7,10 @@
  * which registers it with Telegram at each start.
  *
  * Rotating the webhook secret cannot switch Telegram over at once: Telegram
- * keeps sending the old secret until the next wake calls `setWebhook`. So the
- * record holds [hash of the stored secret, hash of the one Telegram has], and
- * `webhookRegistered` (called after a wake) drops the old one.
+ * keeps sending the old secret until `setWebhook` with the new one succeeds.
+ * So the record holds [hash of the stored secret, hash of the one Telegram
+ * has], and `webhookRegistered` (called once Telegram confirmed the new
+ * registration, telegram/tenant-webhooks.ts) drops the old one.
  */
 import { randomBytes } from 'node:crypto';
 import { assertTenantId } from '../common/ids.js';
@@ -33,7 +34,7 @@ export interface TenantCredentialsDeps {
 export class TenantCredentials {
   constructor(private readonly deps: TenantCredentialsDeps) {}
 
-  /** Generates and stores a new webhook secret; the next wake registers it with Telegram. */
+  /** Generates and stores a new webhook secret; the control plane then registers it with Telegram. */
   async issueWebhookSecret(tenantId: string): Promise<void> {
     assertTenantId(tenantId);
     const secret = generateToken();
@@ -46,20 +47,30 @@ export class TenantCredentials {
     await this.deps.secrets.put(tenantId, SECRET_NAMES.telegramWebhookSecret, secret);
   }
 
-  /** After a wake registered the stored secret with Telegram: stop accepting older ones. */
-  async webhookRegistered(tenantId: string): Promise<void> {
+  /**
+   * Telegram holds the secret behind `registeredHash` (default: the stored
+   * secret): stop accepting older secrets. The stored secret stays accepted
+   * too, should it have been rotated after that registration.
+   */
+  async webhookRegistered(tenantId: string, registeredHash?: string): Promise<void> {
     const stored = await this.deps.secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
+    const verifies = (hash: string) => this.deps.hasher.verify(tenantId, 'webhook-secret', [hash], stored);
     await this.patch(tenantId, (record) => {
-      const current = record.webhookSecretHashes.filter((h) =>
-        this.deps.hasher.verify(tenantId, 'webhook-secret', [h], stored),
-      );
-      return {
-        webhookSecretHashes:
-          current.length > 0
-            ? current.slice(0, 1)
-            : [this.deps.hasher.hash(tenantId, 'webhook-secret', stored)],
-      };
+      const storedHash =
+        record.webhookSecretHashes.find(verifies) ??
+        this.deps.hasher.hash(tenantId, 'webhook-secret', stored);
+      const keep = registeredHash && !verifies(registeredHash) ? [storedHash, registeredHash] : [storedHash];
+      return { webhookSecretHashes: keep };
     });
+  }
+
+  /** The record's hash of `secret` (a fresh one if the record has none): names a secret without holding it. */
+  async webhookSecretHash(tenantId: string, secret: string): Promise<string> {
+    const record = await this.deps.registry.get(tenantId);
+    const known = record?.webhookSecretHashes.find((h) =>
+      this.deps.hasher.verify(tenantId, 'webhook-secret', [h], secret),
+    );
+    return known ?? this.deps.hasher.hash(tenantId, 'webhook-secret', secret);
   }
 
   /** Constant-time check of a presented webhook secret; an unknown tenant is simply false. */

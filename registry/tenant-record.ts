@@ -48,6 +48,11 @@ export const ChannelConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const TelegramBotSchema = Type.Object(
+  { id: Type.Integer({ minimum: 1 }), username: Type.String({ maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
 /** Encoded credential hashes (see credential-hash.ts); never the credentials. */
 const CredentialHash = Type.String({
   pattern: '^hmac-sha256\\$[a-z0-9-]+\\$[A-Za-z0-9_-]+\\$[A-Za-z0-9_-]+$',
@@ -75,6 +80,8 @@ export const TenantRecordSchema = Type.Object(
     /** API key id → hash; the key id is the public part of the presented key. */
     apiKeyHashes: Type.Record(Type.String({ pattern: '^[a-z0-9]{1,32}$' }), CredentialHash),
     latestSnapshotSeq: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    /** The bot behind `telegram-bot-token`, as `getMe` named it when the token was stored; null once removed. */
+    telegramBot: Type.Optional(Type.Union([TelegramBotSchema, Type.Null()])),
     createdAt: IsoTime,
     updatedAt: IsoTime,
     lastActiveAt: IsoTime,
@@ -107,6 +114,7 @@ export const NewTenantSchema = Type.Intersect([
       'secretRefs',
       'webhookSecretHashes',
       'apiKeyHashes',
+      'telegramBot',
     ]),
   ),
 ]);
@@ -124,6 +132,7 @@ export const TENANT_PATCH_FIELDS = [
   'secretRefs',
   'webhookSecretHashes',
   'apiKeyHashes',
+  'telegramBot',
 ] as const;
 export const TenantPatchSchema = Type.Partial(Type.Pick(TenantRecordSchema, TENANT_PATCH_FIELDS), {
   additionalProperties: false,
@@ -147,6 +156,7 @@ export function newTenantRecord(input: NewTenant, now: string): TenantRecord {
     webhookSecretHashes: input.webhookSecretHashes ?? [],
     apiKeyHashes: input.apiKeyHashes ?? {},
     latestSnapshotSeq: null,
+    ...(input.telegramBot && { telegramBot: input.telegramBot }),
     createdAt: now,
     updatedAt: now,
     // The GSI sort key must exist: a tenant that never ran sorts by its creation time.

@@ -18,7 +18,7 @@ import { registerHealthRoutes, type ReadinessCheck } from './health.js';
 import { leasedRedisStore } from './leased-rate-limit-store.js';
 import { checkWithoutCoercion } from './schemas.js';
 import type { RouterLimits, RouterServices } from './services.js';
-import { registerTelegramRoute } from './telegram-route.js';
+import { registerTelegramRoute, TELEGRAM_ROUTE } from './telegram-route.js';
 
 export interface PublicAppDeps {
   readonly logger: Logger;
@@ -62,9 +62,11 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
     keyGenerator: (request: FastifyRequest) => (request.params as { tenantId: string }).tenantId,
     // Redis down: serve unthrottled rather than refuse every message (the outage is counted elsewhere).
     skipOnError: true,
-    errorResponseBuilder: (_request, context) =>
+    // Telegram may give up on an update after repeated 4xx answers: over its budget, a tenant that can receive
+    // gets a 503 there (retried, like every 5xx); chat clients get the 429 they know how to wait out.
+    errorResponseBuilder: (request, context) =>
       new RouterError(
-        'RATE_LIMITED',
+        request.routeOptions.url === TELEGRAM_ROUTE ? 'BUSY' : 'RATE_LIMITED',
         `rate limit exceeded; retry in ${context.after}`,
         Math.ceil(context.ttl / 1000),
       ),

@@ -2,6 +2,15 @@
  * `POST /tg/:tenantId`: Telegram webhook updates. 200 means durable: either
  * OpenClaw stored the update (hot path) or Temporal accepted the `deliver`
  * signal (cold path). Anything else is a non-2xx, and Telegram retries.
+ *
+ * Telegram gives up on an update after repeated failures, so while the
+ * tenant can receive, nothing retryable is answered with a 4xx: Temporal or
+ * the registry unreachable and the tenant's rate limit are 503 with
+ * Retry-After. The 4xx left are final: no such tenant (404), a secret that is
+ * neither the current one nor, during a rotation, the one Telegram still
+ * holds (401), a suspended or offboarding tenant (403: the webhook stays, and
+ * Telegram keeps the updates until the tenant is resumed or it gives up), and
+ * a body that is not an update (400, 413).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Envelope, PodHandle } from '../workflows/shared.js';
@@ -13,6 +22,7 @@ import type { TenantView } from './tenant-directory.js';
 import { TELEGRAM_PATH } from './upstream.js';
 
 const DELIVERED = { ok: true, delivery: 'durable' } as const;
+export const TELEGRAM_ROUTE = '/tg/:tenantId';
 /** Temporal accepts a signal-with-start in milliseconds; past this it is unreachable or overloaded. */
 const COLD_ACCEPT_TIMEOUT_MS = 5_000;
 
@@ -20,7 +30,7 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
   const { endpoints, metrics } = services;
   const hotDeliveries = metrics.deliveries.labels({ route: 'telegram', path: 'hot' });
   app.post(
-    '/tg/:tenantId',
+    TELEGRAM_ROUTE,
     {
       schema: {
         params: TenantParams,

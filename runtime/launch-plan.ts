@@ -12,6 +12,7 @@ import { PermanentPortError } from '../activities/errors.js';
 import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantTier } from '../workflows/types.js';
 import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
+import { tenantWebhookUrl } from '../telegram/registration.js';
 
 /** Where the tenant's supervisor, gateway and webhook listener bind. */
 export interface Placement {
@@ -136,7 +137,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     ...(telegramWanted
       ? {
           telegram: {
-            webhookUrl: `${platform.publicUrl.replace(/\/$/, '')}/tg/${pod.tenantId}`,
+            webhookUrl: tenantWebhookUrl(platform.publicUrl, pod.tenantId),
             webhookPort: placement.webhookPort,
             apiRoot: platform.telegramApiRoot,
             ...(tenant.channels.telegram?.allowFrom ? { allowFrom: tenant.channels.telegram.allowFrom } : {}),

@@ -1,7 +1,7 @@
 /**
  * Wires the real adapters behind the activity ports from configuration:
  * S3 snapshots, the DynamoDB registry and secret store, the Redis endpoint
- * cache, and the tenant runtime with the supervisor client. Returns them with
+ * cache, the Telegram Bot API, and the tenant runtime with the supervisor client. Returns them with
  * one `close()` that stops the runtime's tenants first.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,16 +17,21 @@ import type { Logger } from '../common/logger.js';
 import { RedisEndpointCache } from '../endpoints/redis-endpoint-cache.js';
 import type { LocalRuntime } from '../local/local-runtime.js';
 import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
+import { TenantCredentials } from '../registry/credentials.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { openCredentialHasher } from '../registry/platform-keys.js';
 import { DynamoSecretStore, SECRET_NAMES } from '../registry/secret-store.js';
 import { tableNames } from '../registry/tables.js';
 import { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
+import { TelegramBotApi } from '../telegram/bot-api.js';
+import { TenantWebhooks } from '../telegram/tenant-webhooks.js';
 import type { PodHandle } from '../workflows/types.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
 import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
+import { tenantOfPod } from '../runtime/pod-lifecycle.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
@@ -34,12 +39,12 @@ export interface WiredAdapters {
   readonly localRuntime: LocalRuntime | null;
   /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
   readonly adoptedPods: readonly string[];
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
-/** Pod ids are `<tenantId>-<generation>`. */
-export function tenantOfPod(podId: string): string {
-  return podId.replace(/-\d+$/, '');
+export interface CloseOptions {
+  /** Leave local tenants serving for the next worker (a planned restart) instead of draining them. */
+  readonly handOver?: boolean;
 }
 
 export async function wireAdapters(
@@ -65,6 +70,15 @@ export async function wireAdapters(
   const grants = new SnapshotGrantIssuer({ presigner, bucket: config.s3Bucket, store: snapshotStore });
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
+  // The Telegram registration confirms a webhook secret by dropping older hashes: that takes the pepper.
+  const hasher = await openCredentialHasher({ doc, tables, masterKey });
+  const telegram = new TenantWebhooks({
+    api: new TelegramBotApi({ apiRoot: config.telegramApiRoot }),
+    secrets,
+    credentials: new TenantCredentials({ registry, secrets, hasher }),
+    publicUrl: config.publicUrl,
+    registry,
+  });
 
   // Tokens of pods this worker launched locally are in memory; any other comes from the secret store.
   let localRuntime: LocalRuntime | null = null;
@@ -77,7 +91,7 @@ export async function wireAdapters(
     snapshotGrant: (handle) => grants.issue(tenantOfPod(handle.podId)),
   });
   let runtime: RuntimePort;
-  let closeRuntime = () => Promise.resolve();
+  let closeRuntime = (_options: CloseOptions) => Promise.resolve();
   if (config.runtime === 'local') {
     localRuntime = createLocalRuntime({
       config,
@@ -91,7 +105,7 @@ export async function wireAdapters(
     });
     adoptedPods = await localRuntime.adoptRunning();
     runtime = localRuntime;
-    closeRuntime = () => localRuntime!.close();
+    closeRuntime = ({ handOver }) => (handOver ? localRuntime!.handOver() : localRuntime!.close());
     logger.info({ capacity: localRuntime.maxTenants }, 'local runtime ready');
   } else {
     const kube = await createKubeRuntime({
@@ -127,12 +141,13 @@ export async function wireAdapters(
       registry,
       endpoints: new RedisEndpointCache(redis),
       secrets,
+      telegram,
     },
     localRuntime,
     adoptedPods,
-    close: async () => {
+    close: async (options = {}) => {
       stopSweep();
-      await closeRuntime();
+      await closeRuntime(options);
       await redis.quit().catch(() => redis.disconnect());
       s3.destroy();
       presigner.destroy();

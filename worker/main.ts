@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight tasks finish
   } finally {
-    await adapters.close(); // local tenants drain (final snapshots) before the client goes
+    // A stopping worker is a restart (a deploy): local tenants keep serving and the next worker adopts them.
+    await adapters.close({ handOver: true });
     await connection.close();
     await clientConnection.close();
   }

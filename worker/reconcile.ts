@@ -9,7 +9,10 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger.js';
-import { ANY_POD, describeQuery, podLostSignal, TENANT_WORKFLOW_TYPE } from '../workflows/shared.js';
+import { tenantOfPod } from '../runtime/pod-lifecycle.js';
+import { ANY_POD, podLostSignal, TENANT_WORKFLOW_TYPE, tenantWorkflowId } from '../workflows/shared.js';
+
+const WORKFLOW_ID_PREFIX = tenantWorkflowId('');
 
 export async function reportLostLocalPods(
   client: Client,
@@ -19,14 +22,16 @@ export async function reportLostLocalPods(
   const query =
     `WorkflowType = '${TENANT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' ` +
     `AND TenantPhase IN ('waking', 'running', 'draining')`;
-  const adopted = new Set(adoptedPods);
+  // By tenant, not by generation: no worker polls yet to answer a query. A tenant whose workflow has moved on to a
+  // newer generation gets it through its own launch, which replaces the adopted pod (the lifecycle core).
+  const adopted = new Set(adoptedPods.map(tenantOfPod));
   let count = 0;
   try {
     for await (const execution of client.workflow.list({ query })) {
-      const handle = client.workflow.getHandle(execution.workflowId);
-      const described = await handle.query(describeQuery).catch(() => null);
-      if (described && adopted.has(`${described.tenantId}-${described.generation}`)) continue; // still serving
-      await handle.signal(podLostSignal, ANY_POD, 'worker restarted: its local tenant process is gone');
+      if (adopted.has(execution.workflowId.slice(WORKFLOW_ID_PREFIX.length))) continue; // still serving
+      await client.workflow
+        .getHandle(execution.workflowId)
+        .signal(podLostSignal, ANY_POD, 'worker restarted: its local tenant process is gone');
       count++;
     }
   } catch (err) {

@@ -59,6 +59,20 @@ export const store = proxyActivities<TenantActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes },
 });
 
+/**
+ * Calls to the Telegram Bot API: a few quick attempts. A registration that
+ * keeps failing is reported to the operator instead of retried for ever.
+ */
+export const channel = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
+});
+
 /** Run one activity with a human-readable summary for the Web UI. */
 export function step<F extends (...args: any[]) => Promise<any>>( // eslint-disable-line @typescript-eslint/no-explicit-any
   fn: ActivityFunctionWithOptions<F>,

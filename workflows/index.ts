@@ -1,2 +1,3 @@
 /** Workflow bundle entry: workflow functions only. */
 export { tenantWorkflow } from './tenant-workflow.js';
+export { telegramWebhookWorkflow } from './telegram-webhook-workflow.js';

@@ -10,13 +10,16 @@ import {
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { step, store } from './activity-proxies.js';
+import { channel, step, store } from './activity-proxies.js';
 import { LastActiveAtAttr, OpenClawVersionAttr, TenantPhaseAttr, TenantTierAttr } from './shared.js';
+import { describeFailure } from './failures.js';
 import type { TenantState } from './tenant-state.js';
 import type { TenantPhase } from './types.js';
 
 /** Histories recorded before the workflow wrote the registry status replay without these activities. */
 const REGISTRY_STATUS_PATCH = 'registry-status-from-workflow';
+/** Histories of offboards recorded before the webhook was deleted replay without that step. */
+const OFFBOARD_WEBHOOK_PATCH = 'offboard-deletes-telegram-webhook';
 
 const DAY_MS = 86_400_000;
 
@@ -116,6 +119,12 @@ export class PhaseBase {
     await CancellationScope.nonCancellable(async () => {
       const ref = { tenantId: d.tenantId };
       await step(store.clearEndpoint, 'clear endpoint', ref);
+      // Before the secrets go (the bot tokens are among them), so Telegram stops calling a deleted tenant.
+      // Bounded: a Bot API that keeps failing must not keep the tenant's data, so deletion goes on.
+      if (patched(OFFBOARD_WEBHOOK_PATCH))
+        await step(channel.deleteTelegramWebhooks, 'delete the Telegram webhook', ref).catch(
+          (error: unknown) => (d.reason = `Telegram webhook not deleted: ${describeFailure(error)}`),
+        );
       await step(store.deleteSnapshots, 'delete snapshots', ref);
       await step(store.deleteSecrets, 'delete secrets', ref);
       await step(store.deleteRegistryRecord, 'delete registry record', ref);

@@ -16,6 +16,7 @@ import type {
   TenantDescription,
   TenantPhase,
   TenantSettings,
+  WebhookSync,
 } from './types.js';
 
 /** Default task queue of tenant workflows and their activities (overridable by CLAWFLEET_TASK_QUEUE). */
@@ -118,3 +119,18 @@ export const offboardUpdate = defineUpdate<OffboardPlan, [OffboardRequest]>('off
 export const restoreSnapshotUpdate = defineUpdate<SnapshotRestore, [seq: number]>('restoreSnapshot');
 
 export const describeQuery = defineQuery<TenantDescription>('describe');
+
+/** The short workflow that registers a tenant's Telegram webhook from the control plane (one per tenant at a time). */
+export const TELEGRAM_WEBHOOK_WORKFLOW_TYPE = 'telegramWebhookWorkflow';
+
+export function telegramWebhookWorkflowId(tenantId: string): string {
+  return `telegram-webhook-${tenantId}`;
+}
+
+/**
+ * The bot token or webhook secret changed: register again. Sent with
+ * update-with-start; returns once a registration that started after the
+ * request has finished, so the answer always reflects the newest token and
+ * secret.
+ */
+export const registerWebhookUpdate = defineUpdate<WebhookSync, []>('registerWebhook');

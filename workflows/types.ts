@@ -57,6 +57,21 @@ export interface SnapshotManifest {
   readonly openclawVersion: string;
 }
 
+/** What the control plane registered with Telegram for a tenant (never the secret or the bot token). */
+export interface WebhookRegistered {
+  readonly url: string;
+  readonly botId: number;
+  /**
+   * The registry's peppered hash of the secret Telegram now holds (hashes
+   * are on the tenant record anyway; the secret itself never leaves the
+   * activity). Lets the confirmation keep exactly that secret.
+   */
+  readonly secretHash: string;
+}
+
+/** One round of `registerWebhook`: what Telegram holds now (null: no bot token), or why it failed. */
+export type WebhookSync = { readonly registered: WebhookRegistered | null } | { readonly failed: string };
+
 /** The agent's own view of its activity (read before draining and before sleeping). */
 export interface AgentActivity {
   readonly inFlightRuns: number;

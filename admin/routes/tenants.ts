@@ -70,6 +70,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
           apiKey: result.apiKey,
           apiKeyId: result.apiKey.keyId,
           onboardingMs: result.onboardingMs,
+          ...(result.telegram && { telegram: result.telegram }),
         };
         request.log.info(
           { tenantId: request.body.tenantId, onboardingMs: result.onboardingMs },

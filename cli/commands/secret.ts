@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { cliContext, table } from '../context.js';
+import { webhookLine } from './telegram-lines.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -24,7 +25,7 @@ export function secretCommand(): Command {
   secret
     .command('put <tenant> <name>')
     .description(
-      'Set a secret (e.g. telegram-bot-token, model-openai) from --from-file or stdin; used from the next wake',
+      'Set a secret (e.g. telegram-bot-token, model-openai) from --from-file or stdin. A bot token is checked with Telegram and its webhook registered at once; other secrets are used from the next wake',
     )
     .option('--from-file <path>', 'read the value from this file (default: stdin)')
     .action(async (tenant: string, name: string, opts: { fromFile?: string }, command: Command) => {
@@ -33,10 +34,11 @@ export function secretCommand(): Command {
       const value = secretValue(opts.fromFile ? await readFile(opts.fromFile, 'utf8') : await readStdin());
       if (!value) command.error('the secret is empty', { exitCode: 2 });
       const ctx = await cliContext(command);
-      await ctx.admin.putSecret(tenant, name, value);
-      ctx.print(
-        { tenantId: tenant, name, stored: true },
-        () => `${tenant}: secret ${name} stored (used from the next wake)`,
+      const telegram = await ctx.wait(`storing ${name}`, () => ctx.admin.putSecret(tenant, name, value));
+      ctx.print({ tenantId: tenant, name, stored: true, ...(telegram && { telegram }) }, () =>
+        telegram
+          ? `${tenant}: bot @${telegram.botUsername} connected; ${webhookLine(telegram.webhook)}`
+          : `${tenant}: secret ${name} stored (used from the next wake)`,
       );
     });
 
@@ -66,11 +68,20 @@ export function secretCommand(): Command {
   secret
     .command('rotate <tenant>')
     .description('Regenerate the gateway, hooks and supervisor tokens; effective at the next wake')
-    .option('--webhook-secret', 'also issue a new Telegram webhook secret', false)
+    .option(
+      '--webhook-secret',
+      'also issue a new Telegram webhook secret, registered with Telegram at once (the old one is accepted until then)',
+      false,
+    )
     .action(async (tenant: string, opts: { webhookSecret: boolean }, command: Command) => {
       const ctx = await cliContext(command);
       const result = await ctx.admin.rotateSecrets(tenant, { webhookSecret: opts.webhookSecret });
-      ctx.print(result, (r) => `${tenant}: rotated ${r.rotated.join(', ')} (effective at the next wake)`);
+      ctx.print(result, (r) =>
+        [
+          `${tenant}: rotated ${r.rotated.join(', ')} (tokens effective at the next wake)`,
+          ...(r.webhook ? [webhookLine(r.webhook)] : []),
+        ].join('\n'),
+      );
     });
 
   return secret;

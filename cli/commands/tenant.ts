@@ -1,7 +1,10 @@
 /** `clawfleet tenant …`: create, inspect, change and offboard tenants through the admin API. */
+import { readFile } from 'node:fs/promises';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cliContext, fields, paint, table } from '../context.js';
+import { secretValue } from './secret.js';
+import { telegramFields, webhookLine } from './telegram-lines.js';
 
 const TIERS = ['free', 'standard', 'pro'];
 
@@ -12,6 +15,8 @@ interface TenantOptions {
   openclawVersion?: string;
 }
 const STATUSES = ['active', 'suspended', 'failed', 'offboarding'];
+
+type CreateOptions = TenantOptions & { idempotencyKey?: string; telegramBotTokenFile?: string };
 
 export function duration(value: string): number {
   try {
@@ -57,7 +62,15 @@ export function tenantCommand(): Command {
     .option('--idle-timeout <duration>', 'idle time before sleeping, e.g. 15m', duration)
     .option('--openclaw-version <version>', 'OpenClaw version (default: the pinned one)')
     .option('--idempotency-key <key>', 'retry-safe creation (same key + same input = same answer)')
-    .action(async (id: string, opts: TenantOptions & { idempotencyKey?: string }, command: Command) => {
+    .option(
+      '--telegram-bot-token-file <path>',
+      "connect this bot: the token is checked with Telegram and the tenant's webhook registered",
+    )
+    .action(async (id: string, opts: CreateOptions, command: Command) => {
+      const botToken = opts.telegramBotTokenFile
+        ? secretValue(await readFile(opts.telegramBotTokenFile, 'utf8'))
+        : undefined;
+      if (botToken === '') command.error('the bot token file is empty', { exitCode: 2 });
       const ctx = await cliContext(command);
       const created = await ctx.wait(`creating ${id}`, () =>
         ctx.admin.createTenant(
@@ -69,6 +82,7 @@ export function tenantCommand(): Command {
             ...(opts.openclawVersion !== undefined && {
               openclawVersion: opts.openclawVersion,
             }),
+            ...(botToken !== undefined && { secrets: { 'telegram-bot-token': botToken } }),
           },
           { idempotencyKey: opts.idempotencyKey },
         ),
@@ -82,6 +96,12 @@ export function tenantCommand(): Command {
             ['workflow', c.workflowId],
             ['ready in', `${c.onboardingMs} ms`],
             ['api key id', c.apiKeyId],
+            ...(c.telegram
+              ? ([
+                  ['telegram bot', `@${c.telegram.botUsername}`],
+                  ['webhook', webhookLine(c.telegram.webhook)],
+                ] as [string, unknown][])
+              : []),
           ]),
           c.apiKey
             ? `\nAPI key (shown once, store it now): ${c.apiKey.apiKey}`
@@ -143,6 +163,7 @@ export function tenantCommand(): Command {
           ['buffered', live ? `${live.bufferedMessages} messages` : undefined],
           ['reason', live?.reason],
           ['delete after', live?.deleteAfter],
+          ...telegramFields(detail.telegram),
           ['version', t.version],
         ]),
       );

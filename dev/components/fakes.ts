@@ -2,7 +2,8 @@
  * `clawfleet dev --offline`: the outside world as local fakes, so real
  * tenants answer without an LLM account or a Telegram bot: the fake LLM
  * (OpenAI-compatible, replies "echo: <last user text>") and the fake Telegram
- * Bot API (records every sendMessage; `GET <url>/_messages` lists them).
+ * Bot API (records every sendMessage; `GET <url>/_messages` lists them;
+ * `POST <url>/_send {"bot", "text"}` messages a bot through its registered webhook).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

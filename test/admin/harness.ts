@@ -14,6 +14,7 @@ import { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { createActivities } from '../../activities/index.js';
+import { invalidateTenantLookup } from '../../endpoints/tenant-lookup-keys.js';
 import { buildAdminApp } from '../../admin/app.js';
 import type { AdminDeps } from '../../admin/deps.js';
 import { FileTenantLogSource } from '../../admin/log-source.js';
@@ -26,7 +27,10 @@ import { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import { DynamoSecretStore } from '../../registry/secret-store.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { SnapshotStorePort } from '../../snapshots/snapshot-store-port.js';
-import { startDynamo } from '../helpers/dynamo.js';
+import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
+import { TelegramBotApi } from '../../telegram/bot-api.js';
+import { TenantWebhooks } from '../../telegram/tenant-webhooks.js';
+import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startTestRedis } from '../helpers/redis.js';
 import { startS3 } from '../helpers/s3.js';
 import { createLocalEnv } from '../helpers/temporal.js';
@@ -39,6 +43,15 @@ export interface AdminHarness {
   readonly env: TestWorkflowEnvironment;
   readonly world: FakeWorld;
   readonly dataDir: string;
+  /** The Bot API the admin API and the worker's Telegram activities call. */
+  readonly telegram: FakeTelegram;
+  /** Webhooks point at `<publicUrl>/tg/<tenantId>`. */
+  readonly publicUrl: string;
+  readonly dynamo: TestDynamo;
+  readonly masterKey: FileMasterKey;
+  readonly redisUrl: string;
+  /** The worker's task queue (a router over this harness starts tenant workflows there). */
+  readonly taskQueue: string;
   /** A platform token. */
   readonly platform: string;
   /** A token scoped to `tenant:<id>`. */
@@ -53,25 +66,29 @@ export { uniqueTenantId };
 
 export async function startAdminHarness(options: { worker?: boolean } = {}): Promise<AdminHarness> {
   quietRuntime();
-  const [dynamo, s3, redis, env, workflowBundle] = await Promise.all([
+  const [dynamo, s3, redis, env, workflowBundle, telegram] = await Promise.all([
     startDynamo(),
     startS3(),
     startTestRedis(),
     createLocalEnv(),
     options.worker === false ? Promise.resolve(undefined) : bundle(),
+    startFakeTelegram(),
   ]);
+  const publicUrl = 'https://router.test';
+  const botApi = new TelegramBotApi({ apiRoot: telegram.url });
   const dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-admin-'));
   const masterKey = await FileMasterKey.open(join(dataDir, 'keys', 'master.key'));
   const { doc, tables } = dynamo;
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
   const hasher = await openCredentialHasher({ doc, tables, masterKey });
+  const credentials = new TenantCredentials({ registry, secrets, hasher });
   const snapshots = new S3SnapshotStore({ s3: s3.client, bucket: s3.bucket, masterKey });
   const taskQueue = `admin-${uniqueTenantId('q')}`;
   const deps: AdminDeps = {
     registry,
     secrets,
-    credentials: new TenantCredentials({ registry, secrets, hasher }),
+    credentials,
     tokens: new AdminTokenStore(doc, tables.secrets),
     tenants: new TenantClient({ client: env.client, taskQueue }),
     temporal: env.client,
@@ -79,6 +96,8 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     logs: new FileTenantLogSource(join(dataDir, 'tenants'), 50),
     redis: redis.client(),
     describeTimeoutMs: 3000,
+    // Short, so the rotation test sees the previous secret's window close.
+    telegram: { api: botApi, publicUrl, previousSecretGraceMs: 4_000 },
   };
   const world = new FakeWorld('shared');
   let worker: Worker | undefined;
@@ -90,9 +109,16 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
       workflowBundle,
       activities: createActivities({
         ...world.deps(),
+        // Real invalidation: a router built over this harness sees credential changes at once.
+        endpoints: {
+          ...world.deps().endpoints,
+          invalidateTenantView: (tenantId) => invalidateTenantLookup(deps.redis, tenantId),
+        },
         registry,
         secrets,
         snapshots: new SnapshotStorePort(snapshots),
+        // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
+        telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl, registry }),
       }),
     });
     running = worker.run();
@@ -110,6 +136,12 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     env,
     world,
     dataDir,
+    telegram,
+    publicUrl,
+    dynamo,
+    masterKey,
+    redisUrl: redis.url,
+    taskQueue,
     platform,
     tenantToken: async (tenantId) => (await deps.tokens.create(`tenant:${tenantId}`, 'test')).token,
     request,
@@ -125,7 +157,7 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
       worker?.shutdown();
       await running;
       await env.teardown();
-      await Promise.all([dynamo.close(), s3.close(), redis.stop()]);
+      await Promise.all([dynamo.close(), s3.close(), redis.stop(), telegram.close()]);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

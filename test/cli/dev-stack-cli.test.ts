@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,26 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
 
     const awake = await json(['tenant', 'get', 'tryit']);
     assert.equal(awake.phase, 'running');
+
+    // A worker killed with SIGKILL costs the awake tenant nothing: its supervisor keeps serving the hot path, and
+    // the worker the stack starts again adopts it (same process, same pod) instead of relaunching it.
+    const record = join(stack.dataDir, 'tenants', 'tryit', 'pod.json');
+    const supervisorPid = (JSON.parse(await readFile(record, 'utf8')) as { pid: number }).pid;
+    const worker = await stackProcess(stack, 'worker/main');
+    process.kill(worker, 'SIGKILL');
+    assert.equal((await chat()).status, 200, 'answered while the worker is down');
+    const workerLog = join(stack.dataDir, 'logs', 'worker.log');
+    for (let i = 0; i < 120 && !(await readFile(workerLog, 'utf8')).includes('tenant process adopted'); i++)
+      await new Promise((r) => setTimeout(r, 1_000));
+    assert.match(await readFile(workerLog, 'utf8'), /tenant process adopted/);
+    process.kill(supervisorPid, 0); // throws if the supervisor is gone
+    let adopted = await json(['tenant', 'get', 'tryit']);
+    for (let i = 0; i < 30 && !adopted.live; i++) adopted = await json(['tenant', 'get', 'tryit']); // worker polling again
+    assert.equal(adopted.phase, 'running');
+    assert.ok(awake.live?.pod?.podId, JSON.stringify(awake.live));
+    assert.equal(adopted.live?.pod?.podId, awake.live.pod.podId, 'the same pod: no relaunch');
+    const after = await chat();
+    assert.equal(after.status, 200, `the hot path after the restart: ${await after.clone().text()}`);
     await json(['tenant', 'sleep', 'tryit']);
     for (let i = 0; i < 120 && (await json(['tenant', 'get', 'tryit'])).phase !== 'asleep'; i++)
       await new Promise((r) => setTimeout(r, 1_000));
@@ -106,3 +126,12 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
     assert.equal(plan.registryRecord, true);
   });
 });
+
+/** The pid of the stack's process whose command line mentions `marker`. */
+async function stackProcess(stack: Stack, marker: string): Promise<number> {
+  for (const pid of stack.pids()) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker)) return pid;
+  }
+  return assert.fail(`no process of the stack runs ${marker}`);
+}

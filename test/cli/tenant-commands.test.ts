@@ -89,6 +89,34 @@ describe('clawfleet CLI against a live admin API', function () {
     assert.match(dry.stdout, /secret supervisor-token/);
   });
 
+  it('tenant create --telegram-bot-token-file onboards a bot in one command; tenant get shows the connection', async () => {
+    const tenantId = uniqueTenantId('bot');
+    const token = '918273:cli-onboarding-token';
+    const file = join(h.dataDir, `${tenantId}.token`);
+    await writeFile(file, `${token}\n`, { mode: 0o600 });
+    const run = await cli(['tenant', 'create', tenantId, '--telegram-bot-token-file', file, '--no-color']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /telegram bot\s+@fake_918273_bot/);
+    assert.match(
+      run.stdout,
+      new RegExp(`webhook\\s+webhook registered with Telegram: ${h.publicUrl}/tg/${tenantId}`),
+    );
+    assert.ok(!run.stdout.includes('cli-onboarding-token'), 'the token is never printed');
+    assert.equal(h.telegram.webhookOf(token)?.url, `${h.publicUrl}/tg/${tenantId}`);
+    const shown = await cli(['tenant', 'get', tenantId, '--no-color']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /telegram bot\s+@fake_918273_bot/);
+    assert.match(shown.stdout, /webhook\s+registered \(matches\)/);
+    assert.match(shown.stdout, /pending updates\s+0/);
+    const secret = await h.deps.secrets.resolve(tenantId, 'telegram-webhook-secret');
+    assert.ok(!shown.stdout.includes(secret), 'the webhook secret is never shown');
+    h.telegram.revoke('918273:revoked-token');
+    await writeFile(file, '918273:revoked-token\n');
+    const refused = await cli(['tenant', 'create', uniqueTenantId('bot'), '--telegram-bot-token-file', file]);
+    assert.equal(refused.code, 2, 'a token Telegram refuses is a validation error');
+    assert.match(refused.stderr, /Telegram refused the bot token/);
+  });
+
   it('secret put reads the value from stdin (never argv) and never prints it', async () => {
     const tenantId = await h.createTenant();
     const run = await cli(['secret', 'put', tenantId, 'telegram-bot-token'], {
@@ -96,6 +124,7 @@ describe('clawfleet CLI against a live admin API', function () {
     });
     assert.equal(run.code, 0, run.stderr);
     assert.ok(!run.stdout.includes('from-stdin') && !run.stderr.includes('from-stdin'));
+    assert.match(run.stdout, /bot @fake_123456_bot connected; webhook registered with Telegram/);
     assert.equal(await h.deps.secrets.resolve(tenantId, 'telegram-bot-token'), '123456:from-stdin');
     const names = await json(['secret', 'list', tenantId]);
     assert.ok(names.names.includes('telegram-bot-token'));

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { startFakeLlm, userTexts } from '../../fakes/fake-llm.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeTelegram, telegramUpdate } from '../../fakes/fake-telegram.js';
 
 describe('fake model provider and fake Telegram Bot API', () => {
@@ -87,6 +89,51 @@ describe('fake model provider and fake Telegram Bot API', () => {
         /no matching Bot API call/,
       );
     } finally {
+      await telegram.close();
+    }
+  });
+
+  it('plays Telegram: a message to a bot is POSTed to its registered webhook with its secret; revoked and malformed tokens are refused', async () => {
+    const telegram = await startFakeTelegram();
+    const received: { secret: unknown; body: string }[] = [];
+    const webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({ secret: req.headers['x-telegram-bot-api-secret-token'], body });
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = webhook.address() as AddressInfo;
+      const call = (token: string, method: string, params: object) =>
+        fetch(`${telegram.url}/bot${token}/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(params),
+        });
+      await call('42:abc', 'setWebhook', { url: `http://127.0.0.1:${port}/tg/acme`, secret_token: 's3cret' });
+      const sent = await fetch(`${telegram.url}/_send`, {
+        method: 'POST',
+        body: JSON.stringify({ bot: 'fake_42_bot', text: 'hi there' }),
+      });
+      assert.deepEqual(await sent.json(), { webhookStatus: 200 });
+      assert.equal(received.length, 1);
+      assert.equal(received[0]!.secret, 's3cret');
+      assert.equal((JSON.parse(received[0]!.body) as { message: { text: string } }).message.text, 'hi there');
+      assert.equal(
+        (await fetch(`${telegram.url}/_send`, { method: 'POST', body: '{"bot":"7"}' })).status,
+        404,
+      );
+
+      telegram.revoke('42:abc');
+      const revoked = await call('42:abc', 'getMe', {});
+      assert.equal(revoked.status, 401);
+      assert.deepEqual(await revoked.json(), { ok: false, error_code: 401, description: 'Unauthorized' });
+      assert.equal((await call('not-a-token', 'getMe', {})).status, 404);
+    } finally {
+      webhook.close();
       await telegram.close();
     }
   });

@@ -55,5 +55,7 @@ const pods = await Promise.all(
     return { ...handle, pid: runtime.supervisorPid(tenantId), token: tokens.get(handle.podId) };
   }),
 );
+// A planned stop (a deploy) hands the tenants over, as worker/main.ts does.
+process.once('SIGTERM', () => void runtime.handOver().then(() => process.exit(0)));
 process.stdout.write(`${JSON.stringify({ pods })}\n`);
 setInterval(() => undefined, 60_000); // serve until killed

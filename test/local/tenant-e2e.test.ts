@@ -1,16 +1,21 @@
 /**
  * End to end with real parts: Temporal dev server, the worker's real adapters
  * and local runtime, a real OpenClaw gateway per tenant, s3rver, dynalite and
- * redis-server; only the LLM and Telegram's Bot API are fakes. Messages enter
- * the way the router's cold path sends them (signal-with-start `deliver`).
+ * redis-server; only the LLM and Telegram's Bot API are fakes. The first
+ * message comes the way Telegram sends it: the control plane registers the
+ * webhook while the tenant sleeps, and "Telegram" posts to the real router
+ * with the registered secret. Later ones enter the way the router's cold path
+ * sends them (signal-with-start `deliver`).
  */
 import { strict as assert } from 'node:assert';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { userTexts } from '../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
+import { sameAllowedUpdates, TELEGRAM_ALLOWED_UPDATES } from '../../telegram/registration.js';
 import type { TenantPhase } from '../../workflows/types.js';
 import { eventually } from '../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
+import { startFleetRouter, type FleetRouter } from './fleet-router.js';
 
 const TENANT = 'e2e-acme';
 
@@ -19,7 +24,9 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
   this.timeout(600_000);
 
   let fleet: Fleet;
+  let router: FleetRouter;
   let botToken: string;
+  let webhookSecret: string;
   let nextUpdateId = 5000;
 
   async function send(text: string): Promise<number> {
@@ -51,16 +58,36 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
 
   before(async () => {
     fleet = await startFleet({ capacity: 2 });
-    ({ botToken } = await fleet.registerTenant(TENANT));
+    router = await startFleetRouter(fleet);
+    ({ botToken, webhookSecret } = await fleet.registerTenant(TENANT));
+    await fleet.tenants.ensureStarted(TENANT, { idleTimeout: '1m' });
   });
 
   after(async () => {
+    await router?.close();
     await fleet?.stop();
   });
 
-  it('wakes the tenant for a Telegram update and the bot replies through the Bot API', async () => {
+  it('the control plane registers the webhook while the tenant sleeps; an update Telegram posts with it wakes the tenant and the bot replies; its own registration matches', async () => {
+    const sync = await fleet.tenants.syncTelegramWebhook(TENANT);
+    const url = `${fleet.config.publicUrl}/tg/${TENANT}`;
+    assert.ok('registered' in sync && sync.registered?.url === url, JSON.stringify(sync));
+    const ours = fleet.telegram.callsFor(botToken, 'setWebhook');
+    assert.equal(ours.length, 1);
+    assert.equal(ours[0]!.params['secret_token'], webhookSecret);
+    assert.equal(await phase(), 'asleep', 'registering woke nothing');
+    assert.deepEqual(await fleet.tenantProcesses(TENANT), []);
+
+    // Telegram posts to the router with the secret it was given.
     const started = Date.now();
-    await send('remember the word pineapple');
+    const held = fleet.telegram.webhookOf(botToken)!;
+    assert.equal(held.url, url);
+    const response = await router.telegram(
+      TENANT,
+      held.secretToken!,
+      telegramUpdate({ updateId: nextUpdateId++, text: 'remember the word pineapple' }),
+    );
+    assert.equal(response.status, 200, await response.text());
     await fleet.telegram.waitFor(
       (c) =>
         c.method === 'sendMessage' && String(c.params['text']).includes('echo: remember the word pineapple'),
@@ -68,6 +95,20 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
     );
     console.log(`    [e2e] first reply ${((Date.now() - started) / 1000).toFixed(1)} s after the update`);
     assert.equal(await phase(), 'running');
+    // The tenant's OpenClaw registered at its start too: the same URL, secret and update kinds as ours.
+    await fleet.telegram.waitFor(
+      (c) => c.token === botToken && c.method === 'setWebhook' && c !== ours[0],
+      60_000,
+    );
+    const own = fleet.telegram.callsFor(botToken, 'setWebhook').slice(1);
+    for (const call of own) {
+      assert.equal(call.params['url'], url);
+      assert.equal(call.params['secret_token'], webhookSecret);
+      assert.ok(
+        sameAllowedUpdates(listParam(call.params['allowed_updates']), TELEGRAM_ALLOWED_UPDATES),
+        `OpenClaw registers ${JSON.stringify(call.params['allowed_updates'])}`,
+      );
+    }
     const dir = fleet.tenantDir(TENANT);
     const { statSync } = await import('node:fs');
     assert.equal(statSync(dir).mode & 0o777, 0o700, 'tenant directory is private');
@@ -163,4 +204,10 @@ async function supervisorPids(fleet: Fleet, tenantId: string): Promise<number[]>
       found.push(pid);
   }
   return found;
+}
+
+/** A list parameter of a Bot API call: a JSON array, or JSON text in a form field. */
+function listParam(value: unknown): string[] | undefined {
+  const list: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(list) ? list.map(String) : undefined;
 }

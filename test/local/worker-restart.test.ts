@@ -16,7 +16,9 @@ import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import type { PodHandle } from '../../activities/ports.js';
 import { LocalRuntime } from '../../local/local-runtime.js';
+import { startTimeOf } from '../../local/process-identity.js';
 import { processesMentioning } from '../../local/process-sweep.js';
+import { releaseTenants } from '../../local/release-tenants.js';
 import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
 import { newestSnapshot, PodLostRecorder } from '../helpers/runtime-contract.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
@@ -30,13 +32,14 @@ interface HostedPod extends PodHandle {
   readonly token: string;
 }
 
-/** Starts a runtime process with pods for `tenants`, waits for them to serve, then SIGKILLs it. */
+/** Starts a runtime process with pods for `tenants`, waits for them to serve, then kills it with `signal`. */
 async function runtimeKilledWith(
   s3: TestS3,
   dataDir: string,
   portBase: number,
   windowMs: number,
   tenants: string[],
+  signal: NodeJS.Signals = 'SIGKILL',
 ) {
   const host = spawn(
     process.execPath,
@@ -64,19 +67,13 @@ async function runtimeKilledWith(
   ]);
   const { pods } = JSON.parse(line!) as { pods: HostedPod[] };
   const exited = new Promise((resolve) => host.once('exit', resolve));
-  host.kill('SIGKILL');
+  host.kill(signal);
   await exited;
   return pods;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** Running, not exited: an orphaned supervisor's zombie waits for init to reap it. */
+const alive = (pid: number) => startTimeOf(pid) !== null;
 
 describe('local runtime: tenants outlive a killed worker', function () {
   this.timeout(120_000);
@@ -158,5 +155,24 @@ describe('local runtime: tenants outlive a killed worker', function () {
       [],
       'its OpenClaw is gone too',
     );
+  });
+
+  it('a planned stop (SIGTERM) hands the tenants over; the end of the stack (releaseTenants) drains them at once', async () => {
+    const portBase = 23_000 + 40 * randomInt(400, 600);
+    const tenant = `wr-d-${Date.now().toString(36)}`;
+    const [pod] = (await runtimeKilledWith(s3, dataDir, portBase, 60_000, [tenant], 'SIGTERM')) as [
+      HostedPod,
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.ok(alive(pod.pid), 'handed over: still serving after its worker stopped');
+    assert.equal((await fetch(`${pod.endpoint}/readyz`)).status, 200);
+    const started = Date.now();
+    await releaseTenants(dataDir);
+    assert.ok(!alive(pod.pid), 'released: the supervisor is gone');
+    assert.ok(
+      Date.now() - started < 20_000,
+      `released within a drain, not the 60 s window (${Date.now() - started} ms)`,
+    );
+    assert.ok(await newestSnapshot(grants.store, tenant), 'it drained: its final snapshot is in the store');
   });
 });

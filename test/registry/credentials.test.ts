@@ -72,7 +72,7 @@ describe('webhook secrets and API keys: peppered hashes in the tenant record', (
     );
   });
 
-  it('a rotated webhook secret is accepted together with the one Telegram holds until the next wake registers it', async () => {
+  it('a rotated webhook secret is accepted together with the one Telegram holds until its registration is confirmed', async () => {
     const tenantId = await newTenant();
     assert.equal(await credentials.verifyWebhookSecret(tenantId, 'anything'), false);
     await credentials.issueWebhookSecret(tenantId);
@@ -97,6 +97,30 @@ describe('webhook secrets and API keys: peppered hashes in the tenant record', (
       await credentials.verifyWebhookSecret(`nobody-${randomBytes(3).toString('hex')}`, s3),
       false,
     );
+  });
+
+  it('confirming a registration keeps what Telegram holds and the stored secret, should it have been rotated since', async () => {
+    const tenantId = await newTenant();
+    await credentials.issueWebhookSecret(tenantId);
+    await credentials.webhookRegistered(tenantId);
+    const s1 = await secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
+    await credentials.issueWebhookSecret(tenantId);
+    const s2 = await secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
+    const registered = await credentials.webhookSecretHash(tenantId, s2); // Telegram was given s2 ...
+    assert.deepEqual(
+      registered,
+      (await registry.get(tenantId))!.webhookSecretHashes[0],
+      'the record’s own hash',
+    );
+    await credentials.issueWebhookSecret(tenantId); // ... and s3 was issued before the confirmation
+    const s3 = await secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
+    await credentials.webhookRegistered(tenantId, registered);
+    assert.equal(await credentials.verifyWebhookSecret(tenantId, s1), false, 'older than the registered one');
+    assert.ok(await credentials.verifyWebhookSecret(tenantId, s2), 'what Telegram holds');
+    assert.ok(await credentials.verifyWebhookSecret(tenantId, s3), 'what the next registration will send');
+    await credentials.webhookRegistered(tenantId, await credentials.webhookSecretHash(tenantId, s3));
+    assert.equal(await credentials.verifyWebhookSecret(tenantId, s2), false);
+    assert.deepEqual((await registry.get(tenantId))!.webhookSecretHashes.length, 1);
   });
 
   it('API keys: shown once, stored hashed, verified per key id, revocable', async () => {

@@ -95,7 +95,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
     assert.equal(await h.workflowExists(a.tenantId), false);
   });
 
-  it('over the tenant’s rate limit is 429 with Retry-After, and other tenants are unaffected', async () => {
+  it('over the tenant’s rate limit a Telegram update is 503 with Retry-After (never a 4xx Telegram could give up on), and other tenants are unaffected', async () => {
     const limited = await h.app({ routerRateLimit: 2 });
     const t = await h.tenant();
     await h.publishEndpoint(t.tenantId, 'http://127.0.0.1:9'); // refused: cold path; fine for counting
@@ -109,9 +109,20 @@ describe('router public routes: every refusal and its status code (app.inject, r
     assert.equal((await send(t, 10)).statusCode, 200);
     assert.equal((await send(t, 11)).statusCode, 200);
     const refused = await send(t, 12);
-    assert.equal(refused.statusCode, 429);
+    assert.equal(refused.statusCode, 503);
+    assert.equal(refused.json<{ code: string }>().code, 'BUSY');
     assert.match(String(refused.headers['retry-after']), /^\d+$/);
     assert.equal((await send(b, 13)).statusCode, 200);
+    // A chat client over the same budget gets the 429 it knows how to wait out; its first two calls only count.
+    const chat = () =>
+      limited.app.inject({
+        method: 'POST',
+        url: `/v1/tenants/${t.tenantId}/chat/completions`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${t.apiKey}` },
+        payload: JSON.stringify({ model: 'openclaw/default', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const statuses = (await Promise.all([chat(), chat(), chat()])).map((r) => r.statusCode);
+    assert.equal(statuses.filter((s) => s === 429).length, 1, statuses.join(', '));
   });
 
   it('Temporal unreachable: an update for a sleeping tenant is 503 with Retry-After (Telegram retries), no details', async () => {

@@ -154,6 +154,21 @@ export class FakeWorld {
           this.secretNames = [];
         },
       },
+      telegram: {
+        register: async (tenantId) => {
+          this.events.push('register webhook');
+          return this.secretNames.includes('telegram-bot-token')
+            ? { url: `http://router.test/tg/${tenantId}`, botId: 4242, secretHash: 'hash-1' }
+            : null;
+        },
+        confirm: async (_tenantId, secretHash) => {
+          this.events.push(`confirm webhook secret ${secretHash}`);
+        },
+        unregister: async (_tenantId, options) => {
+          this.events.push(options?.everyBot ? 'delete webhooks' : 'delete replaced webhooks');
+          return options?.everyBot && this.secretNames.includes('telegram-bot-token') ? 1 : 0;
+        },
+      },
     };
   }
 

@@ -124,7 +124,7 @@ describe('tenant workflow: operator updates', function () {
     });
   });
 
-  it('a real offboard drains, waits out a 30-day grace on a durable timer, then deletes snapshots, secrets and the registry record', async () => {
+  it('a real offboard drains, waits out a 30-day grace on a durable timer, then deletes the Telegram webhook, snapshots, secrets and the registry record', async () => {
     await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
       const plan = await t.handle.executeUpdate(offboardUpdate, { args: [{ graceDays: 30 }] });
@@ -142,7 +142,8 @@ describe('tenant workflow: operator updates', function () {
       assert.equal(final.phase, 'deleted');
       assert.deepEqual(
         t.world.events.filter((e) => e.startsWith('delete')),
-        ['delete snapshots', 'delete secrets', 'delete registry record'],
+        ['delete webhooks', 'delete snapshots', 'delete secrets', 'delete registry record'],
+        'the webhook goes while the bot token is still there to delete it with',
       );
       assert.equal(t.world.registryRecord, false);
     });

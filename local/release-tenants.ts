@@ -1,0 +1,21 @@
+/**
+ * The end of a local stack: a worker that stops hands its tenants over
+ * (they keep serving for the next worker), so the stack that owns the data
+ * dir, once it stops for good, removes the runtime's heartbeat: every
+ * supervisor drains itself within one heartbeat period (final snapshot,
+ * OpenClaw stopped) while S3 is still up. Whatever has not exited by the
+ * deadline is killed, so nothing outlives the stack.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { killProcessesOf, processesMentioning } from './process-sweep.js';
+
+export async function releaseTenants(dataDir: string, timeoutMs = 60_000): Promise<void> {
+  await rm(join(dataDir, 'runtime.heartbeat'), { force: true });
+  const markers = [join(dataDir, 'tenants'), `CLAWFLEET_WARM_POOL=${dataDir}`];
+  const remaining = async () => (await Promise.all(markers.map(processesMentioning))).flat();
+  const deadline = Date.now() + timeoutMs;
+  while ((await remaining()).length > 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  for (const marker of markers) await killProcessesOf(marker);
+}
