@@ -113,6 +113,10 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     const missing = await h.request({ method: 'GET', url: '/v1/tenants/nobody-here' });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().code, 'TENANT_NOT_FOUND');
+    // A wrong type is refused, not coerced (the fuzz run found `{"tenantId": 422641658}` creating tenant "422641658").
+    const numeric = await create({ tenantId: 422641658 });
+    assert.equal(numeric.statusCode, 400, numeric.body);
+    assert.equal((await h.request({ method: 'GET', url: '/v1/tenants/422641658' })).statusCode, 404);
   });
 
   it('list pages through tenants and filters by status and tier', async () => {
