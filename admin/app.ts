@@ -9,6 +9,7 @@ import { registerHealthRoutes, type ReadinessCheck } from '../router/health.js';
 import { registerAuth } from './auth.js';
 import type { AdminDeps } from './deps.js';
 import { IdempotencyStore } from './idempotency.js';
+import { checkRequestPart } from './validation.js';
 import { registerProblemHandlers } from './problem.js';
 import { platformRoutes } from './routes/platform.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -29,9 +30,8 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions): 
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: ADMIN_BODY_LIMIT,
-    // Unknown fields are an error (a typo must not be silently dropped), and every problem is reported at once.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(checkRequestPart);
   registerProblemHandlers(app);
   registerAuth(app, deps.tokens);
   await app.register(swagger, {

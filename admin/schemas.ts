@@ -104,6 +104,20 @@ export const UsageQuery = Type.Object(
   { from: Type.Optional(Day), to: Type.Optional(Day) },
   { additionalProperties: false },
 );
+const UsageCounts = {
+  activeSeconds: Type.Integer(),
+  wakes: Type.Integer(),
+  messages: Type.Integer(),
+  tokens: Type.Integer(),
+};
+/** Billing usage per UTC day and in total (registry/usage.ts). */
+export const UsageReport = Type.Object({
+  tenantId: Type.String(),
+  from: Day,
+  to: Day,
+  days: Type.Array(Type.Object({ day: Day, activeMs: Type.Integer(), ...UsageCounts })),
+  total: Type.Object(UsageCounts),
+});
 export const LogsQuery = Type.Object(
   {
     lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })),

@@ -25,6 +25,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Agent } from 'undici';
 import { configToEnv, loadConfig, masterKeyPath, modelApiKeyPath, type Config } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
+import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { modelBearer } from '../common/model-token.js';
 import { freePort } from '../dev/ports.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
@@ -104,11 +105,21 @@ async function load(url: string, authorization: string): Promise<Run> {
   };
 }
 
-function spawnEntry(entry: string, env: NodeJS.ProcessEnv, profile = false): ChildProcess {
-  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway process (open it in Chrome DevTools).
-  const prof = profile && CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
-  return spawn(process.execPath, [...prof, '--import', 'tsx', entry], {
+/** The benchmark's own helper processes (bench/ is never built). */
+function spawnEntry(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** The real gateway entry point, the way the dev stack starts it (common/entry-points.ts). */
+function spawnGateway(env: NodeJS.ProcessEnv): ChildProcess {
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the gateway process (open it in Chrome DevTools).
+  const prof = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  return spawn(process.execPath, [...prof, ...nodeArgs('gateway/server')], {
+    cwd: PACKAGE_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -187,11 +198,7 @@ async function main(): Promise<void> {
     });
     await secrets.ensureDerived(TENANT);
     const bearer = modelBearer(TENANT, await secrets.resolve(TENANT, 'model-token'));
-    const gateway = spawnEntry(
-      'gateway/server.ts',
-      { ...configToEnv(config), CLAWFLEET_AWS_CREDENTIALS: 'embedded' },
-      true,
-    );
+    const gateway = spawnGateway({ ...configToEnv(config), CLAWFLEET_AWS_CREDENTIALS: 'embedded' });
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${config.gatewayPort}`;
     await waitHealthy(gatewayUrl);

@@ -14,7 +14,7 @@ import { tenantWorkflowId } from '../workflows/shared.js';
 export const WAKE_MARKS = [
   ['launchStarted', 'router, signal-with-start, workflow task, launchPod picked up'],
   ['processStarted', 'registry read, launch plan, tenant dir; supervisor spawned or warm one claimed'],
-  ['restoring', 'supervisor start: node, tsx, modules (spawned) or claim hand-over (warm); listen'],
+  ['restoring', 'supervisor start: node and modules (spawned) or claim hand-over (warm); listen'],
   ['restored', 'snapshot download, decrypt, extract'],
   ['gatewaySpawned', 'openclaw.json written, gateway spawned'],
   ['openclawConfig', 'OpenClaw process start and code loading, up to "loading configuration"'],

@@ -366,6 +366,16 @@ export const SETTINGS = {
         'Local runtime: most tenants awake at once; 0 means one per 1.5 GB of memory available at start (at least 1).',
     }),
   },
+  localWarmSupervisors: {
+    env: 'CLAWFLEET_LOCAL_WARM_SUPERVISORS',
+    schema: Type.Integer({
+      minimum: 0,
+      maximum: 8,
+      default: 1,
+      description:
+        'Local runtime: idle supervisor processes kept started for the next cold wakes; 0 starts every supervisor at its wake.',
+    }),
+  },
   stopGrace: {
     env: 'CLAWFLEET_STOP_GRACE',
     schema: Duration(

@@ -83,7 +83,7 @@ async function fromExplicitOrPath(
  * cache. Installs into a temporary directory first and renames it into place,
  * so a concurrent or interrupted install never leaves a half-made venv behind.
  */
-async function pipInstallBinary(
+export async function pipInstallBinary(
   cacheDir: string,
   pkg: string,
   version: string,

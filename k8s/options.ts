@@ -53,7 +53,8 @@ export const AGENT_LAYOUT = {
   warmConfigFile: '/etc/clawfleet/warm.json',
   node: '/usr/local/bin/node',
   openclawEntry: '/opt/openclaw/node_modules/openclaw/openclaw.mjs',
-  supervisorMain: '/app/supervisor/main.ts',
+  /** The build (k8s/images/agent.Dockerfile copies dist/): plain Node, no loader. */
+  supervisorMain: '/app/dist/supervisor/main.js',
   uid: 10001,
 } as const;
 

@@ -79,7 +79,7 @@ function agentContainer(options: KubeRuntimeOptions, shape: PodShape): V1Contain
   return {
     name: 'agent',
     image: options.image,
-    command: [AGENT_LAYOUT.node, '--import', 'tsx', AGENT_LAYOUT.supervisorMain],
+    command: [AGENT_LAYOUT.node, AGENT_LAYOUT.supervisorMain],
     args: shape.args,
     ports: [{ name: 'supervisor', containerPort: AGENT_LAYOUT.supervisorPort, protocol: 'TCP' }],
     resources: TIER_RESOURCES[shape.tier],

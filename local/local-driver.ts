@@ -9,7 +9,7 @@
  * A dead pod's directory is kept until its stop, which salvages what it left
  * into a snapshot and returns it (the stop activity records it).
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   CallOptions,
@@ -25,12 +25,12 @@ import type { RuntimeDriver } from '../runtime/driver.js';
 import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import { keepBeating } from '../common/runtime-heartbeat.js';
 import { LaunchedPod } from './launched-pod.js';
-import { removePodRecord, tenantDirs, writePodRecord, type PodRecord } from './pod-record.js';
+import { isServing, killGroup, removePodRecord, tenantDirs, writePodRecord } from './pod-record.js';
+import { prepareTenantDir } from './tenant-dir.js';
 import { isSameProcess } from './process-identity.js';
 import type { Heartbeat } from './supervisor-process.js';
 import { LostPods, type Salvage } from './lost-pods.js';
-import { MAX_SLOTS, placementOf, SlotTable } from './placement.js';
-import { portsAreFree } from './port-check.js';
+import { freeSlot, MAX_SLOTS, SlotTable } from './placement.js';
 import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 
@@ -180,7 +180,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   private async spawn(spec: PodSpec): Promise<LaunchedPod> {
     const { logger } = this.options;
     const rootDir = join(this.options.dataDir, 'tenants', spec.tenantId);
-    const { slot, placement } = await this.freeSlot();
+    const { slot, placement } = await freeSlot(this.slots, this.options.portBase, this.options.logger);
     try {
       // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
       const [plan] = await Promise.all([
@@ -222,22 +222,6 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     }
   }
 
-  private async freeSlot(): Promise<{ slot: number; placement: Placement }> {
-    const busy: number[] = [];
-    try {
-      for (;;) {
-        const slot = this.slots.take();
-        if (slot === null) throw new Error('no free local slot (all 253 addresses in use)');
-        const placement = placementOf(slot, this.options.portBase);
-        if (await portsAreFree(placement)) return { slot, placement };
-        this.options.logger.warn({ slot, host: placement.host }, 'slot ports busy; skipping it');
-        busy.push(slot);
-      }
-    } finally {
-      for (const slot of busy) this.slots.release(slot);
-    }
-  }
-
   private async onExit(pod: LaunchedPod, slot: number, info: { code: number | null; signal: string | null }) {
     const { events, logger } = this.options;
     const unexpected = pod.state !== 'stopping';
@@ -266,30 +250,4 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       pod.markClosed(reason);
     }
   }
-}
-
-/** A live supervisor of the record's pid (not a reused one) whose gateway answers ready. */
-async function isServing(record: PodRecord): Promise<boolean> {
-  if (!isSameProcess(record.pid, record.startTime)) return false;
-  const answer = await fetch(`${record.endpoint}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(
-    () => null,
-  );
-  return answer?.status === 200;
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
-
-/** Mode 700, and only `logs/` survives between wakes: the snapshot is the source of truth. */
-async function prepareTenantDir(rootDir: string): Promise<void> {
-  await mkdir(rootDir, { recursive: true, mode: 0o700 });
-  await chmod(rootDir, 0o700);
-  for (const sub of ['state', 'work', 'tmp', 'home', 'spec.json', 'pod.json'])
-    await rm(join(rootDir, sub), { recursive: true, force: true });
-  await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
 }

@@ -4,7 +4,9 @@
  * tenant needs its own ports and not just its own address, because OpenClaw
  * also listens on 127.0.0.1 when bound to a custom address.
  */
+import type { Logger } from '../common/logger.js';
 import type { Placement } from '../runtime/launch-plan.js';
+import { portsAreFree } from './port-check.js';
 
 /** 127.0.0.2 … 127.0.0.254. */
 export const MAX_SLOTS = 253;
@@ -45,5 +47,26 @@ export class SlotTable {
 
   get inUse(): number {
     return this.used.size;
+  }
+}
+
+/** The lowest free slot whose ports nothing else holds; slots found busy are skipped, not kept. */
+export async function freeSlot(
+  slots: SlotTable,
+  portBase: number,
+  logger: Logger,
+): Promise<{ slot: number; placement: Placement }> {
+  const busy: number[] = [];
+  try {
+    for (;;) {
+      const slot = slots.take();
+      if (slot === null) throw new Error('no free local slot (all 253 addresses in use)');
+      const placement = placementOf(slot, portBase);
+      if (await portsAreFree(placement)) return { slot, placement };
+      logger.warn({ slot, host: placement.host }, 'slot ports busy; skipping it');
+      busy.push(slot);
+    }
+  } finally {
+    for (const slot of busy) slots.release(slot);
   }
 }

@@ -9,6 +9,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PodSpec } from '../activities/ports.js';
+import { isSameProcess } from './process-identity.js';
 
 export interface PodRecord extends PodSpec {
   readonly slot: number;
@@ -53,5 +54,22 @@ function parseRecord(text: string): PodRecord | null {
     return complete ? (record as PodRecord) : null;
   } catch {
     return null;
+  }
+}
+
+/** A live supervisor of the record's pid (not a reused one) whose gateway answers ready. */
+export async function isServing(record: PodRecord): Promise<boolean> {
+  if (!isSameProcess(record.pid, record.startTime)) return false;
+  const answer = await fetch(`${record.endpoint}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(
+    () => null,
+  );
+  return answer?.status === 200;
+}
+
+export function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
   }
 }

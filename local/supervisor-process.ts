@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { heartbeatFlag } from '../common/runtime-heartbeat.js';
 import { isSameProcess, startTimeOf } from './process-identity.js';
 import { SECRET_SOURCES, type PodSecrets } from '../supervisor/supervisor-config.js';
@@ -20,9 +20,6 @@ import { killProcessesOf } from './process-sweep.js';
 import type { LaunchPlan } from '../runtime/launch-plan.js';
 import { claimWarmSupervisor } from '../runtime/warm-claim-client.js';
 import type { WarmProcess } from './warm-supervisors.js';
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const POD_MAIN = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
 
 /** How long a claim waits for a freshly spawned warm process to listen. */
 const CLAIM_WAIT_MS = 30_000;
@@ -106,14 +103,12 @@ export class SupervisorProcess {
     try {
       const child = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          POD_MAIN,
+        nodeArgs(
+          'supervisor/main',
           options.specPath,
           ...heartbeatFlag(options.heartbeat.file, options.heartbeat.windowMs),
-        ],
-        { cwd: REPO_ROOT, env, stdio: ['pipe', log, log], detached: true },
+        ),
+        { cwd: PACKAGE_ROOT, env, stdio: ['pipe', log, log], detached: true },
       );
       child.stdin?.on('error', () => undefined); // the child may be gone before we close the pipe
       return SupervisorProcess.ofChild(child, options.rootDir);

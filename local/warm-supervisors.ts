@@ -1,6 +1,6 @@
 /**
- * Idle supervisor processes (`supervisor/main.ts --warm`) with Node, tsx and
- * the supervisor's modules already loaded, so a cold wake skips a process
+ * Idle supervisor processes (`supervisor/main.ts --warm`) with Node and the
+ * supervisor's modules (and tsx, from source) already loaded, so a cold wake skips a process
  * start. Each listens on its own unix socket under `<dataDir>/warm/` (mode
  * 700) for the one warm-claim protocol both runtimes use
  * (supervisor/warm-claim.ts): a launch takes one and sends it the tenant's
@@ -17,14 +17,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 import { heartbeatFlag } from '../common/runtime-heartbeat.js';
 import type { Heartbeat } from './supervisor-process.js';
 import type { WarmConfig } from '../supervisor/warm-config.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const POD_MAIN = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
 /** An idle process that ignores its closed stdin this long is killed. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -93,17 +91,15 @@ export class WarmSupervisors {
     try {
       const child = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          POD_MAIN,
+        nodeArgs(
+          'supervisor/main',
           '--warm',
           configPath,
           PARENT_WATCHDOG_FLAG, // until claimed: the pool's pipe; then the heartbeat
           ...heartbeatFlag(this.options.heartbeat.file, this.options.heartbeat.windowMs),
-        ],
+        ),
         {
-          cwd: REPO_ROOT,
+          cwd: PACKAGE_ROOT,
           env: { PATH: process.env['PATH'], LANG: 'C.UTF-8', CLAWFLEET_WARM_POOL: this.options.dataDir },
           // A file, not a pipe, for stdout/stderr: a claimed process moves its output to the tenant's log.
           stdio: ['pipe', log, log],

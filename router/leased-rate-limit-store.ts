@@ -76,7 +76,7 @@ interface RouteSettings {
 }
 
 /** The plugin's `store` option: it constructs the class with its settings, so Redis comes from a closure. */
-export function leasedRedisStore(redis: Redis, nameSpace: string) {
+export function leasedRedisStore(redis: Redis, nameSpace: string): new () => LeasedRateLimitStore {
   const client = redis as LeaseRedis;
   if (typeof client.clawfleetRateLease !== 'function')
     client.defineCommand('clawfleetRateLease', { numberOfKeys: 1, lua: LEASE });

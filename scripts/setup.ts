@@ -1,12 +1,14 @@
 /**
  * `npm run setup`: resolves (installing where needed) every external program
  * the tests and the dev stack use (Temporal CLI, test server, redis-server,
- * the pinned OpenClaw), and says where each came from. `.ci/run`
+ * the pinned OpenClaw, openapi-python-client for the OpenAPI contract test),
+ * and says where each came from. `.ci/run`
  * calls it so a fresh machine's install steps show up in the CI log; `npm test`
  * does the same in its global set-up.
  */
 import { loadConfig } from '../common/config.js';
 import { ensureOpenClaw } from '../dev/openclaw-install.js';
+import { PINNED_OPENAPI_PYTHON_CLIENT, resolveOpenApiPythonClient } from '../dev/openapi-python-client.js';
 import { resolveRedisServer, resolveTemporalCli, resolveTemporalTestServer } from '../dev/toolchain.js';
 
 const config = loadConfig();
@@ -25,3 +27,5 @@ const openclaw = await ensureOpenClaw({ cacheDir: config.cacheDir, report });
 console.log(
   `openclaw ${openclaw.version}: ${openclaw.dir} (${openclaw.installedNow ? 'installed now' : 'cache'})`,
 );
+const openapi = await resolveOpenApiPythonClient({ cacheDir: config.cacheDir, report });
+console.log(`openapi-python-client ${PINNED_OPENAPI_PYTHON_CLIENT}: ${openapi.binDir}`);

@@ -54,6 +54,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   const runtime = new LocalRuntime({
     dataDir: resolve(config.dataDir), // the supervisors run with another working directory
     portBase: config.localPortBase,
+    warmSupervisors: config.localWarmSupervisors,
     capacity: defaultCapacity(config.localMaxTenants),
     capacityWaitMs: msToNumber(config.localCapacityWait),
     adoptWindowMs: msToNumber(config.localAdoptWindow),

@@ -3,16 +3,17 @@
  * queue. Logic lives in workflows/ and activities/; this file only wires real
  * adapters into them and handles process lifecycle.
  */
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.js';
+import { RUN_MODE } from '../common/entry-points.js';
 import { createRootLogger } from '../common/logger.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createActivities } from '../activities/index.js';
 import { wireAdapters } from './adapters.js';
 import { reportLostLocalPods } from './reconcile.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
+import { workflowCode } from './workflow-code.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,11 +29,14 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    ...workflowCode(),
     activities: createActivities(adapters.deps),
   });
   exitWhenParentDies(process.argv, () => worker.shutdown());
-  logger.info({ taskQueue: config.taskQueue, address: config.temporalAddress }, 'worker polling');
+  logger.info(
+    { taskQueue: config.taskQueue, address: config.temporalAddress, mode: RUN_MODE },
+    'worker polling',
+  );
   try {
     await worker.run(); // resolves after SIGINT/SIGTERM once in-flight tasks finish
   } finally {

@@ -21,6 +21,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'createAdminToken',
         tags: ['tokens'],
         summary: 'Create an admin token (platform or tenant:<id>); shown once',
         body: TokenBody,
@@ -42,6 +43,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'listAdminTokens',
         tags: ['tokens'],
         summary: 'List admin tokens (ids and scopes)',
         response: { 200: Type.Object({ items: Type.Array(TokenInfo) }) },
@@ -52,7 +54,15 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
 
   app.delete(
     '/v1/admin-tokens/:tokenId',
-    { config: platform, schema: { tags: ['tokens'], summary: 'Revoke an admin token', params: TokenParams } },
+    {
+      config: platform,
+      schema: {
+        operationId: 'revokeAdminToken',
+        tags: ['tokens'],
+        summary: 'Revoke an admin token',
+        params: TokenParams,
+      },
+    },
     async (request, reply) => {
       await deps.tokens.revoke(request.params.tokenId);
       return reply.code(204).send();
@@ -64,6 +74,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'fleetStatus',
         tags: ['fleet'],
         summary: 'Tenants by workflow phase (visibility counts, eventually consistent)',
         response: {

@@ -41,6 +41,7 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     {
       config: tenantScoped,
       schema: {
+        operationId: 'listSecrets',
         tags: ['secrets'],
         summary: 'Secret names (never values)',
         params: IdParams,
@@ -58,6 +59,7 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     {
       config: tenantScoped,
       schema: {
+        operationId: 'putSecret',
         tags: ['secrets'],
         summary:
           'Set a secret (model key: used from the next wake). telegram-bot-token is checked with getMe (422 if Telegram refuses it, nothing stored) and its webhook registered at once',
@@ -97,7 +99,15 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
 
   app.delete(
     '/v1/tenants/:id/secrets/:name',
-    { config: tenantScoped, schema: { tags: ['secrets'], summary: 'Remove a secret', params: SecretParams } },
+    {
+      config: tenantScoped,
+      schema: {
+        operationId: 'deleteSecret',
+        tags: ['secrets'],
+        summary: 'Remove a secret',
+        params: SecretParams,
+      },
+    },
     async (request, reply) => {
       const { id, name } = request.params;
       if (managed(name))
@@ -123,6 +133,7 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     {
       config: tenantScoped,
       schema: {
+        operationId: 'rotateSecrets',
         tags: ['secrets'],
         summary:
           'Regenerate gateway/hooks/supervisor tokens (effective at the next wake) and, with webhookSecret, the webhook secret (registered with Telegram at once; the old one is accepted until then)',
@@ -152,6 +163,7 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     {
       config: tenantScoped,
       schema: {
+        operationId: 'issueApiKey',
         tags: ['secrets'],
         summary: 'Issue a chat API key (shown once)',
         params: IdParams,
@@ -170,7 +182,12 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     '/v1/tenants/:id/api-keys/:keyId',
     {
       config: tenantScoped,
-      schema: { tags: ['secrets'], summary: 'Revoke a chat API key', params: ApiKeyParams },
+      schema: {
+        operationId: 'revokeApiKey',
+        tags: ['secrets'],
+        summary: 'Revoke a chat API key',
+        params: ApiKeyParams,
+      },
     },
     async (request, reply) => {
       await service.require(request.params.id);

@@ -3,7 +3,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { totalByModel } from '../../registry/model-usage.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
-import { IdParams, LogsQuery, SeqParams, UsageQuery } from '../schemas.js';
+import { IdParams, LogsQuery, SeqParams, UsageQuery, UsageReport } from '../schemas.js';
 import type { SnapshotService } from '../snapshot-service.js';
 import type { TenantService } from '../tenant-service.js';
 
@@ -27,11 +27,13 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'tenantUsage',
         tags: ['usage'],
         summary:
           'Per-day usage for billing (UTC days, default the last 30): active time, wakes, messages, tokens and cost by model',
         params: IdParams,
         querystring: UsageQuery,
+        response: { 200: UsageReport },
       },
     },
     async (request) => {
@@ -57,7 +59,12 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     '/v1/tenants/:id/snapshots',
     {
       config: tenantScoped,
-      schema: { tags: ['snapshots'], summary: 'Stored snapshots, newest first', params: IdParams },
+      schema: {
+        operationId: 'listSnapshots',
+        tags: ['snapshots'],
+        summary: 'Stored snapshots, newest first',
+        params: IdParams,
+      },
     },
     async (request) => snapshots.list(request.params.id),
   );
@@ -67,6 +74,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: platform,
       schema: {
+        operationId: 'restoreSnapshot',
         tags: ['snapshots'],
         summary: 'Make snapshot seq the newest again (tenant must be asleep/suspended)',
         params: SeqParams,
@@ -84,6 +92,7 @@ export const tenantDataRoutes: FastifyPluginCallbackTypebox<TenantDataRouteOptio
     {
       config: tenantScoped,
       schema: {
+        operationId: 'tenantLogs',
         tags: ['logs'],
         summary: 'Supervisor and OpenClaw logs as NDJSON {source, line}; follow streams new lines',
         params: IdParams,

@@ -53,6 +53,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'createTenant',
         tags,
         summary: 'Create a tenant (record, secrets, credentials, workflow); returns its API key once',
         body: CreateTenantBody,
@@ -94,6 +95,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'listTenants',
         tags,
         summary: 'List tenants (paginated)',
         querystring: ListQuery,
@@ -108,6 +110,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: tenantScoped,
       schema: {
+        operationId: 'getTenant',
         tags,
         summary: 'Registry record, phase and live description',
         params: IdParams,
@@ -125,6 +128,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'updateTenant',
         tags,
         summary: 'Change tier, idle timeout, quotas, OpenClaw version (If-Match: optimistic lock)',
         params: IdParams,
@@ -148,6 +152,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'wakeTenant',
         tags,
         summary: 'Wake and wait until the agent is ready',
         params: IdParams,
@@ -162,6 +167,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'sleepTenant',
         tags,
         summary: 'Drain now (final snapshot, stop)',
         params: IdParams,
@@ -176,6 +182,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'suspendTenant',
         tags,
         summary: 'Refuse traffic, drain and hold (e.g. unpaid invoice)',
         params: IdParams,
@@ -191,6 +198,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'resumeTenant',
         tags,
         summary: 'Leave suspended/failed, or cancel an offboard in its grace period',
         params: IdParams,
@@ -205,6 +213,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
     {
       config: platform,
       schema: {
+        operationId: 'offboardTenant',
         tags,
         summary: 'Offboard: dryRun lists what would be deleted; otherwise delete after graceDays',
         params: IdParams,

@@ -1,33 +1,31 @@
 /**
  * clawfleet's own processes in the dev stack: the worker, the admin API, the
- * model gateway and the router, run from source with the same Node that runs the stack (Node 24
- * under npm). The router gets no master key setting: it reads only the router
+ * model gateway and the router, run with the same Node that runs the stack (Node 24 under npm),
+ * built or from source as common/entry-points.ts decides. The router gets no master key setting: it reads only the router
  * key file the admin API writes, so the admin API starts first.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { configToEnv, type Config } from '../../common/config.js';
+import { nodeArgs, PACKAGE_ROOT, type ClawfleetEntry } from '../../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../../common/parent-watchdog.js';
 import { releaseTenants } from '../../local/release-tenants.js';
 import { ManagedProcess } from '../managed-process.js';
 import { waitUntil } from '../ports.js';
 import type { ComponentContext, RunningComponent } from './component.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
 function startNodeEntry(
   ctx: ComponentContext,
   name: string,
-  entry: string,
+  entry: ClawfleetEntry,
   config: Partial<Config>,
   inherited: NodeJS.ProcessEnv = process.env,
 ): ManagedProcess {
   return ManagedProcess.start({
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, entry), PARENT_WATCHDOG_FLAG],
-    cwd: repoRoot,
+    args: nodeArgs(entry, PARENT_WATCHDOG_FLAG),
+    cwd: PACKAGE_ROOT,
     env: { ...inherited, ...configToEnv(config) },
     logFile: join(ctx.logDir, `${name}.log`),
     parentWatchdog: true,
@@ -43,7 +41,7 @@ function diedHint(ctx: ComponentContext, process: ManagedProcess): () => string 
 
 /** The worker; ready once Temporal sees it polling the tenant task queue. */
 export async function startWorker(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
-  const process = startNodeEntry(ctx, 'worker', 'worker/main.ts', config);
+  const process = startNodeEntry(ctx, 'worker', 'worker/main', config);
   // The worker hands its tenants over when it stops (a restart); the stack stopping for good ends them here.
   const stop = async () => {
     await process.stop(20_000);
@@ -88,7 +86,7 @@ async function healthy(ctx: ComponentContext, child: ManagedProcess, what: strin
 
 /** The admin API (it holds the master key, and writes the router key file at start); ready when `/healthz` answers. */
 export async function startAdmin(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
-  const admin = startNodeEntry(ctx, 'admin', 'admin/server.ts', config);
+  const admin = startNodeEntry(ctx, 'admin', 'admin/server', config);
   const stop = () => admin.stop(10_000);
   const url = `http://${config.routerHost}:${config.adminPort}`;
   try {
@@ -102,7 +100,7 @@ export async function startAdmin(ctx: ComponentContext, config: Config): Promise
 
 /** The model gateway (tenants' model provider; holds the provider keys); ready when `/healthz` answers. */
 export async function startGateway(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
-  const gateway = startNodeEntry(ctx, 'gateway', 'gateway/server.ts', config);
+  const gateway = startNodeEntry(ctx, 'gateway', 'gateway/server', config);
   const stop = () => gateway.stop(10_000);
   const url = `http://${config.gatewayHost}:${config.gatewayPort}`;
   try {
@@ -122,7 +120,7 @@ export async function startGateway(ctx: ComponentContext, config: Config): Promi
 export async function startRouter(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
   const { masterKeyFile: _notForTheRouter, ...routerConfig } = config;
   const { CLAWFLEET_MASTER_KEY_FILE: _inherited, ...env } = process.env;
-  const router = startNodeEntry(ctx, 'router', 'router/server.ts', routerConfig, env);
+  const router = startNodeEntry(ctx, 'router', 'router/server', routerConfig, env);
   const stop = () => router.stop(10_000);
   const url = `http://${config.routerHost}:${config.routerPort}`;
   try {

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- assertions read JSON response bodies */
 import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { startAdminHarness, uniqueTenantId, type AdminHarness } from './harness.js';
 
 describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Temporal)', function () {
@@ -113,6 +114,10 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     const missing = await h.request({ method: 'GET', url: '/v1/tenants/nobody-here' });
     assert.equal(missing.statusCode, 404);
     assert.equal(missing.json().code, 'TENANT_NOT_FOUND');
+    // A wrong type is refused, not coerced (the fuzz run found `{"tenantId": 422641658}` creating tenant "422641658").
+    const numeric = await create({ tenantId: 422641658 });
+    assert.equal(numeric.statusCode, 400, numeric.body);
+    assert.equal((await h.request({ method: 'GET', url: '/v1/tenants/422641658' })).statusCode, 404);
   });
 
   it('list pages through tenants and filters by status and tier', async () => {
@@ -258,6 +263,31 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     for (const path of ['/v1/tenants', '/v1/tenants/{id}', '/v1/tenants/{id}/snapshots/{seq}/restore'])
       assert.ok(spec.paths[path], `${path} documented`);
     assert.equal((await h.request({ method: 'GET', url: '/healthz', token: null })).statusCode, 200);
+  });
+
+  it('the OpenAPI document is valid OpenAPI 3.1 for a standard validator (a broken copy is not)', async () => {
+    const spec = (await h.request({ method: 'GET', url: '/v1/openapi.json', token: null })).json();
+    const result = await new Validator().validate(spec);
+    assert.deepEqual(result.errors ?? [], [], 'validator errors');
+    assert.equal(result.valid, true);
+    // Generated clients name their functions after operationIds: every API operation has a unique one.
+    const ids = Object.entries(spec.paths as Record<string, Record<string, { operationId?: string }>>)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, operations]) =>
+        Object.entries(operations).map(([method, op]) => op.operationId ?? `${method} ${path}: none`),
+      );
+    assert.deepEqual(
+      ids.filter((id) => id.includes(': none')),
+      [],
+    );
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+    const broken = structuredClone(spec);
+    broken.paths['/v1/tenants'].post.responses = 'none';
+    assert.equal(
+      (await new Validator().validate(broken)).valid,
+      false,
+      'the validator does catch a bad document',
+    );
   });
 
   it('no token is 401 with WWW-Authenticate; a bad token is 401', async () => {

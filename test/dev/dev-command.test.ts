@@ -3,10 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 import { descendantsOf, waitForExit } from '../helpers/processes.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const ANY_PORTS = ['temporal', 'ui', 'redis', 's3', 'dynamodb', 'router', 'admin'].flatMap((name) => [
   `--${name}-port`,
   '0',
@@ -17,8 +16,8 @@ function clawfleet(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/main.ts'), ...args], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, nodeArgs('cli/main', ...args), {
+    cwd: PACKAGE_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

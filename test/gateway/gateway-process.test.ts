@@ -1,19 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { configToEnv } from '../../common/config.js';
+import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 import { quotaWindows } from '../../common/quotas.js';
 import { freePort } from '../../dev/ports.js';
 import { sumUsage } from '../../registry/usage.js';
 import { eventually } from '../supervisor/supervisor-process.js';
 import { chat, startGatewayHarness, type GatewayHarness } from './gateway-harness.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-
 /** The real entry point (gateway/server.ts) as its own process, configured through the environment. */
 async function startGatewayProcess(h: GatewayHarness, port: number, metricsPort: number) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'gateway/server.ts'], {
-    cwd: REPO,
+  const child: ChildProcess = spawn(process.execPath, nodeArgs('gateway/server'), {
+    cwd: PACKAGE_ROOT,
     env: {
       ...process.env,
       ...configToEnv(h.config),

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 import { parseSpec } from '../../supervisor/supervisor-config.js';
 import type { WarmConfig } from '../../supervisor/warm-config.js';
 
@@ -128,9 +129,9 @@ async function mountSecret(data: Record<string, string>): Promise<string> {
 
 function spawnSupervisor(ip: string, root: string, args: string[]): Container {
   const log = createWriteStream(join(root, 'supervisor.log'));
-  const repo = join(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'supervisor', 'main.ts'), ...args], {
-    cwd: repo,
+  // The image's command (node dist/supervisor/main.js) in this checkout's mode: the sources under mocha.
+  const child = spawn(process.execPath, nodeArgs('supervisor/main', ...args), {
+    cwd: PACKAGE_ROOT,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,11 +6,9 @@
  * restart, what it holds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 import { freePort } from '../../dev/ports.js';
 import { eventually, TEST_SETTINGS, type RouterHarness } from './router-harness.js';
-
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 export class RouterProcess {
   private output = '';
@@ -50,8 +48,8 @@ export class RouterProcess {
       CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.routerForwardTimeout,
       CLAWFLEET_ROUTER_CHAT_TIMEOUT: TEST_SETTINGS.routerChatTimeout,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'router/server.ts'], {
-      cwd: REPO,
+    const child = spawn(process.execPath, nodeArgs('router/server'), {
+      cwd: PACKAGE_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

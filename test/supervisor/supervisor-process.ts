@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PodSecrets, SupervisorSpec } from '../../supervisor/supervisor-config.js';
+import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 
 export type SpecInput = Omit<
   SupervisorSpec,
@@ -42,8 +43,8 @@ export async function startSupervisor(
     await writeFile(join(secretsDir, name), value, { mode: 0o600 });
   const specPath = join(dir, 'spec.json');
   await writeFile(specPath, JSON.stringify({ ...spec, secretsDir }, null, 2));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'supervisor/main.ts', specPath], {
-    cwd: join(import.meta.dirname, '..', '..'),
+  const child = spawn(process.execPath, nodeArgs('supervisor/main', specPath), {
+    cwd: PACKAGE_ROOT,
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], LANG: 'C.UTF-8' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
