@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { TENANT_PHASES, TENANT_WORKFLOW_TYPE, TenantPhaseAttr } from '../../workflows/shared.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
-import { TokenBody, TokenParams, UsageQuery } from '../schemas.js';
+import { FleetUsageReport, TokenBody, TokenParams, UsageQuery } from '../schemas.js';
 import type { TokenScope } from '../token-store.js';
 
 const platform = { access: 'platform' } as const;
@@ -109,6 +109,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
         tags: ['usage'],
         summary: 'Tenants ranked by model cost over UTC days (default: the last 30)',
         querystring: UsageQuery,
+        response: { 200: FleetUsageReport },
       },
     },
     async (request) => {
