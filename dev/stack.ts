@@ -10,6 +10,7 @@ import type { Config } from '../common/config.js';
 import { ClawfleetError } from '../common/errors.js';
 import { startAdmin, startGateway, startRouter, startWorker } from './components/apps.js';
 import { keepRunning } from './keep-running.js';
+import { releaseTenants } from '../local/release-tenants.js';
 import { startFakes } from './components/fakes.js';
 import { startDynamo, startS3 } from './components/aws.js';
 import type { ComponentContext, RunningComponent, StatusRow } from './components/component.js';
@@ -113,6 +114,25 @@ async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * The worker as the stack keeps it, ending the tenants when the stack stops
+ * for good: a worker that stops (or is restarted after a crash) hands its
+ * tenants over to the next one, so only here, after the last worker, are
+ * they released (they drain while S3 still runs; local/release-tenants.ts).
+ */
+function endingTenants(worker: RunningComponent, dataDir: string): RunningComponent {
+  return {
+    rows: worker.rows,
+    get processes() {
+      return worker.processes;
+    },
+    stop: async () => {
+      await worker.stop();
+      await releaseTenants(dataDir);
+    },
+  };
+}
+
 const ROW_ORDER = [
   'temporal',
   'web ui',
@@ -199,7 +219,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       report('starting the worker, the admin API, the model gateway and the router');
       // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores, and the
       // admin API writes the router key file the router starts from.
-      track(await kept('worker', () => startWorker(ctx, config)));
+      track(endingTenants(await kept('worker', () => startWorker(ctx, config)), dataDir));
       track(await kept('admin', () => startAdmin(ctx, config)));
       // After the admin API: it creates the master key the gateway reads tenants' own provider keys with.
       track(await kept('gateway', () => startGateway(ctx, config)));

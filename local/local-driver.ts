@@ -25,7 +25,14 @@ import type { RuntimeDriver } from '../runtime/driver.js';
 import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import { keepBeating } from '../common/runtime-heartbeat.js';
 import { LaunchedPod } from './launched-pod.js';
-import { isServing, killGroup, removePodRecord, tenantDirs, writePodRecord } from './pod-record.js';
+import {
+  isServing,
+  killGroup,
+  removePodRecord,
+  tenantDirs,
+  writePodRecord,
+  type PodRecord,
+} from './pod-record.js';
 import { prepareTenantDir } from './tenant-dir.js';
 import { isSameProcess } from './process-identity.js';
 import type { Heartbeat } from './supervisor-process.js';
@@ -103,12 +110,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     await this.beat();
     const adopted: LaunchedPod[] = [];
     for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
-      if (
-        record &&
-        !this.pods.has(record.tenantId) &&
-        (await isServing(record)) &&
-        this.slots.claim(record.slot)
-      ) {
+      const refusal = record ? await this.whyNotAdoptable(record) : null;
+      if (record && refusal === null) {
         const pod = LaunchedPod.adopt(record, rootDir, this.options.logger);
         this.gate.occupy();
         this.pods.set(pod.tenantId, pod);
@@ -120,11 +123,23 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         );
         continue;
       }
-      if (record && isSameProcess(record.pid, record.startTime)) killGroup(record.pid);
+      if (record) {
+        this.options.logger.warn({ tenantId: record.tenantId, podId: record.podId, refusal }, 'not adopted');
+        if (isSameProcess(record.pid, record.startTime)) killGroup(record.pid);
+      }
       await killProcessesOf(rootDir);
       await removePodRecord(rootDir);
     }
     return adopted;
+  }
+
+  /** Null when the record names a live, ready supervisor whose slot is free; else why not. */
+  private async whyNotAdoptable(record: PodRecord): Promise<string | null> {
+    if (this.pods.has(record.tenantId)) return 'the tenant has a pod already';
+    if (!isSameProcess(record.pid, record.startTime)) return 'its process is gone';
+    if (!(await isServing(record))) return 'it does not answer ready';
+    if (!this.slots.claim(record.slot)) return `slot ${record.slot} is taken`;
+    return null;
   }
 
   podsOf(tenantId: string): Promise<readonly LaunchedPod[]> {

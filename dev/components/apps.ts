@@ -9,7 +9,6 @@ import { Connection } from '@temporalio/client';
 import { configToEnv, type Config } from '../../common/config.js';
 import { nodeArgs, PACKAGE_ROOT, type ClawfleetEntry } from '../../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../../common/parent-watchdog.js';
-import { releaseTenants } from '../../local/release-tenants.js';
 import { ManagedProcess } from '../managed-process.js';
 import { waitUntil } from '../ports.js';
 import type { ComponentContext, RunningComponent } from './component.js';
@@ -42,11 +41,8 @@ function diedHint(ctx: ComponentContext, process: ManagedProcess): () => string 
 /** The worker; ready once Temporal sees it polling the tenant task queue. */
 export async function startWorker(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
   const process = startNodeEntry(ctx, 'worker', 'worker/main', config);
-  // The worker hands its tenants over when it stops (a restart); the stack stopping for good ends them here.
-  const stop = async () => {
-    await process.stop(20_000);
-    await releaseTenants(ctx.dataDir);
-  };
+  // The worker hands its tenants over when it stops (a restart); dev/stack.ts ends them when the stack stops.
+  const stop = () => process.stop(20_000);
   try {
     const connection = await Connection.connect({ address: config.temporalAddress });
     try {

@@ -113,7 +113,12 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
     const workerLog = join(stack.dataDir, 'logs', 'worker.log');
     for (let i = 0; i < 120 && !(await readFile(workerLog, 'utf8')).includes('tenant process adopted'); i++)
       await new Promise((r) => setTimeout(r, 1_000));
-    assert.match(await readFile(workerLog, 'utf8'), /tenant process adopted/);
+    const supervisorLog = join(stack.dataDir, 'tenants', 'tryit', 'logs', 'supervisor.log');
+    assert.match(
+      await readFile(workerLog, 'utf8'),
+      /tenant process adopted/,
+      `supervisor log:\n${(await readFile(supervisorLog, 'utf8').catch(() => '')).slice(-3000)}`,
+    );
     process.kill(supervisorPid, 0); // throws if the supervisor is gone
     let adopted = await json(['tenant', 'get', 'tryit']);
     for (let i = 0; i < 30 && !adopted.live; i++) adopted = await json(['tenant', 'get', 'tryit']); // worker polling again
