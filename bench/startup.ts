@@ -24,23 +24,12 @@ import { TenantClient } from '../client/tenant-client.js';
 import { adminTokenPath, loadConfig, type Config } from '../common/config.js';
 import { PACKAGE_ROOT, type RunMode } from '../common/entry-points.js';
 import { freePort } from '../dev/ports.js';
-import { startStack, type StackPorts } from '../dev/stack.js';
+import { startStack, ANY_PORTS } from '../dev/stack.js';
 import { startTimed, spread } from './startup-processes.js';
 import { phasesOf, traceWake } from './wake-trace.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const TENANT = 'bench-startup';
-const ANY_PORTS: StackPorts = {
-  temporal: 0,
-  ui: 0,
-  redis: 0,
-  s3: 0,
-  dynamodb: 0,
-  router: 0,
-  admin: 0,
-  gateway: 0,
-  gatewayMetrics: 0,
-};
 const METRICS = ['router', 'worker', 'supervisor', 'wake'] as const;
 type Metric = (typeof METRICS)[number];
 const MODES: readonly RunMode[] = ['source', 'built'];

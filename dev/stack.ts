@@ -32,6 +32,19 @@ export interface StackPorts {
   gatewayMetrics: number;
 }
 
+/** Every port picked by the system: for tests and benchmarks that run beside other stacks. */
+export const ANY_PORTS: StackPorts = {
+  temporal: 0,
+  ui: 0,
+  redis: 0,
+  s3: 0,
+  dynamodb: 0,
+  router: 0,
+  admin: 0,
+  gateway: 0,
+  gatewayMetrics: 0,
+};
+
 /** Declared defaults; 0 means "any free port". */
 export const DEFAULT_PORTS: StackPorts = {
   temporal: 7233,

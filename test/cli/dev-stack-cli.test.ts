@@ -12,22 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../common/config.js';
-import { startStack, type Stack, type StackPorts } from '../../dev/stack.js';
+import { startStack, type Stack, ANY_PORTS } from '../../dev/stack.js';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-const ANY_PORTS: StackPorts = {
-  temporal: 0,
-  ui: 0,
-  redis: 0,
-  s3: 0,
-  dynamodb: 0,
-  router: 0,
-  admin: 0,
-  gateway: 0,
-  gatewayMetrics: 0,
-};
-
 describe('clawfleet CLI and chat API against the embedded stack (dev --offline)', function () {
   this.timeout(600_000);
   let dataDir: string;

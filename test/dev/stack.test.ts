@@ -8,22 +8,10 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../common/config.js';
 import { createDynamoClient, createS3Client } from '../../common/aws-clients.js';
-import { startStack, type Stack, type StackPorts } from '../../dev/stack.js';
+import { startStack, type Stack, ANY_PORTS } from '../../dev/stack.js';
 import { tableNames } from '../../registry/tables.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.js';
 import { waitForExit } from '../helpers/processes.js';
-
-const ANY_PORTS: StackPorts = {
-  temporal: 0,
-  ui: 0,
-  redis: 0,
-  s3: 0,
-  dynamodb: 0,
-  router: 0,
-  admin: 0,
-  gateway: 0,
-  gatewayMetrics: 0,
-};
 
 describe('embedded dev stack', function () {
   this.timeout(240_000);

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { PodHandle, PodSpec } from '../../activities/ports.js';
+import type { PodHandle } from '../../activities/ports.js';
 import { LocalRuntime, type Salvage } from '../../local/local-runtime.js';
 import { processesMentioning } from '../../local/process-sweep.js';
 import { StateSync } from '../../supervisor/state-sync.js';
@@ -23,7 +23,7 @@ import {
 } from '../helpers/runtime-contract.js';
 import { startS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
-import { standInPlan } from './stand-in-plan.js';
+import { standInPlan, standInSpec } from './stand-in-plan.js';
 
 const logger = pino({ level: 'silent' });
 let counter = 0;
@@ -77,19 +77,11 @@ async function localSubject(): Promise<LocalSubject> {
   await runtime.prewarm();
   const tenantOf = (handle: PodHandle) =>
     runtime.awake().find((p) => p.podId === handle.podId)?.tenantId ?? assert.fail(`${handle.podId} awake`);
-  const spec = (tenantId: string, generation: number): PodSpec => ({
-    tenantId,
-    podId: `${tenantId}-${generation}`,
-    tier: 'standard',
-    openclawVersion: 'stand-in',
-    snapshotSeq: null,
-    secretRef: tenantId,
-  });
   return {
     runtime,
     events,
     salvaged,
-    spec,
+    spec: standInSpec,
     newTenant: () => `lc-${Date.now().toString(36)}-${counter++}`,
     identity: (handle) => Promise.resolve(`pid ${runtime.supervisorPid(tenantOf(handle))}`),
     kill: (handle) => {
@@ -100,7 +92,7 @@ async function localSubject(): Promise<LocalSubject> {
     },
     latestSnapshot: (tenantId) => newestSnapshot(grants.store, tenantId),
     warm: {
-      spec,
+      spec: standInSpec,
       // Idle pool processes carry the pool marker but serve no tenant yet.
       ready: async () => {
         const deadline = Date.now() + 30_000;
