@@ -106,6 +106,7 @@ export const platformRoutes: FastifyPluginCallbackTypebox<{ deps: AdminDeps }> =
     {
       config: platform,
       schema: {
+        operationId: 'fleetUsage',
         tags: ['usage'],
         summary: 'Tenants ranked by model cost over UTC days (default: the last 30)',
         querystring: UsageQuery,
