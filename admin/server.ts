@@ -13,11 +13,11 @@ import { createAdminApp } from './wiring.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createRootLogger({ level: config.logLevel, name: 'admin' });
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const logger = createRootLogger({ level: config.common.logLevel, name: 'admin' });
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // failed invalidations are logged where they happen
   await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unavailable at start'));
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect({ address: config.temporal.address });
   const readiness = {
     redis: async () => {
       await redis.ping();
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     },
   };
   const admin = await createAdminApp({ config, logger, readiness, connection, redis });
-  await admin.app.listen({ host: config.routerHost, port: config.adminPort });
+  await admin.app.listen({ host: config.router.host, port: config.admin.port });
 
   closeOnShutdown(logger, 'admin API', async () => {
     await admin.app.close(); // finishes in-flight requests

@@ -21,9 +21,15 @@ import { ensurePlatformTokenFile } from './bootstrap.js';
 import { FileTenantLogSource } from './log-source.js';
 import { AdminTokenStore } from './token-store.js';
 
+/** The admin API's slice of the configuration. */
+export type AdminConfig = Pick<
+  Config,
+  'common' | 'temporal' | 'redis' | 'aws' | 'router' | 'admin' | 'telegram'
+>;
+
 /** What server.ts hands the admin app; it builds its own stores from `config`. */
 export interface AdminContext {
-  readonly config: Config;
+  readonly config: AdminConfig;
   readonly logger: Logger;
   readonly readiness: Record<string, ReadinessCheck>;
   /** Temporal connection (closed by server.ts). */
@@ -51,14 +57,14 @@ export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
   const dynamo = createDynamoClient(config);
   const s3 = createS3Client(config);
   const doc = createDocumentClient(dynamo);
-  const tables = tableNames(config.tablePrefix);
+  const tables = tableNames(config.aws.tablePrefix);
   const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
   const hasher = await openCredentialHasher({ doc, tables, masterKey });
   const tokens = new AdminTokenStore(doc, tables.secrets);
-  const temporal = new Client({ connection: ctx.connection, namespace: config.temporalNamespace });
-  if (config.adminBootstrap) {
+  const temporal = new Client({ connection: ctx.connection, namespace: config.temporal.namespace });
+  if (config.admin.bootstrap) {
     const result = await ensurePlatformTokenFile(tokens, adminTokenPath(config));
     if (result.created)
       logger.info({ path: result.path, tokenId: result.tokenId }, 'platform admin token written');
@@ -72,17 +78,20 @@ export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
       secrets,
       credentials: new TenantCredentials({ registry, secrets, hasher }),
       tokens,
-      tenants: new TenantClient({ client: temporal, taskQueue: config.taskQueue }),
+      tenants: new TenantClient({ client: temporal, taskQueue: config.temporal.taskQueue }),
       temporal,
       snapshots: new S3SnapshotStore({
         s3,
-        bucket: config.s3Bucket,
+        bucket: config.aws.s3Bucket,
         masterKey,
         logger: ctx.logger.child({ component: 'snapshots' }),
       }),
-      logs: new FileTenantLogSource(join(config.dataDir, 'tenants')),
+      logs: new FileTenantLogSource(join(config.common.dataDir, 'tenants')),
       redis: ctx.redis,
-      telegram: { api: new TelegramBotApi({ apiRoot: config.telegramApiRoot }), publicUrl: config.publicUrl },
+      telegram: {
+        api: new TelegramBotApi({ apiRoot: config.telegram.apiRoot }),
+        publicUrl: config.router.publicUrl,
+      },
     },
     { logger, readiness: ctx.readiness },
   );

@@ -23,7 +23,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Agent } from 'undici';
-import { configToEnv, loadConfig, masterKeyPath, modelApiKeyPath, type Config } from '../common/config.js';
+import { configToEnv, loadConfig, masterKeyPath, modelApiKeyPath, withOverrides } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { modelBearer } from '../common/model-token.js';
@@ -164,20 +164,14 @@ async function main(): Promise<void> {
     children.push(targets);
     const ports = JSON.parse(await firstLine(targets)) as { upstream: number; proxy: number };
     const upstreamUrl = `http://127.0.0.1:${ports.upstream}/v1`;
-    const config: Config = {
-      ...loadConfig({}),
-      dataDir,
-      redisUrl: redis.url,
-      dynamodbEndpoint: dynamo.endpoint,
-      tablePrefix: dynamo.tables.tenants.replace(/tenants$/, ''),
-      modelProvider: 'bench',
-      modelBaseUrl: upstreamUrl,
-      gatewayHost: '127.0.0.1',
-      gatewayPort: await freePort(),
-      gatewayMetricsPort: await freePort(),
-      routerHost: '127.0.0.1',
-      logLevel: 'warn',
-    };
+    const config = withOverrides(loadConfig({}), {
+      common: { dataDir, logLevel: 'warn' },
+      redis: { url: redis.url },
+      aws: { dynamodbEndpoint: dynamo.endpoint, tablePrefix: dynamo.tables.tenants.replace(/tenants$/, '') },
+      model: { provider: 'bench', baseUrl: upstreamUrl },
+      gateway: { host: '127.0.0.1', port: await freePort(), metricsPort: await freePort() },
+      router: { host: '127.0.0.1' },
+    });
     await mkdir(dirname(modelApiKeyPath(config)), { recursive: true, mode: 0o700 });
     await writeFile(modelApiKeyPath(config), 'sk-bench-platform\n', { mode: 0o600 });
     const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
@@ -200,7 +194,7 @@ async function main(): Promise<void> {
     const bearer = modelBearer(TENANT, await secrets.resolve(TENANT, 'model-token'));
     const gateway = spawnGateway({ ...configToEnv(config), CLAWFLEET_AWS_CREDENTIALS: 'embedded' });
     children.push(gateway);
-    const gatewayUrl = `http://127.0.0.1:${config.gatewayPort}`;
+    const gatewayUrl = `http://127.0.0.1:${config.gateway.port}`;
     await waitHealthy(gatewayUrl);
 
     const urls = {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Agent } from 'undici';
+import { loadConfig } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
 import { encodeEndpointEntry } from '../endpoints/redis-endpoint-cache.js';
 import { buildApp } from '../router/app.js';
@@ -75,14 +76,11 @@ async function front(upstreamUrl: string, redisUrl: string): Promise<void> {
     logger,
     metrics: new RouterMetrics(),
     settings: {
-      taskQueue: 'bench',
-      routerRateLimit: 1_000_000_000, // evaluated on every request, never reached
-      routerRateLimitWindow: '1m',
-      routerLookupCacheTtl: '30s',
-      routerForwardTimeout: '10s',
-      routerChatTimeout: '5m',
-      routerWakeTimeout: '25s',
-      routerTouchInterval: '30s',
+      temporal: { taskQueue: 'bench' },
+      router: {
+        ...loadConfig({}).router,
+        rateLimit: 1_000_000_000, // evaluated on every request, never reached
+      },
     },
   });
   const router = await buildApp({ logger, readiness: {}, redis, services, limits });

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { configToEnv, type Config } from '../common/config.js';
+import { configToEnv, type ConfigOverrides } from '../common/config.js';
 import { nodeArgsIn, PACKAGE_ROOT, type ClawfleetEntry, type RunMode } from '../common/entry-points.js';
 
 /** How often a start is probed: the same for both modes, so neither gains from it. */
@@ -21,7 +21,7 @@ export interface Started {
 export async function startTimed(options: {
   mode: RunMode;
   entry: ClawfleetEntry;
-  config: Partial<Config>;
+  config: ConfigOverrides;
   logFile: string;
   ready: (child: ChildProcess) => Promise<boolean>;
   timeoutMs?: number;

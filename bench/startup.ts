@@ -21,7 +21,13 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { AdminClient } from '../client/admin-client.js';
 import { TenantClient } from '../client/tenant-client.js';
-import { adminTokenPath, loadConfig, type Config } from '../common/config.js';
+import {
+  adminTokenPath,
+  loadConfig,
+  withOverrides,
+  withoutMasterKey,
+  type Config,
+} from '../common/config.js';
 import { PACKAGE_ROOT, type RunMode } from '../common/entry-points.js';
 import { freePort } from '../dev/ports.js';
 import { startStack, ANY_PORTS } from '../dev/stack.js';
@@ -39,22 +45,19 @@ async function main(): Promise<void> {
   if (build.status !== 0) throw new Error('npm run build failed');
   const dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-bench-startup-'));
   const stack = await startStack({
-    config: {
-      ...loadConfig({}),
-      dataDir,
-      localPortBase: 25000,
-      localWarmSupervisors: 0, // every wake starts its supervisor: what is measured
-      logLevel: 'info', // the supervisor logs the marks the trace reads
-    },
+    config: withOverrides(loadConfig({}), {
+      common: { dataDir, logLevel: 'info' }, // the supervisor logs the marks the trace reads
+      local: { portBase: 25000, warmSupervisors: 0 }, // every wake starts its supervisor: what is measured
+    }),
     ports: ANY_PORTS,
     offline: true,
     apps: false, // the bench starts each process itself, in each mode
   });
   const config = stack.config;
   const logs = join(dataDir, 'logs');
-  const connection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
-  const tenants = new TenantClient({ client, taskQueue: config.taskQueue });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const tenants = new TenantClient({ client, taskQueue: config.temporal.taskQueue });
   const results: Record<RunMode, Record<Metric, number[]>> = {
     source: { router: [], worker: [], supervisor: [], wake: [] },
     built: { router: [], worker: [], supervisor: [], wake: [] },
@@ -65,12 +68,12 @@ async function main(): Promise<void> {
     entry: 'admin/server',
     config,
     logFile: join(logs, 'bench-admin.log'),
-    ready: async () => (await fetch(`http://${config.routerHost}:${config.adminPort}/healthz`)).ok,
+    ready: async () => (await fetch(`http://${config.router.host}:${config.admin.port}/healthz`)).ok,
   });
   try {
     const token = (await readFile(adminTokenPath(config), 'utf8')).trim();
     const adminClient = new AdminClient({
-      baseUrl: `http://${config.routerHost}:${config.adminPort}`,
+      baseUrl: `http://${config.router.host}:${config.admin.port}`,
       token,
     });
     await adminClient.createTenant({ tenantId: TENANT });
@@ -103,14 +106,13 @@ async function main(): Promise<void> {
 }
 
 async function routerStart(mode: RunMode, config: Config, logs: string): Promise<number> {
-  const { masterKeyFile: _notForTheRouter, ...routerConfig } = config;
-  const port = await freePort(config.routerHost);
+  const port = await freePort(config.router.host);
   const router = await startTimed({
     mode,
     entry: 'router/server',
-    config: { ...routerConfig, routerPort: port },
+    config: { ...withoutMasterKey(config), router: { ...config.router, port } },
     logFile: join(logs, `bench-router-${mode}.log`),
-    ready: async () => (await fetch(`http://${config.routerHost}:${port}/readyz`)).ok,
+    ready: async () => (await fetch(`http://${config.router.host}:${port}/readyz`)).ok,
   });
   await router.stop();
   return router.ms;
@@ -130,8 +132,8 @@ async function workerAndWake(
     logFile: join(logs, `bench-worker-${mode}.log`),
     ready: async (child) => {
       const response = await temporal.connection.workflowService.describeTaskQueue({
-        namespace: config.temporalNamespace,
-        taskQueue: { name: config.taskQueue },
+        namespace: config.temporal.namespace,
+        taskQueue: { name: config.temporal.taskQueue },
         taskQueueType: 1, // workflow task queue
       });
       // Pollers of earlier workers linger in the list for a while: look for this one's identity.
@@ -146,7 +148,7 @@ async function workerAndWake(
     const trace = await traceWake({
       client: temporal.client,
       tenantId: TENANT,
-      tenantDir: join(config.dataDir, 'tenants', TENANT),
+      tenantDir: join(config.common.dataDir, 'tenants', TENANT),
       posted,
       recorded: Date.now(),
     });

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     await sleepTenant();
 
     // (a) and (b) alternate, so load from anything else on the machine hits both alike.
-    const install = await ensureOpenClaw({ cacheDir: fleet.config.cacheDir });
+    const install = await ensureOpenClaw({ cacheDir: fleet.config.common.cacheDir });
     const cold: number[] = [];
     const traces: WakeTrace[] = [];
     const bare: BareStart[] = [];

@@ -61,10 +61,15 @@ export async function resolveConnection(
   flags: Pick<GlobalFlags, 'adminUrl' | 'token'>,
   config: Config = loadConfig(),
 ): Promise<{ url: string; token: string }> {
-  const file = await readJson(config.cliConfigFile || join(homedir(), '.config', 'clawfleet', 'config.json'));
+  const file = await readJson(
+    config.cli.configFile || join(homedir(), '.config', 'clawfleet', 'config.json'),
+  );
   const url =
-    flags.adminUrl || config.adminUrl || file.adminUrl || `http://${config.routerHost}:${config.adminPort}`;
-  let token = flags.token || config.adminToken || file.token;
+    flags.adminUrl ||
+    config.cli.adminUrl ||
+    file.adminUrl ||
+    `http://${config.router.host}:${config.admin.port}`;
+  let token = flags.token || config.cli.adminToken || file.token;
   if (!token) {
     const path = adminTokenPath(config);
     token = await readFile(path, 'utf8').then(

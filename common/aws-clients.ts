@@ -9,23 +9,27 @@ import type { Config } from './config.js';
 /** Credentials the embedded endpoints (s3rver, dynalite) accept: they check the signature format only. */
 export const EMBEDDED_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
-type AwsConfig = Pick<Config, 'awsRegion' | 'awsCredentials'>;
+/** The AWS group of the configuration: region, credentials and the endpoint overrides. */
+type AwsConfig = {
+  aws: Pick<Config['aws'], 'region' | 'credentials'> &
+    Partial<Pick<Config['aws'], 's3Endpoint' | 'dynamodbEndpoint'>>;
+};
 
 function base(config: AwsConfig) {
   return {
-    region: config.awsRegion,
-    ...(config.awsCredentials === 'embedded' ? { credentials: EMBEDDED_AWS_CREDENTIALS } : {}),
+    region: config.aws.region,
+    ...(config.aws.credentials === 'embedded' ? { credentials: EMBEDDED_AWS_CREDENTIALS } : {}),
   };
 }
 
 /** Path-style addressing whenever an endpoint override (s3rver, MinIO) is configured. */
 export function createS3Client(
-  config: AwsConfig & Pick<Config, 's3Endpoint'>,
+  config: AwsConfig,
   extra: Pick<S3ClientConfig, 'requestChecksumCalculation'> = {},
 ): S3Client {
   return new S3Client({
     ...base(config),
-    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+    ...(config.aws.s3Endpoint ? { endpoint: config.aws.s3Endpoint, forcePathStyle: true } : {}),
     ...extra,
   });
 }
@@ -35,13 +39,13 @@ export function createS3Client(
  * default the SDK bakes a checksum of an empty body into presigned PUT URLs,
  * which real S3 then enforces against the real body.
  */
-export function createS3Presigner(config: AwsConfig & Pick<Config, 's3Endpoint'>): S3Client {
+export function createS3Presigner(config: AwsConfig): S3Client {
   return createS3Client(config, { requestChecksumCalculation: 'WHEN_REQUIRED' });
 }
 
-export function createDynamoClient(config: AwsConfig & Pick<Config, 'dynamodbEndpoint'>): DynamoDBClient {
+export function createDynamoClient(config: AwsConfig): DynamoDBClient {
   return new DynamoDBClient({
     ...base(config),
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(config.aws.dynamodbEndpoint ? { endpoint: config.aws.dynamodbEndpoint } : {}),
   });
 }

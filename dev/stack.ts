@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Config } from '../common/config.js';
+import { withOverrides, type Config } from '../common/config.js';
 import { ClawfleetError } from '../common/errors.js';
 import { startAdmin, startGateway, startRouter, startWorker } from './components/apps.js';
 import { keepRunning } from './keep-running.js';
@@ -164,8 +164,8 @@ const rowRank = (row: StatusRow) => ROW_ORDER.indexOf(row.component);
 export async function startStack(options: StackOptions): Promise<Stack> {
   const base = options.config;
   const report = options.report ?? (() => {});
-  const host = base.routerHost;
-  const dataDir = resolve(base.dataDir);
+  const host = base.router.host;
+  const dataDir = resolve(base.common.dataDir);
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
   const logDir = join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -188,8 +188,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   try {
     const [temporalCli, redisServer] = await Promise.all([
-      resolveTemporalCli({ cacheDir: base.cacheDir, explicitPath: base.temporalCli, report }),
-      resolveRedisServer({ cacheDir: base.cacheDir, report }),
+      resolveTemporalCli({ cacheDir: base.common.cacheDir, explicitPath: base.temporal.cli, report }),
+      resolveRedisServer({ cacheDir: base.common.cacheDir, report }),
     ]);
     const ports = await resolvePorts(host, options.ports);
     report('starting Temporal, Redis, S3 and DynamoDB');
@@ -199,35 +199,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           cli: temporalCli.path,
           port: ports.temporal,
           uiPort: ports.ui,
-          namespace: base.temporalNamespace,
+          namespace: base.temporal.namespace,
         }),
       ).then(track),
       kept('redis', () => startRedis(ctx, { binary: redisServer.path, port: ports.redis })).then(track),
-      startS3(ctx, { port: ports.s3, bucket: base.s3Bucket, region: base.awsRegion }).then(track),
-      startDynamo(ctx, { port: ports.dynamodb, tablePrefix: base.tablePrefix, region: base.awsRegion }).then(
-        track,
-      ),
+      startS3(ctx, { port: ports.s3, bucket: base.aws.s3Bucket, region: base.aws.region }).then(track),
+      startDynamo(ctx, {
+        port: ports.dynamodb,
+        tablePrefix: base.aws.tablePrefix,
+        region: base.aws.region,
+      }).then(track),
     ]);
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const fakes = options.offline ? track(await startFakes(ctx, { ...base, dataDir })) : undefined;
+    const fakes = options.offline
+      ? track(await startFakes(ctx, withOverrides(base, { common: { dataDir } })))
+      : undefined;
 
-    const config: Config = {
-      ...base,
+    const config = withOverrides(base, {
+      common: { dataDir },
+      temporal: { address: `${host}:${ports.temporal}`, cli: temporalCli.path },
+      redis: { url: `redis://${host}:${ports.redis}` },
+      aws: { s3Endpoint: `http://${host}:${ports.s3}`, dynamodbEndpoint: `http://${host}:${ports.dynamodb}` },
+      router: { port: ports.router, publicUrl: `http://${host}:${ports.router}` },
+      admin: { port: ports.admin },
+      gateway: { host, port: ports.gateway, metricsPort: ports.gatewayMetrics },
       ...fakes?.overrides,
-      dataDir,
-      temporalAddress: `${host}:${ports.temporal}`,
-      redisUrl: `redis://${host}:${ports.redis}`,
-      s3Endpoint: `http://${host}:${ports.s3}`,
-      dynamodbEndpoint: `http://${host}:${ports.dynamodb}`,
-      routerPort: ports.router,
-      adminPort: ports.admin,
-      gatewayHost: host,
-      gatewayPort: ports.gateway,
-      gatewayMetricsPort: ports.gatewayMetrics,
-      publicUrl: `http://${host}:${ports.router}`,
-      temporalCli: temporalCli.path,
-    };
+    });
     if (options.apps ?? true) {
       report('starting the worker, the admin API, the model gateway and the router');
       // Sequential on purpose: the worker's first workflow bundle is CPU-heavy on 2 cores, and the

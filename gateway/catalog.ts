@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../common/errors.js';
+import type { Config } from '../common/config.js';
 import type { Tier } from '../common/quotas.js';
 
 export interface Upstream {
@@ -34,13 +35,11 @@ export interface ResolvedModel {
   readonly qualified: string;
 }
 
-export interface CatalogSettings {
-  readonly modelProvider: string;
-  readonly modelBaseUrl: string;
-  readonly modelUpstreams: string;
-  readonly modelAllowlist: string;
-  readonly modelPrices: string;
-}
+/** The model group of the configuration, as far as the catalog reads it. */
+export type CatalogSettings = Pick<
+  Config['model'],
+  'provider' | 'baseUrl' | 'upstreams' | 'allowlist' | 'prices'
+>;
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
@@ -51,8 +50,8 @@ export class ModelCatalog {
 
   constructor(settings: CatalogSettings) {
     this.upstreams = parseUpstreams(settings);
-    this.allow = parseAllowlist(settings.modelAllowlist, this.upstreams);
-    this.prices = parsePrices(settings.modelPrices);
+    this.allow = parseAllowlist(settings.allowlist, this.upstreams);
+    this.prices = parsePrices(settings.prices);
   }
 
   /** The upstream and model for `requested` if `tier` may use it, else null. */
@@ -96,7 +95,7 @@ function matches(pattern: string, qualified: string): boolean {
 }
 
 function parseUpstreams(settings: CatalogSettings): Upstream[] {
-  const raw = settings.modelUpstreams.trim() || `${settings.modelProvider}=${settings.modelBaseUrl}`;
+  const raw = settings.upstreams.trim() || `${settings.provider}=${settings.baseUrl}`;
   const problems: string[] = [];
   const upstreams: Upstream[] = [];
   for (const entry of raw

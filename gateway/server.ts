@@ -20,24 +20,24 @@ import { wireGateway } from './wiring.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createRootLogger({ level: config.logLevel, name: 'gateway' });
+  const logger = createRootLogger({ level: config.common.logLevel, name: 'gateway' });
   const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: false });
-  const redis = hotPathRedis(config.redisUrl);
+  const redis = hotPathRedis(config.redis.url);
   await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unavailable at start'));
   const dynamo = createDynamoClient(config);
   const doc = createDocumentClient(dynamo);
-  const tables = tableNames(config.tablePrefix);
+  const tables = tableNames(config.aws.tablePrefix);
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
   const gateway = wireGateway({ redis, doc, tables, secrets, settings: config, logger });
   const { services } = gateway;
   const app = buildGatewayApp(services);
-  await app.listen({ host: config.gatewayHost, port: config.gatewayPort });
+  await app.listen({ host: config.gateway.host, port: config.gateway.port });
   const metricsApp = Fastify();
   metricsApp.get('/metrics', async (_request, reply) =>
     reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics()),
   );
   metricsApp.get('/healthz', () => ({ ok: true }));
-  await metricsApp.listen({ host: config.routerHost, port: config.gatewayMetricsPort });
+  await metricsApp.listen({ host: config.router.host, port: config.gateway.metricsPort });
 
   closeOnShutdown(logger, 'gateway', async () => {
     await app.close(); // in-flight streams finish and their usage is written

@@ -24,17 +24,8 @@ import type { GatewayServices } from './services.js';
 import { TenantAccess } from './tenant-access.js';
 import { UsageMeter } from './usage-meter.js';
 
-export type GatewaySettings = Pick<
-  Config,
-  | 'dataDir'
-  | 'modelProvider'
-  | 'modelBaseUrl'
-  | 'modelApiKeyFile'
-  | 'modelUpstreams'
-  | 'modelAllowlist'
-  | 'modelPrices'
-  | 'tierQuotas'
->;
+/** The model gateway's slice of the configuration. */
+export type GatewaySettings = { common: Pick<Config['common'], 'dataDir'> } & Pick<Config, 'model'>;
 
 export interface GatewayParts {
   /** Fail-fast Redis (router/wiring.ts `hotPathRedis`): a dead Redis must not queue requests. */
@@ -51,7 +42,7 @@ export interface GatewayParts {
 export function wireGateway(parts: GatewayParts): { services: GatewayServices; close(): Promise<void> } {
   const { redis, doc, tables, secrets, settings, logger } = parts;
   const metrics = parts.metrics ?? new GatewayMetrics({ defaultMetrics: true });
-  const catalog = new ModelCatalog(settings);
+  const catalog = new ModelCatalog(settings.model);
   const registry = new DynamoRegistry({ doc, tables });
   const guard = new QuotaGuard({
     counters: new QuotaCounters(redis),
@@ -69,7 +60,7 @@ export function wireGateway(parts: GatewayParts): { services: GatewayServices; c
       getTenant: (tenantId) => registry.get(tenantId),
       secret: (tenantId, name) => secrets.resolveIfPresent(tenantId, name),
       platformKeyPath: (name) => upstreamKeyPath(settings, name),
-      tierQuotas: parseTierQuotas(settings.tierQuotas),
+      tierQuotas: parseTierQuotas(settings.model.tierQuotas),
     }),
     catalog,
     guard,

@@ -46,7 +46,7 @@ export interface KubernetesRuntimeHandle {
 
 /** Builds the adapters and starts the watcher (resolves after its first list). */
 export async function createKubernetesRuntime(
-  config: Config,
+  config: Pick<Config, 'k8s' | 'runtime'>,
   deps: KubernetesRuntimeDeps,
 ): Promise<KubernetesRuntimeHandle> {
   const options = { ...kubeOptionsFromConfig(config), ...deps.options };

@@ -107,8 +107,8 @@ export function parseTolerations(text: string): Toleration[] {
     });
 }
 
-export function kubeOptionsFromConfig(config: Config): KubeRuntimeOptions {
-  const pool = parseKeyValues(config.k8sWarmPool, 'CLAWFLEET_K8S_WARM_POOL');
+export function kubeOptionsFromConfig(config: Pick<Config, 'k8s' | 'runtime'>): KubeRuntimeOptions {
+  const pool = parseKeyValues(config.k8s.warmPool, 'CLAWFLEET_K8S_WARM_POOL');
   const warmPool: Partial<Record<TenantTier, number>> = {};
   for (const [tier, size] of Object.entries(pool)) {
     if (!['free', 'standard', 'pro'].includes(tier) || !/^\d+$/.test(size))
@@ -117,14 +117,14 @@ export function kubeOptionsFromConfig(config: Config): KubeRuntimeOptions {
   }
   return {
     ...DEFAULT_KUBE_OPTIONS,
-    namespace: config.k8sNamespace,
-    image: config.k8sAgentImage,
-    runtimeClassName: config.k8sRuntimeClass,
-    priorityClassName: config.k8sPriorityClass,
-    warmPriorityClassName: config.k8sWarmPriorityClass,
-    nodeSelector: parseKeyValues(config.k8sNodeSelector, 'CLAWFLEET_K8S_NODE_SELECTOR'),
-    tolerations: parseTolerations(config.k8sTolerations),
+    namespace: config.k8s.namespace,
+    image: config.k8s.agentImage,
+    runtimeClassName: config.k8s.runtimeClass,
+    priorityClassName: config.k8s.priorityClass,
+    warmPriorityClassName: config.k8s.warmPriorityClass,
+    nodeSelector: parseKeyValues(config.k8s.nodeSelector, 'CLAWFLEET_K8S_NODE_SELECTOR'),
+    tolerations: parseTolerations(config.k8s.tolerations),
     warmPool,
-    terminationGraceSeconds: graceChain(msToNumber(config.stopGrace)).podTerminationSeconds,
+    terminationGraceSeconds: graceChain(msToNumber(config.runtime.stopGrace)).podTerminationSeconds,
   };
 }

@@ -19,18 +19,18 @@ import { hotPathRedis, wireRouterServices } from './wiring.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createRootLogger({ level: config.logLevel, name: 'router' });
+  const logger = createRootLogger({ level: config.common.logLevel, name: 'router' });
   // First: without its keys the router can authenticate nobody, so it should not start at all.
   const keys = await openRouterKeys(routerKeyPath(config));
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  const hotRedis = hotPathRedis(config.redisUrl);
+  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const hotRedis = hotPathRedis(config.redis.url);
   for (const client of [redis, hotRedis]) client.on('error', () => undefined); // logged by users, once
   await Promise.all(
     [redis, hotRedis].map((client) =>
       client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unavailable at start')),
     ),
   );
-  const temporal = await Connection.connect({ address: config.temporalAddress });
+  const temporal = await Connection.connect({ address: config.temporal.address });
   const dynamo = createDynamoClient(config);
   const readiness = {
     redis: async () => {
@@ -42,15 +42,15 @@ async function main(): Promise<void> {
   };
   const { services, limits } = wireRouterServices({
     redis: hotRedis,
-    temporal: new Client({ connection: temporal, namespace: config.temporalNamespace }),
+    temporal: new Client({ connection: temporal, namespace: config.temporal.namespace }),
     doc: createDocumentClient(dynamo),
-    tables: tableNames(config.tablePrefix),
+    tables: tableNames(config.aws.tablePrefix),
     keys,
     logger,
     settings: config,
   });
   const app = await buildApp({ logger, readiness, redis: hotRedis, services, limits });
-  await app.listen({ host: config.routerHost, port: config.routerPort });
+  await app.listen({ host: config.router.host, port: config.router.port });
 
   closeOnShutdown(logger, 'router', async () => {
     // Stops accepting (new requests get 503), waits for in-flight requests, then closes the upstream pools.

@@ -46,18 +46,11 @@ export function hotPathRedis(url: string): Redis {
   return redis;
 }
 
-export type RouterSettings = Pick<
-  Config,
-  | 'taskQueue'
-  | 'routerRateLimit'
-  | 'routerRateLimitWindow'
-  | 'routerLookupCacheTtl'
-  | 'routerForwardTimeout'
-  | 'routerChatTimeout'
-  | 'routerWakeTimeout'
-  | 'routerTouchInterval'
-> &
-  Partial<Pick<Config, 'tierQuotas'>>;
+/** The router's slice of the configuration; tier quota defaults are optional (the built-in ones otherwise). */
+export type RouterSettings = Pick<Config, 'router'> & {
+  temporal: Pick<Config['temporal'], 'taskQueue'>;
+  model?: Pick<Config['model'], 'tierQuotas'>;
+};
 
 export interface RouterParts {
   /** Hot-path Redis: fail fast when down (no offline queue), so the router falls back instead of waiting. */
@@ -91,22 +84,22 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
       verifier: keys.verifier,
       metrics,
       logger,
-      ttlMs: msToNumber(settings.routerLookupCacheTtl),
+      ttlMs: msToNumber(settings.router.lookupCacheTtl),
       tracking,
-      tierQuotas: parseTierQuotas(settings.tierQuotas ?? ''),
+      tierQuotas: parseTierQuotas(settings.model?.tierQuotas ?? ''),
     }),
     endpoints: new EndpointLookup(redis, metrics, logger, tracking),
     signer: keys.signer,
     upstream: new Upstream({
-      timeoutMs: msToNumber(settings.routerForwardTimeout),
-      chatTimeoutMs: msToNumber(settings.routerChatTimeout),
+      timeoutMs: msToNumber(settings.router.forwardTimeout),
+      chatTimeoutMs: msToNumber(settings.router.chatTimeout),
     }),
-    tenants: new TenantClient({ client: parts.temporal, taskQueue: settings.taskQueue }),
+    tenants: new TenantClient({ client: parts.temporal, taskQueue: settings.temporal.taskQueue }),
     touches: new TouchDebouncer({
       redis,
       client: parts.temporal,
       logger,
-      intervalMs: msToNumber(settings.routerTouchInterval),
+      intervalMs: msToNumber(settings.router.touchInterval),
     }),
     metrics,
     tracking,
@@ -120,9 +113,9 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
     },
   };
   const limits: RouterLimits = {
-    rateLimit: settings.routerRateLimit,
-    rateLimitWindowMs: msToNumber(settings.routerRateLimitWindow),
-    wakeTimeoutMs: msToNumber(settings.routerWakeTimeout),
+    rateLimit: settings.router.rateLimit,
+    rateLimitWindowMs: msToNumber(settings.router.rateLimitWindow),
+    wakeTimeoutMs: msToNumber(settings.router.wakeTimeout),
   };
   return { services, limits };
 }

@@ -5,18 +5,19 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS } from '../common/config.js';
+import { listSettings } from '../common/config.js';
 
 export const START = '<!-- config-table:start -->';
 export const END = '<!-- config-table:end -->';
 
 export function configTable(): string {
-  const rows = Object.values(SETTINGS).map(({ env, schema }) => {
+  const rows = listSettings().map(({ group, name, setting: { env, schema } }) => {
     const def = (schema as { default?: unknown }).default;
     const shown = def === '' ? '(empty)' : `\`${String(def)}\``;
-    return `| \`${env}\` | ${shown} | ${(schema as { description?: string }).description ?? ''} |`;
+    const meaning = (schema as { description?: string }).description ?? '';
+    return `| \`${env}\` | \`${group}.${name}\` | ${shown} | ${meaning} |`;
   });
-  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  return ['| Variable | Setting | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 export function replaceBlock(readme: string): string {

@@ -14,18 +14,18 @@ import { resolveRedisServer, resolveTemporalCli, resolveTemporalTestServer } fro
 const config = loadConfig();
 const report = (line: string) => console.log(`• ${line}`);
 const tools = [
-  await resolveTemporalCli({ cacheDir: config.cacheDir, explicitPath: config.temporalCli, report }),
+  await resolveTemporalCli({ cacheDir: config.common.cacheDir, explicitPath: config.temporal.cli, report }),
   await resolveTemporalTestServer({
-    cacheDir: config.cacheDir,
-    explicitPath: config.temporalTestServer,
+    cacheDir: config.common.cacheDir,
+    explicitPath: config.temporal.testServer,
     report,
   }),
-  await resolveRedisServer({ cacheDir: config.cacheDir, report }),
+  await resolveRedisServer({ cacheDir: config.common.cacheDir, report }),
 ];
 for (const tool of tools) console.log(`${tool.name}: ${tool.path} (${tool.source})`);
-const openclaw = await ensureOpenClaw({ cacheDir: config.cacheDir, report });
+const openclaw = await ensureOpenClaw({ cacheDir: config.common.cacheDir, report });
 console.log(
   `openclaw ${openclaw.version}: ${openclaw.dir} (${openclaw.installedNow ? 'installed now' : 'cache'})`,
 );
-const openapi = await resolveOpenApiPythonClient({ cacheDir: config.cacheDir, report });
+const openapi = await resolveOpenApiPythonClient({ cacheDir: config.common.cacheDir, report });
 console.log(`openapi-python-client ${PINNED_OPENAPI_PYTHON_CLIENT}: ${openapi.binDir}`);

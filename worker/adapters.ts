@@ -4,13 +4,14 @@
  * cache, the Telegram Bot API, and the tenant runtime with the supervisor client. Returns them with
  * one `close()` that stops the runtime's tenants first.
  */
+import type { WorkerConfig } from './worker-config.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import { Redis } from 'ioredis';
 import type { ActivityDeps, RuntimePort } from '../activities/ports.js';
 import { createDynamoClient, createS3Client, createS3Presigner } from '../common/aws-clients.js';
-import { masterKeyPath, type Config } from '../common/config.js';
+import { masterKeyPath } from '../common/config.js';
 import { graceChain } from '../common/grace.js';
 import { parseTierQuotas } from '../common/quotas.js';
 import { FileMasterKey } from '../common/crypto.js';
@@ -36,7 +37,7 @@ import { tenantOfPod } from '../runtime/pod-lifecycle.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
-  /** The local runtime when `config.runtime` is `local` (for start-up reconciliation and tests). */
+  /** The local runtime when `config.runtime.kind` is `local` (for start-up reconciliation and tests). */
   readonly localRuntime: LocalRuntime | null;
   /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
   readonly adoptedPods: readonly string[];
@@ -49,7 +50,7 @@ export interface CloseOptions {
 }
 
 export async function wireAdapters(
-  config: Config,
+  config: WorkerConfig,
   logger: Logger,
   client: Client,
   overrides: { kube?: KubeOverrides } = {},
@@ -57,27 +58,27 @@ export async function wireAdapters(
   const s3 = createS3Client(config);
   const dynamo = createDynamoClient(config);
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
-  const tables = tableNames(config.tablePrefix);
+  const tables = tableNames(config.aws.tablePrefix);
   const snapshotStore = new S3SnapshotStore({
     s3,
-    bucket: config.s3Bucket,
+    bucket: config.aws.s3Bucket,
     masterKey,
     logger: logger.child({ component: 'snapshots' }),
   });
   const presigner = createS3Presigner(config);
-  const grants = new SnapshotGrantIssuer({ presigner, bucket: config.s3Bucket, store: snapshotStore });
+  const grants = new SnapshotGrantIssuer({ presigner, bucket: config.aws.s3Bucket, store: snapshotStore });
   const registry = new DynamoRegistry({ doc, tables });
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
   // The Telegram registration confirms a webhook secret by dropping older hashes: that takes the pepper.
   const hasher = await openCredentialHasher({ doc, tables, masterKey });
   const telegram = new TenantWebhooks({
-    api: new TelegramBotApi({ apiRoot: config.telegramApiRoot }),
+    api: new TelegramBotApi({ apiRoot: config.telegram.apiRoot }),
     secrets,
     credentials: new TenantCredentials({ registry, secrets, hasher }),
-    publicUrl: config.publicUrl,
+    publicUrl: config.router.publicUrl,
     registry,
   });
 
@@ -93,7 +94,7 @@ export async function wireAdapters(
   });
   let runtime: RuntimePort;
   let closeRuntime = (_options: CloseOptions) => Promise.resolve();
-  if (config.runtime === 'local') {
+  if (config.runtime.kind === 'local') {
     localRuntime = createLocalRuntime({
       config,
       logger,
@@ -128,14 +129,14 @@ export async function wireAdapters(
     runtime,
     isWanted: wantedByWorkflow(client),
     logger: logger.child({ component: 'orphan-sweep' }),
-    stopGraceMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
+    stopGraceMs: graceChain(msToNumber(config.runtime.stopGrace)).runtimeStopMs,
   }).every(60_000);
   return {
     deps: {
       settings: {
-        snapshotRetention: config.snapshotRetention,
-        tierQuotas: parseTierQuotas(config.tierQuotas),
-        stopWaitMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
+        snapshotRetention: config.runtime.snapshotRetention,
+        tierQuotas: parseTierQuotas(config.model.tierQuotas),
+        stopWaitMs: graceChain(msToNumber(config.runtime.stopGrace)).runtimeStopMs,
       },
       runtime,
       agent,

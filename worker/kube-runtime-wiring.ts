@@ -4,8 +4,8 @@
  * in the agent image, and the pod watcher's reports reach the tenant
  * workflows as `podLost` signals.
  */
+import type { WorkerConfig } from './worker-config.js';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import {
   AGENT_LAYOUT,
@@ -24,7 +24,7 @@ import { createLaunchPlanner } from './launch-planner.js';
 export type KubeOverrides = Pick<KubernetesRuntimeDeps, 'kubeConfig' | 'options' | 'resyncMs'>;
 
 export interface KubeWiringDeps {
-  readonly config: Config;
+  readonly config: WorkerConfig;
   readonly logger: Logger;
   readonly client: Client;
   readonly registry: DynamoRegistry;

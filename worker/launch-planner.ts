@@ -4,10 +4,11 @@
  * platform settings from the worker's Config. Runtimes differ only in where
  * OpenClaw lives (the local cache, or fixed paths in the agent image).
  */
+import type { WorkerConfig } from './worker-config.js';
 import { PermanentPortError } from '../activities/errors.js';
 import type { PodSpec } from '../activities/ports.js';
 import { msToNumber } from '@temporalio/common';
-import { gatewayBaseUrl, type Config } from '../common/config.js';
+import { gatewayBaseUrl } from '../common/config.js';
 import { graceChain } from '../common/grace.js';
 import { buildLaunchPlan, type LaunchPlan, type Placement } from '../runtime/launch-plan.js';
 import type { DynamoRegistry } from '../registry/dynamo-registry.js';
@@ -17,7 +18,7 @@ import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 export type LaunchPlanner = (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
 
 export interface LaunchPlannerDeps {
-  readonly config: Config;
+  readonly config: WorkerConfig;
   readonly registry: DynamoRegistry;
   readonly secrets: DynamoSecretStore;
   /** The Node binary and OpenClaw entry script for this version, as the supervisor will see them. */
@@ -50,17 +51,17 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
       platform: {
         openclaw,
         model: {
-          provider: config.modelProvider,
+          provider: config.model.provider,
           gatewayUrl: gatewayBaseUrl(config),
-          modelId: config.modelId,
+          modelId: config.model.id,
         },
-        telegramApiRoot: config.telegramApiRoot,
-        publicUrl: config.publicUrl,
+        telegramApiRoot: config.telegram.apiRoot,
+        publicUrl: config.router.publicUrl,
         snapshotGrant: async (tenantId, latestSeq) =>
           JSON.stringify(await deps.grants.issue(tenantId, { latestSeq })),
         forwardKey: (tenantId) => secrets.forwardKey(tenantId),
-        logLevel: config.logLevel === 'silent' ? 'warn' : config.logLevel,
-        grace: graceChain(msToNumber(config.stopGrace)),
+        logLevel: config.common.logLevel === 'silent' ? 'warn' : config.common.logLevel,
+        grace: graceChain(msToNumber(config.runtime.stopGrace)),
       },
       resolveSecret: (name) => secrets.resolveIfPresent(pod.tenantId, name),
     });

@@ -5,10 +5,10 @@
  * as signals through the Temporal client. Secret values pass from the secret store
  * straight into the supervisor's environment, never into a workflow.
  */
+import type { WorkerConfig } from './worker-config.js';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import type { Config } from '../common/config.js';
 import { graceChain } from '../common/grace.js';
 import type { Logger } from '../common/logger.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
@@ -24,7 +24,7 @@ import { createLaunchPlanner } from './launch-planner.js';
 import type { Drain } from '../runtime/driver.js';
 
 export interface LocalWiringDeps {
-  readonly config: Config;
+  readonly config: WorkerConfig;
   readonly logger: Logger;
   readonly client: Client;
   readonly registry: DynamoRegistry;
@@ -41,7 +41,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   const openclaw = (version: string) => {
     let install = installs.get(version);
     if (!install) {
-      install = ensureOpenClaw({ cacheDir: config.cacheDir, version });
+      install = ensureOpenClaw({ cacheDir: config.common.cacheDir, version });
       installs.set(version, install);
       install.catch(() => installs.delete(version));
     }
@@ -52,15 +52,15 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   const plan = createLaunchPlanner({ config, registry, secrets, openclaw, grants: deps.grants });
 
   const runtime = new LocalRuntime({
-    dataDir: resolve(config.dataDir), // the supervisors run with another working directory
-    portBase: config.localPortBase,
-    warmSupervisors: config.localWarmSupervisors,
-    capacity: defaultCapacity(config.localMaxTenants),
-    capacityWaitMs: msToNumber(config.localCapacityWait),
-    adoptWindowMs: msToNumber(config.localAdoptWindow),
+    dataDir: resolve(config.common.dataDir), // the supervisors run with another working directory
+    portBase: config.local.portBase,
+    warmSupervisors: config.local.warmSupervisors,
+    capacity: defaultCapacity(config.local.maxTenants),
+    capacityWaitMs: msToNumber(config.local.capacityWait),
+    adoptWindowMs: msToNumber(config.local.adoptWindow),
     // The worker's supervisor client: it finds the token of a pod an earlier worker started (adopted) too.
     drain: deps.drain,
-    stopGraceMs: graceChain(msToNumber(config.stopGrace)).runtimeStopMs,
+    stopGraceMs: graceChain(msToNumber(config.runtime.stopGrace)).runtimeStopMs,
     plan,
     logger: logger.child({ component: 'local-runtime' }),
     events: {

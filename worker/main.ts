@@ -17,24 +17,24 @@ import { workflowCode } from './workflow-code.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createRootLogger({ level: config.logLevel, name: 'worker' });
+  const logger = createRootLogger({ level: config.common.logLevel, name: 'worker' });
   Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
   // Runtime events (pod lost, sleep requests) become signals through a plain client.
-  const clientConnection = await Connection.connect({ address: config.temporalAddress });
-  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const adapters = await wireAdapters(config, logger, client);
   if (adapters.localRuntime) await reportLostLocalPods(client, logger, adapters.adoptedPods);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
     ...workflowCode(),
     activities: createActivities(adapters.deps),
   });
   exitWhenParentDies(process.argv, () => worker.shutdown());
   logger.info(
-    { taskQueue: config.taskQueue, address: config.temporalAddress, mode: RUN_MODE },
+    { taskQueue: config.temporal.taskQueue, address: config.temporal.address, mode: RUN_MODE },
     'worker polling',
   );
   try {

@@ -30,7 +30,7 @@ export function adminCommand(): Command {
       const config = loadConfig();
       const dynamo = createDynamoClient(config);
       try {
-        const names = tableNames(config.tablePrefix);
+        const names = tableNames(config.aws.tablePrefix);
         const created = await ensureTables(dynamo, names);
         const tokens = new AdminTokenStore(createDocumentClient(dynamo), names.secrets);
         const result = await ensurePlatformTokenFile(tokens, opts.tokenFile ?? adminTokenPath(config));
@@ -71,7 +71,7 @@ export function adminCommand(): Command {
       const dynamo = createDynamoClient(config);
       try {
         const doc = createDocumentClient(dynamo);
-        const tables = tableNames(config.tablePrefix);
+        const tables = tableNames(config.aws.tablePrefix);
         const result = await ensureRouterKeyFile(opts.out ?? routerKeyPath(config), {
           doc,
           tables,

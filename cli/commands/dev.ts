@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../common/config.js';
+import { loadConfig, withOverrides } from '../../common/config.js';
 import { DEFAULT_PORTS, startStack, type StackPorts } from '../../dev/stack.js';
 import { renderStatusTable } from '../../dev/status-table.js';
 
@@ -48,7 +48,7 @@ export function devCommand(): Command {
     );
 
   command.action(async (flags: Record<string, unknown>) => {
-    const config = { ...loadConfig(), dataDir: String(flags['dataDir']) };
+    const config = withOverrides(loadConfig(), { common: { dataDir: String(flags['dataDir']) } });
     const ports = Object.fromEntries(
       PORT_FLAGS.map(([name]) => [name, flags[`${name}Port`] as number]),
     ) as unknown as StackPorts;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { configToEnv, type Config } from '../../common/config.js';
+import { configToEnv, withoutMasterKey, type Config, type ConfigOverrides } from '../../common/config.js';
 import { nodeArgs, PACKAGE_ROOT, type ClawfleetEntry } from '../../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../../common/parent-watchdog.js';
 import { ManagedProcess } from '../managed-process.js';
@@ -17,7 +17,7 @@ function startNodeEntry(
   ctx: ComponentContext,
   name: string,
   entry: ClawfleetEntry,
-  config: Partial<Config>,
+  config: ConfigOverrides,
   inherited: NodeJS.ProcessEnv = process.env,
 ): ManagedProcess {
   return ManagedProcess.start({
@@ -44,13 +44,13 @@ export async function startWorker(ctx: ComponentContext, config: Config): Promis
   // The worker hands its tenants over when it stops (a restart); dev/stack.ts ends them when the stack stops.
   const stop = () => process.stop(20_000);
   try {
-    const connection = await Connection.connect({ address: config.temporalAddress });
+    const connection = await Connection.connect({ address: config.temporal.address });
     try {
       await waitUntil(
         async () => {
           const response = await connection.workflowService.describeTaskQueue({
-            namespace: config.temporalNamespace,
-            taskQueue: { name: config.taskQueue },
+            namespace: config.temporal.namespace,
+            taskQueue: { name: config.temporal.taskQueue },
             taskQueueType: 1, // workflow task queue
           });
           return (response.pollers?.length ?? 0) > 0;
@@ -61,7 +61,7 @@ export async function startWorker(ctx: ComponentContext, config: Config): Promis
       await connection.close();
     }
     return {
-      rows: [{ component: 'worker', url: `task queue ${config.taskQueue}`, state: 'up (polling)' }],
+      rows: [{ component: 'worker', url: `task queue ${config.temporal.taskQueue}`, state: 'up (polling)' }],
       processes: [process],
       stop,
     };
@@ -84,7 +84,7 @@ async function healthy(ctx: ComponentContext, child: ManagedProcess, what: strin
 export async function startAdmin(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
   const admin = startNodeEntry(ctx, 'admin', 'admin/server', config);
   const stop = () => admin.stop(10_000);
-  const url = `http://${config.routerHost}:${config.adminPort}`;
+  const url = `http://${config.router.host}:${config.admin.port}`;
   try {
     await healthy(ctx, admin, 'admin API', url);
     return { rows: [{ component: 'admin api', url, state: 'up' }], processes: [admin], stop };
@@ -98,7 +98,7 @@ export async function startAdmin(ctx: ComponentContext, config: Config): Promise
 export async function startGateway(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
   const gateway = startNodeEntry(ctx, 'gateway', 'gateway/server', config);
   const stop = () => gateway.stop(10_000);
-  const url = `http://${config.gatewayHost}:${config.gatewayPort}`;
+  const url = `http://${config.gateway.host}:${config.gateway.port}`;
   try {
     await healthy(ctx, gateway, 'model gateway', url);
     return {
@@ -114,11 +114,10 @@ export async function startGateway(ctx: ComponentContext, config: Config): Promi
 
 /** The public router; ready when `/healthz` answers. It is given no master key setting at all. */
 export async function startRouter(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
-  const { masterKeyFile: _notForTheRouter, ...routerConfig } = config;
   const { CLAWFLEET_MASTER_KEY_FILE: _inherited, ...env } = process.env;
-  const router = startNodeEntry(ctx, 'router', 'router/server', routerConfig, env);
+  const router = startNodeEntry(ctx, 'router', 'router/server', withoutMasterKey(config), env);
   const stop = () => router.stop(10_000);
-  const url = `http://${config.routerHost}:${config.routerPort}`;
+  const url = `http://${config.router.host}:${config.router.port}`;
   try {
     await healthy(ctx, router, 'router', url);
     return { rows: [{ component: 'router', url, state: 'up' }], processes: [router], stop };

@@ -32,7 +32,9 @@ export async function startS3(
   const server = new S3rver({ port: options.port, address: ctx.host, directory, silent: true });
   const address = await server.run();
   const endpoint = `http://${ctx.host}:${address.port}`;
-  const s3 = createS3Client({ s3Endpoint: endpoint, awsRegion: options.region, awsCredentials: 'embedded' });
+  const s3 = createS3Client({
+    aws: { s3Endpoint: endpoint, region: options.region, credentials: 'embedded' },
+  });
   const stop = once(async () => {
     s3.destroy();
     await server.close();
@@ -70,9 +72,7 @@ export async function startDynamo(
   const port = await listen(server, options.port, ctx.host);
   const endpoint = `http://${ctx.host}:${port}`;
   const client = createDynamoClient({
-    dynamodbEndpoint: endpoint,
-    awsRegion: options.region,
-    awsCredentials: 'embedded',
+    aws: { dynamodbEndpoint: endpoint, region: options.region, credentials: 'embedded' },
   });
   const stop = once(async () => {
     client.destroy();

@@ -14,7 +14,10 @@ import { once, type ComponentContext, type RunningComponent } from './component.
 
 export interface OfflineFakes extends RunningComponent {
   /** Settings that point tenant agents at the fakes. */
-  readonly overrides: Pick<Config, 'modelProvider' | 'modelBaseUrl' | 'modelId' | 'telegramApiRoot'>;
+  readonly overrides: {
+    model: Pick<Config['model'], 'provider' | 'baseUrl' | 'id'>;
+    telegram: Pick<Config['telegram'], 'apiRoot'>;
+  };
 }
 
 export async function startFakes(ctx: ComponentContext, config: Config): Promise<OfflineFakes> {
@@ -36,10 +39,8 @@ export async function startFakes(ctx: ComponentContext, config: Config): Promise
     ],
     processes: [],
     overrides: {
-      modelProvider: 'fake',
-      modelBaseUrl: llm.url,
-      modelId: 'fake-model',
-      telegramApiRoot: telegram.url,
+      model: { provider: 'fake', baseUrl: llm.url, id: 'fake-model' },
+      telegram: { apiRoot: telegram.url },
     },
     stop: once(async () => {
       await Promise.allSettled([llm.close(), telegram.close()]);

@@ -226,7 +226,7 @@ describe('admin API: connecting a Telegram bot (real Temporal, router and stores
         tables,
         keys,
         logger: createRootLogger({ level: 'silent', name: 'router' }),
-        settings: { ...TEST_SETTINGS, taskQueue: h.taskQueue },
+        settings: { ...TEST_SETTINGS, temporal: { taskQueue: h.taskQueue } },
         metrics: new RouterMetrics(),
       });
       router = await buildApp({

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AdminClient } from '../../client/admin-client.js';
-import { adminTokenPath, loadConfig } from '../../common/config.js';
+import { adminTokenPath, loadConfig, withOverrides } from '../../common/config.js';
 import type { startStack, Stack, StackPorts } from '../../dev/stack.js';
 import { processesMentioning } from '../../local/process-sweep.js';
 import { createDynamoClient } from '../../common/aws-clients.js';
@@ -57,13 +57,16 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
     };
     [stack, project] = await Promise.all([
       built.startStack({
-        config: { ...loadConfig({}), dataDir: join(dataDir, 'stack'), localPortBase: 24000 },
+        config: withOverrides(loadConfig({}), {
+          common: { dataDir: join(dataDir, 'stack') },
+          local: { portBase: 24000 },
+        }),
         ports: ANY_PORTS,
         offline: true,
       }),
       installPackedClawfleet(),
     ]);
-    adminUrl = `http://${stack.config.routerHost}:${stack.config.adminPort}`;
+    adminUrl = `http://${stack.config.router.host}:${stack.config.admin.port}`;
     token = (await readFile(adminTokenPath(stack.config), 'utf8')).trim();
   });
 
@@ -80,8 +83,8 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
     const billing = await project.runScript('billing.mjs', BILLING_SCRIPT, [
       adminUrl,
       token,
-      config.temporalAddress,
-      config.taskQueue,
+      config.temporal.address,
+      config.temporal.taskQueue,
       'billing-acme',
     ]);
     const result = JSON.parse(billing.stdout);
@@ -105,7 +108,7 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
     const { apiKey } = await admin.createTenant({ tenantId: 'built-chat' });
     const { config } = stack;
     const chat = () =>
-      fetch(`http://${config.routerHost}:${config.routerPort}/v1/tenants/built-chat/chat/completions`, {
+      fetch(`http://${config.router.host}:${config.router.port}/v1/tenants/built-chat/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey!.apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
@@ -138,7 +141,7 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
     try {
       const registry = new DynamoRegistry({
         doc: createDocumentClient(createDynamoClient(stack.config)),
-        tables: tableNames(stack.config.tablePrefix),
+        tables: tableNames(stack.config.aws.tablePrefix),
       });
       const created = await python.run(PYTHON_CREATE, [adminUrl, token, 'py-acme']);
       assert.equal(JSON.parse(created.stdout).tenantId, 'py-acme');

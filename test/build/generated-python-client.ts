@@ -21,7 +21,7 @@ export interface GeneratedClient {
 
 export async function generatePythonClient(adminUrl: string): Promise<GeneratedClient> {
   const tool = await resolveOpenApiPythonClient({
-    cacheDir: loadConfig().cacheDir,
+    cacheDir: loadConfig().common.cacheDir,
     report: (line) => console.log(`  [toolchain] ${line}`),
   });
   const dir = await mkdtemp(join(tmpdir(), 'clawfleet-pyclient-'));

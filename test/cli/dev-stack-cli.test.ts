@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../common/config.js';
+import { loadConfig, withOverrides } from '../../common/config.js';
 import { startStack, type Stack, ANY_PORTS } from '../../dev/stack.js';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
@@ -29,7 +29,7 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
           PATH: process.env['PATH'],
           HOME: dataDir,
           CLAWFLEET_DATA_DIR: stack.dataDir,
-          CLAWFLEET_ADMIN_URL: `http://${config.routerHost}:${config.adminPort}`,
+          CLAWFLEET_ADMIN_URL: `http://${config.router.host}:${config.admin.port}`,
           CLAWFLEET_CONFIG: join(dataDir, 'no-config.json'),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +50,10 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-dev-cli-'));
     stack = await startStack({
-      config: { ...loadConfig({}), dataDir: join(dataDir, 'stack'), localPortBase: 23000 },
+      config: withOverrides(loadConfig({}), {
+        common: { dataDir: join(dataDir, 'stack') },
+        local: { portBase: 23000 },
+      }),
       ports: ANY_PORTS,
       offline: true,
     });
@@ -68,7 +71,7 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
 
     const { config } = stack;
     const chat = () =>
-      fetch(`http://${config.routerHost}:${config.routerPort}/v1/tenants/tryit/chat/completions`, {
+      fetch(`http://${config.router.host}:${config.router.port}/v1/tenants/tryit/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({

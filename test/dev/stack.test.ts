@@ -6,7 +6,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../common/config.js';
+import { loadConfig, withOverrides } from '../../common/config.js';
 import { createDynamoClient, createS3Client } from '../../common/aws-clients.js';
 import { startStack, type Stack, ANY_PORTS } from '../../dev/stack.js';
 import { tableNames } from '../../registry/tables.js';
@@ -26,7 +26,7 @@ describe('embedded dev stack', function () {
 
   async function start(apps: boolean, report?: (line: string) => void): Promise<Stack> {
     return startStack({
-      config: { ...loadConfig({}), dataDir },
+      config: withOverrides(loadConfig({}), { common: { dataDir } }),
       ports: ANY_PORTS,
       apps,
       ...(report && { report }),
@@ -43,14 +43,14 @@ describe('embedded dev stack', function () {
       );
       const { config } = stack;
 
-      const connection = await Connection.connect({ address: config.temporalAddress });
+      const connection = await Connection.connect({ address: config.temporal.address });
       try {
         const ns = await connection.workflowService.describeNamespace({
-          namespace: config.temporalNamespace,
+          namespace: config.temporal.namespace,
         });
-        assert.equal(ns.namespaceInfo?.name, config.temporalNamespace);
+        assert.equal(ns.namespaceInfo?.name, config.temporal.namespace);
         const listing = await connection.operatorService.listSearchAttributes({
-          namespace: config.temporalNamespace,
+          namespace: config.temporal.namespace,
         });
         for (const key of SEARCH_ATTRIBUTES)
           assert.ok(key.name in (listing.customAttributes ?? {}), `${key.name} registered`);
@@ -58,7 +58,7 @@ describe('embedded dev stack', function () {
         await connection.close();
       }
 
-      const redis = new Redis(config.redisUrl);
+      const redis = new Redis(config.redis.url);
       try {
         assert.equal(await redis.ping(), 'PONG');
       } finally {
@@ -67,14 +67,16 @@ describe('embedded dev stack', function () {
 
       const s3 = createS3Client(config);
       await s3.send(
-        new PutObjectCommand({ Bucket: config.s3Bucket, Key: 'probe/hello.txt', Body: 'hello s3' }),
+        new PutObjectCommand({ Bucket: config.aws.s3Bucket, Key: 'probe/hello.txt', Body: 'hello s3' }),
       );
-      const object = await s3.send(new GetObjectCommand({ Bucket: config.s3Bucket, Key: 'probe/hello.txt' }));
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: config.aws.s3Bucket, Key: 'probe/hello.txt' }),
+      );
       assert.equal(await object.Body?.transformToString(), 'hello s3');
       s3.destroy();
 
       const dynamo = createDynamoClient(config);
-      const TableName = tableNames(config.tablePrefix).tenants;
+      const TableName = tableNames(config.aws.tablePrefix).tenants;
       await dynamo.send(
         new PutItemCommand({ TableName, Item: { tenantId: { S: 'probe' }, status: { S: 'active' } } }),
       );
@@ -82,15 +84,17 @@ describe('embedded dev stack', function () {
       assert.equal(item.Item?.['status']?.S, 'active');
       dynamo.destroy();
 
-      for (const port of [config.routerPort, config.adminPort]) {
-        const ready = await fetch(`http://${config.routerHost}:${port}/readyz`);
+      for (const port of [config.router.port, config.admin.port]) {
+        const ready = await fetch(`http://${config.router.host}:${port}/readyz`);
         assert.equal(ready.status, 200, `readyz on ${port}`);
       }
       // The model gateway listens apart from the public router, and asks for a model token.
-      assert.notEqual(config.gatewayPort, config.routerPort);
-      const models = await fetch(`http://${config.gatewayHost}:${config.gatewayPort}/v1/models`);
+      assert.notEqual(config.gateway.port, config.router.port);
+      const models = await fetch(`http://${config.gateway.host}:${config.gateway.port}/v1/models`);
       assert.equal(models.status, 401);
-      const gatewayMetrics = await fetch(`http://${config.routerHost}:${config.gatewayMetricsPort}/metrics`);
+      const gatewayMetrics = await fetch(
+        `http://${config.router.host}:${config.gateway.metricsPort}/metrics`,
+      );
       assert.match(await gatewayMetrics.text(), /clawfleet_gateway_requests_total/);
       const ui = await fetch(stack.rows.find((row) => row.component === 'web ui')!.url);
       assert.equal(ui.status, 200);
@@ -101,7 +105,7 @@ describe('embedded dev stack', function () {
       const environ = (await readFile(`/proc/${router}/environ`, 'utf8')).split('\0');
       assert.ok(!environ.some((v) => v.startsWith('CLAWFLEET_MASTER_KEY_FILE=')), 'no master key setting');
       assert.ok(!environ.some((v) => v.includes('master.key')), 'no master key path');
-      const keyFile = join(config.dataDir, 'keys', 'router.key');
+      const keyFile = join(config.common.dataDir, 'keys', 'router.key');
       assert.equal((await stat(keyFile)).mode & 0o777, 0o600, 'the router key file the admin API wrote');
     } finally {
       await stack.stop();
@@ -114,7 +118,7 @@ describe('embedded dev stack', function () {
     const first = await start(false);
     const workflowId = `persist-${Date.now()}`;
     try {
-      const connection = await Connection.connect({ address: first.config.temporalAddress });
+      const connection = await Connection.connect({ address: first.config.temporal.address });
       const client = new Client({ connection });
       await client.workflow.start('noSuchWorkflowNeeded', { taskQueue: 'persistence-probe', workflowId });
       await connection.close();
@@ -123,7 +127,7 @@ describe('embedded dev stack', function () {
     }
     const second = await start(false);
     try {
-      const connection = await Connection.connect({ address: second.config.temporalAddress });
+      const connection = await Connection.connect({ address: second.config.temporal.address });
       const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
       assert.equal(description.workflowId, workflowId);
       await connection.close();
@@ -136,11 +140,11 @@ describe('embedded dev stack', function () {
     const lines: string[] = [];
     const stack = await start(true, (line) => lines.push(line));
     const { config } = stack;
-    const routerUrl = `http://${config.routerHost}:${config.routerPort}/healthz`;
+    const routerUrl = `http://${config.router.host}:${config.router.port}/healthz`;
     const routerUp = async () => (await fetch(routerUrl).catch(() => null))?.ok === true;
-    const adminUrl = `http://${config.routerHost}:${config.adminPort}/healthz`;
+    const adminUrl = `http://${config.router.host}:${config.admin.port}/healthz`;
     const adminUp = async () => (await fetch(adminUrl).catch(() => null))?.ok === true;
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
     redis.on('error', () => undefined);
     const redisUp = async () => (await redis.ping().catch(() => null)) === 'PONG';
     try {

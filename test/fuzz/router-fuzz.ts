@@ -27,7 +27,7 @@ export async function fuzzRouter(count: number, seed: number): Promise<FuzzSumma
   const h = new RouterHarness();
   await h.start();
   try {
-    const { app } = await h.app({ routerRateLimit: 1_000_000 });
+    const { app } = await h.app({ rateLimit: 1_000_000 });
     const [awake, asleep] = await Promise.all([h.tenant('active', 'fz'), h.tenant('active', 'fz')]);
     const stand = await new StandInSupervisor(awake).start();
     await h.publishEndpoint(awake.tenantId, stand.endpoint);

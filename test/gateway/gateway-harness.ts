@@ -8,7 +8,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, masterKeyPath, modelApiKeyPath, type Config } from '../../common/config.js';
+import {
+  loadConfig,
+  masterKeyPath,
+  modelApiKeyPath,
+  withOverrides,
+  type Config,
+  type ConfigOverrides,
+} from '../../common/config.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { createRootLogger } from '../../common/logger.js';
 import { modelBearer } from '../../common/model-token.js';
@@ -41,25 +48,20 @@ export interface GatewayHarness {
   close(): Promise<void>;
 }
 
-export async function startGatewayHarness(settings: Partial<Config> = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(settings: ConfigOverrides = {}): Promise<GatewayHarness> {
   const [llm, redis, dynamo, dataDir] = await Promise.all([
     startFakeLlm(),
     startTestRedis(),
     startDynamo(),
     mkdtemp(join(tmpdir(), 'clawfleet-gateway-')),
   ]);
-  const config: Config = {
-    ...loadConfig({}),
-    dataDir,
-    modelProvider: 'fake',
-    modelBaseUrl: llm.url,
-    modelId: 'fake-model',
-    redisUrl: redis.url,
-    dynamodbEndpoint: dynamo.endpoint,
-    tablePrefix: dynamo.tables.tenants.replace(/tenants$/, ''),
-    logLevel: 'warn',
-    ...settings,
-  };
+  const defaults = withOverrides(loadConfig({}), {
+    common: { dataDir, logLevel: 'warn' },
+    model: { provider: 'fake', baseUrl: llm.url, id: 'fake-model' },
+    redis: { url: redis.url },
+    aws: { dynamodbEndpoint: dynamo.endpoint, tablePrefix: dynamo.tables.tenants.replace(/tenants$/, '') },
+  });
+  const config = withOverrides(defaults, settings);
   await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
   await writeFile(modelApiKeyPath(config), `${PLATFORM_KEY}\n`, { mode: 0o600 });
   const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });

@@ -181,11 +181,11 @@ describe('model gateway', () => {
 
 describe('model catalog: upstreams, allowlist per tier, prices', () => {
   const catalog = new ModelCatalog({
-    modelProvider: 'openai',
-    modelBaseUrl: 'https://api.openai.com/v1',
-    modelUpstreams: 'openai=https://api.openai.com/v1,local=http://127.0.0.1:9/v1/',
-    modelAllowlist: 'free=openai/gpt-5-mini,standard=openai/*+local/llama',
-    modelPrices:
+    provider: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    upstreams: 'openai=https://api.openai.com/v1,local=http://127.0.0.1:9/v1/',
+    allowlist: 'free=openai/gpt-5-mini,standard=openai/*+local/llama',
+    prices:
       '{"openai/gpt-5-mini": {"input": 0.25, "output": 2, "cachedInput": 0.025}, "local/*": {"input": 0, "output": 0}}',
   });
 
@@ -216,11 +216,11 @@ describe('model catalog: upstreams, allowlist per tier, prices', () => {
     assert.throws(
       () =>
         new ModelCatalog({
-          modelProvider: 'openai',
-          modelBaseUrl: 'https://api.openai.com/v1',
-          modelUpstreams: '',
-          modelAllowlist: 'free=nowhere/x',
-          modelPrices: '',
+          provider: 'openai',
+          baseUrl: 'https://api.openai.com/v1',
+          upstreams: '',
+          allowlist: 'free=nowhere/x',
+          prices: '',
         }),
       /names no upstream/,
     );

@@ -20,6 +20,7 @@ import {
   masterKeyPath,
   modelApiKeyPath,
   type Config,
+  type ConfigOverrides,
 } from '../../common/config.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { ensureOpenClaw, PINNED_OPENCLAW, type OpenClawInstall } from '../../dev/openclaw-install.js';
@@ -71,7 +72,7 @@ export interface FleetBase {
 }
 
 /** `settings` go on top of what points the config at the fleet's servers (runtime, ports, log level...). */
-export async function startFleetBase(name: string, settings: Partial<Config> = {}): Promise<FleetBase> {
+export async function startFleetBase(name: string, settings: ConfigOverrides = {}): Promise<FleetBase> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
@@ -79,7 +80,7 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
   try {
     installQuietRuntime();
     const base = loadConfig({});
-    const install = await ensureOpenClaw({ cacheDir: base.cacheDir });
+    const install = await ensureOpenClaw({ cacheDir: base.common.cacheDir });
     const dataDir = await mkdtemp(join(tmpdir(), `clawfleet-${name}-`));
     // CLAWFLEET_KEEP_TEST_DATA=1 keeps tenant logs and state for a post-mortem.
     if (!process.env['CLAWFLEET_KEEP_TEST_DATA'])
@@ -105,23 +106,21 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
     const config = loadConfig({
       ...configToEnv(base),
       ...configToEnv({
-        dataDir,
-        taskQueue,
-        redisUrl: redis.url,
-        s3Endpoint: s3.endpoint,
-        s3Bucket: s3.bucket,
-        dynamodbEndpoint: dynamo.endpoint,
-        tablePrefix: dynamo.tables.tenants.replace(/tenants$/, ''),
-        modelProvider: 'fake',
-        modelBaseUrl: llm.url,
-        modelId: 'fake-model',
-        gatewayHost: '127.0.0.1',
-        gatewayPort: await freePort(),
-        telegramApiRoot: telegram.url,
-        publicUrl: 'http://127.0.0.1:9/unused', // deliveries come through the workflow here
-        logLevel: 'warn',
-        ...settings,
+        common: { dataDir, logLevel: 'warn' },
+        temporal: { taskQueue },
+        redis: { url: redis.url },
+        aws: {
+          s3Endpoint: s3.endpoint,
+          s3Bucket: s3.bucket,
+          dynamodbEndpoint: dynamo.endpoint,
+          tablePrefix: dynamo.tables.tenants.replace(/tenants$/, ''),
+        },
+        model: { provider: 'fake', baseUrl: llm.url, id: 'fake-model' },
+        gateway: { host: '127.0.0.1', port: await freePort() },
+        telegram: { apiRoot: telegram.url },
+        router: { publicUrl: 'http://127.0.0.1:9/unused' }, // deliveries come through the workflow here
       }),
+      ...configToEnv(settings),
     });
     const doc = createDocumentClient(dynamo.client);
     const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
@@ -192,7 +191,7 @@ async function startGateway(config: Config, dynamo: TestDynamo, secrets: DynamoS
   const keyFile = modelApiKeyPath(config);
   await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
   await writeFile(keyFile, `${PLATFORM_MODEL_KEY}\n`, { mode: 0o600 });
-  const redis = hotPathRedis(config.redisUrl);
+  const redis = hotPathRedis(config.redis.url);
   await redis.connect();
   const logger = createRootLogger({ level: 'warn', name: 'fleet-gateway' });
   const wired = wireGateway({
@@ -205,7 +204,7 @@ async function startGateway(config: Config, dynamo: TestDynamo, secrets: DynamoS
     metrics: new GatewayMetrics(),
   });
   const app = buildGatewayApp(wired.services);
-  await app.listen({ host: config.gatewayHost, port: config.gatewayPort });
+  await app.listen({ host: config.gateway.host, port: config.gateway.port });
   return {
     url: gatewayBaseUrl(config),
     services: wired.services,

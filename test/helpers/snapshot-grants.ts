@@ -24,9 +24,7 @@ export async function testGrants(
   issuerOptions: Pick<GrantIssuerOptions, 'uploadSlots' | 'restoreDepth'> = {},
 ): Promise<TestGrants> {
   const presigner = createS3Presigner({
-    awsRegion: 'us-east-1',
-    awsCredentials: 'embedded',
-    s3Endpoint: s3.endpoint,
+    aws: { region: 'us-east-1', credentials: 'embedded', s3Endpoint: s3.endpoint },
   });
   const store = new S3SnapshotStore({
     s3: s3.client,

@@ -20,13 +20,13 @@ export function testTools(): Promise<TestTools> {
     const config = loadConfig();
     const report = (line: string) => console.log(`  [toolchain] ${line}`);
     const [temporalCli, temporalTestServer, redisServer] = await Promise.all([
-      resolveTemporalCli({ cacheDir: config.cacheDir, explicitPath: config.temporalCli, report }),
+      resolveTemporalCli({ cacheDir: config.common.cacheDir, explicitPath: config.temporal.cli, report }),
       resolveTemporalTestServer({
-        cacheDir: config.cacheDir,
-        explicitPath: config.temporalTestServer,
+        cacheDir: config.common.cacheDir,
+        explicitPath: config.temporal.testServer,
         report,
       }),
-      resolveRedisServer({ cacheDir: config.cacheDir, report }),
+      resolveRedisServer({ cacheDir: config.common.cacheDir, report }),
     ]);
     return { temporalCli, temporalTestServer, redisServer };
   })();

@@ -4,7 +4,7 @@
  * runtime and pod watcher against the real kube-apiserver, and the test
  * kubelet running each tenant pod as the real supervisor with real OpenClaw.
  * Only the LLM and Telegram's Bot API are fakes. The worker wiring here is
- * what `config.runtime === 'k8s'` does in worker/adapters.ts.
+ * what `config.runtime.kind === 'k8s'` does in worker/adapters.ts.
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
@@ -38,7 +38,7 @@ export interface KubeFleet {
 
 /** `options` go on top of the test settings, e.g. a warm pool (`{ warmPool: { standard: 1 } }`). */
 export async function startKubeFleet(options: Partial<KubeRuntimeOptions> = {}): Promise<KubeFleet> {
-  const base = await startFleetBase('kfleet', { runtime: 'k8s' });
+  const base = await startFleetBase('kfleet', { runtime: { kind: 'k8s' } });
   try {
     const { config, env, install } = base;
     const logger = createRootLogger({ level: 'warn', name: 'kube-fleet' });
@@ -61,7 +61,7 @@ export async function startKubeFleet(options: Partial<KubeRuntimeOptions> = {}):
     return {
       config,
       client: env.client,
-      tenants: new TenantClient({ client: env.client, taskQueue: config.taskQueue }),
+      tenants: new TenantClient({ client: env.client, taskQueue: config.temporal.taskQueue }),
       registry: base.registry,
       llm: base.llm,
       telegram: base.telegram,

@@ -32,7 +32,7 @@ export async function startFleetRouter(fleet: Fleet): Promise<FleetRouter> {
     tables,
     keys,
     logger,
-    settings: { ...fleet.config, routerRateLimit: 100_000 },
+    settings: { ...fleet.config, router: { ...fleet.config.router, rateLimit: 100_000 } },
     metrics: new RouterMetrics(),
   });
   const app = await buildApp({ logger, readiness: {}, redis, services, limits });

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { TenantClient } from '../../client/tenant-client.js';
-import type { Config } from '../../common/config.js';
+import type { Config, ConfigOverrides } from '../../common/config.js';
 import type { FileMasterKey } from '../../common/crypto.js';
 import { createRootLogger } from '../../common/logger.js';
 import type { FakeLlm } from '../../fakes/fake-llm.js';
@@ -49,13 +49,16 @@ export interface Fleet {
 }
 
 export async function startFleet(
-  options: { capacity?: number; logLevel?: 'info' | 'warn'; settings?: Partial<Config> } = {},
+  options: { capacity?: number; logLevel?: 'info' | 'warn'; settings?: ConfigOverrides } = {},
 ): Promise<Fleet> {
   const base = await startFleetBase('fleet', {
-    localMaxTenants: options.capacity ?? 2,
-    localPortBase: 21000 + 40 * Math.floor(Math.random() * 900),
-    logLevel: options.logLevel ?? 'warn',
     ...options.settings,
+    local: {
+      maxTenants: options.capacity ?? 2,
+      portBase: 21000 + 40 * Math.floor(Math.random() * 900),
+      ...options.settings?.local,
+    },
+    common: { logLevel: options.logLevel ?? 'warn', ...options.settings?.common },
   });
   try {
     const { config, env, dataDir } = base;
@@ -66,7 +69,7 @@ export async function startFleet(
     return {
       config,
       client: env.client,
-      tenants: new TenantClient({ client: env.client, taskQueue: config.taskQueue }),
+      tenants: new TenantClient({ client: env.client, taskQueue: config.temporal.taskQueue }),
       registry: base.registry,
       secrets: base.secrets,
       llm: base.llm,

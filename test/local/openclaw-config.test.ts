@@ -46,7 +46,7 @@ describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
   };
 
   before(async () => {
-    install = await ensureOpenClaw({ cacheDir: loadConfig().cacheDir });
+    install = await ensureOpenClaw({ cacheDir: loadConfig().common.cacheDir });
     root = await makeStateDir();
   });
   after(async () => root && removeStateDir(root));

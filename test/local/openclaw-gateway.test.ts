@@ -47,7 +47,7 @@ describe('real OpenClaw gateway with the tenant config, against fake LLM and fak
 
   before(async function () {
     const install = await ensureOpenClaw({
-      cacheDir: loadConfig().cacheDir,
+      cacheDir: loadConfig().common.cacheDir,
       report: (line) => console.log(`    [openclaw] ${line}`),
     });
     [llm, telegram, root, gatewayPort, webhookPort] = await Promise.all([

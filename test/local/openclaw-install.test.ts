@@ -10,7 +10,7 @@ describe('OpenClaw install (dev/openclaw-install.ts)', function () {
   this.timeout(11 * 60_000);
 
   it('installs the pinned version once into the cache, and its CLI answers --version on Node 24', async () => {
-    const { cacheDir } = loadConfig();
+    const { cacheDir } = loadConfig().common;
     const report = (line: string) => console.log(`    [openclaw] ${line}`);
     const install = await ensureOpenClaw({ cacheDir, report });
     assert.equal(install.version, PINNED_OPENCLAW);

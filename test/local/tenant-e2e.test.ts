@@ -70,7 +70,7 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
 
   it('the control plane registers the webhook while the tenant sleeps; an update Telegram posts with it wakes the tenant and the bot replies; its own registration matches', async () => {
     const sync = await fleet.tenants.syncTelegramWebhook(TENANT);
-    const url = `${fleet.config.publicUrl}/tg/${TENANT}`;
+    const url = `${fleet.config.router.publicUrl}/tg/${TENANT}`;
     assert.ok('registered' in sync && sync.registered?.url === url, JSON.stringify(sync));
     const ours = fleet.telegram.callsFor(botToken, 'setWebhook');
     assert.equal(ours.length, 1);

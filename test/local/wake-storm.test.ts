@@ -43,7 +43,7 @@ describe('a wake storm: five tenants woken at once on a host with room for two',
   let sampler: NodeJS.Timeout | undefined;
 
   before(async function () {
-    fleet = await startFleet({ capacity: CAPACITY, settings: { localCapacityWait: '5s' } });
+    fleet = await startFleet({ capacity: CAPACITY, settings: { local: { capacityWait: '5s' } } });
     router = await startFleetRouter(fleet);
     const { doc, tables } = fleet.dynamo;
     const hasher = await openCredentialHasher({ doc, tables, masterKey: fleet.masterKey });

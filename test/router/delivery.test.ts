@@ -124,14 +124,14 @@ describe('router delivery paths with real Redis, Temporal dev server and dynalit
     const world = new FakeWorld(t.tenantId);
     const worker = await Worker.create({
       connection: h.env.nativeConnection,
-      taskQueue: TEST_SETTINGS.taskQueue,
+      taskQueue: TEST_SETTINGS.temporal.taskQueue,
       workflowBundle: await bundle(),
       activities: createActivities(world.deps()),
     });
     await worker.runUntil(async () => {
       await eventually(() => world.delivered.some((e) => e.dedupeId === '400'), 'delivery of update 400');
       // The workflow has processed both signals once describe shows the delivery.
-      const tenants = new TenantClient({ client: h.temporal, taskQueue: TEST_SETTINGS.taskQueue });
+      const tenants = new TenantClient({ client: h.temporal, taskQueue: TEST_SETTINGS.temporal.taskQueue });
       await eventually(async () => (await tenants.describe(t.tenantId)).deliveredCount >= 1, 'describe');
     });
     assert.equal(world.count('deliver 400'), 1, 'the workflow dedupes the retry: one delivery activity');

@@ -105,7 +105,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
   });
 
   it('over the tenant’s rate limit a Telegram update is 503 with Retry-After (never a 4xx Telegram could give up on), and other tenants are unaffected', async () => {
-    const limited = await h.app({ routerRateLimit: 2 });
+    const limited = await h.app({ rateLimit: 2 });
     const t = await h.tenant();
     await h.publishEndpoint(t.tenantId, 'http://127.0.0.1:9'); // refused: cold path; fine for counting
     const send = (tenant: TestTenant, id: number) =>

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../common/config.js';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -36,14 +37,17 @@ import { createLocalEnv } from '../helpers/temporal.js';
 import { quietRuntime } from '../workflows/harness.js';
 
 export const TEST_SETTINGS: RouterSettings = {
-  taskQueue: 'router-tests',
-  routerRateLimit: 1000,
-  routerRateLimitWindow: '1m',
-  routerLookupCacheTtl: '30s',
-  routerForwardTimeout: '2s',
-  routerChatTimeout: '2s',
-  routerWakeTimeout: '3s',
-  routerTouchInterval: '30s',
+  temporal: { taskQueue: 'router-tests' },
+  router: {
+    ...loadConfig({}).router,
+    rateLimit: 1000,
+    rateLimitWindow: '1m',
+    lookupCacheTtl: '30s',
+    forwardTimeout: '2s',
+    chatTimeout: '2s',
+    wakeTimeout: '3s',
+    touchInterval: '30s',
+  },
 };
 
 export interface TestTenant {
@@ -111,7 +115,8 @@ export class RouterHarness {
 
   /** A router app wired exactly as server.ts does it, against the test servers. */
   async app(
-    settings: Partial<RouterSettings> = {},
+    /** Router settings over the test ones, e.g. `{ rateLimit: 2 }`. */
+    router: Partial<RouterSettings['router']> = {},
     /** @default the dev server's client */
     temporal: Client = this.temporal,
   ): Promise<{ app: FastifyInstance; services: RouterServices }> {
@@ -126,7 +131,7 @@ export class RouterHarness {
       tables: this.dynamo.tables,
       keys: this.routerKeys,
       logger,
-      settings: { ...TEST_SETTINGS, ...settings },
+      settings: { ...TEST_SETTINGS, router: { ...TEST_SETTINGS.router, ...router } },
       metrics: new RouterMetrics(),
     });
     const app = await buildApp({ logger, readiness: {}, redis, services, limits });

@@ -71,7 +71,7 @@ describe('the router process (router/server.ts in a child process with its key f
     const world = new FakeWorld(t.tenantId);
     const worker = await Worker.create({
       connection: h.env.nativeConnection,
-      taskQueue: TEST_SETTINGS.taskQueue,
+      taskQueue: TEST_SETTINGS.temporal.taskQueue,
       workflowBundle: await bundle(),
       activities: createActivities(world.deps()),
     });
@@ -148,7 +148,7 @@ describe('the router process (router/server.ts in a child process with its key f
       assert.ok(!open.some((path) => /master\.key/.test(path)), open.join('\n'));
       assert.ok(open.every((path) => !path.startsWith(dirname(h.masterKeyFile)) || path === h.routerKeyFile));
       await assert.rejects(
-        stat(masterKeyPath({ dataDir, masterKeyFile: '' })),
+        stat(masterKeyPath({ common: { dataDir, masterKeyFile: '' } })),
         { code: 'ENOENT' },
         'the default master key was not created either (FileMasterKey.open would have)',
       );

@@ -38,15 +38,15 @@ export class RouterProcess {
       CLAWFLEET_LOG_LEVEL: 'warn',
       CLAWFLEET_REDIS_URL: h.redis.url,
       CLAWFLEET_TEMPORAL_ADDRESS: h.env.address,
-      CLAWFLEET_TASK_QUEUE: TEST_SETTINGS.taskQueue,
+      CLAWFLEET_TASK_QUEUE: TEST_SETTINGS.temporal.taskQueue,
       CLAWFLEET_DYNAMODB_ENDPOINT: h.dynamo.endpoint,
       CLAWFLEET_TABLE_PREFIX: h.dynamo.tables.tenants.replace(/tenants$/, ''),
       CLAWFLEET_AWS_CREDENTIALS: 'embedded',
       CLAWFLEET_ROUTER_KEY_FILE: routerKeyFile,
       CLAWFLEET_ROUTER_HOST: '127.0.0.1',
       CLAWFLEET_ROUTER_PORT: String(port),
-      CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.routerForwardTimeout,
-      CLAWFLEET_ROUTER_CHAT_TIMEOUT: TEST_SETTINGS.routerChatTimeout,
+      CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.router.forwardTimeout,
+      CLAWFLEET_ROUTER_CHAT_TIMEOUT: TEST_SETTINGS.router.chatTimeout,
     };
     const child = spawn(process.execPath, nodeArgs('router/server'), {
       cwd: PACKAGE_ROOT,

@@ -55,7 +55,7 @@ export interface OpenClawSuite {
 }
 
 export async function startOpenClawSuite(name: string, tenantId: string): Promise<OpenClawSuite> {
-  const install = await ensureOpenClaw({ cacheDir: loadConfig().cacheDir });
+  const install = await ensureOpenClaw({ cacheDir: loadConfig().common.cacheDir });
   const [llm, telegram, s3, dir] = await Promise.all([
     startFakeLlm(),
     startFakeTelegram(),

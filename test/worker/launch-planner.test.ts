@@ -62,7 +62,7 @@ describe('launch planner: what a supervisor is given', () => {
     close = () => presigner.destroy();
     for (const tenantId of ['plan-a', 'plan-b']) {
       await registry.create({ tenantId, displayName: tenantId, tier: 'free', openclawVersion: '2026.9.6' });
-      await secrets.put(tenantId, `model-${config.modelProvider}`, `sk-${tenantId}`);
+      await secrets.put(tenantId, `model-${config.model.provider}`, `sk-${tenantId}`);
     }
   });
   after(async () => {
