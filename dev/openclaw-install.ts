@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { access, constants, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolchainError } from '../common/errors.js';
+import { warmCompileCache } from './openclaw-compile-cache.js';
 import { findOnPath } from './toolchain.js';
 import { runCommand } from './run-command.js';
 
@@ -53,6 +54,11 @@ export interface EnsureOpenClawOptions {
   readonly npmCli?: string;
   /** Deadline for the whole npm install. @default 10 min */
   readonly timeoutMs?: number;
+  /**
+   * Warm the install's shared V8 compile cache (dev/openclaw-compile-cache.ts) if it is not yet:
+   * one gateway boot, once per version and host. @default true
+   */
+  readonly warmCompileCache?: boolean;
 }
 
 export interface OpenClawInstall {
@@ -145,7 +151,11 @@ export async function ensureOpenClaw(options: EnsureOpenClawOptions): Promise<Op
   const report = options.report ?? (() => {});
   const node = options.node ?? process.execPath;
   const dir = join(options.cacheDir, `openclaw-${version}`);
-  if (await isComplete(dir, version)) return describe(dir, version, node, false);
+  if (await isComplete(dir, version)) {
+    const install = describe(dir, version, node, false);
+    if (options.warmCompileCache ?? true) await warmCompileCache({ entry: install.entry, node, report });
+    return install;
+  }
 
   const { stdout: nodeVersion } = await runCommand(node, ['--version'], { timeoutMs: 10_000 });
   assertSupportedNode(node, nodeVersion);
@@ -212,7 +222,9 @@ export async function ensureOpenClaw(options: EnsureOpenClawOptions): Promise<Op
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   report(`installed openclaw@${version} in ${seconds} s (${(await sizeMb(dir)) ?? '?'} MB) at ${dir}`);
-  return describe(dir, version, node, true);
+  const install = describe(dir, version, node, true);
+  if (options.warmCompileCache ?? true) await warmCompileCache({ entry: install.entry, node, report });
+  return install;
 }
 
 /** `[file, args]` to run the OpenClaw CLI without depending on PATH. */

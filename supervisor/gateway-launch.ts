@@ -7,6 +7,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from './openclaw-config.js';
+import { trimmedBootEnv } from './trimmed-boot.js';
 import { podPaths, type SupervisorConfig, type SupervisorSpec } from './supervisor-config.js';
 
 /** Nothing of the supervisor's own environment leaks into the tenant's gateway. */
@@ -19,6 +20,7 @@ export function gatewayEnv({ spec, secrets }: SupervisorConfig): NodeJS.ProcessE
     TMPDIR: paths.tmp,
     LANG: 'C.UTF-8',
     OPENCLAW_STATE_DIR: paths.stateDir,
+    ...trimmedBootEnv(spec.openclaw.entry),
     [OPENCLAW_SECRET_ENV.gatewayToken]: secrets.gatewayToken,
     [OPENCLAW_SECRET_ENV.modelToken]: secrets.modelToken,
     ...(spec.telegram

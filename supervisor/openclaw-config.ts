@@ -11,6 +11,7 @@
  * values in the gateway's environment. `hooks.token` is the one credential
  * OpenClaw does not accept as a reference, so hooks are left off.
  */
+import { tenantPlugins } from './trimmed-boot.js';
 
 /** OpenClaw SecretRef for an environment variable (id grammar `^[A-Z][A-Z0-9_]{0,127}$`). */
 export interface EnvSecretRef {
@@ -196,7 +197,10 @@ export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, 
       elevated: { enabled: false },
     },
     // Both background jobs cost tokens and would wake a sleeping tenant; off unless the tier asks for them.
-    plugins: { entries: { 'memory-core': { config: { dreaming: { enabled: input.dreaming ?? false } } } } },
+    plugins: {
+      allow: tenantPlugins({ telegram: input.telegram !== undefined }),
+      entries: { 'memory-core': { config: { dreaming: { enabled: input.dreaming ?? false } } } },
+    },
     skills: { workshop: { autonomous: { mode: input.skillReview ? 'auto' : 'off' } } },
     ...(input.telegram ? { channels: { telegram: telegramSection(input.telegram) } } : {}),
     logging: { file: input.paths.logFile, level: 'info' },

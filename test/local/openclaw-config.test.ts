@@ -77,6 +77,21 @@ describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
     assert.deepEqual(result['warnings'], []);
   });
 
+  it('enables only the plugins a tenant uses: memory-core, and telegram only with the channel', async () => {
+    const enabled = async (config: Record<string, unknown>) => {
+      const result = await cli(config, ['plugins', 'list', '--json']);
+      const plugins = result['plugins'] as { id: string; enabled: boolean }[];
+      assert.ok(plugins.length > 20, 'the install bundles many plugins'); // the allowlist is what trims them
+      return plugins
+        .filter((p) => p.enabled)
+        .map((p) => p.id)
+        .sort();
+    };
+    assert.deepEqual(await enabled(buildOpenClawConfig(input(root))), ['memory-core', 'telegram']);
+    const { telegram: _, ...withoutTelegram } = input(root);
+    assert.deepEqual(await enabled(buildOpenClawConfig(withoutTelegram)), ['memory-core']);
+  });
+
   it('passes `openclaw security audit` without critical findings when DMs are allowlisted', async () => {
     const result = await cli(buildOpenClawConfig(input(root)), ['security', 'audit', '--json']);
     const findings = result['findings'] as { severity: string; checkId: string }[];

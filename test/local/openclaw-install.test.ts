@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../common/config.js';
+import { compileCacheIsWarm } from '../../dev/openclaw-compile-cache.js';
 import { ensureOpenClaw, openclawCommand, PINNED_OPENCLAW } from '../../dev/openclaw-install.js';
+import { compileCacheDir, trimmedBootEnv } from '../../supervisor/trimmed-boot.js';
 
 describe('OpenClaw install (dev/openclaw-install.ts)', function () {
   // The first run on a fresh machine downloads ~220 MB; later runs hit the cache.
@@ -29,5 +31,46 @@ describe('OpenClaw install (dev/openclaw-install.ts)', function () {
     const again = await ensureOpenClaw({ cacheDir, report });
     assert.equal(again.installedNow, false, 'a second call reuses the cached install');
     assert.equal(again.dir, install.dir);
+  });
+
+  it('warms the compile cache at install time, and a gateway reads it through a read-only mount', async function () {
+    const install = await ensureOpenClaw({ cacheDir: loadConfig().common.cacheDir });
+    assert.ok(await compileCacheIsWarm(install.entry), 'ensureOpenClaw leaves a warmed cache');
+    const cache = compileCacheDir(install.entry);
+    const probe = spawnSync('unshare', ['--mount', 'true']);
+    if (probe.status !== 0) {
+      // A mount namespace needs CAP_SYS_ADMIN; the read-only case is then checked only where it runs.
+      console.log(`    skipped: no mount namespace here (${probe.stderr?.toString().trim()})`);
+      this.skip();
+    }
+    const files = () =>
+      spawnSync('find', [cache, '-type', 'f'], { encoding: 'utf8' }).stdout.split('\n').length;
+    const before = files();
+    assert.ok(before > 1000, `the warm-up cached OpenClaw's modules (${before} files)`);
+    // The tenant's environment, with the cache mounted read-only as a sandboxed tenant sees it.
+    const [node, args] = openclawCommand(install, ['--version']);
+    const script = `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`;
+    const result = spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', cache, node, ...args],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          PATH: process.env['PATH'],
+          ...trimmedBootEnv(install.entry),
+          NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+        },
+      },
+    );
+    assert.equal(result.status, 0, result.stderr.slice(-2000));
+    assert.match(result.stdout, new RegExp(PINNED_OPENCLAW.replace(/\./g, '\\.')));
+    const hits = result.stderr.match(/code cache for ESM .* was accepted/g)?.length ?? 0;
+    assert.ok(
+      hits >= 3,
+      `the launcher's modules come from the cache (${hits} hits):\n${result.stderr.slice(-2000)}`,
+    );
+    assert.doesNotMatch(result.stderr, /OPENCLAW_PACKAGED_COMPILE_CACHE|respawn/i);
+    assert.equal(files(), before, 'a tenant never writes to the shared cache');
   });
 });

@@ -1,0 +1,136 @@
+/**
+ * Warms an OpenClaw install's V8 compile cache (supervisor/trimmed-boot.ts)
+ * once, when the version is installed: one throwaway gateway boots to
+ * `/readyz` with the tenants' own environment and config shape, then stops
+ * with SIGTERM, and Node writes the code cache of everything it compiled on
+ * the way. Tenants later only read it, so the first wake of every tenant
+ * already skips compiling what this boot compiled.
+ *
+ * The cache is written to a staging directory and renamed into place, so a
+ * crash mid-warm never leaves a half-filled cache that looks complete (a
+ * missing cache costs speed, never correctness: Node falls back to compiling).
+ */
+import { spawn } from 'node:child_process';
+import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildOpenClawConfig } from '../supervisor/openclaw-config.js';
+import { compileCacheDir, trimmedBootEnv } from '../supervisor/trimmed-boot.js';
+import { freePort } from './ports.js';
+
+const WARM_MARKER = '.warmed';
+const READY_POLL_MS = 100;
+
+export interface WarmCompileCacheOptions {
+  /** `node_modules/openclaw/openclaw.mjs` of the install. */
+  readonly entry: string;
+  /** Node that runs OpenClaw (the cache is per Node version). */
+  readonly node: string;
+  /** @default 5 min: the boot takes 11–50 s on a loaded 2-core host. */
+  readonly timeoutMs?: number;
+  readonly report?: (line: string) => void;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function compileCacheIsWarm(entry: string): Promise<boolean> {
+  return exists(join(compileCacheDir(entry), WARM_MARKER));
+}
+
+/** Boots one gateway into a scratch root with the cache pointed at `cacheDir`, until `/readyz`, then SIGTERM. */
+async function bootOnce(options: WarmCompileCacheOptions, cacheDir: string): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'clawfleet-warm-'));
+  try {
+    const stateDir = join(root, 'state');
+    await Promise.all(
+      ['state/logs', 'home', 'tmp'].map((d) => mkdir(join(root, d), { recursive: true, mode: 0o700 })),
+    );
+    const port = await freePort();
+    const config = buildOpenClawConfig({
+      tenantId: 'compile-cache-warmup',
+      paths: { workspaceDir: join(stateDir, 'workspace'), logFile: join(stateDir, 'logs', 'openclaw.log') },
+      gateway: { host: '127.0.0.1', port },
+      // Never called: readiness needs no model turn.
+      provider: { name: 'warmup', baseUrl: 'http://127.0.0.1:9/v1', modelId: 'none' },
+    });
+    await writeFile(join(stateDir, 'openclaw.json'), JSON.stringify(config), { mode: 0o600 });
+    const env = {
+      PATH: `${dirname(options.node)}:/usr/bin:/bin`,
+      HOME: join(root, 'home'),
+      TMPDIR: join(root, 'tmp'),
+      LANG: 'C.UTF-8',
+      OPENCLAW_STATE_DIR: stateDir,
+      OPENCLAW_GATEWAY_TOKEN: 'compile-cache-warmup-token-never-used-for-anything',
+      CLAWFLEET_MODEL_TOKEN: 'unused',
+      ...trimmedBootEnv(options.entry),
+      NODE_COMPILE_CACHE: cacheDir,
+    };
+    const child = spawn(options.node, [options.entry, 'gateway', 'run'], {
+      env,
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
+    try {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`warm-up gateway exited (${child.exitCode}): ${stderr}`);
+        if (Date.now() > deadline) throw new Error('warm-up gateway was not ready in time');
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (ready) break;
+        await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+      }
+    } finally {
+      // SIGTERM, never SIGKILL: Node persists the cache in its exit path.
+      child.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** One warm-up per install in this process; other processes race on the rename. */
+const warming = new Map<string, Promise<boolean>>();
+
+/** Warms `<install>/compile-cache` unless it already is; true when this call warmed it. */
+export function warmCompileCache(options: WarmCompileCacheOptions): Promise<boolean> {
+  const running = warming.get(options.entry);
+  if (running) return running.then(() => false);
+  const warm = warmOnce(options).finally(() => warming.delete(options.entry));
+  warming.set(options.entry, warm);
+  return warm;
+}
+
+async function warmOnce(options: WarmCompileCacheOptions): Promise<boolean> {
+  if (await compileCacheIsWarm(options.entry)) return false;
+  const target = compileCacheDir(options.entry);
+  // Same depth as the target: portable entries are relative to the cache directory.
+  const staging = `${target}.tmp-${process.pid}-${Date.now()}`;
+  const started = Date.now();
+  try {
+    await bootOnce(options, staging);
+    await writeFile(join(staging, WARM_MARKER), `${new Date().toISOString()}\n`);
+    // Entries tenants wrote before any warm-up (the cache dir is writable outside a sandbox) are replaced.
+    if (!(await compileCacheIsWarm(options.entry))) await rm(target, { recursive: true, force: true });
+    await rename(staging, target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error; // another warm-up won
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  options.report?.(
+    `warmed the compile cache in ${((Date.now() - started) / 1000).toFixed(1)} s at ${target}`,
+  );
+  return true;
+}
