@@ -95,6 +95,12 @@ describe('pod supervisor configuration', () => {
     assert.equal(env['OPENCLAW_GATEWAY_TOKEN'], 'gw-secret');
     assert.equal(env['HOME'], join(root, 'pod', 'home'));
     assert.equal(env['TMPDIR'], join(root, 'pod', 'tmp'));
+    // The install's shared compile cache (not the tenant's empty TMPDIR) and the embedding preset.
+    // entry is <install>/node_modules/openclaw/openclaw.mjs, so /opt/oc/openclaw.mjs means install '/'.
+    assert.equal(env['NODE_COMPILE_CACHE'], '/compile-cache');
+    assert.equal(env['NODE_COMPILE_CACHE_PORTABLE'], '1');
+    assert.equal(env['OPENCLAW_NO_RESPAWN'], '1');
+    assert.equal(env['OPENCLAW_DISABLE_BONJOUR'], '1');
     const values = Object.values(env).join('\n');
     assert.ok(
       !values.includes('sup-secret') && !values.includes('s3-secret'),
