@@ -15,7 +15,7 @@
  * BENCH_RUNS sets the runs per variant (5).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../common/config.js';
@@ -24,6 +24,7 @@ import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js
 import { freePort } from '../dev/ports.js';
 import { buildOpenClawConfig } from '../supervisor/openclaw-config.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
+import { summary, treeUsage } from './stats.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const VARIANTS = ['untrimmed', 'trimmed'] as const;
@@ -33,43 +34,6 @@ interface Boot {
   readonly cpuMs: number;
   readonly rssMb: number;
   readonly plugins: string;
-}
-
-const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  return sorted[lo]! + (sorted[Math.ceil(pos)]! - sorted[lo]!) * (pos - lo);
-};
-const summary = (values: number[]) => ({
-  median: Math.round(quantile(values, 0.5)),
-  q1: Math.round(quantile(values, 0.25)),
-  q3: Math.round(quantile(values, 0.75)),
-});
-
-async function descendants(pid: number): Promise<number[]> {
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  const kids: number[] = [];
-  for (const task of tasks) {
-    const text = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
-    kids.push(...text.split(/\s+/).filter(Boolean).map(Number));
-  }
-  return [pid, ...(await Promise.all(kids.map(descendants))).flat()];
-}
-
-/** CPU ms (utime + stime) and RSS MB summed over the process tree. */
-async function treeUsage(pid: number): Promise<{ cpuMs: number; rssMb: number }> {
-  let cpuMs = 0;
-  let rssKb = 0;
-  for (const p of await descendants(pid)) {
-    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    cpuMs += (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * CLOCK_TICK_MS;
-    const status = await readFile(`/proc/${p}/status`, 'utf8').catch(() => '');
-    rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  }
-  return { cpuMs, rssMb: Math.round(rssKb / 1024) };
 }
 
 async function boot(install: OpenClawInstall, variant: Variant): Promise<Boot> {

@@ -1,0 +1,101 @@
+/** bench:wake's summary: printed, and written to bench/results/wake.json. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../common/entry-points.js';
+import { summary } from './stats.js';
+import { phasesOf, WAKE_MARKS, type WakeTrace } from './wake-trace.js';
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const median = (values: number[]) => summary(values).median;
+
+export interface BareStart {
+  /** Spawn to `/readyz` 200: all (a) has ever measured. */
+  readonly readyz: number;
+  /** Spawn to the Telegram webhook listener answering: what a wake must wait for before delivering. */
+  readonly listener: number;
+}
+
+export interface AwakeCost {
+  /** RSS summed over the tenant's supervisor and OpenClaw's processes. */
+  readonly rssMb: number;
+  readonly processes: number;
+  /** (c), median over the hot-path deliveries. */
+  readonly hotPathMs: number;
+}
+
+export interface Measured {
+  readonly runs: number;
+  readonly hotRuns: number;
+  readonly cold: number[];
+  readonly traces: WakeTrace[];
+  readonly bare: BareStart[];
+  readonly untrimmed: BareStart[];
+  readonly loads: number[];
+  readonly awake: AwakeCost;
+}
+
+const iqr = (values: number[]) => {
+  const { median: m, q1, q3 } = summary(values);
+  return `${seconds(m)} (IQR ${seconds(q1)}–${seconds(q3)})`;
+};
+
+export async function report({
+  runs: RUNS,
+  hotRuns: HOT_RUNS,
+  cold,
+  traces,
+  bare,
+  untrimmed,
+  loads,
+  awake,
+}: Measured): Promise<void> {
+  console.log(`\n(b) phases, median ms over ${traces.length} wakes (each ends at its mark):`);
+  const phases = traces.map(phasesOf);
+  for (const [mark, what] of WAKE_MARKS) {
+    const values = phases.map((p) => p[mark]).filter((v): v is number => v !== undefined);
+    if (values.length > 0)
+      console.log(`  ${mark.padEnd(17)} ${String(Math.round(median(values))).padStart(6)}  ${what}`);
+  }
+  const a = median(bare.map((s) => s.readyz));
+  const aListener = median(bare.map((s) => s.listener));
+  const a0 = median(untrimmed.map((s) => s.readyz));
+  const b = median(cold);
+  const load = summary(loads.map((l) => l * 100));
+  console.log(
+    `\nmedians over ${RUNS} runs (1-min load average ${load.median / 100}, IQR ${load.q1 / 100}–${load.q3 / 100})`,
+  );
+  console.log(`(a) bare OpenClaw start to /readyz: ${iqr(bare.map((s) => s.readyz))}`);
+  console.log(`(a') bare OpenClaw start to its Telegram listener: ${iqr(bare.map((s) => s.listener))}`);
+  console.log(`(a0) untrimmed bare OpenClaw start to /readyz: ${iqr(untrimmed.map((s) => s.readyz))}`);
+  console.log(`(b) cold wake, webhook to durable ack: ${iqr(cold)}`);
+  console.log(`b/a = ${(b / a).toFixed(3)} (target ≤ 1.10); b − a = ${seconds(b - a)} (target ≤ 1.5 s)`);
+  console.log(`b/a0 = ${(b / a0).toFixed(3)} (target ≤ 0.45); a/a0 = ${(a / a0).toFixed(3)}`);
+  console.log(
+    `awake tenant after ${HOT_RUNS} turns: ${awake.rssMb} MB RSS over ${awake.processes} processes`,
+  );
+  console.log(`b/a' = ${(b / aListener).toFixed(3)}; b − a' = ${seconds(b - aListener)} (for information)`);
+  // (a) and (b) of the same round: the paired difference is less exposed to load that drifts between rounds.
+  const paired = cold.map((ms, i) => ms - bare[i]!.readyz);
+  console.log(`paired b − a per run: ${paired.map(seconds).join(', ')}; median ${seconds(median(paired))}`);
+  const result = {
+    runs: RUNS,
+    loadAverage1m: { median: load.median / 100, q1: load.q1 / 100, q3: load.q3 / 100 },
+    bareReadyMs: summary(bare.map((s) => s.readyz)),
+    untrimmedBareReadyMs: summary(untrimmed.map((s) => s.readyz)),
+    coldWakeMs: summary(cold),
+    coldWakeMedianMs: Math.round(b),
+    coldWakeRatio: Number((b / a0).toFixed(3)),
+    coldWakeOverTrimmedBare: Number((b / a).toFixed(3)),
+    // The paused tier (issue 15 item 2) is not built yet: nothing to measure.
+    pausedResumeMedianMs: null,
+    pausedResumeP99Ms: null,
+    awakeRssMb: awake.rssMb,
+    awakeProcesses: awake.processes,
+    awakeTurns: HOT_RUNS,
+    hotPathMedianMs: Number(awake.hotPathMs.toFixed(1)),
+  };
+  await writeFile(
+    join(PACKAGE_ROOT, 'bench', 'results', 'wake.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+}
