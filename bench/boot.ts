@@ -94,6 +94,12 @@ async function boot(install: OpenClawInstall, variant: Variant): Promise<Boot> {
   }
 }
 
+/** Median and quartiles of the 1-minute load average, two decimals. */
+const loadSummary = (loads: number[]) => {
+  const { median, q1, q3 } = summary(loads.map((l) => l * 100));
+  return { median: median / 100, q1: q1 / 100, q3: q3 / 100 };
+};
+
 async function main(): Promise<void> {
   const install = await ensureOpenClaw({ cacheDir: loadConfig().common.cacheDir, report: console.log });
   const order = VARIANTS.flatMap((v) => Array.from({ length: RUNS }, () => v)).sort(
@@ -117,7 +123,7 @@ async function main(): Promise<void> {
   const trimmed = figures('trimmed');
   const result = {
     runsPerVariant: RUNS,
-    loadAverage1m: summary(loads.map((l) => l * 100)), // ×100 to keep two decimals in integers
+    loadAverage1m: loadSummary(loads),
     cpuCores: (await readFile('/proc/cpuinfo', 'utf8')).match(/^processor/gm)?.length,
     untrimmed,
     trimmed,
