@@ -45,3 +45,15 @@ export async function usageOf(pids: readonly number[]): Promise<{ cpuMs: number;
   }
   return { cpuMs, rssMb: Math.round(rssKb / 1024) };
 }
+
+/** RSS MB of each process, named by its command line's script (or binary). */
+export async function rssByProcess(pids: readonly number[]): Promise<{ name: string; rssMb: number }[]> {
+  const rows = await Promise.all(
+    pids.map(async (pid) => {
+      const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+      const script = argv.slice(1).find((a) => /\.(m?js|ts)$/.test(a)) ?? argv[0] ?? String(pid);
+      return { name: script.split('/').slice(-2).join('/'), rssMb: (await usageOf([pid])).rssMb };
+    }),
+  );
+  return rows.sort((a, b) => b.rssMb - a.rssMb);
+}

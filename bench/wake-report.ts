@@ -18,7 +18,9 @@ export interface BareStart {
 export interface AwakeCost {
   /** RSS summed over the tenant's supervisor and OpenClaw's processes. */
   readonly rssMb: number;
-  readonly processes: number;
+  readonly processes: { name: string; rssMb: number }[];
+  /** CPU use of the whole tenant (one core = 100) while it runs idle after the hot path. */
+  readonly idleCpuPercent: number;
   /** (c), median over the hot-path deliveries. */
   readonly hotPathMs: number;
 }
@@ -71,8 +73,9 @@ export async function report({
   console.log(`b/a = ${(b / a).toFixed(3)} (target ≤ 1.10); b − a = ${seconds(b - a)} (target ≤ 1.5 s)`);
   console.log(`b/a0 = ${(b / a0).toFixed(3)} (target ≤ 0.45); a/a0 = ${(a / a0).toFixed(3)}`);
   console.log(
-    `awake tenant after ${HOT_RUNS} turns: ${awake.rssMb} MB RSS over ${awake.processes} processes`,
+    `awake tenant after ${HOT_RUNS} turns: ${awake.rssMb} MB RSS: ${awake.processes.map((p) => `${p.name} ${p.rssMb}`).join(', ')}`,
   );
+  console.log(`idle running tenant: ${awake.idleCpuPercent} % of one core (all its processes)`);
   console.log(`b/a' = ${(b / aListener).toFixed(3)}; b − a' = ${seconds(b - aListener)} (for information)`);
   // (a) and (b) of the same round: the paired difference is less exposed to load that drifts between rounds.
   const paired = cold.map((ms, i) => ms - bare[i]!.readyz);
@@ -91,6 +94,7 @@ export async function report({
     pausedResumeP99Ms: null,
     awakeRssMb: awake.rssMb,
     awakeProcesses: awake.processes,
+    idleRunningCpuPercent: awake.idleCpuPercent,
     awakeTurns: HOT_RUNS,
     hotPathMedianMs: Number(awake.hotPathMs.toFixed(1)),
   };

@@ -33,12 +33,14 @@ import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import { processesMentioning } from '../local/process-sweep.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
-import { usageOf } from './stats.js';
+import { rssByProcess, usageOf } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const HOT_RUNS = 30;
+/** How long the idle running tenant's CPU use is sampled after the hot path. */
+const IDLE_SAMPLE_MS = 20_000;
 const TENANT = 'bench-wake';
 /** How often (a) and (b) look for their end mark: the same for both, so neither gains from it. */
 const POLL_MS = 20;
@@ -148,7 +150,15 @@ async function hotAndSnapshot(
   console.log(`(c) hot path, webhook to durable ack: median ${median(hot).toFixed(1)} ms over ${HOT_RUNS}`);
   await sleep(5_000); // the turns the updates started finish (replies via the fake Bot API)
   const pids = await processesMentioning(fleet.tenantDir(TENANT));
-  const awake = { rssMb: (await usageOf(pids)).rssMb, processes: pids.length, hotPathMs: median(hot) };
+  const idleStart = await usageOf(pids);
+  await sleep(IDLE_SAMPLE_MS);
+  const idleEnd = await usageOf(pids);
+  const awake: AwakeCost = {
+    rssMb: idleEnd.rssMb,
+    processes: await rssByProcess(pids),
+    hotPathMs: median(hot),
+    idleCpuPercent: Number((((idleEnd.cpuMs - idleStart.cpuMs) / IDLE_SAMPLE_MS) * 100).toFixed(2)),
+  };
   const workspace = join(fleet.tenantDir(TENANT), 'state', 'workspace');
   await writeFile(join(workspace, 'bench-3mb.bin'), randomBytes(3 * 1024 * 1024));
   const pod = (await describe()).pod!;
