@@ -13,6 +13,8 @@ export interface BareStart {
   readonly readyz: number;
   /** Spawn to the Telegram webhook listener answering: what a wake must wait for before delivering. */
   readonly listener: number;
+  /** CPU time of the gateway's process tree until `/readyz` (far steadier than wall time under load). */
+  readonly cpuMs: number;
 }
 
 export interface AwakeCost {
@@ -69,6 +71,11 @@ export async function report({
   console.log(`(a) bare OpenClaw start to /readyz: ${iqr(bare.map((s) => s.readyz))}`);
   console.log(`(a') bare OpenClaw start to its Telegram listener: ${iqr(bare.map((s) => s.listener))}`);
   console.log(`(a0) untrimmed bare OpenClaw start to /readyz: ${iqr(untrimmed.map((s) => s.readyz))}`);
+  const cpuA = median(bare.map((s) => s.cpuMs));
+  const cpuA0 = median(untrimmed.map((s) => s.cpuMs));
+  console.log(
+    `CPU to /readyz: (a) ${iqr(bare.map((s) => s.cpuMs))}, (a0) ${iqr(untrimmed.map((s) => s.cpuMs))}`,
+  );
   console.log(`(b) cold wake, webhook to durable ack: ${iqr(cold)}`);
   console.log(`b/a = ${(b / a).toFixed(3)} (target ≤ 1.10); b − a = ${seconds(b - a)} (target ≤ 1.5 s)`);
   console.log(`b/a0 = ${(b / a0).toFixed(3)} (target ≤ 0.45); a/a0 = ${(a / a0).toFixed(3)}`);
@@ -85,6 +92,9 @@ export async function report({
     loadAverage1m: { median: load.median / 100, q1: load.q1 / 100, q3: load.q3 / 100 },
     bareReadyMs: summary(bare.map((s) => s.readyz)),
     untrimmedBareReadyMs: summary(untrimmed.map((s) => s.readyz)),
+    bareCpuMs: summary(bare.map((s) => s.cpuMs)),
+    untrimmedBareCpuMs: summary(untrimmed.map((s) => s.cpuMs)),
+    bareCpuRatio: Number((cpuA / cpuA0).toFixed(3)),
     coldWakeMs: summary(cold),
     coldWakeMedianMs: Math.round(b),
     coldWakeRatio: Number((b / a0).toFixed(3)),
@@ -96,6 +106,7 @@ export async function report({
     awakeProcesses: awake.processes,
     idleRunningCpuPercent: awake.idleCpuPercent,
     awakeTurns: HOT_RUNS,
+    // Sampled for 20 s starting 5 s after the hot path's last update: trailing turns may still run.
     hotPathMedianMs: Number(awake.hotPathMs.toFixed(1)),
   };
   await writeFile(

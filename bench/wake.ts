@@ -33,7 +33,7 @@ import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import { processesMentioning } from '../local/process-sweep.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
-import { rssByProcess, usageOf } from './stats.js';
+import { rssByProcess, treeUsage, usageOf } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
 
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
           const start = await bareStart(fleet, install, which === 'a0');
           (which === 'a' ? bare : untrimmed).push(start);
           console.log(
-            `(${which}) bare OpenClaw ${run}: /readyz ${seconds(start.readyz)}, listener ${seconds(start.listener)}`,
+            `(${which}) bare OpenClaw ${run}: /readyz ${seconds(start.readyz)} (CPU ${seconds(start.cpuMs)}), listener ${seconds(start.listener)}`,
           );
         }
       }
@@ -227,6 +227,7 @@ async function bareStart(
         ),
       );
       const readyz = performance.now() - t0;
+      const { cpuMs } = await treeUsage(child.pid!);
       const telegram = spec.telegram!;
       const webhook = `http://${spec.gateway.host}:${telegram.webhookPort}${telegram.webhookPath ?? '/telegram-webhook'}`;
       await until('bare OpenClaw Telegram listener', 60_000, () =>
@@ -235,7 +236,7 @@ async function bareStart(
           () => false,
         ),
       );
-      return { readyz, listener: performance.now() - t0 };
+      return { readyz, listener: performance.now() - t0, cpuMs };
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
