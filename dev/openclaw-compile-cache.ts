@@ -11,14 +11,15 @@
  * missing cache costs speed, never correctness: Node falls back to compiling).
  */
 import { spawn } from 'node:child_process';
-import { access, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildOpenClawConfig } from '../supervisor/openclaw-config.js';
 import { compileCacheDir, trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { freePort } from './ports.js';
 
-const WARM_MARKER = '.warmed';
+/** Written after the entries were made world-readable (caches marked `.warmed` predate that and are redone). */
+export const WARM_MARKER = '.warmed-readable';
 const READY_POLL_MS = 100;
 
 export interface WarmCompileCacheOptions {
@@ -100,6 +101,19 @@ async function bootOnce(options: WarmCompileCacheOptions, cacheDir: string): Pro
   }
 }
 
+/**
+ * Node writes cache entries mode 600; a sandboxed tenant runs under its own uid and
+ * reads the install through a read-only mount, so the cache must be world-readable.
+ */
+async function makeWorldReadable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await makeWorldReadable(path);
+    else await chmod(path, 0o644);
+  }
+}
+
 /** One warm-up per install in this process; other processes race on the rename. */
 const warming = new Map<string, Promise<boolean>>();
 
@@ -120,7 +134,8 @@ async function warmOnce(options: WarmCompileCacheOptions): Promise<boolean> {
   const started = Date.now();
   try {
     await bootOnce(options, staging);
-    await writeFile(join(staging, WARM_MARKER), `${new Date().toISOString()}\n`);
+    await makeWorldReadable(staging);
+    await writeFile(join(staging, WARM_MARKER), `${new Date().toISOString()}\n`, { mode: 0o644 });
     // Entries tenants wrote before any warm-up (the cache dir is writable outside a sandbox) are replaced.
     if (!(await compileCacheIsWarm(options.entry))) await rm(target, { recursive: true, force: true });
     await rename(staging, target).catch((error: NodeJS.ErrnoException) => {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../common/config.js';
-import { compileCacheIsWarm } from '../../dev/openclaw-compile-cache.js';
+import { compileCacheIsWarm, WARM_MARKER } from '../../dev/openclaw-compile-cache.js';
 import { ensureOpenClaw, openclawCommand, PINNED_OPENCLAW } from '../../dev/openclaw-install.js';
 import { compileCacheDir, trimmedBootEnv } from '../../supervisor/trimmed-boot.js';
 
@@ -46,6 +46,17 @@ describe('OpenClaw install (dev/openclaw-install.ts)', function () {
     const files = () =>
       spawnSync('find', [cache, '-type', 'f'], { encoding: 'utf8' }).stdout.split('\n').length;
     const before = files();
+    // Sandboxed tenants run under their own uid: every warmed entry must be readable by others
+    // (entries unsandboxed root tenants add later, newer than the marker, are theirs alone).
+    const marker = join(cache, WARM_MARKER);
+    const unreadable = spawnSync(
+      'find',
+      [cache, '-type', 'f', '!', '-newer', marker, '!', '-perm', '-0004'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(unreadable.stdout.trim(), '', 'cache entries another uid cannot read');
     assert.ok(before > 1000, `the warm-up cached OpenClaw's modules (${before} files)`);
     // The tenant's environment, with the cache mounted read-only as a sandboxed tenant sees it.
     const [node, args] = openclawCommand(install, ['--version']);
