@@ -93,6 +93,18 @@ export const touchSignal = defineSignal<[]>('touch');
  * reason (e.g. which tenant needed the place) shows in describe and the Web UI.
  */
 export const sleepNowSignal = defineSignal<[reason?: string]>('sleepNow');
+/** A quota refused the tenant (model gateway, router); shown in describe and the Web UI at once. */
+export interface QuotaHitNotice {
+  readonly kind: string;
+  readonly limit: number;
+  readonly at: string;
+}
+export const quotaHitSignal = defineSignal<[QuotaHitNotice]>('quotaHit');
+/** The one wording of a quota hit in describe, the Web UI and `clawfleet tenant get`'s phase details. */
+export function quotaHitLine(hit: QuotaHitNotice & { hits?: number }): string {
+  const count = hit.hits === undefined ? '' : `, ${hit.hits}× today`;
+  return `${hit.kind} (limit ${hit.limit}), last at ${hit.at}${count}`;
+}
 /** The runtime watcher saw the pod die; stale pod ids are ignored. */
 export const podLostSignal = defineSignal<[podId: string, reason: string]>('podLost');
 /**

@@ -12,6 +12,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { userTexts } from '../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
 import { sameAllowedUpdates, TELEGRAM_ALLOWED_UPDATES } from '../../telegram/registration.js';
+import { tenantWorkflowId } from '../../workflows/shared.js';
 import type { TenantPhase } from '../../workflows/types.js';
 import { eventually } from '../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
@@ -175,6 +176,14 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
       'clawfleet_quota_rejections_total',
     );
     assert.match(metrics, /kind="tokensPerDay"} [1-9]/);
+    await waitFor('the quota hit in the Web UI (signalled by the gateway)', 15_000, async () => {
+      const metadata = await fleet.client.workflow
+        .getHandle(tenantWorkflowId(TENANT))
+        .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return /quota hit today: tokensPerDay \(limit 1\)/.test(metadata.currentDetails ?? '')
+        ? true
+        : undefined;
+    });
 
     const raised = await fleet.registry.get(TENANT);
     await fleet.registry.update(TENANT, { quotas: {} }, raised!.version);
