@@ -65,6 +65,15 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
     });
     assert.equal(response.status, 200);
     await killGatewayWhenAsked(text);
+    const killedAt = Date.now();
+    const readyz = async () => (await pod.process.api('/readyz')).status;
+    await eventually(async () => ((await readyz()) !== 200 ? true : undefined), 10_000, 'the crash noticed');
+    await eventually(
+      async () => ((await readyz()) === 200 ? true : undefined),
+      180_000,
+      'the restarted gateway',
+    );
+    const readyAt = Date.now();
     const answers = () =>
       suite()
         .telegram.calls.filter((c) => c.method === 'sendMessage')
@@ -72,6 +81,10 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
           (c) => String(c.params['text']).startsWith('echo:') && String(c.params['text']).includes(text),
         );
     await eventually(() => Promise.resolve(answers().length > 0 || undefined), 180_000, 'the answer');
+    console.log(
+      `    [interrupted] gateway SIGKILL → ready again ${((readyAt - killedAt) / 1000).toFixed(1)} s ` +
+        `(2 s restart backoff + OpenClaw boot) → answer ${((Date.now() - readyAt) / 1000).toFixed(1)} s later (OpenClaw's recovery)`,
+    );
     await new Promise((r) => setTimeout(r, 5_000)); // a duplicate would come right behind
     assert.equal(answers().length, 1, 'answered exactly once');
     assert.equal(modelCallsFor(text).length, 2, 'the cut-off call and the resumed one');
