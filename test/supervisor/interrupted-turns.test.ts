@@ -83,7 +83,7 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
     await eventually(() => Promise.resolve(answers().length > 0 || undefined), 180_000, 'the answer');
     console.log(
       `    [interrupted] gateway SIGKILL → ready again ${((readyAt - killedAt) / 1000).toFixed(1)} s ` +
-        `(2 s restart backoff + OpenClaw boot) → answer ${((Date.now() - readyAt) / 1000).toFixed(1)} s later (OpenClaw's recovery)`,
+        `(0.5 s restart backoff + OpenClaw boot) → answer ${((Date.now() - readyAt) / 1000).toFixed(1)} s later (OpenClaw's recovery)`,
     );
     await new Promise((r) => setTimeout(r, 5_000)); // a duplicate would come right behind
     assert.equal(answers().length, 1, 'answered exactly once');
