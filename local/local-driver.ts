@@ -31,6 +31,8 @@ import {
   removePodRecord,
   tenantDirs,
   writePodRecord,
+  markServed,
+  wasServed,
   type PodRecord,
 } from './pod-record.js';
 import { prepareTenantDir } from './tenant-dir.js';
@@ -127,8 +129,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         this.options.logger.warn({ tenantId: record.tenantId, podId: record.podId, refusal }, 'not adopted');
         if (isSameProcess(record.pid, record.startTime)) killGroup(record.pid);
       }
-      await killProcessesOf(rootDir);
-      await removePodRecord(rootDir);
+      const swept = killProcessesOf(rootDir);
+      // A pod that served and died while no runtime watched: its workflow's stop salvages what it left.
+      if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir)))
+        this.lost.add(LaunchedPod.adopt(record, rootDir, this.options.logger), swept);
+      else await removePodRecord(rootDir);
+      await swept;
     }
     return adopted;
   }
@@ -222,7 +228,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         await writePodRecord(rootDir, { ...spec, slot, endpoint: pod.endpoint, pid, startTime });
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
-        () => this.warm.fill(),
+        () => {
+          this.warm.fill();
+          if (this.pods.get(spec.tenantId) === pod) void markServed(rootDir).catch(() => undefined);
+        },
         () => this.warm.fill(),
       );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));

@@ -99,8 +99,8 @@ export const SupervisorSpecSchema = Type.Object({
       /** Crashes within `windowMs` after which the supervisor stops restarting. */
       maxCrashes: Type.Integer({ minimum: 1, default: 3 }),
       windowMs: Type.Integer({ minimum: 1, default: 600_000 }),
-      /** First restart delay; doubles per crash in the window. */
-      backoffMs: Type.Integer({ minimum: 0, default: 2_000 }),
+      /** First restart delay; doubles per crash in the window (past the 300 ms sweep of a dead gateway's helpers). */
+      backoffMs: Type.Integer({ minimum: 0, default: 500 }),
     },
     { default: {} },
   ),

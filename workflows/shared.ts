@@ -62,7 +62,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   idleTimeoutMs: 15 * 60_000,
   snapshotIntervalMs: 5 * 60_000,
   scheduledWakeLeadMs: 60_000,
-  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 5_000 },
+  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 1_000 },
   buffer: { maxMessages: 100, maxBytes: 4 * 1024 * 1024 },
 };
 

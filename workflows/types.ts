@@ -86,7 +86,7 @@ export interface CrashLoopSettings {
   readonly maxCrashes: number;
   /** @default 600_000 (10 minutes) */
   readonly windowMs: number;
-  /** First relaunch delay; doubles per crash in the window. @default 5_000 */
+  /** First relaunch delay; doubles per crash in the window. @default 1_000 */
   readonly backoffMs: number;
 }
 
