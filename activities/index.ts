@@ -18,6 +18,7 @@ import type { ActivityDeps, UsageRecord, WebhookRegistered } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 
 export type { ActivityDeps } from './ports.js';
+export type { FleetActivities } from './fleet.js';
 
 export interface TenantRef {
   readonly tenantId: string;
