@@ -67,8 +67,6 @@ export interface SnapshotInfo {
   readonly files: number;
   readonly createdAt: string;
   readonly openclawVersion: string;
-  /** Fleet upgrades skip a pinned tenant. */
-  readonly openclawPinned: boolean;
 }
 
 export interface UsageReport {
