@@ -32,7 +32,7 @@ const IdleTimeoutMs = Type.Integer({
   maximum: LIMITS.idleTimeoutMs.max,
   description: 'Idle time before the tenant sleeps, in milliseconds',
 });
-const OpenClawVersion = Type.String({ pattern: OPENCLAW_VERSION_PATTERN.source });
+export const OpenClawVersion = Type.String({ pattern: OPENCLAW_VERSION_PATTERN.source });
 export const SecretName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 const SecretValue = Type.String({ minLength: 1, maxLength: 8192 });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
