@@ -113,6 +113,7 @@ export async function fleetUpgradeWorkflow(input: FleetUpgradeInput): Promise<Fl
     resumeUpgradeUpdate,
     async () => {
       paused = false;
+      if (!aborted) p = { ...p, reason: null };
       await condition(() => p.state !== 'paused' || aborted); // answer once the rollout moved on
       return p;
     },
