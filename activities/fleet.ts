@@ -21,6 +21,12 @@ export interface FleetCandidate {
 
 export type SetVersionOutcome = 'set' | 'pinned' | 'gone';
 
+export interface SetVersionOptions {
+  readonly restartAwake: boolean;
+  /** @default false */
+  readonly resumeFailed?: boolean;
+}
+
 export interface FleetPort {
   /** Every tenant that can still run (offboarding ones excluded). */
   candidates(): Promise<FleetCandidate[]>;
@@ -29,14 +35,12 @@ export interface FleetPort {
   /**
    * The tenant's version for its next wake (its workflow's `configure`, then
    * the registry record); with `restartAwake` an awake tenant is asked to
-   * sleep so the next message wakes it on that version. A tenant pinned
-   * meanwhile is left alone (`pinned`), a deleted one is `gone`.
+   * sleep so the next message wakes it on that version; with `resumeFailed`
+   * a tenant held `failed` (a crash loop, a launch that cannot work) is
+   * resumed, as a rollback does for tenants the bad version broke. A tenant
+   * pinned meanwhile is left alone (`pinned`), a deleted one is `gone`.
    */
-  setVersion(
-    tenantId: string,
-    version: string,
-    options: { restartAwake: boolean },
-  ): Promise<SetVersionOutcome>;
+  setVersion(tenantId: string, version: string, options: SetVersionOptions): Promise<SetVersionOutcome>;
   /** The tenant's per-version health from its workflow, or null when it has none (gone). */
   health(tenantId: string): Promise<VersionHealthRecord | null>;
 }
@@ -163,12 +167,16 @@ export function createFleetActivities(fleet: FleetPort) {
     async applyOpenClawVersions(input: {
       tenants: readonly { tenantId: string; version: string }[];
       restartAwake: boolean;
+      resumeFailed?: boolean;
     }): Promise<{ pinned: string[]; gone: string[] }> {
       const pinned: string[] = [];
       const gone: string[] = [];
       await guarded(() =>
         eachBatched(input.tenants, async ({ tenantId, version }) => {
-          const outcome = await fleet.setVersion(tenantId, version, { restartAwake: input.restartAwake });
+          const outcome = await fleet.setVersion(tenantId, version, {
+            restartAwake: input.restartAwake,
+            resumeFailed: input.resumeFailed ?? false,
+          });
           if (outcome === 'pinned') pinned.push(tenantId);
           if (outcome === 'gone') gone.push(tenantId);
         }),

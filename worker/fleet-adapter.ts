@@ -6,7 +6,7 @@
  * wiring (the local install cache, or nothing where images carry OpenClaw).
  */
 import type { Client } from '@temporalio/client';
-import type { FleetCandidate, FleetPort, SetVersionOutcome } from '../activities/fleet.js';
+import type { FleetCandidate, FleetPort, SetVersionOptions, SetVersionOutcome } from '../activities/fleet.js';
 import {
   TenantNotFoundError as WorkflowMissingError,
   TenantOperationRejectedError,
@@ -64,7 +64,7 @@ export class FleetAdapter implements FleetPort {
   async setVersion(
     tenantId: string,
     version: string,
-    options: { restartAwake: boolean },
+    options: SetVersionOptions,
   ): Promise<SetVersionOutcome> {
     const { registry } = this.deps;
     for (let attempt = 1; ; attempt += 1) {
@@ -93,6 +93,9 @@ export class FleetAdapter implements FleetPort {
       // Ignored unless the tenant is awake: sleeping tenants are never woken for an upgrade.
       await handle.signal(sleepNowSignal, `fleet upgrade: OpenClaw ${version} at the next wake`);
     }
+    // After the sleep request: a failed tenant is not awake, and once resumed it may wake at once.
+    if (options.resumeFailed && (await this.tenants.describe(tenantId)).phase === 'failed')
+      await this.tenants.resume(tenantId);
     return 'set';
   }
 

@@ -205,6 +205,7 @@ export async function fleetUpgradeWorkflow(input: FleetUpgradeInput): Promise<Fl
         await step(fleet.applyOpenClawVersions, `wave ${index + 1}: roll back ${moved.length} tenants`, {
           tenants: moved.map((t) => ({ tenantId: t.tenantId, version: t.previousVersion })),
           restartAwake: true, // a tenant awake on the failing version goes back at once
+          resumeFailed: true, // and one the failing version left `failed` can wake again
         });
         p = { ...p, rolledBack: moved.length };
         return end('rolled-back');

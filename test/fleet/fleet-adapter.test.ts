@@ -196,7 +196,13 @@ describe('fleet upgrade on the real adapter: registry, tenant workflows, per-ver
         assert.equal((await registry.get(id))?.openclawVersion, OLD);
         assert.equal((await tenants.describe(id)).settings.openclawVersion, OLD);
       }
-      assert.equal((await tenants.describe(d)).versionHealth?.current.failedWakes, 1);
+      // The tenant the bad version left `failed` is resumed on its old version and wakes on it.
+      assert.notEqual((await tenants.describe(d)).phase, 'failed');
+      const pod = await env.client.workflow.getHandle(tenantWorkflowId(d)).executeUpdate(wakeUpdate);
+      assert.equal(pod.podId, `${d}-2`);
+      const restored = (await tenants.describe(d)).versionHealth;
+      assert.deepEqual([restored?.current.version, restored?.current.wakes], [OLD, 1]);
+      assert.deepEqual([restored?.previous?.version, restored?.previous?.failedWakes], [BROKEN, 1]);
     });
   });
 });

@@ -6,7 +6,12 @@
  * `badVersions` reports a failed wake there. Calls are logged in order.
  */
 /* eslint-disable @typescript-eslint/require-await -- in-memory fakes of async ports */
-import type { FleetCandidate, FleetPort, SetVersionOutcome } from '../../activities/fleet.js';
+import type {
+  FleetCandidate,
+  FleetPort,
+  SetVersionOptions,
+  SetVersionOutcome,
+} from '../../activities/fleet.js';
 import type { TenantTier, VersionHealth, VersionHealthRecord } from '../../workflows/types.js';
 
 interface FakeTenant {
@@ -73,12 +78,13 @@ export class FakeFleet implements FleetPort {
   async setVersion(
     tenantId: string,
     version: string,
-    options: { restartAwake: boolean },
+    options: SetVersionOptions,
   ): Promise<SetVersionOutcome> {
     const t = this.tenants.get(tenantId);
     if (!t) return 'gone';
     if (t.pinned) return 'pinned';
-    this.events.push(`set ${tenantId} ${version}${options.restartAwake ? ' restart' : ''}`);
+    const flags = `${options.restartAwake ? ' restart' : ''}${options.resumeFailed ? ' resume-failed' : ''}`;
+    this.events.push(`set ${tenantId} ${version}${flags}`);
     if (t.version === version) return 'set';
     t.version = version;
     const woke = this.sleepy

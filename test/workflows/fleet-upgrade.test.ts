@@ -121,8 +121,8 @@ describe('fleet upgrade workflow', function () {
       assert.deepEqual(sets(fleet), [
         `set t00 ${NEW}`,
         `set t01 ${NEW}`,
-        `set t00 ${OLD} restart`,
-        `set t01 ${OLD} restart`,
+        `set t00 ${OLD} restart resume-failed`,
+        `set t01 ${OLD} restart resume-failed`,
       ]);
       for (const id of fleet.tenants.keys()) assert.equal(fleet.versionOf(id), OLD);
     });
