@@ -9,7 +9,6 @@
  * of it is clawfleet's overhead (the stand-in launches in 5 ms).
  */
 import { readFile } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { createAdminApp } from '../admin/wiring.js';
 import { AdminTokenStore } from '../admin/token-store.js';
@@ -25,6 +24,7 @@ import { startFleetBase } from '../test/helpers/fleet-base.js';
 import type { Fleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import { StandInAgents } from './fleet-stand-in.js';
+import { childrenMatching, sample } from './process-usage.js';
 
 export interface FleetBenchOptions {
   readonly tenants: number;
@@ -76,35 +76,6 @@ export function percentiles(values: readonly number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
-}
-
-/** CPU ticks (utime + stime) and RSS of a process from /proc. */
-function sample(pid: number): { ticks: number; rssMb: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-    return { ticks: Number(fields[11]) + Number(fields[12]), rssMb: Math.round(rssKb / 1024) };
-  } catch {
-    return { ticks: 0, rssMb: 0 };
-  }
-}
-
-/** Children of this process whose command line mentions `needle` (the Temporal dev server, redis-server). */
-function childrenMatching(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false;
-      }
-    });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -13,7 +13,13 @@ import type {
   TenantPhase,
   TenantSettings,
 } from './types.js';
-import { healthOf, runningHealth, type VersionHealthRecord } from './version-health.js';
+import {
+  healthOf,
+  noteCrash,
+  noteDelivered,
+  noteDeliveryError,
+  type VersionHealthRecord,
+} from './version-health.js';
 
 /** Requests from handlers the main loop has not acted on yet. */
 export interface PendingRequests {
@@ -166,23 +172,18 @@ export class TenantState {
   delivered(nowMs: number): void {
     if (!this.shift()) return;
     this.data.deliveredCount += 1;
-    const health = runningHealth(this.data);
-    if (health) {
-      health.delivered += 1;
-      health.firstDelivery ??= 'acked';
-    }
+    noteDelivered(this.data);
     this.data.lastActiveAtMs = Math.max(this.data.lastActiveAtMs, nowMs);
   }
 
   /** A delivery round of the head failed; returns true when it was dropped as poison. */
   deliveryFailed(): boolean {
     this.data.headFailures += 1;
-    const health = runningHealth(this.data);
-    if (health) health.deliveryErrors += 1;
-    if (this.data.headFailures < MAX_DELIVERY_ROUNDS) return false;
+    const dropped = this.data.headFailures >= MAX_DELIVERY_ROUNDS;
+    noteDeliveryError(this.data, dropped);
+    if (!dropped) return false;
     this.shift();
     this.data.droppedCount += 1;
-    if (health) health.firstDelivery ??= 'dropped';
     return true;
   }
 
@@ -236,21 +237,16 @@ export class TenantState {
     const d = this.data;
     const { maxCrashes, windowMs, backoffMs } = d.settings.crashLoop;
     d.crashTimesMs = [...d.crashTimesMs.filter((t) => nowMs - t < windowMs), nowMs];
-    const health = runningHealth(d);
-    if (health) health.crashes += 1;
-    if (d.crashTimesMs.length >= maxCrashes) {
-      if (health) health.crashLoops += 1;
-      return null;
-    }
+    const loop = d.crashTimesMs.length >= maxCrashes;
+    noteCrash(d, loop);
+    if (loop) return null;
     d.restartCount += 1;
     return backoffMs * 2 ** (d.crashTimesMs.length - 1);
   }
 
   /** A launch on `version` ended: up (`ok`) or failed. */
   recordLaunch(version: string, ok: boolean): void {
-    const health = healthOf(this.data, version);
-    if (ok) health.wakes += 1;
-    else health.failedWakes += 1;
+    healthOf(this.data, version)[ok ? 'wakes' : 'failedWakes'] += 1;
   }
 
   recordSnapshot(manifest: SnapshotManifest): void {

@@ -57,3 +57,29 @@ export function healthOf(
 export function runningHealth(holder: { versionHealth?: VersionHealthRecord | null }): VersionHealth | null {
   return holder.versionHealth?.current ?? null;
 }
+
+type Holder = { versionHealth?: VersionHealthRecord | null };
+
+/** The agent acknowledged a delivery on the running version. */
+export function noteDelivered(holder: Holder): void {
+  const health = runningHealth(holder);
+  if (!health) return;
+  health.delivered += 1;
+  health.firstDelivery ??= 'acked';
+}
+
+/** A delivery round failed; `dropped` when it was the last one for that message. */
+export function noteDeliveryError(holder: Holder, dropped: boolean): void {
+  const health = runningHealth(holder);
+  if (!health) return;
+  health.deliveryErrors += 1;
+  if (dropped) health.firstDelivery ??= 'dropped';
+}
+
+/** The running pod died; `loop` when that crash moved the tenant to `failed`. */
+export function noteCrash(holder: Holder, loop: boolean): void {
+  const health = runningHealth(holder);
+  if (!health) return;
+  health.crashes += 1;
+  if (loop) health.crashLoops += 1;
+}
