@@ -205,4 +205,30 @@ describe('fleet upgrade on the real adapter: registry, tenant workflows, per-ver
       assert.deepEqual([restored?.previous?.version, restored?.previous?.failedWakes], [BROKEN, 1]);
     });
   });
+
+  it('with restartAwake an awake tenant sleeps at once and its next message wakes it on the new version', async () => {
+    const g = 'fg-' + randomUUID().slice(0, 6);
+    await fleetWith([g], { restartAwake: true }, async ({ tenants, rollout }) => {
+      const handle = env.client.workflow.getHandle(tenantWorkflowId(g));
+      await handle.executeUpdate(wakeUpdate);
+      const workflowId = await rollout();
+      await observing(workflowId);
+      const deadline = Date.now() + 15_000;
+      while ((await tenants.describe(g)).phase !== 'asleep') {
+        if (Date.now() > deadline) throw new Error('the awake tenant was not put to sleep');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.match((await tenants.describe(g)).reason ?? '', /fleet upgrade: OpenClaw 2026\.10\.2/);
+      await handle.signal(deliverSignal, envelope('after-restart'));
+      while ((await tenants.describe(g)).versionHealth?.current.delivered !== 1) {
+        if (Date.now() > deadline + 15_000) throw new Error('no delivery on the new version');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const health = (await tenants.describe(g)).versionHealth;
+      assert.deepEqual([health?.current.version, health?.current.wakes], [NEW, 1]);
+      assert.deepEqual([health?.previous?.version, health?.previous?.wakes], [OLD, 1]);
+      const result = await env.client.workflow.getHandle<typeof fleetUpgradeWorkflow>(workflowId).result();
+      assert.equal(result.state, 'done', JSON.stringify(result));
+    });
+  });
 });
