@@ -19,6 +19,7 @@ import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 import { quotaHitLine } from '../workflows/shared.js';
 
 export type { ActivityDeps } from './ports.js';
+export type { FleetActivities } from './fleet.js';
 
 export interface TenantRef {
   readonly tenantId: string;

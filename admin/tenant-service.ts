@@ -174,7 +174,13 @@ export class TenantService {
         patch.idleTimeoutMs !== record.idleTimeoutMs && { idleTimeout: patch.idleTimeoutMs }),
     };
     if (Object.keys(workflowPatch).length > 0) await this.deps.tenants.configure(tenantId, workflowPatch);
-    const updated = await this.deps.registry.update(tenantId, patch, version);
+    // A version an operator sets is a pin (fleet upgrades skip it) unless the same request releases it.
+    const pin = patch.openclawVersion !== undefined && patch.openclawPinned === undefined;
+    const updated = await this.deps.registry.update(
+      tenantId,
+      pin ? { ...patch, openclawPinned: true } : patch,
+      version,
+    );
     return tenantView(updated);
   }
 

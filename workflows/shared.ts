@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { FleetUpgradeStateAttr, FleetUpgradeWaveAttr } from './fleet-contract.js';
 import type { TenantStateData } from './tenant-state.js';
 import type {
   ConfigurePatch,
@@ -40,6 +41,8 @@ export const SEARCH_ATTRIBUTES = [
   TenantTierAttr,
   OpenClawVersionAttr,
   LastActiveAtAttr,
+  FleetUpgradeStateAttr,
+  FleetUpgradeWaveAttr,
 ] as const;
 
 export type * from './types.js';

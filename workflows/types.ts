@@ -4,6 +4,9 @@
  * holds strings, numbers, arrays and plain objects only: no Map, no Date.
  * Durations are milliseconds here; the client converts '15m' style strings.
  */
+import type { VersionHealthRecord } from './version-health.js';
+
+export type { VersionHealth, VersionHealthRecord } from './version-health.js';
 
 export const TENANT_PHASES = [
   'asleep',
@@ -165,4 +168,6 @@ export interface TenantDescription {
   readonly recentCrashes: number;
   readonly reason: string | null;
   readonly deleteAfter: string | null;
+  /** Health on the current and the previous OpenClaw version (the fleet upgrade gate reads it). */
+  readonly versionHealth?: VersionHealthRecord | null;
 }

@@ -184,7 +184,11 @@ export function tenantCommand(): Command {
     .option('--name <name>', 'display name')
     .addOption(new Option('--tier <tier>', 'service tier').choices(TIERS))
     .option('--idle-timeout <duration>', 'idle time before sleeping, e.g. 15m', duration)
-    .option('--openclaw-version <version>', 'OpenClaw version (applies at the next wake)')
+    .option(
+      '--openclaw-version <version>',
+      'OpenClaw version (applies at the next wake) and pin it: fleet upgrades skip the tenant',
+    )
+    .option('--unpin', 'release the OpenClaw version pin: fleet upgrades move the tenant again')
     .option('--quota <key=n>', `quota (repeatable): ${QUOTA_KINDS.join(', ')}`, quota)
     .option(
       '--expected-version <n>',
@@ -194,7 +198,7 @@ export function tenantCommand(): Command {
     .action(
       async (
         id: string,
-        opts: TenantOptions & { quota?: Record<string, number>; expectedVersion?: number },
+        opts: TenantOptions & { quota?: Record<string, number>; expectedVersion?: number; unpin?: boolean },
         command: Command,
       ) => {
         const ctx = await cliContext(command);
@@ -204,6 +208,7 @@ export function tenantCommand(): Command {
           ...(opts.idleTimeout !== undefined && { idleTimeoutMs: opts.idleTimeout }),
           ...(opts.openclawVersion !== undefined && { openclawVersion: opts.openclawVersion }),
           ...(opts.quota !== undefined && { quotas: opts.quota }),
+          ...(opts.unpin && { openclawPinned: false }),
         };
         if (Object.keys(patch).length === 0)
           command.error('nothing to change: pass at least one option', { exitCode: 2 });
@@ -215,7 +220,7 @@ export function tenantCommand(): Command {
             ['tenant', t.tenantId],
             ['tier', t.tier],
             ['idle timeout', `${t.idleTimeoutMs / 1000}s`],
-            ['openclaw', t.openclawVersion],
+            ['openclaw', `${t.openclawVersion}${t.openclawPinned ? ' (pinned)' : ''}`],
             ['quotas', t.quotas],
             ['version', t.version],
           ]),

@@ -20,6 +20,8 @@ import type { AdminDeps } from '../../admin/deps.js';
 import { FileTenantLogSource } from '../../admin/log-source.js';
 import { AdminTokenStore } from '../../admin/token-store.js';
 import { TenantClient } from '../../client/tenant-client.js';
+import { createFleetActivities } from '../../activities/fleet.js';
+import { FleetAdapter } from '../../worker/fleet-adapter.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
@@ -107,19 +109,25 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createActivities({
-        ...world.deps(),
-        // Real invalidation: a router built over this harness sees credential changes at once.
-        endpoints: {
-          ...world.deps().endpoints,
-          invalidateTenantView: (tenantId) => invalidateTenantLookup(deps.redis, tenantId),
-        },
-        registry,
-        secrets,
-        snapshots: new SnapshotStorePort(snapshots),
-        // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
-        telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl, registry }),
-      }),
+      activities: {
+        // Fleet upgrades on the real adapter: the registry and tenant workflows above (nothing to install here).
+        ...createFleetActivities(
+          new FleetAdapter({ registry, client: env.client, taskQueue, install: () => Promise.resolve() }),
+        ),
+        ...createActivities({
+          ...world.deps(),
+          // Real invalidation: a router built over this harness sees credential changes at once.
+          endpoints: {
+            ...world.deps().endpoints,
+            invalidateTenantView: (tenantId) => invalidateTenantLookup(deps.redis, tenantId),
+          },
+          registry,
+          secrets,
+          snapshots: new SnapshotStorePort(snapshots),
+          // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
+          telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl, registry }),
+        }),
+      },
     });
     running = worker.run();
   }
