@@ -8,7 +8,8 @@
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
-import type { Config } from '../common/config.js';
+import { gatewayBaseUrl, type Config } from '../common/config.js';
+import type { LocalSandboxSettings } from '../local/sandbox/slot-sandboxes.js';
 import { graceChain } from '../common/grace.js';
 import type { Logger } from '../common/logger.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
@@ -55,6 +56,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     dataDir: resolve(config.dataDir), // the supervisors run with another working directory
     portBase: config.localPortBase,
     warmSupervisors: config.localWarmSupervisors,
+    ...(config.localSandbox === 'on' && { sandbox: sandboxSettings(config) }),
     capacity: defaultCapacity(config.localMaxTenants),
     capacityWaitMs: msToNumber(config.localCapacityWait),
     adoptWindowMs: msToNumber(config.localAdoptWindow),
@@ -86,4 +88,22 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   // Idle supervisors ready for the first wake; a failure only means wakes start their supervisor cold.
   runtime.prewarm().catch((err: unknown) => logger.warn({ err }, 'no warm supervisors'));
   return runtime;
+}
+
+/**
+ * The sandbox's settings: the operator's egress allowlist, plus the
+ * platform's own model gateway and snapshot store, which a one-host
+ * deployment runs on loopback and which every tenant must reach.
+ */
+export function sandboxSettings(config: Config): LocalSandboxSettings {
+  const hostPort = (raw: string) => {
+    const url = new URL(raw);
+    return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  };
+  const listed = config.localSandboxEgressAllow
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const platform = [gatewayBaseUrl(config), ...(config.s3Endpoint ? [config.s3Endpoint] : [])].map(hostPort);
+  return { uidBase: config.localSandboxUidBase, egressAllow: [...listed, ...platform] };
 }

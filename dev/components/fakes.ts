@@ -14,7 +14,10 @@ import { once, type ComponentContext, type RunningComponent } from './component.
 
 export interface OfflineFakes extends RunningComponent {
   /** Settings that point tenant agents at the fakes. */
-  readonly overrides: Pick<Config, 'modelProvider' | 'modelBaseUrl' | 'modelId' | 'telegramApiRoot'>;
+  readonly overrides: Pick<
+    Config,
+    'modelProvider' | 'modelBaseUrl' | 'modelId' | 'telegramApiRoot' | 'localSandboxEgressAllow'
+  >;
 }
 
 export async function startFakes(ctx: ComponentContext, config: Config): Promise<OfflineFakes> {
@@ -40,6 +43,8 @@ export async function startFakes(ctx: ComponentContext, config: Config): Promise
       modelBaseUrl: llm.url,
       modelId: 'fake-model',
       telegramApiRoot: telegram.url,
+      // The fake Bot API is on loopback: sandboxed tenants reach it only because it is listed.
+      localSandboxEgressAllow: new URL(telegram.url).host,
     },
     stop: once(async () => {
       await Promise.allSettled([llm.close(), telegram.close()]);

@@ -118,6 +118,7 @@ export async function startFleetBase(name: string, settings: Partial<Config> = {
         gatewayHost: '127.0.0.1',
         gatewayPort: await freePort(),
         telegramApiRoot: telegram.url,
+        localSandboxEgressAllow: new URL(telegram.url).host, // the fakes on loopback, by name
         publicUrl: 'http://127.0.0.1:9/unused', // deliveries come through the workflow here
         logLevel: 'warn',
         ...settings,
