@@ -1,7 +1,8 @@
 import { Client, type Connection } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readSandboxView } from '../local/sandbox/sandbox-view.js';
 import { TenantClient } from '../client/tenant-client.js';
 import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
 import { adminTokenPath, masterKeyPath, routerKeyPath, type Config } from '../common/config.js';
@@ -81,6 +82,10 @@ export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
         logger: ctx.logger.child({ component: 'snapshots' }),
       }),
       logs: new FileTenantLogSource(join(config.dataDir, 'tenants')),
+      ...(config.runtime === 'local' && {
+        sandbox: (tenantId: string) =>
+          readSandboxView(resolve(config.dataDir), tenantId, config.localSandbox),
+      }),
       redis: ctx.redis,
       telegram: { api: new TelegramBotApi({ apiRoot: config.telegramApiRoot }), publicUrl: config.publicUrl },
     },

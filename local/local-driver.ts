@@ -42,6 +42,7 @@ import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandboxes.js';
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
+import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 /** How often a sandbox's OOM-kill counter is read: a kill inside ends the whole tenant. */
 const OOM_POLL_MS = 500;
@@ -264,6 +265,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
    */
   private watchSandbox(pod: LaunchedPod, sandbox: TenantSandbox): void {
     this.sandboxes.set(pod.podId, sandbox);
+    const facts = {
+      uid: sandbox.identity.uid,
+      limits: sandbox.limits,
+      memoryCgroup: sandbox.cgroup.dir('memory'),
+    };
+    void writeSandboxFacts(this.options.dataDir, pod.tenantId, facts).catch(() => undefined);
     const timer = setInterval(() => {
       void sandbox.cgroup.oomKills().then((kills) => {
         if (kills > 0) void sandbox.cgroup.killAll();
@@ -297,6 +304,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       }
       // Whatever is left in the sandbox (a process that left the tenant's sessions) ends with it.
       await sandbox?.close();
+      if (sandbox) await removeSandboxFacts(this.options.dataDir, pod.tenantId).catch(() => undefined);
     } finally {
       this.sandboxes.delete(pod.podId);
       if (this.pods.get(pod.tenantId) === pod) {

@@ -24,8 +24,8 @@ export interface EgressRoute {
   readonly name: string;
   readonly hostname: string;
   readonly port: number;
-  /** The address the host connects to. */
-  readonly address: string;
+  /** On the operator's allowlist: connected whatever range it resolves to. */
+  readonly listed: boolean;
   /** The address the forwarder inside listens on (the IP itself, or 127.1.0.x for a name). */
   readonly insideAddress: string;
   /** The unix socket file name in the egress dir. */
@@ -65,11 +65,23 @@ export function isRefusedAddress(address: string): boolean {
   return REFUSED.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }
 
-/** The routes for these URLs; throws EgressRefused for a refused range not on the allowlist. */
-export async function egressRoutes(
-  urls: readonly string[],
-  allow: readonly string[],
-): Promise<EgressRoute[]> {
+function refusal(name: string, address: string): EgressRefused {
+  return new EgressRefused(
+    `sandbox egress to ${name} (${address}) refused: a loopback, private or link-local address; add it to CLAWFLEET_LOCAL_SANDBOX_EGRESS_ALLOW if the tenant must reach it`,
+  );
+}
+
+/** Where to connect for a route now: resolved at each connection; a refused range only when listed. */
+async function destination(route: EgressRoute): Promise<string> {
+  const address = isIP(route.hostname)
+    ? route.hostname
+    : (await lookup(route.hostname, { family: 4 })).address;
+  if (isRefusedAddress(address) && !route.listed) throw refusal(route.name, address);
+  return address;
+}
+
+/** The routes for these URLs; throws EgressRefused for an address in a refused range not on the allowlist. */
+export function egressRoutes(urls: readonly string[], allow: readonly string[]): EgressRoute[] {
   const routes = new Map<string, EgressRoute>();
   let named = 0;
   for (const raw of urls) {
@@ -78,13 +90,11 @@ export async function egressRoutes(
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const name = `${hostname}:${port}`;
     if (routes.has(name)) continue;
-    const address = isIP(hostname) ? hostname : (await lookup(hostname, { family: 4 })).address;
-    if (isRefusedAddress(address) && !allow.includes(name))
-      throw new EgressRefused(
-        `sandbox egress to ${name} (${address}) refused: a loopback, private or link-local address; add it to CLAWFLEET_LOCAL_SANDBOX_EGRESS_ALLOW if the tenant must reach it`,
-      );
+    const listed = allow.includes(name);
+    // A name is checked at each connection (what it resolves to then), an address right away.
+    if (isIP(hostname) && isRefusedAddress(hostname) && !listed) throw refusal(name, hostname);
     const insideAddress = isIP(hostname) ? hostname : `127.1.0.${++named}`;
-    routes.set(name, { name, hostname, port, address, insideAddress, socket: `${routes.size}.sock` });
+    routes.set(name, { name, hostname, port, listed, insideAddress, socket: `${routes.size}.sock` });
   }
   return [...routes.values()];
 }
@@ -96,6 +106,8 @@ export class EgressProxy {
   constructor(
     readonly dir: string,
     readonly routes: readonly EgressRoute[],
+    /** A connection refused (its name resolved into a refused range, or did not resolve). */
+    private readonly onRefused: (err: Error) => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -103,14 +115,25 @@ export class EgressProxy {
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     for (const route of this.routes) {
       const server = createServer((inside) => {
-        const outside = connect(route.port, route.address);
-        inside.pipe(outside).pipe(inside);
-        const end = () => {
-          inside.destroy();
-          outside.destroy();
-        };
-        inside.once('error', end).once('close', end);
-        outside.once('error', end).once('close', end);
+        inside.pause();
+        inside.once('error', () => inside.destroy());
+        destination(route).then(
+          (address) => {
+            const outside = connect(route.port, address);
+            inside.pipe(outside).pipe(inside);
+            inside.resume();
+            const end = () => {
+              inside.destroy();
+              outside.destroy();
+            };
+            inside.once('close', end);
+            outside.once('error', end).once('close', end);
+          },
+          (err: unknown) => {
+            this.onRefused(err as Error);
+            inside.destroy();
+          },
+        );
       });
       const path = join(this.dir, route.socket);
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));

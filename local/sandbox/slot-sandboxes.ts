@@ -79,7 +79,7 @@ export class SlotSandboxes {
     heartbeatFile: string,
   ): Promise<{ sandbox: TenantSandbox; start: SandboxedStart }> {
     await this.check();
-    const routes = await egressRoutes(egressUrls(plan), this.settings.egressAllow);
+    const routes = egressRoutes(egressUrls(plan), this.settings.egressAllow);
     const sandbox = this.sandboxOf(slot, pod.tier, routes);
     const { node, entry } = plan.spec.openclaw;
     const readOnly = [
