@@ -273,7 +273,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     void writeSandboxFacts(this.options.dataDir, pod.tenantId, facts).catch(() => undefined);
     const timer = setInterval(() => {
       void sandbox.cgroup.oomKills().then((kills) => {
-        if (kills > 0) void sandbox.cgroup.killAll();
+        if (kills <= 0) return;
+        this.options.logger.warn(
+          { tenantId: pod.tenantId, podId: pod.podId, kills },
+          'out of memory: tenant ended',
+        );
+        void sandbox.cgroup.killAll();
       });
     }, OOM_POLL_MS);
     timer.unref();

@@ -15,6 +15,9 @@ export const CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 const CFS_PERIOD_US = 100_000;
 
 export class SandboxCgroup {
+  /** OOM kills counted before this sandbox (a group that could not be removed keeps its count). */
+  private oomBaseline = 0;
+
   constructor(
     /** `clawfleet/<stack>-<slot>`, under every controller. */
     readonly name: string,
@@ -41,6 +44,7 @@ export class SandboxCgroup {
       String(Math.round((limits.cpuMilliCores / 1000) * CFS_PERIOD_US)),
     );
     await writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
+    this.oomBaseline = await this.oomKillCount();
   }
 
   /** The shell line that moves itself into every group before it execs the sandbox (children inherit). */
@@ -48,9 +52,12 @@ export class SandboxCgroup {
     return CONTROLLERS.map((c) => `echo $$ > ${join(this.dir(c), 'cgroup.procs')}`).join(' && ');
   }
 
+  /** Every process in any of the sandbox's groups. */
   async pids(): Promise<number[]> {
-    const text = await readFile(join(this.dir('pids'), 'cgroup.procs'), 'utf8').catch(() => '');
-    return text.split('\n').filter(Boolean).map(Number);
+    const texts = await Promise.all(
+      CONTROLLERS.map((c) => readFile(join(this.dir(c), 'cgroup.procs'), 'utf8').catch(() => '')),
+    );
+    return [...new Set(texts.flatMap((text) => text.split('\n').filter(Boolean).map(Number)))];
   }
 
   /** Bytes in use now (page cache included, as the kernel counts it against the limit), or null when gone. */
@@ -61,6 +68,10 @@ export class SandboxCgroup {
 
   /** How many processes the kernel's OOM killer ended in this group since it was created. */
   async oomKills(): Promise<number> {
+    return (await this.oomKillCount()) - this.oomBaseline;
+  }
+
+  private async oomKillCount(): Promise<number> {
     const text = await readFile(join(this.dir('memory'), 'memory.oom_control'), 'utf8').catch(() => '');
     return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0);
   }

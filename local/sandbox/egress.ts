@@ -111,7 +111,7 @@ export class EgressProxy {
   ) {}
 
   async start(): Promise<void> {
-    await rm(this.dir, { recursive: true, force: true });
+    // The same dir, not a new one: a running sandbox (one adopted after a restart) has this very dir bound.
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     for (const route of this.routes) {
       const server = createServer((inside) => {
@@ -136,6 +136,7 @@ export class EgressProxy {
         );
       });
       const path = join(this.dir, route.socket);
+      await rm(path, { force: true }); // an earlier runtime's socket
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
       await chmod(path, 0o666); // the sandbox's uid connects; only its own sandbox sees this dir
       this.servers.push(server);

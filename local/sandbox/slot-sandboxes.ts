@@ -17,6 +17,7 @@ import type { TenantTier } from '../../workflows/types.js';
 import type { SandboxedStart } from '../supervisor-process.js';
 import { egressRoutes, type EgressRoute } from './egress.js';
 import { checkSandboxPrimitives } from './preflight.js';
+import { removeNetns } from './netns.js';
 import { installRootOf, TenantSandbox } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
 
@@ -52,6 +53,8 @@ const CODE_PATHS =
 export class SlotSandboxes {
   private readonly stack: string;
   private checked: Promise<void> | undefined;
+  /** The network namespaces this runtime built or adopted, removed when it closes. */
+  private readonly namespaces = new Set<string>();
 
   constructor(
     private readonly settings: LocalSandboxSettings,
@@ -84,6 +87,7 @@ export class SlotSandboxes {
     const { node, entry } = plan.spec.openclaw;
     const readOnly = [
       ...CODE_PATHS.map((path) => join(PACKAGE_ROOT, path)).filter((path) => existsSync(path)),
+      ...hoistedDependencies(),
       installRootOf(entry),
       ...(node.startsWith('/usr/') ? [] : [dirname(dirname(node))]),
       heartbeatFile,
@@ -112,20 +116,34 @@ export class SlotSandboxes {
     return sandbox;
   }
 
+  /** After the last tenant stopped (a runtime closing, not handing over): the slots' namespaces go. */
+  async removeNamespaces(): Promise<void> {
+    for (const name of this.namespaces) await removeNetns(name);
+    this.namespaces.clear();
+  }
+
   private sandboxOf(slot: number, tier: TenantTier, routes: readonly EgressRoute[]): TenantSandbox {
     const uid = this.uidOf(slot);
     const limits = (this.settings.limits ?? TIER_LIMITS)[tier];
-    return new TenantSandbox(
+    const sandbox = new TenantSandbox(
       { name: `${this.stack}-${slot}`, uid, gid: uid },
       this.dirOf(slot),
       limits,
       routes,
     );
+    this.namespaces.add(sandbox.netns);
+    return sandbox;
   }
 
   private dirOf(slot: number): string {
     return join(this.dataDir, 'sandboxes', `slot-${slot}`);
   }
+}
+
+/** An installed package's dependencies sit beside it (`<project>/node_modules`), not inside it. */
+function hoistedDependencies(): string[] {
+  const at = PACKAGE_ROOT.lastIndexOf('/node_modules/');
+  return at < 0 ? [] : [PACKAGE_ROOT.slice(0, at + '/node_modules'.length)];
 }
 
 /**

@@ -20,7 +20,8 @@ import type { PodSpec } from '../../../activities/ports.js';
 import { LocalRuntime } from '../../../local/local-runtime.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
 import type { Placement } from '../../../runtime/launch-plan.js';
-import { PodLostRecorder } from '../../helpers/runtime-contract.js';
+import { newestSnapshot, PodLostRecorder } from '../../helpers/runtime-contract.js';
+import { SupervisorAgentClient } from '../../../runtime/supervisor-client.js';
 import { startS3 } from '../../helpers/s3.js';
 import { testGrants, type TestGrants } from '../../helpers/snapshot-grants.js';
 import { standInPlan, standInSpec } from '../stand-in-plan.js';
@@ -41,6 +42,8 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
   let events: PodLostRecorder;
   let standIn: string;
   let modelUrl = 'http://127.0.0.1:1/v1';
+  let portBase: number;
+  const tokens = new Map<string, string>();
 
   before(async () => {
     s3 = await startS3('sandboxed-runtime');
@@ -52,31 +55,38 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     standIn = join(install, 'openclaw.mjs');
     await copyFile(join(import.meta.dirname, '..', '..', 'supervisor', 'stand-in-openclaw.mjs'), standIn);
     events = new PodLostRecorder();
+    portBase = 21_000 + 40 * randomInt(0, 400);
+    runtime = sandboxedRuntime();
+  });
+
+  /** A runtime on the shared data dir; the drain finds the token of a pod an earlier runtime launched too. */
+  function sandboxedRuntime(): LocalRuntime {
     const plan = standInPlan(grants);
-    runtime = new LocalRuntime({
+    const drainClient = new SupervisorAgentClient({ token: (handle) => tokens.get(handle.podId)! });
+    return new LocalRuntime({
       dataDir,
-      portBase: 21_000 + 40 * randomInt(0, 400),
+      portBase,
       capacity: 4,
       capacityWaitMs: 5_000,
       plan: async (pod: PodSpec, placement: Placement, rootDir: string) => {
         const planned = await plan(pod, placement, rootDir);
+        tokens.set(pod.podId, planned.secrets.supervisorToken!);
         const provider = { ...planned.spec.provider, baseUrl: modelUrl };
-        return {
-          ...planned,
-          spec: { ...planned.spec, provider, openclaw: { ...planned.spec.openclaw, entry: standIn } },
-        };
+        const openclaw = { ...planned.spec.openclaw, entry: standIn };
+        return { ...planned, spec: { ...planned.spec, provider, openclaw } };
       },
       events,
       salvage: () => Promise.resolve(null),
       logger,
       stopGraceMs: 10_000,
+      drain: (handle, options) => drainClient.drain(handle, options),
       sandbox: {
         uidBase: UID_BASE,
         egressAllow: [new URL(s3.endpoint).host, '127.0.0.1:1'],
         limits: { ...TIER_LIMITS, standard: { ...TIER_LIMITS.standard, memoryMaxBytes: 512 * MiB } },
       },
     });
-  });
+  }
 
   after(async () => {
     await runtime?.close();
@@ -119,6 +129,20 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     hog.kill('SIGKILL');
     assert.equal(lost?.reason, 'out-of-memory');
     await runtime.stop(handle, { graceMs: 5_000 });
+  });
+
+  it('a restarted runtime adopts a sandboxed tenant, whose egress works again: its final snapshot goes through it', async () => {
+    const spec = standInSpec('sbx-adopt', 1);
+    const handle = await runtime.launch(spec, {});
+    const pid = runtime.supervisorPid('sbx-adopt');
+    // `sbx-a`'s dir is still there: its sweep must not take `sbx-adopt`'s processes (a path, not a prefix).
+    await runtime.handOver();
+    runtime = sandboxedRuntime();
+    assert.deepEqual(await runtime.adoptRunning(), [handle.podId]);
+    assert.equal(runtime.supervisorPid('sbx-adopt'), pid, 'the same sandbox, not a relaunch');
+    const manifest = await runtime.stop(handle, { graceMs: 10_000 });
+    assert.ok(manifest, 'the drain saved a snapshot through the re-opened snapshot-store egress');
+    assert.equal(manifest.seq, (await newestSnapshot(grants.store, 'sbx-adopt'))?.seq);
   });
 
   it('refuses a launch whose egress is in a refused range nobody listed, with the line that says so', async () => {
