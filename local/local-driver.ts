@@ -235,7 +235,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
           ...(sandboxed && { sandbox: sandboxed.start }),
         },
         this.warm.take(),
-      );
+      ).catch(async (error: unknown) => {
+        await sandboxed?.sandbox.close();
+        throw error;
+      });
       if (sandboxed) this.watchSandbox(pod, sandboxed.sandbox);
       this.pods.set(spec.tenantId, pod);
       const { pid, startTime } = pod.process;

@@ -49,6 +49,10 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
   /** Pre-spawn the idle supervisors; the data dir must exist (the worker calls this once at start). */
   async prewarm(): Promise<void> {
     await this.local.beat();
+    // The sandbox's preflight at start: a missing primitive is one error line now, and every launch refuses with it.
+    await this.local.slotSandboxes
+      ?.check()
+      .catch((err: unknown) => this.logger.error((err as Error).message));
     this.local.warm.fill();
   }
 

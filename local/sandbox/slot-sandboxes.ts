@@ -15,8 +15,9 @@ import { PACKAGE_ROOT, RUN_MODE } from '../../common/entry-points.js';
 import type { LaunchPlan } from '../../runtime/launch-plan.js';
 import type { TenantTier } from '../../workflows/types.js';
 import type { SandboxedStart } from '../supervisor-process.js';
-import { egressRoutes, type EgressRoute } from './egress.js';
-import { checkSandboxPrimitives } from './preflight.js';
+import { PermanentPortError } from '../../activities/errors.js';
+import { EgressRefused, egressRoutes, type EgressRoute } from './egress.js';
+import { checkSandboxPrimitives, SandboxUnavailable } from './preflight.js';
 import { removeNetns } from './netns.js';
 import { installRootOf, TenantSandbox } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
@@ -81,8 +82,16 @@ export class SlotSandboxes {
     rootDir: string,
     heartbeatFile: string,
   ): Promise<{ sandbox: TenantSandbox; start: SandboxedStart }> {
-    await this.check();
-    const routes = egressRoutes(egressUrls(plan), this.settings.egressAllow);
+    let routes: EgressRoute[];
+    try {
+      await this.check();
+      routes = egressRoutes(egressUrls(plan), this.settings.egressAllow);
+    } catch (error) {
+      // The host or the settings must change first: retrying the launch cannot help.
+      if (error instanceof SandboxUnavailable || error instanceof EgressRefused)
+        throw new PermanentPortError('SANDBOX_REFUSED', error.message);
+      throw error;
+    }
     const sandbox = this.sandboxOf(slot, pod.tier, routes);
     const { node, entry } = plan.spec.openclaw;
     const readOnly = [
@@ -93,9 +102,15 @@ export class SlotSandboxes {
       heartbeatFile,
     ];
     const launch = { tier: pod.tier, rootDir, readOnly };
-    await sandbox.prepare(launch);
-    await writeFile(join(sandbox.dir, 'routes.json'), JSON.stringify(routes));
-    const listenFd = await sandbox.listen(plan.spec.listen);
+    let listenFd: number;
+    try {
+      await sandbox.prepare(launch);
+      await writeFile(join(sandbox.dir, 'routes.json'), JSON.stringify(routes));
+      listenFd = await sandbox.listen(plan.spec.listen);
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
     return {
       sandbox,
       start: {
