@@ -412,7 +412,7 @@ export const SETTINGS = {
     schema: Type.Union([Type.Literal('on'), Type.Literal('off')], {
       default: 'on',
       description:
-        "Local runtime: `on` runs every tenant in its own sandbox (own uid, namespaces, mount view, network namespace whose only egress is the model gateway, the Telegram Bot API and the snapshot store, cgroup limits per tier; docs/security.md); the runtime refuses to launch when a primitive is missing. `off` runs tenants as the worker's user on the host's network, shown in `clawfleet status` and `tenant get`.",
+        "Local runtime: `on` runs every tenant in its own sandbox (own uid, namespaces, mount view, network namespace whose only egress is the model gateway, the Telegram Bot API and the snapshot store, cgroup limits per tier; docs/security.md); the runtime refuses to launch when a primitive is missing. `off` runs tenants as the worker's user on the host's network, shown in the `clawfleet dev` status table and in `tenant get`.",
     }),
   },
   localSandboxUidBase: {
