@@ -116,7 +116,6 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     await this.local.warm.close();
     const pods = [...this.local.pods.values()];
     await this.stopAll(this.stopGraceMs);
-    await this.local.slotSandboxes?.removeNamespaces();
     this.local.stopHeartbeat();
     await Promise.all(
       pods.map((pod) =>

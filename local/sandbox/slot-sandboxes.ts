@@ -18,7 +18,6 @@ import type { SandboxedStart } from '../supervisor-process.js';
 import { PermanentPortError } from '../../activities/errors.js';
 import { EgressRefused, egressRoutes, type EgressRoute } from './egress.js';
 import { checkSandboxPrimitives, SandboxUnavailable } from './preflight.js';
-import { removeNetns } from './netns.js';
 import { installRootOf, TenantSandbox } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
 
@@ -54,8 +53,6 @@ const CODE_PATHS =
 export class SlotSandboxes {
   private readonly stack: string;
   private checked: Promise<void> | undefined;
-  /** The network namespaces this runtime built or adopted, removed when it closes. */
-  private readonly namespaces = new Set<string>();
 
   constructor(
     private readonly settings: LocalSandboxSettings,
@@ -131,12 +128,6 @@ export class SlotSandboxes {
     return sandbox;
   }
 
-  /** After the last tenant stopped (a runtime closing, not handing over): the slots' namespaces go. */
-  async removeNamespaces(): Promise<void> {
-    for (const name of this.namespaces) await removeNetns(name);
-    this.namespaces.clear();
-  }
-
   private sandboxOf(slot: number, tier: TenantTier, routes: readonly EgressRoute[]): TenantSandbox {
     const uid = this.uidOf(slot);
     const limits = (this.settings.limits ?? TIER_LIMITS)[tier];
@@ -146,7 +137,6 @@ export class SlotSandboxes {
       limits,
       routes,
     );
-    this.namespaces.add(sandbox.netns);
     return sandbox;
   }
 

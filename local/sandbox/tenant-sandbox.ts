@@ -139,15 +139,11 @@ export class TenantSandbox {
     };
   }
 
+  /** Once its processes are gone: the next launch in the slot builds everything again. */
   async close(): Promise<void> {
     this.releaseListener();
     await this.egress.close();
     await this.cgroup.remove();
-  }
-
-  /** The slot's namespace goes with the runtime's last use of it (a test's cleanup, a host being emptied). */
-  async destroy(): Promise<void> {
-    await this.close();
     await removeNetns(this.netns);
   }
 }

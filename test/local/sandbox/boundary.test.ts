@@ -136,7 +136,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
   });
 
   after(async () => {
-    await sandbox?.destroy();
+    await sandbox?.close();
     for (const server of [redis, neighbour, gateway]) server?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { PodSpec } from '../../../activities/ports.js';
 import { LocalRuntime } from '../../../local/local-runtime.js';
+import { releaseTenants } from '../../../local/release-tenants.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
 import type { Placement } from '../../../runtime/launch-plan.js';
 import { newestSnapshot, PodLostRecorder } from '../../helpers/runtime-contract.js';
@@ -143,6 +144,20 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     const manifest = await runtime.stop(handle, { graceMs: 10_000 });
     assert.ok(manifest, 'the drain saved a snapshot through the re-opened snapshot-store egress');
     assert.equal(manifest.seq, (await newestSnapshot(grants.store, 'sbx-adopt'))?.seq);
+  });
+
+  it('the end of the stack (releaseTenants) drains a sandboxed tenant at once, though its heartbeat file is bound', async () => {
+    const handle = await runtime.launch(standInSpec('sbx-release', 1), {});
+    await runtime.handOver(); // a worker that stopped; the stack then ends for good
+    const started = Date.now();
+    await releaseTenants(dataDir, 30_000);
+    assert.ok(
+      Date.now() - started < 15_000,
+      `released in ${Date.now() - started} ms, not after the 60 s window`,
+    );
+    const newest = await newestSnapshot(grants.store, 'sbx-release');
+    assert.ok(newest, `${handle.podId} drained with a final snapshot, not killed`);
+    runtime = sandboxedRuntime();
   });
 
   it('refuses a launch whose egress is in a refused range nobody listed, with the line that says so', async () => {
