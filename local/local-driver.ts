@@ -44,9 +44,6 @@ import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandbox
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
 import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
-/** How often a sandbox's OOM-kill counter is read: a kill inside ends the whole tenant. */
-const OOM_POLL_MS = 500;
-
 export interface LocalDriverOptions {
   readonly dataDir: string;
   readonly portBase: number;
@@ -261,31 +258,16 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     }
   }
 
-  /**
-   * Keeps the pod's sandbox with it, and ends the whole tenant when the
-   * kernel OOM-killed anything in it: the supervisor may survive its
-   * OpenClaw's kill, but the tenant went over its limit and is reported lost.
-   */
+  /** Keeps the pod's sandbox with it, for `tenant get` and the OOM watch (tenant-sandbox.ts). */
   private watchSandbox(pod: LaunchedPod, sandbox: TenantSandbox): void {
     this.sandboxes.set(pod.podId, sandbox);
-    const facts = {
-      uid: sandbox.identity.uid,
-      limits: sandbox.limits,
-      memoryCgroup: sandbox.cgroup.dir('memory'),
-    };
-    void writeSandboxFacts(this.options.dataDir, pod.tenantId, facts).catch(() => undefined);
-    const timer = setInterval(() => {
-      void sandbox.cgroup.oomKills().then((kills) => {
-        if (kills <= 0) return;
-        this.options.logger.warn(
-          { tenantId: pod.tenantId, podId: pod.podId, kills },
-          'out of memory: tenant ended',
-        );
-        void sandbox.cgroup.killAll();
-      });
-    }, OOM_POLL_MS);
-    timer.unref();
-    void pod.process.exited.then(() => clearInterval(timer));
+    void writeSandboxFacts(this.options.dataDir, pod.tenantId, sandbox.facts()).catch(() => undefined);
+    sandbox.endWhenOutOfMemory(pod.process.exited, (kills) =>
+      this.options.logger.warn(
+        { tenantId: pod.tenantId, podId: pod.podId, kills },
+        'out of memory: tenant ended',
+      ),
+    );
   }
 
   private async onExit(pod: LaunchedPod, slot: number, info: { code: number | null; signal: string | null }) {

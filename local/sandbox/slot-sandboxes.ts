@@ -98,7 +98,7 @@ export class SlotSandboxes {
       ...(node.startsWith('/usr/') ? [] : [dirname(dirname(node))]),
       heartbeatFile,
     ];
-    const launch = { tier: pod.tier, rootDir, readOnly };
+    const launch = { rootDir, readOnly };
     let listenFd: number;
     try {
       await sandbox.prepare(launch);

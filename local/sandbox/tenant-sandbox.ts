@@ -18,11 +18,14 @@ import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
-import type { TenantTier } from '../../workflows/types.js';
 import { SandboxCgroup } from './cgroup.js';
 import { EgressProxy, type EgressRoute } from './egress.js';
 import { addLocalAddress, ensureNetns, netnsPath, removeNetns } from './netns.js';
 import type { SandboxLimits } from './limits.js';
+import type { SandboxFacts } from './sandbox-view.js';
+
+/** How often the OOM-kill counter is read: a kill inside ends the whole tenant. */
+const OOM_POLL_MS = 500;
 
 /** The fd the supervisor's listening socket has inside (supervisor-config.ts reads CLAWFLEET_LISTEN_FD). */
 export const LISTEN_FD = 3;
@@ -38,7 +41,6 @@ export interface SandboxIdentity {
 }
 
 export interface SandboxLaunch {
-  readonly tier: TenantTier;
   /** The tenant's root dir: the one writable place, at the same path inside. */
   readonly rootDir: string;
   /** Read-only at the same path inside (code, the OpenClaw install, the heartbeat file). */
@@ -137,6 +139,28 @@ export class TenantSandbox {
         ...command,
       ],
     };
+  }
+
+  /** What `tenant get` shows of it (sandbox-view.ts). */
+  facts(): SandboxFacts {
+    return { uid: this.identity.uid, limits: this.limits, memoryCgroup: this.cgroup.dir('memory') };
+  }
+
+  /**
+   * Ends the whole tenant when the kernel OOM-killed anything in it: the
+   * supervisor may survive its OpenClaw's kill, but the tenant went over its
+   * limit, and the runtime reports it lost (`out-of-memory`). Until `exited`.
+   */
+  endWhenOutOfMemory(exited: Promise<unknown>, onKill: (kills: number) => void): void {
+    const timer = setInterval(() => {
+      void this.cgroup.oomKills().then((kills) => {
+        if (kills <= 0) return;
+        onKill(kills);
+        void this.cgroup.killAll();
+      });
+    }, OOM_POLL_MS);
+    timer.unref();
+    void exited.then(() => clearInterval(timer));
   }
 
   /** Once its processes are gone: the next launch in the slot builds everything again. */
