@@ -229,6 +229,24 @@ export const TelegramChange = Type.Object({
   webhook: WebhookState,
 });
 
+const MaybeInteger = Type.Union([Type.Integer(), Type.Null()]);
+/** uid, limits and memory in use now are null while the tenant sleeps, and always with the sandbox off. */
+export const SandboxViewSchema = Type.Object({
+  mode: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+  uid: MaybeInteger,
+  limits: Type.Union([
+    Type.Object({
+      memoryHighBytes: Type.Integer(),
+      memoryMaxBytes: Type.Integer(),
+      cpuShares: Type.Integer(),
+      cpuMilliCores: Type.Integer(),
+      pidsMax: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
+  memoryBytes: MaybeInteger,
+});
+
 export const TenantDetail = Type.Object({
   tenant: TenantView,
   /** Phase from the workflow's search attributes (no worker needed); null when no workflow exists. */
@@ -247,6 +265,8 @@ export const TenantDetail = Type.Object({
   ),
   /** The Telegram connection as Telegram reports it; null when the tenant has no bot token. */
   telegram: Type.Union([TelegramConnection, Type.Null()]),
+  /** The local runtime's sandbox (docs/security.md); null on Kubernetes. */
+  sandbox: Type.Union([SandboxViewSchema, Type.Null()]),
 });
 
 export const CreatedTenant = Type.Object({

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { QUOTA_KINDS } from '../../common/quotas.js';
+import type { SandboxView } from '../../client/admin-types.js';
 import { cliContext, fields, paint, table } from '../context.js';
 import { secretValue } from './secret.js';
 import { telegramFields, webhookLine } from './telegram-lines.js';
@@ -163,6 +164,7 @@ export function tenantCommand(): Command {
           ['pod', live?.pod?.podId],
           ['buffered', live ? `${live.bufferedMessages} messages` : undefined],
           ['reason', live?.reason],
+          ['sandbox', sandboxLine(detail.sandbox)],
           [
             'quota hit',
             detail.quotaHits?.length
@@ -294,4 +296,14 @@ export function tenantCommand(): Command {
     );
 
   return tenant;
+}
+
+/** `on, uid 200003, memory 612/2560 MiB, 1.5 cores, 384 pids`, or the unsandboxed warning. */
+function sandboxLine(sandbox: SandboxView | null | undefined): string | undefined {
+  if (!sandbox) return undefined;
+  if (sandbox.mode === 'off') return 'OFF: tenants run unsandboxed (CLAWFLEET_LOCAL_SANDBOX=off)';
+  if (sandbox.uid === null || !sandbox.limits) return 'on (not running now)';
+  const mib = (bytes: number | null) => (bytes === null ? '?' : String(Math.round(bytes / 2 ** 20)));
+  const { limits } = sandbox;
+  return `on, uid ${sandbox.uid}, memory ${mib(sandbox.memoryBytes)}/${mib(limits.memoryMaxBytes)} MiB, ${limits.cpuMilliCores / 1000} cores, ${limits.pidsMax} pids`;
 }

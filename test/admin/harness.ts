@@ -6,6 +6,7 @@
  * snapshot stores; only the runtime and the agent are FakeWorld's, so an
  * offboard dry run lists what the real stores hold.
  */
+import { readSandboxView } from '../../local/sandbox/sandbox-view.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,8 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     temporal: env.client,
     snapshots,
     logs: new FileTenantLogSource(join(dataDir, 'tenants'), 50),
+    // What the local runtime leaves for it under the data dir (local/sandbox/sandbox-view.ts).
+    sandbox: (tenantId) => readSandboxView(dataDir, tenantId, 'on'),
     redis: redis.client(),
     describeTimeoutMs: 3000,
     // Short, so the rotation test sees the previous secret's window close.

@@ -120,6 +120,7 @@ export async function startFleetBase(name: string, settings: ConfigOverrides = {
         gateway: { host: '127.0.0.1', port: await freePort() },
         telegram: { apiRoot: telegram.url },
         router: { publicUrl: 'http://127.0.0.1:9/unused' }, // deliveries come through the workflow here
+        local: { sandboxEgressAllow: new URL(telegram.url).host }, // the fakes on loopback, by name
       }),
       ...configToEnv(settings),
     });

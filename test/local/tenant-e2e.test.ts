@@ -326,6 +326,9 @@ async function supervisorPids(fleet: Fleet, tenantId: string): Promise<number[]>
   const found: number[] = [];
   for (const pid of pids) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    // The sandbox's bubblewrap names the supervisor in its own argv; it is the launcher, not the supervisor.
+    const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === 'bwrap') continue;
     if (cmdline.includes('supervisor/main.ts') || cmdline.includes('local/warm-supervisor-main.ts'))
       found.push(pid);
   }
