@@ -16,8 +16,10 @@ import { BUILT_IN_TIER_QUOTAS, effectiveQuotas } from '../common/quotas.js';
 import { toActivityFailure } from './errors.js';
 import type { ActivityDeps, UsageRecord, WebhookRegistered } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
+import { quotaHitLine } from '../workflows/shared.js';
 
 export type { ActivityDeps } from './ports.js';
+export type { FleetActivities } from './fleet.js';
 
 export interface TenantRef {
   readonly tenantId: string;
@@ -212,7 +214,9 @@ export function createActivities(deps: ActivityDeps) {
           await registry.recordDayMessages(input.tenantId, day, messages);
         // Which quota refused the tenant today (gateway, router), for the workflow's current details.
         const [hit] = await registry.quotaHits(input.tenantId, days.at(-1)!);
-        return hit ? `${hit.kind} (limit ${hit.limit}), last at ${hit.lastAt}, ${hit.hits}× today` : null;
+        return hit
+          ? quotaHitLine({ kind: hit.kind, limit: hit.limit, at: hit.lastAt, hits: hit.hits })
+          : null;
       });
     },
 

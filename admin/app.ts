@@ -11,6 +11,7 @@ import type { AdminDeps } from './deps.js';
 import { IdempotencyStore } from './idempotency.js';
 import { checkRequestPart } from './validation.js';
 import { registerProblemHandlers } from './problem.js';
+import { fleetUpgradeRoutes } from './routes/fleet-upgrades.js';
 import { platformRoutes } from './routes/platform.js';
 import { secretRoutes } from './routes/secrets.js';
 import { tenantDataRoutes } from './routes/tenant-data.js';
@@ -61,5 +62,6 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions): 
   await app.register(secretRoutes, { deps, service });
   await app.register(tenantDataRoutes, { deps, service, snapshots: new SnapshotService(deps, service) });
   await app.register(platformRoutes, { deps });
+  await app.register(fleetUpgradeRoutes, { deps });
   return app;
 }

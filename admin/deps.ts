@@ -3,6 +3,7 @@
  * adapters from configuration; tests pass the same classes pointed at
  * dynalite, s3rver, redis-server and a Temporal dev server.
  */
+import type { SandboxView } from '../local/sandbox/sandbox-view.js';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { TenantClient } from '../client/tenant-client.js';
@@ -25,6 +26,8 @@ export interface AdminDeps {
   readonly temporal: Client;
   readonly snapshots: S3SnapshotStore;
   readonly logs: TenantLogSource;
+  /** A local tenant's sandbox (local/sandbox/sandbox-view.ts); absent on Kubernetes, where the Kata VM is the sandbox. */
+  readonly sandbox?: (tenantId: string) => Promise<SandboxView>;
   /** Idempotency keys and the router's tenant lookup cache. */
   readonly redis: Redis;
   /** How long GET /v1/tenants/:id waits for the workflow's live `describe()`. @default 2000 */

@@ -32,7 +32,7 @@ const IdleTimeoutMs = Type.Integer({
   maximum: LIMITS.idleTimeoutMs.max,
   description: 'Idle time before the tenant sleeps, in milliseconds',
 });
-const OpenClawVersion = Type.String({ pattern: OPENCLAW_VERSION_PATTERN.source });
+export const OpenClawVersion = Type.String({ pattern: OPENCLAW_VERSION_PATTERN.source });
 export const SecretName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 const SecretValue = Type.String({ minLength: 1, maxLength: 8192 });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
@@ -66,7 +66,9 @@ export const PatchTenantBody = Type.Object(
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     tier: Type.Optional(Tier),
     idleTimeoutMs: Type.Optional(IdleTimeoutMs),
+    /** Setting a version pins it (fleet upgrades skip the tenant); `openclawPinned: false` releases the pin. */
     openclawVersion: Type.Optional(OpenClawVersion),
+    openclawPinned: Type.Optional(Type.Boolean()),
     quotas: Type.Optional(TenantQuotasSchema),
     channels: Type.Optional(ChannelConfigSchema),
   },
@@ -173,6 +175,8 @@ export const TenantView = Type.Object({
   idleTimeoutMs: Type.Integer(),
   quotas: TenantQuotasSchema,
   openclawVersion: Type.String(),
+  /** Fleet upgrades skip a pinned tenant. */
+  openclawPinned: Type.Boolean(),
   channels: ChannelConfigSchema,
   secretNames: Type.Array(Type.String()),
   apiKeyIds: Type.Array(Type.String()),
@@ -225,6 +229,24 @@ export const TelegramChange = Type.Object({
   webhook: WebhookState,
 });
 
+const MaybeInteger = Type.Union([Type.Integer(), Type.Null()]);
+/** uid, limits and memory in use now are null while the tenant sleeps, and always with the sandbox off. */
+export const SandboxViewSchema = Type.Object({
+  mode: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+  uid: MaybeInteger,
+  limits: Type.Union([
+    Type.Object({
+      memoryHighBytes: Type.Integer(),
+      memoryMaxBytes: Type.Integer(),
+      cpuShares: Type.Integer(),
+      cpuMilliCores: Type.Integer(),
+      pidsMax: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
+  memoryBytes: MaybeInteger,
+});
+
 export const TenantDetail = Type.Object({
   tenant: TenantView,
   /** Phase from the workflow's search attributes (no worker needed); null when no workflow exists. */
@@ -243,6 +265,8 @@ export const TenantDetail = Type.Object({
   ),
   /** The Telegram connection as Telegram reports it; null when the tenant has no bot token. */
   telegram: Type.Union([TelegramConnection, Type.Null()]),
+  /** The local runtime's sandbox (docs/security.md); null on Kubernetes. */
+  sandbox: Type.Union([SandboxViewSchema, Type.Null()]),
 });
 
 export const CreatedTenant = Type.Object({

@@ -121,13 +121,14 @@ export class TenantService {
   async get(tenantId: string) {
     const record = await this.require(tenantId);
     const today = new Date().toISOString().slice(0, 10);
-    const [phase, live, telegram, quotaHits] = await Promise.all([
+    const [phase, live, telegram, quotaHits, sandbox] = await Promise.all([
       this.phase(tenantId),
       this.live(tenantId),
       this.telegram.connection(record),
       this.deps.registry.quotaHits(tenantId, today),
+      this.deps.sandbox?.(tenantId) ?? null,
     ]);
-    return { tenant: tenantView(record), phase, live, telegram, quotaHits };
+    return { tenant: tenantView(record), phase, live, telegram, quotaHits, sandbox };
   }
 
   async phase(tenantId: string): Promise<TenantPhase | null> {
@@ -174,7 +175,13 @@ export class TenantService {
         patch.idleTimeoutMs !== record.idleTimeoutMs && { idleTimeout: patch.idleTimeoutMs }),
     };
     if (Object.keys(workflowPatch).length > 0) await this.deps.tenants.configure(tenantId, workflowPatch);
-    const updated = await this.deps.registry.update(tenantId, patch, version);
+    // A version an operator sets is a pin (fleet upgrades skip it) unless the same request releases it.
+    const pin = patch.openclawVersion !== undefined && patch.openclawPinned === undefined;
+    const updated = await this.deps.registry.update(
+      tenantId,
+      pin ? { ...patch, openclawPinned: true } : patch,
+      version,
+    );
     return tenantView(updated);
   }
 

@@ -11,6 +11,7 @@ export function tenantView(record: TenantRecord): TenantViewData {
     idleTimeoutMs: record.idleTimeoutMs,
     quotas: record.quotas,
     openclawVersion: record.openclawVersion,
+    openclawPinned: record.openclawPinned ?? false,
     channels: record.channels,
     secretNames: [...new Set(Object.values(record.secretRefs))].sort(),
     apiKeyIds: Object.keys(record.apiKeyHashes).sort(),

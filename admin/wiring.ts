@@ -1,7 +1,8 @@
 import { Client, type Connection } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readSandboxView } from '../local/sandbox/sandbox-view.js';
 import { TenantClient } from '../client/tenant-client.js';
 import { createDynamoClient, createS3Client } from '../common/aws-clients.js';
 import { adminTokenPath, masterKeyPath, routerKeyPath, type Config } from '../common/config.js';
@@ -24,7 +25,7 @@ import { AdminTokenStore } from './token-store.js';
 /** The admin API's slice of the configuration. */
 export type AdminConfig = Pick<
   Config,
-  'common' | 'temporal' | 'redis' | 'aws' | 'router' | 'admin' | 'telegram'
+  'common' | 'temporal' | 'redis' | 'aws' | 'router' | 'admin' | 'telegram' | 'runtime' | 'local'
 >;
 
 /** What server.ts hands the admin app; it builds its own stores from `config`. */
@@ -87,6 +88,10 @@ export async function createAdminApp(ctx: AdminContext): Promise<AdminApp> {
         logger: ctx.logger.child({ component: 'snapshots' }),
       }),
       logs: new FileTenantLogSource(join(config.common.dataDir, 'tenants')),
+      ...(config.runtime.kind === 'local' && {
+        sandbox: (tenantId: string) =>
+          readSandboxView(resolve(config.common.dataDir), tenantId, config.local.sandbox),
+      }),
       redis: ctx.redis,
       telegram: {
         api: new TelegramBotApi({ apiRoot: config.telegram.apiRoot }),

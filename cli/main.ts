@@ -8,6 +8,7 @@ import { ClawfleetError } from '../common/errors.js';
 import { CliConfigError } from './context.js';
 import { adminCommand } from './commands/admin.js';
 import { devCommand } from './commands/dev.js';
+import { fleetCommand } from './commands/fleet.js';
 import { secretCommand } from './commands/secret.js';
 import { logsCommand, snapshotCommand, statusCommand, usageCommand } from './commands/tenant-data.js';
 import { tenantCommand } from './commands/tenant.js';
@@ -58,6 +59,7 @@ const program = new Command('clawfleet')
   .addCommand(snapshotCommand())
   .addCommand(logsCommand())
   .addCommand(statusCommand())
+  .addCommand(fleetCommand())
   .addCommand(adminCommand());
 
 /** Commands built elsewhere and added with addCommand do not inherit exitOverride: apply it to all. */

@@ -10,6 +10,7 @@
 import type { LogLine } from '../admin/log-source.js';
 import type { Problem } from '../common/problem.js';
 import type { CreateTenantInput, PatchTenantInput, TenantViewData } from '../admin/schemas.js';
+import type { StartUpgradeInput, UpgradeViewData } from '../admin/fleet-upgrade-schemas.js';
 import type { TenantPhase, TenantTier } from '../workflows/types.js';
 import {
   AdminApiError,
@@ -27,6 +28,7 @@ import {
 
 export * from './admin-types.js';
 export type { CreateTenantInput, PatchTenantInput, TenantViewData as TenantView, LogLine, Problem };
+export type { StartUpgradeInput, UpgradeViewData as FleetUpgradeView };
 
 type Query = Record<string, string | number | boolean | undefined>;
 
@@ -162,6 +164,31 @@ export class AdminClient {
 
   fleetStatus() {
     return this.json<{ total: number; phases: Record<TenantPhase, number> }>('GET', '/v1/fleet/status');
+  }
+
+  /** Starts a health-gated rollout of an OpenClaw version (one at a time); 409 UPGRADE_RUNNING otherwise. */
+  startFleetUpgrade(input: StartUpgradeInput): Promise<UpgradeViewData> {
+    return this.json('POST', '/v1/fleet/upgrades', { body: input });
+  }
+
+  fleetUpgrade(rolloutId: string): Promise<UpgradeViewData> {
+    return this.json('GET', `/v1/fleet/upgrades/${enc(rolloutId)}`);
+  }
+
+  pauseFleetUpgrade(rolloutId: string, reason?: string): Promise<UpgradeViewData> {
+    return this.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/pause`, {
+      body: reason ? { reason } : {},
+    });
+  }
+
+  resumeFleetUpgrade(rolloutId: string): Promise<UpgradeViewData> {
+    return this.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/resume`);
+  }
+
+  abortFleetUpgrade(rolloutId: string, reason?: string): Promise<UpgradeViewData> {
+    return this.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/abort`, {
+      body: reason ? { reason } : {},
+    });
   }
 
   createToken(scope: string, name: string) {

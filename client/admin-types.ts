@@ -59,6 +59,21 @@ export interface TenantDetail {
   readonly telegram: TelegramConnectionData | null;
   /** Quotas that refused the tenant today, most recent first. */
   readonly quotaHits: readonly QuotaHit[];
+  /** The local runtime's sandbox; null on Kubernetes (absent from an older admin API). */
+  readonly sandbox?: SandboxView | null;
+}
+
+export interface SandboxView {
+  readonly mode: 'on' | 'off';
+  readonly uid: number | null;
+  readonly limits: {
+    readonly memoryHighBytes: number;
+    readonly memoryMaxBytes: number;
+    readonly cpuShares: number;
+    readonly cpuMilliCores: number;
+    readonly pidsMax: number;
+  } | null;
+  readonly memoryBytes: number | null;
 }
 
 export interface SnapshotInfo {

@@ -101,7 +101,8 @@ type TenantHandle = WorkflowHandle<typeof tenantWorkflow>;
 
 export class TenantClient {
   private readonly client: Client;
-  private readonly taskQueue: string;
+  /** Where tenant workflows (and fleet upgrades) run. */
+  readonly taskQueue: string;
 
   constructor(options: TenantClientOptions) {
     this.client = options.client;

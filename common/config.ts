@@ -445,6 +445,32 @@ export const SETTINGS = {
         'Local runtime: how long tenant supervisors keep serving without a worker (a crash, a kill, a deploy); a worker started within it adopts them, awake, and after it they drain themselves.',
       ),
     },
+    sandbox: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX',
+      schema: Type.Union([Type.Literal('on'), Type.Literal('off')], {
+        default: 'on',
+        description:
+          "Local runtime: `on` runs every tenant in its own sandbox (own uid, namespaces, mount view, network namespace whose only egress is the model gateway, the Telegram Bot API and the snapshot store, cgroup limits per tier; docs/security.md); the runtime refuses to launch when a primitive is missing. `off` runs tenants as the worker's user on the host's network, shown in the `clawfleet dev` status table and in `tenant get`.",
+      }),
+    },
+    sandboxUidBase: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_UID_BASE',
+      schema: Type.Integer({
+        minimum: 1000,
+        maximum: 2_000_000_000,
+        default: 200_000,
+        description:
+          'Local runtime: slot n of the sandbox runs as uid and gid base+n (253 slots); pick a range no host account uses.',
+      }),
+    },
+    sandboxEgressAllow: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_EGRESS_ALLOW',
+      schema: Type.String({
+        default: '',
+        description:
+          'Local runtime: comma-separated `host:port` egress destinations a sandboxed tenant may reach although they are loopback, private or link-local addresses (a model gateway or snapshot store on this host, local fakes); any other such destination is refused.',
+      }),
+    },
     portBase: {
       env: 'CLAWFLEET_LOCAL_PORT_BASE',
       schema: Type.Integer({

@@ -155,6 +155,7 @@ const ROW_ORDER = [
   'fake llm',
   'fake telegram',
   'worker',
+  'tenant sandbox',
   'router',
   'admin api',
   'model gateway',

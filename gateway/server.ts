@@ -5,6 +5,7 @@
  * listener. It holds the master key and the platform provider keys, so it
  * runs with the control plane, not with the router.
  */
+import { Client, Connection } from '@temporalio/client';
 import Fastify from 'fastify';
 import { createDynamoClient } from '../common/aws-clients.js';
 import { loadConfig, masterKeyPath } from '../common/config.js';
@@ -28,7 +29,12 @@ async function main(): Promise<void> {
   const doc = createDocumentClient(dynamo);
   const tables = tableNames(config.aws.tablePrefix);
   const secrets = new DynamoSecretStore({ doc, tables, masterKey });
-  const gateway = wireGateway({ redis, doc, tables, secrets, settings: config, logger });
+  // Lazy: the gateway serves tenants without Temporal; only the live quota-hit view waits for it.
+  const temporal = new Client({
+    connection: Connection.lazy({ address: config.temporal.address }),
+    namespace: config.temporal.namespace,
+  });
+  const gateway = wireGateway({ redis, doc, tables, secrets, settings: config, logger, temporal });
   const { services } = gateway;
   const app = buildGatewayApp(services);
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
     await gateway.close();
     redis.disconnect();
     dynamo.destroy();
+    await temporal.connection.close();
   });
 }
 

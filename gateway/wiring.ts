@@ -5,6 +5,8 @@
  * tenant's own provider key) and the platform key files; a tenant gets only
  * its model token.
  */
+import type { Client } from '@temporalio/client';
+import { QuotaHitNotices } from '../client/quota-hit-notices.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Redis } from 'ioredis';
 import { Agent } from 'undici';
@@ -35,6 +37,8 @@ export interface GatewayParts {
   readonly secrets: DynamoSecretStore;
   readonly settings: GatewaySettings;
   readonly logger: Logger;
+  /** Tells tenant workflows of quota refusals at once (the Web UI); without it they learn at the next usage report. */
+  readonly temporal?: Client;
   /** @default a fresh GatewayMetrics with process metrics */
   readonly metrics?: GatewayMetrics;
 }
@@ -44,12 +48,20 @@ export function wireGateway(parts: GatewayParts): { services: GatewayServices; c
   const metrics = parts.metrics ?? new GatewayMetrics({ defaultMetrics: true });
   const catalog = new ModelCatalog(settings.model);
   const registry = new DynamoRegistry({ doc, tables });
+  const notices =
+    parts.temporal &&
+    new QuotaHitNotices(parts.temporal, (error) =>
+      logger.warn({ err: error }, 'could not signal a quota hit'),
+    );
   const guard = new QuotaGuard({
     counters: new QuotaCounters(redis),
     durable: {
       tokens: async (tenantId, fromDay, toDay) =>
         (await sumUsage(doc, tables.usage, tenantId, fromDay, toDay)).reduce((n, d) => n + d.tokens, 0),
-      quotaHit: (tenantId, hit) => recordQuotaHit(doc, tables.usage, tenantId, hit),
+      quotaHit: (tenantId, hit) => {
+        notices?.notify(tenantId, hit);
+        return recordQuotaHit(doc, tables.usage, tenantId, hit);
+      },
     },
     metrics,
     logger,

@@ -12,7 +12,7 @@ import type { Logger } from '../common/logger.js';
 import type { LaunchPlan } from '../runtime/launch-plan.js';
 import type { PodHandle } from '../workflows/types.js';
 import type { PodRecord } from './pod-record.js';
-import { SupervisorProcess, type Heartbeat } from './supervisor-process.js';
+import { SupervisorProcess, type Heartbeat, type SandboxedStart } from './supervisor-process.js';
 import type { WarmProcess } from './warm-supervisors.js';
 
 export interface LaunchedPodInput {
@@ -23,6 +23,7 @@ export interface LaunchedPodInput {
   readonly logFile: string;
   readonly logger: Logger;
   readonly heartbeat: Heartbeat;
+  readonly sandbox?: SandboxedStart;
 }
 
 /** What the driver knows of a pod, whether it started it or adopted it from an earlier runtime. */
@@ -93,6 +94,7 @@ export class LaunchedPod implements PodHandle {
       secrets: input.plan.secrets,
       logFile: input.logFile,
       heartbeat: input.heartbeat,
+      ...(input.sandbox && { sandbox: input.sandbox }),
     };
     let process: SupervisorProcess | null = null;
     if (warm)

@@ -31,6 +31,8 @@ import {
   removePodRecord,
   tenantDirs,
   writePodRecord,
+  markServed,
+  wasServed,
   type PodRecord,
 } from './pod-record.js';
 import { prepareTenantDir } from './tenant-dir.js';
@@ -40,6 +42,9 @@ import { LostPods, type Salvage } from './lost-pods.js';
 import { freeSlot, MAX_SLOTS, SlotTable } from './placement.js';
 import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
+import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandboxes.js';
+import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
+import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 export interface LocalDriverOptions {
   readonly dataDir: string;
@@ -61,10 +66,18 @@ export interface LocalDriverOptions {
    * @default 60 s
    */
   readonly adoptWindowMs?: number;
+  /**
+   * Every tenant in its own sandbox (local/sandbox/). Absent means unsandboxed,
+   * which only the explicit setting `CLAWFLEET_LOCAL_SANDBOX=off` chooses.
+   */
+  readonly sandbox?: LocalSandboxSettings;
 }
 
 export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   readonly pods = new Map<string, LaunchedPod>(); // by tenant id
+  /** The sandbox of each sandboxed pod, by pod id. */
+  readonly sandboxes = new Map<string, TenantSandbox>();
+  readonly slotSandboxes: SlotSandboxes | undefined;
   readonly gate: CapacityGate;
   readonly warm: WarmSupervisors;
   private readonly lost: LostPods;
@@ -80,8 +93,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       file: join(options.dataDir, 'runtime.heartbeat'),
       windowMs: options.adoptWindowMs ?? 60_000,
     };
+    this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
     this.warm = new WarmSupervisors({
-      size: options.warmSupervisors ?? 1,
+      // A warm process runs outside any sandbox, so a sandboxed runtime starts every supervisor cold.
+      size: options.sandbox ? 0 : (options.warmSupervisors ?? 1),
       dataDir: options.dataDir,
       logFile: join(options.dataDir, 'warm-supervisors.log'),
       heartbeat: this.heartbeat,
@@ -113,6 +128,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       const refusal = record ? await this.whyNotAdoptable(record) : null;
       if (record && refusal === null) {
         const pod = LaunchedPod.adopt(record, rootDir, this.options.logger);
+        if (this.slotSandboxes)
+          this.watchSandbox(pod, await this.slotSandboxes.adopt(record.slot, record.tier));
         this.gate.occupy();
         this.pods.set(pod.tenantId, pod);
         void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
@@ -127,8 +144,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         this.options.logger.warn({ tenantId: record.tenantId, podId: record.podId, refusal }, 'not adopted');
         if (isSameProcess(record.pid, record.startTime)) killGroup(record.pid);
       }
-      await killProcessesOf(rootDir);
-      await removePodRecord(rootDir);
+      const swept = killProcessesOf(rootDir);
+      // A pod that served and died while no runtime watched: its workflow's stop salvages what it left.
+      if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir)))
+        this.lost.add(LaunchedPod.adopt(record, rootDir, this.options.logger), swept);
+      else await removePodRecord(rootDir);
+      await swept;
     }
     return adopted;
   }
@@ -204,6 +225,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
+      const sandboxed = await this.slotSandboxes?.build(slot, spec, plan, rootDir, this.heartbeat.file);
       const pod = await LaunchedPod.start(
         {
           spec,
@@ -213,16 +235,24 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
           logFile: join(rootDir, 'logs', 'supervisor.log'),
           logger,
           heartbeat: this.heartbeat,
+          ...(sandboxed && { sandbox: sandboxed.start }),
         },
         this.warm.take(),
-      );
+      ).catch(async (error: unknown) => {
+        await sandboxed?.sandbox.close();
+        throw error;
+      });
+      if (sandboxed) this.watchSandbox(pod, sandboxed.sandbox);
       this.pods.set(spec.tenantId, pod);
       const { pid, startTime } = pod.process;
       if (pid !== undefined && startTime !== null)
         await writePodRecord(rootDir, { ...spec, slot, endpoint: pod.endpoint, pid, startTime });
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
-        () => this.warm.fill(),
+        () => {
+          this.warm.fill();
+          if (this.pods.get(spec.tenantId) === pod) void markServed(rootDir).catch(() => undefined);
+        },
         () => this.warm.fill(),
       );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));
@@ -237,12 +267,28 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     }
   }
 
+  /** Keeps the pod's sandbox with it, for `tenant get` and the OOM watch (tenant-sandbox.ts). */
+  private watchSandbox(pod: LaunchedPod, sandbox: TenantSandbox): void {
+    this.sandboxes.set(pod.podId, sandbox);
+    void writeSandboxFacts(this.options.dataDir, pod.tenantId, sandbox.facts()).catch(() => undefined);
+    sandbox.endWhenOutOfMemory(pod.process.exited, (kills) =>
+      this.options.logger.warn(
+        { tenantId: pod.tenantId, podId: pod.podId, kills },
+        'out of memory: tenant ended',
+      ),
+    );
+  }
+
   private async onExit(pod: LaunchedPod, slot: number, info: { code: number | null; signal: string | null }) {
     const { events, logger } = this.options;
     const unexpected = pod.state !== 'stopping';
-    const reason = info.signal
-      ? `supervisor killed by ${info.signal}`
-      : `supervisor exited with code ${info.code}`;
+    const sandbox = this.sandboxes.get(pod.podId);
+    const outOfMemory = sandbox !== undefined && (await sandbox.cgroup.oomKills()) > 0;
+    const reason = outOfMemory
+      ? 'out-of-memory'
+      : info.signal
+        ? `supervisor killed by ${info.signal}`
+        : `supervisor exited with code ${info.code}`;
     try {
       if (unexpected) {
         logger.warn({ tenantId: pod.tenantId, podId: pod.podId, reason }, 'tenant process lost');
@@ -255,7 +301,11 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
             .catch((err: unknown) => logger.error({ err, podId: pod.podId }, 'podLost not sent'));
         await swept; // the slot's ports and the place come back only once every process is gone
       }
+      // Whatever is left in the sandbox (a process that left the tenant's sessions) ends with it.
+      await sandbox?.close();
+      if (sandbox) await removeSandboxFacts(this.options.dataDir, pod.tenantId).catch(() => undefined);
     } finally {
+      this.sandboxes.delete(pod.podId);
       if (this.pods.get(pod.tenantId) === pod) {
         this.pods.delete(pod.tenantId);
         await removePodRecord(pod.rootDir).catch(() => undefined);

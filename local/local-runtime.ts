@@ -12,6 +12,7 @@ import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
 import type { Drain } from '../runtime/driver.js';
 import type { LaunchedPod } from './launched-pod.js';
 import { LocalDriver, type LocalDriverOptions } from './local-driver.js';
+import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
 
 export type { Salvage } from './lost-pods.js';
 
@@ -48,6 +49,10 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
   /** Pre-spawn the idle supervisors; the data dir must exist (the worker calls this once at start). */
   async prewarm(): Promise<void> {
     await this.local.beat();
+    // The sandbox's preflight at start: a missing primitive is one error line now, and every launch refuses with it.
+    await this.local.slotSandboxes
+      ?.check()
+      .catch((err: unknown) => this.logger.error((err as Error).message));
     this.local.warm.fill();
   }
 
@@ -63,6 +68,12 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
   /** The pid of a tenant's supervisor process while the runtime runs it. */
   supervisorPid(tenantId: string): number | undefined {
     return this.local.pods.get(tenantId)?.process.pid;
+  }
+
+  /** The sandbox of a tenant's pod while the runtime runs it; undefined when it is not awake or runs unsandboxed. */
+  sandboxOf(tenantId: string): TenantSandbox | undefined {
+    const pod = this.local.pods.get(tenantId);
+    return pod && this.local.sandboxes.get(pod.podId);
   }
 
   get maxTenants(): number {

@@ -7,6 +7,7 @@
 import type { Logger } from '../common/logger.js';
 import type { SnapshotManifest } from '../workflows/types.js';
 import type { LaunchedPod } from './launched-pod.js';
+import { removePodRecordOf } from './pod-record.js';
 
 /** Saves what a dead supervisor left in `<rootDir>/state` as a new snapshot (not recorded); null if nothing. */
 export type Salvage = (
@@ -52,6 +53,7 @@ export class LostPods {
       ? await this.salvage(pod.tenantId, pod.rootDir, pod.spec.openclawVersion)
       : null;
     this.byPodId.delete(podId);
+    await removePodRecordOf(pod.rootDir, podId); // salvaged once: a later runtime must not find it lost again
     return manifest;
   }
 

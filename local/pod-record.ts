@@ -19,6 +19,12 @@ export interface PodRecord extends PodSpec {
 }
 
 const FILE = 'pod.json';
+/**
+ * Written once the pod has served (its gateway was ready): only then is what
+ * its state dir holds worth salvaging when a later runtime finds it dead. A
+ * supervisor that died mid-restore left a partial state dir, never a snapshot.
+ */
+export const SERVED_MARK = 'pod.served';
 
 export async function writePodRecord(rootDir: string, record: PodRecord): Promise<void> {
   await writeFile(join(rootDir, FILE), JSON.stringify(record), { mode: 0o600 });
@@ -26,6 +32,24 @@ export async function writePodRecord(rootDir: string, record: PodRecord): Promis
 
 export async function removePodRecord(rootDir: string): Promise<void> {
   await rm(join(rootDir, FILE), { force: true });
+  await rm(join(rootDir, SERVED_MARK), { force: true });
+}
+
+/** Removes the record only while it still names `podId` (a newer launch's record stays). */
+export async function removePodRecordOf(rootDir: string, podId: string): Promise<void> {
+  const text = await readFile(join(rootDir, FILE), 'utf8').catch(() => null);
+  if (text !== null && parseRecord(text)?.podId === podId) await removePodRecord(rootDir);
+}
+
+export async function markServed(rootDir: string): Promise<void> {
+  await writeFile(join(rootDir, SERVED_MARK), '', { mode: 0o600 });
+}
+
+export async function wasServed(rootDir: string): Promise<boolean> {
+  return readFile(join(rootDir, SERVED_MARK)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Every tenant dir under `<dataDir>/tenants`, with its record when it has a readable one. */

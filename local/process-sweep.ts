@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 
-/** Pids (other than ours) whose environment mentions `marker`. */
+/** Pids (other than ours) whose environment mentions the path `marker`. */
 export async function processesMentioning(marker: string): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
   const needle = Buffer.from(marker);
@@ -16,10 +16,22 @@ export async function processesMentioning(marker: string): Promise<number[]> {
     pids.map(async (pid) => {
       if (pid === process.pid) return undefined;
       const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
-      return environ?.includes(needle) ? pid : undefined;
+      return environ && mentionsPath(environ, needle) ? pid : undefined;
     }),
   );
   return found.filter((pid): pid is number => pid !== undefined);
+}
+
+/**
+ * The marker as a whole path: followed by the end of a variable, a `/` or a
+ * `:`, so `<tenants>/acme` does not match a process of `<tenants>/acme-2`.
+ */
+function mentionsPath(environ: Buffer, needle: Buffer): boolean {
+  for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
+    const next = environ[at + needle.length];
+    if (next === undefined || next === 0 || next === 0x2f || next === 0x3a) return true;
+  }
+  return false;
 }
 
 /** SIGKILL every process of the tenant directory; resolves once they are gone (or after 5 s). */

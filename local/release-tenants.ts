@@ -6,12 +6,15 @@
  * OpenClaw stopped) while S3 is still up. Whatever has not exited by the
  * deadline is killed, so nothing outlives the stack.
  */
-import { rm } from 'node:fs/promises';
+import { rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { killProcessesOf, processesMentioning } from './process-sweep.js';
 
 export async function releaseTenants(dataDir: string, timeoutMs = 60_000): Promise<void> {
-  await rm(join(dataDir, 'runtime.heartbeat'), { force: true });
+  const heartbeat = join(dataDir, 'runtime.heartbeat');
+  // A sandbox has the file itself bound (local/sandbox/), which outlives its removal: make it stale first.
+  await utimes(heartbeat, 0, 0).catch(() => undefined);
+  await rm(heartbeat, { force: true });
   const markers = [join(dataDir, 'tenants'), `CLAWFLEET_WARM_POOL=${dataDir}`];
   const remaining = async () => (await Promise.all(markers.map(processesMentioning))).flat();
   const deadline = Date.now() + timeoutMs;

@@ -42,6 +42,17 @@ export interface StartOptions {
   readonly secrets: PodSecrets;
   readonly logFile: string;
   readonly heartbeat: Heartbeat;
+  /** Wraps the command in the slot's sandbox (local/sandbox/); absent when the runtime runs unsandboxed. */
+  readonly sandbox?: SandboxedStart;
+}
+
+/** What a sandboxed start adds: the wrapper, its environment, and the listening socket handed in as fd 3. */
+export interface SandboxedStart {
+  readonly wrap: (command: readonly string[]) => { file: string; args: string[] };
+  readonly env: Readonly<Record<string, string>>;
+  readonly listenFd: number;
+  /** Called once the child holds the socket. */
+  readonly spawned: () => void;
 }
 
 /** How often an adopted supervisor (not our child: no exit event) is checked. */
@@ -99,17 +110,25 @@ export class SupervisorProcess {
     };
     for (const [name, value] of Object.entries(options.secrets))
       if (value) env[SECRET_SOURCES[name as keyof typeof SECRET_SOURCES]] = value;
+    const command = [
+      process.execPath,
+      ...nodeArgs(
+        'supervisor/main',
+        options.specPath,
+        ...heartbeatFlag(options.heartbeat.file, options.heartbeat.windowMs),
+      ),
+    ];
+    const { sandbox } = options;
+    const { file, args } = sandbox ? sandbox.wrap(command) : { file: command[0]!, args: command.slice(1) };
     const log = openSync(options.logFile, 'a', 0o600);
     try {
-      const child = spawn(
-        process.execPath,
-        nodeArgs(
-          'supervisor/main',
-          options.specPath,
-          ...heartbeatFlag(options.heartbeat.file, options.heartbeat.windowMs),
-        ),
-        { cwd: PACKAGE_ROOT, env, stdio: ['pipe', log, log], detached: true },
-      );
+      const child = spawn(file, args, {
+        cwd: PACKAGE_ROOT,
+        env: { ...env, ...sandbox?.env },
+        stdio: sandbox ? ['pipe', log, log, sandbox.listenFd] : ['pipe', log, log],
+        detached: true,
+      });
+      sandbox?.spawned();
       child.stdin?.on('error', () => undefined); // the child may be gone before we close the pipe
       return SupervisorProcess.ofChild(child, options.rootDir);
     } finally {

@@ -75,6 +75,8 @@ export const TenantRecordSchema = Type.Object(
     idleTimeoutMs: Type.Integer({ minimum: 10_000, maximum: 7 * 24 * 3_600_000 }),
     quotas: TenantQuotasSchema,
     openclawVersion: Type.String({ pattern: '^[0-9A-Za-z.+-]{1,64}$' }),
+    /** An operator chose the version (`tenant update --openclaw-version`): fleet upgrades skip the tenant. */
+    openclawPinned: Type.Optional(Type.Boolean()),
     channels: ChannelConfigSchema,
     /** Logical use → secret name in the secret store (e.g. `telegramBotToken` → `telegram-bot-token`). */
     secretRefs: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,63}$' }), Name),
@@ -131,6 +133,7 @@ export const TENANT_PATCH_FIELDS = [
   'idleTimeoutMs',
   'quotas',
   'openclawVersion',
+  'openclawPinned',
   'channels',
   'secretRefs',
   'webhookSecretHashes',

@@ -85,6 +85,7 @@ async function openChat(
       authorization,
       body: request.rawBody,
       sessionKey,
+      idempotencyKey: request.headers['idempotency-key'] as string | undefined,
       signal: abort.signal,
     });
   } catch (error) {

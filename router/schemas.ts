@@ -47,6 +47,8 @@ export const ChatRequest = Type.Object(
 export const ChatHeaders = Type.Object({
   authorization: Type.Optional(Type.String({ maxLength: 512 })),
   'x-openclaw-session-key': Type.Optional(Type.String({ maxLength: 256 })),
+  /** Passed to the supervisor, which answers a retry with the same key from its chat journal. */
+  'idempotency-key': Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,128}$' })),
 });
 
 /** problem+json (common/problem.ts), with the OpenAI-style `error` member chat clients read. */

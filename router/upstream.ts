@@ -31,6 +31,7 @@ export interface ChatForward {
   readonly authorization: string;
   readonly body: string;
   readonly sessionKey?: string | undefined;
+  readonly idempotencyKey?: string | undefined;
   readonly signal?: AbortSignal;
 }
 
@@ -92,6 +93,7 @@ export class Upstream {
         authorization: forward.authorization,
         'content-type': 'application/json',
         ...(forward.sessionKey !== undefined && { 'x-openclaw-session-key': forward.sessionKey }),
+        ...(forward.idempotencyKey !== undefined && { 'idempotency-key': forward.idempotencyKey }),
       },
       body: forward.body,
       headersTimeout: this.chatTimeoutMs,

@@ -16,6 +16,7 @@ import { ENDPOINT_KEY_PREFIX } from '../endpoints/redis-endpoint-cache.js';
 import { TENANT_LOOKUP_GENERATION_PREFIX } from '../endpoints/tenant-lookup-keys.js';
 import { parseTierQuotas } from '../common/quotas.js';
 import { DynamoRegistry } from '../registry/dynamo-registry.js';
+import { QuotaHitNotices } from '../client/quota-hit-notices.js';
 import { QuotaHitThrottle, recordQuotaHit } from '../registry/quota-hits.js';
 import type { TableNames } from '../registry/tables.js';
 import { EndpointLookup } from './endpoint-lookup.js';
@@ -76,6 +77,9 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
   );
   tracking.start();
   const hits = new QuotaHitThrottle();
+  const notices = new QuotaHitNotices(parts.temporal, (error) =>
+    warn.warn('quota-hit-signal', error, 'could not signal a quota hit'),
+  );
   const warn = new WarnOnce(logger);
   const services: RouterServices = {
     directory: new TenantDirectory({
@@ -107,6 +111,7 @@ export function wireRouterServices(parts: RouterParts): { services: RouterServic
     quotaHit: (tenantId, hit) => {
       metrics.quotaRejections.inc({ kind: hit.kind });
       if (!hits.shouldRecord(tenantId, hit.kind, Date.parse(hit.at))) return;
+      notices.notify(tenantId, hit);
       recordQuotaHit(doc, tables.usage, tenantId, hit).catch((error: unknown) =>
         warn.warn('quota-hit', error, 'could not record a quota refusal'),
       );

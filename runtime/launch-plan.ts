@@ -152,7 +152,8 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     background: tier.background,
     tools: tier.tools,
     snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},
-    crashLoop: { maxCrashes: 3, windowMs: 600_000, backoffMs: 2_000 },
+    // 500 ms: past the 300 ms in which a dead gateway's helpers are swept (gateway-child.ts); OpenClaw's boot is the rest.
+    crashLoop: { maxCrashes: 3, windowMs: 600_000, backoffMs: 500 },
     readyTimeoutMs: 180_000,
     shutdownGraceMs: platform.grace.supervisorDrainMs,
     snapshotReserveMs: platform.grace.snapshotReserveMs,

@@ -22,6 +22,8 @@ export const DURABLE_ENTRIES: readonly string[] = [
   'workspace',
   'credentials',
   'config-journal-fingerprint.key',
+  // The supervisor's own durable records (supervisor/chat-journal.ts): they travel with the tenant.
+  'clawfleet',
 ];
 
 /** Files never archived at any depth: a live SQLite WAL/SHM is not a consistent copy. */

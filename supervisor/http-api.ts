@@ -9,12 +9,11 @@
  * no supervisor token, and what it sends is useless to anyone who keeps it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import Fastify, { type FastifyReply } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
 import { problem, sendProblem } from '../common/problem.js';
 import { type Logger } from '../common/logger.js';
+import { proxyChat } from './chat-proxy.js';
 import { BadRequestError } from './errors.js';
 import type { ForwardAuth } from './forward-auth.js';
 import { type Supervisor } from './supervisor.js';
@@ -158,40 +157,15 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   });
 
   app.post('/v1/chat/completions', (request, reply) =>
-    proxyChat(supervisor, typeof request.body === 'string' ? request.body : '', request.headers, reply),
+    proxyChat(
+      supervisor,
+      supervisor.chats,
+      typeof request.body === 'string' ? request.body : '',
+      request.headers,
+      reply,
+      request.log,
+    ),
   );
 
   return app;
-}
-
-/** Forward to OpenClaw with the gateway token; the response (SSE included) streams through unbuffered. */
-async function proxyChat(
-  supervisor: Supervisor,
-  body: string,
-  headers: Record<string, string | string[] | undefined>,
-  reply: FastifyReply,
-): Promise<FastifyReply> {
-  const { state } = supervisor.status();
-  if (state !== 'ready' || supervisor.isDraining)
-    return sendProblem(reply, problem(503, 'GATEWAY_UNAVAILABLE', `gateway is ${state}`));
-  const { baseUrl, token } = supervisor.gatewayTarget();
-  const sessionKey = headers['x-openclaw-session-key'];
-  // In flight for /activity until the response is over: sent, failed, or abandoned by the client.
-  reply.raw.once('close', supervisor.tracker.chatStarted());
-  const upstream = await fetch(`${baseUrl}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-      ...(typeof sessionKey === 'string' ? { 'x-openclaw-session-key': sessionKey } : {}),
-    },
-    body,
-  });
-  reply.code(upstream.status);
-  for (const name of ['content-type', 'cache-control']) {
-    const value = upstream.headers.get(name);
-    if (value) reply.header(name, value);
-  }
-  if (!upstream.body) return reply.send('');
-  return reply.send(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>));
 }

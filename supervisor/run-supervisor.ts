@@ -14,6 +14,7 @@ import { StateSync } from './state-sync.js';
 import { Supervisor } from './supervisor.js';
 import { podPaths, type SupervisorConfig } from './supervisor-config.js';
 import { openTenantSnapshots } from './tenant-snapshots.js';
+import { startEgressForwards } from './sandbox-egress.js';
 
 export async function runSupervisor(config: SupervisorConfig): Promise<void> {
   const { spec } = config;
@@ -75,7 +76,15 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
   if (heartbeat) watchHeartbeat(heartbeat.file, heartbeat.windowMs, () => drainAndExit('runtime gone'));
   else exitWhenParentDies(process.argv, () => drainAndExit('runtime gone'));
 
-  await app.listen({ host: spec.listen.host, port: spec.listen.port });
+  if (config.sandbox) {
+    // Restore needs the snapshot store and OpenClaw the model gateway: the forwards come first.
+    await startEgressForwards(config.sandbox.egress);
+    await app.ready();
+    const { listenFd } = config.sandbox;
+    await new Promise<void>((resolve, reject) =>
+      app.server.once('error', reject).listen({ fd: listenFd }, () => resolve()),
+    );
+  } else await app.listen({ host: spec.listen.host, port: spec.listen.port });
   supervisor.start().then(
     () => logger.info('tenant ready'),
     (err: unknown) => {

@@ -12,6 +12,7 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import { ConfigError } from '../common/errors.js';
 import { isValidTenantId } from '../common/ids.js';
+import type { EgressForward } from './sandbox-egress.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Host = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$' });
@@ -99,8 +100,8 @@ export const SupervisorSpecSchema = Type.Object({
       /** Crashes within `windowMs` after which the supervisor stops restarting. */
       maxCrashes: Type.Integer({ minimum: 1, default: 3 }),
       windowMs: Type.Integer({ minimum: 1, default: 600_000 }),
-      /** First restart delay; doubles per crash in the window. */
-      backoffMs: Type.Integer({ minimum: 0, default: 2_000 }),
+      /** First restart delay; doubles per crash in the window (past the 300 ms sweep of a dead gateway's helpers). */
+      backoffMs: Type.Integer({ minimum: 0, default: 500 }),
     },
     { default: {} },
   ),
@@ -145,6 +146,23 @@ const TELEGRAM_REQUIRED: readonly SecretName[] = ['telegramBotToken', 'telegramW
 export interface SupervisorConfig {
   readonly spec: SupervisorSpec;
   readonly secrets: PodSecrets;
+  /** Set when a local runtime started us in a sandbox (local/sandbox/). */
+  readonly sandbox?: SandboxSockets;
+}
+
+/** What a sandboxed supervisor is handed: its listening socket, and where each egress forward listens. */
+export interface SandboxSockets {
+  /** An inherited socket already listening on the tenant's address in the host's network namespace. */
+  readonly listenFd: number;
+  readonly egress: readonly EgressForward[];
+}
+
+/** `CLAWFLEET_LISTEN_FD` and `CLAWFLEET_SANDBOX_EGRESS` (JSON), set together by the sandbox launcher. */
+export function sandboxFromEnv(env: NodeJS.ProcessEnv): SandboxSockets | undefined {
+  const fd = env['CLAWFLEET_LISTEN_FD'];
+  if (fd === undefined) return undefined;
+  const egress = JSON.parse(env['CLAWFLEET_SANDBOX_EGRESS'] ?? '[]') as EgressForward[];
+  return { listenFd: Number(fd), egress };
 }
 
 /** Validate a parsed spec; problems name fields, never values. */
@@ -214,7 +232,8 @@ export async function loadSupervisorConfig(
     throw new ConfigError([`spec file ${specPath}: ${(err as Error).message}`]);
   }
   const spec = parseSpec(raw);
-  return { spec, secrets: await loadSecrets(spec, env) };
+  const sandbox = sandboxFromEnv(env);
+  return { spec, secrets: await loadSecrets(spec, env), ...(sandbox && { sandbox }) };
 }
 
 /** The directories under `rootDir`. */

@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { GatewayChild, type ChildStatus } from './gateway-child.js';
 import { ActivityTracker } from './activity-tracker.js';
+import { ChatJournal } from './chat-journal.js';
 import { OpenClawCli } from './openclaw-cli.js';
 import { gatewayEnv, writeOpenClawConfig } from './gateway-launch.js';
 import { type StateSync } from './state-sync.js';
@@ -41,6 +42,8 @@ export class Supervisor {
   readonly cli: OpenClawCli;
   /** Answers `GET /activity`; http-api.ts reports proxied chat requests to it. */
   readonly tracker: ActivityTracker;
+  /** Chat answers by Idempotency-Key, kept in the state dir (chat-journal.ts). */
+  readonly chats: ChatJournal;
   private readonly paths: ReturnType<typeof podPaths>;
   private restored = false;
   private starting: Promise<void> | undefined;
@@ -51,6 +54,10 @@ export class Supervisor {
     const { spec } = options.config;
     this.paths = podPaths(spec);
     this.tracker = new ActivityTracker(this.paths.stateDir, options.logger.child({ component: 'activity' }));
+    this.chats = new ChatJournal({
+      stateDir: this.paths.stateDir,
+      logger: options.logger.child({ component: 'chat-journal' }),
+    });
     const env = gatewayEnv(options.config);
     this.cli = new OpenClawCli({
       node: spec.openclaw.node,
@@ -115,6 +122,7 @@ export class Supervisor {
     );
     await this.options.sync.restore();
     this.restored = true;
+    await this.chats.prune();
     // A SIGTERM during the restore must not be followed by a gateway start nobody will stop.
     if (this.isDraining) throw new DrainingError();
     await this.child.start();

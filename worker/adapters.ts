@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
 import { Redis } from 'ioredis';
+import type { FleetPort } from '../activities/fleet.js';
 import type { ActivityDeps, RuntimePort } from '../activities/ports.js';
 import { createDynamoClient, createS3Client, createS3Presigner } from '../common/aws-clients.js';
 import { masterKeyPath } from '../common/config.js';
@@ -30,6 +31,8 @@ import { SnapshotStorePort } from '../snapshots/snapshot-store-port.js';
 import { TelegramBotApi } from '../telegram/bot-api.js';
 import { TenantWebhooks } from '../telegram/tenant-webhooks.js';
 import type { PodHandle } from '../workflows/types.js';
+import { ensureOpenClaw } from '../dev/openclaw-install.js';
+import { FleetAdapter } from './fleet-adapter.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
 import { createLocalRuntime } from './local-runtime-wiring.js';
 import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
@@ -37,6 +40,8 @@ import { tenantOfPod } from '../runtime/pod-lifecycle.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
+  /** What the fleet upgrade activities act on. */
+  readonly fleet: FleetPort;
   /** The local runtime when `config.runtime.kind` is `local` (for start-up reconciliation and tests). */
   readonly localRuntime: LocalRuntime | null;
   /** Pods of local tenants this worker adopted at start, left serving by the worker before it. */
@@ -146,6 +151,19 @@ export async function wireAdapters(
       secrets,
       telegram,
     },
+    fleet: new FleetAdapter({
+      registry,
+      client,
+      taskQueue: config.temporal.taskQueue,
+      // Local: next to the versions already in the cache. Kubernetes: the agent image carries OpenClaw.
+      install:
+        config.runtime.kind === 'local'
+          ? async (version) => void (await ensureOpenClaw({ cacheDir: config.common.cacheDir, version }))
+          : (version) =>
+              Promise.resolve(
+                logger.warn({ version }, 'kubernetes: the agent image must carry this OpenClaw version'),
+              ),
+    }),
     localRuntime,
     adoptedPods,
     close: async (options = {}) => {

@@ -6,6 +6,8 @@
  * straight into the supervisor's environment, never into a workflow.
  */
 import type { WorkerConfig } from './worker-config.js';
+import { gatewayBaseUrl, type Config } from '../common/config.js';
+import type { LocalSandboxSettings } from '../local/sandbox/slot-sandboxes.js';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
@@ -55,6 +57,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     dataDir: resolve(config.common.dataDir), // the supervisors run with another working directory
     portBase: config.local.portBase,
     warmSupervisors: config.local.warmSupervisors,
+    ...(config.local.sandbox === 'on' && { sandbox: sandboxSettings(config) }),
     capacity: defaultCapacity(config.local.maxTenants),
     capacityWaitMs: msToNumber(config.local.capacityWait),
     adoptWindowMs: msToNumber(config.local.adoptWindow),
@@ -86,4 +89,24 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   // Idle supervisors ready for the first wake; a failure only means wakes start their supervisor cold.
   runtime.prewarm().catch((err: unknown) => logger.warn({ err }, 'no warm supervisors'));
   return runtime;
+}
+
+/**
+ * The sandbox's settings: the operator's egress allowlist, plus the
+ * platform's own model gateway and snapshot store, which a one-host
+ * deployment runs on loopback and which every tenant must reach.
+ */
+export function sandboxSettings(config: Pick<Config, 'local' | 'gateway' | 'aws'>): LocalSandboxSettings {
+  const hostPort = (raw: string) => {
+    const url = new URL(raw);
+    return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  };
+  const listed = config.local.sandboxEgressAllow
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const platform = [gatewayBaseUrl(config), ...(config.aws.s3Endpoint ? [config.aws.s3Endpoint] : [])].map(
+    hostPort,
+  );
+  return { uidBase: config.local.sandboxUidBase, egressAllow: [...listed, ...platform] };
 }

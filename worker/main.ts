@@ -10,6 +10,7 @@ import { RUN_MODE } from '../common/entry-points.js';
 import { createRootLogger } from '../common/logger.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createActivities } from '../activities/index.js';
+import { createFleetActivities } from '../activities/fleet.js';
 import { wireAdapters } from './adapters.js';
 import { reportLostLocalPods } from './reconcile.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowCode(),
-    activities: createActivities(adapters.deps),
+    activities: { ...createActivities(adapters.deps), ...createFleetActivities(adapters.fleet) },
   });
   exitWhenParentDies(process.argv, () => worker.shutdown());
   logger.info(

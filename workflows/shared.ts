@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { FleetUpgradeStateAttr, FleetUpgradeWaveAttr } from './fleet-contract.js';
 import type { TenantStateData } from './tenant-state.js';
 import type {
   ConfigurePatch,
@@ -40,6 +41,8 @@ export const SEARCH_ATTRIBUTES = [
   TenantTierAttr,
   OpenClawVersionAttr,
   LastActiveAtAttr,
+  FleetUpgradeStateAttr,
+  FleetUpgradeWaveAttr,
 ] as const;
 
 export type * from './types.js';
@@ -62,7 +65,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   idleTimeoutMs: 15 * 60_000,
   snapshotIntervalMs: 5 * 60_000,
   scheduledWakeLeadMs: 60_000,
-  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 5_000 },
+  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 1_000 },
   buffer: { maxMessages: 100, maxBytes: 4 * 1024 * 1024 },
 };
 
@@ -93,6 +96,18 @@ export const touchSignal = defineSignal<[]>('touch');
  * reason (e.g. which tenant needed the place) shows in describe and the Web UI.
  */
 export const sleepNowSignal = defineSignal<[reason?: string]>('sleepNow');
+/** A quota refused the tenant (model gateway, router); shown in describe and the Web UI at once. */
+export interface QuotaHitNotice {
+  readonly kind: string;
+  readonly limit: number;
+  readonly at: string;
+}
+export const quotaHitSignal = defineSignal<[QuotaHitNotice]>('quotaHit');
+/** The one wording of a quota hit in describe, the Web UI and `clawfleet tenant get`'s phase details. */
+export function quotaHitLine(hit: QuotaHitNotice & { hits?: number }): string {
+  const count = hit.hits === undefined ? '' : `, ${hit.hits}× today`;
+  return `${hit.kind} (limit ${hit.limit}), last at ${hit.at}${count}`;
+}
 /** The runtime watcher saw the pod die; stale pod ids are ignored. */
 export const podLostSignal = defineSignal<[podId: string, reason: string]>('podLost');
 /**

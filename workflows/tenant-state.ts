@@ -13,6 +13,13 @@ import type {
   TenantPhase,
   TenantSettings,
 } from './types.js';
+import {
+  healthOf,
+  noteCrash,
+  noteDelivered,
+  noteDeliveryError,
+  type VersionHealthRecord,
+} from './version-health.js';
 
 /** Requests from handlers the main loop has not acted on yet. */
 export interface PendingRequests {
@@ -62,6 +69,8 @@ export interface TenantStateData {
   restUntilMs?: number | null;
   /** The registry status this workflow last wrote (absent in state carried from before it wrote any). */
   registryStatus?: RegistryStatus | null;
+  /** Per-version health for the fleet upgrade gate (absent in state carried from before it was kept). */
+  versionHealth?: VersionHealthRecord | null;
 }
 
 const RECENT_IDS = 200;
@@ -163,13 +172,16 @@ export class TenantState {
   delivered(nowMs: number): void {
     if (!this.shift()) return;
     this.data.deliveredCount += 1;
+    noteDelivered(this.data);
     this.data.lastActiveAtMs = Math.max(this.data.lastActiveAtMs, nowMs);
   }
 
   /** A delivery round of the head failed; returns true when it was dropped as poison. */
   deliveryFailed(): boolean {
     this.data.headFailures += 1;
-    if (this.data.headFailures < MAX_DELIVERY_ROUNDS) return false;
+    const dropped = this.data.headFailures >= MAX_DELIVERY_ROUNDS;
+    noteDeliveryError(this.data, dropped);
+    if (!dropped) return false;
     this.shift();
     this.data.droppedCount += 1;
     return true;
@@ -225,9 +237,16 @@ export class TenantState {
     const d = this.data;
     const { maxCrashes, windowMs, backoffMs } = d.settings.crashLoop;
     d.crashTimesMs = [...d.crashTimesMs.filter((t) => nowMs - t < windowMs), nowMs];
-    if (d.crashTimesMs.length >= maxCrashes) return null;
+    const loop = d.crashTimesMs.length >= maxCrashes;
+    noteCrash(d, loop);
+    if (loop) return null;
     d.restartCount += 1;
     return backoffMs * 2 ** (d.crashTimesMs.length - 1);
+  }
+
+  /** A launch on `version` ended: up (`ok`) or failed. */
+  recordLaunch(version: string, ok: boolean): void {
+    healthOf(this.data, version)[ok ? 'wakes' : 'failedWakes'] += 1;
   }
 
   recordSnapshot(manifest: SnapshotManifest): void {
@@ -256,6 +275,7 @@ export class TenantState {
       recentCrashes: d.crashTimesMs.length,
       reason: d.reason,
       deleteAfter: iso(d.deleteAfterMs),
+      versionHealth: d.versionHealth ?? null,
     };
   }
 

@@ -23,6 +23,8 @@ import {
   describeQuery,
   offboardUpdate,
   podLostSignal,
+  quotaHitLine,
+  quotaHitSignal,
   ANY_POD,
   REJECTED_ERROR_TYPE,
   restoreSnapshotUpdate,
@@ -94,6 +96,10 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
     if (d.phase !== 'waking' && d.phase !== 'running') return;
     d.requests.sleep = true;
     if (reason) d.reason = reason.slice(0, 500);
+    life.publishDetails();
+  });
+  setHandler(quotaHitSignal, (hit) => {
+    d.quotaHit = quotaHitLine(hit);
     life.publishDetails();
   });
   setHandler(podLostSignal, (podId, reason) => {

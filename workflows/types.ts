@@ -4,6 +4,9 @@
  * holds strings, numbers, arrays and plain objects only: no Map, no Date.
  * Durations are milliseconds here; the client converts '15m' style strings.
  */
+import type { VersionHealthRecord } from './version-health.js';
+
+export type { VersionHealth, VersionHealthRecord } from './version-health.js';
 
 export const TENANT_PHASES = [
   'asleep',
@@ -86,7 +89,7 @@ export interface CrashLoopSettings {
   readonly maxCrashes: number;
   /** @default 600_000 (10 minutes) */
   readonly windowMs: number;
-  /** First relaunch delay; doubles per crash in the window. @default 5_000 */
+  /** First relaunch delay; doubles per crash in the window. @default 1_000 */
   readonly backoffMs: number;
 }
 
@@ -165,4 +168,6 @@ export interface TenantDescription {
   readonly recentCrashes: number;
   readonly reason: string | null;
   readonly deleteAfter: string | null;
+  /** Health on the current and the previous OpenClaw version (the fleet upgrade gate reads it). */
+  readonly versionHealth?: VersionHealthRecord | null;
 }

@@ -44,13 +44,14 @@ export abstract class WakePhases extends PhaseBase {
     const d = this.d;
     d.lostReason = null;
     const podId = this.s.nextPodId();
+    const { openclawVersion } = d.settings;
     this.publishDetails();
     try {
       d.pod = await step(launch.launchPod, `launch pod ${podId}`, {
         tenantId: d.tenantId,
         podId,
         tier: d.settings.tier,
-        openclawVersion: d.settings.openclawVersion,
+        openclawVersion,
         snapshotSeq: d.lastSnapshot?.seq ?? null,
       });
     } catch (error) {
@@ -58,11 +59,13 @@ export abstract class WakePhases extends PhaseBase {
         d.generation -= 1; // nothing was started under this pod id: the next attempt reuses it
         return this.makeRoom();
       }
+      this.s.recordLaunch(openclawVersion, false);
       if (isPermanent(error))
         return this.enterHeld('failed', `launch of ${podId} failed: ${describeFailure(error)}`);
       d.lostReason = `launch failed: ${describeFailure(error)}`;
       return this.crashed();
     }
+    this.s.recordLaunch(openclawVersion, true);
     if (d.reason?.startsWith(WAITING_FOR_ROOM)) d.reason = null;
     const now = Date.now();
     d.wokeAtMs = now;

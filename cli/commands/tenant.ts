@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { QUOTA_KINDS } from '../../common/quotas.js';
+import type { SandboxView } from '../../client/admin-types.js';
 import { cliContext, fields, paint, table } from '../context.js';
 import { secretValue } from './secret.js';
 import { telegramFields, webhookLine } from './telegram-lines.js';
@@ -163,6 +164,7 @@ export function tenantCommand(): Command {
           ['pod', live?.pod?.podId],
           ['buffered', live ? `${live.bufferedMessages} messages` : undefined],
           ['reason', live?.reason],
+          ['sandbox', sandboxLine(detail.sandbox)],
           [
             'quota hit',
             detail.quotaHits?.length
@@ -184,7 +186,11 @@ export function tenantCommand(): Command {
     .option('--name <name>', 'display name')
     .addOption(new Option('--tier <tier>', 'service tier').choices(TIERS))
     .option('--idle-timeout <duration>', 'idle time before sleeping, e.g. 15m', duration)
-    .option('--openclaw-version <version>', 'OpenClaw version (applies at the next wake)')
+    .option(
+      '--openclaw-version <version>',
+      'OpenClaw version (applies at the next wake) and pin it: fleet upgrades skip the tenant',
+    )
+    .option('--unpin', 'release the OpenClaw version pin: fleet upgrades move the tenant again')
     .option('--quota <key=n>', `quota (repeatable): ${QUOTA_KINDS.join(', ')}`, quota)
     .option(
       '--expected-version <n>',
@@ -194,7 +200,7 @@ export function tenantCommand(): Command {
     .action(
       async (
         id: string,
-        opts: TenantOptions & { quota?: Record<string, number>; expectedVersion?: number },
+        opts: TenantOptions & { quota?: Record<string, number>; expectedVersion?: number; unpin?: boolean },
         command: Command,
       ) => {
         const ctx = await cliContext(command);
@@ -204,6 +210,7 @@ export function tenantCommand(): Command {
           ...(opts.idleTimeout !== undefined && { idleTimeoutMs: opts.idleTimeout }),
           ...(opts.openclawVersion !== undefined && { openclawVersion: opts.openclawVersion }),
           ...(opts.quota !== undefined && { quotas: opts.quota }),
+          ...(opts.unpin && { openclawPinned: false }),
         };
         if (Object.keys(patch).length === 0)
           command.error('nothing to change: pass at least one option', { exitCode: 2 });
@@ -215,7 +222,7 @@ export function tenantCommand(): Command {
             ['tenant', t.tenantId],
             ['tier', t.tier],
             ['idle timeout', `${t.idleTimeoutMs / 1000}s`],
-            ['openclaw', t.openclawVersion],
+            ['openclaw', `${t.openclawVersion}${t.openclawPinned ? ' (pinned)' : ''}`],
             ['quotas', t.quotas],
             ['version', t.version],
           ]),
@@ -289,4 +296,14 @@ export function tenantCommand(): Command {
     );
 
   return tenant;
+}
+
+/** `on, uid 200003, memory 612/2560 MiB, 1.5 cores, 384 pids`, or the unsandboxed warning. */
+function sandboxLine(sandbox: SandboxView | null | undefined): string | undefined {
+  if (!sandbox) return undefined;
+  if (sandbox.mode === 'off') return 'OFF: tenants run unsandboxed (CLAWFLEET_LOCAL_SANDBOX=off)';
+  if (sandbox.uid === null || !sandbox.limits) return 'on (not running now)';
+  const mib = (bytes: number | null) => (bytes === null ? '?' : String(Math.round(bytes / 2 ** 20)));
+  const { limits } = sandbox;
+  return `on, uid ${sandbox.uid}, memory ${mib(sandbox.memoryBytes)}/${mib(limits.memoryMaxBytes)} MiB, ${limits.cpuMilliCores / 1000} cores, ${limits.pidsMax} pids`;
 }

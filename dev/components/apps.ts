@@ -11,7 +11,7 @@ import { nodeArgs, PACKAGE_ROOT, type ClawfleetEntry } from '../../common/entry-
 import { PARENT_WATCHDOG_FLAG } from '../../common/parent-watchdog.js';
 import { ManagedProcess } from '../managed-process.js';
 import { waitUntil } from '../ports.js';
-import type { ComponentContext, RunningComponent } from './component.js';
+import type { ComponentContext, RunningComponent, StatusRow } from './component.js';
 
 function startNodeEntry(
   ctx: ComponentContext,
@@ -38,6 +38,13 @@ function diedHint(ctx: ComponentContext, process: ManagedProcess): () => string 
       : `${process.describeExit()} (see ${join(ctx.logDir, `${process.name}.log`)})`;
 }
 
+/** Whether local tenants run sandboxed: running without is a setting, and the table says so. */
+export function tenantSandboxRow(config: Config): StatusRow {
+  return config.local.sandbox === 'on'
+    ? { component: 'tenant sandbox', url: `uid ${config.local.sandboxUidBase}+slot`, state: 'on' }
+    : { component: 'tenant sandbox', url: 'CLAWFLEET_LOCAL_SANDBOX=off', state: 'OFF (tenants unsandboxed)' };
+}
+
 /** The worker; ready once Temporal sees it polling the tenant task queue. */
 export async function startWorker(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
   const process = startNodeEntry(ctx, 'worker', 'worker/main', config);
@@ -61,7 +68,10 @@ export async function startWorker(ctx: ComponentContext, config: Config): Promis
       await connection.close();
     }
     return {
-      rows: [{ component: 'worker', url: `task queue ${config.temporal.taskQueue}`, state: 'up (polling)' }],
+      rows: [
+        { component: 'worker', url: `task queue ${config.temporal.taskQueue}`, state: 'up (polling)' },
+        tenantSandboxRow(config),
+      ],
       processes: [process],
       stop,
     };

@@ -17,6 +17,7 @@ export interface OfflineFakes extends RunningComponent {
   readonly overrides: {
     model: Pick<Config['model'], 'provider' | 'baseUrl' | 'id'>;
     telegram: Pick<Config['telegram'], 'apiRoot'>;
+    local: Pick<Config['local'], 'sandboxEgressAllow'>;
   };
 }
 
@@ -41,6 +42,8 @@ export async function startFakes(ctx: ComponentContext, config: Config): Promise
     overrides: {
       model: { provider: 'fake', baseUrl: llm.url, id: 'fake-model' },
       telegram: { apiRoot: telegram.url },
+      // The fake Bot API is on loopback: sandboxed tenants reach it only because it is listed.
+      local: { sandboxEgressAllow: new URL(telegram.url).host },
     },
     stop: once(async () => {
       await Promise.allSettled([llm.close(), telegram.close()]);

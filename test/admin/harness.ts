@@ -6,6 +6,7 @@
  * snapshot stores; only the runtime and the agent are FakeWorld's, so an
  * offboard dry run lists what the real stores hold.
  */
+import { readSandboxView } from '../../local/sandbox/sandbox-view.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,8 @@ import type { AdminDeps } from '../../admin/deps.js';
 import { FileTenantLogSource } from '../../admin/log-source.js';
 import { AdminTokenStore } from '../../admin/token-store.js';
 import { TenantClient } from '../../client/tenant-client.js';
+import { createFleetActivities } from '../../activities/fleet.js';
+import { FleetAdapter } from '../../worker/fleet-adapter.js';
 import { FileMasterKey } from '../../common/crypto.js';
 import { openCredentialHasher } from '../../registry/platform-keys.js';
 import { TenantCredentials } from '../../registry/credentials.js';
@@ -94,6 +97,8 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
     temporal: env.client,
     snapshots,
     logs: new FileTenantLogSource(join(dataDir, 'tenants'), 50),
+    // What the local runtime leaves for it under the data dir (local/sandbox/sandbox-view.ts).
+    sandbox: (tenantId) => readSandboxView(dataDir, tenantId, 'on'),
     redis: redis.client(),
     describeTimeoutMs: 3000,
     // Short, so the rotation test sees the previous secret's window close.
@@ -107,19 +112,25 @@ export async function startAdminHarness(options: { worker?: boolean } = {}): Pro
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: createActivities({
-        ...world.deps(),
-        // Real invalidation: a router built over this harness sees credential changes at once.
-        endpoints: {
-          ...world.deps().endpoints,
-          invalidateTenantView: (tenantId) => invalidateTenantLookup(deps.redis, tenantId),
-        },
-        registry,
-        secrets,
-        snapshots: new SnapshotStorePort(snapshots),
-        // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
-        telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl, registry }),
-      }),
+      activities: {
+        // Fleet upgrades on the real adapter: the registry and tenant workflows above (nothing to install here).
+        ...createFleetActivities(
+          new FleetAdapter({ registry, client: env.client, taskQueue, install: () => Promise.resolve() }),
+        ),
+        ...createActivities({
+          ...world.deps(),
+          // Real invalidation: a router built over this harness sees credential changes at once.
+          endpoints: {
+            ...world.deps().endpoints,
+            invalidateTenantView: (tenantId) => invalidateTenantLookup(deps.redis, tenantId),
+          },
+          registry,
+          secrets,
+          snapshots: new SnapshotStorePort(snapshots),
+          // The real adapter against the fake Bot API: tokens and secrets are resolved from the real store.
+          telegram: new TenantWebhooks({ api: botApi, secrets, credentials, publicUrl, registry }),
+        }),
+      },
     });
     running = worker.run();
   }

@@ -33,6 +33,16 @@ const ROUTES: {
   { method: 'DELETE', path: '/v1/admin-tokens/{tokenId}', access: 'platform' },
   { method: 'GET', path: '/v1/fleet/status', access: 'platform' },
   { method: 'GET', path: '/v1/fleet/usage', access: 'platform' },
+  {
+    method: 'POST',
+    path: '/v1/fleet/upgrades',
+    access: 'platform',
+    payload: { targetVersion: '2026.10.2', selector: { tenantIds: ['nobody'] } },
+  },
+  { method: 'GET', path: '/v1/fleet/upgrades/{rolloutId}', access: 'platform' },
+  { method: 'POST', path: '/v1/fleet/upgrades/{rolloutId}/pause', access: 'platform', payload: {} },
+  { method: 'POST', path: '/v1/fleet/upgrades/{rolloutId}/resume', access: 'platform' },
+  { method: 'POST', path: '/v1/fleet/upgrades/{rolloutId}/abort', access: 'platform', payload: {} },
 ];
 
 const url = (path: string, tenantId: string) =>
@@ -41,7 +51,8 @@ const url = (path: string, tenantId: string) =>
     .replace('{name}', 'model-openai')
     .replace('{keyId}', 'abc123')
     .replace('{seq}', '1')
-    .replace('{tokenId}', 'aaaaaaaaaaaa');
+    .replace('{tokenId}', 'aaaaaaaaaaaa')
+    .replace('{rolloutId}', 'no-such-rollout');
 
 describe('admin API: every route checks scope', function () {
   this.timeout(60_000);

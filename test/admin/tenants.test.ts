@@ -2,6 +2,11 @@
 import assert from 'node:assert/strict';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startAdminHarness, uniqueTenantId, type AdminHarness } from './harness.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TIER_LIMITS } from '../../local/sandbox/limits.js';
+import { writeSandboxFacts } from '../../local/sandbox/sandbox-view.js';
 
 describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Temporal)', function () {
   this.timeout(90_000);
@@ -151,6 +156,29 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     assert.equal(body.tenant.tenantId, tenantId);
     assert.equal(body.phase, 'asleep');
     assert.equal(body.live.phase, 'asleep');
+    assert.deepEqual(
+      body.sandbox,
+      { mode: 'on', uid: null, limits: null, memoryBytes: null },
+      'asleep: no sandbox',
+    );
+  });
+
+  it("get shows an awake local tenant's sandbox: uid, limits and the memory its cgroup uses now", async () => {
+    const tenantId = await h.createTenant();
+    const memoryCgroup = await mkdtemp(join(tmpdir(), 'clawfleet-cgroup-'));
+    try {
+      await writeFile(join(memoryCgroup, 'memory.usage_in_bytes'), '734003200\n');
+      await writeSandboxFacts(h.dataDir, tenantId, { uid: 200_007, limits: TIER_LIMITS.pro, memoryCgroup });
+      const body = (await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}` })).json();
+      assert.deepEqual(body.sandbox, {
+        mode: 'on',
+        uid: 200_007,
+        limits: TIER_LIMITS.pro,
+        memoryBytes: 734_003_200,
+      });
+    } finally {
+      await rm(memoryCgroup, { recursive: true, force: true });
+    }
   });
 
   it('PATCH configures the workflow and the record under If-Match; a stale version is 409', async () => {

@@ -64,60 +64,97 @@ describe('clawfleet CLI and chat API against the embedded stack (dev --offline)'
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('create → list → chat (cold wake, then hot) → sleep → suspend → get → delete --dry-run', async () => {
+  it('create → list → chat (cold wake, then hot) → worker SIGKILL with two awake tenants → sleep → suspend → get → delete --dry-run', async () => {
     const created = await json(['tenant', 'create', 'tryit']);
     const apiKey: string = created.apiKey.apiKey;
+    const second: string = (await json(['tenant', 'create', 'tryit2'])).apiKey.apiKey;
     assert.ok((await json(['tenant', 'list'])).some((t: { tenantId: string }) => t.tenantId === 'tryit'));
 
     const { config } = stack;
-    const chat = () =>
-      fetch(`http://${config.router.host}:${config.router.port}/v1/tenants/tryit/chat/completions`, {
+    const routerUrl = `http://${config.router.host}:${config.router.port}`;
+    const chatWith = (tenantId: string, key: string) =>
+      fetch(`${routerUrl}/v1/tenants/${tenantId}/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           model: 'openclaw/default',
           messages: [{ role: 'user', content: 'hello there' }],
         }),
       });
+    const chat = () => chatWith('tryit', apiKey);
     // The first request wakes the tenant; the router answers 503 + Retry-After while a wake takes longer than 25 s.
-    let response = await chat();
-    for (let tries = 0; response.status === 503 && tries < 12; tries++) {
-      assert.ok(response.headers.get('retry-after'), 'a 503 says when to retry');
-      await new Promise((r) => setTimeout(r, 5_000));
-      response = await chat();
-    }
+    const wake = async (tenantId: string, key: string) => {
+      let response = await chatWith(tenantId, key);
+      for (let tries = 0; response.status === 503 && tries < 12; tries++) {
+        assert.ok(response.headers.get('retry-after'), 'a 503 says when to retry');
+        await new Promise((r) => setTimeout(r, 5_000));
+        response = await chatWith(tenantId, key);
+      }
+      return response;
+    };
+    const [response, secondResponse] = await Promise.all([wake('tryit', apiKey), wake('tryit2', second)]);
     assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(secondResponse.status, 200, await secondResponse.clone().text());
     const answer = (await response.json()) as { choices: { message: { content: string } }[] };
     assert.match(answer.choices[0]!.message.content, /echo: hello there/);
     assert.equal((await chat()).status, 200, 'the hot path answers too');
 
     const awake = await json(['tenant', 'get', 'tryit']);
     assert.equal(awake.phase, 'running');
+    const awakeSecond = await json(['tenant', 'get', 'tryit2']);
+    assert.equal(awakeSecond.phase, 'running');
 
-    // A worker killed with SIGKILL costs the awake tenant nothing: its supervisor keeps serving the hot path, and
-    // the worker the stack starts again adopts it (same process, same pod) instead of relaunching it.
-    const record = join(stack.dataDir, 'tenants', 'tryit', 'pod.json');
-    const supervisorPid = (JSON.parse(await readFile(record, 'utf8')) as { pid: number }).pid;
+    // A worker killed with SIGKILL costs the awake tenants nothing: their supervisors keep serving the hot path,
+    // and the worker the stack starts again adopts them (same processes, same pods) instead of relaunching them.
+    const pidOf = async (tenantId: string) =>
+      (
+        JSON.parse(await readFile(join(stack.dataDir, 'tenants', tenantId, 'pod.json'), 'utf8')) as {
+          pid: number;
+        }
+      ).pid;
+    const supervisorPids = [await pidOf('tryit'), await pidOf('tryit2')];
     const worker = await stackProcess(stack, 'worker/main');
     process.kill(worker, 'SIGKILL');
     assert.equal((await chat()).status, 200, 'answered while the worker is down');
     const workerLog = join(stack.dataDir, 'logs', 'worker.log');
-    for (let i = 0; i < 120 && !(await readFile(workerLog, 'utf8')).includes('tenant process adopted'); i++)
-      await new Promise((r) => setTimeout(r, 1_000));
+    const adoptions = async () =>
+      (await readFile(workerLog, 'utf8')).split('tenant process adopted').length - 1;
+    for (let i = 0; i < 120 && (await adoptions()) < 2; i++) await new Promise((r) => setTimeout(r, 1_000));
     const supervisorLog = join(stack.dataDir, 'tenants', 'tryit', 'logs', 'supervisor.log');
-    assert.match(
-      await readFile(workerLog, 'utf8'),
-      /tenant process adopted/,
-      `supervisor log:\n${(await readFile(supervisorLog, 'utf8').catch(() => '')).slice(-3000)}`,
+    assert.equal(
+      await adoptions(),
+      2,
+      `both adopted; supervisor log:\n${(await readFile(supervisorLog, 'utf8').catch(() => '')).slice(-3000)}`,
     );
-    process.kill(supervisorPid, 0); // throws if the supervisor is gone
-    let adopted = await json(['tenant', 'get', 'tryit']);
-    for (let i = 0; i < 30 && !adopted.live; i++) adopted = await json(['tenant', 'get', 'tryit']); // worker polling again
-    assert.equal(adopted.phase, 'running');
-    assert.ok(awake.live?.pod?.podId, JSON.stringify(awake.live));
-    assert.equal(adopted.live?.pod?.podId, awake.live.pod.podId, 'the same pod: no relaunch');
+    for (const pid of supervisorPids) process.kill(pid, 0); // throws if a supervisor is gone
+    for (const [tenantId, before] of [
+      ['tryit', awake],
+      ['tryit2', awakeSecond],
+    ] as const) {
+      let adopted = await json(['tenant', 'get', tenantId]);
+      for (let i = 0; i < 30 && !adopted.live; i++) adopted = await json(['tenant', 'get', tenantId]); // worker polling again
+      assert.equal(adopted.phase, 'running');
+      assert.ok(before.live?.pod?.podId, JSON.stringify(before.live));
+      assert.equal(adopted.live?.pod?.podId, before.live.pod.podId, `${tenantId}: the same pod, no relaunch`);
+    }
+    // The next messages take the hot path: the router counts them as hot deliveries, none as cold.
+    const deliveries = async (path: 'hot' | 'cold') => {
+      const text = await (await fetch(`${routerUrl}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`clawfleet_router_deliveries_total{route="chat",path="${path}"}`));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const [hot, cold] = [await deliveries('hot'), await deliveries('cold')];
     const after = await chat();
     assert.equal(after.status, 200, `the hot path after the restart: ${await after.clone().text()}`);
+    assert.equal((await chatWith('tryit2', second)).status, 200);
+    assert.deepEqual(
+      [await deliveries('hot'), await deliveries('cold')],
+      [hot + 2, cold],
+      'both took the hot path',
+    );
+    await json(['tenant', 'sleep', 'tryit2']);
     await json(['tenant', 'sleep', 'tryit']);
     for (let i = 0; i < 120 && (await json(['tenant', 'get', 'tryit'])).phase !== 'asleep'; i++)
       await new Promise((r) => setTimeout(r, 1_000));

@@ -188,4 +188,44 @@ describe('clawfleet CLI against a live admin API', function () {
     const status = await json(['status']);
     assert.equal(typeof status.phases.asleep, 'number');
   });
+
+  it('tenant update --openclaw-version pins; fleet upgrade skips the pin, status/pause/resume/abort drive the rollout', async () => {
+    const [moved, pinned] = [await h.createTenant(), await h.createTenant()];
+    const pin = await json(['tenant', 'update', pinned, '--openclaw-version', '2026.9.6']);
+    assert.equal(pin.openclawPinned, true);
+    const rolloutId = `cli-${uniqueTenantId('r')}`;
+    const started = await json([
+      'fleet',
+      'upgrade',
+      '2026.10.2',
+      '--tenants',
+      `${moved},${pinned}`,
+      '--waves',
+      '100',
+      '--observe',
+      '1h',
+      '--min-wakes',
+      '0',
+      '--rollout-id',
+      rolloutId,
+    ]);
+    assert.equal(started.rolloutId, rolloutId);
+    let status = await json(['fleet', 'status', rolloutId]);
+    for (let i = 0; status.state !== 'observing' && i < 100; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await json(['fleet', 'status', rolloutId]);
+    }
+    assert.equal(status.state, 'observing');
+    assert.deepEqual(status.pinned, [pinned]);
+    assert.equal((await json(['fleet', 'pause', rolloutId, 'freeze'])).reason, 'freeze');
+    assert.equal((await json(['fleet', 'resume', rolloutId])).reason, null);
+    const table = await cli(['fleet', 'abort', rolloutId, 'done testing']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /state\s+aborted/);
+    assert.match(table.stdout, new RegExp(`pinned \\(skipped\\)\\s+1: ${pinned}`));
+    const usage = await cli(['fleet', 'upgrade', '2026.10.2']);
+    assert.equal(usage.code, 2, 'a selector is required');
+    const unpinned = await json(['tenant', 'update', pinned, '--unpin']);
+    assert.equal(unpinned.openclawPinned, false);
+  });
 });

@@ -74,6 +74,8 @@ describe('clawfleet dev', function () {
         'admin api',
       ])
         assert.match(table, new RegExp(`^${component}\\s+\\S+.*\\bup\\b`, 'm'), `${component} row is up`);
+      // Sandboxed unless the operator said otherwise, and the table says which.
+      assert.match(table, /^tenant sandbox\s+uid \d+\+slot\s+on$/m);
       const uiUrl = /^web ui\s+(\S+)/m.exec(table)![1]!;
       assert.equal((await fetch(uiUrl)).status, 200, 'the Web UI answers at the printed URL');
 

@@ -39,7 +39,18 @@ describe('embedded dev stack', function () {
     try {
       assert.deepEqual(
         stack.rows.map((row) => row.component),
-        ['temporal', 'web ui', 'redis', 's3', 'dynamodb', 'worker', 'router', 'admin api', 'model gateway'],
+        [
+          'temporal',
+          'web ui',
+          'redis',
+          's3',
+          'dynamodb',
+          'worker',
+          'tenant sandbox',
+          'router',
+          'admin api',
+          'model gateway',
+        ],
       );
       const { config } = stack;
 

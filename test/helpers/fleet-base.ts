@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
@@ -119,6 +120,7 @@ export async function startFleetBase(name: string, settings: ConfigOverrides = {
         gateway: { host: '127.0.0.1', port: await freePort() },
         telegram: { apiRoot: telegram.url },
         router: { publicUrl: 'http://127.0.0.1:9/unused' }, // deliveries come through the workflow here
+        local: { sandboxEgressAllow: new URL(telegram.url).host }, // the fakes on loopback, by name
       }),
       ...configToEnv(settings),
     });
@@ -128,7 +130,7 @@ export async function startFleetBase(name: string, settings: ConfigOverrides = {
     const secrets = new DynamoSecretStore({ doc, tables: dynamo.tables, masterKey });
     const hasher = await openCredentialHasher({ doc, tables: dynamo.tables, masterKey });
     const credentials = new TenantCredentials({ registry, secrets, hasher });
-    const gateway = await startGateway(config, dynamo, secrets);
+    const gateway = await startGateway(config, dynamo, secrets, env.client);
     cleanups.push(() => gateway.close());
     return {
       env,
@@ -187,7 +189,12 @@ export async function startFleetBase(name: string, settings: ConfigOverrides = {
 const PLATFORM_MODEL_KEY = 'sk-fleet-platform-key';
 
 /** The model gateway on the config's gateway port, with the platform key file it reads. */
-async function startGateway(config: Config, dynamo: TestDynamo, secrets: DynamoSecretStore) {
+async function startGateway(
+  config: Config,
+  dynamo: TestDynamo,
+  secrets: DynamoSecretStore,
+  temporal: Client,
+) {
   const keyFile = modelApiKeyPath(config);
   await mkdir(dirname(keyFile), { recursive: true, mode: 0o700 });
   await writeFile(keyFile, `${PLATFORM_MODEL_KEY}\n`, { mode: 0o600 });
@@ -202,6 +209,7 @@ async function startGateway(config: Config, dynamo: TestDynamo, secrets: DynamoS
     settings: config,
     logger,
     metrics: new GatewayMetrics(),
+    temporal,
   });
   const app = buildGatewayApp(wired.services);
   await app.listen({ host: config.gateway.host, port: config.gateway.port });

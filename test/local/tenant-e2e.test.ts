@@ -9,9 +9,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { userTexts } from '../../fakes/fake-llm.js';
+import { lastUserText, userTexts } from '../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
 import { sameAllowedUpdates, TELEGRAM_ALLOWED_UPDATES } from '../../telegram/registration.js';
+import { tenantWorkflowId } from '../../workflows/shared.js';
 import type { TenantPhase } from '../../workflows/types.js';
 import { eventually } from '../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
@@ -175,6 +176,14 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
       'clawfleet_quota_rejections_total',
     );
     assert.match(metrics, /kind="tokensPerDay"} [1-9]/);
+    await waitFor('the quota hit in the Web UI (signalled by the gateway)', 15_000, async () => {
+      const metadata = await fleet.client.workflow
+        .getHandle(tenantWorkflowId(TENANT))
+        .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return /quota hit today: tokensPerDay \(limit 1\)/.test(metadata.currentDetails ?? '')
+        ? true
+        : undefined;
+    });
 
     const raised = await fleet.registry.get(TENANT);
     await fleet.registry.update(TENANT, { quotas: {} }, raised!.version);
@@ -246,6 +255,52 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
     assert.equal(replies('the pending question').length, 1, 'answered exactly once');
   });
 
+  it('SIGKILL of the supervisor while the model answers: relaunched from what it left, the turn answered exactly once', async () => {
+    const text = 'explain slowly why the sea is salty';
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fleet.llm.setReply(async (messages) => {
+      const last = lastUserText(messages);
+      if (last.includes(text)) await held;
+      return `echo: ${last}`;
+    });
+    const modelCalls = () =>
+      fleet.llm.completions().filter((r) =>
+        userTexts(r.body?.messages ?? [])
+          .at(-1)
+          ?.includes(text),
+      );
+    const answers = () =>
+      fleet.telegram
+        .callsFor(botToken, 'sendMessage')
+        .filter(
+          (c) => String(c.params['text']).startsWith('echo:') && String(c.params['text']).includes(text),
+        );
+    try {
+      const before = (await fleet.tenants.describe(TENANT)).generation;
+      await send(text);
+      await waitFor('the model call', 120_000, () => Promise.resolve(modelCalls().length > 0 || undefined));
+      const [supervisor] = await supervisorPids(fleet, TENANT);
+      process.kill(supervisor!, 'SIGKILL'); // OpenClaw had admitted the turn; its answer was still coming
+      await new Promise((r) => setTimeout(r, 1_000));
+      release(); // the call of the dead gateway ends; only a resumed turn can answer now
+      const killedAt = Date.now();
+      await waitFor('the answer after the relaunch', 300_000, () =>
+        Promise.resolve(answers().length > 0 || undefined),
+      );
+      console.log(
+        `    [e2e] answered ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the supervisor kill`,
+      );
+      assert.ok((await fleet.tenants.describe(TENANT)).generation > before, 'a new pod generation');
+      await new Promise((r) => setTimeout(r, 5_000)); // a duplicate would arrive right behind the first
+      assert.equal(answers().length, 1, 'answered exactly once');
+      assert.equal(modelCalls().length, 2, 'the cut-off call and the resumed one');
+    } finally {
+      release();
+      fleet.llm.setReply((messages) => `echo: ${lastUserText(messages)}`);
+    }
+  });
+
   it('closing the runtime drains the tenant and leaves no process behind', async () => {
     assert.ok((await fleet.tenantProcesses(TENANT)).length > 0, 'the tenant is awake before');
     const pointer = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? 0;
@@ -271,6 +326,9 @@ async function supervisorPids(fleet: Fleet, tenantId: string): Promise<number[]>
   const found: number[] = [];
   for (const pid of pids) {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    // The sandbox's bubblewrap names the supervisor in its own argv; it is the launcher, not the supervisor.
+    const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === 'bwrap') continue;
     if (cmdline.includes('supervisor/main.ts') || cmdline.includes('local/warm-supervisor-main.ts'))
       found.push(pid);
   }

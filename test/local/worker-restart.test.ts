@@ -20,6 +20,7 @@ import { startTimeOf } from '../../local/process-identity.js';
 import { processesMentioning } from '../../local/process-sweep.js';
 import { releaseTenants } from '../../local/release-tenants.js';
 import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
+import { StateSync } from '../../supervisor/state-sync.js';
 import { newestSnapshot, PodLostRecorder } from '../helpers/runtime-contract.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
@@ -140,6 +141,49 @@ describe('local runtime: tenants outlive a killed worker', function () {
       await runtime.close();
     }
     assert.deepEqual(await processesMentioning(dataDir), [], 'no process of either runtime left');
+  });
+
+  it('a supervisor that served and died while no runtime watched is not adopted; its stop salvages what it left', async () => {
+    const portBase = 23_000 + 40 * randomInt(600, 800);
+    const tenant = `wr-e-${Date.now().toString(36)}`;
+    const [pod] = (await runtimeKilledWith(s3, dataDir, portBase, 60_000, [tenant])) as [HostedPod];
+    process.kill(pod.pid, 'SIGKILL'); // a crash while the worker is down: nobody sees it exit
+    const salvaged: string[] = [];
+    const runtime = new LocalRuntime({
+      dataDir,
+      portBase,
+      capacity: 4,
+      plan: standInPlan(grants),
+      events: new PodLostRecorder(),
+      salvage: async (tenantId, rootDir, openclawVersion) => {
+        salvaged.push(tenantId);
+        const sync = new StateSync({
+          store: grants.store,
+          tenantId,
+          stateDir: join(rootDir, 'state'),
+          workDir: join(rootDir, 'work'),
+          openclawVersion,
+          logger: pino({ level: 'silent' }),
+        });
+        return sync.snapshotStopped();
+      },
+      logger: pino({ level: 'silent' }),
+      warmSupervisors: 0,
+      stopGraceMs: 10_000,
+      drain: () => Promise.reject(new Error('a dead pod is never drained')),
+    });
+    try {
+      assert.deepEqual(await runtime.adoptRunning(), [], 'nothing to adopt');
+      // What the workflow does on the podLost the worker's reconciliation sends: stop the pod it knew, then relaunch.
+      const manifest = await runtime.stop(pod, { graceMs: 10_000 });
+      assert.deepEqual(salvaged, [tenant], 'its state dir was salvaged, not wiped');
+      assert.ok(manifest, 'the salvage is the newest snapshot');
+      assert.equal(manifest.seq, (await newestSnapshot(grants.store, tenant))?.seq);
+      assert.equal(await runtime.stop(pod, { graceMs: 10_000 }), null, 'salvaged once');
+    } finally {
+      await runtime.close();
+    }
+    assert.deepEqual(await processesMentioning(join(dataDir, 'tenants', tenant)), []);
   });
 
   it('without a runtime, supervisors drain themselves once the window is over (nothing outlives the stack)', async () => {

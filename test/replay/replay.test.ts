@@ -1,7 +1,9 @@
 /**
  * Replays the recorded histories in this folder against the current workflow
  * code: a change that would make a running tenant workflow non-deterministic
- * fails here. Re-record with `npx tsx scripts/record-replay-histories.ts`
+ * fails here (tenant and fleet upgrade workflows). Re-record with
+ * `npx tsx scripts/record-replay-histories.ts` (tenants) or
+ * `npx tsx scripts/record-fleet-replay-histories.ts` (fleet upgrades)
  * only for an intentional change (see docs/lifecycle.md).
  */
 import assert from 'node:assert/strict';

@@ -259,7 +259,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
       assert.equal((await chat(t.tenantId, t.apiKey, ask)).statusCode, 403);
     });
 
-    it('hot path: streams the supervisor’s SSE answer through, signed for the pod with its session key', async () => {
+    it('hot path: streams the supervisor’s SSE answer through, signed for the pod with its session key and the client’s Idempotency-Key', async () => {
       const t = await h.tenant();
       const supervisor = await new StandInSupervisor(t).start();
       try {
@@ -271,6 +271,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
             'content-type': 'application/json',
             authorization: `Bearer ${t.apiKey}`,
             'x-openclaw-session-key': 'agent:main:support',
+            'idempotency-key': 'client-retry-0001',
           },
           payload: JSON.stringify(ask),
         });
@@ -278,6 +279,7 @@ describe('router public routes: every refusal and its status code (app.inject, r
         assert.match(String(res.headers['content-type']), /text\/event-stream/);
         assert.match(res.body, /"Hel"[\s\S]*"lo"[\s\S]*\[DONE\]/);
         assert.deepEqual(JSON.parse(supervisor.chats[0]!), ask);
+        assert.deepEqual(supervisor.idempotencyKeys, ['client-retry-0001'], 'passed on for the chat journal');
       } finally {
         await supervisor.stop();
       }

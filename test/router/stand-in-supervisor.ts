@@ -18,6 +18,8 @@ export class StandInSupervisor {
   /** Every delivery request that carried a valid signature, duplicates included. */
   readonly deliveries: string[] = [];
   readonly chats: string[] = [];
+  /** The Idempotency-Key header of each chat request (undefined when none was sent). */
+  readonly idempotencyKeys: (string | undefined)[] = [];
   /** The path of every request that carried a valid signature, whatever the mode. */
   readonly received: string[] = [];
   readonly authorizations: string[] = [];
@@ -118,6 +120,8 @@ export class StandInSupervisor {
     }
     if (request.url === '/v1/chat/completions') {
       this.chats.push(body);
+      const key = request.headers['idempotency-key'];
+      this.idempotencyKeys.push(typeof key === 'string' ? key : undefined);
       if (this.hold) await this.hold;
       if (this.mode === 'endless-stream') return { status: 200, endless: true };
       const chunk = (content: string) => JSON.stringify({ choices: [{ delta: { content } }] });

@@ -50,7 +50,7 @@ describe('pod supervisor configuration', () => {
     });
     assert.equal(config.secrets.supervisorToken, 'supervisorToken-from-file');
     assert.equal(config.secrets.gatewayToken, 'gateway-from-env');
-    assert.deepEqual(config.spec.crashLoop, { maxCrashes: 3, windowMs: 600_000, backoffMs: 2_000 });
+    assert.deepEqual(config.spec.crashLoop, { maxCrashes: 3, windowMs: 600_000, backoffMs: 500 });
     assert.equal(config.spec.snapshots.latestSeq, 4);
     assert.equal(config.secrets.snapshotGrant, 'snapshotGrant-from-file');
   });

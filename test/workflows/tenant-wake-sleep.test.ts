@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { deliverSignal, sleepNowSignal, touchSignal, wakeUpdate } from '../../workflows/shared.js';
+import {
+  deliverSignal,
+  quotaHitSignal,
+  sleepNowSignal,
+  touchSignal,
+  wakeUpdate,
+} from '../../workflows/shared.js';
 import { envelope } from './fake-world.js';
 import { runTenant, useWorkflowSuite } from './harness.js';
 
@@ -91,6 +97,28 @@ describe('tenant workflow: waking and sleeping', function () {
       const next = await t.until((x) => x.deliveredCount === 1, 'delivery the next day');
       assert.equal(next.phase, 'running');
       assert.equal(next.reason, null, 'the quota reason is cleared');
+    });
+  });
+
+  it('a quota hit signalled by the gateway shows in the Web UI at once, asleep or awake, and wakes nothing', async () => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
+      const details = async () =>
+        (await t.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ??
+        '';
+      assert.doesNotMatch(await details(), /quota hit/);
+      await t.handle.signal(quotaHitSignal, {
+        kind: 'tokensPerDay',
+        limit: 7,
+        at: '2030-01-01T10:00:00.000Z',
+      });
+      await t.until(() => true, 'the signal handled'); // a query after the signal is answered after it
+      assert.match(
+        await details(),
+        /quota hit today: tokensPerDay \(limit 7\), last at 2030-01-01T10:00:00\.000Z/,
+        'in the Web UI',
+      );
+      assert.equal((await t.describe()).phase, 'asleep', 'a refusal wakes no one');
+      assert.equal(t.world.count('launch'), 0);
     });
   });
 

@@ -1,0 +1,264 @@
+/**
+ * The `bench:fleet` run: a whole clawfleet on this machine (Temporal dev
+ * server, redis-server, dynalite, s3rver, the real admin API, router, worker
+ * and activities) with stand-in agents (fleet-stand-in.ts) in place of
+ * OpenClaw. Tenants are registered through the admin API, then sleeping
+ * tenants are woken by Telegram updates through the router at a fixed rate,
+ * with hot-path updates to the awake ones. Wake-to-ack is the time from the
+ * POST to the router until the stand-in supervisor received the update: all
+ * of it is clawfleet's overhead (the stand-in launches in 5 ms).
+ */
+import { readFile } from 'node:fs/promises';
+import { Connection } from '@temporalio/client';
+import { createAdminApp } from '../admin/wiring.js';
+import { AdminTokenStore } from '../admin/token-store.js';
+import { createRootLogger } from '../common/logger.js';
+import { telegramUpdate } from '../fakes/telegram-update.js';
+import { createDocumentClient } from '../registry/document-client.js';
+import { SECRET_NAMES } from '../registry/secret-store.js';
+import { hotPathRedis } from '../router/wiring.js';
+import { SupervisorAgentClient } from '../runtime/supervisor-client.js';
+import { wireAdapters } from '../worker/adapters.js';
+import { tenantWorkflowId } from '../workflows/shared.js';
+import { startFleetBase } from '../test/helpers/fleet-base.js';
+import type { Fleet } from '../test/local/fleet.js';
+import { startFleetRouter } from '../test/local/fleet-router.js';
+import { StandInAgents } from './fleet-stand-in.js';
+import { childrenMatching, sample } from './process-usage.js';
+
+export interface FleetBenchOptions {
+  readonly tenants: number;
+  readonly wakesPerMinute: number;
+  readonly minutes: number;
+  /** Hot-path updates per second to tenants already awake. */
+  readonly hotPerSecond: number;
+  /** Concurrent admin API creates while onboarding. @default 8 */
+  readonly onboardingConcurrency?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface Percentiles {
+  readonly n: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface ProcessUsage {
+  readonly cpuSeconds: number;
+  /** Mean cores used over the load window. */
+  readonly cores: number;
+  readonly rssMb: number;
+}
+
+export interface FleetBenchResult {
+  readonly tenants: number;
+  readonly onboardingPerSecond: number;
+  readonly wakesPerMinuteTarget: number;
+  /** Cold wakes acknowledged per minute of the load window. */
+  readonly wakesPerMinute: number;
+  readonly wakeOverheadP50Ms: number;
+  readonly wakeOverheadP99Ms: number;
+  readonly wakeByMinute: readonly Percentiles[];
+  readonly hot: Percentiles;
+  /** Updates the router accepted (200) that no stand-in received. */
+  readonly lost: number;
+  /** Updates the router did not accept (not 200). */
+  readonly refused: number;
+  readonly historyEventsPerWake: number;
+  /** The bench process holds the worker, router, admin API, dynalite and s3rver. */
+  readonly processes: Record<string, ProcessUsage>;
+  readonly minutes: number;
+  readonly loadAverage: number;
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBenchResult> {
+  const log = options.log ?? (() => undefined);
+  const base = await startFleetBase('bench-fleet', {
+    local: { warmSupervisors: 0 },
+    common: { logLevel: 'warn' },
+  });
+  const agents = await StandInAgents.start();
+  base.onCleanup(() => agents.close());
+  try {
+    const { config, env } = base;
+    const logger = createRootLogger({ level: 'warn', name: 'bench-fleet' });
+    const wired = await wireAdapters(config, logger, env.client);
+    await base.runWorker({
+      ...wired,
+      deps: {
+        ...wired.deps,
+        runtime: agents.runtime(),
+        agent: new SupervisorAgentClient({ token: () => 'stand-in' }),
+      },
+    });
+    const redis = hotPathRedis(config.redis.url);
+    await redis.connect();
+    base.onCleanup(() => Promise.resolve(redis.disconnect()));
+    const connection = await Connection.connect({ address: env.address });
+    base.onCleanup(() => connection.close());
+    const admin = await createAdminApp({ config, logger, readiness: {}, connection, redis });
+    base.onCleanup(() => admin.close());
+    const tokens = new AdminTokenStore(createDocumentClient(base.dynamo.client), base.dynamo.tables.secrets);
+    const { token } = await tokens.create('platform', 'bench');
+    const router = await startFleetRouter({ ...base, client: env.client } as unknown as Fleet);
+    base.onCleanup(() => router.close());
+
+    // Onboarding: the admin API's create, as operators and billing systems call it.
+    const ids = Array.from({ length: options.tenants }, (_, i) => `fb-${String(i).padStart(5, '0')}`);
+    const onboardStart = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: options.onboardingConcurrency ?? 8 }, async () => {
+        while (next < ids.length) {
+          const tenantId = ids[next++]!;
+          const response = await admin.app.inject({
+            method: 'POST',
+            url: '/v1/tenants',
+            headers: { authorization: `Bearer ${token}` },
+            payload: { tenantId, channels: { telegram: { enabled: true } } },
+          });
+          if (response.statusCode !== 201)
+            throw new Error(`create ${tenantId}: ${response.statusCode} ${response.body}`);
+          if (next % 500 === 0) log(`  onboarded ${next}/${ids.length}`);
+        }
+      }),
+    );
+    const onboardingPerSecond = ids.length / ((performance.now() - onboardStart) / 1000);
+    log(`  onboarding: ${onboardingPerSecond.toFixed(1)} tenants/s`);
+    const secrets = new Map<string, string>();
+    for (const id of ids) secrets.set(id, await base.secrets.resolve(id, SECRET_NAMES.telegramWebhookSecret));
+
+    // Load: cold wakes at a fixed rate, hot updates to tenants whose wake was acknowledged.
+    const sentAt = new Map<number, { at: number; cold: boolean; minute: number }>();
+    let updateId = 1;
+    let refused = 0;
+    const awake: string[] = [];
+    const send = async (tenantId: string, cold: boolean, minute: number) => {
+      const id = updateId++;
+      sentAt.set(id, { at: Date.now(), cold, minute });
+      const response = await router.telegram(
+        tenantId,
+        secrets.get(tenantId)!,
+        telegramUpdate({ updateId: id, text: 'hi' }),
+      );
+      await response.arrayBuffer();
+      if (response.status !== 200) {
+        refused += 1;
+        sentAt.delete(id);
+      }
+    };
+    const wakes = Math.min(ids.length, Math.round(options.wakesPerMinute * options.minutes));
+    const intervalMs = 60_000 / options.wakesPerMinute;
+    const pids = { temporal: childrenMatching('start-dev'), redis: childrenMatching('redis-server') };
+    const before = {
+      bench: process.cpuUsage(),
+      temporal: pids.temporal.map((p) => sample(p).ticks),
+      redis: pids.redis.map((p) => sample(p).ticks),
+    };
+    const loadStart = Date.now();
+    const inflight: Promise<void>[] = [];
+    let hotTimer: NodeJS.Timeout | undefined;
+    if (options.hotPerSecond > 0)
+      hotTimer = setInterval(() => {
+        const tenant = awake[Math.floor(Math.random() * awake.length)];
+        if (tenant) inflight.push(send(tenant, false, Math.floor((Date.now() - loadStart) / 60_000)));
+      }, 1000 / options.hotPerSecond);
+    const coldIds = new Map<number, string>();
+    for (let i = 0; i < wakes; i += 1) {
+      const due = loadStart + i * intervalMs;
+      if (due > Date.now()) await sleep(due - Date.now());
+      const tenantId = ids[i]!;
+      const id = updateId;
+      coldIds.set(id, tenantId);
+      inflight.push(send(tenantId, true, Math.floor((Date.now() - loadStart) / 60_000)));
+      // Promote acknowledged wakes to the hot set.
+      for (const [cid, tid] of coldIds)
+        if (agents.acked.has(cid)) {
+          awake.push(tid);
+          coldIds.delete(cid);
+        }
+      if (i % 100 === 0) log(`  wakes sent ${i}/${wakes}, awake ${agents.awake}, acked ${agents.acked.size}`);
+    }
+    clearInterval(hotTimer);
+    const loadMs = Date.now() - loadStart;
+    await Promise.all(inflight);
+    // Drain: every accepted update should reach a stand-in.
+    const deadline = Date.now() + 60_000;
+    while ([...sentAt.keys()].some((id) => !agents.acked.has(id)) && Date.now() < deadline) await sleep(200);
+
+    const cpu = process.cpuUsage(before.bench);
+    const ticks = (list: number[], was: number[]) =>
+      list.reduce((s, p, i) => s + sample(p).ticks - (was[i] ?? 0), 0) / 100;
+    const usage = (cpuSeconds: number, rssMb: number): ProcessUsage => ({
+      cpuSeconds: Math.round(cpuSeconds * 10) / 10,
+      cores: Math.round((cpuSeconds / (loadMs / 1000)) * 100) / 100,
+      rssMb,
+    });
+    const processes = {
+      'bench process (worker, router, admin API, dynalite, s3rver)': usage(
+        (cpu.user + cpu.system) / 1e6,
+        Math.round(process.memoryUsage().rss / 1024 / 1024),
+      ),
+      'temporal dev server': usage(
+        ticks(pids.temporal, before.temporal),
+        pids.temporal.reduce((s, p) => s + sample(p).rssMb, 0),
+      ),
+      'redis-server': usage(
+        ticks(pids.redis, before.redis),
+        pids.redis.reduce((s, p) => s + sample(p).rssMb, 0),
+      ),
+    };
+
+    const cold: number[] = [];
+    const hot: number[] = [];
+    const byMinute: number[][] = [];
+    let lost = 0;
+    for (const [id, sent] of sentAt) {
+      const ackedAt = agents.acked.get(id);
+      if (ackedAt === undefined) {
+        lost += 1;
+        continue;
+      }
+      const ms = ackedAt - sent.at;
+      (sent.cold ? cold : hot).push(ms);
+      if (sent.cold) (byMinute[sent.minute] ??= []).push(ms);
+    }
+    // History events of a woken tenant's current run (it holds one wake: every sleep continues as new).
+    const sampleIds = ids.slice(0, Math.min(20, wakes));
+    const events = await Promise.all(
+      sampleIds.map(
+        async (id) =>
+          (await env.client.workflow.getHandle(tenantWorkflowId(id)).fetchHistory()).events?.length ?? 0,
+      ),
+    );
+    const load = Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
+    const coldStats = percentiles(cold);
+    return {
+      tenants: ids.length,
+      onboardingPerSecond: Math.round(onboardingPerSecond * 10) / 10,
+      wakesPerMinuteTarget: options.wakesPerMinute,
+      wakesPerMinute: Math.round((cold.length / loadMs) * 60_000),
+      wakeOverheadP50Ms: coldStats.p50,
+      wakeOverheadP99Ms: coldStats.p99,
+      wakeByMinute: byMinute.map((m) => percentiles(m)),
+      hot: percentiles(hot),
+      lost,
+      refused,
+      historyEventsPerWake: percentiles(events).p50,
+      processes,
+      minutes: Math.round((loadMs / 60_000) * 100) / 100,
+      loadAverage: load,
+    };
+  } finally {
+    await base.cleanup();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What each tier's sandbox may use (cgroup v1: memory, cpu, pids). The one
+ * place these numbers live; the launcher applies them and `tenant get` shows
+ * them. OpenClaw alone is about 1.0 GB RSS idle and 1.45 GB after six turns
+ * (FACTS.md), so no tier can go much below 2 GB.
+ */
+import type { TenantTier } from '../../workflows/types.js';
+
+export interface SandboxLimits {
+  /** memory.soft_limit_in_bytes: reclaimed first above this when the host is short. */
+  readonly memoryHighBytes: number;
+  /** memory.limit_in_bytes (and memsw): over it the kernel kills inside the tenant only, and the tenant is lost. */
+  readonly memoryMaxBytes: number;
+  /** cpu.shares: the weight against other tenants when the CPU is contended (1024 = one host process). */
+  readonly cpuShares: number;
+  /** cpu.cfs_quota_us per 100 ms period: the hard ceiling, in thousandths of a core. */
+  readonly cpuMilliCores: number;
+  /** pids.max: every process and thread of the tenant (the supervisor and OpenClaw run ~80 threads). */
+  readonly pidsMax: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const TIER_LIMITS: Readonly<Record<TenantTier, SandboxLimits>> = {
+  free: {
+    memoryHighBytes: 1792 * MiB,
+    memoryMaxBytes: 2048 * MiB,
+    cpuShares: 256,
+    cpuMilliCores: 1000,
+    pidsMax: 256,
+  },
+  standard: {
+    memoryHighBytes: 2048 * MiB,
+    memoryMaxBytes: 2560 * MiB,
+    cpuShares: 512,
+    cpuMilliCores: 1500,
+    pidsMax: 384,
+  },
+  pro: {
+    memoryHighBytes: 2560 * MiB,
+    memoryMaxBytes: 3072 * MiB,
+    cpuShares: 1024,
+    cpuMilliCores: 2000,
+    pidsMax: 512,
+  },
+};

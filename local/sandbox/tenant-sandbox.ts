@@ -1,0 +1,225 @@
+/**
+ * The sandbox of one local slot, built from Linux primitives by the runtime
+ * (root): `nsenter` into the slot's host-owned network namespace (netns.ts),
+ * `setpriv` to the slot's own uid and gid with no supplementary groups, no
+ * new privileges and no capabilities, then bubblewrap (unprivileged, in a
+ * user namespace mapping that uid to itself) for the mount, PID, IPC and UTS
+ * namespaces and the mount view; a shell first moves itself into the slot's
+ * cgroups (cgroup.ts), which every descendant inherits. docs/security.md
+ * says why these and what each stops.
+ *
+ * The mount view: `/usr` (Node, the system), the supervisor's code and
+ * node_modules, the OpenClaw install and the runtime's heartbeat, all
+ * read-only; the tenant's own root dir read-write; a fresh /tmp, /dev and
+ * /proc; a generated /etc (hosts, passwd, CA certificates); the egress
+ * sockets. The data dir, keys, repo, other tenants and /root are not there.
+ */
+import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { SandboxCgroup } from './cgroup.js';
+import { EgressProxy, type EgressRoute } from './egress.js';
+import { addLocalAddress, ensureNetns, netnsPath, removeNetns } from './netns.js';
+import type { SandboxLimits } from './limits.js';
+import type { SandboxFacts } from './sandbox-view.js';
+
+/** How often the OOM-kill counter is read: a kill inside ends the whole tenant. */
+const OOM_POLL_MS = 500;
+
+/** The fd the supervisor's listening socket has inside (supervisor-config.ts reads CLAWFLEET_LISTEN_FD). */
+export const LISTEN_FD = 3;
+
+/** Host paths every sandbox sees read-only when they exist (CA certificates for the HTTPS egress). */
+const HOST_READ_ONLY = ['/etc/ssl', '/etc/ca-certificates', '/etc/nsswitch.conf', '/etc/localtime'];
+
+export interface SandboxIdentity {
+  /** `<stack>-<slot>`: the netns is `cf-<name>`, the cgroups `clawfleet/<name>`. */
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+export interface SandboxLaunch {
+  /** The tenant's root dir: the one writable place, at the same path inside. */
+  readonly rootDir: string;
+  /** Read-only at the same path inside (code, the OpenClaw install, the heartbeat file). */
+  readonly readOnly: readonly string[];
+}
+
+export class TenantSandbox {
+  readonly cgroup: SandboxCgroup;
+  readonly netns: string;
+  private egress: EgressProxy;
+  private listener: Server | undefined;
+
+  constructor(
+    readonly identity: SandboxIdentity,
+    /** Root-owned: the egress sockets and the generated /etc files. */
+    readonly dir: string,
+    readonly limits: SandboxLimits,
+    routes: readonly EgressRoute[],
+  ) {
+    this.cgroup = new SandboxCgroup(`clawfleet/${identity.name}`);
+    this.netns = `cf-${identity.name}`;
+    this.egress = new EgressProxy(join(dir, 'egress'), routes);
+  }
+
+  /** Everything but the process: cgroups, netns, egress, /etc files, the tenant dir owned by the sandbox's uid. */
+  async prepare(launch: SandboxLaunch): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    await this.cgroup.create(this.limits);
+    await ensureNetns(this.netns);
+    await this.startEgress();
+    const { uid, gid } = this.identity;
+    const home = join(launch.rootDir, 'home');
+    await writeFile(join(this.dir, 'passwd'), `tenant:x:${uid}:${gid}:tenant:${home}:/bin/sh\n`);
+    await writeFile(join(this.dir, 'group'), `tenant:x:${gid}:\n`);
+    await chownTree(launch.rootDir, uid, gid);
+  }
+
+  /** The egress sockets (again, for a sandbox adopted from an earlier runtime) and the addresses they need inside. */
+  async startEgress(): Promise<void> {
+    await this.egress.close();
+    this.egress = new EgressProxy(this.egress.dir, this.egress.routes);
+    await this.egress.start();
+    for (const route of this.egress.routes)
+      if (!route.insideAddress.startsWith('127.')) await addLocalAddress(this.netns, route.insideAddress);
+    await writeFile(join(this.dir, 'hosts'), this.egress.hostsFile());
+  }
+
+  /** Opens the supervisor's listening socket in the host's namespace; its fd goes to the child at LISTEN_FD. */
+  async listen(at: { readonly host: string; readonly port: number }): Promise<number> {
+    const server = createServer();
+    server.on('connection', (socket) => socket.destroy()); // only in the instant before the handover
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen({ host: at.host, port: at.port }, resolve),
+    );
+    this.listener = server;
+    return (server as unknown as { _handle: { fd: number } })._handle.fd;
+  }
+
+  /** After the spawn: the child holds the socket; ours closes so only the supervisor accepts. */
+  releaseListener(): void {
+    this.listener?.close();
+    this.listener = undefined;
+  }
+
+  /** The environment the supervisor needs to use the sandbox's sockets. */
+  supervisorEnv(): Record<string, string> {
+    return {
+      CLAWFLEET_LISTEN_FD: String(LISTEN_FD),
+      CLAWFLEET_SANDBOX_EGRESS: JSON.stringify(this.egress.forwards()),
+    };
+  }
+
+  /**
+   * `file` and `args` for spawn: a shell joins the cgroups, nsenter the netns,
+   * bubblewrap (still root, keeping only what setpriv needs) builds the
+   * namespaces and the mount view, and setpriv inside becomes the slot's uid.
+   */
+  command(launch: SandboxLaunch, command: readonly string[]): { file: string; args: string[] } {
+    const { uid, gid } = this.identity;
+    const identity = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs'];
+    const caps = ['--inh-caps=-all', '--bounding-set=-all'];
+    return {
+      file: 'sh',
+      args: [
+        '-c',
+        `${this.cgroup.enterCommand()} && exec "$@"`,
+        'sandbox',
+        'nsenter',
+        `--net=${netnsPath(this.netns)}`,
+        '--',
+        ...bwrapArgs(this.dir, launch),
+        '--',
+        ...identity,
+        ...caps,
+        '--',
+        ...command,
+      ],
+    };
+  }
+
+  /** What `tenant get` shows of it (sandbox-view.ts). */
+  facts(): SandboxFacts {
+    return { uid: this.identity.uid, limits: this.limits, memoryCgroup: this.cgroup.dir('memory') };
+  }
+
+  /**
+   * Ends the whole tenant when the kernel OOM-killed anything in it: the
+   * supervisor may survive its OpenClaw's kill, but the tenant went over its
+   * limit, and the runtime reports it lost (`out-of-memory`). Until `exited`.
+   */
+  endWhenOutOfMemory(exited: Promise<unknown>, onKill: (kills: number) => void): void {
+    const timer = setInterval(() => {
+      void this.cgroup.oomKills().then((kills) => {
+        if (kills <= 0) return;
+        onKill(kills);
+        void this.cgroup.killAll();
+      });
+    }, OOM_POLL_MS);
+    timer.unref();
+    void exited.then(() => clearInterval(timer));
+  }
+
+  /** Once its processes are gone: the next launch in the slot builds everything again. */
+  async close(): Promise<void> {
+    this.releaseListener();
+    await this.egress.close();
+    await this.cgroup.remove();
+    await removeNetns(this.netns);
+  }
+}
+
+function bwrapArgs(dir: string, launch: SandboxLaunch): string[] {
+  const args = ['bwrap', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  args.push('--hostname', 'tenant');
+  // Root without a user namespace reads the sources (mode-700 dirs); setpriv inside needs these three, then drops all.
+  args.push(
+    '--cap-drop',
+    'ALL',
+    ...['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'].flatMap((c) => ['--cap-add', c]),
+  );
+  args.push('--ro-bind', '/usr', '/usr');
+  for (const link of ['bin', 'lib', 'lib64', 'sbin'])
+    if (existsSync(`/${link}`)) args.push('--symlink', `usr/${link}`, `/${link}`);
+  args.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
+  const binds: [string, string, string][] = [];
+  for (const path of HOST_READ_ONLY) if (existsSync(path)) binds.push(['--ro-bind', path, path]);
+  for (const file of ['hosts', 'passwd', 'group']) binds.push(['--ro-bind', join(dir, file), `/etc/${file}`]);
+  for (const path of launch.readOnly) {
+    const real = realpathSync(path);
+    binds.push(['--ro-bind', real, path]);
+    if (real !== path) binds.push(['--ro-bind', real, real]); // a symlinked node_modules resolves to its real place inside too
+  }
+  binds.push(['--ro-bind', join(dir, 'egress'), join(dir, 'egress')]);
+  binds.push(['--bind', launch.rootDir, launch.rootDir]); // the cwd stays the package root, where `--import tsx` resolves
+  // bwrap makes missing parents mode 700 (root's), which the tenant's uid could not pass through.
+  const parents = new Set(binds.flatMap(([, , target]) => ancestorsOf(target)));
+  for (const parent of [...parents].sort()) args.push('--perms', '0755', '--dir', parent);
+  for (const bind of binds) args.push(...bind);
+  return args;
+}
+
+/** `/a/b/c` → `/a`, `/a/b`. */
+function ancestorsOf(path: string): string[] {
+  const parts = path.split('/').filter(Boolean);
+  return parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+}
+
+/** The tenant dir and everything in it (logs kept from earlier wakes) owned by the sandbox's uid. */
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  await chown(path, uid, gid);
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) await chownTree(child, uid, gid);
+    else await chown(child, uid, gid);
+  }
+}
+
+/** The parent dirs a read-only path needs inside are made by bwrap; this names the install root of an entry. */
+export function installRootOf(entry: string): string {
+  // <install>/node_modules/openclaw/openclaw.mjs
+  return dirname(dirname(dirname(entry)));
+}

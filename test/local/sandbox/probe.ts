@@ -1,0 +1,106 @@
+/**
+ * Runs inside a tenant sandbox (test/local/sandbox/boundary.test.ts): starts
+ * the supervisor's egress forwards and serves the inherited listening socket
+ * like a supervisor does, then answers each probe the test sends (`GET
+ * /probe/<name>`) with what happened when it tried, as JSON. It reports what
+ * it saw; the test decides what must hold.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { startEgressForwards } from '../../../supervisor/sandbox-egress.js';
+import { sandboxFromEnv } from '../../../supervisor/supervisor-config.js';
+
+const outcome = (fn: () => unknown) => {
+  try {
+    return { ok: true, value: fn() };
+  } catch (err) {
+    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+  }
+};
+
+const tcp = (host: string, port: number) =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve({ ok: true });
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve({ ok: false, code: 'TIMEOUT' });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, code: err.code }));
+  });
+
+/** Children started until the kernel refuses one (or 400 ran); all are killed after. */
+async function forkBomb() {
+  const children = [];
+  let refused: string | null = null;
+  for (let i = 0; i < 400 && refused === null; i++) {
+    const child = spawn('/usr/bin/sleep', ['30']);
+    // A refused fork surfaces as an error event on the child, not a throw.
+    refused = await new Promise<string | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    });
+    children.push(child);
+  }
+  for (const child of children) child.kill('SIGKILL');
+  return { started: children.length - (refused ? 1 : 0), refused };
+}
+
+/** A child that allocates 16 MB at a time until it ends; how it ended. */
+function allocate() {
+  const script = 'const a=[];for(;;){a.push(Buffer.alloc(16<<20,1));}';
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', '-e', script]);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+const probes: Record<string, (arg: string) => unknown> = {
+  id: () => {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1];
+    return {
+      uid: process.getuid!(),
+      gid: process.getgid!(),
+      groups: process.getgroups!(),
+      noNewPrivs: field('NoNewPrivs'),
+      capEff: field('CapEff'),
+      capBnd: field('CapBnd'),
+    };
+  },
+  read: (path) => outcome(() => readFileSync(path, 'utf8').length),
+  list: (path) => outcome(() => readdirSync(path)),
+  write: (path) => outcome(() => writeFileSync(path, 'x')),
+  tcp: (target) =>
+    tcp(target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))),
+  fetch: async (url) => {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+      return { ok: true, status: response.status, body: await response.text() };
+    } catch (err) {
+      return { ok: false, code: String((err as Error).cause ?? err) };
+    }
+  },
+  pids: () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)),
+  environ: (pid) => outcome(() => readFileSync(`/proc/${pid}/environ`).length),
+  forkBomb,
+  allocate,
+};
+
+const sockets = sandboxFromEnv(process.env);
+if (!sockets) throw new Error('not started by the sandbox launcher');
+await startEgressForwards(sockets.egress);
+const server = createServer((req, res) => {
+  const [, , name = '', ...rest] = (req.url ?? '').split('/');
+  const probe = probes[name];
+  if (!probe) return res.writeHead(404).end();
+  void Promise.resolve(probe(decodeURIComponent(rest.join('/')))).then((result) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? null)),
+  );
+});
+server.listen({ fd: sockets.listenFd });
