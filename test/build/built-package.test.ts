@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AdminClient } from '../../client/admin-client.js';
 import { adminTokenPath, loadConfig, withOverrides } from '../../common/config.js';
@@ -164,6 +164,8 @@ async function clawfleetProcesses(dataDir: string): Promise<{ entry: string; arg
   const found: { entry: string; argv: string[] }[] = [];
   for (const pid of await processesMentioning(dataDir)) {
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+    // Node processes only: a sandboxed supervisor is started through bwrap and setpriv, which name its entry too.
+    if (basename(argv[0] ?? '') !== 'node') continue;
     const entry = ENTRIES.find((e) => argv.some((arg) => arg.includes(e)));
     if (entry) found.push({ entry, argv });
   }
