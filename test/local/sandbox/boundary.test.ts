@@ -196,7 +196,9 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
 
   it('kills only inside the sandbox when memory goes past the limit, and counts it', async () => {
     const ended = await probe('allocate');
-    assert.equal(ended['signal'], 'SIGKILL');
-    assert.ok((await sandbox.cgroup.oomKills()) >= 1);
+    assert.equal(ended['signal'], 'SIGKILL', JSON.stringify(ended));
+    assert.ok((await sandbox.cgroup.oomKills()) >= 1, 'the kernel counted an OOM kill in the tenant group');
+    for (const server of [redis, neighbour, gateway])
+      assert.ok(server.listening, 'host processes are untouched');
   });
 });

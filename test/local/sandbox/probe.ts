@@ -47,16 +47,28 @@ async function forkBomb() {
     });
     children.push(child);
   }
+  // Reaped before answering: children still counted in pids.max would refuse the next probe's spawn.
+  const gone = children
+    .filter((child) => child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+    .map((child) => new Promise((resolve) => child.once('exit', resolve)));
   for (const child of children) child.kill('SIGKILL');
+  await Promise.all(gone);
   return { started: children.length - (refused ? 1 : 0), refused };
 }
 
-/** A child that allocates 16 MB at a time until it ends; how it ended. */
+/**
+ * A child that allocates 16 MB at a time until it ends; how it ended. It marks itself the OOM killer's first
+ * choice (raising one's own oom_score_adj needs no privilege): the probe server loaded tsx and can be the
+ * bigger process when the limit is reached, and the kernel could end it instead.
+ */
 function allocate() {
-  const script = 'const a=[];for(;;){a.push(Buffer.alloc(16<<20,1));}';
+  const script =
+    "require('fs').writeFileSync('/proc/self/oom_score_adj','1000');" +
+    'const a=[];for(;;){a.push(Buffer.alloc(16<<20,1));}';
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--max-old-space-size=4096', '-e', script]);
     child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code }));
   });
 }
 
