@@ -33,4 +33,6 @@ const server =
         region: options.region,
       });
 log(`${kind} up on ${options.host}:${options.port}`);
-closeOnShutdown({ info: (obj, msg) => log(`${msg} ${JSON.stringify(obj)}`) }, kind ?? 'aws', server.stop);
+closeOnShutdown({ info: (obj, msg) => log(`${msg} ${JSON.stringify(obj)}`) }, kind ?? 'aws', () =>
+  server.stop(),
+);

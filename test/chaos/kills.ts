@@ -63,6 +63,17 @@ export async function gatewayPid(stack: Stack, tenantId: string): Promise<number
   return undefined;
 }
 
+/** Every process that could pass for `kind` now (for a gateway: every openclaw process under the supervisor). */
+export async function victimPids(stack: Stack, kind: KillKind, tenantId: string): Promise<number[]> {
+  if (kind !== 'gateway') return [await victimPid(stack, kind, tenantId)].filter((p): p is number => !!p);
+  const supervisor = await supervisorPid(stack, tenantId);
+  if (!supervisor) return [];
+  const all = await descendantsOf(supervisor);
+  return (
+    await Promise.all(all.map(async (pid) => ((await cmdlineOf(pid)).includes('openclaw') ? pid : 0)))
+  ).filter((pid) => pid > 0);
+}
+
 /** The pid a kill of `kind` would hit now, if that process is running. */
 export async function victimPid(stack: Stack, kind: KillKind, tenantId: string): Promise<number | undefined> {
   if (kind === 'supervisor') return supervisorPid(stack, tenantId);

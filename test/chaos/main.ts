@@ -2,7 +2,7 @@
  * `npm run chaos`: the full chaos run (defaults: 3 tenants, 500 messages,
  * 12 kills over 12 minutes), replayable with `--seed`; writes its summary to
  * bench/results/chaos.json. Options: --seed n --tenants n --messages n
- * --kills n --span-min n --out path.
+ * --kills n --span-min n --budget-min n --out path.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '500' },
     kills: { type: 'string', default: '12' },
     'span-min': { type: 'string', default: '12' },
+    /** Send no new message after this many minutes (0: no limit); the JSON says how many were sent. */
+    'budget-min': { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/chaos.json' },
   },
 });
@@ -29,6 +31,8 @@ const verdict = await runChaos({
   messages: Number(values.messages),
   kills: Number(values.kills),
   spanMs: Number(values['span-min']) * 60_000,
+  portBase: 27000, // beside a short run in `npm test`
+  ...(Number(values['budget-min']) > 0 && { trafficBudgetMs: Number(values['budget-min']) * 60_000 }),
 });
 const result = {
   ...summary(verdict),
