@@ -15,7 +15,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type ClawfleetEntry =
-  'worker/main' | 'router/server' | 'admin/server' | 'gateway/server' | 'supervisor/main' | 'cli/main';
+  | 'worker/main'
+  | 'router/server'
+  | 'admin/server'
+  | 'gateway/server'
+  | 'supervisor/main'
+  | 'cli/main'
+  | 'dev/aws-server';
 
 export type RunMode = 'built' | 'source';
 

@@ -11,8 +11,8 @@ import { ClawfleetError } from '../common/errors.js';
 import { startAdmin, startGateway, startRouter, startWorker } from './components/apps.js';
 import { keepRunning } from './keep-running.js';
 import { releaseTenants } from '../local/release-tenants.js';
-import { startFakes } from './components/fakes.js';
-import { startDynamo, startS3 } from './components/aws.js';
+import { startFakes, type OfflineFakes } from './components/fakes.js';
+import { startAwsProcess, startDynamo, startS3 } from './components/aws.js';
 import type { ComponentContext, RunningComponent, StatusRow } from './components/component.js';
 import { startRedis } from './components/redis.js';
 import { startTemporal } from './components/temporal.js';
@@ -68,6 +68,8 @@ export interface StackOptions {
   readonly apps?: boolean;
   /** Fake LLM and fake Telegram Bot API instead of the real ones (`clawfleet dev --offline`). @default false */
   readonly offline?: boolean;
+  /** s3rver and dynalite as child processes kept running like Redis, not in-process (the chaos suite kills them). @default false */
+  readonly awsProcesses?: boolean;
   readonly report?: (line: string) => void;
 }
 
@@ -76,6 +78,8 @@ export interface Stack {
   /** The configuration clients use to reach this stack. */
   readonly config: Config;
   readonly dataDir: string;
+  /** The fake LLM and fake Telegram Bot API of an offline stack (what the model was asked, what the bots sent). */
+  readonly fakes?: OfflineFakes['fakes'];
   /** Pids of every child process the stack started. */
   pids(): number[];
   stop(): Promise<void>;
@@ -194,6 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ]);
     const ports = await resolvePorts(host, options.ports);
     report('starting Temporal, Redis, S3 and DynamoDB');
+    const { s3Bucket, tablePrefix, region } = base.aws;
     const infra = await Promise.allSettled([
       kept('temporal', () =>
         startTemporal(ctx, {
@@ -204,12 +209,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         }),
       ).then(track),
       kept('redis', () => startRedis(ctx, { binary: redisServer.path, port: ports.redis })).then(track),
-      startS3(ctx, { port: ports.s3, bucket: base.aws.s3Bucket, region: base.aws.region }).then(track),
-      startDynamo(ctx, {
-        port: ports.dynamodb,
-        tablePrefix: base.aws.tablePrefix,
-        region: base.aws.region,
-      }).then(track),
+      ...(options.awsProcesses
+        ? [
+            kept('s3', () => startAwsProcess(ctx, 's3', { port: ports.s3, bucket: s3Bucket, region })),
+            kept('dynamodb', () =>
+              startAwsProcess(ctx, 'dynamodb', { port: ports.dynamodb, tablePrefix, region }),
+            ),
+          ]
+        : [
+            startS3(ctx, { port: ports.s3, bucket: s3Bucket, region }),
+            startDynamo(ctx, { port: ports.dynamodb, tablePrefix, region }),
+          ]
+      ).map((component) => component.then(track)),
     ]);
     const failed = infra.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -246,6 +257,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       rows,
       config,
       dataDir,
+      ...(fakes && { fakes: fakes.fakes }),
       pids: () =>
         started
           .flatMap((c) => c.processes.map((p) => p.pid))

@@ -14,7 +14,7 @@ import { QUOTA_REST, WakePhases } from './wake-phases.js';
 /** Histories recorded before usage was reported while running replay without that activity. */
 const USAGE_WHILE_RUNNING_PATCH = 'usage-while-running';
 
-/** How long a failing delivery or final snapshot waits before the next try. */
+/** How long a failing delivery or snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
 
 export class TenantLifecycle extends WakePhases {
@@ -38,7 +38,15 @@ export class TenantLifecycle extends WakePhases {
       if (this.s.hasDrainReason()) return this.drain(null).then(() => 'done' as const);
       const now = Date.now();
       if (now >= nextSnapshotAtMs) {
-        await this.snapshot('periodic snapshot');
+        try {
+          await this.snapshot('periodic snapshot');
+        } catch (error) {
+          // The pod died under the snapshot (chaos run: a supervisor SIGKILL): the crash path relaunches it from the
+          // last snapshot. Any other failure must not end the workflow either: the tenant keeps serving, retried later.
+          if (d.lostReason === null) d.reason = `periodic snapshot failed: ${describeFailure(error)}`;
+          nextSnapshotAtMs = Date.now() + RETRY_LATER_MS;
+          continue;
+        }
         await this.publishEndpoint(); // refresh the cache entry's TTL
         // A long-running tenant's active time shows in billing before it sleeps (the same interval, replaced).
         if (patched(USAGE_WHILE_RUNNING_PATCH)) await this.recordUsage();

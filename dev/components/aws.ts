@@ -3,7 +3,7 @@
  * both in-process, both persisting under the data dir so tenants' snapshots
  * and registry records survive a restart of the stack.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -11,6 +11,10 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { createDynamoClient, createS3Client } from '../../common/aws-clients.js';
 import { ensureTables, tableNames } from '../../registry/tables.js';
+import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
+import { PARENT_WATCHDOG_FLAG } from '../../common/parent-watchdog.js';
+import { ManagedProcess } from '../managed-process.js';
+import { waitUntil } from '../ports.js';
 import { once, type ComponentContext, type RunningComponent } from './component.js';
 
 /** Creates the bucket if missing (idempotent: an existing bucket we own is fine). */
@@ -89,6 +93,43 @@ export async function startDynamo(
       processes: [],
       stop,
     };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The same server as a child process of its own (`startStack({awsProcesses})`),
+ * so it can die alone: ready once its port accepts a request.
+ */
+export async function startAwsProcess(
+  ctx: ComponentContext,
+  kind: 's3' | 'dynamodb',
+  options: { port: number; region: string; bucket?: string; tablePrefix?: string },
+): Promise<RunningComponent> {
+  const logFile = join(ctx.logDir, `${kind}.log`);
+  const logged = async () => (await readFile(logFile, 'utf8').catch(() => '')).length;
+  const earlier = await logged(); // the log is appended to across restarts
+  const child = ManagedProcess.start({
+    name: kind,
+    command: process.execPath,
+    args: nodeArgs('dev/aws-server', kind, JSON.stringify({ ...ctx, ...options }), PARENT_WATCHDOG_FLAG),
+    cwd: PACKAGE_ROOT,
+    logFile,
+    parentWatchdog: true,
+  });
+  const url = `http://${ctx.host}:${options.port}`;
+  const stop = () => child.stop(5_000);
+  try {
+    const ready = `${kind} up on ${ctx.host}:${options.port}`;
+    await waitUntil(async () => (await readFile(logFile, 'utf8')).slice(earlier).includes(ready), {
+      what: kind,
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      abort: () => (child.running ? undefined : child.describeExit()),
+    });
+    return { rows: [{ component: kind, url, state: 'up (own process)' }], processes: [child], stop };
   } catch (error) {
     await stop();
     throw error;

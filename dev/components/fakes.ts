@@ -8,11 +8,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { modelApiKeyPath, type Config } from '../../common/config.js';
-import { startFakeLlm } from '../../fakes/fake-llm.js';
-import { startFakeTelegram } from '../../fakes/fake-telegram.js';
+import { startFakeLlm, type FakeLlm } from '../../fakes/fake-llm.js';
+import { startFakeTelegram, type FakeTelegram } from '../../fakes/fake-telegram.js';
 import { once, type ComponentContext, type RunningComponent } from './component.js';
 
 export interface OfflineFakes extends RunningComponent {
+  /** The servers themselves, for tests that check what the model was asked and what the bots sent. */
+  readonly fakes: { readonly llm: FakeLlm; readonly telegram: FakeTelegram };
   /** Settings that point tenant agents at the fakes. */
   readonly overrides: {
     model: Pick<Config['model'], 'provider' | 'baseUrl' | 'id'>;
@@ -39,6 +41,7 @@ export async function startFakes(ctx: ComponentContext, config: Config): Promise
       { component: 'fake telegram', url: telegram.url, state: 'ready' },
     ],
     processes: [],
+    fakes: { llm, telegram },
     overrides: {
       model: { provider: 'fake', baseUrl: llm.url, id: 'fake-model' },
       telegram: { apiRoot: telegram.url },

@@ -33,6 +33,8 @@ export class FakeWorld {
   launchGate: Promise<void> | null = null;
   /** Launch failures to throw before succeeding; 'permanent' throws a PermanentPortError. */
   launchFailure: 'none' | 'permanent' = 'none';
+  /** While set, snapshots fail with this message (a pod that died under them). */
+  snapshotFailure: string | null = null;
   /** Launches to refuse as a full host would (RuntimeAtCapacityError) before one succeeds. */
   atCapacity = 0;
   /** Seqs pruned, in order. */
@@ -99,6 +101,7 @@ export class FakeWorld {
           return this.agent;
         },
         snapshot: async () => {
+          if (this.snapshotFailure) throw new Error(this.snapshotFailure);
           const manifest = this.newManifest();
           this.events.push(`snapshot ${manifest.seq}`);
           return manifest;

@@ -32,6 +32,25 @@ describe('tenant workflow: crashes and continue-as-new', function () {
     });
   });
 
+  it('a periodic snapshot failing on a dead pod does not fail the workflow: still running, then relaunched', async () => {
+    await runTenant(suite.env, suite.bundle, { settings: { snapshotIntervalMs: MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      t.world.snapshotFailure = 'fetch failed: connect ECONNREFUSED 127.0.0.2:27000';
+      await suite.env.sleep(MINUTE + 5 * MINUTE); // the snapshot and all its retries fail
+      const failing = await t.until(
+        (d) => /periodic snapshot failed/.test(d.reason ?? ''),
+        'the failure noted',
+      );
+      assert.equal(failing.phase, 'running', 'the tenant keeps serving');
+      t.world.snapshotFailure = null;
+      await t.handle.signal(podLostSignal, `${t.tenantId}-1`, 'supervisor SIGKILL');
+      await suite.env.sleep(6_000);
+      const d = await t.until((x) => x.phase === 'running' && x.pod?.podId === `${t.tenantId}-2`, 'relaunch');
+      assert.equal(d.restartCount, 1);
+      assert.equal((await t.handle.describe()).status.name, 'RUNNING');
+    });
+  });
+
   it('a podLost for an older pod generation is ignored', async () => {
     await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);

@@ -1,0 +1,50 @@
+/**
+ * `npm run chaos`: the full chaos run (defaults: 3 tenants, 500 messages,
+ * 12 kills over 12 minutes), replayable with `--seed`; writes its summary to
+ * bench/results/chaos.json. Options: --seed n --tenants n --messages n
+ * --kills n --span-min n --budget-min n --out path.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { runChaos } from './run.js';
+import { summary } from './summary.js';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+    tenants: { type: 'string', default: '3' },
+    messages: { type: 'string', default: '500' },
+    kills: { type: 'string', default: '12' },
+    'span-min': { type: 'string', default: '12' },
+    /** Send no new message after this many minutes (0: no limit); the JSON says how many were sent. */
+    'budget-min': { type: 'string', default: '0' },
+    out: { type: 'string', default: 'bench/results/chaos.json' },
+  },
+});
+const loadBefore = loadavg();
+const started = Date.now();
+const verdict = await runChaos({
+  seed: Number(values.seed),
+  tenants: Number(values.tenants),
+  messages: Number(values.messages),
+  kills: Number(values.kills),
+  spanMs: Number(values['span-min']) * 60_000,
+  portBase: 27000, // beside a short run in `npm test`
+  ...(Number(values['budget-min']) > 0 && { trafficBudgetMs: Number(values['budget-min']) * 60_000 }),
+});
+const result = {
+  ...summary(verdict),
+  run: {
+    at: new Date(started).toISOString(),
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+    args: values,
+    loadAverage: { before: loadBefore.map((l) => +l.toFixed(2)), after: loadavg().map((l) => +l.toFixed(2)) },
+  },
+};
+console.log(JSON.stringify(result, null, 2));
+await mkdir(dirname(values.out), { recursive: true });
+await writeFile(values.out, JSON.stringify(result, null, 2) + '\n');
+console.log(`written to ${values.out}`);
+process.exit(result.ok ? 0 : 1);
