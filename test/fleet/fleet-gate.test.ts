@@ -2,23 +2,12 @@ import assert from 'node:assert/strict';
 import { emptyTally, selectTenants, tallyTenant } from '../../activities/fleet.js';
 import { DEFAULT_HEALTH_GATE, type WaveHealth } from '../../workflows/fleet-contract.js';
 import { checkUpgradeInput, judgeWave, waveEnds } from '../../workflows/fleet-gate.js';
-import type { VersionHealth } from '../../workflows/types.js';
+import { healthy } from '../workflows/fake-fleet.js';
 
 const health = (over: Partial<WaveHealth> = {}): WaveHealth => ({
   ...emptyTally(),
   tenants: 10,
   woke: 3,
-  ...over,
-});
-const onVersion = (version: string, over: Partial<VersionHealth> = {}): VersionHealth => ({
-  version,
-  wakes: 1,
-  failedWakes: 0,
-  crashes: 0,
-  crashLoops: 0,
-  firstDelivery: 'acked',
-  delivered: 10,
-  deliveryErrors: 0,
   ...over,
 });
 
@@ -92,21 +81,15 @@ describe('fleet upgrade decisions (pure)', () => {
     tallyTenant(
       tally,
       'woke',
-      { current: onVersion('new', { deliveryErrors: 2 }), previous: onVersion('old') },
+      { current: healthy('new', { deliveryErrors: 2 }), previous: healthy('old') },
       'new',
       'old',
     );
-    tallyTenant(
-      tally,
-      'asleep',
-      { current: onVersion('old', { delivered: 5 }), previous: null },
-      'new',
-      'old',
-    );
+    tallyTenant(tally, 'asleep', { current: healthy('old', { delivered: 5 }), previous: null }, 'new', 'old');
     tallyTenant(
       tally,
       'broken',
-      { current: onVersion('new', { wakes: 0, failedWakes: 2, firstDelivery: 'dropped' }), previous: null },
+      { current: healthy('new', { wakes: 0, failedWakes: 2, firstDelivery: 'dropped' }), previous: null },
       'new',
       'old',
     );

@@ -21,7 +21,8 @@ interface FakeTenant {
   health: VersionHealthRecord;
 }
 
-function healthy(version: string): VersionHealth {
+/** A version's health after one good wake and ten answered deliveries; `over` changes single figures. */
+export function healthy(version: string, over: Partial<VersionHealth> = {}): VersionHealth {
   return {
     version,
     wakes: 1,
@@ -31,6 +32,7 @@ function healthy(version: string): VersionHealth {
     firstDelivery: 'acked',
     delivered: 10,
     deliveryErrors: 0,
+    ...over,
   };
 }
 
