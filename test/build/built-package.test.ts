@@ -25,17 +25,6 @@ import { tableNames } from '../../registry/tables.js';
 import { generatePythonClient, PACKAGE } from './generated-python-client.js';
 import { buildRepo, installPackedClawfleet, REPO_ROOT, type PackedProject } from './packed-project.js';
 
-const ANY_PORTS: StackPorts = {
-  temporal: 0,
-  ui: 0,
-  redis: 0,
-  s3: 0,
-  dynamodb: 0,
-  router: 0,
-  admin: 0,
-  gateway: 0,
-  gatewayMetrics: 0,
-};
 const ENTRIES = ['worker/main', 'router/server', 'admin/server', 'gateway/server', 'supervisor/main'];
 
 describe('the build: dist/ end to end, the installed package, and a generated OpenAPI client', function () {
@@ -54,6 +43,7 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
     // The stack module from dist/: its child processes (and theirs) run the build too.
     const built = (await import(pathToFileURL(join(REPO_ROOT, 'dist/dev/stack.js')).href)) as {
       startStack: typeof startStack;
+      ANY_PORTS: StackPorts;
     };
     [stack, project] = await Promise.all([
       built.startStack({
@@ -61,7 +51,7 @@ describe('the build: dist/ end to end, the installed package, and a generated Op
           common: { dataDir: join(dataDir, 'stack') },
           local: { portBase: 24000 },
         }),
-        ports: ANY_PORTS,
+        ports: built.ANY_PORTS,
         offline: true,
       }),
       installPackedClawfleet(),

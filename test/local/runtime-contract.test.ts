@@ -12,9 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { PodHandle } from '../../activities/ports.js';
-import { LocalRuntime, type Salvage } from '../../local/local-runtime.js';
+import { LocalRuntime } from '../../local/local-runtime.js';
 import { processesMentioning } from '../../local/process-sweep.js';
-import { StateSync } from '../../supervisor/state-sync.js';
 import {
   newestSnapshot,
   PodLostRecorder,
@@ -22,27 +21,11 @@ import {
   type ContractSubject,
 } from '../helpers/runtime-contract.js';
 import { startS3 } from '../helpers/s3.js';
-import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
-import { standInPlan, standInSpec } from './stand-in-plan.js';
+import { testGrants } from '../helpers/snapshot-grants.js';
+import { recordingSalvage, standInPlan, standInSpec } from './stand-in-plan.js';
 
 const logger = pino({ level: 'silent' });
 let counter = 0;
-
-/** The worker's salvage (worker/local-runtime-wiring.ts) over the test store, recording each call. */
-function recordingSalvage(grants: TestGrants, calls: string[]): Salvage {
-  return async (tenantId, rootDir, openclawVersion) => {
-    calls.push(tenantId);
-    const sync = new StateSync({
-      store: grants.store,
-      tenantId,
-      stateDir: join(rootDir, 'state'),
-      workDir: join(rootDir, 'work'),
-      openclawVersion,
-      logger,
-    });
-    return sync.snapshotStopped();
-  };
-}
 
 const isWarmProcess = async (pid: number | undefined, dataDir: string) =>
   pid !== undefined &&

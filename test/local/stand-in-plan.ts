@@ -5,8 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import type { PodSpec } from '../../activities/ports.js';
+import type { Salvage } from '../../local/local-runtime.js';
 import type { LaunchPlan, Placement } from '../../runtime/launch-plan.js';
+import { StateSync } from '../../supervisor/state-sync.js';
 import type { SupervisorSpec } from '../../supervisor/supervisor-config.js';
 import type { TestGrants } from '../helpers/snapshot-grants.js';
 
@@ -47,5 +50,21 @@ export function standInSpec(tenantId: string, generation: number): PodSpec {
     openclawVersion: 'stand-in',
     snapshotSeq: null,
     secretRef: tenantId,
+  };
+}
+
+/** The worker's salvage (worker/local-runtime-wiring.ts) over the test store, recording each call. */
+export function recordingSalvage(grants: TestGrants, calls: string[]): Salvage {
+  return async (tenantId, rootDir, openclawVersion) => {
+    calls.push(tenantId);
+    const sync = new StateSync({
+      store: grants.store,
+      tenantId,
+      stateDir: join(rootDir, 'state'),
+      workDir: join(rootDir, 'work'),
+      openclawVersion,
+      logger: pino({ level: 'silent' }),
+    });
+    return sync.snapshotStopped();
   };
 }

@@ -20,11 +20,10 @@ import { startTimeOf } from '../../local/process-identity.js';
 import { processesMentioning } from '../../local/process-sweep.js';
 import { releaseTenants } from '../../local/release-tenants.js';
 import { SupervisorAgentClient } from '../../runtime/supervisor-client.js';
-import { StateSync } from '../../supervisor/state-sync.js';
 import { newestSnapshot, PodLostRecorder } from '../helpers/runtime-contract.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
-import { standInPlan, standInSpec } from './stand-in-plan.js';
+import { recordingSalvage, standInPlan, standInSpec } from './stand-in-plan.js';
 
 const HOST = join(import.meta.dirname, 'runtime-host.ts');
 
@@ -155,18 +154,7 @@ describe('local runtime: tenants outlive a killed worker', function () {
       capacity: 4,
       plan: standInPlan(grants),
       events: new PodLostRecorder(),
-      salvage: async (tenantId, rootDir, openclawVersion) => {
-        salvaged.push(tenantId);
-        const sync = new StateSync({
-          store: grants.store,
-          tenantId,
-          stateDir: join(rootDir, 'state'),
-          workDir: join(rootDir, 'work'),
-          openclawVersion,
-          logger: pino({ level: 'silent' }),
-        });
-        return sync.snapshotStopped();
-      },
+      salvage: recordingSalvage(grants, salvaged),
       logger: pino({ level: 'silent' }),
       warmSupervisors: 0,
       stopGraceMs: 10_000,
