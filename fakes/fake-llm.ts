@@ -10,11 +10,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody } from './http-body.js';
+import { lastUserText, type ChatMessage } from './llm-messages.js';
 
-export interface ChatMessage {
-  readonly role: string;
-  /** OpenAI allows a string or an array of content parts. */
-  readonly content?: unknown;
+export type { ChatMessage, ToolResult } from './llm-messages.js';
+export { lastUserText, messageText, toolResults, userText, userTexts } from './llm-messages.js';
+
+/** A tool call the model asks for: OpenClaw runs it and calls the model again with the result. */
+export interface ScriptedToolCall {
+  readonly name: string;
+  readonly arguments: Record<string, unknown>;
+}
+
+/** A model answer: text, tool calls, or both (OpenAI allows text alongside `tool_calls`). */
+export interface ModelTurn {
+  readonly text?: string;
+  readonly toolCalls?: readonly ScriptedToolCall[];
 }
 
 export interface RecordedLlmRequest {
@@ -27,11 +37,11 @@ export interface RecordedLlmRequest {
   readonly at: number;
 }
 
-/** Decides the reply text from the messages the model was sent. */
+/** Decides the answer (plain text, or a ModelTurn with tool calls) from the messages the model was sent. */
 export type ReplyScript = (
   messages: readonly ChatMessage[],
   request: RecordedLlmRequest,
-) => string | Promise<string>;
+) => string | ModelTurn | Promise<string | ModelTurn>;
 
 export interface FakeLlmOptions {
   /** @default '127.0.0.1' */
@@ -67,47 +77,12 @@ export interface FakeLlm {
   close(): Promise<void>;
 }
 
-/** Flattens OpenAI content (string or `[{type:'text', text}]` parts) to plain text. */
-export function messageText(message: ChatMessage | undefined): string {
-  const content = message?.content;
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((part: unknown) =>
-        part && typeof part === 'object' && 'text' in part && typeof part.text === 'string' ? part.text : '',
-      )
-      .join('');
-  }
-  return '';
-}
-
-const INTERNAL_CONTEXT = '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>';
-
-/**
- * What the person actually wrote, from an OpenClaw user message. OpenClaw
- * 2026.9 wraps it as `[<time>] Conversation info: ⟦openclaw:ctx⟧ ```json …``` <text>
- * Runtime: …` and appends a separate user message holding internal context,
- * so "the last user message" is never the user's text.
- */
-export function userText(message: ChatMessage | undefined): string {
-  let text = messageText(message);
-  const runtime = text.indexOf('\n\nRuntime: ');
-  if (runtime >= 0) text = text.slice(0, runtime);
-  if (text.includes('⟦openclaw:ctx⟧')) text = text.slice(text.lastIndexOf('```\n\n') + 5);
-  return text.replace(/^\[[^\]]*\]\s*/, '').trim();
-}
-
-/** The latest message the user wrote (skipping OpenClaw's internal-context messages). */
-export function lastUserText(messages: readonly ChatMessage[]): string {
-  const written = messages.filter((m) => m.role === 'user' && !messageText(m).startsWith(INTERNAL_CONTEXT));
-  return userText(written.at(-1));
-}
-
-/** Every message the user wrote so far, oldest first: what a test checks for conversation continuity. */
-export function userTexts(messages: readonly ChatMessage[]): string[] {
-  return messages
-    .filter((m) => m.role === 'user' && !messageText(m).startsWith(INTERNAL_CONTEXT))
-    .map(userText);
+/** The tool names OpenClaw offered the model in a request: what the tenant's tool policy allows. */
+export function offeredTools(request: RecordedLlmRequest): string[] {
+  return (request.body?.tools ?? []).flatMap((tool) => {
+    const name = (tool as { function?: { name?: unknown } } | null)?.function?.name;
+    return typeof name === 'string' ? [name] : [];
+  });
 }
 
 export const echoReply: ReplyScript = (messages) => `echo: ${lastUserText(messages)}`;
@@ -131,15 +106,33 @@ function usageOf(promptTokens: number, text: string) {
 
 const pause = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
+/** An answer in OpenAI's shape: the tool calls get ids, arguments travel as JSON strings. */
+function openAiAnswer(turn: ModelTurn, id: string) {
+  const toolCalls = (turn.toolCalls ?? []).map((call, index) => ({
+    index,
+    id: `call_${id}_${index}`,
+    type: 'function' as const,
+    function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+  }));
+  const text = turn.text ?? '';
+  return {
+    text,
+    toolCalls,
+    finish: toolCalls.length > 0 ? 'tool_calls' : 'stop',
+    billed: text + toolCalls.map((call) => call.function.arguments).join(''),
+  };
+}
+
 async function streamCompletion(
   res: ServerResponse,
   id: string,
   model: string,
-  text: string,
+  turn: ModelTurn,
   promptTokens: number,
   shape: StreamShape,
 ): Promise<void> {
   const created = Math.floor(Date.now() / 1000);
+  const answer = openAiAnswer(turn, id);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
   res.writeHead(200, {
@@ -147,12 +140,14 @@ async function streamCompletion(
     'cache-control': 'no-cache',
     connection: 'keep-alive',
   });
-  // The order OpenClaw's openai-completions adapter expects: role, content, stop, usage, [DONE].
+  // The order OpenClaw's openai-completions adapter expects: role, content, tool calls, stop, usage, [DONE].
   res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
   await pause(shape.afterFirstChunkMs ?? 0);
-  res.write(chunk([{ index: 0, delta: { content: text }, finish_reason: null }]));
-  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-  if (!shape.omitUsage) res.write(chunk([], { usage: usageOf(promptTokens, text) }));
+  if (answer.text) res.write(chunk([{ index: 0, delta: { content: answer.text }, finish_reason: null }]));
+  for (const call of answer.toolCalls)
+    res.write(chunk([{ index: 0, delta: { tool_calls: [call] }, finish_reason: null }]));
+  res.write(chunk([{ index: 0, delta: {}, finish_reason: answer.finish }]));
+  if (!shape.omitUsage) res.write(chunk([], { usage: usageOf(promptTokens, answer.billed) }));
   await pause(shape.beforeDoneMs ?? 0);
   if (!res.destroyed) res.end('data: [DONE]\n\n');
 }
@@ -161,16 +156,24 @@ function jsonCompletion(
   res: ServerResponse,
   id: string,
   model: string,
-  text: string,
+  turn: ModelTurn,
   promptTokens: number,
 ): void {
+  const answer = openAiAnswer(turn, id);
+  const message = {
+    role: 'assistant',
+    content: answer.text || (answer.toolCalls.length > 0 ? null : ''),
+    ...(answer.toolCalls.length > 0
+      ? { tool_calls: answer.toolCalls.map(({ index: _index, ...call }) => call) }
+      : {}),
+  };
   sendJson(res, 200, {
     id,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-    usage: usageOf(promptTokens, text),
+    choices: [{ index: 0, message, finish_reason: answer.finish }],
+    usage: usageOf(promptTokens, answer.billed),
   });
 }
 
@@ -213,12 +216,13 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         });
         return;
       }
-      const text = await reply(body.messages, record);
+      const scripted = await reply(body.messages, record);
+      const turn: ModelTurn = typeof scripted === 'string' ? { text: scripted } : scripted;
       const id = `chatcmpl-fake-${++counter}`;
       const model = body.model ?? models[0] ?? 'fake-model';
       const promptTokens = tokens(JSON.stringify(body.messages));
-      if (body.stream) await streamCompletion(res, id, model, text, promptTokens, shape);
-      else jsonCompletion(res, id, model, text, promptTokens);
+      if (body.stream) await streamCompletion(res, id, model, turn, promptTokens, shape);
+      else jsonCompletion(res, id, model, turn, promptTokens);
       return;
     }
     sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'not_found' } });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { startFakeLlm, userTexts } from '../../fakes/fake-llm.js';
+import { offeredTools, startFakeLlm, toolResults, userTexts } from '../../fakes/fake-llm.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeTelegram, telegramUpdate } from '../../fakes/fake-telegram.js';
@@ -59,6 +59,59 @@ describe('fake model provider and fake Telegram Bot API', () => {
         models.data.map((m) => m.id),
         ['fake-model'],
       );
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('streams scripted tool calls, then reads their results back from the next request', async () => {
+    const llm = await startFakeLlm({
+      reply: (messages) => {
+        const results = toolResults(messages);
+        if (results.length === 0) return { toolCalls: [{ name: 'exec', arguments: { command: 'id -u' } }] };
+        return `ran ${results[0]?.name}: ${results[0]?.text}`;
+      },
+    });
+    try {
+      const post = (messages: unknown[]) =>
+        fetch(`${llm.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            stream: true,
+            messages,
+            tools: [{ type: 'function', function: { name: 'exec', parameters: {} } }],
+          }),
+        }).then((r) => r.text());
+      const user = { role: 'user', content: 'who am I' };
+      const chunks = (await post([user]))
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: {'))
+        .map(
+          (e) =>
+            JSON.parse(e.slice(6)) as {
+              choices: {
+                delta: { tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+                finish_reason: string | null;
+              }[];
+            },
+        );
+      const call = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])[0];
+      assert.equal(call?.function.name, 'exec');
+      assert.deepEqual(JSON.parse(call?.function.arguments ?? '{}'), { command: 'id -u' });
+      assert.ok(chunks.some((c) => c.choices[0]?.finish_reason === 'tool_calls'));
+      assert.deepEqual(offeredTools(llm.completions()[0]!), ['exec']);
+
+      const second = await post([
+        user,
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: call?.id, type: 'function', function: call?.function }],
+        },
+        { role: 'tool', tool_call_id: call?.id, content: '200001' },
+      ]);
+      assert.match(second, /ran exec: 200001/);
     } finally {
       await llm.close();
     }
