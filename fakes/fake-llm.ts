@@ -11,21 +11,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { readBody } from './http-body.js';
 import { lastUserText, type ChatMessage } from './llm-messages.js';
+import {
+  jsonCompletion,
+  sendJson,
+  streamCompletion,
+  tokens,
+  type ModelTurn,
+  type StreamShape,
+} from './llm-answers.js';
+
+export type { ModelTurn, ScriptedToolCall, StreamShape } from './llm-answers.js';
 
 export type { ChatMessage, ToolResult } from './llm-messages.js';
 export { lastUserText, messageText, toolResults, userText, userTexts } from './llm-messages.js';
-
-/** A tool call the model asks for: OpenClaw runs it and calls the model again with the result. */
-export interface ScriptedToolCall {
-  readonly name: string;
-  readonly arguments: Record<string, unknown>;
-}
-
-/** A model answer: text, tool calls, or both (OpenAI allows text alongside `tool_calls`). */
-export interface ModelTurn {
-  readonly text?: string;
-  readonly toolCalls?: readonly ScriptedToolCall[];
-}
 
 export interface RecordedLlmRequest {
   readonly method: string;
@@ -33,7 +31,15 @@ export interface RecordedLlmRequest {
   readonly headers: IncomingMessage['headers'];
   /** Parsed JSON body (undefined for GET or unparseable bodies). */
   readonly body:
-    { model?: string; stream?: boolean; messages?: ChatMessage[]; tools?: unknown[] } | undefined;
+    | {
+        model?: string;
+        stream?: boolean;
+        messages?: ChatMessage[];
+        tools?: unknown[];
+        max_tokens?: number;
+        max_completion_tokens?: number;
+      }
+    | undefined;
   readonly at: number;
 }
 
@@ -52,16 +58,6 @@ export interface FakeLlmOptions {
   readonly reply?: ReplyScript;
   /** Model ids listed by `GET /v1/models`. @default ['fake-model'] */
   readonly models?: readonly string[];
-}
-
-/** How streamed answers are sent (defaults: all at once, with a usage chunk). */
-export interface StreamShape {
-  /** Leave out the usage chunk, like a provider that ignores `stream_options.include_usage`. @default false */
-  readonly omitUsage?: boolean;
-  /** Pause after the first chunk, so a test can see it arrive on its own. @default 0 */
-  readonly afterFirstChunkMs?: number;
-  /** Pause after the usage chunk, before `[DONE]`. @default 0 */
-  readonly beforeDoneMs?: number;
 }
 
 export interface FakeLlm {
@@ -86,96 +82,6 @@ export function offeredTools(request: RecordedLlmRequest): string[] {
 }
 
 export const echoReply: ReplyScript = (messages) => `echo: ${lastUserText(messages)}`;
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(value));
-}
-
-/** Rough token count: enough for usage numbers that look plausible. */
-const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
-
-function usageOf(promptTokens: number, text: string) {
-  const completionTokens = tokens(text);
-  return {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-  };
-}
-
-const pause = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
-
-/** An answer in OpenAI's shape: the tool calls get ids, arguments travel as JSON strings. */
-function openAiAnswer(turn: ModelTurn, id: string) {
-  const toolCalls = (turn.toolCalls ?? []).map((call, index) => ({
-    index,
-    id: `call_${id}_${index}`,
-    type: 'function' as const,
-    function: { name: call.name, arguments: JSON.stringify(call.arguments) },
-  }));
-  const text = turn.text ?? '';
-  return {
-    text,
-    toolCalls,
-    finish: toolCalls.length > 0 ? 'tool_calls' : 'stop',
-    billed: text + toolCalls.map((call) => call.function.arguments).join(''),
-  };
-}
-
-async function streamCompletion(
-  res: ServerResponse,
-  id: string,
-  model: string,
-  turn: ModelTurn,
-  promptTokens: number,
-  shape: StreamShape,
-): Promise<void> {
-  const created = Math.floor(Date.now() / 1000);
-  const answer = openAiAnswer(turn, id);
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-  // The order OpenClaw's openai-completions adapter expects: role, content, tool calls, stop, usage, [DONE].
-  res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
-  await pause(shape.afterFirstChunkMs ?? 0);
-  if (answer.text) res.write(chunk([{ index: 0, delta: { content: answer.text }, finish_reason: null }]));
-  for (const call of answer.toolCalls)
-    res.write(chunk([{ index: 0, delta: { tool_calls: [call] }, finish_reason: null }]));
-  res.write(chunk([{ index: 0, delta: {}, finish_reason: answer.finish }]));
-  if (!shape.omitUsage) res.write(chunk([], { usage: usageOf(promptTokens, answer.billed) }));
-  await pause(shape.beforeDoneMs ?? 0);
-  if (!res.destroyed) res.end('data: [DONE]\n\n');
-}
-
-function jsonCompletion(
-  res: ServerResponse,
-  id: string,
-  model: string,
-  turn: ModelTurn,
-  promptTokens: number,
-): void {
-  const answer = openAiAnswer(turn, id);
-  const message = {
-    role: 'assistant',
-    content: answer.text || (answer.toolCalls.length > 0 ? null : ''),
-    ...(answer.toolCalls.length > 0
-      ? { tool_calls: answer.toolCalls.map(({ index: _index, ...call }) => call) }
-      : {}),
-  };
-  sendJson(res, 200, {
-    id,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ index: 0, message, finish_reason: answer.finish }],
-    usage: usageOf(promptTokens, answer.billed),
-  });
-}
 
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
   const requests: RecordedLlmRequest[] = [];
@@ -221,8 +127,9 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       const id = `chatcmpl-fake-${++counter}`;
       const model = body.model ?? models[0] ?? 'fake-model';
       const promptTokens = tokens(JSON.stringify(body.messages));
-      if (body.stream) await streamCompletion(res, id, model, turn, promptTokens, shape);
-      else jsonCompletion(res, id, model, turn, promptTokens);
+      const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+      if (body.stream) await streamCompletion(res, id, model, turn, maxTokens, promptTokens, shape);
+      else jsonCompletion(res, id, model, turn, maxTokens, promptTokens);
       return;
     }
     sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'not_found' } });

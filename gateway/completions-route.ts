@@ -13,7 +13,8 @@ import type { Dispatcher } from 'undici';
 import type { ResolvedModel } from './catalog.js';
 import { GatewayError } from './errors.js';
 import type { GatewayServices } from './services.js';
-import { jsonUsage, SseUsageScanner, type MeteredUsage } from './usage-scanner.js';
+import { estimateTokens, jsonUsage, SseUsageScanner, type MeteredUsage } from './usage-scanner.js';
+import type { Quotas } from '../common/quotas.js';
 import type { MeteredRequest } from './usage-meter.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -21,9 +22,15 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 interface ChatBody {
   model?: unknown;
   messages?: unknown;
+  tools?: unknown;
   stream?: unknown;
   stream_options?: Record<string, unknown>;
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
 }
+
+/** Output reserved for a request that names no maximum (OpenClaw always names one: its `maxTokens`). */
+const DEFAULT_MAX_OUTPUT_TOKENS = 8_192;
 
 export function registerCompletionsRoute(app: FastifyInstance, services: GatewayServices): void {
   app.post('/v1/chat/completions', async (request, reply) => {
@@ -44,7 +51,13 @@ export function registerCompletionsRoute(app: FastifyInstance, services: Gateway
     const key = await services.access.providerKey(tenant.tenantId, model.upstream.name);
     const startedAtMs = Date.now();
     const slot = randomUUID();
-    await services.guard.admit(tenant.tenantId, tenant.quotas, slot, startedAtMs);
+    const asked = askedOutput(body);
+    const grant = await services.guard.admit(tenant.tenantId, tenant.quotas, slot, startedAtMs, {
+      // Tool schemas are sent as input too; a day's cap must count them.
+      input: estimateTokens(JSON.stringify([body.messages, body.tools ?? null]).length),
+      output: asked ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    });
+    const capped = capOutput(body, asked, grant, tenant.quotas);
     const release = once(() => void services.guard.release(tenant.tenantId, slot));
     try {
       const clientId = request.headers['x-request-id'];
@@ -56,7 +69,7 @@ export function registerCompletionsRoute(app: FastifyInstance, services: Gateway
         keySource: key.source,
         requestId: typeof clientId === 'string' && REQUEST_ID.test(clientId) ? clientId : null,
       };
-      const response = await callUpstream(services, model, key.key, body, reply);
+      const response = await callUpstream(services, model, key.key, capped, reply);
       services.metrics.requests.inc({ tier: tenant.tier, outcome: String(response.statusCode) });
       return await answer(services, metered, body, response, reply, release);
     } catch (error) {
@@ -64,6 +77,23 @@ export function registerCompletionsRoute(app: FastifyInstance, services: Gateway
       throw error;
     }
   });
+}
+
+function askedOutput(body: ChatBody): number | null {
+  const asked = body.max_completion_tokens ?? body.max_tokens;
+  return typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? asked : null;
+}
+
+/**
+ * The request as sent upstream: its output limited to what the day and month
+ * caps leave, in the field the client used. A request naming no maximum gets
+ * one only when a cap is finite, so unlimited tenants see no change.
+ */
+function capOutput(body: ChatBody, asked: number | null, grant: number, quotas: Quotas): ChatBody {
+  const capsFinite = Number.isFinite(quotas.tokensPerDay) || Number.isFinite(quotas.tokensPerMonth);
+  if (asked !== null ? grant >= asked : !capsFinite) return body;
+  const field = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
+  return { ...body, [field]: grant };
 }
 
 async function callUpstream(
@@ -118,12 +148,16 @@ async function answer(
   void reply.code(response.statusCode).header('content-type', contentType);
   // Providers do not bill refused requests: pass the refusal through unmetered.
   if (response.statusCode >= 400 || !contentType.includes('text/event-stream')) {
-    const text = await response.body.text().finally(release);
-    if (response.statusCode < 400) {
-      const { usage, completionId } = jsonUsage(text, inputChars);
-      services.meter.record({ ...base, requestId: base.requestId ?? completionId ?? randomUUID() }, usage);
+    try {
+      const text = await response.body.text();
+      if (response.statusCode < 400) {
+        const { usage, completionId } = jsonUsage(text, inputChars);
+        services.meter.record({ ...base, requestId: base.requestId ?? completionId ?? randomUUID() }, usage);
+      }
+      return reply.send(text);
+    } finally {
+      release();
     }
-    return reply.send(text);
   }
   const scanner = new SseUsageScanner();
   const meter = once((usage: MeteredUsage) =>
@@ -135,8 +169,9 @@ async function answer(
   scanner.onUsage = meter;
   void reply.header('cache-control', 'no-cache');
   pipeline(response.body, scanner, (error) => {
-    release();
+    // Counted before its reservation is freed, so a concurrent admission never sees neither.
     meter(scanner.result(inputChars)); // no-op when the provider's usage was recorded already
+    release();
     if (error) services.logger.debug({ err: error }, 'model stream ended early');
   });
   return reply.send(scanner);

@@ -17,7 +17,7 @@ import { WarnOnce } from '../router/warn-once.js';
 import { ShortLivedCache } from '../router/short-lived-cache.js';
 import { GatewayError, quotaError } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
-import { SEED_TTL_SECONDS, type QuotaCounters } from './quota-counters.js';
+import { SEED_TTL_SECONDS, type QuotaCounters, type TokenAsk } from './quota-counters.js';
 
 export interface DurableUsage {
   /** Tokens billed to the tenant on UTC days `fromDay`..`toDay`. */
@@ -46,13 +46,25 @@ export class QuotaGuard {
     this.durableTokens = new ShortLivedCache({ ttlMs: deps.durableTtlMs ?? 10_000 });
   }
 
-  /** Admits a request (taking a concurrency slot) or throws the quota's 429. */
-  async admit(tenantId: string, quotas: Quotas, requestKey: string, nowMs: number): Promise<void> {
+  /**
+   * Admits a request (taking a concurrency slot and reserving its tokens) or
+   * throws the quota's 429. Resolves to the output tokens it may produce: less
+   * than asked when a day or month cap is near.
+   */
+  async admit(
+    tenantId: string,
+    quotas: Quotas,
+    requestKey: string,
+    nowMs: number,
+    ask: TokenAsk,
+  ): Promise<number> {
     let refused: { kind: QuotaKind; used: number } | null = null;
+    let grant = ask.output;
     try {
       await this.seed(tenantId, nowMs);
-      const admission = await this.deps.counters.admit(tenantId, quotas, requestKey, nowMs);
-      if (!admission.ok) refused = admission;
+      const admission = await this.deps.counters.admit(tenantId, quotas, requestKey, nowMs, ask);
+      if (admission.ok) grant = admission.outputGrant;
+      else refused = admission;
     } catch (error) {
       this.deps.metrics.redisFailures.inc();
       this.warn.warn(
@@ -60,9 +72,12 @@ export class QuotaGuard {
         error,
         'quota counters unavailable: day and month caps checked against the usage table',
       );
-      refused = await this.durableCheck(tenantId, quotas, nowMs);
+      const durable = await this.durableCheck(tenantId, quotas, nowMs, ask);
+      if ('kind' in durable) refused = durable;
+      else grant = durable.outputGrant;
     }
     if (refused) throw this.refuse(tenantId, refused.kind, quotas[refused.kind], nowMs);
+    return grant;
   }
 
   async release(tenantId: string, requestKey: string): Promise<void> {
@@ -117,11 +132,13 @@ export class QuotaGuard {
     this.seeded.add(marker);
   }
 
+  /** Without Redis: the caps against the durable usage (requests in flight are not known here). */
   private async durableCheck(
     tenantId: string,
     quotas: Quotas,
     nowMs: number,
-  ): Promise<{ kind: QuotaKind; used: number } | null> {
+    ask: TokenAsk,
+  ): Promise<{ kind: QuotaKind; used: number } | { outputGrant: number }> {
     const w = quotaWindows(nowMs);
     const read = (from: string) =>
       this.durableTokens.get(`${tenantId}\0${from}\0${w.day}`, () =>
@@ -129,10 +146,12 @@ export class QuotaGuard {
       );
     try {
       const day = await read(w.day);
-      if (day >= quotas.tokensPerDay) return { kind: 'tokensPerDay', used: day };
+      const dayLeft = quotas.tokensPerDay - day - ask.input;
+      if (dayLeft < 1) return { kind: 'tokensPerDay', used: day };
       const month = await read(`${w.month}-01`);
-      if (month >= quotas.tokensPerMonth) return { kind: 'tokensPerMonth', used: month };
-      return null;
+      const monthLeft = quotas.tokensPerMonth - month - ask.input;
+      if (monthLeft < 1) return { kind: 'tokensPerMonth', used: month };
+      return { outputGrant: Math.max(1, Math.floor(Math.min(ask.output, dayLeft, monthLeft))) };
     } catch (error) {
       this.warn.warn('durable', error, 'usage table unavailable too: refusing model requests (hard caps)');
       throw new GatewayError('QUOTA_UNAVAILABLE', 'quota state unavailable; retry shortly', 5, {

@@ -3,6 +3,7 @@ import { quotaWindows } from '../../common/quotas.js';
 import { ModelCatalog } from '../../gateway/catalog.js';
 import { quotaHitsOn } from '../../registry/quota-hits.js';
 import { sumUsage } from '../../registry/usage.js';
+import { echoReply } from '../../fakes/fake-llm.js';
 import { chat, PLATFORM_KEY, startGatewayHarness, type GatewayHarness } from './gateway-harness.js';
 
 /**
@@ -124,13 +125,12 @@ describe('model gateway', () => {
   it('refuses with an OpenAI-style 429 once the daily budget is used, and a raised budget works within a second', async () => {
     const bearer = await h.tenant('gw-budget');
     const record = await h.registry.get('gw-budget');
-    await h.registry.update('gw-budget', { quotas: { tokensPerDay: 10 } }, record!.version);
+    await h.registry.update('gw-budget', { quotas: { tokensPerDay: 60 } }, record!.version);
     await new Promise((r) => setTimeout(r, 1_100)); // past the gateway's 1 s view of the record
-    assert.equal(
-      (await chat(h.url, bearer, { text: 'a long enough prompt to pass ten tokens' })).status,
-      200,
-    );
-    await h.services.meter.settle();
+    h.llm.setReply(() => 'a long answer '.repeat(40));
+    assert.equal((await chat(h.url, bearer, { text: 'a prompt' })).status, 200);
+    h.llm.setReply(echoReply);
+    assert.ok((await usage('gw-budget'))!.tokens <= 60, 'the answer was cut off at the cap');
     const refused = await chat(h.url, bearer, { stream: true });
     assert.equal(refused.status, 429);
     const body = (await refused.json()) as { error: { type: string; code: string; message: string } };
@@ -145,6 +145,31 @@ describe('model gateway', () => {
     await h.registry.update('gw-budget', { quotas: { tokensPerDay: 1_000_000 } }, raised!.version);
     await new Promise((r) => setTimeout(r, 1_050));
     assert.equal((await chat(h.url, bearer, { stream: true })).status, 200);
+  });
+
+  it('holds a daily cap across requests in flight: each reserves its tokens, and output stops at what is left', async () => {
+    const bearer = await h.tenant('gw-hard-cap');
+    const record = await h.registry.get('gw-hard-cap');
+    await h.registry.update('gw-hard-cap', { quotas: { tokensPerDay: 200 } }, record!.version);
+    await new Promise((r) => setTimeout(r, 1_100));
+    h.llm.setReply(() => 'many words '.repeat(200)); // ~550 tokens if nothing stopped it
+    h.llm.setStream({ afterFirstChunkMs: 600 });
+    const sent = h.llm.completions().length;
+    const first = await chat(h.url, bearer, { stream: true, text: 'tell me everything' });
+    assert.equal(first.status, 200);
+    // The first request reserved everything it may still spend: a second one, while it streams, is refused.
+    const second = await chat(h.url, bearer, { stream: true, text: 'and more' });
+    assert.equal(second.status, 429);
+    assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'quota_tokensPerDay');
+    await first.text();
+    const asked = h.llm.completions().slice(sent);
+    assert.equal(asked.length, 1, 'the refused request never reached the provider');
+    const maxTokens = asked[0]?.body?.max_tokens ?? 0;
+    assert.ok(maxTokens > 0 && maxTokens < 200, `output limited to what the cap leaves (${maxTokens})`);
+    h.llm.setReply(echoReply);
+    const used = (await usage('gw-hard-cap'))!.tokens;
+    assert.ok(used <= 200 && used > 150, `the cap is used up, never passed (${used})`);
+    assert.equal((await chat(h.url, bearer, { stream: true })).status, 429, 'nothing is left today');
   });
 
   it('holds the concurrent-requests quota and frees the slot when a stream ends', async () => {
