@@ -127,9 +127,15 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       const id = `chatcmpl-fake-${++counter}`;
       const model = body.model ?? models[0] ?? 'fake-model';
       const promptTokens = tokens(JSON.stringify(body.messages));
-      const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-      if (body.stream) await streamCompletion(res, id, model, turn, maxTokens, promptTokens, shape);
-      else jsonCompletion(res, id, model, turn, maxTokens, promptTokens);
+      const completion = {
+        id,
+        model,
+        turn,
+        maxTokens: body.max_completion_tokens ?? body.max_tokens,
+        promptTokens,
+      };
+      if (body.stream) await streamCompletion(res, completion, shape);
+      else jsonCompletion(res, completion);
       return;
     }
     sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'not_found' } });

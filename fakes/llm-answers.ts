@@ -67,17 +67,23 @@ function openAiAnswer(turn: ModelTurn, id: string, maxTokens: number | undefined
   };
 }
 
+/** One completion to answer: the scripted turn, and what the request asked for. */
+export interface Completion {
+  readonly id: string;
+  readonly model: string;
+  readonly turn: ModelTurn;
+  readonly maxTokens: number | undefined;
+  readonly promptTokens: number;
+}
+
 export async function streamCompletion(
   res: ServerResponse,
-  id: string,
-  model: string,
-  turn: ModelTurn,
-  maxTokens: number | undefined,
-  promptTokens: number,
+  c: Completion,
   shape: StreamShape,
 ): Promise<void> {
+  const { id, model, promptTokens } = c;
   const created = Math.floor(Date.now() / 1000);
-  const answer = openAiAnswer(turn, id, maxTokens);
+  const answer = openAiAnswer(c.turn, id, c.maxTokens);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
   res.writeHead(200, {
@@ -97,15 +103,9 @@ export async function streamCompletion(
   if (!res.destroyed) res.end('data: [DONE]\n\n');
 }
 
-export function jsonCompletion(
-  res: ServerResponse,
-  id: string,
-  model: string,
-  turn: ModelTurn,
-  maxTokens: number | undefined,
-  promptTokens: number,
-): void {
-  const answer = openAiAnswer(turn, id, maxTokens);
+export function jsonCompletion(res: ServerResponse, c: Completion): void {
+  const { id, model, promptTokens } = c;
+  const answer = openAiAnswer(c.turn, id, c.maxTokens);
   const message = {
     role: 'assistant',
     content: answer.text || (answer.toolCalls.length > 0 ? null : ''),
