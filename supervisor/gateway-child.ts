@@ -3,8 +3,8 @@
  * wait for readiness, stop with SIGTERM-then-wait, restart after a crash with
  * exponential backoff, and give up (state `crash-loop`) after too many crashes
  * in a window instead of spinning. OpenClaw counts unclean boots itself and
- * stops auto-starting channels after 3 in 5 minutes, so SIGKILL is only ever
- * a last resort after the stop timeout.
+ * stops auto-starting channels after 3 in 5 minutes (channel-breaker.ts), so
+ * SIGKILL is only ever a last resort after the stop timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -34,6 +34,8 @@ export interface GatewayChildOptions {
   readonly extraReady?: () => Promise<boolean>;
   /** Runs before every start and restart (rewrites openclaw.json). */
   readonly prepare?: () => Promise<void>;
+  /** Every chunk of the gateway's output, as it arrives. */
+  readonly onOutput?: (chunk: string) => void;
   readonly logger: Logger;
 }
 
@@ -138,7 +140,11 @@ export class GatewayChild {
     });
     this.child = child;
     this.tail = '';
-    const keep = (chunk: Buffer) => (this.tail = (this.tail + chunk.toString()).slice(-TAIL_BYTES));
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString();
+      this.tail = (this.tail + text).slice(-TAIL_BYTES);
+      this.options.onOutput?.(text);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => {

@@ -15,6 +15,7 @@ import {
 import { GatewayChild, type ChildStatus } from './gateway-child.js';
 import { ActivityTracker } from './activity-tracker.js';
 import { ChatJournal } from './chat-journal.js';
+import { ChannelBreakerOverride } from './channel-breaker.js';
 import { OpenClawCli } from './openclaw-cli.js';
 import { gatewayEnv, writeOpenClawConfig } from './gateway-launch.js';
 import { type StateSync } from './state-sync.js';
@@ -45,6 +46,7 @@ export class Supervisor {
   /** Chat answers by Idempotency-Key, kept in the state dir (chat-journal.ts). */
   readonly chats: ChatJournal;
   private readonly paths: ReturnType<typeof podPaths>;
+  private readonly breaker: ChannelBreakerOverride;
   private restored = false;
   private starting: Promise<void> | undefined;
   private draining: Promise<SnapshotManifest | null> | undefined;
@@ -65,6 +67,20 @@ export class Supervisor {
       env,
       cwd: this.paths.root,
     });
+    this.breaker = new ChannelBreakerOverride({
+      channels: spec.telegram ? ['telegram'] : [],
+      startChannel: async (channel) => {
+        await this.cli.json([
+          'gateway',
+          'call',
+          'channels.start',
+          '--params',
+          JSON.stringify({ channel }),
+          '--json',
+        ]);
+      },
+      logger: options.logger.child({ component: 'gateway' }),
+    });
     this.child = new GatewayChild({
       command: spec.openclaw.node,
       args: [spec.openclaw.entry, 'gateway', 'run'],
@@ -74,8 +90,12 @@ export class Supervisor {
       readyTimeoutMs: spec.readyTimeoutMs,
       stopTimeoutMs: Math.max(1_000, spec.shutdownGraceMs - spec.snapshotReserveMs),
       crashLoop: spec.crashLoop,
-      prepare: () => writeOpenClawConfig(options.config.spec),
-      extraReady: () => this.webhookListening(),
+      prepare: () => {
+        this.breaker.reset();
+        return writeOpenClawConfig(options.config.spec);
+      },
+      onOutput: (chunk) => this.breaker.observe(chunk),
+      extraReady: () => this.channelsUp(),
       logger: options.logger.child({ component: 'gateway' }),
     });
   }
@@ -229,6 +249,13 @@ export class Supervisor {
    * OpenClaw's Telegram listener starts after `/readyz` turns 200; a request
    * without the secret gets 401 once it listens (and is never processed).
    */
+  /** Readiness beyond `/readyz`: the Telegram listener is up (started by hand if OpenClaw's breaker held it back). */
+  private async channelsUp(): Promise<boolean> {
+    if (await this.webhookListening()) return true;
+    this.breaker.overrideIfSuppressed();
+    return false;
+  }
+
   private async webhookListening(): Promise<boolean> {
     const url = this.webhookUrl();
     if (!url) return true;

@@ -160,4 +160,43 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
     assert.equal(again.headers.get('idempotent-replayed'), 'true', 'further retries replay it');
     console.log(`    [interrupted] model calls for the cut-off chat turn: ${modelCallsFor(text).length}`);
   });
+
+  it("OpenClaw's crash-loop breaker (3 unclean boots in 5 min) does not keep the Telegram channel down", async () => {
+    // A pod of its own whose supervisor tolerates the crashes, so the fourth boot is OpenClaw's breaker's.
+    const breaker = await suite().launch('breaker', {
+      crashLoop: { maxCrashes: 10, windowMs: 600_000, backoffMs: 500 },
+    });
+    const readyz = () => breaker.process.api('/readyz');
+    for (let kill = 1; kill <= 3; kill++) {
+      const { pid } = (await (await readyz()).json()) as { pid: number };
+      process.kill(pid, 'SIGKILL'); // an unclean boot, as a pod's death leaves it
+      await eventually(async () => ((await readyz()).status !== 200 ? true : undefined), 10_000, 'the crash');
+      await eventually(
+        async () => ((await readyz()).status === 200 ? true : undefined),
+        180_000,
+        `ready after kill ${kill} (Telegram listening)`,
+      );
+    }
+    assert.match(
+      breaker.process.output(),
+      /crash-loop breaker held the channels back/,
+      "OpenClaw's breaker tripped on the last boot, and the supervisor overrode it",
+    );
+    const text = 'still there after the crashes?';
+    const delivered = await breaker.process.api('/deliver/telegram', {
+      method: 'POST',
+      body: JSON.stringify(telegramUpdate({ updateId: 7101, text })),
+    });
+    assert.equal(delivered.status, 200);
+    await eventually(
+      () =>
+        Promise.resolve(
+          suite().telegram.calls.some(
+            (c) => c.method === 'sendMessage' && String(c.params['text']).includes(text),
+          ) || undefined,
+        ),
+      120_000,
+      'the answer',
+    );
+  });
 });

@@ -50,7 +50,7 @@ export interface OpenClawSuite {
   /** The worker's side of snapshots: issues grants, reads what supervisors saved. */
   readonly grants: TestGrants;
   /** A supervisor in `<dir>/<label>`, once its gateway answers `/readyz`. */
-  launch(label: string): Promise<OpenClawSupervisor>;
+  launch(label: string, overrides?: Partial<SpecInput>): Promise<OpenClawSupervisor>;
   close(): Promise<void>;
 }
 
@@ -72,7 +72,7 @@ export async function startOpenClawSuite(name: string, tenantId: string): Promis
     modelToken: 'fake-key',
   };
 
-  async function launch(label: string): Promise<OpenClawSupervisor> {
+  async function launch(label: string, overrides: Partial<SpecInput> = {}): Promise<OpenClawSupervisor> {
     const [port, gatewayPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const started = Date.now();
     const spec: SpecInput = {
@@ -84,6 +84,7 @@ export async function startOpenClawSuite(name: string, tenantId: string): Promis
       provider: { name: 'fake', baseUrl: llm.url, modelId: 'fake-model' },
       telegram: { webhookUrl: `http://127.0.0.1:1/tg/${tenantId}`, webhookPort, apiRoot: telegram.url },
       snapshots: {},
+      ...overrides,
     };
     const launched = await startSupervisor(join(dir, label), spec, {
       ...secrets,
