@@ -8,6 +8,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.js';
 import { RUN_MODE } from '../common/entry-points.js';
 import { createRootLogger } from '../common/logger.js';
+import { startTracing, tracedClientInterceptors } from '../common/tracing.js';
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { createActivities } from '../activities/index.js';
 import { createFleetActivities } from '../activities/fleet.js';
@@ -20,17 +21,29 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createRootLogger({ level: config.common.logLevel, name: 'worker' });
   Runtime.install({ logger: new PinoTemporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const tracing = await startTracing({
+    serviceName: 'clawfleet-worker',
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+  });
   // Runtime events (pod lost, sleep requests) become signals through a plain client.
   const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: config.temporal.namespace,
+    interceptors: await tracedClientInterceptors(tracing),
+  });
   const adapters = await wireAdapters(config, logger, client);
   if (adapters.localRuntime) await reportLostLocalPods(client, logger, adapters.adoptedPods);
+  const code = workflowCode({ traced: tracing !== null });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...workflowCode(),
+    ...code,
+    // Loaded only when traced: off, neither the interceptors nor the sandbox's tracing module exist here.
+    ...(tracing &&
+      (await import('./tracing.js')).tracedWorkerOptions(tracing, { prebuilt: 'workflowBundle' in code })),
     activities: { ...createActivities(adapters.deps), ...createFleetActivities(adapters.fleet) },
   });
   exitWhenParentDies(process.argv, () => worker.shutdown());
@@ -45,6 +58,7 @@ async function main(): Promise<void> {
     await adapters.close({ handOver: true });
     await connection.close();
     await clientConnection.close();
+    await tracing?.shutdown();
   }
   logger.info('worker stopped');
 }
