@@ -100,6 +100,5 @@ export async function tracedClientInterceptors(
   tracing: Tracing | null,
 ): Promise<{ workflow: WorkflowClientInterceptor[] } | undefined> {
   if (tracing === null) return undefined;
-  const { OpenTelemetryWorkflowClientInterceptor } = await import('@temporalio/interceptors-opentelemetry');
-  return { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] };
+  return (await import('./temporal-tracing.js')).clientInterceptors(tracing);
 }

@@ -34,7 +34,7 @@ import type { PodHandle } from '../workflows/types.js';
 import { ensureOpenClaw } from '../dev/openclaw-install.js';
 import { FleetAdapter } from './fleet-adapter.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
-import { createLocalRuntime } from './local-runtime-wiring.js';
+import { createLocalRuntime, type LocalWiringDeps } from './local-runtime-wiring.js';
 import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
 import { tenantOfPod } from '../runtime/pod-lifecycle.js';
 
@@ -58,7 +58,7 @@ export async function wireAdapters(
   config: WorkerConfig,
   logger: Logger,
   client: Client,
-  overrides: { kube?: KubeOverrides } = {},
+  overrides: { kube?: KubeOverrides; openclaw?: LocalWiringDeps['openclaw'] } = {},
 ): Promise<WiredAdapters> {
   const s3 = createS3Client(config);
   const dynamo = createDynamoClient(config);
@@ -109,6 +109,7 @@ export async function wireAdapters(
       snapshots: snapshotStore,
       grants,
       drain: (handle, options) => agent.drain(handle, options),
+      ...(overrides.openclaw && { openclaw: overrides.openclaw }),
     });
     adoptedPods = await localRuntime.adoptRunning();
     runtime = localRuntime;

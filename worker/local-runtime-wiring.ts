@@ -34,6 +34,8 @@ export interface LocalWiringDeps {
   readonly snapshots: S3SnapshotStore;
   readonly grants: SnapshotGrantIssuer;
   readonly drain: Drain;
+  /** Where each OpenClaw version lives. @default the local cache, installed on first use (ensureOpenClaw) */
+  readonly openclaw?: (version: string) => Promise<{ node: string; entry: string }>;
 }
 
 export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
@@ -51,7 +53,13 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   };
   const signal = (tenantId: string) => client.workflow.getHandle(tenantWorkflowId(tenantId));
 
-  const plan = createLaunchPlanner({ config, registry, secrets, openclaw, grants: deps.grants });
+  const plan = createLaunchPlanner({
+    config,
+    registry,
+    secrets,
+    openclaw: deps.openclaw ?? openclaw,
+    grants: deps.grants,
+  });
 
   const runtime = new LocalRuntime({
     dataDir: resolve(config.common.dataDir), // the supervisors run with another working directory

@@ -24,21 +24,12 @@ import type {
 } from '@temporalio/worker';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import { TENANT_ID, type Tracing } from '../common/tracing.js';
-import { tenantWorkflowId } from '../workflows/shared.js';
-
-const TENANT_WORKFLOW_PREFIX = tenantWorkflowId('');
+import { tenantOfWorkflow } from '../common/temporal-tracing.js';
 
 /** The module the workflow bundle loads the sandbox's interceptors from (so only a traced worker has them). */
 export const WORKFLOW_TRACING_MODULE = fileURLToPath(
   import.meta.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
 );
-
-/** The tenant of a tenant workflow's id; undefined for other workflows (a fleet rollout). */
-export function tenantOfWorkflow(workflowId: string): string | undefined {
-  return workflowId.startsWith(TENANT_WORKFLOW_PREFIX)
-    ? workflowId.slice(TENANT_WORKFLOW_PREFIX.length)
-    : undefined;
-}
 
 /** What Worker.create takes on top of its own options when tracing is on. */
 export function tracedWorkerOptions(
@@ -91,7 +82,7 @@ function tenantTagged(
         const tenantId = tenantOfWorkflow(info.workflowId);
         if (tenantId !== undefined)
           for (const span of spans) Object.assign(span.attributes, { [TENANT_ID]: tenantId });
-        sink.export.fn(info, spans);
+        return sink.export.fn(info, spans);
       },
     },
   };
