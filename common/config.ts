@@ -406,7 +406,7 @@ export const SETTINGS = {
       schema: Type.String({
         default: '',
         description:
-          'OTLP/HTTP collector base URL (`http://collector:4318`; spans go to `/v1/traces` as JSON) for the traces of the router, worker, workflows, activities and tenant supervisors; empty turns tracing off (no SDK is started). `clawfleet dev --otlp <url>` sets it. Sandboxed local tenants reach it only if it is in `CLAWFLEET_LOCAL_SANDBOX_EGRESS_ALLOW` when on loopback.',
+          'OTLP/HTTP collector base URL (`http://collector:4318`; spans go to `/v1/traces` as JSON) for the traces of the router, worker, workflows, activities and tenant supervisors; empty turns tracing off (no SDK is started). `clawfleet dev --otlp <url>` sets it; sandboxed local tenants may reach it.',
       }),
     },
     workerMetricsHost: {

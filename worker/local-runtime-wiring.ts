@@ -102,9 +102,12 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
 /**
  * The sandbox's settings: the operator's egress allowlist, plus the
  * platform's own model gateway and snapshot store, which a one-host
- * deployment runs on loopback and which every tenant must reach.
+ * deployment runs on loopback and which every tenant must reach, and the
+ * trace collector when tracing is on (supervisors export their spans to it).
  */
-export function sandboxSettings(config: Pick<Config, 'local' | 'gateway' | 'aws'>): LocalSandboxSettings {
+export function sandboxSettings(
+  config: Pick<Config, 'local' | 'gateway' | 'aws' | 'telemetry'>,
+): LocalSandboxSettings {
   const hostPort = (raw: string) => {
     const url = new URL(raw);
     return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
@@ -113,8 +116,10 @@ export function sandboxSettings(config: Pick<Config, 'local' | 'gateway' | 'aws'
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const platform = [gatewayBaseUrl(config), ...(config.aws.s3Endpoint ? [config.aws.s3Endpoint] : [])].map(
-    hostPort,
-  );
+  const platform = [
+    gatewayBaseUrl(config),
+    ...(config.aws.s3Endpoint ? [config.aws.s3Endpoint] : []),
+    ...(config.telemetry.otlpEndpoint ? [config.telemetry.otlpEndpoint] : []),
+  ].map(hostPort);
   return { uidBase: config.local.sandboxUidBase, egressAllow: [...listed, ...platform] };
 }

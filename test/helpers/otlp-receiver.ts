@@ -48,8 +48,6 @@ interface OtlpRequest {
 export interface OtlpReceiver {
   /** Base URL, as `CLAWFLEET_OTLP_ENDPOINT` takes it. */
   readonly url: string;
-  /** `host:port`, for a sandbox egress allowlist. */
-  readonly host: string;
   readonly spans: ReceivedSpan[];
   /** Export requests that were not OTLP JSON on `/v1/traces`. */
   readonly rejected: string[];
@@ -103,7 +101,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
     spans,
     rejected,
     close: () => new Promise((resolve) => server.close(() => resolve())),
