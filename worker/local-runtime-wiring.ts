@@ -35,7 +35,13 @@ export interface LocalWiringDeps {
   readonly grants: SnapshotGrantIssuer;
   readonly drain: Drain;
   /** Where each OpenClaw version lives. @default the local cache, installed on first use (ensureOpenClaw) */
-  readonly openclaw?: (version: string) => Promise<{ node: string; entry: string }>;
+  readonly openclaw?: (
+    version: string,
+  ) => Promise<{
+    node: string;
+    entry: string;
+  }>; /** Counts each lost pod reported to its workflow (the worker's metrics). */
+  readonly onPodLost?: () => void;
 }
 
 export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
@@ -76,6 +82,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     logger: logger.child({ component: 'local-runtime' }),
     events: {
       podLost: async (tenantId, podId, reason) => {
+        deps.onPodLost?.();
         await signal(tenantId).signal(podLostSignal, podId, reason);
       },
     },

@@ -107,6 +107,10 @@ describe('embedded dev stack', function () {
         `http://${config.router.host}:${config.gateway.metricsPort}/metrics`,
       );
       assert.match(await gatewayMetrics.text(), /clawfleet_gateway_requests_total/);
+      // The worker's own metrics listener, on the stack's host and a port of its own.
+      const { workerMetricsHost, workerMetricsPort } = config.telemetry;
+      const workerMetrics = await fetch(`http://${workerMetricsHost}:${workerMetricsPort}/metrics`);
+      assert.match(await workerMetrics.text(), /clawfleet_worker_wakes_total/);
       const ui = await fetch(stack.rows.find((row) => row.component === 'web ui')!.url);
       assert.equal(ui.status, 200);
 
