@@ -13,10 +13,12 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
 import { problem, sendProblem } from '../common/problem.js';
 import { type Logger } from '../common/logger.js';
+import { metricsRoute } from '../common/metrics.js';
 import { traceRequests } from '../common/request-spans.js';
 import type { Tracing } from '../common/tracing.js';
 import { proxyChat } from './chat-proxy.js';
 import { BadRequestError } from './errors.js';
+import { outcomeOf, SupervisorMetrics } from './metrics.js';
 import type { ForwardAuth } from './forward-auth.js';
 import { type Supervisor } from './supervisor.js';
 
@@ -71,6 +73,8 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  registerMetrics(app as unknown as FastifyInstance, supervisor);
 
   if (options.traced) {
     const { tracing, tenantId } = options.traced;
@@ -183,4 +187,16 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   );
 
   return app;
+}
+
+/** Deliveries and turns counted by the status they were answered with; `GET /metrics` (token required). */
+function registerMetrics(app: FastifyInstance, supervisor: Supervisor): void {
+  const metrics = new SupervisorMetrics(() => supervisor.status().restarts);
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route === '/deliver/telegram') metrics.deliveries.inc({ outcome: outcomeOf(reply.statusCode) });
+    else if (route === '/v1/chat/completions') metrics.turns.inc({ outcome: outcomeOf(reply.statusCode) });
+    done();
+  });
+  metricsRoute(app, metrics.registry);
 }
