@@ -35,9 +35,7 @@ export interface LocalWiringDeps {
   readonly grants: SnapshotGrantIssuer;
   readonly drain: Drain;
   /** Where each OpenClaw version lives. @default the local cache, installed on first use (ensureOpenClaw) */
-  readonly openclaw?: (
-    version: string,
-  ) => Promise<{
+  readonly openclaw?: (version: string) => Promise<{
     node: string;
     entry: string;
   }>; /** Counts each lost pod reported to its workflow (the worker's metrics). */
