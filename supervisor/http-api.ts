@@ -81,7 +81,7 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
     // Typed with pino's Logger, which Fastify's default generics do not name; the hooks need nothing of it.
     traceRequests(app as unknown as FastifyInstance, tracing, {
       tenantOf: () => tenantId,
-      skip: (route) => PROBES.has(route),
+      skip: (route) => PROBES.has(route) || route === '/metrics',
     });
   }
 
