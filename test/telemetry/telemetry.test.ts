@@ -13,7 +13,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { TenantClient } from '../../client/tenant-client.js';
@@ -21,7 +20,6 @@ import { createRootLogger } from '../../common/logger.js';
 import { serveMetrics, type MetricsListener } from '../../common/metrics.js';
 import { startTracing, tracedClientInterceptors, TENANT_ID, type Tracing } from '../../common/tracing.js';
 import { telegramUpdate } from '../../fakes/telegram-update.js';
-import { processesMentioning } from '../../local/process-sweep.js';
 import { SECRET_NAMES } from '../../registry/secret-store.js';
 import { wireAdapters, type WiredAdapters } from '../../worker/adapters.js';
 import { tracedWorkerOptions } from '../../worker/tracing.js';
@@ -29,22 +27,9 @@ import { startFleetBase, type FleetBase } from '../helpers/fleet-base.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import type { Fleet } from '../local/fleet.js';
 import { startFleetRouter, type FleetRouter } from '../local/fleet-router.js';
+import { processesOf, sample, scrape, waitFor } from './probes.js';
 
 const STAND_IN = join(import.meta.dirname, '..', 'supervisor', 'stand-in-openclaw.mjs');
-
-async function waitFor<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`never happened within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('telemetry: traces across processes and Prometheus counters, on a one-place fleet', function () {
   this.timeout(300_000);
@@ -203,7 +188,7 @@ describe('telemetry: traces across processes and Prometheus counters, on a one-p
     assert.equal(sample(await worker(), 'clawfleet_worker_wakes_total{path="restore",outcome="ok"}'), 1);
 
     // OpenClaw crashes: the supervisor restarts it and counts the restart.
-    const [openclaw] = await processesOf(tenantId, 'stand-in-openclaw.mjs');
+    const [openclaw] = await processesOf(base.dataDir, tenantId, 'stand-in-openclaw.mjs');
     assert.ok(openclaw !== undefined, 'the stand-in OpenClaw runs');
     process.kill(openclaw, 'SIGKILL');
     await waitFor(
@@ -216,7 +201,7 @@ describe('telemetry: traces across processes and Prometheus counters, on a one-p
     );
 
     // The supervisor dies: the runtime reports the pod lost and the workflow relaunches it.
-    const [supervisorPid] = await processesOf(tenantId, 'supervisor/main');
+    const [supervisorPid] = await processesOf(base.dataDir, tenantId, 'supervisor/main');
     assert.ok(supervisorPid !== undefined, 'the supervisor runs');
     process.kill(supervisorPid, 'SIGKILL');
     await waitFor(
@@ -263,28 +248,4 @@ describe('telemetry: traces across processes and Prometheus counters, on a one-p
     assert.ok(webhookSecret);
     return { webhookSecret };
   }
-
-  /** Processes of the tenant's sandbox (by its directory in their environment) whose command line names `what`. */
-  async function processesOf(tenantId: string, what: string): Promise<number[]> {
-    const pids = await processesMentioning(join(base.dataDir, 'tenants', tenantId));
-    const found: number[] = [];
-    for (const pid of pids) {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
-      if (comm !== 'bwrap' && cmdline.includes(what)) found.push(pid);
-    }
-    return found;
-  }
 });
-
-async function scrape(url: string, token?: string): Promise<string> {
-  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  assert.equal(response.status, 200, url);
-  return response.text();
-}
-
-/** The value of one series in Prometheus text, 0 when it is absent. */
-function sample(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
