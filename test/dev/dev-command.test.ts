@@ -121,6 +121,8 @@ describe('clawfleet dev', function () {
       '--ui-port',
       '--router-port',
       '--admin-port',
+      '--worker-metrics-port',
+      '--otlp',
     ])
       assert.ok(run.output().includes(flag), flag);
   });
