@@ -56,6 +56,7 @@ describe('telemetry: traces across processes and Prometheus counters, on a one-p
       },
     });
     // The router and the worker share this process here, so they share its one SDK (the API globals).
+    assert.equal(base.config.local.sandbox, 'on', 'supervisors export through their sandbox egress');
     const sdk = await startTracing({
       serviceName: 'clawfleet-test',
       otlpEndpoint: base.config.telemetry.otlpEndpoint,
