@@ -14,7 +14,7 @@ import type {
 } from '../workflows/types.js';
 import { BUILT_IN_TIER_QUOTAS, effectiveQuotas } from '../common/quotas.js';
 import { toActivityFailure } from './errors.js';
-import type { ActivityDeps, UsageRecord, WebhookRegistered } from './ports.js';
+import type { ActivityDeps, ActivityMetrics, UsageRecord, WebhookRegistered } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 import { quotaHitLine } from '../workflows/shared.js';
 
@@ -46,6 +46,11 @@ export interface OffboardInventory {
 }
 
 const HEARTBEAT_EVERY_MS = 5_000;
+const NO_METRICS: ActivityMetrics = {
+  wake: () => undefined,
+  snapshot: () => undefined,
+  eviction: () => undefined,
+};
 
 /** Heartbeats while `work` runs, and maps permanent port errors at the boundary. */
 async function guarded<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
@@ -82,6 +87,7 @@ function utcDays(from: string, to: string): string[] {
 
 export function createActivities(deps: ActivityDeps) {
   const { runtime, agent, snapshots, registry, endpoints, secrets, settings, telegram } = deps;
+  const metrics = deps.metrics ?? NO_METRICS;
 
   /**
    * The one place the snapshot pointer moves (forward only), followed by
@@ -115,22 +121,35 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Start or adopt pod `podId`, restoring the newest snapshot (recorded first if it was not). */
     async launchPod(input: LaunchInput): Promise<PodHandle> {
-      return guarded(async (signal) => {
-        const pointer = await catchUpPointer(input.tenantId);
-        const snapshotSeq =
-          pointer === null ? input.snapshotSeq : Math.max(pointer, input.snapshotSeq ?? pointer);
-        const spec = { ...input, snapshotSeq, secretRef: `tenant/${input.tenantId}` };
-        const handle = await runtime.launch(spec, { signal });
-        log.info('pod ready', { tenantId: input.tenantId, podId: handle.podId, snapshotSeq });
+      const started = performance.now();
+      let path: 'restore' | 'fresh' = input.snapshotSeq === null ? 'fresh' : 'restore';
+      try {
+        const handle = await guarded(async (signal) => {
+          const pointer = await catchUpPointer(input.tenantId);
+          const snapshotSeq =
+            pointer === null ? input.snapshotSeq : Math.max(pointer, input.snapshotSeq ?? pointer);
+          if (snapshotSeq !== null) path = 'restore';
+          const spec = { ...input, snapshotSeq, secretRef: `tenant/${input.tenantId}` };
+          const handle = await runtime.launch(spec, { signal });
+          log.info('pod ready', { tenantId: input.tenantId, podId: handle.podId, snapshotSeq });
+          return handle;
+        });
+        metrics.wake(path, 'ok', (performance.now() - started) / 1000);
         return handle;
-      });
+      } catch (error) {
+        metrics.wake(path, 'failed', (performance.now() - started) / 1000);
+        throw error;
+      }
     },
 
     /** Drain and stop; the final (or salvaged) snapshot the runtime returns is recorded here. */
     async stopPod(input: PodRef): Promise<SnapshotManifest | null> {
       return guarded(async (signal) => {
         const manifest = await runtime.stop(input.pod, { graceMs: settings.stopWaitMs, signal });
-        if (manifest) await record(input.tenantId, manifest);
+        if (manifest) {
+          await record(input.tenantId, manifest);
+          metrics.snapshot('final', manifest.size);
+        }
         log.info('pod stopped', { tenantId: input.tenantId, podId: input.pod.podId, seq: manifest?.seq });
         return manifest;
       });
@@ -142,7 +161,11 @@ export function createActivities(deps: ActivityDeps) {
      * busy, or room is already on its way (drains under way cover the waiters).
      */
     async findSleepCandidate(input: TenantRef): Promise<SleepCandidate | null> {
-      return guarded(() => pickSleepCandidate({ runtime, agent, endpoints }, input.tenantId));
+      return guarded(async () => {
+        const candidate = await pickSleepCandidate({ runtime, agent, endpoints }, input.tenantId);
+        if (candidate !== null) metrics.eviction();
+        return candidate;
+      });
     },
 
     async publishEndpoint(input: PodRef & { ttlMs: number }): Promise<void> {
@@ -168,6 +191,7 @@ export function createActivities(deps: ActivityDeps) {
       return guarded(async (signal) => {
         const manifest = await agent.snapshot(input.pod, { signal });
         await record(input.tenantId, manifest);
+        metrics.snapshot('periodic', manifest.size);
         return manifest;
       });
     },

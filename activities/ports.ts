@@ -213,6 +213,16 @@ export interface ActivitySettings {
   readonly tierQuotas?: Readonly<Record<Tier, Quotas>>;
 }
 
+/** What the activities count for the worker's Prometheus metrics (worker/metrics.ts); bounded labels only. */
+export interface ActivityMetrics {
+  /** A launch (a wake) ended: `restore` started from a snapshot, `fresh` from no state. */
+  wake(path: 'restore' | 'fresh', outcome: 'ok' | 'failed', seconds: number): void;
+  /** A snapshot was recorded: `periodic` (the pod kept running) or `final` (its drain or a salvage). */
+  snapshot(kind: 'periodic' | 'final', bytes: number): void;
+  /** An idle tenant was picked to sleep so that another could wake on a full host. */
+  eviction(): void;
+}
+
 export interface ActivityDeps {
   readonly settings: ActivitySettings;
   readonly runtime: RuntimePort;
@@ -222,4 +232,6 @@ export interface ActivityDeps {
   readonly endpoints: EndpointCache;
   readonly secrets: SecretStore;
   readonly telegram: TelegramWebhookPort;
+  /** @default counts nothing */
+  readonly metrics?: ActivityMetrics;
 }

@@ -399,6 +399,29 @@ export const SETTINGS = {
       ),
     },
   },
+  /** Traces and metrics of the control plane (docs/operations.md: Tracing, Metrics). */
+  telemetry: {
+    otlpEndpoint: {
+      env: 'CLAWFLEET_OTLP_ENDPOINT',
+      schema: Type.String({
+        default: '',
+        description:
+          'OTLP/HTTP collector base URL (`http://collector:4318`; spans go to `/v1/traces` as JSON) for the traces of the router, worker, workflows, activities and tenant supervisors; empty turns tracing off (no SDK is started). `clawfleet dev --otlp <url>` sets it; sandboxed local tenants may reach it.',
+      }),
+    },
+    workerMetricsHost: {
+      env: 'CLAWFLEET_WORKER_METRICS_HOST',
+      schema: Type.String({
+        default: '127.0.0.1',
+        description:
+          "Address of the worker's Prometheus `/metrics` listener (loopback unless a scraper elsewhere needs it).",
+      }),
+    },
+    workerMetricsPort: {
+      env: 'CLAWFLEET_WORKER_METRICS_PORT',
+      schema: Port(8084, "Worker's Prometheus `/metrics` listener: wakes, snapshots, evictions, relaunches."),
+    },
+  },
   /** The Telegram Bot API root (worker, admin API, tenant agents). */
   telegram: {
     apiRoot: {

@@ -30,6 +30,8 @@ export interface StackPorts {
   /** The model gateway (tenants' model provider) and its Prometheus listener. */
   gateway: number;
   gatewayMetrics: number;
+  /** The worker's Prometheus listener. */
+  workerMetrics: number;
 }
 
 /** Every port picked by the system: for tests and benchmarks that run beside other stacks. */
@@ -43,6 +45,7 @@ export const ANY_PORTS: StackPorts = {
   admin: 0,
   gateway: 0,
   gatewayMetrics: 0,
+  workerMetrics: 0,
 };
 
 /** Declared defaults; 0 means "any free port". */
@@ -56,6 +59,7 @@ export const DEFAULT_PORTS: StackPorts = {
   admin: 8081,
   gateway: 8082,
   gatewayMetrics: 8083,
+  workerMetrics: 8084,
 };
 
 export interface StackOptions {
@@ -236,6 +240,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       router: { port: ports.router, publicUrl: `http://${host}:${ports.router}` },
       admin: { port: ports.admin },
       gateway: { host, port: ports.gateway, metricsPort: ports.gatewayMetrics },
+      telemetry: { ...base.telemetry, workerMetricsHost: host, workerMetricsPort: ports.workerMetrics },
       ...fakes?.overrides,
     });
     if (options.apps ?? true) {

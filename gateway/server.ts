@@ -6,7 +6,7 @@
  * runs with the control plane, not with the router.
  */
 import { Client, Connection } from '@temporalio/client';
-import Fastify from 'fastify';
+import { serveMetrics } from '../common/metrics.js';
 import { createDynamoClient } from '../common/aws-clients.js';
 import { loadConfig, masterKeyPath } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
@@ -38,16 +38,14 @@ async function main(): Promise<void> {
   const { services } = gateway;
   const app = buildGatewayApp(services);
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
-  const metricsApp = Fastify();
-  metricsApp.get('/metrics', async (_request, reply) =>
-    reply.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics()),
-  );
-  metricsApp.get('/healthz', () => ({ ok: true }));
-  await metricsApp.listen({ host: config.router.host, port: config.gateway.metricsPort });
+  const metricsListener = await serveMetrics(services.metrics.registry, {
+    host: config.router.host,
+    port: config.gateway.metricsPort,
+  });
 
   closeOnShutdown(logger, 'gateway', async () => {
     await app.close(); // in-flight streams finish and their usage is written
-    await metricsApp.close();
+    await metricsListener.close();
     await gateway.close();
     redis.disconnect();
     dynamo.destroy();

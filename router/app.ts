@@ -12,6 +12,8 @@ import Fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
+import { traceRequests } from '../common/request-spans.js';
+import type { Tracing } from '../common/tracing.js';
 import { registerChatRoute } from './chat-route.js';
 import { RouterError, registerErrorHandler } from './errors.js';
 import { registerHealthRoutes, type ReadinessCheck } from './health.js';
@@ -27,6 +29,8 @@ export interface PublicAppDeps {
   readonly redis: Redis;
   readonly services: RouterServices;
   readonly limits: RouterLimits;
+  /** This process's OpenTelemetry SDK: a span per tenant request. @default none (untraced) */
+  readonly tracing?: Tracing | null;
 }
 
 /** One megabyte: Telegram updates are far smaller; anything bigger is refused with 413. */
@@ -48,6 +52,11 @@ export async function buildApp(deps: PublicAppDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
   registerJsonBodies(app);
   registerRequestMetrics(app, deps.services);
+  if (deps.tracing)
+    traceRequests(app, deps.tracing, {
+      tenantOf: (request) => (request.params as { tenantId?: string }).tenantId,
+      skip: (route) => !route.includes(':tenantId'), // probes and scrapes are no tenant's story
+    });
 
   await app.register(rateLimit, {
     global: false,

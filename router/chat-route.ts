@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
+import { inRequestSpan } from '../common/request-spans.js';
 import type { PodHandle } from '../workflows/shared.js';
 import { RouterError } from './errors.js';
 import { ChatHeaders, ChatRequest, errorResponses, TenantParams } from './schemas.js';
@@ -31,26 +32,34 @@ export function registerChatRoute(
       config: { metricsRoute: 'chat', rateLimit: {} },
       onRequest: authenticateTenant(services, bearerApiKey),
     },
-    async (request, reply) => {
-      const { tenantId } = request.params as { tenantId: string };
-      // Checked now, counted once the agent has the turn (a refused or failed request is no message).
-      await admitMessage(services, tenantId, request.tenant!, { countNow: false });
-      const live = await (request.endpoint ?? services.endpoints.find(tenantId));
-      if (live !== null) {
-        const response = await openChat(services, tenantId, live, request, reply);
-        if (response !== 'retry') {
-          services.touches.touch(tenantId);
-          return stream(reply, response, services, 'hot', tenantId);
-        }
-        await services.endpoints.drop(tenantId, live);
-      }
-      const pod = await wakeWithin(services, tenantId, request, limits.wakeTimeoutMs);
-      const response = await openChat(services, tenantId, pod, request, reply);
-      if (response === 'retry')
-        throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
-      return stream(reply, response, services, 'cold', tenantId);
-    },
+    // In the request's span (when traced): the wake update and the forward are its children.
+    (request, reply) => inRequestSpan(request, () => answerChat(services, limits, request, reply)),
   );
+}
+
+async function answerChat(
+  services: RouterServices,
+  limits: RouterLimits,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const { tenantId } = request.params as { tenantId: string };
+  // Checked now, counted once the agent has the turn (a refused or failed request is no message).
+  await admitMessage(services, tenantId, request.tenant!, { countNow: false });
+  const live = await (request.endpoint ?? services.endpoints.find(tenantId));
+  if (live !== null) {
+    const response = await openChat(services, tenantId, live, request, reply);
+    if (response !== 'retry') {
+      services.touches.touch(tenantId);
+      return stream(reply, response, services, 'hot', tenantId);
+    }
+    await services.endpoints.drop(tenantId, live);
+  }
+  const pod = await wakeWithin(services, tenantId, request, limits.wakeTimeoutMs);
+  const response = await openChat(services, tenantId, pod, request, reply);
+  if (response === 'retry')
+    throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
+  return stream(reply, response, services, 'cold', tenantId);
 }
 
 /** The supervisor's response, or 'retry' when the request provably did not reach the agent. */

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { createDynamoClient } from '../common/aws-clients.js';
 import { loadConfig, routerKeyPath } from '../common/config.js';
 import { createRootLogger } from '../common/logger.js';
+import { startTracing, tracedClientInterceptors } from '../common/tracing.js';
 import { closeOnShutdown } from '../common/parent-watchdog.js';
 import { createDocumentClient } from '../registry/document-client.js';
 import { tableNames } from '../registry/tables.js';
@@ -30,6 +31,10 @@ async function main(): Promise<void> {
       client.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis unavailable at start')),
     ),
   );
+  const tracing = await startTracing({
+    serviceName: 'clawfleet-router',
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+  });
   const temporal = await Connection.connect({ address: config.temporal.address });
   const dynamo = createDynamoClient(config);
   const readiness = {
@@ -42,14 +47,18 @@ async function main(): Promise<void> {
   };
   const { services, limits } = wireRouterServices({
     redis: hotRedis,
-    temporal: new Client({ connection: temporal, namespace: config.temporal.namespace }),
+    temporal: new Client({
+      connection: temporal,
+      namespace: config.temporal.namespace,
+      interceptors: await tracedClientInterceptors(tracing),
+    }),
     doc: createDocumentClient(dynamo),
     tables: tableNames(config.aws.tablePrefix),
     keys,
     logger,
     settings: config,
   });
-  const app = await buildApp({ logger, readiness, redis: hotRedis, services, limits });
+  const app = await buildApp({ logger, readiness, redis: hotRedis, services, limits, tracing });
   await app.listen({ host: config.router.host, port: config.router.port });
 
   closeOnShutdown(logger, 'router', async () => {
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
     hotRedis.disconnect();
     dynamo.destroy();
     await temporal.close();
+    await tracing?.shutdown();
   });
 }
 

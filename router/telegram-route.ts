@@ -13,6 +13,7 @@
  * a body that is not an update (400, 413).
  */
 import type { FastifyInstance } from 'fastify';
+import { inRequestSpan } from '../common/request-spans.js';
 import type { Envelope, PodHandle } from '../workflows/shared.js';
 import { RouterError } from './errors.js';
 import { Delivered, errorResponses, TelegramHeaders, TelegramUpdate, TenantParams } from './schemas.js';
@@ -48,7 +49,7 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
       // Counted once per update (Telegram re-sends one it got no answer for); refused at the day's limit.
       await admitMessage(services, tenantId, request.tenant!, { dedupeId: `tg-${updateId}` });
       const pod = await (request.endpoint ?? endpoints.find(tenantId));
-      if (pod !== null && (await deliverHot(services, tenantId, pod, body))) {
+      if (pod !== null && (await inRequestSpan(request, () => deliverHot(services, tenantId, pod, body)))) {
         hotDeliveries.inc();
         services.touches.touch(tenantId);
         return reply.send(DELIVERED);
@@ -59,7 +60,7 @@ export function registerTelegramRoute(app: FastifyInstance, services: RouterServ
         receivedAt: new Date().toISOString(),
         body,
       };
-      await deliverCold(services, tenantId, request.tenant!, envelope);
+      await inRequestSpan(request, () => deliverCold(services, tenantId, request.tenant!, envelope));
       metrics.deliveries.inc({ route: 'telegram', path: 'cold' });
       return reply.send(DELIVERED);
     },

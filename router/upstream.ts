@@ -5,6 +5,7 @@
  * which is safe because OpenClaw and the workflow dedupe by `update_id`.
  */
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { withTraceHeaders } from '../common/tracing.js';
 
 export type TelegramOutcome = 'accepted' | 'unauthorized' | 'unavailable';
 
@@ -70,7 +71,7 @@ export class Upstream {
         origin: this.origin(endpoint),
         path: TELEGRAM_PATH,
         method: 'POST',
-        headers: { authorization, 'content-type': 'application/json' },
+        headers: withTraceHeaders({ authorization, 'content-type': 'application/json' }),
         body,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
@@ -89,12 +90,12 @@ export class Upstream {
       origin: this.origin(forward.endpoint),
       path: CHAT_PATH,
       method: 'POST',
-      headers: {
+      headers: withTraceHeaders({
         authorization: forward.authorization,
         'content-type': 'application/json',
         ...(forward.sessionKey !== undefined && { 'x-openclaw-session-key': forward.sessionKey }),
         ...(forward.idempotencyKey !== undefined && { 'idempotency-key': forward.idempotencyKey }),
-      },
+      }),
       body: forward.body,
       headersTimeout: this.chatTimeoutMs,
       // A model may pause between tokens far longer than a Telegram ack takes.

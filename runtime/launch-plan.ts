@@ -41,6 +41,8 @@ export interface PlatformAgentSettings {
   /** The tenant's forwarding key, base64url (registry/secret-store.ts `forwardKey`): checks the router's forwards. */
   readonly forwardKey: (tenantId: string) => Promise<string>;
   readonly logLevel: string;
+  /** Where supervisors export spans (`telemetry.otlpEndpoint`); empty leaves them untraced. */
+  readonly otlpEndpoint?: string;
   /** The stop grace chain (common/grace.ts): the drain budget and the final snapshot's reserve in it. */
   readonly grace: Pick<GraceChain, 'supervisorDrainMs' | 'snapshotReserveMs'>;
 }
@@ -158,6 +160,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
     shutdownGraceMs: platform.grace.supervisorDrainMs,
     snapshotReserveMs: platform.grace.snapshotReserveMs,
     logLevel: platform.logLevel,
+    ...(platform.otlpEndpoint ? { otlpEndpoint: platform.otlpEndpoint } : {}),
   };
   const secrets: PodSecrets = {
     supervisorToken: supervisorToken!,

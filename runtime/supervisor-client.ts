@@ -8,6 +8,7 @@
 import { PermanentPortError } from '../activities/errors.js';
 import type { AgentPort, CallOptions } from '../activities/ports.js';
 import { problemCode } from '../common/problem.js';
+import { withTraceHeaders } from '../common/tracing.js';
 import type { AgentActivity, Envelope, PodHandle, SnapshotManifest } from '../workflows/types.js';
 import { SupervisorCallError } from './errors.js';
 
@@ -61,7 +62,7 @@ export class SupervisorAgentClient implements AgentPort {
     handle: PodHandle,
   ): Promise<{ ready: boolean; state: string; restarts: number; recentCrashes: number }> {
     const response = await fetch(new URL('/readyz', handle.endpoint), {
-      headers: { authorization: `Bearer ${await this.options.token(handle)}` },
+      headers: withTraceHeaders({ authorization: `Bearer ${await this.options.token(handle)}` }),
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
     });
     if (response.status !== 200 && response.status !== 503)
@@ -102,10 +103,11 @@ export class SupervisorAgentClient implements AgentPort {
     );
     const response = await fetch(new URL(path, handle.endpoint), {
       method,
-      headers: {
+      // The activity's span (when traced) is the parent of the supervisor's.
+      headers: withTraceHeaders({
         authorization: `Bearer ${await this.options.token(handle)}`,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
+      }),
       ...(body !== undefined ? { body } : {}),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });

@@ -28,10 +28,25 @@ console.log(`clawfleet build: tsc → dist/ in ${seconds(started)} s`);
 
 const bundling = Date.now();
 const { bundleWorkflowCode } = await import('@temporalio/worker');
-const { workflowsModule, WORKFLOW_BUNDLE_FILE } = await import(join(root, 'dist/worker/workflow-code.js'));
-const { code } = await bundleWorkflowCode({ workflowsPath: workflowsModule(), logger: quietLogger() });
-writeFileSync(WORKFLOW_BUNDLE_FILE, code);
-console.log(`clawfleet build: workflow bundle → ${WORKFLOW_BUNDLE_FILE} in ${seconds(bundling)} s`);
+const { workflowsModule, WORKFLOW_BUNDLE_FILE, TRACED_WORKFLOW_BUNDLE_FILE } = await import(
+  join(root, 'dist/worker/workflow-code.js')
+);
+const { WORKFLOW_TRACING_MODULE } = await import(join(root, 'dist/worker/tracing.js'));
+// Two bundles: a traced worker (CLAWFLEET_OTLP_ENDPOINT set) needs the sandbox's tracing interceptors in its
+// bundle, and an untraced one should not carry them at all.
+const [plain, traced] = await Promise.all([
+  bundleWorkflowCode({ workflowsPath: workflowsModule(), logger: quietLogger() }),
+  bundleWorkflowCode({
+    workflowsPath: workflowsModule(),
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    logger: quietLogger(),
+  }),
+]);
+writeFileSync(WORKFLOW_BUNDLE_FILE, plain.code);
+writeFileSync(TRACED_WORKFLOW_BUNDLE_FILE, traced.code);
+console.log(
+  `clawfleet build: workflow bundles → ${WORKFLOW_BUNDLE_FILE} (and traced) in ${seconds(bundling)} s`,
+);
 console.log(`clawfleet build: done in ${seconds(started)} s`);
 
 /** The bundler logs every webpack step at INFO; keep warnings and errors. */

@@ -9,12 +9,16 @@
  * no supervisor token, and what it sends is useless to anyone who keeps it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ClawfleetError } from '../common/errors.js';
 import { problem, sendProblem } from '../common/problem.js';
 import { type Logger } from '../common/logger.js';
+import { metricsRoute } from '../common/metrics.js';
+import { traceRequests } from '../common/request-spans.js';
+import type { Tracing } from '../common/tracing.js';
 import { proxyChat } from './chat-proxy.js';
 import { BadRequestError } from './errors.js';
+import { outcomeOf, SupervisorMetrics } from './metrics.js';
 import type { ForwardAuth } from './forward-auth.js';
 import { type Supervisor } from './supervisor.js';
 
@@ -28,11 +32,15 @@ export interface SupervisorAppOptions {
   readonly refreshGrant?: (raw: string) => void;
   /** Called after `/drain` has answered; main.ts exits the process there. */
   readonly onDrained?: () => void;
+  /** A server span per request (child of the caller's `traceparent`) for this pod's tenant. */
+  readonly traced?: { readonly tracing: Tracing; readonly tenantId: string };
 }
 
 /** A Telegram update is capped at 1 MB by the router; allow a little framing on top. */
 const BODY_LIMIT = 2 * 1024 * 1024;
 const MAX_READY_WAIT_MS = 30_000;
+/** Unauthenticated and polled: no span, no token. */
+const PROBES = new Set(['/healthz', '/readyz']);
 /** The routes the router forwards hot-path traffic to. */
 const FORWARDED_ROUTES = new Set(['/deliver/telegram', '/v1/chat/completions']);
 
@@ -66,6 +74,17 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  registerMetrics(app as unknown as FastifyInstance, supervisor);
+
+  if (options.traced) {
+    const { tracing, tenantId } = options.traced;
+    // Typed with pino's Logger, which Fastify's default generics do not name; the hooks need nothing of it.
+    traceRequests(app as unknown as FastifyInstance, tracing, {
+      tenantOf: () => tenantId,
+      skip: (route) => PROBES.has(route) || route === '/metrics',
+    });
+  }
+
   const refuse = (reply: FastifyReply) =>
     sendProblem(reply.header('www-authenticate', 'Bearer'), problem(401, 'UNAUTHORIZED', 'unauthorized'));
   // Requests that passed on a signature header, to be checked once their body (which it covers) is read.
@@ -75,7 +94,7 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   app.addHook('onRequest', async (request, reply) => {
     const url = request.routeOptions.url;
     // Probes carry no token (a kubelet's readiness probe cannot): /readyz reveals only the gateway's state.
-    if (url === '/healthz' || url === '/readyz') return;
+    if (url !== undefined && PROBES.has(url)) return;
     const header = request.headers.authorization;
     if (bearerMatches(header, expected)) return;
     // Only a well-formed, fresh signature gets its body read at all.
@@ -168,4 +187,16 @@ export function buildSupervisorApp(options: SupervisorAppOptions) {
   );
 
   return app;
+}
+
+/** Deliveries and turns counted by the status they were answered with; `GET /metrics` (token required). */
+function registerMetrics(app: FastifyInstance, supervisor: Supervisor): void {
+  const metrics = new SupervisorMetrics(() => supervisor.status().restarts);
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route === '/deliver/telegram') metrics.deliveries.inc({ outcome: outcomeOf(reply.statusCode) });
+    else if (route === '/v1/chat/completions') metrics.turns.inc({ outcome: outcomeOf(reply.statusCode) });
+    done();
+  });
+  metricsRoute(app, metrics.registry);
 }

@@ -8,6 +8,7 @@
 import { exitWhenParentDies } from '../common/parent-watchdog.js';
 import { heartbeatArgs, watchHeartbeat } from '../common/runtime-heartbeat.js';
 import { createRootLogger } from '../common/logger.js';
+import { startTracing } from '../common/tracing.js';
 import { ForwardAuth } from './forward-auth.js';
 import { buildSupervisorApp } from './http-api.js';
 import { StateSync } from './state-sync.js';
@@ -32,15 +33,22 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
     logger,
   });
   const supervisor = new Supervisor({ config, sync, logger });
+  const tracing = await startTracing({
+    serviceName: 'clawfleet-supervisor',
+    otlpEndpoint: spec.otlpEndpoint ?? '',
+  });
 
   let exiting = false;
   const exit = (code: number) => {
     if (exiting) return;
     exiting = true;
-    void app.close().finally(() => {
-      logger.info({ code }, 'supervisor exiting');
-      process.exit(code);
-    });
+    void app
+      .close()
+      .then(() => tracing?.shutdown()) // the last spans (the drain) are exported before we go
+      .finally(() => {
+        logger.info({ code }, 'supervisor exiting');
+        process.exit(code);
+      });
   };
   const { forwardKey } = config.secrets;
   const app = buildSupervisorApp({
@@ -57,6 +65,7 @@ export async function runSupervisor(config: SupervisorConfig): Promise<void> {
     refreshGrant: snapshots.refreshGrant,
     logger,
     onDrained: () => exit(0),
+    ...(tracing && { traced: { tracing, tenantId: spec.tenantId } }),
   });
   const drainAndExit = (reason: string) => {
     logger.info({ reason }, 'drain requested');

@@ -119,6 +119,8 @@ export const SupervisorSpecSchema = Type.Object({
   /** Secret files directory; each secret is `<secretsDir>/<name>` unless its env var is set. */
   secretsDir: Type.Optional(Type.String()),
   logLevel: Type.String({ default: 'info' }),
+  /** OTLP/HTTP collector for the supervisor's spans (common/tracing.ts); absent, the pod is untraced. */
+  otlpEndpoint: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 export type SupervisorSpec = Type.Static<typeof SupervisorSpecSchema>;

@@ -33,13 +33,16 @@ import { TenantWebhooks } from '../telegram/tenant-webhooks.js';
 import type { PodHandle } from '../workflows/types.js';
 import { ensureOpenClaw } from '../dev/openclaw-install.js';
 import { FleetAdapter } from './fleet-adapter.js';
+import { WorkerMetrics } from './metrics.js';
 import { createKubeRuntime, type KubeOverrides } from './kube-runtime-wiring.js';
-import { createLocalRuntime } from './local-runtime-wiring.js';
+import { createLocalRuntime, type LocalWiringDeps } from './local-runtime-wiring.js';
 import { OrphanSweep, wantedByWorkflow } from './orphan-sweep.js';
 import { tenantOfPod } from '../runtime/pod-lifecycle.js';
 
 export interface WiredAdapters {
   readonly deps: ActivityDeps;
+  /** What the activities and the runtime count; main.ts serves it. */
+  readonly metrics: WorkerMetrics;
   /** What the fleet upgrade activities act on. */
   readonly fleet: FleetPort;
   /** The local runtime when `config.runtime.kind` is `local` (for start-up reconciliation and tests). */
@@ -58,8 +61,10 @@ export async function wireAdapters(
   config: WorkerConfig,
   logger: Logger,
   client: Client,
-  overrides: { kube?: KubeOverrides } = {},
+  overrides: { kube?: KubeOverrides; openclaw?: LocalWiringDeps['openclaw']; metrics?: WorkerMetrics } = {},
 ): Promise<WiredAdapters> {
+  const metrics = overrides.metrics ?? new WorkerMetrics();
+  const onPodLost = () => metrics.podsLost.inc();
   const s3 = createS3Client(config);
   const dynamo = createDynamoClient(config);
   const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
@@ -109,6 +114,8 @@ export async function wireAdapters(
       snapshots: snapshotStore,
       grants,
       drain: (handle, options) => agent.drain(handle, options),
+      ...(overrides.openclaw && { openclaw: overrides.openclaw }),
+      onPodLost,
     });
     adoptedPods = await localRuntime.adoptRunning();
     runtime = localRuntime;
@@ -123,6 +130,7 @@ export async function wireAdapters(
       secrets,
       grants,
       supervisor: agent,
+      onPodLost,
       ...(overrides.kube ? { overrides: overrides.kube } : {}),
     });
     runtime = kube.runtime;
@@ -150,6 +158,7 @@ export async function wireAdapters(
       endpoints: new RedisEndpointCache(redis),
       secrets,
       telegram,
+      metrics,
     },
     fleet: new FleetAdapter({
       registry,
@@ -164,6 +173,7 @@ export async function wireAdapters(
                 logger.warn({ version }, 'kubernetes: the agent image must carry this OpenClaw version'),
               ),
     }),
+    metrics,
     localRuntime,
     adoptedPods,
     close: async (options = {}) => {

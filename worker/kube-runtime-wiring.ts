@@ -31,7 +31,8 @@ export interface KubeWiringDeps {
   readonly secrets: DynamoSecretStore;
   readonly grants: SnapshotGrantIssuer;
   readonly supervisor: SupervisorAgentClient;
-  readonly overrides?: KubeOverrides;
+  readonly overrides?: KubeOverrides; /** Counts each lost pod reported to its workflow (the worker's metrics). */
+  readonly onPodLost?: () => void;
 }
 
 export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRuntimeHandle> {
@@ -51,6 +52,7 @@ export function createKubeRuntime(deps: KubeWiringDeps): Promise<KubernetesRunti
     }),
     events: {
       podLost: async (tenantId, podId, reason) => {
+        deps.onPodLost?.();
         await workflow(tenantId).signal(podLostSignal, podId, reason);
       },
     },

@@ -61,6 +61,7 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
           JSON.stringify(await deps.grants.issue(tenantId, { latestSeq })),
         forwardKey: (tenantId) => secrets.forwardKey(tenantId),
         logLevel: config.common.logLevel === 'silent' ? 'warn' : config.common.logLevel,
+        otlpEndpoint: config.telemetry.otlpEndpoint,
         grace: graceChain(msToNumber(config.runtime.stopGrace)),
       },
       resolveSecret: (name) => secrets.resolveIfPresent(pod.tenantId, name),

@@ -34,6 +34,12 @@ export interface LocalWiringDeps {
   readonly snapshots: S3SnapshotStore;
   readonly grants: SnapshotGrantIssuer;
   readonly drain: Drain;
+  /** Where each OpenClaw version lives. @default the local cache, installed on first use (ensureOpenClaw) */
+  readonly openclaw?: (version: string) => Promise<{
+    node: string;
+    entry: string;
+  }>; /** Counts each lost pod reported to its workflow (the worker's metrics). */
+  readonly onPodLost?: () => void;
 }
 
 export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
@@ -51,7 +57,13 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
   };
   const signal = (tenantId: string) => client.workflow.getHandle(tenantWorkflowId(tenantId));
 
-  const plan = createLaunchPlanner({ config, registry, secrets, openclaw, grants: deps.grants });
+  const plan = createLaunchPlanner({
+    config,
+    registry,
+    secrets,
+    openclaw: deps.openclaw ?? openclaw,
+    grants: deps.grants,
+  });
 
   const runtime = new LocalRuntime({
     dataDir: resolve(config.common.dataDir), // the supervisors run with another working directory
@@ -68,6 +80,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     logger: logger.child({ component: 'local-runtime' }),
     events: {
       podLost: async (tenantId, podId, reason) => {
+        deps.onPodLost?.();
         await signal(tenantId).signal(podLostSignal, podId, reason);
       },
     },
@@ -94,9 +107,12 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
 /**
  * The sandbox's settings: the operator's egress allowlist, plus the
  * platform's own model gateway and snapshot store, which a one-host
- * deployment runs on loopback and which every tenant must reach.
+ * deployment runs on loopback and which every tenant must reach, and the
+ * trace collector when tracing is on (supervisors export their spans to it).
  */
-export function sandboxSettings(config: Pick<Config, 'local' | 'gateway' | 'aws'>): LocalSandboxSettings {
+export function sandboxSettings(
+  config: Pick<Config, 'local' | 'gateway' | 'aws' | 'telemetry'>,
+): LocalSandboxSettings {
   const hostPort = (raw: string) => {
     const url = new URL(raw);
     return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
@@ -105,8 +121,10 @@ export function sandboxSettings(config: Pick<Config, 'local' | 'gateway' | 'aws'
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const platform = [gatewayBaseUrl(config), ...(config.aws.s3Endpoint ? [config.aws.s3Endpoint] : [])].map(
-    hostPort,
-  );
+  const platform = [
+    gatewayBaseUrl(config),
+    ...(config.aws.s3Endpoint ? [config.aws.s3Endpoint] : []),
+    ...(config.telemetry.otlpEndpoint ? [config.telemetry.otlpEndpoint] : []),
+  ].map(hostPort);
   return { uidBase: config.local.sandboxUidBase, egressAllow: [...listed, ...platform] };
 }

@@ -12,6 +12,8 @@ import { ClawfleetError } from '../common/errors.js';
 
 /** Written by scripts/build.mjs, next to the compiled workflows. */
 export const WORKFLOW_BUNDLE_FILE = join(CODE_ROOT, 'workflow-bundle.js');
+/** The same with the sandbox's OpenTelemetry interceptors (worker/tracing.ts), for a traced worker. */
+export const TRACED_WORKFLOW_BUNDLE_FILE = join(CODE_ROOT, 'workflow-bundle-traced.js');
 
 /** The compiled (or source) workflows module the bundle is made from. */
 export function workflowsModule(): string {
@@ -20,12 +22,14 @@ export function workflowsModule(): string {
 
 export type WorkflowCode = { workflowBundle: { codePath: string } } | { workflowsPath: string };
 
-export function workflowCode(): WorkflowCode {
+/** From source, a traced worker adds the interceptor module itself (tracedWorkerOptions); built, it is in the bundle. */
+export function workflowCode(options: { traced?: boolean } = {}): WorkflowCode {
   if (RUN_MODE === 'source') return { workflowsPath: workflowsModule() };
-  if (!existsSync(WORKFLOW_BUNDLE_FILE))
+  const file = options.traced ? TRACED_WORKFLOW_BUNDLE_FILE : WORKFLOW_BUNDLE_FILE;
+  if (!existsSync(file))
     throw new ClawfleetError(
       'CONFIG_INVALID',
-      `${WORKFLOW_BUNDLE_FILE} is missing: the build is incomplete; run \`npm run build\``,
+      `${file} is missing: the build is incomplete; run \`npm run build\``,
     );
-  return { workflowBundle: { codePath: WORKFLOW_BUNDLE_FILE } };
+  return { workflowBundle: { codePath: file } };
 }

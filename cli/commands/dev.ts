@@ -20,7 +20,17 @@ const PORT_FLAGS: [keyof StackPorts, string][] = [
   ['admin', 'admin API port'],
   ['gateway', 'model gateway port (tenants call it)'],
   ['gatewayMetrics', 'model gateway metrics port'],
+  ['workerMetrics', 'worker metrics port'],
 ];
+
+function otlpUrl(value: string): string {
+  try {
+    if (/^https?:$/.test(new URL(value).protocol)) return value;
+  } catch {
+    // refused below
+  }
+  throw new InvalidArgumentError('an http(s) URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318');
+}
 
 export function devCommand(): Command {
   const command = new Command('dev')
@@ -38,6 +48,11 @@ export function devCommand(): Command {
       '--offline',
       'run tenant agents against a local fake LLM and fake Telegram Bot API (no accounts, no internet)',
       false,
+    )
+    .option(
+      '--otlp <url>',
+      'export traces (router, worker, workflows, activities, supervisors) to this OTLP/HTTP collector; off by default',
+      otlpUrl,
     );
   for (const [name, description] of PORT_FLAGS)
     command.option(
@@ -48,7 +63,13 @@ export function devCommand(): Command {
     );
 
   command.action(async (flags: Record<string, unknown>) => {
-    const config = withOverrides(loadConfig(), { common: { dataDir: String(flags['dataDir']) } });
+    const base = loadConfig();
+    const config = withOverrides(base, {
+      common: { dataDir: String(flags['dataDir']) },
+      ...(typeof flags['otlp'] === 'string' && {
+        telemetry: { ...base.telemetry, otlpEndpoint: flags['otlp'] },
+      }),
+    });
     const ports = Object.fromEntries(
       PORT_FLAGS.map(([name]) => [name, flags[`${name}Port`] as number]),
     ) as unknown as StackPorts;

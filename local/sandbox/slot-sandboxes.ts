@@ -153,10 +153,12 @@ function hoistedDependencies(): string[] {
 
 /**
  * Everything the tenant's processes reach outside: the model gateway, the
- * Telegram Bot API, and the snapshot store its grant's presigned URLs name.
+ * Telegram Bot API, the snapshot store its grant's presigned URLs name, and
+ * the trace collector when tracing is on.
  */
 export function egressUrls(plan: LaunchPlan): string[] {
   const urls = [plan.spec.provider.baseUrl];
+  if (plan.spec.otlpEndpoint) urls.push(plan.spec.otlpEndpoint);
   if (plan.spec.telegram) urls.push(plan.spec.telegram.apiRoot ?? 'https://api.telegram.org');
   const grant = plan.secrets.snapshotGrant ?? '';
   for (const match of grant.matchAll(/https?:\/\/[^/"\\]+/g)) urls.push(match[0]);

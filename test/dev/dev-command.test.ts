@@ -6,10 +6,18 @@ import { join } from 'node:path';
 import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 import { descendantsOf, waitForExit } from '../helpers/processes.js';
 
-const ANY_PORTS = ['temporal', 'ui', 'redis', 's3', 'dynamodb', 'router', 'admin'].flatMap((name) => [
-  `--${name}-port`,
-  '0',
-]);
+const ANY_PORTS = [
+  'temporal',
+  'ui',
+  'redis',
+  's3',
+  'dynamodb',
+  'router',
+  'admin',
+  'gateway',
+  'gateway-metrics',
+  'worker-metrics',
+].flatMap((name) => [`--${name}-port`, '0']);
 
 /** Runs `clawfleet dev ...` the way `npm run dev` does, capturing its output. */
 function clawfleet(
@@ -121,6 +129,8 @@ describe('clawfleet dev', function () {
       '--ui-port',
       '--router-port',
       '--admin-port',
+      '--worker-metrics-port',
+      '--otlp',
     ])
       assert.ok(run.output().includes(flag), flag);
   });

@@ -11,7 +11,9 @@ import { createDynamoClient, createS3Client } from '../../common/aws-clients.js'
 import { startStack, type Stack, ANY_PORTS } from '../../dev/stack.js';
 import { tableNames } from '../../registry/tables.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.js';
+import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { waitForExit } from '../helpers/processes.js';
+import { eventually } from '../supervisor/supervisor-process.js';
 
 describe('embedded dev stack', function () {
   this.timeout(240_000);
@@ -24,9 +26,9 @@ describe('embedded dev stack', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function start(apps: boolean, report?: (line: string) => void): Promise<Stack> {
+  async function start(apps: boolean, report?: (line: string) => void, otlpEndpoint = ''): Promise<Stack> {
     return startStack({
-      config: withOverrides(loadConfig({}), { common: { dataDir } }),
+      config: withOverrides(loadConfig({}), { common: { dataDir }, telemetry: { otlpEndpoint } }),
       ports: ANY_PORTS,
       apps,
       ...(report && { report }),
@@ -34,7 +36,9 @@ describe('embedded dev stack', function () {
   }
 
   it('brings every component up, each answers its own protocol, and stopping leaves no process behind', async () => {
-    const stack = await start(true);
+    // Traced, as `clawfleet dev --otlp <url>` runs it: the worker bundles the sandbox's tracing and the router exports.
+    const collector = await startOtlpReceiver();
+    const stack = await start(true, undefined, collector.url);
     const pids = stack.pids();
     try {
       assert.deepEqual(
@@ -107,6 +111,29 @@ describe('embedded dev stack', function () {
         `http://${config.router.host}:${config.gateway.metricsPort}/metrics`,
       );
       assert.match(await gatewayMetrics.text(), /clawfleet_gateway_requests_total/);
+      // The worker's own metrics listener, on the stack's host and a port of its own.
+      const { workerMetricsHost, workerMetricsPort } = config.telemetry;
+      const workerMetrics = await fetch(`http://${workerMetricsHost}:${workerMetricsPort}/metrics`);
+      assert.match(await workerMetrics.text(), /clawfleet_worker_wakes_total/);
+      // The router process exports a span per tenant request, this one for a tenant that does not exist.
+      const unknown = await fetch(`http://${config.router.host}:${config.router.port}/tg/nobody-here`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'x' },
+        body: JSON.stringify({ update_id: 1 }),
+      });
+      assert.equal(unknown.status, 404);
+      await eventually(
+        () =>
+          Promise.resolve(
+            collector.spans.some(
+              (s) => s.service === 'clawfleet-router' && s.attributes['tenant.id'] === 'nobody-here',
+            )
+              ? true
+              : undefined,
+          ),
+        15_000,
+        'the router span at the collector',
+      );
       const ui = await fetch(stack.rows.find((row) => row.component === 'web ui')!.url);
       assert.equal(ui.status, 200);
 
@@ -120,6 +147,7 @@ describe('embedded dev stack', function () {
       assert.equal((await stat(keyFile)).mode & 0o777, 0o600, 'the router key file the admin API wrote');
     } finally {
       await stack.stop();
+      await collector.close();
     }
     assert.ok(pids.length >= 4, 'temporal, redis, worker and router are child processes');
     assert.deepEqual(await waitForExit(pids, 5_000), [], 'no child process outlives the stack');

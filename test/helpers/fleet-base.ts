@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import {
   configToEnv,
@@ -69,7 +69,7 @@ export interface FleetBase {
   /** A tenant in the registry with Telegram on and every secret it needs. */
   registerTenant(tenantId: string, tier?: TenantTier): Promise<{ botToken: string; webhookSecret: string }>;
   /** A Temporal worker on the fleet's task queue over `adapters`; stopped (then `adapters` closed) at cleanup. */
-  runWorker(adapters: WiredAdapters): Promise<void>;
+  runWorker(adapters: WiredAdapters, options?: Pick<WorkerOptions, 'interceptors' | 'sinks'>): Promise<void>;
 }
 
 /** `settings` go on top of what points the config at the fleet's servers (runtime, ports, log level...). */
@@ -120,9 +120,16 @@ export async function startFleetBase(name: string, settings: ConfigOverrides = {
         gateway: { host: '127.0.0.1', port: await freePort() },
         telegram: { apiRoot: telegram.url },
         router: { publicUrl: 'http://127.0.0.1:9/unused' }, // deliveries come through the workflow here
-        local: { sandboxEgressAllow: new URL(telegram.url).host }, // the fakes on loopback, by name
       }),
       ...configToEnv(settings),
+      // The fakes on loopback, by name, and whatever else the caller's tenants must reach.
+      ...configToEnv({
+        local: {
+          sandboxEgressAllow: [new URL(telegram.url).host, settings.local?.sandboxEgressAllow]
+            .filter(Boolean)
+            .join(','),
+        },
+      }),
     });
     const doc = createDocumentClient(dynamo.client);
     const masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
@@ -164,12 +171,13 @@ export async function startFleetBase(name: string, settings: ConfigOverrides = {
         const webhookSecret = await secrets.resolve(tenantId, SECRET_NAMES.telegramWebhookSecret);
         return { botToken, webhookSecret };
       },
-      async runWorker(adapters) {
+      async runWorker(adapters, options = {}) {
         const worker = await Worker.create({
           connection: env.nativeConnection,
           taskQueue,
           workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
           activities: createActivities(adapters.deps),
+          ...options,
         });
         const running = worker.run();
         // Stop order: the worker first (in-flight activities finish), then the adapters (tenants drain).

@@ -4,6 +4,7 @@
  * a running tenant and the cold path (signal-with-start) otherwise.
  */
 import { createRootLogger } from '../../common/logger.js';
+import type { Tracing } from '../../common/tracing.js';
 import { routerKeyMaterial } from '../../registry/platform-keys.js';
 import { buildApp } from '../../router/app.js';
 import { RouterMetrics } from '../../router/metrics.js';
@@ -18,7 +19,11 @@ export interface FleetRouter {
   close(): Promise<void>;
 }
 
-export async function startFleetRouter(fleet: Fleet): Promise<FleetRouter> {
+/** `tracing`: the test process's SDK, for a span per tenant request (as server.ts does when traced). */
+export async function startFleetRouter(
+  fleet: Fleet,
+  options: { tracing?: Tracing } = {},
+): Promise<FleetRouter> {
   const redis = hotPathRedis(fleet.redis.url);
   await redis.connect();
   const logger = createRootLogger({ level: 'warn', name: 'fleet-router' });
@@ -35,7 +40,14 @@ export async function startFleetRouter(fleet: Fleet): Promise<FleetRouter> {
     settings: { ...fleet.config, router: { ...fleet.config.router, rateLimit: 100_000 } },
     metrics: new RouterMetrics(),
   });
-  const app = await buildApp({ logger, readiness: {}, redis, services, limits });
+  const app = await buildApp({
+    logger,
+    readiness: {},
+    redis,
+    services,
+    limits,
+    tracing: options.tracing ?? null,
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
