@@ -17,6 +17,7 @@ import { lookup } from 'node:dns/promises';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { BlockList, connect, createServer, isIP, type Server } from 'node:net';
 import { join } from 'node:path';
+import { guardedStoreServer, type SnapshotStoreGuard } from './snapshot-egress.js';
 
 /** Where a destination is reached outside, and where the sandbox sees it inside. */
 export interface EgressRoute {
@@ -108,39 +109,53 @@ export class EgressProxy {
     readonly routes: readonly EgressRoute[],
     /** A connection refused (its name resolved into a refused range, or did not resolve). */
     private readonly onRefused: (err: Error) => void = () => undefined,
+    /** Routes read as HTTP and checked request by request (an embedded snapshot store). */
+    private readonly guards: readonly SnapshotStoreGuard[] = [],
   ) {}
 
   async start(): Promise<void> {
     // The same dir, not a new one: a running sandbox (one adopted after a restart) has this very dir bound.
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
     for (const route of this.routes) {
-      const server = createServer((inside) => {
-        inside.pause();
-        inside.once('error', () => inside.destroy());
-        destination(route).then(
-          (address) => {
-            const outside = connect(route.port, address);
-            inside.pipe(outside).pipe(inside);
-            inside.resume();
-            const end = () => {
-              inside.destroy();
-              outside.destroy();
-            };
-            inside.once('close', end);
-            outside.once('error', end).once('close', end);
-          },
-          (err: unknown) => {
-            this.onRefused(err as Error);
-            inside.destroy();
-          },
-        );
-      });
+      const guard = this.guards.find((g) => g.name === route.name);
+      const server = guard
+        ? guardedStoreServer(
+            guard,
+            async () => ({ address: await destination(route), port: route.port }),
+            this.onRefused,
+          )
+        : this.pipeServer(route);
       const path = join(this.dir, route.socket);
       await rm(path, { force: true }); // an earlier runtime's socket
       await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
       await chmod(path, 0o666); // the sandbox's uid connects; only its own sandbox sees this dir
       this.servers.push(server);
     }
+  }
+
+  /** A plain TCP pipe to the route's destination. */
+  private pipeServer(route: EgressRoute): Server {
+    return createServer((inside) => {
+      inside.pause();
+      inside.once('error', () => inside.destroy());
+      destination(route).then(
+        (address) => {
+          const outside = connect(route.port, address);
+          inside.pipe(outside).pipe(inside);
+          inside.resume();
+          const end = () => {
+            inside.destroy();
+            outside.destroy();
+          };
+          inside.once('close', end);
+          outside.once('error', end).once('close', end);
+        },
+        (err: unknown) => {
+          this.onRefused(err as Error);
+          inside.destroy();
+        },
+      );
+    });
   }
 
   forwards(): InsideForward[] {
