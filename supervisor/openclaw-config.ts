@@ -117,6 +117,9 @@ function toolsSection(input: OpenClawConfigInput): Record<string, unknown> {
     profile: tools.profile ?? 'messaging',
     ...(alsoAllow.length ? { alsoAllow: [...alsoAllow] } : {}),
     deny,
+    // Direct schemas: a tenant's catalog is small (about 15 to 25 tools), where OpenClaw's deferred tool search
+    // costs extra discovery turns instead of saving prompt tokens, and each tier's tools are what the model sees.
+    toolSearch: false,
     ...(alsoAllow.includes('exec')
       ? {
           exec: {
