@@ -30,6 +30,8 @@ export interface Attack {
   readonly check: (results: readonly ToolResult[], t: Targets) => void;
   /** The tenant does not survive it (the designed outcome): no tool result comes back. */
   readonly endsTenant?: boolean;
+  /** What the attempt gets today and what would stop it: the suite lists it as pending, never as passed. */
+  readonly knownHole?: string;
 }
 
 const exec = (command: string): ScriptedToolCall => ({
@@ -123,6 +125,10 @@ export const ATTACKS: readonly Attack[] = [
   {
     name: 'list the snapshot store without a signature',
     // The store is reachable (the supervisor saves and restores through it); what guards it is the signature.
+    knownHole:
+      's3rver answers unsigned requests (measured: HTTP 200 and every tenant’s key prefix listed); the egress ' +
+      'to the snapshot store forwards any request. Needs the store to check signatures (real S3 does) or an ' +
+      'HTTP-aware egress that passes only requests presigned for the tenant’s own prefix (local/sandbox/egress.ts)',
     calls: (t) => [
       exec(
         `code=$(curl -s -m 20 -o listing.txt -w '%{http_code}' 'http://${t.snapshotStore.address}/${t.snapshotStore.bucket}?list-type=2'); ` +
