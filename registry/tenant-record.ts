@@ -53,9 +53,7 @@ export const ChannelConfigSchema = Type.Object(
 );
 
 /** A tool name from the closed list (common/tool-tiers.ts): control-plane tools cannot be named. */
-const GrantableToolSchema = Type.Unsafe<GrantableTool>(
-  Type.Union(GRANTABLE_TOOLS.map((tool) => Type.Literal(tool))),
-);
+const GrantableToolSchema = Type.Unsafe<GrantableTool>(Type.Enum([...GRANTABLE_TOOLS]));
 
 /** The tenant's tool override on top of its tier's defaults: `allow` adds, `deny` removes (deny wins). */
 export const TenantToolsSchema = Type.Object(
