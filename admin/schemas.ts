@@ -6,7 +6,7 @@
  */
 import Type from 'typebox';
 import { TENANT_ID_PATTERN } from '../common/ids.js';
-import { ChannelConfigSchema, TenantQuotasSchema } from '../registry/tenant-record.js';
+import { ChannelConfigSchema, TenantQuotasSchema, TenantToolsSchema } from '../registry/tenant-record.js';
 import { LIMITS, OPENCLAW_VERSION_PATTERN } from '../workflows/shared.js';
 
 export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN.source, description: 'Tenant id' });
@@ -54,6 +54,8 @@ export const CreateTenantBody = Type.Object(
     openclawVersion: Type.Optional(OpenClawVersion),
     quotas: Type.Optional(TenantQuotasSchema),
     channels: Type.Optional(ChannelConfigSchema),
+    /** Tools added to (`allow`) or removed from (`deny`) the tier's defaults, from a closed list. */
+    tools: Type.Optional(TenantToolsSchema),
     /** Secrets supplied at creation (e.g. `telegram-bot-token`, `model-openai`); stored encrypted. */
     secrets: Type.Optional(Type.Record(SecretName, SecretValue, { maxProperties: 20 })),
   },
@@ -71,6 +73,8 @@ export const PatchTenantBody = Type.Object(
     openclawPinned: Type.Optional(Type.Boolean()),
     quotas: Type.Optional(TenantQuotasSchema),
     channels: Type.Optional(ChannelConfigSchema),
+    /** Replaces the tenant's tool override (`{}` returns to the tier's defaults); applies at the next wake. */
+    tools: Type.Optional(TenantToolsSchema),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -178,6 +182,10 @@ export const TenantView = Type.Object({
   /** Fleet upgrades skip a pinned tenant. */
   openclawPinned: Type.Boolean(),
   channels: ChannelConfigSchema,
+  /** The tenant's override of its tier's tools (`{}` when none). */
+  tools: TenantToolsSchema,
+  /** The tools its agent gets on top of OpenClaw's messaging profile: the tier's, with the override applied. */
+  effectiveTools: Type.Array(Type.String()),
   secretNames: Type.Array(Type.String()),
   apiKeyIds: Type.Array(Type.String()),
   webhookSecretSet: Type.Boolean(),

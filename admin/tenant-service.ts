@@ -56,6 +56,7 @@ export class TenantService {
       ...(input.idleTimeoutMs !== undefined && { idleTimeoutMs: input.idleTimeoutMs }),
       ...(input.quotas && { quotas: input.quotas }),
       ...(input.channels && { channels: input.channels }),
+      ...(input.tools && { tools: input.tools }),
       ...(bot && { telegramBot: { id: bot.id, username: bot.username } }),
     });
     try {

@@ -1,4 +1,5 @@
 /** The API's view of registry records: names and ids, never hashes or values. */
+import { resolveTenantTools } from '../common/tool-tiers.js';
 import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantViewData } from './schemas.js';
 
@@ -13,6 +14,8 @@ export function tenantView(record: TenantRecord): TenantViewData {
     openclawVersion: record.openclawVersion,
     openclawPinned: record.openclawPinned ?? false,
     channels: record.channels,
+    tools: record.tools ?? {},
+    effectiveTools: resolveTenantTools(record.tier, record.tools).alsoAllow,
     secretNames: [...new Set(Object.values(record.secretRefs))].sort(),
     apiKeyIds: Object.keys(record.apiKeyHashes).sort(),
     webhookSecretSet: record.webhookSecretHashes.length > 0,

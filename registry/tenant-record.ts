@@ -12,6 +12,7 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import type { PodSpec } from '../activities/ports.js';
 import { TENANT_ID_PATTERN } from '../common/ids.js';
+import { GRANTABLE_TOOLS, type GrantableTool } from '../common/tool-tiers.js';
 
 /** Administrative status (the GSI partition key); the workflow's phase is finer and lives in Temporal. */
 export const TENANT_STATUSES = ['active', 'suspended', 'failed', 'offboarding'] as const;
@@ -51,6 +52,18 @@ export const ChannelConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A tool name from the closed list (common/tool-tiers.ts): control-plane tools cannot be named. */
+const GrantableToolSchema = Type.Unsafe<GrantableTool>(Type.Enum([...GRANTABLE_TOOLS]));
+
+/** The tenant's tool override on top of its tier's defaults: `allow` adds, `deny` removes (deny wins). */
+export const TenantToolsSchema = Type.Object(
+  {
+    allow: Type.Optional(Type.Array(GrantableToolSchema, { maxItems: 32, uniqueItems: true })),
+    deny: Type.Optional(Type.Array(GrantableToolSchema, { maxItems: 32, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
 export const TelegramBotSchema = Type.Object(
   { id: Type.Integer({ minimum: 1 }), username: Type.String({ maxLength: 64 }) },
   { additionalProperties: false },
@@ -78,6 +91,8 @@ export const TenantRecordSchema = Type.Object(
     /** An operator chose the version (`tenant update --openclaw-version`): fleet upgrades skip the tenant. */
     openclawPinned: Type.Optional(Type.Boolean()),
     channels: ChannelConfigSchema,
+    /** Tools added to or removed from the tier's defaults (common/tool-tiers.ts); absent = the tier's. */
+    tools: Type.Optional(TenantToolsSchema),
     /** Logical use → secret name in the secret store (e.g. `telegramBotToken` → `telegram-bot-token`). */
     secretRefs: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,63}$' }), Name),
     /** Current first; the previous one stays valid until the next wake re-registers the webhook. */
@@ -106,6 +121,7 @@ void schemaMatches;
 
 export type TenantQuotas = Type.Static<typeof TenantQuotasSchema>;
 export type ChannelConfig = Type.Static<typeof ChannelConfigSchema>;
+export type TenantTools = Type.Static<typeof TenantToolsSchema>;
 
 /** What a caller supplies to create a tenant; the rest gets defaults. */
 export const NewTenantSchema = Type.Intersect([
@@ -116,6 +132,7 @@ export const NewTenantSchema = Type.Intersect([
       'idleTimeoutMs',
       'quotas',
       'channels',
+      'tools',
       'secretRefs',
       'webhookSecretHashes',
       'apiKeyHashes',
@@ -135,6 +152,7 @@ export const TENANT_PATCH_FIELDS = [
   'openclawVersion',
   'openclawPinned',
   'channels',
+  'tools',
   'secretRefs',
   'webhookSecretHashes',
   'apiKeyHashes',
@@ -158,6 +176,7 @@ export function newTenantRecord(input: NewTenant, now: string): TenantRecord {
     quotas: input.quotas ?? {},
     openclawVersion: input.openclawVersion,
     channels: input.channels ?? {},
+    ...(input.tools && { tools: input.tools }),
     secretRefs: input.secretRefs ?? {},
     webhookSecretHashes: input.webhookSecretHashes ?? [],
     apiKeyHashes: input.apiKeyHashes ?? {},

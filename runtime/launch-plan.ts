@@ -10,6 +10,7 @@ import type { PodSpec } from '../activities/ports.js';
 import type { GraceChain } from '../common/grace.js';
 import { PermanentPortError } from '../activities/errors.js';
 import { modelBearer } from '../common/model-token.js';
+import { resolveTenantTools } from '../common/tool-tiers.js';
 import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantTier } from '../workflows/types.js';
 import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
@@ -67,21 +68,12 @@ export interface LaunchPlan {
  * Background model work (heartbeat, dreaming, skill review) wakes a sleeping
  * tenant and spends tokens, so it is off unless a tier pays for it; the
  * tenant's own cron jobs still run through the workflow's scheduled wakes.
+ * Tools per tier live in common/tool-tiers.ts.
  */
-const TIER_AGENT: Readonly<
-  Record<TenantTier, Pick<SupervisorSpec, 'background' | 'tools'> & { maxTokens: number }>
-> = {
-  free: {
-    background: { dreaming: false, skillReview: false },
-    tools: { profile: 'messaging' },
-    maxTokens: 2048,
-  },
-  standard: {
-    background: { dreaming: false, skillReview: false },
-    tools: { profile: 'messaging' },
-    maxTokens: 4096,
-  },
-  pro: { background: { dreaming: false, skillReview: false }, tools: { profile: 'coding' }, maxTokens: 8192 },
+const TIER_AGENT: Readonly<Record<TenantTier, Pick<SupervisorSpec, 'background'> & { maxTokens: number }>> = {
+  free: { background: { dreaming: false, skillReview: false }, maxTokens: 2048 },
+  standard: { background: { dreaming: false, skillReview: false }, maxTokens: 4096 },
+  pro: { background: { dreaming: false, skillReview: false }, maxTokens: 8192 },
 };
 
 /** Secret store names (registry/secret-store.ts SECRET_NAMES) of the tokens the supervisor needs. */
@@ -152,7 +144,8 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
         }
       : {}),
     background: tier.background,
-    tools: tier.tools,
+    // The tier's tools with the tenant's registry override applied (read at every launch).
+    tools: resolveTenantTools(pod.tier, tenant.tools),
     snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},
     // 500 ms: past the 300 ms in which a dead gateway's helpers are swept (gateway-child.ts); OpenClaw's boot is the rest.
     crashLoop: { maxCrashes: 3, windowMs: 600_000, backoffMs: 500 },

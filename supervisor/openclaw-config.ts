@@ -11,6 +11,7 @@
  * values in the gateway's environment. `hooks.token` is the one credential
  * OpenClaw does not accept as a reference, so hooks are left off.
  */
+import { CONTROL_PLANE_TOOLS, resolveTenantTools } from '../common/tool-tiers.js';
 import { tenantPlugins } from './trimmed-boot.js';
 
 /** OpenClaw SecretRef for an environment variable (id grammar `^[A-Z][A-Z0-9_]{0,127}$`). */
@@ -83,12 +84,13 @@ export interface OpenClawConfigInput {
   };
   readonly provider: ModelProviderSettings;
   readonly telegram?: TelegramSettings;
+  /** From common/tool-tiers.ts `resolveTenantTools`. @default the free tier's */
   readonly tools?: {
     /** @default 'messaging' */
     readonly profile?: ToolProfile;
-    /** Tool names or groups added on top of the profile (e.g. 'cron' for reminders). */
+    /** Tool names added on top of the profile (e.g. 'cron' for reminders). */
     readonly alsoAllow?: readonly string[];
-    /** @default DEFAULT_DENIED_TOOLS */
+    /** CONTROL_PLANE_TOOLS are always added. */
     readonly deny?: readonly string[];
   };
   /** Recurring heartbeat turns cost tokens and keep a tenant awake. @default false */
@@ -102,20 +104,39 @@ export interface OpenClawConfigInput {
 }
 
 /**
- * No shell, files, browser/UI or device tools (there is no Docker sandbox in a
- * tenant pod), and no control-plane tools: `openclaw security audit` flags
- * `gateway`/`plugins` reachable from an open DM as critical. `automations`
- * (cron) stays available through `alsoAllow` for tiers with reminders.
+ * The `tools` section. Control-plane tools are denied whatever the input says.
+ * When `exec` is granted it runs on the gateway's host, which is the tenant's
+ * sandbox (local) or pod (Kubernetes), with no approval prompts: a chat tenant
+ * has no one to approve them, and the boundary is the sandbox, not OpenClaw.
  */
-export const DEFAULT_DENIED_TOOLS = [
-  'group:runtime',
-  'group:fs',
-  'group:ui',
-  'group:nodes',
-  'gateway',
-  'plugins',
-  'openclaw',
-] as const;
+function toolsSection(input: OpenClawConfigInput): Record<string, unknown> {
+  const tools = input.tools ?? resolveTenantTools('free');
+  const alsoAllow = tools.alsoAllow ?? [];
+  const deny = [...new Set([...CONTROL_PLANE_TOOLS, ...(tools.deny ?? [])])];
+  return {
+    profile: tools.profile ?? 'messaging',
+    ...(alsoAllow.length ? { alsoAllow: [...alsoAllow] } : {}),
+    deny,
+    // Direct schemas: a tenant's catalog is small (about 15 to 25 tools), where OpenClaw's deferred tool search
+    // costs extra discovery turns instead of saving prompt tokens, and each tier's tools are what the model sees.
+    toolSearch: false,
+    ...(alsoAllow.includes('exec')
+      ? {
+          exec: {
+            host: 'gateway',
+            mode: 'full',
+            strictInlineEval: false,
+            timeoutSeconds: EXEC_TIMEOUT_SECONDS,
+          },
+        }
+      : {}),
+    // Elevated exec escapes OpenClaw's own sandbox onto the host; never for a tenant.
+    elevated: { enabled: false },
+  };
+}
+
+/** A chat turn should not hang on one command; the model can background longer work with `process`. */
+const EXEC_TIMEOUT_SECONDS = 300;
 
 function gatewaySection(input: OpenClawConfigInput): Record<string, unknown> {
   const { host, port, trustedProxies } = input.gateway;
@@ -155,7 +176,6 @@ function telegramSection(telegram: TelegramSettings): Record<string, unknown> {
 export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, unknown> {
   const { provider } = input;
   const heartbeatEvery = input.heartbeat ? input.heartbeat.every : '0m';
-  const tools = input.tools ?? {};
   return {
     gateway: gatewaySection(input),
     // A tenant gateway must not phone home: no update checks, no remote model catalog fetches.
@@ -187,15 +207,11 @@ export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, 
         workspace: input.paths.workspaceDir,
         model: { primary: `${provider.name}/${provider.modelId}` },
         heartbeat: { every: heartbeatEvery },
+        // No Docker sandbox inside a tenant: clawfleet's own sandbox (or pod) is the boundary.
+        sandbox: { mode: 'off' },
       },
     },
-    tools: {
-      profile: tools.profile ?? 'messaging',
-      ...(tools.alsoAllow?.length ? { alsoAllow: [...tools.alsoAllow] } : {}),
-      deny: [...(tools.deny ?? DEFAULT_DENIED_TOOLS)],
-      // Elevated exec escapes the (absent) sandbox; never for a tenant.
-      elevated: { enabled: false },
-    },
+    tools: toolsSection(input),
     // Both background jobs cost tokens and would wake a sleeping tenant; off unless the tier asks for them.
     plugins: {
       allow: tenantPlugins({ telegram: input.telegram !== undefined }),

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { msToNumber, type Duration } from '@temporalio/common';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { QUOTA_KINDS } from '../../common/quotas.js';
+import { GRANTABLE_TOOLS, type GrantableTool } from '../../common/tool-tiers.js';
 import type { SandboxView } from '../../client/admin-types.js';
 import { cliContext, fields, paint, table } from '../context.js';
 import { secretValue } from './secret.js';
@@ -40,6 +41,20 @@ function quota(value: string, previous: Record<string, number> = {}): Record<str
   const match = new RegExp(`^(${QUOTA_KINDS.join('|')})=(\\d+)$`).exec(value);
   if (!match) throw new InvalidArgumentError(`<kind>=N with kind one of ${QUOTA_KINDS.join(', ')}`);
   return { ...previous, [match[1]!]: Number(match[2]) };
+}
+
+/** A comma-separated list of tool names from the closed list (empty allowed: `--deny-tools ''`). */
+function toolList(value: string): GrantableTool[] {
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(GRANTABLE_TOOLS as readonly string[]).includes(n));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `unknown tool ${unknown.join(', ')}; one of ${GRANTABLE_TOOLS.join(', ')}`,
+    );
+  return [...new Set(names)] as GrantableTool[];
 }
 
 const ago = (iso: string) => {
@@ -157,6 +172,7 @@ export function tenantCommand(): Command {
           ['idle timeout', `${t.idleTimeoutMs / 1000}s`],
           ['openclaw', t.openclawVersion],
           ['quotas', t.quotas],
+          ['tools', `${t.effectiveTools.join(', ')}${t.tools.allow || t.tools.deny ? ' (override)' : ''}`],
           ['secrets', t.secretNames.join(', ')],
           ['api keys', t.apiKeyIds.join(', ')],
           ['snapshot', t.latestSnapshotSeq],
@@ -193,6 +209,13 @@ export function tenantCommand(): Command {
     .option('--unpin', 'release the OpenClaw version pin: fleet upgrades move the tenant again')
     .option('--quota <key=n>', `quota (repeatable): ${QUOTA_KINDS.join(', ')}`, quota)
     .option(
+      '--allow-tools <list>',
+      "tools added to the tier's (comma-separated); with --deny-tools, replaces the tool override",
+      toolList,
+    )
+    .option('--deny-tools <list>', "tools removed from the tier's (comma-separated)", toolList)
+    .option('--tier-tools', "drop the tool override: the tier's tools again")
+    .option(
       '--expected-version <n>',
       'fail with a conflict unless the tenant is at this version',
       positiveInt,
@@ -200,7 +223,14 @@ export function tenantCommand(): Command {
     .action(
       async (
         id: string,
-        opts: TenantOptions & { quota?: Record<string, number>; expectedVersion?: number; unpin?: boolean },
+        opts: TenantOptions & {
+          quota?: Record<string, number>;
+          expectedVersion?: number;
+          unpin?: boolean;
+          allowTools?: GrantableTool[];
+          denyTools?: GrantableTool[];
+          tierTools?: boolean;
+        },
         command: Command,
       ) => {
         const ctx = await cliContext(command);
@@ -211,7 +241,16 @@ export function tenantCommand(): Command {
           ...(opts.openclawVersion !== undefined && { openclawVersion: opts.openclawVersion }),
           ...(opts.quota !== undefined && { quotas: opts.quota }),
           ...(opts.unpin && { openclawPinned: false }),
+          ...(opts.tierTools && { tools: {} }),
+          ...((opts.allowTools || opts.denyTools) && {
+            tools: {
+              ...(opts.allowTools && { allow: opts.allowTools }),
+              ...(opts.denyTools && { deny: opts.denyTools }),
+            },
+          }),
         };
+        if (opts.tierTools && (opts.allowTools || opts.denyTools))
+          command.error('--tier-tools drops the override: pass it alone', { exitCode: 2 });
         if (Object.keys(patch).length === 0)
           command.error('nothing to change: pass at least one option', { exitCode: 2 });
         const updated = await ctx.admin.updateTenant(id, patch, {
@@ -224,6 +263,7 @@ export function tenantCommand(): Command {
             ['idle timeout', `${t.idleTimeoutMs / 1000}s`],
             ['openclaw', `${t.openclawVersion}${t.openclawPinned ? ' (pinned)' : ''}`],
             ['quotas', t.quotas],
+            ['tools', t.effectiveTools.join(', ')],
             ['version', t.version],
           ]),
         );

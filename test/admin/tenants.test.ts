@@ -212,6 +212,38 @@ describe('admin API: tenants (app.inject against real DynamoDB, Redis, S3 and Te
     assert.equal(stale.json().code, 'VERSION_CONFLICT');
   });
 
+  it('PATCH tools overrides the tier from a closed list: control-plane tools are a 400, `{}` returns to the tier', async () => {
+    const tenantId = await h.createTenant();
+    const view = (await h.request({ method: 'GET', url: `/v1/tenants/${tenantId}` })).json();
+    assert.deepEqual(view.tenant?.tools ?? view.tools, {});
+    const patch = (tools: unknown) =>
+      h.request({ method: 'PATCH', url: `/v1/tenants/${tenantId}`, payload: { tools } });
+    const granted = await patch({ allow: ['exec', 'read'], deny: ['web_fetch'] });
+    assert.equal(granted.statusCode, 200, granted.body);
+    const body = granted.json<{ tools: unknown; effectiveTools: string[] }>();
+    assert.deepEqual(body.tools, { allow: ['exec', 'read'], deny: ['web_fetch'] });
+    assert.ok(body.effectiveTools.includes('exec'));
+    assert.ok(!body.effectiveTools.includes('web_fetch'));
+    assert.deepEqual((await h.deps.registry.get(tenantId))!.tools, {
+      allow: ['exec', 'read'],
+      deny: ['web_fetch'],
+    });
+    for (const tools of [
+      { allow: ['gateway'] },
+      { allow: ['group:runtime'] },
+      { allow: ['plugins'] },
+      { grant: [] },
+    ]) {
+      const refused = await patch(tools);
+      assert.equal(refused.statusCode, 400, JSON.stringify(tools));
+    }
+    const reset = await patch({});
+    assert.equal(reset.statusCode, 200, reset.body);
+    const after = reset.json<{ tools: unknown; effectiveTools: string[] }>();
+    assert.deepEqual(after.tools, {});
+    assert.ok(!after.effectiveTools.includes('exec'), 'back to the standard tier');
+  });
+
   it('wake, sleep, suspend and resume drive the workflow and the registry status', async () => {
     const tenantId = await h.createTenant();
     const wake = await h.request({ method: 'POST', url: `/v1/tenants/${tenantId}/wake` });

@@ -189,6 +189,26 @@ describe('clawfleet CLI against a live admin API', function () {
     assert.equal(typeof status.phases.asleep, 'number');
   });
 
+  it('tenant update --allow-tools/--deny-tools set the tool override from the closed list; --tier-tools drops it', async () => {
+    const tenantId = await h.createTenant();
+    const set = await json([
+      'tenant',
+      'update',
+      tenantId,
+      '--allow-tools',
+      'exec,process',
+      '--deny-tools',
+      'web_fetch',
+    ]);
+    assert.deepEqual(set.tools, { allow: ['exec', 'process'], deny: ['web_fetch'] });
+    assert.ok(set.effectiveTools.includes('exec') && !set.effectiveTools.includes('web_fetch'));
+    const refused = await cli(['tenant', 'update', tenantId, '--allow-tools', 'gateway']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /unknown tool gateway/);
+    const reset = await json(['tenant', 'update', tenantId, '--tier-tools']);
+    assert.deepEqual(reset.tools, {});
+  });
+
   it('tenant update --openclaw-version pins; fleet upgrade skips the pin, status/pause/resume/abort drive the rollout', async () => {
     const [moved, pinned] = [await h.createTenant(), await h.createTenant()];
     const pin = await json(['tenant', 'update', pinned, '--openclaw-version', '2026.9.6']);

@@ -20,6 +20,7 @@ import type { TestDynamo } from '../helpers/dynamo.js';
 import { startFleetBase, type FleetBase } from '../helpers/fleet-base.js';
 import type { TestRedis } from '../helpers/redis.js';
 import type { TestS3 } from '../helpers/s3.js';
+import type { TenantTier } from '../../workflows/types.js';
 
 export interface Fleet {
   readonly config: Config;
@@ -37,8 +38,8 @@ export interface Fleet {
   /** The model gateway every tenant agent calls, and the platform key it presents upstream. */
   readonly gateway: FleetBase['gateway'];
   readonly platformModelKey: string;
-  /** A tenant in the registry with Telegram on and every secret it needs; returns its bot token. */
-  registerTenant(tenantId: string): Promise<{ botToken: string; webhookSecret: string }>;
+  /** A tenant in the registry (tier `standard` unless given) with Telegram on and every secret it needs; returns its bot token. */
+  registerTenant(tenantId: string, tier?: TenantTier): Promise<{ botToken: string; webhookSecret: string }>;
   /** The tenant's directory under the fleet's data dir. */
   tenantDir(tenantId: string): string;
   /** Pids of every process of the tenant (supervisor, OpenClaw and helpers). */
@@ -91,7 +92,7 @@ export async function startFleet(
           : pids;
       },
       runtimeProcesses: () => processesMentioning(dataDir),
-      registerTenant: (tenantId) => base.registerTenant(tenantId),
+      registerTenant: (tenantId, tier) => base.registerTenant(tenantId, tier),
       stop: () => base.cleanup(),
     };
   } catch (error) {

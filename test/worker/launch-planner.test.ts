@@ -14,6 +14,9 @@ import { parseSnapshotGrant } from '../../snapshots/grant.js';
 import { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { createLaunchPlanner } from '../../worker/launch-planner.js';
+import { podSupervisorSpec } from '../../k8s/pod-manifest.js';
+import { DEFAULT_KUBE_OPTIONS } from '../../k8s/options.js';
+import { CONTROL_PLANE_TOOLS } from '../../common/tool-tiers.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -31,6 +34,7 @@ describe('launch planner: what a supervisor is given', () => {
   let close: () => void;
   let masterKey: FileMasterKey;
   let secretStore: DynamoSecretStore;
+  let registry: DynamoRegistry;
 
   before(async () => {
     [dynamo, s3, dir] = await Promise.all([
@@ -46,7 +50,7 @@ describe('launch planner: what a supervisor is given', () => {
       CLAWFLEET_STOP_GRACE: '45s',
     });
     masterKey = await FileMasterKey.open(masterKeyPath(config), { create: true });
-    const registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
+    registry = new DynamoRegistry({ doc: dynamo.doc, tables: dynamo.tables });
     const secrets = new DynamoSecretStore({ doc: dynamo.doc, tables: dynamo.tables, masterKey });
     secretStore = secrets;
     const presigner = createS3Presigner(config);
@@ -139,5 +143,40 @@ describe('launch planner: what a supervisor is given', () => {
       return dataKeys.keys[dataKeys.current];
     };
     assert.notEqual(keyOf(a.secrets.snapshotGrant!, 'plan-a'), keyOf(b.secrets.snapshotGrant!, 'plan-b'));
+  });
+
+  it('gives each tier its tools, applies the registry override at the next launch, and Kubernetes pods get the same tools', async () => {
+    const tierPod = (tenantId: string, tier: PodSpec['tier']) => ({ ...pod(tenantId), tier }) as PodSpec;
+    const tools = async (tier: PodSpec['tier']) =>
+      (await planner(tierPod('plan-a', tier), placement, join(dir, 'tools'))).spec.tools!;
+    assert.deepEqual((await tools('free')).alsoAllow, ['cron']);
+    assert.deepEqual((await tools('standard')).alsoAllow, [
+      'cron',
+      'web_search',
+      'web_fetch',
+      'memory_search',
+      'memory_get',
+    ]);
+    const pro = await tools('pro');
+    for (const tool of ['cron', 'exec', 'process', 'read', 'write', 'edit', 'apply_patch'])
+      assert.ok(pro.alsoAllow!.includes(tool), tool);
+    for (const tool of CONTROL_PLANE_TOOLS) assert.ok(pro.deny!.includes(tool), tool);
+    assert.ok((await tools('free')).deny!.includes('exec'), 'a free tenant is denied exec outright');
+
+    // The override from the registry (what PATCH /v1/tenants/:id writes): read at every launch.
+    const record = (await registry.get('plan-b'))!;
+    await registry.update('plan-b', { tools: { allow: ['exec'], deny: ['cron'] } }, record.version);
+    const overridden = await planner(pod('plan-b'), placement, join(dir, 'tools-b'));
+    assert.deepEqual(overridden.spec.tools!.alsoAllow, ['exec']);
+    assert.ok(overridden.spec.tools!.deny!.includes('cron'));
+    // A control-plane tool is not in the closed list: the registry refuses it.
+    await assert.rejects(
+      registry.update('plan-b', { tools: { allow: ['gateway' as 'exec'] } }, record.version + 1),
+      /allow/,
+    );
+
+    // The Kubernetes runtime builds its pods' spec from the same plan (k8s/kube-driver.ts): same tools.
+    const proPlan = await planner(tierPod('plan-a', 'pro'), placement, join(dir, 'tools'));
+    assert.deepEqual(podSupervisorSpec(proPlan.spec, DEFAULT_KUBE_OPTIONS).tools, proPlan.spec.tools);
   });
 });
