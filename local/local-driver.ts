@@ -24,7 +24,7 @@ import { CapacityGate } from '../runtime/capacity-gate.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import { keepBeating } from '../common/runtime-heartbeat.js';
-import { LaunchedPod } from './launched-pod.js';
+import { LaunchedPod, type LaunchedPodInput } from './launched-pod.js';
 import {
   isServing,
   killGroup,
@@ -39,11 +39,12 @@ import { prepareTenantDir } from './tenant-dir.js';
 import { isSameProcess } from './process-identity.js';
 import type { Heartbeat } from './supervisor-process.js';
 import { LostPods, type Salvage } from './lost-pods.js';
-import { freeSlot, MAX_SLOTS, SlotTable } from './placement.js';
+import { freeSlot, MAX_SLOTS, placementOf, SlotTable } from './placement.js';
 import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandboxes.js';
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
+import { WarmSandboxes, type WarmSandbox } from './sandbox/warm-sandboxes.js';
 import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 export interface LocalDriverOptions {
@@ -80,6 +81,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   readonly slotSandboxes: SlotSandboxes | undefined;
   readonly gate: CapacityGate;
   readonly warm: WarmSupervisors;
+  readonly warmSandboxes: WarmSandboxes | undefined;
   private readonly lost: LostPods;
   private readonly slots = new SlotTable(MAX_SLOTS);
   private readonly heartbeat: Heartbeat;
@@ -94,13 +96,37 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       windowMs: options.adoptWindowMs ?? 60_000,
     };
     this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
+    const logFile = join(options.dataDir, 'warm-supervisors.log');
+    const size = options.warmSupervisors ?? 1;
+    // Sandboxed, the pool is of pre-built sandboxes, each with its warm process inside (warm-sandboxes.ts).
     this.warm = new WarmSupervisors({
-      // A warm process runs outside any sandbox, so a sandboxed runtime starts every supervisor cold.
-      size: options.sandbox ? 0 : (options.warmSupervisors ?? 1),
+      size: this.slotSandboxes ? 0 : size,
       dataDir: options.dataDir,
-      logFile: join(options.dataDir, 'warm-supervisors.log'),
+      logFile,
       heartbeat: this.heartbeat,
     });
+    this.warmSandboxes =
+      this.slotSandboxes &&
+      new WarmSandboxes({
+        size,
+        sandboxes: this.slotSandboxes,
+        slots: this.slots,
+        portBase: options.portBase,
+        dataDir: options.dataDir,
+        logFile,
+        heartbeat: this.heartbeat,
+        logger: options.logger,
+      });
+  }
+
+  /** Tops up the warm pool (idle processes, or pre-built sandboxes). */
+  fillWarm(): void {
+    this.warm.fill();
+    this.warmSandboxes?.fill();
+  }
+
+  async closeWarm(): Promise<void> {
+    await Promise.all([this.warm.close(), this.warmSandboxes?.close()]);
   }
 
   /** The data dir exists and the heartbeat every supervisor watches is beating. */
@@ -151,6 +177,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       else await removePodRecord(rootDir);
       await swept;
     }
+    // A pre-built sandbox of a runtime that died may still have its tenant's dir mounted (slot-mount.ts).
+    await this.slotSandboxes?.releaseMounts(this.slots);
     return adopted;
   }
 
@@ -214,9 +242,13 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 
   private async spawn(spec: PodSpec): Promise<LaunchedPod> {
-    const { logger } = this.options;
+    const { logger, portBase } = this.options;
     const rootDir = join(this.options.dataDir, 'tenants', spec.tenantId);
-    const { slot, placement } = await freeSlot(this.slots, this.options.portBase, this.options.logger);
+    // A pre-built sandbox decides the slot: its process already holds the slot's socket.
+    let warm = this.warmSandboxes?.take();
+    const { slot, placement } = warm
+      ? { slot: warm.slot, placement: placementOf(warm.slot, portBase) }
+      : await freeSlot(this.slots, portBase, logger);
     try {
       // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
       const [plan] = await Promise.all([
@@ -225,24 +257,21 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
-      const sandboxed = await this.slotSandboxes?.build(slot, spec, plan, rootDir, this.heartbeat.file);
-      const pod = await LaunchedPod.start(
-        {
-          spec,
-          plan,
-          rootDir,
-          specPath,
-          logFile: join(rootDir, 'logs', 'supervisor.log'),
-          logger,
-          heartbeat: this.heartbeat,
-          ...(sandboxed && { sandbox: sandboxed.start }),
-        },
-        this.warm.take(),
-      ).catch(async (error: unknown) => {
-        await sandboxed?.sandbox.close();
-        throw error;
-      });
-      if (sandboxed) this.watchSandbox(pod, sandboxed.sandbox);
+      const input = {
+        spec,
+        plan,
+        rootDir,
+        specPath,
+        logFile: join(rootDir, 'logs', 'supervisor.log'),
+        logger,
+        heartbeat: this.heartbeat,
+      };
+      const taken = warm;
+      warm = undefined; // from here startSandboxed owns it
+      const { pod, sandbox } = this.slotSandboxes
+        ? await this.startSandboxed(slot, input, taken)
+        : { pod: await LaunchedPod.start(input, this.warm.take()), sandbox: undefined };
+      if (sandbox) this.watchSandbox(pod, sandbox);
       this.pods.set(spec.tenantId, pod);
       const { pid, startTime } = pod.process;
       if (pid !== undefined && startTime !== null)
@@ -250,10 +279,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
         () => {
-          this.warm.fill();
+          this.fillWarm();
           if (this.pods.get(spec.tenantId) === pod) void markServed(rootDir).catch(() => undefined);
         },
-        () => this.warm.fill(),
+        () => this.fillWarm(),
       );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));
       logger.info(
@@ -262,9 +291,46 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       );
       return pod;
     } catch (error) {
+      if (warm) await this.warmSandboxes?.dismiss(warm);
       this.slots.release(slot);
       throw error;
     }
+  }
+
+  /**
+   * Claims the pre-built sandbox of the slot when it fits this launch (the
+   * tenant's dir mounted in, its tier's limits), else builds one cold.
+   */
+  private async startSandboxed(
+    slot: number,
+    input: Omit<LaunchedPodInput, 'sandbox'>,
+    warm: WarmSandbox | undefined,
+  ): Promise<{ pod: LaunchedPod; sandbox: TenantSandbox }> {
+    const sandboxes = this.slotSandboxes!;
+    const pool = this.warmSandboxes!;
+    const template = await sandboxes
+      .template(input.plan, this.heartbeat.file)
+      .catch(async (error: unknown) => {
+        if (warm) await pool.dismiss(warm);
+        throw error;
+      });
+    pool.remember(template);
+    if (warm && pool.fits(warm, template)) {
+      try {
+        await sandboxes.admit(warm.sandbox, input.spec, input.rootDir);
+        return { pod: await LaunchedPod.start(input, warm.process, false), sandbox: warm.sandbox };
+      } catch (error) {
+        await warm.sandbox.close();
+        throw error;
+      }
+    }
+    if (warm) await pool.dismiss(warm);
+    const built = await sandboxes.build(slot, input.spec, input.plan, input.rootDir, template);
+    const pod = await LaunchedPod.start({ ...input, sandbox: built.start }).catch(async (error: unknown) => {
+      await built.sandbox.close();
+      throw error;
+    });
+    return { pod, sandbox: built.sandbox };
   }
 
   /** Keeps the pod's sandbox with it, for `tenant get` and the OOM watch (tenant-sandbox.ts). */

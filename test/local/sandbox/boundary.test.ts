@@ -105,7 +105,8 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
       },
       secrets: {},
     } as unknown as LaunchPlan;
-    const built = await sandboxes.build(slot, pod, plan, rootDir, join(dataDir, 'runtime.heartbeat'));
+    const template = await sandboxes.template(plan, join(dataDir, 'runtime.heartbeat'));
+    const built = await sandboxes.build(slot, pod, plan, rootDir, template);
     sandbox = built.sandbox;
     const { file, args } = built.start.wrap([
       process.execPath,
