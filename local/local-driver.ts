@@ -24,7 +24,7 @@ import { CapacityGate } from '../runtime/capacity-gate.js';
 import type { RuntimeDriver } from '../runtime/driver.js';
 import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import { keepBeating } from '../common/runtime-heartbeat.js';
-import { LaunchedPod, type LaunchedPodInput } from './launched-pod.js';
+import { LaunchedPod } from './launched-pod.js';
 import {
   isServing,
   killGroup,
@@ -44,7 +44,8 @@ import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandboxes.js';
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
-import { WarmSandboxes, type WarmSandbox } from './sandbox/warm-sandboxes.js';
+import { WarmSandboxes } from './sandbox/warm-sandboxes.js';
+import { startSandboxed } from './sandbox/sandboxed-start.js';
 import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 export interface LocalDriverOptions {
@@ -251,9 +252,15 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       : await freeSlot(this.slots, portBase, logger);
     try {
       // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
+      // A pre-built sandbox takes the tenant in (its dir mounted, its limits) while the launch is planned.
+      const admit = async () => {
+        if (warm) await this.slotSandboxes!.admit(warm.sandbox, spec, rootDir);
+      };
       const [plan] = await Promise.all([
         this.options.plan(spec, placement, rootDir),
-        killProcessesOf(rootDir).then(() => prepareTenantDir(rootDir)), // leftovers of a runtime that died hard
+        killProcessesOf(rootDir) // leftovers of a runtime that died hard
+          .then(() => prepareTenantDir(rootDir))
+          .then(admit),
       ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
@@ -269,7 +276,14 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       const taken = warm;
       warm = undefined; // from here startSandboxed owns it
       const { pod, sandbox } = this.slotSandboxes
-        ? await this.startSandboxed(slot, input, taken)
+        ? await startSandboxed({
+            sandboxes: this.slotSandboxes,
+            pool: this.warmSandboxes!,
+            heartbeatFile: this.heartbeat.file,
+            slot,
+            launch: input,
+            warm: taken,
+          })
         : { pod: await LaunchedPod.start(input, this.warm.take()), sandbox: undefined };
       if (sandbox) this.watchSandbox(pod, sandbox);
       this.pods.set(spec.tenantId, pod);
@@ -295,42 +309,6 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       this.slots.release(slot);
       throw error;
     }
-  }
-
-  /**
-   * Claims the pre-built sandbox of the slot when it fits this launch (the
-   * tenant's dir mounted in, its tier's limits), else builds one cold.
-   */
-  private async startSandboxed(
-    slot: number,
-    input: Omit<LaunchedPodInput, 'sandbox'>,
-    warm: WarmSandbox | undefined,
-  ): Promise<{ pod: LaunchedPod; sandbox: TenantSandbox }> {
-    const sandboxes = this.slotSandboxes!;
-    const pool = this.warmSandboxes!;
-    const template = await sandboxes
-      .template(input.plan, this.heartbeat.file)
-      .catch(async (error: unknown) => {
-        if (warm) await pool.dismiss(warm);
-        throw error;
-      });
-    pool.remember(template);
-    if (warm && pool.fits(warm, template)) {
-      try {
-        await sandboxes.admit(warm.sandbox, input.spec, input.rootDir);
-        return { pod: await LaunchedPod.start(input, warm.process, false), sandbox: warm.sandbox };
-      } catch (error) {
-        await warm.sandbox.close();
-        throw error;
-      }
-    }
-    if (warm) await pool.dismiss(warm);
-    const built = await sandboxes.build(slot, input.spec, input.plan, input.rootDir, template);
-    const pod = await LaunchedPod.start({ ...input, sandbox: built.start }).catch(async (error: unknown) => {
-      await built.sandbox.close();
-      throw error;
-    });
-    return { pod, sandbox: built.sandbox };
   }
 
   /** Keeps the pod's sandbox with it, for `tenant get` and the OOM watch (tenant-sandbox.ts). */
