@@ -10,7 +10,7 @@
  * into a snapshot and returns it (the stop activity records it).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type {
   CallOptions,
   PodHandle,
@@ -46,6 +46,7 @@ import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandbox
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
 import { WarmSandboxes } from './sandbox/warm-sandboxes.js';
 import { startSandboxed } from './sandbox/sandboxed-start.js';
+import { TenantDisks } from './sandbox/tenant-disks.js';
 import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 export interface LocalDriverOptions {
@@ -80,6 +81,9 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   /** The sandbox of each sandboxed pod, by pod id. */
   readonly sandboxes = new Map<string, TenantSandbox>();
   readonly slotSandboxes: SlotSandboxes | undefined;
+  /** Sandboxed tenants' disk budgets, and which pod of each tenant holds its mounted dir. */
+  private readonly disks: TenantDisks | undefined;
+  private readonly diskHolders = new Map<string, string>(); // tenant id → pod id
   readonly gate: CapacityGate;
   readonly warm: WarmSupervisors;
   readonly warmSandboxes: WarmSandboxes | undefined;
@@ -97,6 +101,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       windowMs: options.adoptWindowMs ?? 60_000,
     };
     this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
+    this.disks = options.sandbox && new TenantDisks(join(options.dataDir, 'disks'));
     const logFile = join(options.dataDir, 'warm-supervisors.log');
     const size = options.warmSupervisors ?? 1;
     // Sandboxed, the pool is of pre-built sandboxes, each with its warm process inside (warm-sandboxes.ts).
@@ -151,6 +156,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   async adoptRunning(): Promise<LaunchedPod[]> {
     await this.beat();
     const adopted: LaunchedPod[] = [];
+    await this.disks?.mountAll(join(this.options.dataDir, 'tenants'));
     for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
       const refusal = record ? await this.whyNotAdoptable(record) : null;
       if (record && refusal === null) {
@@ -159,6 +165,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
           this.watchSandbox(pod, await this.slotSandboxes.adopt(record.slot, record.tier));
         this.gate.occupy();
         this.pods.set(pod.tenantId, pod);
+        this.diskHolders.set(pod.tenantId, pod.podId);
         void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
         adopted.push(pod);
         this.options.logger.info(
@@ -173,10 +180,13 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       }
       const swept = killProcessesOf(rootDir);
       // A pod that served and died while no runtime watched: its workflow's stop salvages what it left.
-      if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir)))
+      if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir))) {
         this.lost.add(LaunchedPod.adopt(record, rootDir, this.options.logger), swept);
-      else await removePodRecord(rootDir);
+        this.diskHolders.set(record.tenantId, record.podId);
+      } else await removePodRecord(rootDir);
       await swept;
+      // Nothing of it runs and nothing will salvage it: a disk an earlier runtime left mounted is released.
+      if (!this.diskHolders.has(basename(rootDir))) await this.disks?.release(rootDir);
     }
     // A pre-built sandbox of a runtime that died may still have its tenant's dir mounted (slot-mount.ts).
     await this.slotSandboxes?.releaseMounts(this.slots);
@@ -226,7 +236,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 
   async remove(pod: LaunchedPod, graceMs: number): Promise<SnapshotManifest | null> {
-    if (this.lost.has(pod.podId)) return this.lost.stop(pod.podId);
+    if (this.lost.has(pod.podId)) {
+      // The salvage reads the state from the tenant's disk: unmounted only after it.
+      const manifest = await this.lost.stop(pod.podId);
+      await this.releaseDisk(pod.tenantId, pod.podId, pod.rootDir);
+      return manifest;
+    }
     await pod.terminate(graceMs);
     await pod.closed;
     return null;
@@ -259,6 +274,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       const [plan] = await Promise.all([
         this.options.plan(spec, placement, rootDir),
         killProcessesOf(rootDir) // leftovers of a runtime that died hard
+          .then(() => this.mountDisk(spec, rootDir))
           .then(() => prepareTenantDir(rootDir))
           .then(admit),
       ]);
@@ -306,9 +322,33 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       return pod;
     } catch (error) {
       if (warm) await this.warmSandboxes?.dismiss(warm);
+      await this.releaseDisk(spec.tenantId, spec.podId, rootDir);
       this.slots.release(slot);
       throw error;
     }
+  }
+
+  /** At close, after every pod stopped: the disks of lost pods too (the next runtime mounts them again). */
+  async releaseDisks(): Promise<void> {
+    const held = [...this.diskHolders];
+    for (const [tenantId, podId] of held)
+      await this.releaseDisk(tenantId, podId, join(this.options.dataDir, 'tenants', tenantId));
+  }
+
+  /** The tenant's dir becomes its disk budget (tenant-disks.ts), held by this pod until its stop is done. */
+  private async mountDisk(spec: PodSpec, rootDir: string): Promise<void> {
+    if (!this.disks || !this.slotSandboxes) return;
+    this.diskHolders.set(spec.tenantId, spec.podId);
+    await this.disks.mount(spec.tenantId, rootDir, this.slotSandboxes.limitsOf(spec.tier).diskBytes);
+  }
+
+  /** Unmounts the tenant's dir, unless a newer pod of the tenant holds it now. */
+  private async releaseDisk(tenantId: string, podId: string, rootDir: string): Promise<void> {
+    if (!this.disks || this.diskHolders.get(tenantId) !== podId) return;
+    this.diskHolders.delete(tenantId);
+    await this.disks
+      .release(rootDir)
+      .catch((err: unknown) => this.options.logger.warn({ err, tenantId }, 'tenant disk not unmounted'));
   }
 
   /** Keeps the pod's sandbox with it, for `tenant get` and the OOM watch (tenant-sandbox.ts). */
@@ -348,6 +388,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       // Whatever is left in the sandbox (a process that left the tenant's sessions) ends with it.
       await sandbox?.close();
       if (sandbox) await removeSandboxFacts(this.options.dataDir, pod.tenantId).catch(() => undefined);
+      // A lost pod keeps its disk mounted for the salvage its stop does (remove).
+      if (!unexpected) await this.releaseDisk(pod.tenantId, pod.podId, pod.rootDir);
     } finally {
       this.sandboxes.delete(pod.podId);
       if (this.pods.get(pod.tenantId) === pod) {

@@ -122,6 +122,7 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     await this.local.closeWarm();
     const pods = [...this.local.pods.values()];
     await this.stopAll(this.stopGraceMs);
+    await this.local.releaseDisks();
     this.local.stopHeartbeat();
     await Promise.all(
       pods.map((pod) =>

@@ -1,5 +1,5 @@
 /**
- * What each tier's sandbox may use (cgroup v1: memory, cpu, pids). The one
+ * What each tier's sandbox may use (cgroup v1: memory, cpu, pids; a disk budget). The one
  * place these numbers live; the launcher applies them and `tenant get` shows
  * them. OpenClaw alone is about 1.0 GB RSS idle and 1.45 GB after six turns
  * (FACTS.md), so no tier can go much below 2 GB.
@@ -17,9 +17,12 @@ export interface SandboxLimits {
   readonly cpuMilliCores: number;
   /** pids.max: every process and thread of the tenant (the supervisor and OpenClaw run ~80 threads). */
   readonly pidsMax: number;
+  /** The size of the filesystem the tenant's dir is while it is awake (tenant-disks.ts): state, workspace, tmp, logs. */
+  readonly diskBytes: number;
 }
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 export const TIER_LIMITS: Readonly<Record<TenantTier, SandboxLimits>> = {
   free: {
@@ -28,6 +31,7 @@ export const TIER_LIMITS: Readonly<Record<TenantTier, SandboxLimits>> = {
     cpuShares: 256,
     cpuMilliCores: 1000,
     pidsMax: 256,
+    diskBytes: 1 * GiB,
   },
   standard: {
     memoryHighBytes: 2048 * MiB,
@@ -35,6 +39,7 @@ export const TIER_LIMITS: Readonly<Record<TenantTier, SandboxLimits>> = {
     cpuShares: 512,
     cpuMilliCores: 1500,
     pidsMax: 384,
+    diskBytes: 2 * GiB,
   },
   pro: {
     memoryHighBytes: 2560 * MiB,
@@ -42,5 +47,6 @@ export const TIER_LIMITS: Readonly<Record<TenantTier, SandboxLimits>> = {
     cpuShares: 1024,
     cpuMilliCores: 2000,
     pidsMax: 512,
+    diskBytes: 5 * GiB,
   },
 };

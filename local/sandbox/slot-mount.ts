@@ -10,9 +10,10 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isMountPoint } from './tenant-disks.js';
 
 const run = promisify(execFile);
 
@@ -40,15 +41,10 @@ export class SlotMount {
   /** Unmounts the tenant's dir and the point itself; a no-op when nothing is mounted. */
   async release(): Promise<void> {
     if (!existsSync(this.point)) return;
-    if (await isMounted(this.point)) await run('umount', ['--recursive', '--lazy', this.point]);
+    if (await isMountPoint(this.point)) await run('umount', ['--recursive', '--lazy', this.point]);
     // Only empty directories are removed: never a tenant's files, should a mount have survived.
     for (const entry of await readdir(this.point))
       await rmdir(join(this.point, entry)).catch(() => undefined);
     await rmdir(this.point).catch(() => undefined);
   }
-}
-
-async function isMounted(path: string): Promise<boolean> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  return mountinfo.split('\n').some((line) => line.split(' ')[4] === path);
 }

@@ -212,7 +212,7 @@ export class SlotSandboxes {
     );
   }
 
-  private limitsOf(tier: TenantTier): SandboxLimits {
+  limitsOf(tier: TenantTier): SandboxLimits {
     return (this.settings.limits ?? TIER_LIMITS)[tier];
   }
 

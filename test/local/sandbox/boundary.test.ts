@@ -23,8 +23,10 @@ import { SlotSandboxes } from '../../../local/sandbox/slot-sandboxes.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
 import type { TenantSandbox } from '../../../local/sandbox/tenant-sandbox.js';
 import { checkSandboxPrimitives } from '../../../local/sandbox/preflight.js';
+import { TenantDisks } from '../../../local/sandbox/tenant-disks.js';
 
 const MiB = 1024 * 1024;
+const DISK_BYTES = 32 * MiB;
 const UID_BASE = 310_000 + 300 * randomInt(0, 100);
 const listen = (server: Server | HttpServer, host: string) =>
   new Promise<number>((resolve) =>
@@ -42,6 +44,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
   let neighbourPort: number;
   let gatewayPort: number;
   let sandbox: TenantSandbox;
+  let disks: TenantDisks;
   let child: ChildProcess;
   let endpoint: string;
   const slot = 3;
@@ -64,6 +67,8 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     await writeFile(join(dataDir, 'tenants', 'other', 'state', 'openclaw.json'), '{}');
     await writeFile(join(dataDir, 'runtime.heartbeat'), '');
     rootDir = join(dataDir, 'tenants', 'probe');
+    disks = new TenantDisks(join(dataDir, 'disks'));
+    await disks.mount('probe', rootDir, DISK_BYTES); // the tier's disk budget, as the driver mounts it
     await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
     redis = createServer((s) => s.end('+PONG\r\n'));
     redisPort = await listen(redis, '127.0.0.1');
@@ -138,6 +143,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
 
   after(async () => {
     await sandbox?.close();
+    await disks?.release(rootDir);
     for (const server of [redis, neighbour, gateway]) server?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -193,6 +199,16 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     const bomb = await probe('forkBomb');
     assert.equal(bomb['refused'], 'EAGAIN');
     assert.ok((bomb['started'] as number) < 64, `started ${String(bomb['started'])}`);
+  });
+
+  it('filling its dir stops at its disk budget with ENOSPC; the host filesystem is untouched', async () => {
+    const filled = await probe('fill', join(rootDir, 'fill.bin'));
+    assert.equal(filled['code'], 'ENOSPC', JSON.stringify(filled));
+    assert.ok((filled['writtenMb'] as number) < DISK_BYTES / MiB, JSON.stringify(filled));
+    // Its dir is the only disk it can write (its /tmp is memory, counted against its memory limit).
+    assert.equal((await probe('write', join(dataDir, 'outside.txt')))['code'], 'EACCES');
+    await writeFile(join(dataDir, 'host-still-writes.txt'), 'x'); // the host's own filesystem has room
+    assert.equal((await probe('write', join(rootDir, 'after-fill.txt')))['ok'], true, 'freed again');
   });
 
   it('kills only inside the sandbox when memory goes past the limit, and counts it', async () => {

@@ -22,6 +22,7 @@ import type { PodSpec } from '../../../activities/ports.js';
 import { LocalRuntime } from '../../../local/local-runtime.js';
 import { releaseTenants } from '../../../local/release-tenants.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
+import { isMountPoint } from '../../../local/sandbox/tenant-disks.js';
 import type { Placement } from '../../../runtime/launch-plan.js';
 import { newestSnapshot, PodLostRecorder } from '../../helpers/runtime-contract.js';
 import { SupervisorAgentClient } from '../../../runtime/supervisor-client.js';
@@ -134,8 +135,11 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     assert.ok(tenant.length >= 2, `the supervisor and OpenClaw: ${JSON.stringify(owners)}`);
     for (const owner of tenant) assert.equal(owner.uid, UID_BASE, JSON.stringify(owner));
     assert.equal((await fetch(`${handle.endpoint}/healthz`)).status, 200);
+    const rootDir = join(dataDir, 'tenants', 'sbx-a');
+    assert.ok(await isMountPoint(rootDir), 'the tenant dir is its disk budget while awake');
     await runtime.stop(handle, { graceMs: 10_000 });
     assert.deepEqual(await sandbox.cgroup.pids(), []);
+    assert.ok(!(await isMountPoint(rootDir)), 'and unmounted once its stop is done');
   });
 
   it('a wake claims a pre-built sandbox: its warm supervisor is the slot uid in the slot cgroups and netns, and sees only its own tenant', async () => {
@@ -227,7 +231,12 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     );
     const newest = await newestSnapshot(grants.store, 'sbx-release');
     assert.ok(newest, `${handle.podId} drained with a final snapshot, not killed`);
+    // The next runtime finds the drained pod's record on its still-mounted disk; the workflow's stop of it
+    // (a salvage) ends with its disk unmounted.
     runtime = sandboxedRuntime();
+    assert.deepEqual(await runtime.adoptRunning(), []);
+    await runtime.stop(handle, { graceMs: 5_000 });
+    assert.ok(!(await isMountPoint(join(dataDir, 'tenants', 'sbx-release'))));
   });
 
   it('refuses a launch whose egress is in a refused range nobody listed, with the line that says so', async () => {
