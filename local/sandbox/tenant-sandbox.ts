@@ -5,7 +5,8 @@
  * new privileges and no capabilities, then bubblewrap (unprivileged, in a
  * user namespace mapping that uid to itself) for the mount, PID, IPC and UTS
  * namespaces and the mount view; a shell first moves itself into the slot's
- * cgroups (cgroup.ts), which every descendant inherits. docs/security.md
+ * cgroups (cgroup.ts), which every descendant inherits; bubblewrap loads
+ * the seccomp filter (seccomp.ts) last. docs/security.md
  * says why these and what each stops.
  *
  * The mount view: `/usr` (Node, the system), the supervisor's code and
@@ -22,6 +23,7 @@ import { SandboxCgroup } from './cgroup.js';
 import { EgressProxy, type EgressRoute } from './egress.js';
 import { addLocalAddress, ensureNetns, netnsPath, removeNetns } from './netns.js';
 import { SlotMount } from './slot-mount.js';
+import { seccompProgram } from './seccomp.js';
 import type { SandboxLimits } from './limits.js';
 import type { SandboxFacts } from './sandbox-view.js';
 
@@ -30,6 +32,10 @@ const OOM_POLL_MS = 500;
 
 /** The fd the supervisor's listening socket has inside (supervisor-config.ts reads CLAWFLEET_LISTEN_FD). */
 export const LISTEN_FD = 3;
+
+/** The filter (seccomp.ts), in the sandbox's root-owned dir, and the fd bubblewrap reads it from. */
+const SECCOMP_FILE = 'seccomp.bpf';
+const SECCOMP_FD = 4;
 
 /** Host paths every sandbox sees read-only when they exist (CA certificates for the HTTPS egress). */
 const HOST_READ_ONLY = ['/etc/ssl', '/etc/ca-certificates', '/etc/nsswitch.conf', '/etc/localtime'];
@@ -90,6 +96,7 @@ export class TenantSandbox {
     const { uid, gid } = this.identity;
     await writeFile(join(this.dir, 'passwd'), `tenant:x:${uid}:${gid}:tenant:${launch.home}:/bin/sh\n`);
     await writeFile(join(this.dir, 'group'), `tenant:x:${gid}:\n`);
+    await writeFile(join(this.dir, SECCOMP_FILE), seccompProgram());
   }
 
   /** A claimed pre-built sandbox takes the claiming tenant's tier limits. */
@@ -151,7 +158,8 @@ export class TenantSandbox {
       file: 'sh',
       args: [
         '-c',
-        `${this.cgroup.enterCommand()} && exec "$@"`,
+        // fd 4: the seccomp filter bubblewrap loads (--seccomp 4) just before it execs setpriv.
+        `${this.cgroup.enterCommand()} && exec ${SECCOMP_FD}<${join(this.dir, SECCOMP_FILE)} && exec "$@"`,
         'sandbox',
         'nsenter',
         `--net=${netnsPath(this.netns)}`,
@@ -200,6 +208,7 @@ export class TenantSandbox {
 
 function bwrapArgs(dir: string, launch: SandboxLaunch): string[] {
   const args = ['bwrap', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  args.push('--seccomp', String(SECCOMP_FD));
   args.push('--hostname', 'tenant');
   // Root without a user namespace reads the sources (mode-700 dirs); setpriv inside needs these three, then drops all.
   args.push(

@@ -8,7 +8,8 @@
  * case with the line that names it.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import type { TenantSandbox } from '../../../local/sandbox/tenant-sandbox.js';
 import { checkSandboxPrimitives } from '../../../local/sandbox/preflight.js';
 import { TenantDisks } from '../../../local/sandbox/tenant-disks.js';
 
+const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const DISK_BYTES = 32 * MiB;
 const UID_BASE = 310_000 + 300 * randomInt(0, 100);
@@ -156,6 +158,24 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     assert.equal(id['noNewPrivs'], '1');
     assert.equal(id['capEff'], '0000000000000000');
     assert.equal(id['capBnd'], '0000000000000000');
+    assert.equal(id['seccomp'], '2', 'a seccomp filter is loaded');
+  });
+
+  it('the seccomp filter refuses a user namespace (EPERM) that the kernel would give any uid here', async () => {
+    const refused = await probe('run', 'unshare -U true');
+    assert.equal(refused['code'], 1, JSON.stringify(refused));
+    assert.match(refused['stderr'] as string, /Operation not permitted/);
+    // The same call outside the filter, as another plain uid, succeeds: the refusal is the filter's.
+    const outside = await run('setpriv', [
+      '--reuid=399999',
+      '--regid=399999',
+      '--clear-groups',
+      'unshare',
+      '-U',
+      'true',
+    ]);
+    assert.equal(outside.stderr, '');
+    assert.equal((await probe('run', '/usr/bin/true'))['code'], 0, 'other syscalls pass');
   });
 
   it('sees its own dir read-write and nothing of the data dir, other tenants, /root or the repo', async () => {

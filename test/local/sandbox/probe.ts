@@ -107,6 +107,7 @@ const probes: Record<string, (arg: string) => unknown> = {
       noNewPrivs: field('NoNewPrivs'),
       capEff: field('CapEff'),
       capBnd: field('CapBnd'),
+      seccomp: field('Seccomp'),
     };
   },
   read: (path) => outcome(() => readFileSync(path, 'utf8').length),
@@ -123,6 +124,15 @@ const probes: Record<string, (arg: string) => unknown> = {
     }
   },
   pids: () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)),
+  /** A tool's syscall through the filter: `unshare -U` asks for a user namespace; its exit and message. */
+  run: (command) =>
+    new Promise((resolve) => {
+      const [file, ...args] = command.split(' ');
+      const child = spawn(file!, args);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, stderr: stderr.trim() }));
+    }),
   environ: (pid) => outcome(() => readFileSync(`/proc/${pid}/environ`).length),
   forkBomb,
   allocate,
