@@ -150,7 +150,9 @@ async function main(): Promise<void> {
           console.log(`(b) cold wake ${run}, sandbox off: ${seconds(wake.ms)}`);
           await plain.sleepTenant();
         } else {
-          const start = await bareStart(fleet, install, which === 'a0');
+          // On the unsandboxed fleet's tenant: bare OpenClaw runs unsandboxed, and a sleeping sandboxed
+          // tenant's dir (its spec.json) is on its unmounted disk image.
+          const start = await bareStart(plainFleet, install, which === 'a0');
           (which === 'a' ? bare : untrimmed).push(start);
           console.log(
             `(${which}) bare OpenClaw ${run}: /readyz ${seconds(start.readyz)} (CPU ${seconds(start.cpuMs)}), listener ${seconds(start.listener)}`,
