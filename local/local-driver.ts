@@ -81,9 +81,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   /** The sandbox of each sandboxed pod, by pod id. */
   readonly sandboxes = new Map<string, TenantSandbox>();
   readonly slotSandboxes: SlotSandboxes | undefined;
-  /** Sandboxed tenants' disk budgets, and which pod of each tenant holds its mounted dir. */
+  /** Sandboxed tenants' disk budgets (tenant-disks.ts). */
   private readonly disks: TenantDisks | undefined;
-  private readonly diskHolders = new Map<string, string>(); // tenant id → pod id
   readonly gate: CapacityGate;
   readonly warm: WarmSupervisors;
   readonly warmSandboxes: WarmSandboxes | undefined;
@@ -101,7 +100,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       windowMs: options.adoptWindowMs ?? 60_000,
     };
     this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
-    this.disks = options.sandbox && new TenantDisks(join(options.dataDir, 'disks'));
+    this.disks =
+      options.sandbox && new TenantDisks(join(options.dataDir, 'disks'), join(options.dataDir, 'tenants'));
     const logFile = join(options.dataDir, 'warm-supervisors.log');
     const size = options.warmSupervisors ?? 1;
     // Sandboxed, the pool is of pre-built sandboxes, each with its warm process inside (warm-sandboxes.ts).
@@ -156,7 +156,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   async adoptRunning(): Promise<LaunchedPod[]> {
     await this.beat();
     const adopted: LaunchedPod[] = [];
-    await this.disks?.mountAll(join(this.options.dataDir, 'tenants'));
+    await this.disks?.mountAll();
     for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
       const refusal = record ? await this.whyNotAdoptable(record) : null;
       if (record && refusal === null) {
@@ -165,7 +165,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
           this.watchSandbox(pod, await this.slotSandboxes.adopt(record.slot, record.tier));
         this.gate.occupy();
         this.pods.set(pod.tenantId, pod);
-        this.diskHolders.set(pod.tenantId, pod.podId);
+        this.disks?.hold(pod.tenantId, pod.podId);
         void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
         adopted.push(pod);
         this.options.logger.info(
@@ -182,11 +182,11 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       // A pod that served and died while no runtime watched: its workflow's stop salvages what it left.
       if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir))) {
         this.lost.add(LaunchedPod.adopt(record, rootDir, this.options.logger), swept);
-        this.diskHolders.set(record.tenantId, record.podId);
+        this.disks?.hold(record.tenantId, record.podId);
       } else await removePodRecord(rootDir);
       await swept;
       // Nothing of it runs and nothing will salvage it: a disk an earlier runtime left mounted is released.
-      if (!this.diskHolders.has(basename(rootDir))) await this.disks?.release(rootDir);
+      if (!this.disks?.isHeld(basename(rootDir))) await this.disks?.release(rootDir);
     }
     // A pre-built sandbox of a runtime that died may still have its tenant's dir mounted (slot-mount.ts).
     await this.slotSandboxes?.releaseMounts(this.slots);
@@ -239,7 +239,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     if (this.lost.has(pod.podId)) {
       // The salvage reads the state from the tenant's disk: unmounted only after it.
       const manifest = await this.lost.stop(pod.podId);
-      await this.releaseDisk(pod.tenantId, pod.podId, pod.rootDir);
+      await this.releaseDisk(pod.tenantId, pod.podId);
       return manifest;
     }
     await pod.terminate(graceMs);
@@ -274,7 +274,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       const [plan] = await Promise.all([
         this.options.plan(spec, placement, rootDir),
         killProcessesOf(rootDir) // leftovers of a runtime that died hard
-          .then(() => this.mountDisk(spec, rootDir))
+          .then(() => this.mountDisk(spec))
           .then(() => prepareTenantDir(rootDir))
           .then(admit),
       ]);
@@ -322,7 +322,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       return pod;
     } catch (error) {
       if (warm) await this.warmSandboxes?.dismiss(warm);
-      await this.releaseDisk(spec.tenantId, spec.podId, rootDir);
+      await this.releaseDisk(spec.tenantId, spec.podId);
       this.slots.release(slot);
       throw error;
     }
@@ -330,24 +330,18 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
 
   /** At close, after every pod stopped: the disks of lost pods too (the next runtime mounts them again). */
   async releaseDisks(): Promise<void> {
-    const held = [...this.diskHolders];
-    for (const [tenantId, podId] of held)
-      await this.releaseDisk(tenantId, podId, join(this.options.dataDir, 'tenants', tenantId));
+    await this.disks?.releaseAll();
   }
 
   /** The tenant's dir becomes its disk budget (tenant-disks.ts), held by this pod until its stop is done. */
-  private async mountDisk(spec: PodSpec, rootDir: string): Promise<void> {
-    if (!this.disks || !this.slotSandboxes) return;
-    this.diskHolders.set(spec.tenantId, spec.podId);
-    await this.disks.mount(spec.tenantId, rootDir, this.slotSandboxes.limitsOf(spec.tier).diskBytes);
+  private async mountDisk(spec: PodSpec): Promise<void> {
+    const bytes = this.slotSandboxes?.limitsOf(spec.tier).diskBytes;
+    if (bytes !== undefined) await this.disks?.mountFor(spec.tenantId, spec.podId, bytes);
   }
 
-  /** Unmounts the tenant's dir, unless a newer pod of the tenant holds it now. */
-  private async releaseDisk(tenantId: string, podId: string, rootDir: string): Promise<void> {
-    if (!this.disks || this.diskHolders.get(tenantId) !== podId) return;
-    this.diskHolders.delete(tenantId);
+  private async releaseDisk(tenantId: string, podId: string): Promise<void> {
     await this.disks
-      .release(rootDir)
+      ?.releaseFor(tenantId, podId)
       .catch((err: unknown) => this.options.logger.warn({ err, tenantId }, 'tenant disk not unmounted'));
   }
 
@@ -389,7 +383,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       await sandbox?.close();
       if (sandbox) await removeSandboxFacts(this.options.dataDir, pod.tenantId).catch(() => undefined);
       // A lost pod keeps its disk mounted for the salvage its stop does (remove).
-      if (!unexpected) await this.releaseDisk(pod.tenantId, pod.podId, pod.rootDir);
+      if (!unexpected) await this.releaseDisk(pod.tenantId, pod.podId);
     } finally {
       this.sandboxes.delete(pod.podId);
       if (this.pods.get(pod.tenantId) === pod) {

@@ -19,10 +19,42 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export class TenantDisks {
+  /** Which pod of each tenant holds its mounted dir (tenant id → pod id): only that pod's end unmounts it. */
+  private readonly holders = new Map<string, string>();
+
   constructor(
     /** `<dataDir>/disks`. */
     private readonly dir: string,
+    /** `<dataDir>/tenants`. */
+    private readonly tenantsDir: string,
   ) {}
+
+  /** A pod of the tenant (adopted, or lost and not yet salvaged) holds its mounted dir. */
+  hold(tenantId: string, podId: string): void {
+    this.holders.set(tenantId, podId);
+  }
+
+  isHeld(tenantId: string): boolean {
+    return this.holders.has(tenantId);
+  }
+
+  /** The tenant's dir becomes its budget for this pod (`mount`). */
+  async mountFor(tenantId: string, podId: string, bytes: number): Promise<void> {
+    this.hold(tenantId, podId);
+    await this.mount(tenantId, join(this.tenantsDir, tenantId), bytes);
+  }
+
+  /** Unmounts the tenant's dir at this pod's end, unless a newer pod of the tenant holds it now. */
+  async releaseFor(tenantId: string, podId: string): Promise<void> {
+    if (this.holders.get(tenantId) !== podId) return;
+    this.holders.delete(tenantId);
+    await this.release(join(this.tenantsDir, tenantId));
+  }
+
+  /** At a runtime's close, every held disk (a lost pod's too: the next runtime mounts it again). */
+  async releaseAll(): Promise<void> {
+    for (const [tenantId, podId] of [...this.holders]) await this.releaseFor(tenantId, podId);
+  }
 
   imageOf(tenantId: string): string {
     return join(this.dir, `${tenantId}.img`);
@@ -51,7 +83,8 @@ export class TenantDisks {
    * Mounts every tenant's image that is not mounted (a runtime starting: the
    * pod records and state of tenants an earlier one left are on them).
    */
-  async mountAll(tenantsDir: string): Promise<void> {
+  async mountAll(): Promise<void> {
+    const { tenantsDir } = this;
     const images = await readdir(this.dir).catch(() => [] as string[]);
     for (const name of images.filter((n) => n.endsWith('.img'))) {
       const rootDir = join(tenantsDir, name.slice(0, -'.img'.length));

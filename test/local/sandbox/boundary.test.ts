@@ -69,7 +69,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     await writeFile(join(dataDir, 'tenants', 'other', 'state', 'openclaw.json'), '{}');
     await writeFile(join(dataDir, 'runtime.heartbeat'), '');
     rootDir = join(dataDir, 'tenants', 'probe');
-    disks = new TenantDisks(join(dataDir, 'disks'));
+    disks = new TenantDisks(join(dataDir, 'disks'), join(dataDir, 'tenants'));
     await disks.mount('probe', rootDir, DISK_BYTES); // the tier's disk budget, as the driver mounts it
     await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
     redis = createServer((s) => s.end('+PONG\r\n'));
