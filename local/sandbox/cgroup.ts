@@ -12,7 +12,12 @@ import type { SandboxLimits } from './limits.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 export const CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
-const CFS_PERIOD_US = 100_000;
+/**
+ * The quota's period. A group that spends its quota early waits for the next period, so the period bounds that
+ * stall: at 100 ms (the kernel's default) the quota added ~440 ms to a pre-built sandbox's start under load, at
+ * 10 ms nothing measurable (bench:sandbox (b) vs (b1), docs/benchmarks.md).
+ */
+const CFS_PERIOD_US = 10_000;
 
 export class SandboxCgroup {
   /** OOM kills counted before this sandbox (a group that could not be removed keeps its count). */

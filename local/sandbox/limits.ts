@@ -17,7 +17,7 @@ export interface SandboxLimits {
    * process, and a busy host starved a `free` tenant's first boot past 5 minutes (bench:wake at load 25).
    */
   readonly cpuShares: number;
-  /** cpu.cfs_quota_us per 100 ms period: the hard ceiling, in thousandths of a core. */
+  /** cpu.cfs_quota_us per period (10 ms, cgroup.ts): the hard ceiling, in thousandths of a core. */
   readonly cpuMilliCores: number;
   /** pids.max: every process and thread of the tenant (the supervisor and OpenClaw run ~80 threads). */
   readonly pidsMax: number;

@@ -90,7 +90,8 @@ export class TenantDisks {
       const rootDir = join(tenantsDir, name.slice(0, -'.img'.length));
       if (await isMountPoint(rootDir)) continue;
       await mkdir(rootDir, { recursive: true, mode: 0o700 });
-      await run('mount', ['-o', 'loop,nosuid,nodev', join(this.dir, name), rootDir]);
+      // One image that does not mount (a damaged one) must not keep the runtime from starting: its dir stays empty.
+      await run('mount', ['-o', 'loop,nosuid,nodev', join(this.dir, name), rootDir]).catch(() => undefined);
     }
   }
 
