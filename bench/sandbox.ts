@@ -1,22 +1,29 @@
 /**
  * `npm run bench:sandbox`: what the local sandbox (local/sandbox/) adds to a
- * cold start, against the same start without it, in one run on this machine.
+ * launch, against the same launch without it, in one run on this machine.
  *
  *   (a) unsandboxed: a LocalRuntime launch (real supervisor, stand-in OpenClaw, restore
- *       through a real snapshot grant from s3rver) until the supervisor reports ready;
- *   (b) the same launch with the sandbox on: cgroups, netns, egress sockets, bubblewrap,
- *       setpriv, the handed-in listening socket, restore through the egress.
+ *       through a real snapshot grant from s3rver) until the supervisor reports ready,
+ *       claiming a warm supervisor process (the default pool of one);
+ *   (b) the same launch with the sandbox on, claiming a pre-built slot sandbox with its warm
+ *       supervisor inside (local/sandbox/warm-sandboxes.ts): the claim mounts the tenant's dir
+ *       in and sets its tier's limits; restore goes through the egress;
+ *   (b1) as (b), without the tier's CPU quota: (b) − (b1) is what the quota costs the start,
+ *       (b1) − (a) what the sandbox's mechanism and CPU weight cost;
+ *   (b0) the sandboxed launch with the pool off: cgroups, netns, egress sockets, bubblewrap,
+ *       setpriv and the supervisor's own start all on the launch's path.
  *
- * Runs alternate (a), (b), (a), … with a fresh tenant each, cold supervisors on both
- * sides (no warm pool: the sandbox turns it off). Prints medians, min–max, b − a and b/a.
+ * Runs alternate (a), (b), (b1), (b0), … with a fresh tenant each; after each stop every runtime
+ * gets the same pause to refill its pool. Prints medians, min–max, b − a, b0 − a and b/a.
  * Target (issue 19): b − a ≤ 100 ms.
  */
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { PodSpec } from '../activities/ports.js';
 import { LocalRuntime } from '../local/local-runtime.js';
+import { TIER_LIMITS } from '../local/sandbox/limits.js';
 import type { Placement } from '../runtime/launch-plan.js';
 import { PodLostRecorder } from '../test/helpers/runtime-contract.js';
 import { startS3 } from '../test/helpers/s3.js';
@@ -24,6 +31,11 @@ import { testGrants } from '../test/helpers/snapshot-grants.js';
 import { standInPlan, standInSpec } from '../test/local/stand-in-plan.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+/** The pause after each round in which every pool refills (a pre-built sandbox takes ~1 s on an idle host). */
+const REFILL_MS = 4_000;
+const NO_CPU_QUOTA = Object.fromEntries(
+  Object.entries(TIER_LIMITS).map(([tier, limits]) => [tier, { ...limits, cpuMilliCores: 64_000 }]),
+) as typeof TIER_LIMITS;
 const logger = pino({ level: 'silent' });
 
 const median = (values: number[]) => {
@@ -44,12 +56,12 @@ async function main(): Promise<void> {
   const standIn = join(install, 'openclaw.mjs');
   await copyFile(join(import.meta.dirname, '..', 'test', 'supervisor', 'stand-in-openclaw.mjs'), standIn);
   const plan = standInPlan(grants);
-  const runtime = (sandboxed: boolean, dir: string, portBase: number) =>
+  const runtime = (sandboxed: boolean, warm: number, dir: string, portBase: number, limits = TIER_LIMITS) =>
     new LocalRuntime({
       dataDir: dir,
       portBase,
       capacity: 2,
-      warmSupervisors: 0,
+      warmSupervisors: warm,
       plan: async (pod: PodSpec, placement: Placement, rootDir: string) => {
         const planned = await plan(pod, placement, rootDir);
         return {
@@ -62,36 +74,57 @@ async function main(): Promise<void> {
       logger,
       stopGraceMs: 10_000,
       ...(sandboxed && {
-        sandbox: { uidBase: 360_000, egressAllow: [new URL(s3.endpoint).host, '127.0.0.1:1'] },
+        sandbox: {
+          limits,
+          uidBase: 360_000 + portBase,
+          egressAllow: [new URL(s3.endpoint).host, '127.0.0.1:1'],
+        },
       }),
     });
-  const plain = runtime(false, join(dataDir, 'plain'), 25_000);
-  const boxed = runtime(true, join(dataDir, 'boxed'), 25_100);
-  const times = { plain: [] as number[], boxed: [] as number[] };
+  const subjects = {
+    a: runtime(false, 1, join(dataDir, 'plain'), 25_000),
+    b: runtime(true, 1, join(dataDir, 'boxed'), 25_100),
+    b1: runtime(true, 1, join(dataDir, 'boxed-no-quota'), 25_300, NO_CPU_QUOTA),
+    b0: runtime(true, 0, join(dataDir, 'boxed-cold'), 25_200),
+  };
+  const times = { a: [] as number[], b: [] as number[], b1: [] as number[], b0: [] as number[] };
+  const loads: number[] = [];
+  let claimed = 0;
   try {
+    for (const subject of Object.values(subjects)) await subject.prewarm();
     for (let run = 0; run <= RUNS; run++) {
-      for (const [name, subject] of [
-        ['plain', plain],
-        ['boxed', boxed],
-      ] as const) {
+      for (const name of ['a', 'b', 'b1', 'b0'] as const) {
+        const subject = subjects[name];
+        const warm = subject.prebuiltSandboxes()[0];
         const spec = standInSpec(`bench-${name}-${run}`, 1);
+        loads.push(loadavg()[0]!);
         const started = performance.now();
         const handle = await subject.launch(spec, {});
         const elapsed = performance.now() - started;
+        if (name !== 'a' && warm && subject.supervisorPid(spec.tenantId) === warm.process.child.pid)
+          claimed++;
         await subject.stop(handle, { graceMs: 10_000 });
-        if (run > 0) times[name].push(elapsed); // run 0 warms both (tsx cache, page cache, netns creation)
+        // Run 0 warms every arm (tsx cache, page cache) and gives the pools their template.
+        if (run > 0) times[name].push(elapsed);
       }
+      await new Promise((resolve) => setTimeout(resolve, REFILL_MS)); // every pool refills in the same pause
     }
   } finally {
-    await Promise.all([plain.close(), boxed.close()]);
+    await Promise.all(Object.values(subjects).map((subject) => subject.close()));
     await s3.close();
     await rm(dataDir, { recursive: true, force: true });
   }
-  const [a, b] = [median(times.plain), median(times.boxed)];
-  console.log(`bench:sandbox, ${RUNS} alternating runs each, load average ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`  (a) launch to ready, unsandboxed: median ${ms(a)} (${range(times.plain)})`);
-  console.log(`  (b) launch to ready, sandboxed:   median ${ms(b)} (${range(times.boxed)})`);
-  console.log(`  b − a = ${ms(b - a)} (target ≤ 100 ms), b/a = ${(b / a).toFixed(2)}`);
+  const [a, b, b1, b0] = [median(times.a), median(times.b), median(times.b1), median(times.b0)];
+  const load = `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus().length} CPUs`;
+  console.log(`bench:sandbox, ${RUNS} alternating runs each, ${load}`);
+  console.log(`  (a)  launch to ready, unsandboxed, warm process:  median ${ms(a)} (${range(times.a)})`);
+  console.log(`  (b)  launch to ready, sandboxed, pre-built:       median ${ms(b)} (${range(times.b)})`);
+  console.log(`  (b1) the same, without the tier's CPU quota:     median ${ms(b1)} (${range(times.b1)})`);
+  console.log(`       (${claimed} of ${2 * RUNS} (b) and (b1) launches claimed a pre-built sandbox)`);
+  console.log(`  (b0) launch to ready, sandboxed, built at launch: median ${ms(b0)} (${range(times.b0)})`);
+  console.log(
+    `  b − a = ${ms(b - a)} (target ≤ 100 ms), b/a = ${(b / a).toFixed(2)}; b0 − a = ${ms(b0 - a)}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -36,6 +36,8 @@ export interface Measured {
   readonly untrimmed: BareStart[];
   readonly loads: number[];
   readonly awake: AwakeCost;
+  /** The sandbox on vs off figures (wake-sandbox.ts), merged into wake.json. */
+  readonly sandbox?: Record<string, unknown>;
 }
 
 const iqr = (values: number[]) => {
@@ -52,6 +54,7 @@ export async function report({
   untrimmed,
   loads,
   awake,
+  sandbox,
 }: Measured): Promise<void> {
   console.log(`\n(b) phases, median ms over ${traces.length} wakes (each ends at its mark):`);
   const phases = traces.map(phasesOf);
@@ -108,6 +111,7 @@ export async function report({
     awakeTurns: HOT_RUNS,
     // Sampled for 20 s starting 5 s after the hot path's last update: trailing turns may still run.
     hotPathMedianMs: Number(awake.hotPathMs.toFixed(1)),
+    ...sandbox,
   };
   await writeFile(
     join(PACKAGE_ROOT, 'bench', 'results', 'wake.json'),

@@ -11,11 +11,15 @@
  *       durable ack (router → Temporal → worker → local runtime → supervisor → restore → gateway),
  *       with a per-phase breakdown (wake-trace.ts);
  *   (c) hot path: POST to the router for a running tenant until the durable ack;
- *   (d) snapshot of a tenant whose state holds 3 MB of incompressible data.
+ *   (d) snapshot of a tenant whose state holds 3 MB of incompressible data;
+ *   with the local sandbox on (the default) and, in a second fleet of the same run, off: (b) and
+ *   (c) on both, alternating, memory of the awake sandboxed tenant against its limits, and the
+ *   machine's default capacity (wake-sandbox.ts).
  *
- * Each round runs (a), (a0) and (b) in a random order. Prints median and interquartile range of
+ * Each round runs (a), (a0), (b) and (b) with the sandbox off in a random order. Prints median and interquartile range of
  * each figure, the ratios b/a and b/a0, and writes bench/results/wake.json.
- * Targets: b/a ≤ 1.10, b − a ≤ 1.5 s, b/a0 ≤ 0.45, snapshot ≤ 1 s.
+ * Targets: b/a ≤ 1.10, b − a ≤ 1.5 s, b/a0 ≤ 0.45, snapshot ≤ 1 s; the sandbox adds ≤ 100 ms to (b)
+ * and nothing measurable to (c).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +40,7 @@ import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { rssByProcess, treeUsage, usageOf } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
+import { alternatingHotPath, reportSandbox, sandboxMemory } from './wake-sandbox.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const HOT_RUNS = 30;
@@ -61,65 +66,93 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
   }
 }
 
+/** One fleet's tenant as the bench drives it: post an update, wake it cold, put it to sleep. */
+async function subjectOf(fleet: Fleet, router: Awaited<ReturnType<typeof startFleetRouter>>) {
+  const { webhookSecret } = await fleet.registerTenant(TENANT);
+  let updateId = 1;
+  const post = async () => {
+    const response = await router.telegram(
+      TENANT,
+      webhookSecret,
+      telegramUpdate({ updateId: updateId++, text: `bench message ${updateId}` }),
+    );
+    if (response.status !== 200) throw new Error(`router answered ${response.status}`);
+  };
+  const describe = () => fleet.tenants.describe(TENANT);
+  const asleep = async () => (await describe().catch(() => null))?.phase === 'asleep';
+  const coldWake = async () => {
+    const before = (await describe().catch(() => null))?.deliveredCount ?? 0;
+    const posted = Date.now();
+    await post();
+    await until('the durable ack', 300_000, async () => (await describe()).deliveredCount > before);
+    const recorded = Date.now();
+    const trace = await traceWake({
+      client: fleet.client,
+      tenantId: TENANT,
+      tenantDir: fleet.tenantDir(TENANT),
+      posted,
+      recorded,
+    });
+    return { ms: recorded - posted, trace };
+  };
+  const sleepTenant = async () => {
+    await fleet.tenants.sleep(TENANT);
+    await until('the tenant to sleep', 120_000, asleep);
+  };
+  return { post, describe, coldWake, sleepTenant };
+}
+
+type Fleet = Awaited<ReturnType<typeof startFleet>>;
+
 async function main(): Promise<void> {
-  const fleet = await startFleet({ capacity: 2, logLevel: 'info' }); // info: the supervisor logs the trace marks
+  // The bench's fleet runs with the local sandbox on (the default); a second one with it off is the baseline
+  // of the sandbox's cost (wake-sandbox.ts). info: the supervisor logs the trace marks.
+  const fleet = await startFleet({ capacity: 2, logLevel: 'info' });
   const router = await startFleetRouter(fleet);
+  const plainFleet = await startFleet({
+    capacity: 2,
+    logLevel: 'info',
+    settings: { local: { sandbox: 'off' } },
+  });
+  const plainRouter = await startFleetRouter(plainFleet);
   try {
-    const { webhookSecret } = await fleet.registerTenant(TENANT);
-    let updateId = 1;
-    const post = async () => {
-      const response = await router.telegram(
-        TENANT,
-        webhookSecret,
-        telegramUpdate({ updateId: updateId++, text: `bench message ${updateId}` }),
-      );
-      if (response.status !== 200) throw new Error(`router answered ${response.status}`);
-    };
-    const describe = () => fleet.tenants.describe(TENANT);
-    const asleep = async () => (await describe().catch(() => null))?.phase === 'asleep';
-    const coldWake = async () => {
-      const before = (await describe().catch(() => null))?.deliveredCount ?? 0;
-      const posted = Date.now();
-      await post();
-      await until('the durable ack', 300_000, async () => (await describe()).deliveredCount > before);
-      const recorded = Date.now();
-      const trace = await traceWake({
-        client: fleet.client,
-        tenantId: TENANT,
-        tenantDir: fleet.tenantDir(TENANT),
-        posted,
-        recorded,
-      });
-      return { ms: recorded - posted, trace };
-    };
-    const sleepTenant = async () => {
-      await fleet.tenants.sleep(TENANT);
-      await until('the tenant to sleep', 120_000, asleep);
-    };
+    const boxed = await subjectOf(fleet, router);
+    const plain = await subjectOf(plainFleet, plainRouter);
 
     // The first wake creates the tenant's state (not counted); (c) and (d) run while it is up.
-    console.log(`(b) cold wake (warm-up): ${seconds((await coldWake()).ms)}`);
-    const awake = await hotAndSnapshot(post, fleet, describe);
-    await sleepTenant();
+    console.log(`(b) cold wake (warm-up): ${seconds((await boxed.coldWake()).ms)}`);
+    console.log(`(b) cold wake, sandbox off (warm-up): ${seconds((await plain.coldWake()).ms)}`);
+    const awake = await hotAndSnapshot(boxed.post, fleet, boxed.describe);
+    const hot = await alternatingHotPath(boxed.post, plain.post, HOT_RUNS);
+    const memory = await sandboxMemory(fleet, TENANT);
+    await Promise.all([boxed.sleepTenant(), plain.sleepTenant()]);
 
-    // (a), (a0) and (b) in a random order each round, so load from anything else hits all alike.
+    // (a), (a0), (b) and (b) unsandboxed in a random order each round, so load from anything else hits all alike.
     const install = await ensureOpenClaw({ cacheDir: fleet.config.common.cacheDir });
     const cold: number[] = [];
+    const coldOff: number[] = [];
     const traces: WakeTrace[] = [];
     const bare: BareStart[] = [];
     const untrimmed: BareStart[] = [];
     const loads: number[] = [];
     for (let run = 1; run <= RUNS; run++) {
-      for (const which of (['a', 'a0', 'b'] as const).toSorted(() => Math.random() - 0.5)) {
+      for (const which of (['a', 'a0', 'b', 'b-off'] as const).toSorted(() => Math.random() - 0.5)) {
         loads.push(loadavg()[0]!);
         if (which === 'b') {
-          const wake = await coldWake();
+          const wake = await boxed.coldWake();
           cold.push(wake.ms);
           traces.push(wake.trace);
           console.log(`(b) cold wake ${run}: ${seconds(wake.ms)}`);
-          await sleepTenant();
+          await boxed.sleepTenant();
+        } else if (which === 'b-off') {
+          const wake = await plain.coldWake();
+          coldOff.push(wake.ms);
+          console.log(`(b) cold wake ${run}, sandbox off: ${seconds(wake.ms)}`);
+          await plain.sleepTenant();
         } else {
-          const start = await bareStart(fleet, install, which === 'a0');
+          // On the unsandboxed fleet's tenant: bare OpenClaw runs unsandboxed, and a sleeping sandboxed
+          // tenant's dir (its spec.json) is on its unmounted disk image.
+          const start = await bareStart(plainFleet, install, which === 'a0');
           (which === 'a' ? bare : untrimmed).push(start);
           console.log(
             `(${which}) bare OpenClaw ${run}: /readyz ${seconds(start.readyz)} (CPU ${seconds(start.cpuMs)}), listener ${seconds(start.listener)}`,
@@ -127,17 +160,18 @@ async function main(): Promise<void> {
         }
       }
     }
-    await report({ runs: RUNS, hotRuns: HOT_RUNS, cold, traces, bare, untrimmed, loads, awake });
+    const sandbox = reportSandbox({ coldOn: cold, coldOff, ...hot, memory });
+    await report({ runs: RUNS, hotRuns: HOT_RUNS, cold, traces, bare, untrimmed, loads, awake, sandbox });
   } finally {
-    await router.close();
-    await fleet.stop();
+    await Promise.all([router.close(), plainRouter.close()]);
+    await Promise.all([fleet.stop(), plainFleet.stop()]);
   }
 }
 
 /** (c) hot-path deliveries and (d) 3 MB snapshots while the tenant runs after its first wake. */
 async function hotAndSnapshot(
   post: () => Promise<void>,
-  fleet: Awaited<ReturnType<typeof startFleet>>,
+  fleet: Fleet,
   describe: () => ReturnType<typeof fleet.tenants.describe>,
 ): Promise<AwakeCost> {
   await sleep(3_000); // the endpoint is published right after the wake

@@ -451,7 +451,7 @@ export const SETTINGS = {
         maximum: 8,
         default: 1,
         description:
-          'Local runtime: idle supervisor processes kept started for the next cold wakes; 0 starts every supervisor at its wake.',
+          'Local runtime: idle supervisor processes kept started for the next cold wakes (with the sandbox on: pre-built slot sandboxes, each with its idle supervisor inside); 0 starts every supervisor at its wake.',
       }),
     },
     capacityWait: {

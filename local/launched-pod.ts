@@ -85,9 +85,9 @@ export class LaunchedPod implements PodHandle {
   /**
    * Claims `warm` (an idle pre-spawned supervisor) when given, else spawns the
    * supervisor. A claim that fails (the process died, refused or never
-   * listened) falls back to a cold start.
+   * listened) falls back to a cold start, unless `coldFallback` is false.
    */
-  static async start(input: LaunchedPodInput, warm?: WarmProcess): Promise<LaunchedPod> {
+  static async start(input: LaunchedPodInput, warm?: WarmProcess, coldFallback = true): Promise<LaunchedPod> {
     const options = {
       rootDir: input.rootDir,
       specPath: input.specPath,
@@ -99,6 +99,8 @@ export class LaunchedPod implements PodHandle {
     let process: SupervisorProcess | null = null;
     if (warm)
       process = await SupervisorProcess.claim(warm, options, input.plan.spec).catch((err: unknown) => {
+        // A pre-built sandbox's process has no cold twin here: its launch fails, and the workflow retries.
+        if (!coldFallback) throw err;
         input.logger.warn({ err, podId: input.spec.podId }, 'warm claim failed; starting cold');
         return null;
       });

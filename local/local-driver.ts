@@ -10,7 +10,7 @@
  * into a snapshot and returns it (the stop activity records it).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type {
   CallOptions,
   PodHandle,
@@ -39,11 +39,14 @@ import { prepareTenantDir } from './tenant-dir.js';
 import { isSameProcess } from './process-identity.js';
 import type { Heartbeat } from './supervisor-process.js';
 import { LostPods, type Salvage } from './lost-pods.js';
-import { freeSlot, MAX_SLOTS, SlotTable } from './placement.js';
+import { freeSlot, MAX_SLOTS, placementOf, SlotTable } from './placement.js';
 import { killProcessesOf } from './process-sweep.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandboxes.js';
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
+import { WarmSandboxes } from './sandbox/warm-sandboxes.js';
+import { startSandboxed } from './sandbox/sandboxed-start.js';
+import { TenantDisks } from './sandbox/tenant-disks.js';
 import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 export interface LocalDriverOptions {
@@ -78,8 +81,11 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   /** The sandbox of each sandboxed pod, by pod id. */
   readonly sandboxes = new Map<string, TenantSandbox>();
   readonly slotSandboxes: SlotSandboxes | undefined;
+  /** Sandboxed tenants' disk budgets (tenant-disks.ts). */
+  private readonly disks: TenantDisks | undefined;
   readonly gate: CapacityGate;
   readonly warm: WarmSupervisors;
+  readonly warmSandboxes: WarmSandboxes | undefined;
   private readonly lost: LostPods;
   private readonly slots = new SlotTable(MAX_SLOTS);
   private readonly heartbeat: Heartbeat;
@@ -94,13 +100,39 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       windowMs: options.adoptWindowMs ?? 60_000,
     };
     this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
+    this.disks =
+      options.sandbox && new TenantDisks(join(options.dataDir, 'disks'), join(options.dataDir, 'tenants'));
+    const logFile = join(options.dataDir, 'warm-supervisors.log');
+    const size = options.warmSupervisors ?? 1;
+    // Sandboxed, the pool is of pre-built sandboxes, each with its warm process inside (warm-sandboxes.ts).
     this.warm = new WarmSupervisors({
-      // A warm process runs outside any sandbox, so a sandboxed runtime starts every supervisor cold.
-      size: options.sandbox ? 0 : (options.warmSupervisors ?? 1),
+      size: this.slotSandboxes ? 0 : size,
       dataDir: options.dataDir,
-      logFile: join(options.dataDir, 'warm-supervisors.log'),
+      logFile,
       heartbeat: this.heartbeat,
     });
+    this.warmSandboxes =
+      this.slotSandboxes &&
+      new WarmSandboxes({
+        size,
+        sandboxes: this.slotSandboxes,
+        slots: this.slots,
+        portBase: options.portBase,
+        dataDir: options.dataDir,
+        logFile,
+        heartbeat: this.heartbeat,
+        logger: options.logger,
+      });
+  }
+
+  /** Tops up the warm pool (idle processes, or pre-built sandboxes). */
+  fillWarm(): void {
+    this.warm.fill();
+    this.warmSandboxes?.fill();
+  }
+
+  async closeWarm(): Promise<void> {
+    await Promise.all([this.warm.close(), this.warmSandboxes?.close()]);
   }
 
   /** The data dir exists and the heartbeat every supervisor watches is beating. */
@@ -124,6 +156,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   async adoptRunning(): Promise<LaunchedPod[]> {
     await this.beat();
     const adopted: LaunchedPod[] = [];
+    await this.disks?.mountAll();
     for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
       const refusal = record ? await this.whyNotAdoptable(record) : null;
       if (record && refusal === null) {
@@ -132,6 +165,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
           this.watchSandbox(pod, await this.slotSandboxes.adopt(record.slot, record.tier));
         this.gate.occupy();
         this.pods.set(pod.tenantId, pod);
+        this.disks?.hold(pod.tenantId, pod.podId);
         void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
         adopted.push(pod);
         this.options.logger.info(
@@ -146,11 +180,16 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       }
       const swept = killProcessesOf(rootDir);
       // A pod that served and died while no runtime watched: its workflow's stop salvages what it left.
-      if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir)))
+      if (record && !this.pods.has(record.tenantId) && (await wasServed(rootDir))) {
         this.lost.add(LaunchedPod.adopt(record, rootDir, this.options.logger), swept);
-      else await removePodRecord(rootDir);
+        this.disks?.hold(record.tenantId, record.podId);
+      } else await removePodRecord(rootDir);
       await swept;
+      // Nothing of it runs and nothing will salvage it: a disk an earlier runtime left mounted is released.
+      if (!this.disks?.isHeld(basename(rootDir))) await this.disks?.release(rootDir);
     }
+    // A pre-built sandbox of a runtime that died may still have its tenant's dir mounted (slot-mount.ts).
+    await this.slotSandboxes?.releaseMounts(this.slots);
     return adopted;
   }
 
@@ -197,7 +236,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 
   async remove(pod: LaunchedPod, graceMs: number): Promise<SnapshotManifest | null> {
-    if (this.lost.has(pod.podId)) return this.lost.stop(pod.podId);
+    if (this.lost.has(pod.podId)) {
+      // The salvage reads the state from the tenant's disk: unmounted only after it.
+      const manifest = await this.lost.stop(pod.podId);
+      await this.releaseDisk(pod.tenantId, pod.podId);
+      return manifest;
+    }
     await pod.terminate(graceMs);
     await pod.closed;
     return null;
@@ -214,35 +258,50 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 
   private async spawn(spec: PodSpec): Promise<LaunchedPod> {
-    const { logger } = this.options;
+    const { logger, portBase } = this.options;
     const rootDir = join(this.options.dataDir, 'tenants', spec.tenantId);
-    const { slot, placement } = await freeSlot(this.slots, this.options.portBase, this.options.logger);
+    // A pre-built sandbox decides the slot: its process already holds the slot's socket.
+    let warm = this.warmSandboxes?.take();
+    const { slot, placement } = warm
+      ? { slot: warm.slot, placement: placementOf(warm.slot, portBase) }
+      : await freeSlot(this.slots, portBase, logger);
     try {
       // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
+      // A pre-built sandbox takes the tenant in (its dir mounted, its limits) while the launch is planned.
+      const admit = async () => {
+        if (warm) await this.slotSandboxes!.admit(warm.sandbox, spec, rootDir);
+      };
       const [plan] = await Promise.all([
         this.options.plan(spec, placement, rootDir),
-        killProcessesOf(rootDir).then(() => prepareTenantDir(rootDir)), // leftovers of a runtime that died hard
+        killProcessesOf(rootDir) // leftovers of a runtime that died hard
+          .then(() => this.mountDisk(spec))
+          .then(() => prepareTenantDir(rootDir))
+          .then(admit),
       ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
-      const sandboxed = await this.slotSandboxes?.build(slot, spec, plan, rootDir, this.heartbeat.file);
-      const pod = await LaunchedPod.start(
-        {
-          spec,
-          plan,
-          rootDir,
-          specPath,
-          logFile: join(rootDir, 'logs', 'supervisor.log'),
-          logger,
-          heartbeat: this.heartbeat,
-          ...(sandboxed && { sandbox: sandboxed.start }),
-        },
-        this.warm.take(),
-      ).catch(async (error: unknown) => {
-        await sandboxed?.sandbox.close();
-        throw error;
-      });
-      if (sandboxed) this.watchSandbox(pod, sandboxed.sandbox);
+      const input = {
+        spec,
+        plan,
+        rootDir,
+        specPath,
+        logFile: join(rootDir, 'logs', 'supervisor.log'),
+        logger,
+        heartbeat: this.heartbeat,
+      };
+      const taken = warm;
+      warm = undefined; // from here startSandboxed owns it
+      const { pod, sandbox } = this.slotSandboxes
+        ? await startSandboxed({
+            sandboxes: this.slotSandboxes,
+            pool: this.warmSandboxes!,
+            heartbeatFile: this.heartbeat.file,
+            slot,
+            launch: input,
+            warm: taken,
+          })
+        : { pod: await LaunchedPod.start(input, this.warm.take()), sandbox: undefined };
+      if (sandbox) this.watchSandbox(pod, sandbox);
       this.pods.set(spec.tenantId, pod);
       const { pid, startTime } = pod.process;
       if (pid !== undefined && startTime !== null)
@@ -250,10 +309,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
         () => {
-          this.warm.fill();
+          this.fillWarm();
           if (this.pods.get(spec.tenantId) === pod) void markServed(rootDir).catch(() => undefined);
         },
-        () => this.warm.fill(),
+        () => this.fillWarm(),
       );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));
       logger.info(
@@ -262,9 +321,28 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       );
       return pod;
     } catch (error) {
+      if (warm) await this.warmSandboxes?.dismiss(warm);
+      await this.releaseDisk(spec.tenantId, spec.podId);
       this.slots.release(slot);
       throw error;
     }
+  }
+
+  /** At close, after every pod stopped: the disks of lost pods too (the next runtime mounts them again). */
+  async releaseDisks(): Promise<void> {
+    await this.disks?.releaseAll();
+  }
+
+  /** The tenant's dir becomes its disk budget (tenant-disks.ts), held by this pod until its stop is done. */
+  private async mountDisk(spec: PodSpec): Promise<void> {
+    const bytes = this.slotSandboxes?.limitsOf(spec.tier).diskBytes;
+    if (bytes !== undefined) await this.disks?.mountFor(spec.tenantId, spec.podId, bytes);
+  }
+
+  private async releaseDisk(tenantId: string, podId: string): Promise<void> {
+    await this.disks
+      ?.releaseFor(tenantId, podId)
+      .catch((err: unknown) => this.options.logger.warn({ err, tenantId }, 'tenant disk not unmounted'));
   }
 
   /** Keeps the pod's sandbox with it, for `tenant get` and the OOM watch (tenant-sandbox.ts). */
@@ -304,6 +382,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       // Whatever is left in the sandbox (a process that left the tenant's sessions) ends with it.
       await sandbox?.close();
       if (sandbox) await removeSandboxFacts(this.options.dataDir, pod.tenantId).catch(() => undefined);
+      // A lost pod keeps its disk mounted for the salvage its stop does (remove).
+      if (!unexpected) await this.releaseDisk(pod.tenantId, pod.podId);
     } finally {
       this.sandboxes.delete(pod.podId);
       if (this.pods.get(pod.tenantId) === pod) {

@@ -13,6 +13,7 @@ import type { Drain } from '../runtime/driver.js';
 import type { LaunchedPod } from './launched-pod.js';
 import { LocalDriver, type LocalDriverOptions } from './local-driver.js';
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
+import type { WarmSandbox } from './sandbox/warm-sandboxes.js';
 
 export type { Salvage } from './lost-pods.js';
 
@@ -53,7 +54,7 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     await this.local.slotSandboxes
       ?.check()
       .catch((err: unknown) => this.logger.error((err as Error).message));
-    this.local.warm.fill();
+    this.local.fillWarm();
   }
 
   /**
@@ -63,6 +64,11 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
    */
   async adoptRunning(): Promise<string[]> {
     return (await this.local.adoptRunning()).map((pod) => pod.podId);
+  }
+
+  /** The pre-built sandboxes waiting for a wake, each with its warm process (sandboxed runtimes only). */
+  prebuiltSandboxes(): readonly WarmSandbox[] {
+    return this.local.warmSandboxes?.waiting ?? [];
   }
 
   /** The pid of a tenant's supervisor process while the runtime runs it. */
@@ -101,7 +107,7 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
    */
   async handOver(): Promise<void> {
     this.local.closing = true;
-    await this.local.warm.close();
+    await this.local.closeWarm();
     this.local.stopHeartbeat();
     this.logger.info({ tenants: this.local.pods.size }, 'tenants handed over to the next worker');
   }
@@ -113,9 +119,10 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
    */
   async close(): Promise<void> {
     this.local.closing = true;
-    await this.local.warm.close();
+    await this.local.closeWarm();
     const pods = [...this.local.pods.values()];
     await this.stopAll(this.stopGraceMs);
+    await this.local.releaseDisks();
     this.local.stopHeartbeat();
     await Promise.all(
       pods.map((pod) =>

@@ -41,6 +41,10 @@ export class SlotTable {
     return true;
   }
 
+  isTaken(slot: number): boolean {
+    return this.used.has(slot);
+  }
+
   release(slot: number): void {
     this.used.delete(slot);
   }

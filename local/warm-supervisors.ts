@@ -15,12 +15,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
 import { heartbeatFlag } from '../common/runtime-heartbeat.js';
-import type { Heartbeat } from './supervisor-process.js';
+import type { Heartbeat, SandboxedStart } from './supervisor-process.js';
 import type { WarmConfig } from '../supervisor/warm-config.js';
 
 /** An idle process that ignores its closed stdin this long is killed. */
@@ -82,40 +82,14 @@ export class WarmSupervisors {
   }
 
   private spawnOne(): WarmProcess {
-    const id = randomBytes(6).toString('hex');
-    const socketPath = join(this.dir, `${id}.sock`);
-    const configPath = join(this.dir, `${id}.json`);
-    const warm: WarmConfig = { socket: socketPath, claimTokenFile: this.ensureTokenFile(), logLevel: 'info' };
-    writeFileSync(configPath, JSON.stringify(warm), { mode: 0o600 });
-    const log = openSync(this.options.logFile, 'a', 0o600);
-    try {
-      const child = spawn(
-        process.execPath,
-        nodeArgs(
-          'supervisor/main',
-          '--warm',
-          configPath,
-          PARENT_WATCHDOG_FLAG, // until claimed: the pool's pipe; then the heartbeat
-          ...heartbeatFlag(this.options.heartbeat.file, this.options.heartbeat.windowMs),
-        ),
-        {
-          cwd: PACKAGE_ROOT,
-          env: { PATH: process.env['PATH'], LANG: 'C.UTF-8', CLAWFLEET_WARM_POOL: this.options.dataDir },
-          // A file, not a pipe, for stdout/stderr: a claimed process moves its output to the tenant's log.
-          stdio: ['pipe', log, log],
-          detached: true,
-        },
-      );
-      child.stdin?.on('error', () => undefined); // it may exit before we write or close
-      child.once('error', () => undefined); // a failed spawn shows as not alive
-      child.once('exit', () => {
-        rmSync(configPath, { force: true });
-        rmSync(socketPath, { force: true });
-      });
-      return { child, socketPath, claimToken: this.claimToken };
-    } finally {
-      closeSync(log);
-    }
+    return spawnWarmProcess({
+      dir: this.dir,
+      tokenFile: this.ensureTokenFile(),
+      claimToken: this.claimToken,
+      logFile: this.options.logFile,
+      heartbeat: this.options.heartbeat,
+      dataDir: this.options.dataDir,
+    });
   }
 
   /** The pool's claim token, in a mode-600 file in a mode-700 directory of the runtime. */
@@ -129,6 +103,66 @@ export class WarmSupervisors {
   }
 }
 
-function isAlive({ child }: WarmProcess): boolean {
+/** Where and how one warm process is spawned: in the pool's dir, or in a pre-built sandbox (warm-sandboxes.ts). */
+export interface WarmSpawn {
+  /** Its config and claim socket go here. */
+  readonly dir: string;
+  readonly tokenFile: string;
+  readonly claimToken: string;
+  readonly logFile: string;
+  readonly heartbeat: Heartbeat;
+  /** The runtime's data dir: the marker in its environment. */
+  readonly dataDir: string;
+  /** The slot sandbox it starts in: the wrapper, its uid (owner of its config), its socket and egress env. */
+  readonly sandbox?: SandboxedStart & { readonly uid: number };
+}
+
+export function spawnWarmProcess(options: WarmSpawn): WarmProcess {
+  const id = randomBytes(6).toString('hex');
+  const socketPath = join(options.dir, `${id}.sock`);
+  const configPath = join(options.dir, `${id}.json`);
+  const warm: WarmConfig = { socket: socketPath, claimTokenFile: options.tokenFile, logLevel: 'info' };
+  writeFileSync(configPath, JSON.stringify(warm), { mode: 0o600 });
+  const { sandbox } = options;
+  if (sandbox) chownSync(configPath, sandbox.uid, sandbox.uid);
+  const command = [
+    process.execPath,
+    ...nodeArgs(
+      'supervisor/main',
+      '--warm',
+      configPath,
+      PARENT_WATCHDOG_FLAG, // until claimed: the pool's pipe; then the heartbeat
+      ...heartbeatFlag(options.heartbeat.file, options.heartbeat.windowMs),
+    ),
+  ];
+  const { file, args } = sandbox ? sandbox.wrap(command) : { file: command[0]!, args: command.slice(1) };
+  const log = openSync(options.logFile, 'a', 0o600);
+  try {
+    const child = spawn(file, args, {
+      cwd: PACKAGE_ROOT,
+      env: {
+        PATH: process.env['PATH'],
+        LANG: 'C.UTF-8',
+        CLAWFLEET_WARM_POOL: options.dataDir,
+        ...sandbox?.env,
+      },
+      // A file, not a pipe, for stdout/stderr: a claimed process moves its output to the tenant's log.
+      stdio: sandbox ? ['pipe', log, log, sandbox.listenFd] : ['pipe', log, log],
+      detached: true,
+    });
+    sandbox?.spawned();
+    child.stdin?.on('error', () => undefined); // it may exit before we write or close
+    child.once('error', () => undefined); // a failed spawn shows as not alive
+    child.once('exit', () => {
+      rmSync(configPath, { force: true });
+      rmSync(socketPath, { force: true });
+    });
+    return { child, socketPath, claimToken: options.claimToken };
+  } finally {
+    closeSync(log);
+  }
+}
+
+export function isAlive({ child }: WarmProcess): boolean {
   return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
 }

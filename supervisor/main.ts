@@ -7,7 +7,7 @@
  */
 import { createRootLogger } from '../common/logger.js';
 import { runSupervisor } from './run-supervisor.js';
-import { loadSupervisorConfig, type SupervisorConfig } from './supervisor-config.js';
+import { loadSupervisorConfig, sandboxFromEnv, type SupervisorConfig } from './supervisor-config.js';
 import { waitForClaim } from './warm-claim.js';
 import { loadWarmConfig } from './warm-config.js';
 
@@ -22,7 +22,10 @@ async function configFrom(args: readonly string[]): Promise<SupervisorConfig> {
     const logger = createRootLogger({ level: warm.logLevel, name: 'clawfleet-pod' }).child({
       component: 'warm',
     });
-    return waitForClaim(warm, logger);
+    const claimed = await waitForClaim(warm, logger);
+    // A warm process pre-built inside a local sandbox got its listening socket and egress forwards at spawn.
+    const sandbox = sandboxFromEnv(process.env);
+    return { ...claimed, ...(sandbox && { sandbox }) };
   }
   const specPath = args.find((arg) => !arg.startsWith('--'));
   if (!specPath) throw new Error(USAGE);

@@ -12,7 +12,12 @@ import type { SandboxLimits } from './limits.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 export const CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
-const CFS_PERIOD_US = 100_000;
+/**
+ * The quota's period. A group that spends its quota early waits for the next period, so the period bounds that
+ * stall: at 100 ms (the kernel's default) the quota added ~440 ms to a pre-built sandbox's start under load, at
+ * 10 ms nothing measurable (bench:sandbox (b) vs (b1), docs/benchmarks.md).
+ */
+const CFS_PERIOD_US = 10_000;
 
 export class SandboxCgroup {
   /** OOM kills counted before this sandbox (a group that could not be removed keeps its count). */
@@ -31,11 +36,24 @@ export class SandboxCgroup {
   async create(limits: SandboxLimits): Promise<void> {
     await this.remove(); // fresh groups: a leftover's limits (memsw >= limit) would refuse lower ones
     for (const controller of CONTROLLERS) await mkdir(this.dir(controller), { recursive: true });
+    await this.applyLimits(limits);
+    this.oomBaseline = await this.oomKillCount();
+  }
+
+  /** Sets the limits (again: a pre-built sandbox takes its claiming tenant's tier). */
+  async applyLimits(limits: SandboxLimits): Promise<void> {
     const memory = this.dir('memory');
-    await writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryMaxBytes));
-    // Swap would let a tenant run past its limit at the host's expense.
-    if (existsSync(join(memory, 'memory.memsw.limit_in_bytes')))
-      await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryMaxBytes));
+    const max = String(limits.memoryMaxBytes);
+    const limit = join(memory, 'memory.limit_in_bytes');
+    // Swap would let a tenant run past its limit at the host's expense. The kernel keeps memsw >= limit at
+    // every step, so a raise writes memsw first and a cut the limit first.
+    const memsw = join(memory, 'memory.memsw.limit_in_bytes');
+    if (!existsSync(memsw)) await writeFile(limit, max);
+    else
+      await writeFile(limit, max).then(
+        () => writeFile(memsw, max),
+        () => writeFile(memsw, max).then(() => writeFile(limit, max)),
+      );
     await writeFile(join(memory, 'memory.soft_limit_in_bytes'), String(limits.memoryHighBytes));
     await writeFile(join(this.dir('cpu'), 'cpu.shares'), String(limits.cpuShares));
     await writeFile(join(this.dir('cpu'), 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
@@ -44,7 +62,6 @@ export class SandboxCgroup {
       String(Math.round((limits.cpuMilliCores / 1000) * CFS_PERIOD_US)),
     );
     await writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
-    this.oomBaseline = await this.oomKillCount();
   }
 
   /** The shell line that moves itself into every group before it execs the sandbox (children inherit). */

@@ -18,10 +18,16 @@ export class SandboxUnavailable extends Error {}
 export async function checkSandboxPrimitives(uid: number): Promise<void> {
   const missing = (what: string) => new SandboxUnavailable(`local sandbox unavailable: ${what}`);
   if (process.getuid?.() !== 0) throw missing('the local runtime must run as root to build tenant sandboxes');
-  for (const tool of ['bwrap', 'setpriv', 'nsenter', 'ip'])
+  for (const tool of ['bwrap', 'setpriv', 'nsenter', 'ip', 'mount', 'mkfs.ext4'])
     await run('sh', ['-c', `command -v ${tool}`]).catch(() => {
-      throw missing(`${tool} is not installed (apt-get install bubblewrap util-linux iproute2)`);
+      throw missing(`${tool} is not installed (apt-get install bubblewrap util-linux iproute2 e2fsprogs)`);
     });
+  // The disk budget loop-mounts an image per tenant (tenant-disks.ts).
+  await access('/dev/loop-control', constants.W_OK).catch(() => {
+    throw missing(
+      '/dev/loop-control is missing: no loop devices for the tenant disk budgets (modprobe loop)',
+    );
+  });
   for (const controller of CONTROLLERS)
     await access(join(CGROUP_ROOT, controller, 'cgroup.procs'), constants.W_OK).catch(() => {
       throw missing(

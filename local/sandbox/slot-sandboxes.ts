@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PodSpec } from '../../activities/ports.js';
 import { PACKAGE_ROOT, RUN_MODE } from '../../common/entry-points.js';
@@ -18,7 +18,9 @@ import type { SandboxedStart } from '../supervisor-process.js';
 import { PermanentPortError } from '../../activities/errors.js';
 import { EgressRefused, egressRoutes, type EgressRoute } from './egress.js';
 import { checkSandboxPrimitives, SandboxUnavailable } from './preflight.js';
-import { installRootOf, TenantSandbox } from './tenant-sandbox.js';
+import { SlotMount } from './slot-mount.js';
+import type { SlotTable } from '../placement.js';
+import { installRootOf, TenantSandbox, type SandboxLaunch } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
 
 export interface LocalSandboxSettings {
@@ -50,6 +52,12 @@ const CODE_PATHS =
         'types',
       ];
 
+/** What a launch's sandbox sees besides its tenant; a pre-built sandbox serves a launch whose template is the same. */
+export interface SandboxTemplate {
+  readonly routes: readonly EgressRoute[];
+  readonly readOnly: readonly string[];
+}
+
 export class SlotSandboxes {
   private readonly stack: string;
   private checked: Promise<void> | undefined;
@@ -71,14 +79,12 @@ export class SlotSandboxes {
     return this.settings.uidBase + slot;
   }
 
-  /** A sandbox for this launch, prepared, and how the supervisor's start goes through it. */
-  async build(
-    slot: number,
-    pod: PodSpec,
-    plan: LaunchPlan,
-    rootDir: string,
-    heartbeatFile: string,
-  ): Promise<{ sandbox: TenantSandbox; start: SandboxedStart }> {
+  /**
+   * What every sandbox of this plan sees besides its tenant: the egress
+   * routes and the read-only paths. Refuses (permanently) when the host lacks
+   * a primitive or a destination is in a refused range nobody listed.
+   */
+  async template(plan: LaunchPlan, heartbeatFile: string): Promise<SandboxTemplate> {
     let routes: EgressRoute[];
     try {
       await this.check();
@@ -89,7 +95,6 @@ export class SlotSandboxes {
         throw new PermanentPortError('SANDBOX_REFUSED', error.message);
       throw error;
     }
-    const sandbox = this.sandboxOf(slot, pod.tier, routes);
     const { node, entry } = plan.spec.openclaw;
     const readOnly = [
       ...CODE_PATHS.map((path) => join(PACKAGE_ROOT, path)).filter((path) => existsSync(path)),
@@ -98,24 +103,83 @@ export class SlotSandboxes {
       ...(node.startsWith('/usr/') ? [] : [dirname(dirname(node))]),
       heartbeatFile,
     ];
-    const launch = { rootDir, readOnly };
+    return { routes, readOnly };
+  }
+
+  /** A sandbox for this tenant's launch (a cold start), prepared, and how the supervisor's start goes through it. */
+  async build(
+    slot: number,
+    pod: PodSpec,
+    plan: LaunchPlan,
+    rootDir: string,
+    template: SandboxTemplate,
+  ): Promise<{ sandbox: TenantSandbox; start: SandboxedStart }> {
+    const sandbox = this.sandboxOf(slot, pod.tier, template.routes);
+    const launch = {
+      writable: [[rootDir, rootDir] as const],
+      readOnly: template.readOnly,
+      home: join(rootDir, 'home'),
+    };
+    const start = await this.prepared(sandbox, launch, plan.spec.listen, () => sandbox.own(rootDir));
+    return { sandbox, start };
+  }
+
+  /**
+   * A sandbox for slot `slot` built before any tenant is known (warm-sandboxes.ts):
+   * writable are only the slot's empty tenants mount point, at `<dataDir>/tenants`
+   * inside, and `claimDir`, where its warm process takes its claim. The tier's
+   * limits and the tenant's dir come with the claim (`admit`).
+   */
+  async prebuild(
+    slot: number,
+    template: SandboxTemplate,
+    listen: { readonly host: string; readonly port: number },
+  ): Promise<{ sandbox: TenantSandbox; start: SandboxedStart; claimDir: string }> {
+    const sandbox = this.sandboxOf(slot, 'free', template.routes);
+    const claimDir = join(sandbox.dir, 'claim');
+    const tenants = join(this.dataDir, 'tenants');
+    const launch = {
+      writable: [[sandbox.mount.point, tenants] as const, [claimDir, claimDir] as const],
+      readOnly: template.readOnly,
+      home: tenants,
+    };
+    const start = await this.prepared(sandbox, launch, listen, async () => {
+      await sandbox.mount.prepare();
+      await rm(claimDir, { recursive: true, force: true });
+      await mkdir(claimDir, { mode: 0o700 });
+      await chown(claimDir, sandbox.identity.uid, sandbox.identity.gid);
+    });
+    return { sandbox, start, claimDir };
+  }
+
+  /** The claiming tenant's limits, and its dir (owned by the slot's uid) mounted into the pre-built sandbox. */
+  async admit(sandbox: TenantSandbox, pod: PodSpec, rootDir: string): Promise<void> {
+    await sandbox.setLimits(this.limitsOf(pod.tier));
+    await sandbox.own(rootDir);
+    await sandbox.mount.admit(pod.tenantId, rootDir);
+  }
+
+  private async prepared(
+    sandbox: TenantSandbox,
+    launch: SandboxLaunch,
+    listen: { readonly host: string; readonly port: number },
+    files: () => Promise<void>,
+  ): Promise<SandboxedStart> {
     let listenFd: number;
     try {
       await sandbox.prepare(launch);
-      await writeFile(join(sandbox.dir, 'routes.json'), JSON.stringify(routes));
-      listenFd = await sandbox.listen(plan.spec.listen);
+      await files();
+      await writeFile(join(sandbox.dir, 'routes.json'), JSON.stringify(sandbox.routes));
+      listenFd = await sandbox.listen(listen);
     } catch (error) {
       await sandbox.close();
       throw error;
     }
     return {
-      sandbox,
-      start: {
-        wrap: (command) => sandbox.command(launch, command),
-        env: sandbox.supervisorEnv(),
-        listenFd,
-        spawned: () => sandbox.releaseListener(),
-      },
+      wrap: (command) => sandbox.command(launch, command),
+      env: sandbox.supervisorEnv(),
+      listenFd,
+      spawned: () => sandbox.releaseListener(),
     };
   }
 
@@ -128,16 +192,28 @@ export class SlotSandboxes {
     return sandbox;
   }
 
+  /** Unmounts what sandboxes of an earlier runtime left mounted, in every slot not in use (adopted) now. */
+  async releaseMounts(slots: SlotTable): Promise<void> {
+    const dirs = await readdir(join(this.dataDir, 'sandboxes')).catch(() => [] as string[]);
+    for (const dir of dirs) {
+      const slot = Number(/^slot-(\d+)$/.exec(dir)?.[1] ?? NaN);
+      if (Number.isInteger(slot) && !slots.isTaken(slot))
+        await new SlotMount(join(this.dirOf(slot), 'tenants')).release();
+    }
+  }
+
   private sandboxOf(slot: number, tier: TenantTier, routes: readonly EgressRoute[]): TenantSandbox {
     const uid = this.uidOf(slot);
-    const limits = (this.settings.limits ?? TIER_LIMITS)[tier];
-    const sandbox = new TenantSandbox(
+    return new TenantSandbox(
       { name: `${this.stack}-${slot}`, uid, gid: uid },
       this.dirOf(slot),
-      limits,
+      this.limitsOf(tier),
       routes,
     );
-    return sandbox;
+  }
+
+  limitsOf(tier: TenantTier): SandboxLimits {
+    return (this.settings.limits ?? TIER_LIMITS)[tier];
   }
 
   private dirOf(slot: number): string {

@@ -5,7 +5,8 @@
  * new privileges and no capabilities, then bubblewrap (unprivileged, in a
  * user namespace mapping that uid to itself) for the mount, PID, IPC and UTS
  * namespaces and the mount view; a shell first moves itself into the slot's
- * cgroups (cgroup.ts), which every descendant inherits. docs/security.md
+ * cgroups (cgroup.ts), which every descendant inherits; bubblewrap loads
+ * the seccomp filter (seccomp.ts) last. docs/security.md
  * says why these and what each stops.
  *
  * The mount view: `/usr` (Node, the system), the supervisor's code and
@@ -21,6 +22,8 @@ import { dirname, join } from 'node:path';
 import { SandboxCgroup } from './cgroup.js';
 import { EgressProxy, type EgressRoute } from './egress.js';
 import { addLocalAddress, ensureNetns, netnsPath, removeNetns } from './netns.js';
+import { SlotMount } from './slot-mount.js';
+import { seccompProgram } from './seccomp.js';
 import type { SandboxLimits } from './limits.js';
 import type { SandboxFacts } from './sandbox-view.js';
 
@@ -29,6 +32,10 @@ const OOM_POLL_MS = 500;
 
 /** The fd the supervisor's listening socket has inside (supervisor-config.ts reads CLAWFLEET_LISTEN_FD). */
 export const LISTEN_FD = 3;
+
+/** The filter (seccomp.ts), in the sandbox's root-owned dir, and the fd bubblewrap reads it from. */
+const SECCOMP_FILE = 'seccomp.bpf';
+const SECCOMP_FD = 4;
 
 /** Host paths every sandbox sees read-only when they exist (CA certificates for the HTTPS egress). */
 const HOST_READ_ONLY = ['/etc/ssl', '/etc/ca-certificates', '/etc/nsswitch.conf', '/etc/localtime'];
@@ -41,15 +48,23 @@ export interface SandboxIdentity {
 }
 
 export interface SandboxLaunch {
-  /** The tenant's root dir: the one writable place, at the same path inside. */
-  readonly rootDir: string;
+  /**
+   * Writable `[host path, inside path]`: the tenant's root dir at its own path
+   * (a cold launch), or the slot's mount point at `<dataDir>/tenants` and the
+   * warm process's claim dir (a pre-built sandbox, slot-mount.ts).
+   */
+  readonly writable: readonly (readonly [string, string])[];
   /** Read-only at the same path inside (code, the OpenClaw install, the heartbeat file). */
   readonly readOnly: readonly string[];
+  /** HOME in the sandbox's /etc/passwd. */
+  readonly home: string;
 }
 
 export class TenantSandbox {
   readonly cgroup: SandboxCgroup;
   readonly netns: string;
+  /** Where a pre-built sandbox's tenant dir is mounted once it is claimed. */
+  readonly mount: SlotMount;
   private egress: EgressProxy;
   private listener: Server | undefined;
 
@@ -57,25 +72,42 @@ export class TenantSandbox {
     readonly identity: SandboxIdentity,
     /** Root-owned: the egress sockets and the generated /etc files. */
     readonly dir: string,
-    readonly limits: SandboxLimits,
+    public limits: SandboxLimits,
     routes: readonly EgressRoute[],
   ) {
     this.cgroup = new SandboxCgroup(`clawfleet/${identity.name}`);
     this.netns = `cf-${identity.name}`;
+    this.mount = new SlotMount(join(dir, 'tenants'));
     this.egress = new EgressProxy(join(dir, 'egress'), routes);
   }
 
-  /** Everything but the process: cgroups, netns, egress, /etc files, the tenant dir owned by the sandbox's uid. */
+  get routes(): readonly EgressRoute[] {
+    return this.egress.routes;
+  }
+
+  /** Everything but the process and the tenant's files: cgroups, netns, egress, /etc files. */
   async prepare(launch: SandboxLaunch): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o755 });
-    await this.cgroup.create(this.limits);
-    await ensureNetns(this.netns);
-    await this.startEgress();
+    // Independent host-side pieces, built at once: a launch waits for the slowest, not the sum.
+    await Promise.all([
+      this.cgroup.create(this.limits),
+      ensureNetns(this.netns).then(() => this.startEgress()),
+    ]);
     const { uid, gid } = this.identity;
-    const home = join(launch.rootDir, 'home');
-    await writeFile(join(this.dir, 'passwd'), `tenant:x:${uid}:${gid}:tenant:${home}:/bin/sh\n`);
+    await writeFile(join(this.dir, 'passwd'), `tenant:x:${uid}:${gid}:tenant:${launch.home}:/bin/sh\n`);
     await writeFile(join(this.dir, 'group'), `tenant:x:${gid}:\n`);
-    await chownTree(launch.rootDir, uid, gid);
+    await writeFile(join(this.dir, SECCOMP_FILE), seccompProgram());
+  }
+
+  /** A claimed pre-built sandbox takes the claiming tenant's tier limits. */
+  async setLimits(limits: SandboxLimits): Promise<void> {
+    await this.cgroup.applyLimits(limits);
+    this.limits = limits;
+  }
+
+  /** The tenant's dir, and everything in it, owned by the sandbox's uid. */
+  async own(rootDir: string): Promise<void> {
+    await chownTree(rootDir, this.identity.uid, this.identity.gid);
   }
 
   /** The egress sockets (again, for a sandbox adopted from an earlier runtime) and the addresses they need inside. */
@@ -126,7 +158,8 @@ export class TenantSandbox {
       file: 'sh',
       args: [
         '-c',
-        `${this.cgroup.enterCommand()} && exec "$@"`,
+        // fd 4: the seccomp filter bubblewrap loads (--seccomp 4) just before it execs setpriv.
+        `${this.cgroup.enterCommand()} && exec ${SECCOMP_FD}<${join(this.dir, SECCOMP_FILE)} && exec "$@"`,
         'sandbox',
         'nsenter',
         `--net=${netnsPath(this.netns)}`,
@@ -168,12 +201,14 @@ export class TenantSandbox {
     this.releaseListener();
     await this.egress.close();
     await this.cgroup.remove();
+    await this.mount.release();
     await removeNetns(this.netns);
   }
 }
 
 function bwrapArgs(dir: string, launch: SandboxLaunch): string[] {
   const args = ['bwrap', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  args.push('--seccomp', String(SECCOMP_FD));
   args.push('--hostname', 'tenant');
   // Root without a user namespace reads the sources (mode-700 dirs); setpriv inside needs these three, then drops all.
   args.push(
@@ -194,7 +229,8 @@ function bwrapArgs(dir: string, launch: SandboxLaunch): string[] {
     if (real !== path) binds.push(['--ro-bind', real, real]); // a symlinked node_modules resolves to its real place inside too
   }
   binds.push(['--ro-bind', join(dir, 'egress'), join(dir, 'egress')]);
-  binds.push(['--bind', launch.rootDir, launch.rootDir]); // the cwd stays the package root, where `--import tsx` resolves
+  // The cwd stays the package root, where `--import tsx` resolves.
+  for (const [source, target] of launch.writable) binds.push(['--bind', source, target]);
   // bwrap makes missing parents mode 700 (root's), which the tenant's uid could not pass through.
   const parents = new Set(binds.flatMap(([, , target]) => ancestorsOf(target)));
   for (const parent of [...parents].sort()) args.push('--perms', '0755', '--dir', parent);

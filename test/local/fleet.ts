@@ -84,12 +84,13 @@ export async function startFleet(
       platformModelKey: base.platformModelKey,
       tenantDir,
       async tenantProcesses(tenantId) {
-        // A claimed warm supervisor's environment predates its tenant: the runtime knows its pid.
+        // A claimed warm supervisor's environment predates its tenant: the runtime knows its pid, and, sandboxed,
+        // every process of it is in the tenant's cgroups (a pre-built sandbox's supervisor runs under bwrap).
         const pids = await processesMentioning(tenantDir(tenantId));
+        const sandboxed = (await adapters.localRuntime?.sandboxOf(tenantId)?.cgroup.pids()) ?? [];
         const supervisor = adapters.localRuntime?.supervisorPid(tenantId);
-        return supervisor !== undefined && !pids.includes(supervisor) && isAlive(supervisor)
-          ? [supervisor, ...pids]
-          : pids;
+        const known = supervisor !== undefined && isAlive(supervisor) ? [supervisor] : [];
+        return [...new Set([...known, ...sandboxed, ...pids])];
       },
       runtimeProcesses: () => processesMentioning(dataDir),
       registerTenant: (tenantId, tier) => base.registerTenant(tenantId, tier),

@@ -8,7 +8,8 @@
  * case with the line that names it.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,8 +24,11 @@ import { SlotSandboxes } from '../../../local/sandbox/slot-sandboxes.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
 import type { TenantSandbox } from '../../../local/sandbox/tenant-sandbox.js';
 import { checkSandboxPrimitives } from '../../../local/sandbox/preflight.js';
+import { TenantDisks } from '../../../local/sandbox/tenant-disks.js';
 
+const run = promisify(execFile);
 const MiB = 1024 * 1024;
+const DISK_BYTES = 32 * MiB;
 const UID_BASE = 310_000 + 300 * randomInt(0, 100);
 const listen = (server: Server | HttpServer, host: string) =>
   new Promise<number>((resolve) =>
@@ -42,6 +46,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
   let neighbourPort: number;
   let gatewayPort: number;
   let sandbox: TenantSandbox;
+  let disks: TenantDisks;
   let child: ChildProcess;
   let endpoint: string;
   const slot = 3;
@@ -64,6 +69,8 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     await writeFile(join(dataDir, 'tenants', 'other', 'state', 'openclaw.json'), '{}');
     await writeFile(join(dataDir, 'runtime.heartbeat'), '');
     rootDir = join(dataDir, 'tenants', 'probe');
+    disks = new TenantDisks(join(dataDir, 'disks'), join(dataDir, 'tenants'));
+    await disks.mount('probe', rootDir, DISK_BYTES); // the tier's disk budget, as the driver mounts it
     await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
     redis = createServer((s) => s.end('+PONG\r\n'));
     redisPort = await listen(redis, '127.0.0.1');
@@ -105,7 +112,8 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
       },
       secrets: {},
     } as unknown as LaunchPlan;
-    const built = await sandboxes.build(slot, pod, plan, rootDir, join(dataDir, 'runtime.heartbeat'));
+    const template = await sandboxes.template(plan, join(dataDir, 'runtime.heartbeat'));
+    const built = await sandboxes.build(slot, pod, plan, rootDir, template);
     sandbox = built.sandbox;
     const { file, args } = built.start.wrap([
       process.execPath,
@@ -137,6 +145,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
 
   after(async () => {
     await sandbox?.close();
+    await disks?.release(rootDir);
     for (const server of [redis, neighbour, gateway]) server?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -149,6 +158,24 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     assert.equal(id['noNewPrivs'], '1');
     assert.equal(id['capEff'], '0000000000000000');
     assert.equal(id['capBnd'], '0000000000000000');
+    assert.equal(id['seccomp'], '2', 'a seccomp filter is loaded');
+  });
+
+  it('the seccomp filter refuses a user namespace (EPERM) that the kernel would give any uid here', async () => {
+    const refused = await probe('run', 'unshare -U true');
+    assert.equal(refused['code'], 1, JSON.stringify(refused));
+    assert.match(refused['stderr'] as string, /Operation not permitted/);
+    // The same call outside the filter, as another plain uid, succeeds: the refusal is the filter's.
+    const outside = await run('setpriv', [
+      '--reuid=399999',
+      '--regid=399999',
+      '--clear-groups',
+      'unshare',
+      '-U',
+      'true',
+    ]);
+    assert.equal(outside.stderr, '');
+    assert.equal((await probe('run', '/usr/bin/true'))['code'], 0, 'other syscalls pass');
   });
 
   it('sees its own dir read-write and nothing of the data dir, other tenants, /root or the repo', async () => {
@@ -192,6 +219,16 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     const bomb = await probe('forkBomb');
     assert.equal(bomb['refused'], 'EAGAIN');
     assert.ok((bomb['started'] as number) < 64, `started ${String(bomb['started'])}`);
+  });
+
+  it('filling its dir stops at its disk budget with ENOSPC; the host filesystem is untouched', async () => {
+    const filled = await probe('fill', join(rootDir, 'fill.bin'));
+    assert.equal(filled['code'], 'ENOSPC', JSON.stringify(filled));
+    assert.ok((filled['writtenMb'] as number) < DISK_BYTES / MiB, JSON.stringify(filled));
+    // Its dir is the only disk it can write (its /tmp is memory, counted against its memory limit).
+    assert.equal((await probe('write', join(dataDir, 'outside.txt')))['code'], 'EACCES');
+    await writeFile(join(dataDir, 'host-still-writes.txt'), 'x'); // the host's own filesystem has room
+    assert.equal((await probe('write', join(rootDir, 'after-fill.txt')))['ok'], true, 'freed again');
   });
 
   it('kills only inside the sandbox when memory goes past the limit, and counts it', async () => {

@@ -6,7 +6,15 @@
  * it saw; the test decides what must hold.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { startEgressForwards } from '../../../supervisor/sandbox-egress.js';
@@ -72,6 +80,22 @@ function allocate() {
   });
 }
 
+/** Writes 1 MiB at a time to `path` until the filesystem refuses; how far it got and why; the file is removed. */
+function fill(path: string) {
+  const chunk = Buffer.alloc(1 << 20, 1);
+  let written = 0;
+  const fd = openSync(path, 'w');
+  try {
+    for (; written < 1 << 14; written++) writeSync(fd, chunk);
+    return { writtenMb: written, code: null };
+  } catch (err) {
+    return { writtenMb: written, code: (err as NodeJS.ErrnoException).code };
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
+}
+
 const probes: Record<string, (arg: string) => unknown> = {
   id: () => {
     const status = readFileSync('/proc/self/status', 'utf8');
@@ -83,6 +107,7 @@ const probes: Record<string, (arg: string) => unknown> = {
       noNewPrivs: field('NoNewPrivs'),
       capEff: field('CapEff'),
       capBnd: field('CapBnd'),
+      seccomp: field('Seccomp'),
     };
   },
   read: (path) => outcome(() => readFileSync(path, 'utf8').length),
@@ -99,9 +124,19 @@ const probes: Record<string, (arg: string) => unknown> = {
     }
   },
   pids: () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)),
+  /** A tool's syscall through the filter: `unshare -U` asks for a user namespace; its exit and message. */
+  run: (command) =>
+    new Promise((resolve) => {
+      const [file, ...args] = command.split(' ');
+      const child = spawn(file!, args);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, stderr: stderr.trim() }));
+    }),
   environ: (pid) => outcome(() => readFileSync(`/proc/${pid}/environ`).length),
   forkBomb,
   allocate,
+  fill,
 };
 
 const sockets = sandboxFromEnv(process.env);

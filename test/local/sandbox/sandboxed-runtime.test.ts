@@ -10,9 +10,11 @@
  * launch with a line that says so.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -20,6 +22,7 @@ import type { PodSpec } from '../../../activities/ports.js';
 import { LocalRuntime } from '../../../local/local-runtime.js';
 import { releaseTenants } from '../../../local/release-tenants.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
+import { isMountPoint } from '../../../local/sandbox/tenant-disks.js';
 import type { Placement } from '../../../runtime/launch-plan.js';
 import { newestSnapshot, PodLostRecorder } from '../../helpers/runtime-contract.js';
 import { SupervisorAgentClient } from '../../../runtime/supervisor-client.js';
@@ -30,6 +33,25 @@ import { standInPlan, standInSpec } from '../stand-in-plan.js';
 const logger = pino({ level: 'silent' });
 const MiB = 1024 * 1024;
 const UID_BASE = 340_000 + 300 * randomInt(0, 100);
+
+const run = promisify(execFile);
+
+/** Polls `find` until it returns something, or fails naming `what`. */
+async function waitFor<T>(
+  find: () => T | undefined | Promise<T | undefined>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  for (
+    const deadline = Date.now() + ms;
+    Date.now() < deadline;
+    await new Promise((r) => setTimeout(r, 100))
+  ) {
+    const found = await find();
+    if (found !== undefined) return found;
+  }
+  throw new Error(`no ${what} within ${ms} ms`);
+}
 
 const uidOf = async (pid: number) =>
   Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -113,8 +135,60 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     assert.ok(tenant.length >= 2, `the supervisor and OpenClaw: ${JSON.stringify(owners)}`);
     for (const owner of tenant) assert.equal(owner.uid, UID_BASE, JSON.stringify(owner));
     assert.equal((await fetch(`${handle.endpoint}/healthz`)).status, 200);
+    const rootDir = join(dataDir, 'tenants', 'sbx-a');
+    assert.ok(await isMountPoint(rootDir), 'the tenant dir is its disk budget while awake');
     await runtime.stop(handle, { graceMs: 10_000 });
     assert.deepEqual(await sandbox.cgroup.pids(), []);
+    assert.ok(!(await isMountPoint(rootDir)), 'and unmounted once its stop is done');
+  });
+
+  it('a wake claims a pre-built sandbox: its warm supervisor is the slot uid in the slot cgroups and netns, and sees only its own tenant', async () => {
+    // sbx-a's wake was served, so the pool pre-built a sandbox on the next free slot for the same template.
+    const warm = await waitFor(() => runtime.prebuiltSandboxes()[0], 20_000, 'a pre-built sandbox');
+    const warmPid = warm.process.child.pid!;
+    const uid = UID_BASE + warm.slot;
+    // A neighbour's dir with its state on the host: it must not appear inside.
+    await mkdir(join(dataDir, 'tenants', 'sbx-other', 'state'), { recursive: true, mode: 0o700 });
+    await writeFile(join(dataDir, 'tenants', 'sbx-other', 'state', 'secret'), 'neighbour state');
+    const inside = async (pid: number, ...command: string[]) =>
+      (await run('nsenter', ['-t', String(pid), '-m', '-n', `-S${uid}`, `-G${uid}`, '--', ...command]))
+        .stdout;
+    const node = async () => {
+      const pids = await warm.sandbox.cgroup.pids();
+      const exes = await Promise.all(pids.map((p) => readlink(`/proc/${p}/exe`).catch(() => '')));
+      return pids.find((_, i) => exes[i] === realpathSync(process.execPath)); // node, not bwrap or esbuild
+    };
+    const idle = await waitFor(node, 20_000, 'the warm process in the sandbox cgroups');
+    assert.equal(await uidOf(idle), uid, 'the idle warm process already runs as the slot uid');
+    assert.equal(
+      await inside(idle, 'ls', '-A', join(dataDir, 'tenants')),
+      '',
+      'no tenant data before the claim',
+    );
+
+    const handle = await runtime.launch(standInSpec('sbx-warm', 1), {});
+    assert.equal(runtime.supervisorPid('sbx-warm'), warmPid, 'the warm process became the supervisor');
+    assert.equal(runtime.sandboxOf('sbx-warm'), warm.sandbox);
+    // This runtime's standard tier (the tenant's) has 512 MiB; the pool builds with the free tier's.
+    assert.equal(runtime.sandboxOf('sbx-warm')!.limits.memoryMaxBytes, 512 * MiB, 'the tenant tier limits');
+    assert.equal((await fetch(`${handle.endpoint}/healthz`)).status, 200);
+    const supervisor = await waitFor(node, 5_000, 'the supervisor in the sandbox cgroups');
+    assert.equal(await uidOf(supervisor), uid);
+    const netns = (await stat(`/run/netns/${warm.sandbox.netns}`)).ino;
+    assert.equal((await stat(`/proc/${supervisor}/ns/net`)).ino, netns, 'in the slot network namespace');
+    const memory = warm.sandbox.cgroup.dir('memory');
+    assert.equal((await readFile(join(memory, 'memory.limit_in_bytes'), 'utf8')).trim(), String(512 * MiB));
+    const own = join(dataDir, 'tenants', 'sbx-warm');
+    assert.equal(await inside(supervisor, 'ls', '-A', join(dataDir, 'tenants')), 'sbx-warm\n');
+    assert.match(await inside(supervisor, 'ls', join(own, 'logs')), /supervisor\.log/);
+    await assert.rejects(inside(supervisor, 'cat', join(dataDir, 'tenants', 'sbx-other', 'state', 'secret')));
+    assert.match(await readFile(join(own, 'logs', 'supervisor.log'), 'utf8'), /warm supervisor claimed/);
+
+    await runtime.stop(handle, { graceMs: 10_000 });
+    assert.deepEqual(await warm.sandbox.cgroup.pids(), []);
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+    assert.ok(!mounts.includes(own), 'the tenant dir is unmounted from the torn-down sandbox');
+    assert.ok(!runtime.prebuiltSandboxes().includes(warm), 'a used sandbox never goes back to the pool');
   });
 
   it('a process of the tenant going over its memory limit ends the tenant: lost with reason out-of-memory', async () => {
@@ -157,7 +231,12 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     );
     const newest = await newestSnapshot(grants.store, 'sbx-release');
     assert.ok(newest, `${handle.podId} drained with a final snapshot, not killed`);
+    // The next runtime finds the drained pod's record on its still-mounted disk; the workflow's stop of it
+    // (a salvage) ends with its disk unmounted.
     runtime = sandboxedRuntime();
+    assert.deepEqual(await runtime.adoptRunning(), []);
+    await runtime.stop(handle, { graceMs: 5_000 });
+    assert.ok(!(await isMountPoint(join(dataDir, 'tenants', 'sbx-release'))));
   });
 
   it('refuses a launch whose egress is in a refused range nobody listed, with the line that says so', async () => {
