@@ -65,21 +65,26 @@ export interface LaunchPlan {
  * Background model work (heartbeat, dreaming, skill review) wakes a sleeping
  * tenant and spends tokens, so it is off unless a tier pays for it; the
  * tenant's own cron jobs still run through the workflow's scheduled wakes.
+ * Every tier has `cron` (OpenClaw's `automations` tool): reminders.
  */
 const TIER_AGENT: Readonly<
   Record<TenantTier, Pick<SupervisorSpec, 'background' | 'tools'> & { maxTokens: number }>
 > = {
   free: {
     background: { dreaming: false, skillReview: false },
-    tools: { profile: 'messaging' },
+    tools: { profile: 'messaging', alsoAllow: ['cron'] },
     maxTokens: 2048,
   },
   standard: {
     background: { dreaming: false, skillReview: false },
-    tools: { profile: 'messaging' },
+    tools: { profile: 'messaging', alsoAllow: ['cron'] },
     maxTokens: 4096,
   },
-  pro: { background: { dreaming: false, skillReview: false }, tools: { profile: 'coding' }, maxTokens: 8192 },
+  pro: {
+    background: { dreaming: false, skillReview: false },
+    tools: { profile: 'coding', alsoAllow: ['cron'] },
+    maxTokens: 8192,
+  },
 };
 
 /** Secret store names (registry/secret-store.ts SECRET_NAMES) of the tokens the supervisor needs. */

@@ -71,8 +71,22 @@ describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
     assert.equal(config.gateway['customBindHost'], '127.0.0.7');
   });
 
+  it('makes the listed Telegram users the owners (only owners may schedule reminders); open DMs name no owner', () => {
+    const commands = (overrides: Partial<OpenClawConfigInput> = {}) =>
+      (buildOpenClawConfig(input(root, overrides)) as { commands: Record<string, unknown> }).commands;
+    assert.deepEqual(commands(), { restart: false, ownerAllowFrom: ['telegram:111'] });
+    const open = input(root).telegram!;
+    assert.deepEqual(commands({ telegram: { ...open, allowFrom: [] } }), { restart: false });
+    const { telegram: _, ...withoutTelegram } = input(root);
+    assert.deepEqual(
+      (buildOpenClawConfig(withoutTelegram) as { commands: Record<string, unknown> }).commands,
+      { restart: false },
+    );
+  });
+
   it('is accepted by `openclaw config validate` without warnings', async () => {
-    const result = await cli(buildOpenClawConfig(input(root)), ['config', 'validate', '--json']);
+    const withCron = input(root, { tools: { profile: 'messaging', alsoAllow: ['cron'] } });
+    const result = await cli(buildOpenClawConfig(withCron), ['config', 'validate', '--json']);
     assert.equal(result['valid'], true);
     assert.deepEqual(result['warnings'], []);
   });
@@ -92,8 +106,9 @@ describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
     assert.deepEqual(await enabled(buildOpenClawConfig(withoutTelegram)), ['memory-core']);
   });
 
-  it('passes `openclaw security audit` without critical findings when DMs are allowlisted', async () => {
-    const result = await cli(buildOpenClawConfig(input(root)), ['security', 'audit', '--json']);
+  it('passes `openclaw security audit` without critical findings when DMs are allowlisted, reminders (cron) on', async () => {
+    const withCron = input(root, { tools: { profile: 'messaging', alsoAllow: ['cron'] } });
+    const result = await cli(buildOpenClawConfig(withCron), ['security', 'audit', '--json']);
     const findings = result['findings'] as { severity: string; checkId: string }[];
     assert.deepEqual(
       findings.filter((f) => f.severity === 'critical').map((f) => f.checkId),
