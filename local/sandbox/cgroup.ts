@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { balanceParentWeight } from './cpu-weight.js';
 import type { SandboxLimits } from './limits.js';
 
@@ -45,7 +45,7 @@ export class SandboxCgroup {
       String(Math.round((limits.cpuMilliCores / 1000) * CFS_PERIOD_US)),
     );
     await writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
-    await balanceParentWeight(dirname(this.dir('cpu')));
+    await balanceParentWeight(dirname(this.dir('cpu')), basename(this.dir('cpu')));
     this.oomBaseline = await this.oomKillCount();
   }
 

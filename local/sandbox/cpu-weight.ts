@@ -8,11 +8,12 @@
  * host's processes took the rest; OpenClaw's boot needs about 12, so its
  * wake took minutes and the gateway's own startup lease timed out (exit 78).
  *
- * So the parent weighs what its groups weigh together, and a tier's weight
- * means what limits.ts says. Every sandbox created or removed sets it again
- * from the groups that exist then, whichever stack on the host created them;
- * two stacks writing at once leave a sum at most one group out of date, until
- * the next change.
+ * So the parent weighs what its sandboxes in use weigh together, and a
+ * tier's weight means what limits.ts says. Every sandbox created or removed
+ * sets it again from the groups that hold processes then (plus the one being
+ * created, still empty), whichever stack on the host made them: empty
+ * leftovers and pre-built groups do not count. Two stacks writing at once
+ * leave a sum at most one group out of date, until the next change.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,14 +23,20 @@ const MIN_SHARES = 2;
 const MAX_SHARES = 262_144;
 const DEFAULT_SHARES = 1024;
 
-/** Sets `<parentDir>/cpu.shares` to the sum of its child groups' (the default when it has none); returns it. */
-export async function balanceParentWeight(parentDir: string): Promise<number> {
+/**
+ * Sets `<parentDir>/cpu.shares` to the sum of its child groups' that hold a
+ * process, or are `starting` (the default when none); returns it.
+ */
+export async function balanceParentWeight(parentDir: string, starting?: string): Promise<number> {
   const entries = await readdir(parentDir, { withFileTypes: true });
   let total = 0;
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    // A group removed between the listing and this read weighs nothing.
-    const text = await readFile(join(parentDir, entry.name, 'cpu.shares'), 'utf8').catch(() => '0');
+    const group = join(parentDir, entry.name);
+    // A group removed between the listing and these reads weighs nothing.
+    const procs = await readFile(join(group, 'cgroup.procs'), 'utf8').catch(() => '');
+    if (entry.name !== starting && procs.trim() === '') continue;
+    const text = await readFile(join(group, 'cpu.shares'), 'utf8').catch(() => '0');
     total += Number(text.trim()) || 0;
   }
   const shares = total === 0 ? DEFAULT_SHARES : Math.min(MAX_SHARES, Math.max(MIN_SHARES, total));
