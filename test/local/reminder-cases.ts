@@ -122,6 +122,7 @@ export function reminderCases(fleet: () => Fleet): void {
   });
 
   it('idle, it sleeps before the job: every process gone, the job time kept as its next scheduled wake', async () => {
+    assert.ok(ack, 'no reminder was set up (the first case failed)');
     await eventually(
       async () => ((await describe()).phase === 'asleep' ? true : undefined),
       AHEAD_MS,
@@ -144,6 +145,7 @@ export function reminderCases(fleet: () => Fleet): void {
   });
 
   it('the workflow wakes it a lead time before the job, with no message; the reminder reaches the same chat on time, nothing in between', async () => {
+    assert.ok(asleep.generation > 0, 'the tenant never slept before the job (an earlier case failed)');
     const f = fleet();
     try {
       const reminder = await f.telegram.waitFor(sent(REMINDER), dueAtMs - Date.now() + 180_000);
