@@ -59,7 +59,7 @@ export function reminderCases(fleet: () => Fleet): void {
   let ack: BotApiCall | undefined;
   let asleep = { generation: 0, deliveredCount: 0 };
 
-  /** The model: one cron tool call for the request, a confirmation after it, the reminder when the job runs. */
+  /** The model: one cron tool call for the request, a confirmation after it, the reminder when the job runs; echo otherwise. */
   const model: ReplyScript = (messages, request) => {
     const last = lastUserText(messages);
     if (last.includes(JOB_MESSAGE)) return REMINDER;
@@ -145,9 +145,9 @@ export function reminderCases(fleet: () => Fleet): void {
   });
 
   it('the workflow wakes it a lead time before the job, with no message; the reminder reaches the same chat on time, nothing in between', async () => {
-    assert.ok(asleep.generation > 0, 'the tenant never slept before the job (an earlier case failed)');
     const f = fleet();
     try {
+      assert.ok(asleep.generation > 0, 'the tenant never slept before the job (an earlier case failed)');
       const reminder = await f.telegram.waitFor(sent(REMINDER), dueAtMs - Date.now() + 180_000);
       const lateMs = reminder.at - dueAtMs;
       assert.equal(String(reminder.params['chat_id']), String(CHAT));
