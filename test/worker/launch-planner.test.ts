@@ -14,6 +14,7 @@ import { parseSnapshotGrant } from '../../snapshots/grant.js';
 import { SnapshotGrantIssuer } from '../../snapshots/grant-issuer.js';
 import { S3SnapshotStore } from '../../snapshots/s3-snapshot-store.js';
 import { createLaunchPlanner } from '../../worker/launch-planner.js';
+import { TENANT_TIERS } from '../../workflows/shared.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -127,6 +128,13 @@ describe('launch planner: what a supervisor is given', () => {
     const plan = await planner(pod('plan-a'), placement, join(dir, 'plan-a'));
     assert.equal(plan.spec.shutdownGraceMs, 45_000);
     assert.equal(plan.spec.snapshotReserveMs, 10_000);
+  });
+
+  it('gives every tier OpenClaw’s cron tool (reminders)', async () => {
+    for (const tier of TENANT_TIERS) {
+      const plan = await planner({ ...pod('plan-a'), tier }, placement, join(dir, `tier-${tier}`));
+      assert.ok(plan.spec.tools?.alsoAllow?.includes('cron'), `${tier}: ${JSON.stringify(plan.spec.tools)}`);
+    }
   });
 
   it('hands each tenant a different data key', async () => {
