@@ -16,7 +16,6 @@ import { processesMentioning } from '../../local/process-sweep.js';
 import type { DynamoRegistry } from '../../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../../registry/secret-store.js';
 import { wireAdapters, type WiredAdapters } from '../../worker/adapters.js';
-import type { TenantTier } from '../../workflows/types.js';
 import type { TestDynamo } from '../helpers/dynamo.js';
 import { startFleetBase, type FleetBase } from '../helpers/fleet-base.js';
 import type { TestRedis } from '../helpers/redis.js';
@@ -39,7 +38,7 @@ export interface Fleet {
   readonly gateway: FleetBase['gateway'];
   readonly platformModelKey: string;
   /** A tenant in the registry with Telegram on and every secret it needs; returns its bot token. */
-  registerTenant(tenantId: string, tier?: TenantTier): Promise<{ botToken: string; webhookSecret: string }>;
+  registerTenant(tenantId: string): Promise<{ botToken: string; webhookSecret: string }>;
   /** The tenant's directory under the fleet's data dir. */
   tenantDir(tenantId: string): string;
   /** Pids of every process of the tenant (supervisor, OpenClaw and helpers). */
@@ -92,7 +91,7 @@ export async function startFleet(
           : pids;
       },
       runtimeProcesses: () => processesMentioning(dataDir),
-      registerTenant: (tenantId, tier) => base.registerTenant(tenantId, tier),
+      registerTenant: (tenantId) => base.registerTenant(tenantId),
       stop: () => base.cleanup(),
     };
   } catch (error) {
