@@ -37,8 +37,12 @@ const ACK = 'ok, I will remind you in 3 minutes';
 /** What the job tells the agent when it runs, and what the agent then says. */
 const JOB_MESSAGE = 'Remind the user that it is time to stretch.';
 const REMINDER = 'Reminder: time to stretch!';
-/** From the job's due time to the reminder at the Bot API: the job's model turn and the send. */
-const ON_TIME_MS = 30_000;
+/**
+ * From the job's due time to the reminder at the Bot API: OpenClaw prepares the job's agent turn (16 s of it on a
+ * busy host), calls the model and sends; 7–26 s measured. A wake too late for the job shows as 2 minutes or more
+ * (OpenClaw defers a job missed at its start by 120 s).
+ */
+const ON_TIME_MS = 60_000;
 
 /** A job as the `automations` tool returns it from `add` (the fields checked here). */
 interface CreatedJob {
