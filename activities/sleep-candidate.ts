@@ -5,6 +5,8 @@
  * workflow then asks the chosen tenant's workflow to sleep, so the decision
  * and its reason are in history and the Web UI.
  */
+import { DEFAULT_SETTINGS } from '../workflows/shared.js';
+import { agentBusy } from '../workflows/tenant-state.js';
 import type { AgentActivity } from '../workflows/types.js';
 import type { AgentPort, EndpointCache, RuntimePod, RuntimePort } from './ports.js';
 
@@ -14,11 +16,20 @@ export interface SleepCandidate {
   readonly lastActiveAt: string | null;
 }
 
+/** The scheduled-wake lead (no tenant has another: start options and `configure` leave it at the default). */
+const LEAD_MS = DEFAULT_SETTINGS.scheduledWakeLeadMs;
 /** Probes at once: each is a few SQLite reads in the supervisor, but a host holds up to 253 tenants. */
 const PROBE_CONCURRENCY = 8;
 
+/** The ports this reads (capacity, the agents' activity, the published endpoints). */
+export interface SleepCandidatePorts {
+  readonly runtime: Pick<RuntimePort, 'capacity'>;
+  readonly agent: Pick<AgentPort, 'activity'>;
+  readonly endpoints: Pick<EndpointCache, 'lookup'>;
+}
+
 export async function pickSleepCandidate(
-  ports: { runtime: RuntimePort; agent: AgentPort; endpoints: EndpointCache },
+  ports: SleepCandidatePorts,
   requester: string,
 ): Promise<SleepCandidate | null> {
   const { pods, waiting } = await ports.runtime.capacity();
@@ -32,8 +43,10 @@ export async function pickSleepCandidate(
     const results = await Promise.all(batch.map((pod) => probe(ports, pod)));
     for (const result of results) if (result) probed.push(result);
   }
+  // A tenant woken for a job due soon looks idle (and long unused) until the job runs: it is not a candidate.
+  const now = Date.now();
   const idle = probed
-    .filter(({ activity }) => activity.inFlightRuns === 0)
+    .filter(({ activity }) => !agentBusy(activity.inFlightRuns, nextJobMs(activity), now, LEAD_MS))
     .sort((a, b) => lastActiveMs(a.activity) - lastActiveMs(b.activity));
   const chosen = idle[0];
   return chosen ? { tenantId: chosen.pod.tenantId, lastActiveAt: chosen.activity.lastActiveAt } : null;
@@ -45,13 +58,18 @@ export async function pickSleepCandidate(
  * is not one either; its workflow hears of it through podLost.
  */
 async function probe(
-  ports: { agent: AgentPort; endpoints: EndpointCache },
+  ports: Pick<SleepCandidatePorts, 'agent' | 'endpoints'>,
   pod: RuntimePod,
 ): Promise<{ pod: RuntimePod; activity: AgentActivity } | null> {
   const published = await ports.endpoints.lookup(pod.tenantId).catch(() => null);
   if (published !== pod.endpoint) return null;
   const activity = await ports.agent.activity(pod).catch(() => null);
   return activity ? { pod, activity } : null;
+}
+
+function nextJobMs(activity: AgentActivity): number | null {
+  const ms = activity.nextScheduledAt ? Date.parse(activity.nextScheduledAt) : NaN;
+  return Number.isFinite(ms) ? ms : null;
 }
 
 function lastActiveMs(activity: AgentActivity): number {

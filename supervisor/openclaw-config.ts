@@ -172,6 +172,19 @@ function telegramSection(telegram: TelegramSettings): Record<string, unknown> {
   };
 }
 
+/**
+ * OpenClaw lets a chat turn create automations (cron jobs: reminders) only for
+ * an owner named in `commands.ownerAllowFrom`; the channel's `allowFrom` alone
+ * makes nobody an owner. The Telegram users a tenant lists are the people its
+ * agent works for, so they own it. With open DMs (no list) there is no owner
+ * and no one can schedule a reminder. `/restart` stays off: the supervisor
+ * owns the gateway's restarts.
+ */
+function commandsSection(telegram: TelegramSettings | undefined): Record<string, unknown> {
+  const owners = (telegram?.allowFrom ?? []).map((id) => `telegram:${String(id)}`);
+  return { restart: false, ...(owners.length > 0 ? { ownerAllowFrom: owners } : {}) };
+}
+
 /** The complete `openclaw.json` for one tenant gateway. */
 export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, unknown> {
   const { provider } = input;
@@ -218,6 +231,7 @@ export function buildOpenClawConfig(input: OpenClawConfigInput): Record<string, 
       entries: { 'memory-core': { config: { dreaming: { enabled: input.dreaming ?? false } } } },
     },
     skills: { workshop: { autonomous: { mode: input.skillReview ? 'auto' : 'off' } } },
+    commands: commandsSection(input.telegram),
     ...(input.telegram ? { channels: { telegram: telegramSection(input.telegram) } } : {}),
     logging: { file: input.paths.logFile, level: 'info' },
   };

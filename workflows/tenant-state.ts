@@ -87,6 +87,22 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+/**
+ * An agent must not be put to sleep while it runs something, or when its next
+ * scheduled job is due within `leadMs`: asleep, it would be woken for that
+ * job at once (or too late for it). The idle deadline and the host-full
+ * eviction (activities/sleep-candidate.ts) both decide by this.
+ */
+export function agentBusy(
+  inFlightRuns: number,
+  nextScheduledAtMs: number | null,
+  nowMs: number,
+  leadMs: number,
+): boolean {
+  if (inFlightRuns > 0) return true;
+  return nextScheduledAtMs !== null && nextScheduledAtMs - nowMs <= leadMs;
+}
+
 export type AcceptResult = 'buffered' | 'duplicate' | 'overflow' | 'refused' | 'invalid';
 
 /** Signals cannot be rejected, so a malformed envelope is checked here and ignored. */
@@ -222,8 +238,7 @@ export class TenantState {
 
   /** Busy means runs in flight, or a scheduled job due before a sleeping tenant could wake for it. */
   isBusy(inFlightRuns: number, nextScheduledAtMs: number | null, nowMs: number): boolean {
-    if (inFlightRuns > 0) return true;
-    return nextScheduledAtMs !== null && nextScheduledAtMs - nowMs <= this.data.settings.scheduledWakeLeadMs;
+    return agentBusy(inFlightRuns, nextScheduledAtMs, nowMs, this.data.settings.scheduledWakeLeadMs);
   }
 
   /** Next pod id; a new generation per launch keeps relaunches apart and retries idempotent. */

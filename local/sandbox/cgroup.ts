@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { balanceParentWeight } from './cpu-weight.js';
 import type { SandboxLimits } from './limits.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -62,6 +63,7 @@ export class SandboxCgroup {
       String(Math.round((limits.cpuMilliCores / 1000) * CFS_PERIOD_US)),
     );
     await writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
+    await balanceParentWeight(dirname(this.dir('cpu')), basename(this.dir('cpu')));
   }
 
   /** The shell line that moves itself into every group before it execs the sandbox (children inherit). */
@@ -112,5 +114,6 @@ export class SandboxCgroup {
   async remove(): Promise<void> {
     await this.killAll();
     for (const controller of CONTROLLERS) await rmdir(this.dir(controller)).catch(() => undefined);
+    await balanceParentWeight(dirname(this.dir('cpu'))).catch(() => undefined); // a parent that is gone weighs nothing
   }
 }

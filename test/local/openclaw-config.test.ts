@@ -76,6 +76,19 @@ describe('tenant openclaw.json (supervisor/openclaw-config.ts)', function () {
     assert.equal(config.gateway['customBindHost'], '127.0.0.7');
   });
 
+  it('makes the listed Telegram users the owners (only owners may schedule reminders); open DMs name no owner', () => {
+    const commands = (overrides: Partial<OpenClawConfigInput> = {}) =>
+      (buildOpenClawConfig(input(root, overrides)) as { commands: Record<string, unknown> }).commands;
+    assert.deepEqual(commands(), { restart: false, ownerAllowFrom: ['telegram:111'] });
+    const open = input(root).telegram!;
+    assert.deepEqual(commands({ telegram: { ...open, allowFrom: [] } }), { restart: false });
+    const { telegram: _, ...withoutTelegram } = input(root);
+    assert.deepEqual(
+      (buildOpenClawConfig(withoutTelegram) as { commands: Record<string, unknown> }).commands,
+      { restart: false },
+    );
+  });
+
   it('enables only the plugins a tenant uses: memory-core, and telegram only with the channel', async () => {
     const enabled = async (config: Record<string, unknown>) => {
       const result = await cli(config, ['plugins', 'list', '--json']);

@@ -17,10 +17,11 @@ import type { TenantPhase } from '../../workflows/types.js';
 import { eventually } from '../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { startFleetRouter, type FleetRouter } from './fleet-router.js';
+import { reminderCases } from './reminder-cases.js';
 
 const TENANT = 'e2e-acme';
 
-describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash recovery', function () {
+describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash recovery, reminders', function () {
   // Two cold starts (9–22 s each), a 1-minute idle timeout, a crash and a relaunch.
   this.timeout(600_000);
 
@@ -68,6 +69,9 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
     await router?.close();
     await fleet?.stop();
   });
+
+  // First, while the main tenant sleeps: a second tenant (capacity 2) that asks for a reminder (reminder-cases.ts).
+  reminderCases(() => fleet);
 
   it('the control plane registers the webhook while the tenant sleeps; an update Telegram posts with it wakes the tenant and the bot replies; its own registration matches', async () => {
     const sync = await fleet.tenants.syncTelegramWebhook(TENANT);

@@ -17,6 +17,7 @@ import { createLaunchPlanner } from '../../worker/launch-planner.js';
 import { podSupervisorSpec } from '../../k8s/pod-manifest.js';
 import { DEFAULT_KUBE_OPTIONS } from '../../k8s/options.js';
 import { CONTROL_PLANE_TOOLS } from '../../common/tool-tiers.js';
+import { TENANT_TIERS } from '../../workflows/shared.js';
 import { startDynamo, type TestDynamo } from '../helpers/dynamo.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -131,6 +132,13 @@ describe('launch planner: what a supervisor is given', () => {
     const plan = await planner(pod('plan-a'), placement, join(dir, 'plan-a'));
     assert.equal(plan.spec.shutdownGraceMs, 45_000);
     assert.equal(plan.spec.snapshotReserveMs, 10_000);
+  });
+
+  it('gives every tier OpenClaw’s cron tool (reminders)', async () => {
+    for (const tier of TENANT_TIERS) {
+      const plan = await planner({ ...pod('plan-a'), tier }, placement, join(dir, `tier-${tier}`));
+      assert.ok(plan.spec.tools?.alsoAllow?.includes('cron'), `${tier}: ${JSON.stringify(plan.spec.tools)}`);
+    }
   });
 
   it('hands each tenant a different data key', async () => {

@@ -147,6 +147,23 @@ describe('tenant workflow: waking and sleeping', function () {
     });
   });
 
+  it('at the idle deadline, a job due within the wake lead keeps the tenant up until it has run', async () => {
+    await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      // At the idle deadline (a minute from now) the job is 30 s away: within the 1-minute lead.
+      const dueAt = (await suite.env.currentTimeMs()) + MINUTE + 30_000;
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: new Date(dueAt).toISOString() };
+      await suite.env.sleep(MINUTE + 5_000);
+      await t.until(() => t.world.count('activity') >= 1, 'the idle check');
+      assert.equal((await t.describe()).phase, 'running', 'kept up for the job');
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null }; // the one-shot ran and is gone
+      await suite.env.sleep(MINUTE);
+      const asleep = await t.phase('asleep');
+      assert.equal(asleep.nextScheduledAt, null);
+      assert.equal(t.world.count('launch'), 1, 'not put to sleep and woken again for the job');
+    });
+  });
+
   it('a scheduled job wakes a sleeping tenant shortly before it is due, with no message', async () => {
     await runTenant(suite.env, suite.bundle, {}, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
