@@ -141,7 +141,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     const adopted: LaunchedPod[] = [];
     for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
       // A pod paused by the earlier runtime is thawed: adopted ready, its workflow's resume finds it so.
-      if (record) await this.freezerOf(record.tenantId).thaw().catch(() => undefined);
+      if (record)
+        await this.freezerOf(record.tenantId)
+          .thaw()
+          .catch(() => undefined);
       const refusal = record ? await this.whyNotAdoptable(record) : null;
       if (record && refusal === null) {
         const pod = LaunchedPod.adopt(record, rootDir, this.options.logger);
@@ -253,7 +256,9 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     pod.state = 'ready';
     const timeout = AbortSignal.timeout(RESUME_CHECK_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const answer = await fetch(`${pod.endpoint}/readyz`, { signal }).catch((error: unknown) => error as Error);
+    const answer = await fetch(`${pod.endpoint}/readyz`, { signal }).catch(
+      (error: unknown) => error as Error,
+    );
     if (answer instanceof Error || answer.status !== 200)
       throw new Error(
         `pod ${pod.podId} did not answer ready after its thaw: ${answer instanceof Error ? answer.message : answer.status}`,

@@ -71,7 +71,8 @@ export class PodFreezer {
   private async waitFor(wanted: 'FROZEN' | 'THAWED'): Promise<void> {
     const deadline = Date.now() + FREEZE_WAIT_MS;
     for (let state = await this.state(); state !== wanted; state = await this.state()) {
-      if (Date.now() > deadline) throw new Error(`freezer ${this.name} still ${state} after ${FREEZE_WAIT_MS} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`freezer ${this.name} still ${state} after ${FREEZE_WAIT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }

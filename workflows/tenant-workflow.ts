@@ -105,7 +105,10 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   setHandler(podLostSignal, (podId, reason) => {
     // Only the current pod counts: a late report about an older generation is ignored.
     const current = d.generation > 0 ? `${d.tenantId}-${d.generation}` : null;
-    if ((podId === current || podId === ANY_POD) && ['waking', 'running', 'draining', 'paused'].includes(d.phase))
+    if (
+      (podId === current || podId === ANY_POD) &&
+      ['waking', 'running', 'draining', 'paused'].includes(d.phase)
+    )
       d.lostReason = reason || 'pod lost';
   });
 
