@@ -11,11 +11,13 @@
  *       durable ack (router → Temporal → worker → local runtime → supervisor → restore → gateway),
  *       with a per-phase breakdown (wake-trace.ts);
  *   (c) hot path: POST to the router for a running tenant until the durable ack;
- *   (d) snapshot of a tenant whose state holds 3 MB of incompressible data.
+ *   (d) snapshot of a tenant whose state holds 3 MB of incompressible data;
+ *   (e) paused resume: POST of a Telegram update to the router for a tenant paused (frozen in
+ *       memory after its final snapshot) until OpenClaw's durable ack (wake-paused.ts).
  *
  * Each round runs (a), (a0) and (b) in a random order. Prints median and interquartile range of
  * each figure, the ratios b/a and b/a0, and writes bench/results/wake.json.
- * Targets: b/a ≤ 1.10, b − a ≤ 1.5 s, b/a0 ≤ 0.45, snapshot ≤ 1 s.
+ * Targets: b/a ≤ 1.10, b − a ≤ 1.5 s, b/a0 ≤ 0.45, snapshot ≤ 1 s, (e) ≤ 100 ms median and ≤ 250 ms p99.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,9 +38,11 @@ import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { rssByProcess, treeUsage, usageOf } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
+import { pausedResumes } from './wake-paused.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const HOT_RUNS = 30;
+const PAUSED_RUNS = Number(process.env['BENCH_PAUSED_RUNS'] ?? 30);
 /** How long the idle running tenant's CPU use is sampled after the hot path. */
 const IDLE_SAMPLE_MS = 20_000;
 const TENANT = 'bench-wake';
@@ -62,7 +66,12 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
 }
 
 async function main(): Promise<void> {
-  const fleet = await startFleet({ capacity: 2, logLevel: 'info' }); // info: the supervisor logs the trace marks
+  // info: the supervisor logs the trace marks. Paused tenants stay paused for the whole run (e).
+  const fleet = await startFleet({
+    capacity: 2,
+    logLevel: 'info',
+    settings: { runtime: { deepSleepAfter: '1h' } },
+  });
   const router = await startFleetRouter(fleet);
   try {
     const { webhookSecret } = await fleet.registerTenant(TENANT);
@@ -101,6 +110,7 @@ async function main(): Promise<void> {
     console.log(`(b) cold wake (warm-up): ${seconds((await coldWake()).ms)}`);
     const awake = await hotAndSnapshot(post, fleet, describe);
     await sleepTenant();
+    const paused = await pausedResumes(fleet, router, PAUSED_RUNS);
 
     // (a), (a0) and (b) in a random order each round, so load from anything else hits all alike.
     const install = await ensureOpenClaw({ cacheDir: fleet.config.common.cacheDir });
@@ -127,7 +137,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    await report({ runs: RUNS, hotRuns: HOT_RUNS, cold, traces, bare, untrimmed, loads, awake });
+    await report({ runs: RUNS, hotRuns: HOT_RUNS, cold, traces, bare, untrimmed, loads, awake, paused });
   } finally {
     await router.close();
     await fleet.stop();
