@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { pickSleepCandidate } from '../../activities/sleep-candidate.js';
+import { KubeDriver, type KubeDriverDeps } from '../../k8s/kube-driver.js';
+import type { RuntimeDriver } from '../../runtime/driver.js';
+import { PodLifecycle } from '../../runtime/pod-lifecycle.js';
 import type { AgentPort, EndpointCache, RuntimePod, RuntimePort } from '../../activities/ports.js';
 import { deliverSignal, sleepNowSignal, TenantPhaseAttr, wakeUpdate } from '../../workflows/shared.js';
 import { envelope, FakeWorld } from './fake-world.js';
@@ -128,6 +133,37 @@ describe('tenant workflow: the paused tier', function () {
     });
   });
 
+  it('a wake update (a chat request’s cold path) resumes the paused pod and returns it', async () => {
+    const settings = { idleTimeoutMs: MINUTE };
+    await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
+      await pauseIdle(t);
+      const pod = await t.handle.executeUpdate(wakeUpdate);
+      assert.equal(pod.podId, `${t.tenantId}-1`);
+      assert.equal((await t.describe()).phase, 'running');
+      assert.equal(t.world.count('launch'), 1);
+      assert.equal(t.world.endpoint, pod.endpoint);
+    });
+  });
+
+  it('the next scheduled job resumes the paused tenant its lead time before the job', async () => {
+    const settings = { idleTimeoutMs: MINUTE };
+    await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      const jobAt = (await suite.env.currentTimeMs()) + 10 * MINUTE;
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: new Date(jobAt).toISOString() };
+      await suite.env.sleep(MINUTE + 1_000);
+      await t.phase('paused');
+      await suite.env.sleep(10 * MINUTE - MINUTE - MINUTE - 5_000); // up to shortly before the lead time
+      assert.equal((await t.describe()).phase, 'paused');
+      t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null }; // the job runs once thawed
+      await suite.env.sleep(10_000);
+      const d = await t.phase('running');
+      assert.equal(t.world.count(`resume ${t.tenantId}-1`), 1);
+      assert.equal(t.world.count('launch'), 1, 'thawed, not relaunched');
+      assert.equal(d.nextScheduledAt, null, 'the job time is used up');
+    });
+  });
+
   it('with the paused tier off (deep sleep 0) an idle tenant sleeps at once, as before', async () => {
     const settings = { idleTimeoutMs: MINUTE };
     await runTenant(suite.env, suite.bundle, { settings }, async (t) => {
@@ -136,6 +172,26 @@ describe('tenant workflow: the paused tier', function () {
       await t.phase('asleep');
       assert.equal(t.world.count('pause'), 0);
     });
+  });
+});
+
+describe('a runtime whose driver cannot pause (Kubernetes)', () => {
+  it('answers pause with false and touches nothing; the Kubernetes driver declares it', async () => {
+    const driver = { canPause: false, find: () => assert.fail('no lookup for a driver that cannot pause') };
+    const runtime = new PodLifecycle(driver as unknown as RuntimeDriver, {
+      replaceGraceMs: 1_000,
+      logger: pino({ level: 'silent' }),
+    });
+    assert.equal(await runtime.pause({ podId: 'k-1', endpoint: 'http://127.0.0.9' }), false);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const kube = new KubeDriver({ kubeConfig, options: { namespace: 'n' } } as unknown as KubeDriverDeps);
+    assert.equal(kube.canPause, false);
   });
 });
 
