@@ -50,7 +50,8 @@ export async function pausedResumes(fleet: Fleet, router: FleetRouter, runs: num
       telegramUpdate({ updateId: updateId++, text: `paused bench ${updateId}` }),
     );
     if (response.status !== 200) throw new Error(`router answered ${response.status}`);
-    await until('the durable ack', 120_000, async () => (await describe()).deliveredCount > before);
+    // The first one is a cold wake, which takes minutes on a loaded host.
+    await until('the durable ack', 300_000, async () => (await describe()).deliveredCount > before);
     return performance.now() - t0;
   };
   const paused = () =>
