@@ -5,6 +5,7 @@ import { pickSleepCandidate } from '../../activities/sleep-candidate.js';
 import { KubeDriver, type KubeDriverDeps } from '../../k8s/kube-driver.js';
 import type { RuntimeDriver } from '../../runtime/driver.js';
 import { PodLifecycle } from '../../runtime/pod-lifecycle.js';
+import { wantedByWorkflow } from '../../worker/orphan-sweep.js';
 import type { AgentPort, EndpointCache, RuntimePod, RuntimePort } from '../../activities/ports.js';
 import { deliverSignal, sleepNowSignal, TenantPhaseAttr, wakeUpdate } from '../../workflows/shared.js';
 import { envelope, FakeWorld } from './fake-world.js';
@@ -47,6 +48,12 @@ describe('tenant workflow: the paused tier', function () {
       assert.equal(t.world.endpoint, null, 'the hot path does not reach a frozen pod');
       assert.equal(d.pod?.podId, pod);
       assert.equal(t.world.usage.length, 1, 'the active interval ended at the pause');
+      const wanted = wantedByWorkflow(suite.env.client);
+      assert.equal(
+        await wanted({ tenantId: t.tenantId, podId: pod, endpoint: '', state: 'paused' }),
+        true,
+        'no orphan',
+      );
       const described = await t.handle.describe();
       assert.equal(described.typedSearchAttributes.get(TenantPhaseAttr), 'paused');
       const metadata = await t.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
