@@ -42,6 +42,7 @@ export class PausedTier extends TenantLifecycle {
     d.wokeAtMs = null;
     d.pausedAtMs = now;
     d.deepSleepAtMs = now + paused.deepSleepAfterMs;
+    d.pausedAs = podSettings(d);
     this.setPhase('paused');
     return true;
   }
@@ -64,6 +65,14 @@ export class PausedTier extends TenantLifecycle {
     const d = this.d;
     const pod = d.pod!;
     d.nextScheduledAtMs = null; // woken for the job or for a message: the job time is used up either way, as asleep
+    if (d.pausedAs != null && d.pausedAs !== podSettings(d)) {
+      // Configured while paused (a fleet upgrade, a new tier): the frozen pod runs the old ones, so launch afresh.
+      d.reason = `settings changed while paused (${d.pausedAs} → ${podSettings(d)}): waking cold`;
+      await this.stopPod();
+      this.leavePause();
+      this.setPhase('waking');
+      return;
+    }
     try {
       d.pod = await step(thaw.resumePod, `resume ${pod.podId} from pause`, { tenantId: d.tenantId, pod });
     } catch (error) {
@@ -101,5 +110,11 @@ export class PausedTier extends TenantLifecycle {
   private leavePause(): void {
     this.d.pausedAtMs = null;
     this.d.deepSleepAtMs = null;
+    this.d.pausedAs = null;
   }
+}
+
+/** What the pod was launched for: a paused pod of other settings is not resumed. */
+function podSettings(d: { settings: { tier: string; openclawVersion: string } }): string {
+  return `${d.settings.tier} OpenClaw ${d.settings.openclawVersion}`;
 }

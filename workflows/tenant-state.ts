@@ -72,6 +72,8 @@ export interface TenantStateData {
   /** When the paused pod froze, and when it sleeps fully unless something resumes it first (paused phase only). */
   pausedAtMs?: number | null;
   deepSleepAtMs?: number | null;
+  /** The tier and OpenClaw version the paused pod runs (a configure while paused makes the next wake cold). */
+  pausedAs?: string | null;
   /** Per-version health for the fleet upgrade gate (absent in state carried from before it was kept). */
   versionHealth?: VersionHealthRecord | null;
 }

@@ -7,7 +7,13 @@ import type { RuntimeDriver } from '../../runtime/driver.js';
 import { PodLifecycle } from '../../runtime/pod-lifecycle.js';
 import { wantedByWorkflow } from '../../worker/orphan-sweep.js';
 import type { AgentPort, EndpointCache, RuntimePod, RuntimePort } from '../../activities/ports.js';
-import { deliverSignal, sleepNowSignal, TenantPhaseAttr, wakeUpdate } from '../../workflows/shared.js';
+import {
+  configureUpdate,
+  deliverSignal,
+  sleepNowSignal,
+  TenantPhaseAttr,
+  wakeUpdate,
+} from '../../workflows/shared.js';
 import { envelope, FakeWorld } from './fake-world.js';
 import { runTenant, uniqueTenantId, useWorkflowSuite, type TenantTest } from './harness.js';
 
@@ -126,6 +132,20 @@ describe('tenant workflow: the paused tier', function () {
         t.world.delivered.map((e) => e.dedupeId),
         ['survives'],
       );
+    });
+  });
+
+  it('configured while paused (a fleet upgrade): the next message wakes it cold on the new version, not the frozen pod', async () => {
+    const settings = { idleTimeoutMs: MINUTE };
+    await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
+      await pauseIdle(t);
+      await t.handle.executeUpdate(configureUpdate, { args: [{ openclawVersion: '2030.1.1' }] });
+      await t.handle.signal(deliverSignal, envelope('on-new-version'));
+      const d = await t.until((x) => x.deliveredCount === 1, 'delivery after a cold wake');
+      assert.equal(t.world.count('resume'), 0, 'the frozen pod is not resumed');
+      assert.ok(t.world.events.includes(`stop ${t.tenantId}-1`), t.world.events.join(', '));
+      assert.equal(d.pod?.podId, `${t.tenantId}-2`);
+      assert.match(d.reason ?? '', /settings changed while paused/);
     });
   });
 
