@@ -249,11 +249,13 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     this.pausedAt.set(pod.podId, Date.now());
   }
 
-  /** Thaws the pod and checks its supervisor answers ready; one that does not stays to be stopped. */
+  /**
+   * Thaws the pod and checks its supervisor answers ready. One that does not
+   * stays `paused` for the core: its stop then ends it at once, without a
+   * drain it could not answer either.
+   */
   async resume(pod: LaunchedPod, options: CallOptions): Promise<void> {
     await this.freezerOf(pod.tenantId).thaw();
-    this.pausedAt.delete(pod.podId);
-    pod.state = 'ready';
     const timeout = AbortSignal.timeout(RESUME_CHECK_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const answer = await fetch(`${pod.endpoint}/readyz`, { signal }).catch(
@@ -263,6 +265,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       throw new Error(
         `pod ${pod.podId} did not answer ready after its thaw: ${answer instanceof Error ? answer.message : answer.status}`,
       );
+    this.pausedAt.delete(pod.podId);
+    pod.state = 'ready';
   }
 
   /** The pod's freezer group: `clawfleet-paused/<data dir hash>-<tenant>` (runtimes of other data dirs keep apart). */

@@ -193,6 +193,22 @@ describe('local runtime: the paused tier (cgroup freezer)', function () {
     assert.ok(manifest && manifest.seq > 0, 'a resumed pod drains as any other');
   });
 
+  it('a pod that does not answer after its thaw fails the resume within seconds and is then stopped without a drain', async function () {
+    const spec = subject.spec(subject.newTenant(), 1);
+    const handle = await subject.runtime.launch(spec);
+    const pid = subject.runtime.supervisorPid(spec.tenantId)!;
+    await subject.runtime.pause(handle);
+    process.kill(pid, 'SIGSTOP'); // the thaw does not continue a stopped process: its supervisor stays silent
+    const started = performance.now();
+    await assert.rejects(subject.runtime.resume(handle), /did not answer ready after its thaw/);
+    assert.ok(performance.now() - started < 5_000, 'the resume gives up within seconds');
+    assert.equal((await subject.runtime.describe(handle)).state, 'paused', 'not taken for a serving pod');
+    const stopping = performance.now();
+    assert.equal(await subject.runtime.stop(handle, { graceMs: 5_000 }), null, 'no drain of a silent pod');
+    assert.ok(performance.now() - stopping < 8_000, 'stopped without waiting for a drain');
+    assert.equal((await subject.runtime.describe(handle)).state, 'gone');
+  });
+
   it('stopping a paused pod (deep sleep, eviction) thaws and ends every process, and removes its freezer group', async function () {
     const spec = subject.spec(subject.newTenant(), 1);
     const handle = await subject.runtime.launch(spec);
