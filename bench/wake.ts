@@ -248,8 +248,12 @@ async function bareStart(
       );
       return { readyz, listener: performance.now() - t0, cpuMs };
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // A gateway that died on its own (its exit already seen) would leave this waiting for ever.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await killProcessesOf(rootDir);
     }
   } finally {
