@@ -156,6 +156,30 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
+     * Freeze the idle pod in memory (its final snapshot is recorded already):
+     * how long it may stay paused before it sleeps fully, or null when it was
+     * not paused (the paused tier is off, or the runtime cannot pause: stop it).
+     */
+    async pausePod(input: PodRef): Promise<{ deepSleepAfterMs: number } | null> {
+      return guarded(async (signal) => {
+        const deepSleepAfterMs = settings.deepSleepAfterMs ?? 0;
+        if (deepSleepAfterMs <= 0) return null;
+        if (!(await runtime.pause(input.pod, { signal }))) return null;
+        log.info('pod paused', { tenantId: input.tenantId, podId: input.pod.podId, deepSleepAfterMs });
+        return { deepSleepAfterMs };
+      });
+    },
+
+    /** Thaw the paused pod; resolves once its supervisor answers (a failure means: launch cold). */
+    async resumePod(input: PodRef): Promise<PodHandle> {
+      return guarded(async (signal) => {
+        const handle = await runtime.resume(input.pod, { signal });
+        log.info('pod resumed', { tenantId: input.tenantId, podId: handle.podId });
+        return handle;
+      });
+    },
+
+    /**
      * The host is full: the least recently active idle tenant other than the
      * caller, for its workflow to ask to sleep; null when every awake tenant is
      * busy, or room is already on its way (drains under way cover the waiters).

@@ -51,13 +51,16 @@ export interface PodSpec {
 
 export interface PodStatus {
   readonly podId: string;
-  readonly state: 'starting' | 'ready' | 'stopping' | 'gone';
+  /** `paused`: frozen in memory (runtime `pause`), serving nothing until `resume`. */
+  readonly state: 'starting' | 'ready' | 'paused' | 'stopping' | 'gone';
 }
 
 /** One pod the runtime holds now, as `capacity()` reports it. */
 export interface RuntimePod extends PodHandle {
   readonly tenantId: string;
   readonly state: PodStatus['state'];
+  /** When a paused pod was paused (ISO): the capacity gate's eviction order among paused tenants. */
+  readonly pausedAt?: string;
 }
 
 /** What the runtime can hold and holds now: the facts eviction is decided on (above the runtime). */
@@ -88,6 +91,18 @@ export interface RuntimePort {
   stop(handle: PodHandle, options: { graceMs: number } & CallOptions): Promise<SnapshotManifest | null>;
   describe(handle: PodHandle): Promise<PodStatus>;
   capacity(): Promise<RuntimeCapacity>;
+  /**
+   * Freeze the ready pod in memory: no CPU, same processes, same place. False
+   * when this runtime cannot pause (Kubernetes) and nothing was done: the
+   * caller stops the pod instead. Pausing a paused pod is success.
+   */
+  pause(handle: PodHandle, options?: CallOptions): Promise<boolean>;
+  /**
+   * Thaw a paused pod and resolve once its supervisor answers; a ready pod is
+   * success. Rejects when the pod is gone or does not answer (the caller
+   * stops it and launches cold).
+   */
+  resume(handle: PodHandle, options?: CallOptions): Promise<PodHandle>;
 }
 
 /** Facts a runtime reports on its own (the worker turns them into workflow signals). */
@@ -209,6 +224,11 @@ export interface ActivitySettings {
   readonly snapshotRetention: number;
   /** How long a stop waits for the drain and the pod to go (common/grace.ts `runtimeStopMs`). */
   readonly stopWaitMs: number;
+  /**
+   * How long an idle tenant stays paused (frozen in memory) before it sleeps
+   * fully (`CLAWFLEET_DEEP_SLEEP_AFTER`); 0 or absent: idle tenants sleep at once.
+   */
+  readonly deepSleepAfterMs?: number;
   /** Quota defaults per tier (common/quotas.ts, `CLAWFLEET_TIER_QUOTAS`). @default the built-in ones */
   readonly tierQuotas?: Readonly<Record<Tier, Quotas>>;
 }

@@ -1,6 +1,8 @@
 /**
- * Who should make room when the host is full: the least recently active idle
- * tenant. The runtime only reports what it holds; this reads each candidate's
+ * Who should make room when the host is full: a paused tenant first (the one
+ * paused longest ago: it was active least recently, its snapshot is taken and
+ * it cannot be asked anything while frozen), else the least recently active idle
+ * running tenant. The runtime only reports what it holds; this reads each candidate's
  * activity (a cheap probe of the supervisor) and ranks them. The caller's
  * workflow then asks the chosen tenant's workflow to sleep, so the decision
  * and its reason are in history and the Web UI.
@@ -36,6 +38,10 @@ export async function pickSleepCandidate(
   const stopping = pods.filter((p) => p.state === 'stopping').length;
   // The requester's own launch has given up its place in the queue, hence the + 1.
   if (stopping >= waiting + 1) return null;
+  const paused = pods
+    .filter((p) => p.state === 'paused' && p.tenantId !== requester)
+    .sort((a, b) => Date.parse(a.pausedAt ?? '') - Date.parse(b.pausedAt ?? ''));
+  if (paused[0]) return { tenantId: paused[0].tenantId, lastActiveAt: paused[0].pausedAt ?? null };
   const ready = pods.filter((p) => p.state === 'ready' && p.tenantId !== requester);
   const probed: { pod: RuntimePod; activity: AgentActivity }[] = [];
   for (let i = 0; i < ready.length; i += PROBE_CONCURRENCY) {

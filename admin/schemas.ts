@@ -22,6 +22,7 @@ export const Phase = Type.Union([
   Type.Literal('waking'),
   Type.Literal('running'),
   Type.Literal('draining'),
+  Type.Literal('paused'),
   Type.Literal('suspended'),
   Type.Literal('failed'),
   Type.Literal('offboarding'),

@@ -92,6 +92,8 @@ export class StandInAgents {
         Promise.resolve({ podId: handle.podId, state: this.pods.has(handle.podId) ? 'ready' : 'gone' }),
       capacity: (): Promise<RuntimeCapacity> =>
         Promise.resolve({ max: null, waiting: 0, pods: [...this.pods.values()] }),
+      pause: () => Promise.resolve(false), // the stand-in fleet measures wakes from sleep
+      resume: (handle: PodHandle) => Promise.resolve(handle),
     };
   }
 

@@ -2,7 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../common/entry-points.js';
-import { summary } from './stats.js';
+import { quantile, summary } from './stats.js';
+import type { PausedResume } from './wake-paused.js';
 import { phasesOf, WAKE_MARKS, type WakeTrace } from './wake-trace.js';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -38,6 +39,7 @@ export interface Measured {
   readonly awake: AwakeCost;
   /** The sandbox on vs off figures (wake-sandbox.ts), merged into wake.json. */
   readonly sandbox?: Record<string, unknown>;
+  readonly paused: PausedResume;
 }
 
 const iqr = (values: number[]) => {
@@ -55,6 +57,7 @@ export async function report({
   loads,
   awake,
   sandbox,
+  paused,
 }: Measured): Promise<void> {
   console.log(`\n(b) phases, median ms over ${traces.length} wakes (each ends at its mark):`);
   const phases = traces.map(phasesOf);
@@ -87,6 +90,15 @@ export async function report({
   );
   console.log(`idle running tenant: ${awake.idleCpuPercent} % of one core (all its processes)`);
   console.log(`b/a' = ${(b / aListener).toFixed(3)}; b − a' = ${seconds(b - aListener)} (for information)`);
+  const resume = summary(paused.resumeMs);
+  const resumeP99 = quantile(paused.resumeMs, 0.99);
+  console.log(
+    `(e) paused resume, webhook to durable ack: median ${resume.median.toFixed(1)} ms (IQR ${resume.q1.toFixed(1)}–${resume.q3.toFixed(1)}), p99 ${resumeP99.toFixed(1)} ms over ${paused.resumeMs.length} (targets ≤ 100 ms, ≤ 250 ms)`,
+  );
+  console.log(
+    `(e)/(b) = ${(resume.median / b).toFixed(4)}; (e)/(c) = ${(resume.median / awake.hotPathMs).toFixed(2)} (against this run's cold wake and hot path)`,
+  );
+  console.log(`paused tenant: ${paused.pausedCpuPercent} % of one core (all ${paused.processes} processes)`);
   // (a) and (b) of the same round: the paired difference is less exposed to load that drifts between rounds.
   const paired = cold.map((ms, i) => ms - bare[i]!.readyz);
   console.log(`paired b − a per run: ${paired.map(seconds).join(', ')}; median ${seconds(median(paired))}`);
@@ -102,9 +114,12 @@ export async function report({
     coldWakeMedianMs: Math.round(b),
     coldWakeRatio: Number((b / a0).toFixed(3)),
     coldWakeOverTrimmedBare: Number((b / a).toFixed(3)),
-    // The paused tier (issue 15 item 2) is not built yet: nothing to measure.
-    pausedResumeMedianMs: null,
-    pausedResumeP99Ms: null,
+    pausedResumeMs: summary(paused.resumeMs.map((ms) => Math.round(ms))),
+    pausedResumeMedianMs: Math.round(resume.median),
+    pausedResumeP99Ms: Math.round(resumeP99),
+    pausedResumeRuns: paused.resumeMs.length,
+    pausedResumeOverHotPath: Number((resume.median / awake.hotPathMs).toFixed(2)),
+    pausedCpuPercent: paused.pausedCpuPercent,
     awakeRssMb: awake.rssMb,
     awakeProcesses: awake.processes,
     idleRunningCpuPercent: awake.idleCpuPercent,

@@ -294,6 +294,13 @@ export const SETTINGS = {
         "A tenant's time to stop OpenClaw and take its final snapshot; every stop deadline derives from it (common/grace.ts: supervisor drain, OpenClaw's own drain, the runtime's wait, Kubernetes terminationGracePeriodSeconds).",
       ),
     },
+    deepSleepAfter: {
+      env: 'CLAWFLEET_DEEP_SLEEP_AFTER',
+      schema: Duration(
+        '30m',
+        'The paused tier: an idle tenant takes its final snapshot, then stays frozen in memory (no CPU, resumed in milliseconds by the next message) this long before it sleeps fully; a full host evicts paused tenants first. `0s` turns pausing off (idle tenants sleep at once); the Kubernetes runtime never pauses.',
+      ),
+    },
     snapshotRetention: {
       env: 'CLAWFLEET_SNAPSHOT_RETENTION',
       schema: Type.Integer({

@@ -51,6 +51,8 @@ export interface KubePod extends RuntimePod {
 }
 
 export class KubeDriver implements RuntimeDriver<KubePod> {
+  /** Kata VMs are not frozen here: an idle tenant sleeps (snapshot, then the pod is deleted). */
+  readonly canPause = false;
   private readonly core: CoreV1Api;
   private readonly namespace: string;
 

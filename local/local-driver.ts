@@ -8,7 +8,12 @@
  *
  * A dead pod's directory is kept until its stop, which salvages what it left
  * into a snapshot and returns it (the stop activity records it).
+ *
+ * An idle pod can be paused: every process of it frozen in the cgroup
+ * freezer (pod-freezer.ts), keeping its place, slot and memory until it is
+ * resumed or stopped.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type {
@@ -40,7 +45,8 @@ import { isSameProcess } from './process-identity.js';
 import type { Heartbeat } from './supervisor-process.js';
 import { LostPods, type Salvage } from './lost-pods.js';
 import { freeSlot, MAX_SLOTS, placementOf, SlotTable } from './placement.js';
-import { killProcessesOf } from './process-sweep.js';
+import { killProcessesOf, processesMentioning } from './process-sweep.js';
+import { freezerAvailable, PodFreezer } from './pod-freezer.js';
 import { WarmSupervisors } from './warm-supervisors.js';
 import { SlotSandboxes, type LocalSandboxSettings } from './sandbox/slot-sandboxes.js';
 import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
@@ -61,6 +67,8 @@ export interface LocalDriverOptions {
   readonly logger: Logger;
   /** How long a launch waits for a place before it reports the host full. @default 10 s */
   readonly capacityWaitMs?: number;
+  /** Pods may be paused (frozen in memory) when the host has a cgroup freezer. @default true */
+  readonly pausing?: boolean;
   /** Idle pre-spawned supervisors kept for the next wakes (warm-supervisors.ts). @default 1 */
   readonly warmSupervisors?: number;
   /**
@@ -76,6 +84,9 @@ export interface LocalDriverOptions {
   readonly sandbox?: LocalSandboxSettings;
 }
 
+/** A thawed supervisor answers within this, or the resume fails (and the workflow launches cold). */
+const RESUME_CHECK_MS = 2_000;
+
 export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   readonly pods = new Map<string, LaunchedPod>(); // by tenant id
   /** The sandbox of each sandboxed pod, by pod id. */
@@ -90,6 +101,9 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   private readonly slots = new SlotTable(MAX_SLOTS);
   private readonly heartbeat: Heartbeat;
   private stopBeating: (() => void) | undefined;
+  /** When each paused pod was paused, by pod id. */
+  private readonly pausedAt = new Map<string, number>();
+  readonly canPause: boolean;
   closing = false;
 
   constructor(private readonly options: LocalDriverOptions) {
@@ -100,6 +114,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       windowMs: options.adoptWindowMs ?? 60_000,
     };
     this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
+    this.canPause = (options.pausing ?? true) && freezerAvailable();
     this.disks =
       options.sandbox && new TenantDisks(join(options.dataDir, 'disks'), join(options.dataDir, 'tenants'));
     const logFile = join(options.dataDir, 'warm-supervisors.log');
@@ -158,6 +173,11 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     const adopted: LaunchedPod[] = [];
     await this.disks?.mountAll();
     for (const { rootDir, record } of await tenantDirs(this.options.dataDir)) {
+      // A pod paused by the earlier runtime is thawed: adopted ready, its workflow's resume finds it so.
+      if (record)
+        await this.freezerOf(record.tenantId)
+          .thaw()
+          .catch(() => undefined);
       const refusal = record ? await this.whyNotAdoptable(record) : null;
       if (record && refusal === null) {
         const pod = LaunchedPod.adopt(record, rootDir, this.options.logger);
@@ -242,6 +262,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       await this.releaseDisk(pod.tenantId, pod.podId);
       return manifest;
     }
+    // A frozen process does not act on SIGTERM or SIGKILL until it is thawed.
+    if (this.pausedAt.delete(pod.podId)) await this.freezerOf(pod.tenantId).thaw();
     await pod.terminate(graceMs);
     await pod.closed;
     return null;
@@ -253,8 +275,58 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       podId: p.podId,
       endpoint: p.endpoint,
       state: p.state,
+      ...(this.pausedAt.has(p.podId) && { pausedAt: new Date(this.pausedAt.get(p.podId)!).toISOString() }),
     }));
     return Promise.resolve({ max: this.gate.max, waiting: this.gate.waiting, pods });
+  }
+
+  /** Freezes every process of the pod; a freeze that does not complete is thawed again and reported. */
+  async pause(pod: LaunchedPod): Promise<void> {
+    const freezer = this.freezerOf(pod.tenantId);
+    try {
+      await freezer.freeze(() => this.processesOf(pod));
+    } catch (error) {
+      await freezer.thaw().catch(() => undefined);
+      throw error;
+    }
+    pod.state = 'paused';
+    this.pausedAt.set(pod.podId, Date.now());
+  }
+
+  /**
+   * Thaws the pod and checks its supervisor answers ready. One that does not
+   * stays `paused` for the core: its stop then ends it at once, without a
+   * drain it could not answer either.
+   */
+  async resume(pod: LaunchedPod, options: CallOptions): Promise<void> {
+    await this.freezerOf(pod.tenantId).thaw();
+    const timeout = AbortSignal.timeout(RESUME_CHECK_MS);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const answer = await fetch(`${pod.endpoint}/readyz`, { signal }).catch(
+      (error: unknown) => error as Error,
+    );
+    if (answer instanceof Error || answer.status !== 200)
+      throw new Error(
+        `pod ${pod.podId} did not answer ready after its thaw: ${answer instanceof Error ? answer.message : answer.status}`,
+      );
+    this.pausedAt.delete(pod.podId);
+    pod.state = 'ready';
+  }
+
+  /** The pod's freezer group: `clawfleet-paused/<data dir hash>-<tenant>` (runtimes of other data dirs keep apart). */
+  private freezerOf(tenantId: string): PodFreezer {
+    const stack = createHash('sha256').update(this.options.dataDir).digest('hex').slice(0, 8);
+    return new PodFreezer(`clawfleet-paused/${stack}-${tenantId}`);
+  }
+
+  /** Every process of the pod: its supervisor, whatever carries its directory, and its sandbox's. */
+  private async processesOf(pod: LaunchedPod): Promise<number[]> {
+    const [mentioning, sandboxed] = await Promise.all([
+      processesMentioning(pod.rootDir),
+      this.sandboxes.get(pod.podId)?.cgroup.pids() ?? [],
+    ]);
+    const own = pod.process.pid === undefined ? [] : [pod.process.pid];
+    return [...new Set([...own, ...mentioning, ...sandboxed])];
   }
 
   private async spawn(spec: PodSpec): Promise<LaunchedPod> {
@@ -386,6 +458,8 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       if (!unexpected) await this.releaseDisk(pod.tenantId, pod.podId);
     } finally {
       this.sandboxes.delete(pod.podId);
+      this.pausedAt.delete(pod.podId);
+      await this.freezerOf(pod.tenantId).remove();
       if (this.pods.get(pod.tenantId) === pod) {
         this.pods.delete(pod.tenantId);
         await removePodRecord(pod.rootDir).catch(() => undefined);

@@ -44,6 +44,16 @@ export interface RuntimeDriver<P extends RuntimePod = RuntimePod> {
    */
   remove(pod: P, graceMs: number, options: CallOptions): Promise<SnapshotManifest | null>;
   capacity(): Promise<RuntimeCapacity>;
+  /**
+   * Whether this driver can freeze a pod in memory (the paused tier). A driver
+   * that cannot (Kubernetes: Kata VMs are not frozen) leaves `pause` and
+   * `resume` out, and idle tenants sleep.
+   */
+  readonly canPause: boolean;
+  /** Freeze every process of the ready pod (no CPU; memory and place kept); its state becomes `paused`. */
+  pause?(pod: P): Promise<void>;
+  /** Thaw the paused pod and check that its supervisor answers; its state becomes `ready` again. */
+  resume?(pod: P, options: CallOptions): Promise<void>;
 }
 
 /** The supervisor's drain (runtime/supervisor-client.ts): OpenClaw stopped, final snapshot taken and returned. */

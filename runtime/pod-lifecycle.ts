@@ -10,7 +10,10 @@
  *   final snapshot after OpenClaw stopped), then has the driver remove the
  *   pod, and returns the drain's manifest (or what a dead pod left) for the
  *   stop activity to record; a missing pod is success;
- * - one launch or stop per tenant at a time, since activity retries overlap.
+ * - pause freezes a ready pod and resume thaws it (drivers that can), both
+ *   idempotent; a pod that is not there to resume is an error the workflow
+ *   answers with a cold launch;
+ * - one launch, stop, pause or resume per tenant at a time, since activity retries overlap.
  *
  * Nothing here is durable: the manifest goes back to the caller, and a pod
  * drained while being replaced leaves its snapshot unrecorded in the store,
@@ -80,6 +83,31 @@ export class PodLifecycle<P extends RuntimePod> implements RuntimePort {
     return this.driver.capacity();
   }
 
+  pause(handle: PodHandle): Promise<boolean> {
+    const { driver } = this;
+    if (!driver.canPause || !driver.pause) return Promise.resolve(false);
+    return this.serialized(tenantOfPod(handle.podId), async () => {
+      const pod = await driver.find(handle.podId);
+      if (pod?.state === 'paused') return true;
+      if (pod?.state !== 'ready') throw new Error(`cannot pause ${handle.podId}: ${pod?.state ?? 'gone'}`);
+      await driver.pause!(pod);
+      this.lifecycle.logger.info({ tenantId: pod.tenantId, podId: pod.podId }, 'pod paused');
+      return true;
+    });
+  }
+
+  resume(handle: PodHandle, options: CallOptions = {}): Promise<PodHandle> {
+    return this.serialized(tenantOfPod(handle.podId), async () => {
+      const pod = await this.driver.find(handle.podId);
+      if (pod?.state === 'ready') return { podId: pod.podId, endpoint: pod.endpoint };
+      if (pod?.state !== 'paused' || !this.driver.resume)
+        throw new Error(`cannot resume ${handle.podId}: ${pod?.state ?? 'gone'}`);
+      await this.driver.resume(pod, options);
+      this.lifecycle.logger.info({ tenantId: pod.tenantId, podId: pod.podId }, 'pod resumed');
+      return { podId: pod.podId, endpoint: pod.endpoint };
+    });
+  }
+
   /** Stops every pod the driver holds, each with its drain (a runtime shutting down with its host). */
   protected async stopAll(graceMs: number): Promise<void> {
     const { pods } = await this.driver.capacity();
@@ -91,6 +119,7 @@ export class PodLifecycle<P extends RuntimePod> implements RuntimePort {
     options: { graceMs: number } & CallOptions,
     why: 'stopped' | 'replaced',
   ): Promise<SnapshotManifest | null> {
+    // A paused pod took its snapshot before it froze and has done nothing since: it is removed without a drain.
     const wasServing = pod.state === 'ready';
     await this.driver.beginStop(pod);
     const drained = wasServing ? await this.drain(pod, options) : null;

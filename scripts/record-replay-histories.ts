@@ -4,7 +4,10 @@
  * in-memory test world, and saves each run's history. Run it after an
  * intentional, versioned change to workflow code:
  *
- *   npx tsx scripts/record-replay-histories.ts
+ *   npx tsx scripts/record-replay-histories.ts [scenario...]
+ *
+ * Naming scenarios records only those (a new path gets its fixture while
+ * the older fixtures stay as recorded, proving old histories still replay).
  *
  * test/replay/replay.test.ts replays every fixture, so a change that alters
  * the commands of recorded histories fails `npm test`.
@@ -24,12 +27,13 @@ import {
   suspendUpdate,
   wakeUpdate,
 } from '../workflows/shared.js';
-import { envelope } from '../test/workflows/fake-world.js';
+import { envelope, FakeWorld } from '../test/workflows/fake-world.js';
 import {
   bundle,
   createWorkflowTestEnv,
   quietRuntime,
   runTenant,
+  uniqueTenantId,
   type TenantTest,
 } from '../test/workflows/harness.js';
 
@@ -84,11 +88,39 @@ const crashLoop: Scenario = async (env, t) => {
   await t.phase('asleep');
 };
 
+/** The paused tier's deep-sleep timeout in the paused scenario's worker settings. */
+const DEEP_SLEEP_MS = 30 * MINUTE;
+
+/**
+ * The paused tier: idle (pause after the final snapshot), a message resumes
+ * it, idle again, a resume that fails wakes cold, idle again, and the
+ * deep-sleep timeout stops it.
+ */
+const pausedPath: Scenario = async (env, t) => {
+  await t.handle.executeUpdate(wakeUpdate);
+  await env.sleep(MINUTE + 5_000);
+  await t.phase('paused');
+  await t.handle.signal(deliverSignal, envelope('m1'));
+  await t.until((d) => d.deliveredCount === 1 && d.phase === 'running', 'delivery after the resume');
+  await env.sleep(MINUTE + 5_000);
+  await t.phase('paused');
+  t.world.resumeFailure = 'replay: no answer after the thaw';
+  await t.handle.signal(deliverSignal, envelope('m2'));
+  await t.until((d) => d.deliveredCount === 2 && d.phase === 'running', 'delivery after a cold wake');
+  await env.sleep(MINUTE + 5_000);
+  await t.phase('paused');
+  await env.sleep(DEEP_SLEEP_MS + 5_000);
+  await t.phase('asleep');
+};
+
 const SCENARIOS: Record<string, Scenario> = {
   'wake-deliver-sleep': wakeDeliverSleep,
   'operator-suspend-resume-offboard': operatorPath,
   'crash-loop-failed-resume': crashLoop,
+  'paused-resume-cold-deep-sleep': pausedPath,
 };
+/** Scenarios whose worker settings turn the paused tier on. */
+const PAUSING = new Set(['paused-resume-cold-deep-sleep']);
 
 async function record(
   env: TestWorkflowEnvironment,
@@ -96,7 +128,9 @@ async function record(
   name: string,
   scenario: Scenario,
 ): Promise<void> {
-  await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE } }, async (t) => {
+  const world = new FakeWorld(uniqueTenantId());
+  if (PAUSING.has(name)) world.deepSleepAfterMs = DEEP_SLEEP_MS;
+  await runTenant(env, workflowBundle, { settings: { idleTimeoutMs: MINUTE }, world }, async (t) => {
     await scenario(env, t);
     // Follow the continue-as-new chain from the first run; each run is one fixture.
     let runId: string | null | undefined = t.handle.firstExecutionRunId;
@@ -114,8 +148,10 @@ async function main(): Promise<void> {
   quietRuntime();
   const [env, workflowBundle] = await Promise.all([createWorkflowTestEnv(), bundle()]);
   try {
+    const only = process.argv.slice(2);
+    for (const name of only) if (!(name in SCENARIOS)) throw new Error(`no scenario ${name}`);
     for (const [name, scenario] of Object.entries(SCENARIOS))
-      await record(env, workflowBundle, name, scenario);
+      if (only.length === 0 || only.includes(name)) await record(env, workflowBundle, name, scenario);
   } finally {
     await env.teardown();
   }

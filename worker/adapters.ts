@@ -150,6 +150,7 @@ export async function wireAdapters(
         snapshotRetention: config.runtime.snapshotRetention,
         tierQuotas: parseTierQuotas(config.model.tierQuotas),
         stopWaitMs: graceChain(msToNumber(config.runtime.stopGrace)).runtimeStopMs,
+        deepSleepAfterMs: msToNumber(config.runtime.deepSleepAfter),
       },
       runtime,
       agent,

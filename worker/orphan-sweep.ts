@@ -27,7 +27,8 @@ export interface OrphanSweepOptions {
   readonly stopGraceMs?: number;
 }
 
-const AWAKE = ['waking', 'running', 'draining'];
+/** Phases that hold a pod: a paused tenant's frozen pod is wanted too (its next message thaws it). */
+const AWAKE = ['waking', 'running', 'draining', 'paused'];
 
 /** By generation, not by the workflow's `pod`: that is still null while its launch runs. */
 export function wantedByWorkflow(client: Client): (pod: RuntimePod) => Promise<boolean> {

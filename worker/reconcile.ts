@@ -21,7 +21,7 @@ export async function reportLostLocalPods(
 ): Promise<number> {
   const query =
     `WorkflowType = '${TENANT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' ` +
-    `AND TenantPhase IN ('waking', 'running', 'draining')`;
+    `AND TenantPhase IN ('waking', 'running', 'draining', 'paused')`;
   // By tenant, not by generation: no worker polls yet to answer a query. A tenant whose workflow has moved on to a
   // newer generation gets it through its own launch, which replaces the adopted pod (the lifecycle core).
   const adopted = new Set(adoptedPods.map(tenantOfPod));

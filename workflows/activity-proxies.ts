@@ -53,6 +53,15 @@ export const probe = proxyActivities<TenantActivities>({
   },
 });
 
+/**
+ * Thawing a paused pod: one attempt. A pod that does not answer after its
+ * thaw is not tried again: the workflow stops it and launches cold at once.
+ */
+export const thaw = proxyActivities<TenantActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
 /** Bookkeeping against our own stores (endpoint cache, registry, deletes): retried until done. */
 export const store = proxyActivities<TenantActivities>({
   startToCloseTimeout: '30 seconds',

@@ -17,8 +17,11 @@ const USAGE_WHILE_RUNNING_PATCH = 'usage-while-running';
 /** How long a failing delivery or snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
 
-export class TenantLifecycle extends WakePhases {
+export abstract class TenantLifecycle extends WakePhases {
   private retryAtMs = 0;
+
+  /** After an idle tenant's final snapshot: true when it was paused instead of stopped (paused-tier.ts). */
+  protected abstract pausedInstead(): Promise<boolean>;
 
   /**
    * Delivers, snapshots and watches the idle deadline until something ends the
@@ -142,6 +145,7 @@ export class TenantLifecycle extends WakePhases {
   /**
    * Final snapshot, then stop. The pod is stopped only after the snapshot is
    * recorded, unless the pod is already lost (then the last snapshot stands).
+   * A tenant drained for being idle (`agent` answered) may be paused instead.
    */
   private async drain(agent: AgentActivity | null): Promise<void> {
     const d = this.d;
@@ -151,8 +155,10 @@ export class TenantLifecycle extends WakePhases {
     });
     const latest = agent ?? (await this.readAgent());
     if (latest) d.nextScheduledAtMs = parseTime(latest.nextScheduledAt);
+    let snapshotted = false;
     try {
       await this.snapshot('final snapshot');
+      snapshotted = true;
     } catch (error) {
       if (d.lostReason === null) {
         d.reason = `final snapshot failed, still running: ${describeFailure(error)}`;
@@ -163,6 +169,7 @@ export class TenantLifecycle extends WakePhases {
       }
       d.reason = `pod lost while draining (${d.lostReason}); last snapshot kept`;
     }
+    if (snapshotted && agent !== null && !this.s.hasDrainReason() && (await this.pausedInstead())) return;
     await this.stopPod();
     const r = d.requests;
     r.sleep = false;
@@ -172,7 +179,7 @@ export class TenantLifecycle extends WakePhases {
   }
 
   /** Stop the pod and bill the active time; both activities are idempotent. */
-  private async stopPod(): Promise<void> {
+  protected async stopPod(): Promise<void> {
     const d = this.d;
     const pod = d.pod;
     if (pod) {
@@ -193,7 +200,7 @@ export class TenantLifecycle extends WakePhases {
    * The active interval since the wake (one wake, its time, the messages the
    * workflow delivered); keyed by the wake time, so a later report replaces it.
    */
-  private async recordUsage(): Promise<void> {
+  protected async recordUsage(): Promise<void> {
     const d = this.d;
     if (d.wokeAtMs === null) return;
     const usage = {

@@ -69,6 +69,11 @@ export interface TenantStateData {
   restUntilMs?: number | null;
   /** The registry status this workflow last wrote (absent in state carried from before it wrote any). */
   registryStatus?: RegistryStatus | null;
+  /** When the paused pod froze, and when it sleeps fully unless something resumes it first (paused phase only). */
+  pausedAtMs?: number | null;
+  deepSleepAtMs?: number | null;
+  /** The tier and OpenClaw version the paused pod runs (a configure while paused makes the next wake cold). */
+  pausedAs?: string | null;
   /** Per-version health for the fleet upgrade gate (absent in state carried from before it was kept). */
   versionHealth?: VersionHealthRecord | null;
 }
@@ -305,6 +310,10 @@ export class TenantState {
       `- next scheduled wake: ${d.nextScheduledAt ?? 'none'}`,
       `- restarts: ${d.restartCount} (${d.recentCrashes} recent crashes)`,
     ];
+    if (d.phase === 'paused' && this.data.pausedAtMs != null)
+      lines.push(
+        `- paused (frozen in memory) since ${new Date(this.data.pausedAtMs).toISOString()}; deep sleep at ${new Date(this.data.deepSleepAtMs ?? this.data.pausedAtMs).toISOString()}`,
+      );
     if (d.reason) lines.push(`- reason: ${d.reason}`);
     if (this.data.quotaHit) lines.push(`- quota hit today: ${this.data.quotaHit}`);
     if (d.deleteAfter) lines.push(`- data deleted after: ${d.deleteAfter}`);

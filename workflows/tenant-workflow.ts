@@ -36,7 +36,7 @@ import {
   wakeUpdate,
   type TenantWorkflowInput,
 } from './shared.js';
-import { TenantLifecycle } from './tenant-lifecycle.js';
+import { PausedTier } from './paused-tier.js';
 import { TenantState } from './tenant-state.js';
 import type {
   ConfigurePatch,
@@ -77,7 +77,7 @@ function initialState(input: TenantWorkflowInput): TenantState {
 export async function tenantWorkflow(input: TenantWorkflowInput): Promise<TenantDescription> {
   const state = initialState(input);
   const d = state.data;
-  const life = new TenantLifecycle(state);
+  const life = new PausedTier(state);
   let settingsVersion = 0;
 
   upsertSearchAttributes([{ key: TenantIdAttr, value: d.tenantId }]);
@@ -93,7 +93,7 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   });
   setHandler(touchSignal, () => state.touch(Date.now()));
   setHandler(sleepNowSignal, (reason) => {
-    if (d.phase !== 'waking' && d.phase !== 'running') return;
+    if (d.phase !== 'waking' && d.phase !== 'running' && d.phase !== 'paused') return;
     d.requests.sleep = true;
     if (reason) d.reason = reason.slice(0, 500);
     life.publishDetails();
@@ -105,7 +105,10 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   setHandler(podLostSignal, (podId, reason) => {
     // Only the current pod counts: a late report about an older generation is ignored.
     const current = d.generation > 0 ? `${d.tenantId}-${d.generation}` : null;
-    if ((podId === current || podId === ANY_POD) && ['waking', 'running', 'draining'].includes(d.phase))
+    if (
+      (podId === current || podId === ANY_POD) &&
+      ['waking', 'running', 'draining', 'paused'].includes(d.phase)
+    )
       d.lostReason = reason || 'pod lost';
   });
 
@@ -232,6 +235,9 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       case 'running':
       case 'draining':
         rest = (await life.running(() => settingsVersion, canRest)) === 'rest';
+        break;
+      case 'paused':
+        await life.paused();
         break;
       case 'suspended':
       case 'failed':

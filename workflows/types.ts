@@ -13,6 +13,8 @@ export const TENANT_PHASES = [
   'waking',
   'running',
   'draining',
+  /** Idle: snapshot taken, then frozen in memory (no CPU); the next message resumes it in milliseconds. */
+  'paused',
   'suspended',
   'failed',
   'offboarding',

@@ -60,12 +60,12 @@ const ALLOWED: Record<
   'wake' | 'suspend' | 'resume' | 'configure' | 'offboard' | 'restore a snapshot of',
   readonly TenantPhase[]
 > = {
-  wake: ['asleep', 'waking', 'running', 'draining'],
-  suspend: ['asleep', 'waking', 'running', 'draining', 'failed'],
+  wake: ['asleep', 'waking', 'running', 'draining', 'paused'],
+  suspend: ['asleep', 'waking', 'running', 'draining', 'paused', 'failed'],
   resume: ['suspended', 'failed', 'offboarding'],
   configure: TENANT_PHASES.filter((p) => p !== 'offboarding' && p !== 'deleted'),
   offboard: TENANT_PHASES.filter((p) => p !== 'offboarding' && p !== 'deleted'),
-  // No pod holds the state: a running tenant's next snapshot would bury the restore.
+  // No pod holds the state: a running (or paused) tenant's next snapshot would bury the restore.
   'restore a snapshot of': ['asleep', 'suspended', 'failed'],
 };
 

@@ -78,7 +78,7 @@ export abstract class WakePhases extends PhaseBase {
   }
 
   /** Sets when today's active seconds run out for this pod; unknown (the registry unreachable) means no limit. */
-  private async armActiveQuota(wokeAtMs: number): Promise<void> {
+  protected async armActiveQuota(wokeAtMs: number): Promise<void> {
     const d = this.d;
     d.activeDeadlineMs = null;
     const day = new Date(wokeAtMs).toISOString().slice(0, 10);

@@ -121,3 +121,104 @@ describe('local runtime: the stop of a pod that died on its own', function () {
     assert.equal(await subject.runtime.stop(handle, { graceMs: 5_000 }), null, 'salvaged once');
   });
 });
+
+/** The freezer group (under /sys/fs/cgroup/freezer) a process is in. */
+async function freezerOf(pid: number): Promise<string | null> {
+  const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
+  return /^\d+:freezer:(.*)$/m.exec(text)?.[1] ?? null;
+}
+
+/** utime + stime of the processes, in clock ticks. */
+async function cpuTicks(pids: readonly number[]): Promise<number> {
+  const stats = await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')));
+  return stats
+    .map((stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' '))
+    .reduce((sum, fields) => sum + Number(fields[11] ?? 0) + Number(fields[12] ?? 0), 0);
+}
+
+describe('local runtime: the paused tier (cgroup freezer)', function () {
+  let subject: LocalSubject;
+  before(async () => (subject = await localSubject()));
+  after(async () => subject?.cleanup?.());
+
+  it('pause freezes every process of the pod (no CPU, no answer), resume thaws it and it answers again', async function () {
+    const spec = subject.spec(subject.newTenant(), 1);
+    const handle = await subject.runtime.launch(spec);
+    // The supervisor (a claimed warm one carries the pool's marker) and whatever carries the tenant dir.
+    const pids = [
+      ...new Set([
+        subject.runtime.supervisorPid(spec.tenantId)!,
+        ...(await processesMentioning(`/tenants/${spec.tenantId}`)),
+      ]),
+    ];
+    assert.ok(pids.length >= 2, `the supervisor and its OpenClaw child: ${pids.join(',')}`);
+
+    assert.equal(await subject.runtime.pause(handle), true);
+    assert.equal((await subject.runtime.describe(handle)).state, 'paused');
+    const listed = (await subject.runtime.capacity()).pods.find((p) => p.podId === handle.podId);
+    assert.equal(listed?.state, 'paused');
+    assert.ok(
+      listed?.pausedAt && Date.parse(listed.pausedAt) <= Date.now(),
+      'pausedAt for the eviction order',
+    );
+    const groups = new Set(await Promise.all(pids.map(freezerOf)));
+    assert.equal(groups.size, 1, `every process in one freezer group: ${[...groups].join(', ')}`);
+    const group = [...groups][0]!;
+    assert.match(group, /^\/clawfleet-paused\//);
+    assert.equal((await readFile(`/sys/fs/cgroup/freezer${group}/freezer.state`, 'utf8')).trim(), 'FROZEN');
+    const before = await cpuTicks(pids);
+    await assert.rejects(
+      fetch(`${handle.endpoint}/healthz`, { signal: AbortSignal.timeout(1_000) }),
+      'a frozen supervisor does not answer',
+    );
+    assert.equal(await cpuTicks(pids), before, 'no CPU time while paused');
+    assert.equal(await subject.runtime.pause(handle), true, 'pausing a paused pod is success');
+
+    const started = performance.now();
+    assert.deepEqual(await subject.runtime.resume(handle), {
+      podId: handle.podId,
+      endpoint: handle.endpoint,
+    });
+    const resumeMs = performance.now() - started;
+    assert.ok(resumeMs < 1_000, `resumed in ${resumeMs.toFixed(0)} ms`);
+    assert.equal((await subject.runtime.describe(handle)).state, 'ready');
+    assert.equal((await readFile(`/sys/fs/cgroup/freezer${group}/freezer.state`, 'utf8')).trim(), 'THAWED');
+    assert.equal((await fetch(`${handle.endpoint}/healthz`)).status, 200);
+    assert.deepEqual(await subject.runtime.resume(handle), {
+      podId: handle.podId,
+      endpoint: handle.endpoint,
+    });
+
+    const manifest = await subject.runtime.stop(handle, { graceMs: 10_000 });
+    assert.ok(manifest && manifest.seq > 0, 'a resumed pod drains as any other');
+  });
+
+  it('a pod that does not answer after its thaw fails the resume within seconds and is then stopped without a drain', async function () {
+    const spec = subject.spec(subject.newTenant(), 1);
+    const handle = await subject.runtime.launch(spec);
+    const pid = subject.runtime.supervisorPid(spec.tenantId)!;
+    await subject.runtime.pause(handle);
+    process.kill(pid, 'SIGSTOP'); // the thaw does not continue a stopped process: its supervisor stays silent
+    const started = performance.now();
+    await assert.rejects(subject.runtime.resume(handle), /did not answer ready after its thaw/);
+    assert.ok(performance.now() - started < 5_000, 'the resume gives up within seconds');
+    assert.equal((await subject.runtime.describe(handle)).state, 'paused', 'not taken for a serving pod');
+    const stopping = performance.now();
+    assert.equal(await subject.runtime.stop(handle, { graceMs: 5_000 }), null, 'no drain of a silent pod');
+    assert.ok(performance.now() - stopping < 8_000, 'stopped without waiting for a drain');
+    assert.equal((await subject.runtime.describe(handle)).state, 'gone');
+  });
+
+  it('stopping a paused pod (deep sleep, eviction) thaws and ends every process, and removes its freezer group', async function () {
+    const spec = subject.spec(subject.newTenant(), 1);
+    const handle = await subject.runtime.launch(spec);
+    const pid = subject.runtime.supervisorPid(spec.tenantId)!;
+    await subject.runtime.pause(handle);
+    const group = (await freezerOf(pid))!;
+    await subject.runtime.stop(handle, { graceMs: 5_000 });
+    assert.equal((await subject.runtime.describe(handle)).state, 'gone');
+    assert.equal(await freezerOf(pid), null, 'the supervisor is gone');
+    await assert.rejects(readFile(`/sys/fs/cgroup/freezer${group}/freezer.state`), 'the group is removed');
+    await assert.rejects(subject.runtime.resume(handle), /cannot resume .*: gone/);
+  });
+});

@@ -9,6 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { readFile } from 'node:fs/promises';
 import { lastUserText, userTexts } from '../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../fakes/fake-telegram.js';
 import { sameAllowedUpdates, TELEGRAM_ALLOWED_UPDATES } from '../../telegram/registration.js';
@@ -21,8 +22,8 @@ import { reminderCases } from './reminder-cases.js';
 
 const TENANT = 'e2e-acme';
 
-describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash recovery, reminders', function () {
-  // Two cold starts (9–22 s each), a 1-minute idle timeout, a crash and a relaunch.
+describe('a tenant end to end: wake, real OpenClaw, idle pause and sleep, restore, crash recovery, reminders', function () {
+  // Two cold starts (9–22 s each), two 1-minute idle timeouts, a 20 s pause, a crash and a relaunch.
   this.timeout(600_000);
 
   let fleet: Fleet;
@@ -59,7 +60,8 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
   const inPhase = (wanted: TenantPhase) => async () => ((await phase()) === wanted ? true : undefined);
 
   before(async () => {
-    fleet = await startFleet({ capacity: 2 });
+    // Paused for 20 s when idle, then asleep: both tiers in one run.
+    fleet = await startFleet({ capacity: 2, settings: { runtime: { deepSleepAfter: '20s' } } });
     router = await startFleetRouter(fleet);
     ({ botToken, webhookSecret } = await fleet.registerTenant(TENANT));
     await fleet.tenants.ensureStarted(TENANT, { idleTimeout: '1m' });
@@ -198,8 +200,52 @@ describe('a tenant end to end: wake, real OpenClaw, idle sleep, restore, crash r
     );
   });
 
-  it('sleeps after the idle timeout: final snapshot in S3, every process gone', async () => {
-    await waitFor('the tenant to fall asleep', 240_000, inPhase('asleep'));
+  it('pauses when idle (final snapshot, then frozen: no CPU), and the next update resumes it without a relaunch: the conversation continues', async () => {
+    await waitFor('the tenant to pause', 240_000, inPhase('paused'));
+    const paused = await fleet.tenants.describe(TENANT);
+    assert.ok(paused.lastSnapshot, 'the final snapshot was recorded before the pause');
+    const pids = await fleet.tenantProcesses(TENANT);
+    assert.ok(pids.length >= 2, `the supervisor and OpenClaw kept: ${pids.join(',')}`);
+    for (const pid of pids) {
+      const group = /^\d+:freezer:(.*)$/m.exec(await readFile(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
+      assert.match(group, /^\/clawfleet-paused\//, `process ${pid} in the paused freezer group`);
+      const state = await readFile(`/sys/fs/cgroup/freezer${group}/freezer.state`, 'utf8');
+      assert.equal(state.trim(), 'FROZEN');
+    }
+    const ticks = async () =>
+      (await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/stat`, 'utf8'))))
+        .map((stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' '))
+        .reduce((sum, f) => sum + Number(f[11]) + Number(f[12]), 0);
+    const before = await ticks();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.equal(await ticks(), before, 'no CPU time while paused');
+
+    // The way Telegram sends it: the router finds no endpoint (cleared before the pause) and takes the cold path.
+    const started = Date.now();
+    const response = await router.telegram(
+      TENANT,
+      webhookSecret,
+      telegramUpdate({ updateId: nextUpdateId++, text: 'which fruit did I name?' }),
+    );
+    assert.equal(response.status, 200, await response.text());
+    await waitFor('the reply after the resume', 120_000, () =>
+      Promise.resolve(replies('which fruit did I name?').length > 0 ? true : undefined),
+    );
+    console.log(
+      `    [e2e] reply ${((Date.now() - started) / 1000).toFixed(2)} s after an update to a paused tenant`,
+    );
+    const resumed = await fleet.tenants.describe(TENANT);
+    assert.equal(resumed.phase, 'running');
+    assert.equal(resumed.generation, paused.generation, 'the same pod, thawed: no relaunch');
+    const texts = userTexts(fleet.llm.completions().at(-1)!.body?.messages ?? []);
+    assert.ok(
+      texts.some((t) => t.includes('remember the word pineapple')),
+      `the model saw the earlier turn; it saw: ${JSON.stringify(texts)}`,
+    );
+  });
+
+  it('sleeps after the idle timeout and the deep-sleep timeout: final snapshot in S3, every process gone', async () => {
+    await waitFor('the tenant to fall asleep', 300_000, inPhase('asleep'));
     const described = await fleet.tenants.describe(TENANT);
     assert.ok(described.lastSnapshot, 'a final snapshot was recorded');
     const listed = await fleet.s3.client.send(

@@ -37,6 +37,12 @@ export class FakeWorld {
   snapshotFailure: string | null = null;
   /** Launches to refuse as a full host would (RuntimeAtCapacityError) before one succeeds. */
   atCapacity = 0;
+  /** The paused tier's deep-sleep timeout the worker settings hold (0: idle tenants sleep at once). */
+  deepSleepAfterMs = 0;
+  /** Pods frozen in memory (pause), by pod id, with the time they were paused. */
+  readonly paused = new Map<string, number>();
+  /** While set, resumes fail with this message (a pod that does not answer after its thaw). */
+  resumeFailure: string | null = null;
   /** Seqs pruned, in order. */
   readonly pruned: number[] = [];
   private seq = 0;
@@ -49,7 +55,7 @@ export class FakeWorld {
 
   deps(): ActivityDeps {
     return {
-      settings: { snapshotRetention: 3, stopWaitMs: 35_000 },
+      settings: { snapshotRetention: 3, stopWaitMs: 35_000, deepSleepAfterMs: this.deepSleepAfterMs },
       runtime: {
         launch: async (spec) => {
           if (this.launchGate) await this.launchGate;
@@ -72,10 +78,25 @@ export class FakeWorld {
           return handle;
         },
         // Like a real drain: a running pod's stop returns its final snapshot, taken after the agent stopped.
+        // A paused pod is removed without a drain: its snapshot was taken before it froze.
         stop: async (handle) => {
+          const frozen = this.paused.delete(handle.podId);
           const running = this.pods.delete(handle.podId);
           this.events.push(`stop ${handle.podId}`);
-          return running ? this.newManifest() : null;
+          return running && !frozen ? this.newManifest() : null;
+        },
+        pause: async (handle) => {
+          if (!this.pods.has(handle.podId)) throw new Error(`no pod ${handle.podId}`);
+          this.events.push(`pause ${handle.podId}`);
+          this.paused.set(handle.podId, Date.now());
+          return true;
+        },
+        resume: async (handle) => {
+          this.events.push(`resume ${handle.podId}`);
+          if (this.resumeFailure) throw new Error(this.resumeFailure);
+          if (!this.pods.has(handle.podId)) throw new Error(`no pod ${handle.podId}`);
+          this.paused.delete(handle.podId);
+          return handle;
         },
         capacity: async () => ({
           max: 1,
@@ -83,7 +104,7 @@ export class FakeWorld {
           pods: [...this.pods.values()].map((p) => ({
             ...p,
             tenantId: this.tenantId,
-            state: 'ready' as const,
+            state: this.paused.has(p.podId) ? ('paused' as const) : ('ready' as const),
           })),
         }),
         describe: async (handle) => ({

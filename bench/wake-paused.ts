@@ -1,0 +1,88 @@
+/**
+ * bench:wake (e): the paused tier. A second tenant on the same fleet goes
+ * idle, takes its final snapshot and is frozen in memory (the fleet runs
+ * with a long `deepSleepAfter`); then a Telegram update is POSTed to the
+ * router and timed until OpenClaw's durable ack (the workflow's
+ * `deliveredCount`), as (b) is. Its idle timeout is 3 s so that pauses come
+ * quickly: the timeout is not inside the measured time. Also samples the CPU
+ * time of the paused tenant's processes while it is paused.
+ */
+import { telegramUpdate } from '../fakes/fake-telegram.js';
+import type { Fleet } from '../test/local/fleet.js';
+import type { FleetRouter } from '../test/local/fleet-router.js';
+import { usageOf } from './stats.js';
+
+const TENANT = 'bench-paused';
+/** Finer than (b)'s 20 ms: the figure is tens of milliseconds. */
+const POLL_MS = 2;
+/** How long the paused tenant's CPU time is sampled. */
+const PAUSED_SAMPLE_MS = 10_000;
+
+export interface PausedResume {
+  /** Webhook to durable ack, one per resume. */
+  readonly resumeMs: number[];
+  /** CPU use of the paused tenant's processes (one core = 100) over `PAUSED_SAMPLE_MS`. */
+  readonly pausedCpuPercent: number;
+  readonly processes: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(POLL_MS);
+  }
+}
+
+export async function pausedResumes(fleet: Fleet, router: FleetRouter, runs: number): Promise<PausedResume> {
+  const { webhookSecret } = await fleet.registerTenant(TENANT);
+  await fleet.tenants.ensureStarted(TENANT, { idleTimeout: '3s' });
+  const describe = () => fleet.tenants.describe(TENANT);
+  let updateId = 1;
+  const deliver = async () => {
+    const before = (await describe()).deliveredCount;
+    const t0 = performance.now();
+    const response = await router.telegram(
+      TENANT,
+      webhookSecret,
+      telegramUpdate({ updateId: updateId++, text: `paused bench ${updateId}` }),
+    );
+    if (response.status !== 200) throw new Error(`router answered ${response.status}`);
+    // The first one is a cold wake, which takes minutes on a loaded host.
+    await until('the durable ack', 300_000, async () => (await describe()).deliveredCount > before);
+    return performance.now() - t0;
+  };
+  const paused = () =>
+    until('the tenant to pause', 300_000, async () => (await describe()).phase === 'paused');
+  try {
+    console.log(
+      `(e) first wake of ${TENANT} (cold, not counted): ${((await deliver()) / 1000).toFixed(2)} s`,
+    );
+    await paused();
+    const pids = await fleet.tenantProcesses(TENANT);
+    const start = await usageOf(pids);
+    await sleep(PAUSED_SAMPLE_MS);
+    const end = await usageOf(pids);
+    const pausedCpuPercent = Number((((end.cpuMs - start.cpuMs) / PAUSED_SAMPLE_MS) * 100).toFixed(2));
+    console.log(
+      `(e) paused tenant: ${pausedCpuPercent} % of one core over ${PAUSED_SAMPLE_MS / 1000} s (${pids.length} processes)`,
+    );
+    const resumeMs: number[] = [];
+    for (let run = 1; run <= runs; run++) {
+      await paused();
+      const ms = await deliver();
+      resumeMs.push(ms);
+      console.log(`(e) paused resume ${run}: ${ms.toFixed(1)} ms`);
+    }
+    return { resumeMs, pausedCpuPercent, processes: pids.length };
+  } finally {
+    await fleet.tenants.sleep(TENANT).catch(() => undefined); // frees its place and memory for the cold rounds
+    await until(
+      'the paused tenant to sleep',
+      120_000,
+      async () => (await describe()).phase === 'asleep',
+    ).catch(() => undefined);
+  }
+}
