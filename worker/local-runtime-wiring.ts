@@ -5,6 +5,8 @@
  * as signals through the Temporal client. Secret values pass from the secret store
  * straight into the supervisor's environment, never into a workflow.
  */
+import { EMBEDDED_AWS_CREDENTIALS } from '../common/aws-clients.js';
+import { presignedRefusal } from '../snapshots/presigned-check.js';
 import type { WorkerConfig } from './worker-config.js';
 import { gatewayBaseUrl, type Config } from '../common/config.js';
 import type { LocalSandboxSettings } from '../local/sandbox/slot-sandboxes.js';
@@ -69,7 +71,12 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     dataDir: resolve(config.common.dataDir), // the supervisors run with another working directory
     portBase: config.local.portBase,
     warmSupervisors: config.local.warmSupervisors,
-    ...(config.local.sandbox === 'on' && { sandbox: sandboxSettings(config) }),
+    ...(config.local.sandbox === 'on' && {
+      sandbox: {
+        ...sandboxSettings(config),
+        onEgressRefused: (err: Error) => logger.warn({ err }, 'sandbox egress refused'),
+      },
+    }),
     capacity: defaultCapacity(config.local.maxTenants),
     capacityWaitMs: msToNumber(config.local.capacityWait),
     adoptWindowMs: msToNumber(config.local.adoptWindow),
@@ -126,5 +133,27 @@ export function sandboxSettings(
     ...(config.aws.s3Endpoint ? [config.aws.s3Endpoint] : []),
     ...(config.telemetry.otlpEndpoint ? [config.telemetry.otlpEndpoint] : []),
   ].map(hostPort);
-  return { uidBase: config.local.sandboxUidBase, egressAllow: [...listed, ...platform] };
+  return {
+    uidBase: config.local.sandboxUidBase,
+    egressAllow: [...listed, ...platform],
+    ...(embeddedStoreGuard(config) ?? {}),
+  };
+}
+
+/**
+ * The embedded snapshot store (s3rver, plain HTTP, the stack's own static
+ * credentials) checks no signature: the sandbox's egress to it passes only
+ * presigned requests (local/sandbox/snapshot-egress.ts). A store over TLS, or
+ * with other credentials (real S3, MinIO), checks signatures itself.
+ */
+function embeddedStoreGuard(config: Pick<Config, 'aws'>): Pick<LocalSandboxSettings, 'snapshotGuard'> | null {
+  const endpoint = config.aws.s3Endpoint;
+  if (!endpoint?.startsWith('http:') || config.aws.credentials !== 'embedded') return null;
+  const url = new URL(endpoint);
+  return {
+    snapshotGuard: {
+      name: `${url.hostname}:${url.port || 80}`,
+      refusal: (request) => presignedRefusal(request, EMBEDDED_AWS_CREDENTIALS),
+    },
+  };
 }

@@ -19,6 +19,7 @@ import { PermanentPortError } from '../../activities/errors.js';
 import { EgressRefused, egressRoutes, type EgressRoute } from './egress.js';
 import { checkSandboxPrimitives, SandboxUnavailable } from './preflight.js';
 import { SlotMount } from './slot-mount.js';
+import type { SnapshotStoreGuard } from './snapshot-egress.js';
 import type { SlotTable } from '../placement.js';
 import { installRootOf, TenantSandbox, type SandboxLaunch } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
@@ -30,6 +31,10 @@ export interface LocalSandboxSettings {
   readonly egressAllow: readonly string[];
   /** Per-tier limits. @default TIER_LIMITS (limits.ts) */
   readonly limits?: Readonly<Record<TenantTier, SandboxLimits>>;
+  /** An embedded snapshot store's route, read as HTTP: only presigned requests pass (snapshot-egress.ts). */
+  readonly snapshotGuard?: SnapshotStoreGuard;
+  /** A tenant's connection or request the egress refused (a probe of the boundary: worth a log line). */
+  readonly onEgressRefused?: (err: Error) => void;
 }
 
 /** What the supervisor's code needs from the package, read-only (its import closure, and the built tree). */
@@ -209,6 +214,10 @@ export class SlotSandboxes {
       this.dirOf(slot),
       this.limitsOf(tier),
       routes,
+      {
+        guards: this.settings.snapshotGuard ? [this.settings.snapshotGuard] : [],
+        ...(this.settings.onEgressRefused && { onRefused: this.settings.onEgressRefused }),
+      },
     );
   }
 

@@ -15,6 +15,7 @@
  * /proc; a generated /etc (hosts, passwd, CA certificates); the egress
  * sockets. The data dir, keys, repo, other tenants and /root are not there.
  */
+import type { SnapshotStoreGuard } from './snapshot-egress.js';
 import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -60,6 +61,12 @@ export interface SandboxLaunch {
   readonly home: string;
 }
 
+/** What the egress checks besides its routes (egress.ts `EgressProxy`). */
+export interface EgressChecks {
+  readonly onRefused?: (err: Error) => void;
+  readonly guards?: readonly SnapshotStoreGuard[];
+}
+
 export class TenantSandbox {
   readonly cgroup: SandboxCgroup;
   readonly netns: string;
@@ -74,11 +81,17 @@ export class TenantSandbox {
     readonly dir: string,
     public limits: SandboxLimits,
     routes: readonly EgressRoute[],
+    private readonly egressChecks: EgressChecks = {},
   ) {
     this.cgroup = new SandboxCgroup(`clawfleet/${identity.name}`);
     this.netns = `cf-${identity.name}`;
     this.mount = new SlotMount(join(dir, 'tenants'));
-    this.egress = new EgressProxy(join(dir, 'egress'), routes);
+    this.egress = this.egressProxy(join(dir, 'egress'), routes);
+  }
+
+  private egressProxy(dir: string, routes: readonly EgressRoute[]): EgressProxy {
+    const { onRefused, guards } = this.egressChecks;
+    return new EgressProxy(dir, routes, onRefused, guards);
   }
 
   get routes(): readonly EgressRoute[] {
@@ -113,7 +126,7 @@ export class TenantSandbox {
   /** The egress sockets (again, for a sandbox adopted from an earlier runtime) and the addresses they need inside. */
   async startEgress(): Promise<void> {
     await this.egress.close();
-    this.egress = new EgressProxy(this.egress.dir, this.egress.routes);
+    this.egress = this.egressProxy(this.egress.dir, this.egress.routes);
     await this.egress.start();
     for (const route of this.egress.routes)
       if (!route.insideAddress.startsWith('127.')) await addLocalAddress(this.netns, route.insideAddress);

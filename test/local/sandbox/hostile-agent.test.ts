@@ -227,10 +227,6 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
   });
 
   for (const attack of ATTACKS.filter((a) => a.name !== 'legit exec')) {
-    if (attack.knownHole) {
-      it.skip(`${attack.name} — KNOWN HOLE, not stopped today: ${attack.knownHole}`);
-      continue;
-    }
     it(`${attack.name}: fails, and the tool result shows why`, async function () {
       await send(HOSTILE, `${HOSTILE}: ${attack.name}`);
       if (attack.endsTenant) {

@@ -30,8 +30,6 @@ export interface Attack {
   readonly check: (results: readonly ToolResult[], t: Targets) => void;
   /** The tenant does not survive it (the designed outcome): no tool result comes back. */
   readonly endsTenant?: boolean;
-  /** What the attempt gets today and what would stop it: the suite lists it as pending, never as passed. */
-  readonly knownHole?: string;
 }
 
 const exec = (command: string): ScriptedToolCall => ({
@@ -124,11 +122,8 @@ export const ATTACKS: readonly Attack[] = [
   },
   {
     name: 'list the snapshot store without a signature',
-    // The store is reachable (the supervisor saves and restores through it); what guards it is the signature.
-    knownHole:
-      's3rver answers unsigned requests (measured: HTTP 200 and every tenant’s key prefix listed); the egress ' +
-      'to the snapshot store forwards any request. Needs the store to check signatures (real S3 does) or an ' +
-      'HTTP-aware egress that passes only requests presigned for the tenant’s own prefix (local/sandbox/egress.ts)',
+    // The store is reachable (the supervisor saves and restores through it); s3rver itself checks no signature,
+    // so the sandbox's egress to it passes only presigned requests (local/sandbox/snapshot-egress.ts).
     calls: (t) => [
       exec(
         `code=$(curl -s -m 20 -o listing.txt -w '%{http_code}' 'http://${t.snapshotStore.address}/${t.snapshotStore.bucket}?list-type=2'); ` +
@@ -142,9 +137,9 @@ export const ATTACKS: readonly Attack[] = [
   },
   {
     name: 'fill the disk outside its own dir',
-    // TODO(issue 19, disk budget): the state-dir budget is built on another branch. Once merged, also
-    // write past the tier's budget inside the workspace and assert the tool result shows EDQUOT/ENOSPC.
-    // Today only writes outside the tenant's dir are stopped (read-only or invisible), asserted here.
+    // Writes outside the tenant's dir are stopped (read-only or invisible), asserted here. Filling its own dir
+    // past the tier's disk budget gets ENOSPC: test/local/sandbox/boundary.test.ts (a 32 MiB budget; the pro
+    // tier's 5 GiB is too much to write in this suite).
     calls: (t) => [
       exec(
         ['/usr/fill', `${t.dataDir}/fill`, '/fill', '/etc/fill']
