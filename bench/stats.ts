@@ -57,3 +57,17 @@ export async function rssByProcess(pids: readonly number[]): Promise<{ name: str
   );
   return rows.sort((a, b) => b.rssMb - a.rssMb);
 }
+
+/** Polls `probe` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. */
+export async function pollUntil(
+  what: string,
+  timeoutMs: number,
+  everyMs: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

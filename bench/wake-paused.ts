@@ -10,7 +10,7 @@
 import { telegramUpdate } from '../fakes/fake-telegram.js';
 import type { Fleet } from '../test/local/fleet.js';
 import type { FleetRouter } from '../test/local/fleet-router.js';
-import { usageOf } from './stats.js';
+import { usageOf, pollUntil } from './stats.js';
 
 const TENANT = 'bench-paused';
 /** Finer than (b)'s 20 ms: the figure is tens of milliseconds. */
@@ -28,13 +28,8 @@ export interface PausedResume {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
+const until = (what: string, timeoutMs: number, probe: () => Promise<boolean>) =>
+  pollUntil(what, timeoutMs, POLL_MS, probe);
 
 export async function pausedResumes(fleet: Fleet, router: FleetRouter, runs: number): Promise<PausedResume> {
   const { webhookSecret } = await fleet.registerTenant(TENANT);

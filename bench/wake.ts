@@ -39,7 +39,7 @@ import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import { processesMentioning } from '../local/process-sweep.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
-import { rssByProcess, treeUsage, usageOf } from './stats.js';
+import { rssByProcess, treeUsage, usageOf, pollUntil } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
 import { alternatingHotPath, reportSandbox, sandboxMemory } from './wake-sandbox.js';
@@ -62,13 +62,8 @@ const median = (values: number[]) => {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
+const until = (what: string, timeoutMs: number, probe: () => Promise<boolean>) =>
+  pollUntil(what, timeoutMs, POLL_MS, probe);
 
 /** One fleet's tenant as the bench drives it: post an update, wake it cold, put it to sleep. */
 async function subjectOf(fleet: Fleet, router: Awaited<ReturnType<typeof startFleetRouter>>) {
