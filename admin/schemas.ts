@@ -250,6 +250,8 @@ export const SandboxViewSchema = Type.Object({
       cpuShares: Type.Integer(),
       cpuMilliCores: Type.Integer(),
       pidsMax: Type.Integer(),
+      /** The tenant dir's disk budget (a loop-mounted image while awake). */
+      diskBytes: Type.Integer(),
     }),
     Type.Null(),
   ]),

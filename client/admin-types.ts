@@ -72,6 +72,7 @@ export interface SandboxView {
     readonly cpuShares: number;
     readonly cpuMilliCores: number;
     readonly pidsMax: number;
+    readonly diskBytes: number;
   } | null;
   readonly memoryBytes: number | null;
 }

@@ -345,5 +345,5 @@ function sandboxLine(sandbox: SandboxView | null | undefined): string | undefine
   if (sandbox.uid === null || !sandbox.limits) return 'on (not running now)';
   const mib = (bytes: number | null) => (bytes === null ? '?' : String(Math.round(bytes / 2 ** 20)));
   const { limits } = sandbox;
-  return `on, uid ${sandbox.uid}, memory ${mib(sandbox.memoryBytes)}/${mib(limits.memoryMaxBytes)} MiB, ${limits.cpuMilliCores / 1000} cores, ${limits.pidsMax} pids`;
+  return `on, uid ${sandbox.uid}, memory ${mib(sandbox.memoryBytes)}/${mib(limits.memoryMaxBytes)} MiB, ${limits.cpuMilliCores / 1000} cores, ${limits.pidsMax} pids, disk ${mib(limits.diskBytes)} MiB`;
 }
