@@ -9,6 +9,7 @@
  * egress destination in a refused range that nobody listed refuses the
  * launch with a line that says so.
  */
+import { mountsUnder } from '../../../local/sandbox/leftover-mounts.js';
 import { strict as assert } from 'node:assert';
 import { randomInt } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
@@ -231,8 +232,9 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     );
     const newest = await newestSnapshot(grants.store, 'sbx-release');
     assert.ok(newest, `${handle.podId} drained with a final snapshot, not killed`);
-    // The next runtime finds the drained pod's record on its still-mounted disk; the workflow's stop of it
-    // (a salvage) ends with its disk unmounted.
+    assert.deepEqual(await mountsUnder(dataDir), [], 'no disk or sandbox mount outlives the stack');
+    // The next runtime mounts the disk again and finds the drained pod's record on it; the workflow's stop of
+    // it (a salvage) ends with its disk unmounted.
     runtime = sandboxedRuntime();
     assert.deepEqual(await runtime.adoptRunning(), []);
     await runtime.stop(handle, { graceMs: 5_000 });
