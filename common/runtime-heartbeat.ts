@@ -48,8 +48,11 @@ export function heartbeatArgs(argv: readonly string[]): { file: string; windowMs
   return { file, windowMs };
 }
 
-/** The supervisor's side: calls `onStale` once when the heartbeat is older than the window (or missing). */
-export function watchHeartbeat(file: string, windowMs: number, onStale: () => void): void {
+/**
+ * The supervisor's side: calls `onStale` once when the heartbeat is older than
+ * the window (or missing). Returns how to stop watching.
+ */
+export function watchHeartbeat(file: string, windowMs: number, onStale: () => void): () => void {
   const timer = setInterval(() => {
     let age = Infinity;
     try {
@@ -62,4 +65,5 @@ export function watchHeartbeat(file: string, windowMs: number, onStale: () => vo
     onStale();
   }, HEARTBEAT_PERIOD_MS);
   timer.unref();
+  return () => clearInterval(timer);
 }

@@ -26,6 +26,7 @@ import type { SupervisorConfig } from './supervisor-config.js';
 import { claimedConfig, WarmClaimError, type Claim, type WarmConfig } from './warm-config.js';
 import { redirectOutput } from './output-redirect.js';
 import { PARENT_WATCHDOG_FLAG } from '../common/parent-watchdog.js';
+import { heartbeatArgs, watchHeartbeat } from '../common/runtime-heartbeat.js';
 
 export interface WarmAppOptions {
   readonly warm: WarmConfig;
@@ -97,6 +98,9 @@ export async function waitForClaim(warm: WarmConfig, logger: Logger): Promise<Su
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   const watched = process.argv.includes(PARENT_WATCHDOG_FLAG);
   if (watched) process.stdin.on('end', onParentGone).on('error', onParentGone).resume();
+  // Nor does an unclaimed one outlive its stack: the stack's end makes the runtime's heartbeat stale.
+  const heartbeat = heartbeatArgs(process.argv);
+  const unwatch = heartbeat ? watchHeartbeat(heartbeat.file, heartbeat.windowMs, onParentGone) : () => {};
   if (warm.socket) {
     await rm(warm.socket, { force: true });
     await app.listen({ path: warm.socket });
@@ -105,6 +109,7 @@ export async function waitForClaim(warm: WarmConfig, logger: Logger): Promise<Su
   // From here the tenant's supervisor installs its own drain-and-snapshot handlers and parent watchdog.
   process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
   if (watched) process.stdin.off('end', onParentGone).off('error', onParentGone);
+  unwatch(); // the tenant's supervisor watches the heartbeat itself (run-supervisor.ts)
   await app.close();
   if (claim.logFile) redirectOutput(claim.logFile);
   logger.info(
