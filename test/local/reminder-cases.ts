@@ -17,7 +17,7 @@ import type { temporal } from '@temporalio/proto';
 import {
   echoReply,
   lastUserText,
-  messageText,
+  offeredTools,
   toolResults,
   type ReplyScript,
   type ToolResult,
@@ -58,7 +58,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export function reminderCases(fleet: () => Fleet): void {
   let botToken = '';
   let dueAtMs = 0;
-  let systemPrompt = '';
+  let offered: string[] = [];
   let created: ToolResult | undefined;
   let ack: BotApiCall | undefined;
   let asleep = { generation: 0, deliveredCount: 0 };
@@ -73,17 +73,15 @@ export function reminderCases(fleet: () => Fleet): void {
       created = result;
       return ACK;
     }
-    systemPrompt = messageText(messages.find((m) => m.role === 'system'));
+    offered = offeredTools(request);
     dueAtMs = Date.now() + AHEAD_MS;
     const job = {
       name: 'Stretch reminder',
       schedule: { kind: 'at', at: new Date(dueAtMs).toISOString() },
       payload: { kind: 'agentTurn', message: JOB_MESSAGE },
     };
-    // OpenClaw defers most tool schemas behind Tool Search: deferred tools are called through `tool_call`.
-    return {
-      toolCalls: [{ name: 'tool_call', arguments: { id: 'automations', args: { action: 'add', job } } }],
-    };
+    // Tenants get direct tool schemas (`tools.toolSearch: false`): the model calls the cron tool by its name.
+    return { toolCalls: [{ name: 'automations', arguments: { action: 'add', job } }] };
   };
 
   const sent = (text: string) => (c: BotApiCall) =>
@@ -117,7 +115,10 @@ export function reminderCases(fleet: () => Fleet): void {
     );
     ack = await f.telegram.waitFor(sent(ACK), 240_000);
     assert.equal(String(ack.params['chat_id']), String(CHAT));
-    assert.match(systemPrompt, /^- automations \(core\): /m, 'OpenClaw lists its cron tool for this owner');
+    assert.ok(
+      offered.includes('automations'),
+      `OpenClaw offers its cron tool to this owner: ${offered.join(', ')}`,
+    );
     assert.ok(created, 'the model saw the tool result');
     const job = createdJob(created);
     assert.equal(job.enabled, true, created.text);
@@ -188,10 +189,13 @@ export function reminderCases(fleet: () => Fleet): void {
   });
 }
 
-/** The job from the `automations` tool's answer, through Tool Search's `tool_call` envelope. */
+/** The job from the `automations` tool's answer (the job itself, or wrapped in a `result.content` envelope). */
 function createdJob(result: ToolResult): CreatedJob {
-  const envelope = JSON.parse(result.text) as { result?: { content?: { text?: string }[] } };
-  const text = envelope.result?.content?.[0]?.text;
+  const parsed = JSON.parse(result.text) as Partial<CreatedJob> & {
+    result?: { content?: { text?: string }[] };
+  };
+  if (parsed.schedule) return parsed as CreatedJob;
+  const text = parsed.result?.content?.[0]?.text;
   assert.ok(text, `no job in the tool result: ${result.text.slice(0, 500)}`);
   return JSON.parse(text) as CreatedJob;
 }

@@ -84,15 +84,15 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
 
   /**
    * Every file under the data dir outside the tenants' dirs (keys, runtime state), by content hash. The
-   * runtime's own per-slot sandbox files (`sandboxes/`) are left out: it rewrites them when a tenant relaunches.
+   * runtime's own per-slot sandbox files (`sandboxes/`) are left out: it rewrites them when a tenant relaunches;
+   * so are the tenants' disk images (`disks/`): each is a tenant's own dir, mounted while it is awake.
    */
   const outsideTenants = async () => {
     const hashes = new Map<string, string>();
     const walk = async (dir: string) => {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
-        if (path === join(targets.dataDir, 'tenants') || path === join(targets.dataDir, 'sandboxes'))
-          continue;
+        if (['tenants', 'sandboxes', 'disks'].some((own) => path === join(targets.dataDir, own))) continue;
         if (entry.isDirectory()) await walk(path);
         else if (entry.isFile() && !entry.name.endsWith('heartbeat'))
           hashes.set(
