@@ -85,7 +85,8 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
   /**
    * Every file under the data dir outside the tenants' dirs (keys, runtime state), by content hash. The
    * runtime's own per-slot sandbox files (`sandboxes/`) are left out: it rewrites them when a tenant relaunches;
-   * so are the tenants' disk images (`disks/`): each is a tenant's own dir, mounted while it is awake.
+   * so are the tenants' disk images (`disks/`): each is a tenant's own dir, mounted while it is awake; and the
+   * warm pool's log, which the runtime's pre-built sandboxes append to when the pool refills.
    */
   const outsideTenants = async () => {
     const hashes = new Map<string, string>();
@@ -94,7 +95,7 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
         const path = join(dir, entry.name);
         if (['tenants', 'sandboxes', 'disks'].some((own) => path === join(targets.dataDir, own))) continue;
         if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile() && !entry.name.endsWith('heartbeat'))
+        else if (entry.isFile() && !entry.name.endsWith('heartbeat') && entry.name !== 'warm-supervisors.log')
           hashes.set(
             relative(targets.dataDir, path),
             createHash('sha256')
@@ -129,6 +130,10 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
     fleet.llm.setReply(script);
     for (const [tenantId, tier] of Object.entries(TIERS)) {
       bots.set(tenantId, (await fleet.registerTenant(tenantId, tier)).botToken);
+      // Every turn resends the whole conversation and its tool schemas: the suite's few dozen turns would use up
+      // the free tier's daily token cap (which holds, reserved per request) before the last attack.
+      const record = await fleet.registry.get(tenantId);
+      await fleet.registry.update(tenantId, { quotas: { tokensPerDay: 50_000_000 } }, record!.version);
       // The workflow holds the tier a launch uses (the admin API starts it the same way).
       await fleet.tenants.ensureStarted(tenantId, { tier, idleTimeout: '10m' });
     }
