@@ -52,9 +52,11 @@ export function registerCompletionsRoute(app: FastifyInstance, services: Gateway
     const startedAtMs = Date.now();
     const slot = randomUUID();
     const asked = askedOutput(body);
+    // Serialized once: the reservation's estimate and, without provider usage, the metered one.
+    const inputChars = JSON.stringify(body.messages).length;
     const grant = await services.guard.admit(tenant.tenantId, tenant.quotas, slot, startedAtMs, {
       // Tool schemas are sent as input too; a day's cap must count them.
-      input: estimateTokens(JSON.stringify([body.messages, body.tools ?? null]).length),
+      input: estimateTokens(inputChars + (body.tools ? JSON.stringify(body.tools).length : 0)),
       output: asked ?? DEFAULT_MAX_OUTPUT_TOKENS,
     });
     const capped = capOutput(body, asked, grant, tenant.quotas);
@@ -71,7 +73,7 @@ export function registerCompletionsRoute(app: FastifyInstance, services: Gateway
       };
       const response = await callUpstream(services, model, key.key, capped, reply);
       services.metrics.requests.inc({ tier: tenant.tier, outcome: String(response.statusCode) });
-      return await answer(services, metered, body, response, reply, release);
+      return await answer(services, metered, inputChars, response, reply, release);
     } catch (error) {
       release();
       throw error;
@@ -138,12 +140,11 @@ async function callUpstream(
 async function answer(
   services: GatewayServices,
   base: Omit<MeteredRequest, 'requestId'> & { requestId: string | null },
-  body: ChatBody,
+  inputChars: number,
   response: Dispatcher.ResponseData,
   reply: FastifyReply,
   release: () => void,
 ): Promise<FastifyReply> {
-  const inputChars = JSON.stringify(body.messages).length;
   const contentType = String(response.headers['content-type'] ?? 'application/json');
   void reply.code(response.statusCode).header('content-type', contentType);
   // Providers do not bill refused requests: pass the refusal through unmetered.
