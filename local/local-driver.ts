@@ -246,8 +246,11 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     }
   }
 
-  ready(pod: LaunchedPod, _spec: PodSpec, options: CallOptions): Promise<PodHandle> {
-    return pod.whenReady(options.signal);
+  async ready(pod: LaunchedPod, _spec: PodSpec, options: CallOptions): Promise<PodHandle> {
+    const handle = await pod.whenReady(options.signal);
+    // Durable before the workflow hears "ready": a runtime that dies right after must still salvage this state.
+    if (this.pods.get(pod.tenantId) === pod) await markServed(pod.rootDir);
+    return handle;
   }
 
   beginStop(pod: LaunchedPod): Promise<void> {
@@ -380,10 +383,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         await writePodRecord(rootDir, { ...spec, slot, endpoint: pod.endpoint, pid, startTime });
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
-        () => {
-          this.fillWarm();
-          if (this.pods.get(spec.tenantId) === pod) void markServed(rootDir).catch(() => undefined);
-        },
+        () => this.fillWarm(),
         () => this.fillWarm(),
       );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));
