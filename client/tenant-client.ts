@@ -21,9 +21,7 @@ import {
   DEFAULT_TASK_QUEUE,
   deliverSignal,
   describeQuery,
-  LastActiveAtAttr,
   offboardUpdate,
-  OpenClawVersionAttr,
   restoreSnapshotUpdate,
   resumeUpdate,
   sleepNowSignal,
@@ -31,11 +29,9 @@ import {
   registerWebhookUpdate,
   TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
   telegramWebhookWorkflowId,
-  TENANT_PHASES,
   TENANT_WORKFLOW_TYPE,
   TenantIdAttr,
   TenantPhaseAttr,
-  TenantTierAttr,
   tenantWorkflowId,
   wakeUpdate,
   type ConfigurePatch,
@@ -53,6 +49,7 @@ import {
 } from '../workflows/shared.js';
 import type { telegramWebhookWorkflow } from '../workflows/telegram-webhook-workflow.js';
 import type { tenantWorkflow } from '../workflows/tenant-workflow.js';
+import { listTenants, type TenantListOptions, type TenantSummary } from './tenant-list.js';
 import { TenantDeletedError, TenantNotFoundError, TenantOperationRejectedError } from './errors.js';
 
 export interface TenantClientOptions {
@@ -79,25 +76,9 @@ export interface TenantConfigureOptions {
   readonly snapshotInterval?: Duration;
 }
 
-/** One row of `list()`, read from search attributes (no worker needed). */
-export interface TenantSummary {
-  readonly tenantId: string;
-  readonly phase: TenantPhase | undefined;
-  readonly tier: string | undefined;
-  readonly openclawVersion: string | undefined;
-  readonly lastActiveAt: Date | undefined;
-  readonly workflowId: string;
-  readonly runId: string;
-}
-
-export interface TenantListOptions {
-  readonly phase?: TenantPhase;
-  readonly tier?: TenantTier;
-  /** @default 1000 */
-  readonly limit?: number;
-}
-
 type TenantHandle = WorkflowHandle<typeof tenantWorkflow>;
+
+export type { TenantListOptions, TenantSummary };
 
 export class TenantClient {
   private readonly client: Client;
@@ -242,37 +223,8 @@ export class TenantClient {
   }
 
   /** Tenants by phase/tier from visibility (eventually consistent; no worker needed). */
-  async list(options: TenantListOptions = {}): Promise<TenantSummary[]> {
-    const clauses = [`WorkflowType = '${TENANT_WORKFLOW_TYPE}'`];
-    // Runs closed by continue-as-new keep their old attributes: only the open run is current, except for deleted tenants.
-    clauses.push(
-      options.phase === 'deleted' ? `ExecutionStatus = 'Completed'` : `ExecutionStatus = 'Running'`,
-    );
-    if (options.phase !== undefined) {
-      if (!TENANT_PHASES.includes(options.phase))
-        throw new TypeError(`unknown phase ${JSON.stringify(options.phase)}`);
-      clauses.push(`${TenantPhaseAttr.name} = '${options.phase}'`);
-    }
-    if (options.tier !== undefined) {
-      if (!/^[a-z]+$/.test(options.tier)) throw new TypeError(`invalid tier ${JSON.stringify(options.tier)}`);
-      clauses.push(`${TenantTierAttr.name} = '${options.tier}'`);
-    }
-    const limit = options.limit ?? 1000;
-    const result: TenantSummary[] = [];
-    for await (const info of this.client.workflow.list({ query: clauses.join(' AND ') })) {
-      const attrs = info.typedSearchAttributes;
-      result.push({
-        tenantId: attrs.get(TenantIdAttr) ?? info.workflowId.replace(/^tenant-/, ''),
-        phase: attrs.get(TenantPhaseAttr) as TenantPhase | undefined,
-        tier: attrs.get(TenantTierAttr),
-        openclawVersion: attrs.get(OpenClawVersionAttr),
-        lastActiveAt: attrs.get(LastActiveAtAttr),
-        workflowId: info.workflowId,
-        runId: info.runId,
-      });
-      if (result.length >= limit) break;
-    }
-    return result;
+  list(options: TenantListOptions = {}): Promise<TenantSummary[]> {
+    return listTenants(this.client, options);
   }
 
   private handle(tenantId: string): TenantHandle {
