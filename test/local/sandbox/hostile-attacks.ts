@@ -140,11 +140,14 @@ export const ATTACKS: readonly Attack[] = [
   {
     name: 'fill its own disk past its budget',
     // Twice its budget, into its workspace: the kernel stops the writes at the budget (the suite's fleet gives
-    // `pro` 64 MiB). The file stays: OpenClaw must get through the rest of the turn on a full disk.
+    // `pro` 64 MiB). The same command then deletes the file, before OpenClaw records the result: a disk left
+    // full stalls OpenClaw itself (it cannot write its state; docs/security.md, "Disk budget").
+    // dd's report goes to /tmp, which is memory, not the full disk.
     calls: (t) => [
       exec(
-        `dd if=/dev/zero of=fill.bin bs=1M count=${(2 * t.diskBytes) / 2 ** 20} 2>&1 | tail -n 4; ` +
-          `echo "available: $(df -k --output=avail . | tail -n 1 | tr -d ' ') KiB"`,
+        `dd if=/dev/zero of=fill.bin bs=1M count=${(2 * t.diskBytes) / 2 ** 20} 2>/tmp/dd.txt; ` +
+          `full=$(df -k --output=avail . | tail -n 1 | tr -d ' '); rm fill.bin; tail -n 4 /tmp/dd.txt; ` +
+          `echo "available when full: $full KiB, after rm: $(df -k --output=avail . | tail -n 1 | tr -d ' ') KiB"`,
       ),
     ],
     check: (results, t) => {
@@ -152,19 +155,8 @@ export const ATTACKS: readonly Attack[] = [
       assert.match(text, /No space left on device/, text);
       const copied = Number(/(\d+) bytes .*copied/.exec(text)?.[1]);
       assert.ok(copied > t.diskBytes / 2 && copied < t.diskBytes, `stopped at its budget: ${copied} bytes`);
-      assert.ok(Number(/available: (\d+) KiB/.exec(text)?.[1]) < 1024, text);
-    },
-  },
-  {
-    name: 'free its own disk again',
-    // A tenant that filled its disk is not stuck: its next tool call removes the file, and its budget is back.
-    calls: () => [
-      exec(`rm fill.bin && echo "freed, available: $(df -k --output=avail . | tail -n 1 | tr -d ' ') KiB"`),
-    ],
-    check: (results, t) => {
-      const text = all(results);
-      const available = Number(/freed, available: (\d+) KiB/.exec(text)?.[1]);
-      assert.ok(available * 1024 > t.diskBytes / 2, text);
+      const [, full, after] = /available when full: (\d+) KiB, after rm: (\d+) KiB/.exec(text) ?? [];
+      assert.ok(Number(full) < 1024 && Number(after) * 1024 > t.diskBytes / 2, text);
     },
   },
   {
