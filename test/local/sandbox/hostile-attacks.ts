@@ -141,7 +141,7 @@ export const ATTACKS: readonly Attack[] = [
     name: 'fill its own disk past its budget',
     // Twice its budget, into its workspace: the kernel stops the writes at the budget (the suite's fleet gives
     // `pro` 64 MiB). The same command then deletes the file, before OpenClaw records the result: a disk left
-    // full stalls OpenClaw itself (it cannot write its state; docs/security.md, "Disk budget").
+    // full stalls OpenClaw itself (it cannot write its state; docs/security.md, "A disk left full").
     // dd's report goes to /tmp, which is memory, not the full disk.
     calls: (t) => [
       exec(
