@@ -21,6 +21,15 @@ const Port = (def: number, description: string) =>
 const Duration = (def: string, description: string) =>
   Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', default: def, description });
 
+/** Per-tier values of one sandbox limit: `free=…,standard=…,pro=…` (a tier not named keeps its default). */
+const BYTES = '[0-9]+(KiB|MiB|GiB)?';
+const CORES = '[0-9]+(\\.[0-9]+)?';
+const INTEGER = '[0-9]+';
+const TierValues = (value: string, def: string, description: string) => {
+  const entry = `(free|standard|pro)=${value}`;
+  return Type.String({ pattern: `^(${entry}(,${entry})*)?$`, default: def, description });
+};
+
 /** Settings by property name; `env` names the variable, `description` feeds the README table. */
 export const SETTINGS = {
   /** Shared by every process: where state and caches live, logging, the master key. */
@@ -500,6 +509,54 @@ export const SETTINGS = {
         description:
           'Local runtime: comma-separated `host:port` egress destinations a sandboxed tenant may reach although they are loopback, private or link-local addresses (a model gateway or snapshot store on this host, local fakes); any other such destination is refused.',
       }),
+    },
+    sandboxMemoryMax: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_MEMORY_MAX',
+      schema: TierValues(
+        BYTES,
+        'free=2GiB,standard=2560MiB,pro=3GiB',
+        "Local runtime, sandbox on: each tier's hard memory limit (swap included; `KiB`, `MiB`, `GiB`, or bytes); past it the kernel kills inside the tenant only and the workflow hears `podLost` `out-of-memory`. OpenClaw alone takes about 1 GB idle (docs/security.md). A tier not named keeps its default.",
+      ),
+    },
+    sandboxMemoryHigh: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_MEMORY_HIGH',
+      schema: TierValues(
+        BYTES,
+        'free=1792MiB,standard=2GiB,pro=2560MiB',
+        "Local runtime, sandbox on: each tier's soft memory limit (reclaimed first above it when the host is short); at most its hard limit.",
+      ),
+    },
+    sandboxCpu: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_CPU',
+      schema: TierValues(
+        CORES,
+        'free=1,standard=1.5,pro=2',
+        "Local runtime, sandbox on: each tier's CPU ceiling in cores (a CFS quota, at least 0.1).",
+      ),
+    },
+    sandboxCpuShares: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_CPU_SHARES',
+      schema: TierValues(
+        INTEGER,
+        'free=1024,standard=2048,pro=4096',
+        "Local runtime, sandbox on: each tier's CPU weight when the CPU is contended (cgroup v1 `cpu.shares`; a host process weighs 1024).",
+      ),
+    },
+    sandboxPids: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_PIDS',
+      schema: TierValues(
+        INTEGER,
+        'free=256,standard=384,pro=512',
+        "Local runtime, sandbox on: each tier's most processes and threads (`pids.max`; the supervisor and OpenClaw run about 80).",
+      ),
+    },
+    sandboxDisk: {
+      env: 'CLAWFLEET_LOCAL_SANDBOX_DISK',
+      schema: TierValues(
+        BYTES,
+        'free=1GiB,standard=2GiB,pro=5GiB',
+        "Local runtime, sandbox on: each tier's disk budget, the size of the filesystem a tenant's dir is while awake (state, workspace, tmp, logs; at least 32MiB); writing past it fails with ENOSPC inside the tenant. A tenant whose budget changed gets a new image at its next wake (its state comes from its snapshot).",
+      ),
     },
     portBase: {
       env: 'CLAWFLEET_LOCAL_PORT_BASE',

@@ -120,7 +120,7 @@ export class KubeDriver implements RuntimeDriver<KubePod> {
       { timeoutMs: this.deps.options.readyTimeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
     );
     if (last && last.metadata?.uid === pod.metadata?.uid && pods.isReady(last) && !pods.isTerminating(last))
-      return { podId: spec.podId, endpoint: pods.endpointOf(last) };
+      return { podId: spec.podId, endpoint: pods.endpointOf(last), isolation: this.isolation() };
     const why = timedOut
       ? 'not Ready in time'
       : !last
@@ -171,6 +171,14 @@ export class KubeDriver implements RuntimeDriver<KubePod> {
    * pod's uid; the kubelet holds the container until the volume's Secret
    * exists. A leftover Secret of an earlier pod with this name is replaced.
    */
+  /** The pod's isolation for operators (PodHandle.isolation): its RuntimeClass, a Kata VM unless plain runc. */
+  private isolation(): string {
+    const runtimeClass = this.deps.options.runtimeClassName;
+    return runtimeClass
+      ? `Kata VM (RuntimeClass ${runtimeClass})`
+      : 'NO VM: plain runc (CLAWFLEET_K8S_RUNTIME_CLASS empty)';
+  }
+
   private async ensureSecret(pod: V1Pod, spec: PodSpec): Promise<void> {
     const name = secretNameOf(pod.metadata!.name!);
     try {

@@ -53,7 +53,7 @@ import type { TenantSandbox } from './sandbox/tenant-sandbox.js';
 import { WarmSandboxes } from './sandbox/warm-sandboxes.js';
 import { startSandboxed } from './sandbox/sandboxed-start.js';
 import { TenantDisks } from './sandbox/tenant-disks.js';
-import { removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
+import { isolationLine, removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
 
 export interface LocalDriverOptions {
   readonly dataDir: string;
@@ -250,7 +250,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     const handle = await pod.whenReady(options.signal);
     // Durable before the workflow hears "ready": a runtime that dies right after must still salvage this state.
     if (this.pods.get(pod.tenantId) === pod) await markServed(pod.rootDir);
-    return handle;
+    return { ...handle, isolation: isolationLine(this.sandboxes.get(pod.podId)?.facts() ?? null) };
   }
 
   beginStop(pod: LaunchedPod): Promise<void> {

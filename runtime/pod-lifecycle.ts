@@ -99,12 +99,13 @@ export class PodLifecycle<P extends RuntimePod> implements RuntimePort {
   resume(handle: PodHandle, options: CallOptions = {}): Promise<PodHandle> {
     return this.serialized(tenantOfPod(handle.podId), async () => {
       const pod = await this.driver.find(handle.podId);
-      if (pod?.state === 'ready') return { podId: pod.podId, endpoint: pod.endpoint };
+      // The same pod: what its launch reported (its isolation) still holds.
+      if (pod?.state === 'ready') return { ...handle, podId: pod.podId, endpoint: pod.endpoint };
       if (pod?.state !== 'paused' || !this.driver.resume)
         throw new Error(`cannot resume ${handle.podId}: ${pod?.state ?? 'gone'}`);
       await this.driver.resume(pod, options);
       this.lifecycle.logger.info({ tenantId: pod.tenantId, podId: pod.podId }, 'pod resumed');
-      return { podId: pod.podId, endpoint: pod.endpoint };
+      return { ...handle, podId: pod.podId, endpoint: pod.endpoint };
     });
   }
 

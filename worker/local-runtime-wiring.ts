@@ -10,6 +10,7 @@ import { presignedRefusal } from '../snapshots/presigned-check.js';
 import type { WorkerConfig } from './worker-config.js';
 import { gatewayBaseUrl, type Config } from '../common/config.js';
 import type { LocalSandboxSettings } from '../local/sandbox/slot-sandboxes.js';
+import { tierLimitsFrom } from '../local/sandbox/limits.js';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common';
@@ -115,7 +116,8 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
  * The sandbox's settings: the operator's egress allowlist, plus the
  * platform's own model gateway and snapshot store, which a one-host
  * deployment runs on loopback and which every tenant must reach, and the
- * trace collector when tracing is on (supervisors export their spans to it).
+ * trace collector when tracing is on (supervisors export their spans to it);
+ * each tier's limits (a bad value stops the worker at start, naming it).
  */
 export function sandboxSettings(
   config: Pick<Config, 'local' | 'gateway' | 'aws' | 'telemetry'>,
@@ -136,6 +138,7 @@ export function sandboxSettings(
   return {
     uidBase: config.local.sandboxUidBase,
     egressAllow: [...listed, ...platform],
+    limits: tierLimitsFrom(config.local),
     ...(embeddedStoreGuard(config) ?? {}),
   };
 }

@@ -305,6 +305,7 @@ export class TenantState {
     const lines = [
       `**Tenant** \`${d.tenantId}\` · **phase** \`${d.phase}\` · tier ${d.settings.tier} · OpenClaw ${d.settings.openclawVersion}`,
       `- pod: ${d.pod ? `\`${d.pod.podId}\` at ${d.pod.endpoint}` : 'none'}`,
+      ...(d.pod?.isolation ? [`- isolation: ${d.pod.isolation}`] : []),
       `- last snapshot: ${d.lastSnapshot ? `#${d.lastSnapshot.seq} (${d.lastSnapshot.createdAt})` : 'none'}`,
       `- buffered: ${d.bufferedMessages} messages, ${d.bufferedBytes} bytes; overflow ${d.overflowCount}; delivered ${d.deliveredCount}; dropped ${d.droppedCount}`,
       `- next scheduled wake: ${d.nextScheduledAt ?? 'none'}`,

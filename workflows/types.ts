@@ -51,6 +51,12 @@ export interface PodHandle {
   readonly podId: string;
   /** Base URL of the tenant supervisor, e.g. `http://127.0.0.5:18789`. */
   readonly endpoint: string;
+  /**
+   * How the runtime isolates the pod, in one line for operators (the Web UI's current details, describe):
+   * `sandbox uid 200003: memory 3072 MiB, 2 cores, 512 pids, disk 5120 MiB`, `NO sandbox: …`, `Kata VM (…)`.
+   * Absent from launches recorded before runtimes reported it.
+   */
+  readonly isolation?: string;
 }
 
 /** What the supervisor reports about a snapshot it has written to the snapshot store. */

@@ -38,6 +38,15 @@ export async function writeSandboxFacts(
   await writeFile(factsFile(dataDir, tenantId), JSON.stringify(facts), { mode: 0o600 });
 }
 
+/** The pod's isolation in one line (PodHandle.isolation): its sandbox, or that it has none. */
+export function isolationLine(facts: SandboxFacts | null): string {
+  if (!facts)
+    return "NO sandbox: runs as the worker's user on the host's network (CLAWFLEET_LOCAL_SANDBOX=off)";
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  const { limits } = facts;
+  return `sandbox uid ${facts.uid}: memory ${mib(limits.memoryMaxBytes)} MiB, ${limits.cpuMilliCores / 1000} cores, ${limits.pidsMax} pids, disk ${mib(limits.diskBytes)} MiB`;
+}
+
 export async function removeSandboxFacts(dataDir: string, tenantId: string): Promise<void> {
   await rm(factsFile(dataDir, tenantId), { force: true });
 }

@@ -1,10 +1,13 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- assertions read parsed JSON output */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TIER_LIMITS } from '../../local/sandbox/limits.js';
+import { writeSandboxFacts } from '../../local/sandbox/sandbox-view.js';
 import { startAdminHarness, uniqueTenantId, type AdminHarness } from '../admin/harness.js';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
@@ -115,6 +118,34 @@ describe('clawfleet CLI against a live admin API', function () {
     const refused = await cli(['tenant', 'create', uniqueTenantId('bot'), '--telegram-bot-token-file', file]);
     assert.equal(refused.code, 2, 'a token Telegram refuses is a validation error');
     assert.match(refused.stderr, /Telegram refused the bot token/);
+  });
+
+  it("tenant get shows an awake tenant's sandbox: uid, limits and the memory it uses now", async () => {
+    const tenantId = await h.createTenant();
+    const asleep = await cli(['tenant', 'get', tenantId, '--no-color']);
+    assert.match(asleep.stdout, /sandbox\s+on \(not running now\)/);
+    // What the local runtime writes at launch (local-driver.ts), and a memory cgroup reading 700 MiB.
+    const memoryCgroup = await mkdtemp(join(tmpdir(), 'clawfleet-cgroup-'));
+    try {
+      await writeFile(join(memoryCgroup, 'memory.usage_in_bytes'), `${700 * 2 ** 20}\n`);
+      await writeSandboxFacts(h.dataDir, tenantId, { uid: 200_007, limits: TIER_LIMITS.pro, memoryCgroup });
+      const shown = await cli(['tenant', 'get', tenantId, '--no-color']);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(
+        shown.stdout,
+        /sandbox\s+on, uid 200007, memory 700\/3072 MiB, 2 cores, 512 pids, disk 5120 MiB/,
+        shown.stdout,
+      );
+      const detail = await json(['tenant', 'get', tenantId]);
+      assert.deepEqual(detail.sandbox, {
+        mode: 'on',
+        uid: 200_007,
+        limits: TIER_LIMITS.pro,
+        memoryBytes: 700 * 2 ** 20,
+      });
+    } finally {
+      await rm(memoryCgroup, { recursive: true, force: true });
+    }
   });
 
   it('secret put reads the value from stdin (never argv) and never prints it', async () => {

@@ -175,19 +175,21 @@ describe('local runtime: the paused tier (cgroup freezer)', function () {
     assert.equal(await subject.runtime.pause(handle), true, 'pausing a paused pod is success');
 
     const started = performance.now();
-    assert.deepEqual(await subject.runtime.resume(handle), {
-      podId: handle.podId,
-      endpoint: handle.endpoint,
-    });
+    assert.deepEqual(
+      await subject.runtime.resume(handle),
+      handle,
+      'the same pod: its handle, isolation included',
+    );
     const resumeMs = performance.now() - started;
     assert.ok(resumeMs < 1_000, `resumed in ${resumeMs.toFixed(0)} ms`);
     assert.equal((await subject.runtime.describe(handle)).state, 'ready');
     assert.equal((await readFile(`/sys/fs/cgroup/freezer${group}/freezer.state`, 'utf8')).trim(), 'THAWED');
     assert.equal((await fetch(`${handle.endpoint}/healthz`)).status, 200);
-    assert.deepEqual(await subject.runtime.resume(handle), {
-      podId: handle.podId,
-      endpoint: handle.endpoint,
-    });
+    assert.deepEqual(
+      await subject.runtime.resume(handle),
+      handle,
+      'the same pod: its handle, isolation included',
+    );
 
     const manifest = await subject.runtime.stop(handle, { graceMs: 10_000 });
     assert.ok(manifest && manifest.seq > 0, 'a resumed pod drains as any other');

@@ -73,6 +73,8 @@ export class FakeWorld {
           const handle = existing ?? {
             podId: spec.podId,
             endpoint: `http://127.0.0.9:${18000 + this.pods.size}`,
+            // What the local runtime reports of its sandbox (local/sandbox/sandbox-view.ts, isolationLine).
+            isolation: `sandbox uid ${200_002 + this.pods.size}: memory 3072 MiB, 2 cores, 512 pids, disk 5120 MiB`,
           };
           this.pods.set(spec.podId, handle);
           return handle;

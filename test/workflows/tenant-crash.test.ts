@@ -21,11 +21,18 @@ describe('tenant workflow: crashes and continue-as-new', function () {
       await t.handle.executeUpdate(wakeUpdate);
       await suite.env.sleep(MINUTE + 1_000);
       await t.until((d) => d.lastSnapshot?.seq === 1, 'a periodic snapshot');
-      await t.handle.signal(podLostSignal, `${t.tenantId}-1`, 'OOMKilled');
+      await t.handle.signal(podLostSignal, `${t.tenantId}-1`, 'out-of-memory');
       await t.until((d) => d.phase === 'waking' && d.restartCount === 1, 'backoff before relaunch');
       await suite.env.sleep(6_000);
       const d = await t.until((x) => x.phase === 'running' && x.pod?.podId === `${t.tenantId}-2`, 'relaunch');
       assert.equal(d.restartCount, 1);
+      // The Web UI's current details: why it relaunched, and how the new pod is isolated.
+      const { currentDetails } = await t.handle.query<{ currentDetails?: string }>(
+        '__temporal_workflow_metadata',
+      );
+      assert.match(currentDetails ?? '', /- reason: relaunching after crash: out-of-memory/, currentDetails);
+      assert.match(currentDetails ?? '', /- isolation: sandbox uid \d+: memory 3072 MiB/, currentDetails);
+      assert.match(d.pod?.isolation ?? '', /^sandbox uid/, 'describe shows it too');
       // The stop of the lost pod returns what it left (the runtime's salvage, 2): recorded, then restored.
       assert.ok(t.world.events.includes(`launch ${t.tenantId}-2 from 2`), t.world.events.join(', '));
       assert.equal(t.world.pointer, 2);

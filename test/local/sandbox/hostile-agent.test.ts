@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import type { Connection } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { adminTokenPath, masterKeyPath } from '../../../common/config.js';
@@ -24,6 +24,8 @@ import {
   type ToolResult,
 } from '../../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../../fakes/fake-telegram.js';
+import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
+import { readSandboxView } from '../../../local/sandbox/sandbox-view.js';
 import type { TenantTier } from '../../../workflows/types.js';
 import { eventually } from '../../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from '../fleet.js';
@@ -33,6 +35,9 @@ const HOSTILE = 'hostile-pro';
 const NEIGHBOUR = 'neighbour-free';
 const STANDARD = 'plain-standard';
 const TIERS: Record<string, TenantTier> = { [HOSTILE]: 'pro', [NEIGHBOUR]: 'free', [STANDARD]: 'standard' };
+const MiB = 1024 ** 2;
+/** The hostile tenant's disk budget in this suite (CLAWFLEET_LOCAL_SANDBOX_DISK); `pro`'s default is 5 GiB. */
+const DISK_BYTES = 64 * MiB;
 
 describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', function () {
   this.timeout(240_000);
@@ -126,7 +131,11 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
 
   before(async function () {
     this.timeout(600_000);
-    fleet = await startFleet({ capacity: 3 });
+    // A small `pro` disk budget (an operator setting, applied at launch), so the suite can fill it.
+    fleet = await startFleet({
+      capacity: 3,
+      settings: { local: { sandboxDisk: `pro=${DISK_BYTES / MiB}MiB` } },
+    });
     fleet.llm.setReply(script);
     for (const [tenantId, tier] of Object.entries(TIERS)) {
       bots.set(tenantId, (await fleet.registerTenant(tenantId, tier)).botToken);
@@ -157,6 +166,7 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
       neighbourBotToken: bots.get(NEIGHBOUR)!,
       snapshotStore: { address: `${s3.hostname}:${s3.port}`, bucket: fleet.s3.bucket },
       platformModelKey: fleet.platformModelKey,
+      diskBytes: DISK_BYTES,
       endpoints: {
         redis: `${redis.hostname}:${redis.port}`,
         temporal,
@@ -209,6 +219,19 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
       );
       assert.ok(!offered(NEIGHBOUR).includes(tool), `free is offered ${tool}`);
     }
+  });
+
+  it('the operators’ view of its sandbox (admin API, `tenant get`): its slot uid, the configured limits, its memory now', async () => {
+    // The same reader the admin API's tenant view uses, on the facts the runtime wrote at launch.
+    const view = await readSandboxView(targets.dataDir, HOSTILE, 'on');
+    assert.ok(view.uid !== null && view.uid >= fleet.config.local.sandboxUidBase, `uid ${view.uid}`);
+    assert.deepEqual(view.limits, { ...TIER_LIMITS.pro, diskBytes: DISK_BYTES });
+    assert.ok(view.memoryBytes !== null && view.memoryBytes > 100 * MiB, `memory now ${view.memoryBytes}`);
+    assert.ok(view.memoryBytes < view.limits.memoryMaxBytes);
+    // And the launch applied the budget: the tenant's dir is a filesystem of that size.
+    const fs = await statfs(fleet.tenantDir(HOSTILE));
+    const size = fs.blocks * fs.bsize;
+    assert.ok(size > DISK_BYTES * 0.8 && size <= DISK_BYTES, `its dir is ${size} bytes`);
   });
 
   it('a legitimate pro exec runs in its workspace as the sandbox uid, and its output reaches the reply', async () => {

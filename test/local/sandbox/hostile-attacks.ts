@@ -22,6 +22,8 @@ export interface Targets {
   readonly endpoints: Readonly<Record<string, string>>;
   /** The snapshot store (`host:port` and bucket): on the egress list by design, so only signed requests may pass. */
   readonly snapshotStore: { readonly address: string; readonly bucket: string };
+  /** The hostile tenant's disk budget, as the suite's fleet configures it (CLAWFLEET_LOCAL_SANDBOX_DISK). */
+  readonly diskBytes: number;
 }
 
 export interface Attack {
@@ -136,10 +138,31 @@ export const ATTACKS: readonly Attack[] = [
     },
   },
   {
+    name: 'fill its own disk past its budget',
+    // Twice its budget, into its workspace: the kernel stops the writes at the budget (the suite's fleet gives
+    // `pro` 64 MiB). The same command then deletes the file, before OpenClaw records the result: a disk left
+    // full stalls OpenClaw itself (it cannot write its state; docs/security.md, "A disk left full").
+    // dd's report goes to /tmp, which is memory, not the full disk.
+    calls: (t) => [
+      exec(
+        `dd if=/dev/zero of=fill.bin bs=1M count=${(2 * t.diskBytes) / 2 ** 20} 2>/tmp/dd.txt; ` +
+          `full=$(df -k --output=avail . | tail -n 1 | tr -d ' '); rm fill.bin; tail -n 4 /tmp/dd.txt; ` +
+          `echo "available when full: $full KiB, after rm: $(df -k --output=avail . | tail -n 1 | tr -d ' ') KiB"`,
+      ),
+    ],
+    check: (results, t) => {
+      const text = all(results);
+      assert.match(text, /No space left on device/, text);
+      const copied = Number(/(\d+) bytes .*copied/.exec(text)?.[1]);
+      assert.ok(copied > t.diskBytes / 2 && copied < t.diskBytes, `stopped at its budget: ${copied} bytes`);
+      const [, full, after] = /available when full: (\d+) KiB, after rm: (\d+) KiB/.exec(text) ?? [];
+      assert.ok(Number(full) < 1024 && Number(after) * 1024 > t.diskBytes / 2, text);
+    },
+  },
+  {
     name: 'fill the disk outside its own dir',
-    // Writes outside the tenant's dir are stopped (read-only or invisible), asserted here. Filling its own dir
-    // past the tier's disk budget gets ENOSPC: test/local/sandbox/boundary.test.ts (a 32 MiB budget; the pro
-    // tier's 5 GiB is too much to write in this suite).
+    // Writes outside the tenant's dir are stopped (read-only or invisible); its own dir stops at its disk
+    // budget (above).
     calls: (t) => [
       exec(
         ['/usr/fill', `${t.dataDir}/fill`, '/fill', '/etc/fill']
