@@ -18,7 +18,7 @@ export async function startEgressForwards(forwards: readonly EgressForward[]): P
   return Promise.all(
     forwards.map(async ({ host, port, socket }) => {
       // No Nagle on the TCP leg to OpenClaw: a streamed answer's small chunks would each wait for the
-      // client's delayed ACK (~40 ms per model call, bench:sandbox-egress).
+      // client's delayed ACK: ~40 ms per model call (bench:sandbox (m), docs/benchmarks.md).
       const server = createServer({ noDelay: true }, (inside) => {
         const outside = connect(socket);
         inside.pipe(outside).pipe(inside);
