@@ -11,13 +11,15 @@
  *   (b1) as (b), without the tier's CPU quota: (b) − (b1) is what the quota costs the start,
  *       (b1) − (a) what the sandbox's mechanism and CPU weight cost;
  *   (b0) the sandboxed launch with the pool off: cgroups, netns, egress sockets, bubblewrap,
- *       setpriv and the supervisor's own start all on the launch's path.
+ *       setpriv and the supervisor's own start all on the launch's path;
+ *   (m) a streamed model call direct and through the egress path (sandbox-egress.ts): what the
+ *       egress adds to each model call of a turn on the hot path.
  *
  * Runs alternate (a), (b), (b1), (b0), … with a fresh tenant each; after each stop every runtime
- * gets the same pause to refill its pool. Prints medians, min–max, b − a, b0 − a and b/a.
- * Target (issue 19): b − a ≤ 100 ms.
+ * gets the same pause to refill its pool. Prints medians, IQR, min–max, b − a, b0 − a and b/a, and
+ * writes bench/results/sandbox.json. Target (issue 19): b − a ≤ 100 ms; (m) nothing measurable.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -29,8 +31,11 @@ import { PodLostRecorder } from '../test/helpers/runtime-contract.js';
 import { startS3 } from '../test/helpers/s3.js';
 import { testGrants } from '../test/helpers/snapshot-grants.js';
 import { standInPlan, standInSpec } from '../test/local/stand-in-plan.js';
+import { egressModelCalls } from './sandbox-egress.js';
+import { quantile, summary } from './stats.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+const MODEL_CALLS = 40;
 /** The pause after each round in which every pool refills (a pre-built sandbox takes ~1 s on an idle host). */
 const REFILL_MS = 4_000;
 const NO_CPU_QUOTA = Object.fromEntries(
@@ -44,7 +49,16 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 const ms = (value: number) => `${value.toFixed(0)} ms`;
-const range = (values: number[]) => `${ms(Math.min(...values))}–${ms(Math.max(...values))}`;
+const range = (values: number[]) =>
+  `IQR ${ms(quantile(values, 0.25))}–${ms(quantile(values, 0.75))}, ${ms(Math.min(...values))}–${ms(Math.max(...values))}`;
+
+const fineSummary = (v: number[]) =>
+  Object.fromEntries(
+    Object.entries({ median: 0.5, q1: 0.25, q3: 0.75 }).map(([k, q]) => [
+      k,
+      Number(quantile(v, q).toFixed(2)),
+    ]),
+  );
 
 async function main(): Promise<void> {
   const s3 = await startS3('bench-sandbox');
@@ -114,6 +128,9 @@ async function main(): Promise<void> {
     await s3.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+  loads.push(loadavg()[0]!);
+  const model = await egressModelCalls(MODEL_CALLS);
+  loads.push(loadavg()[0]!);
   const [a, b, b1, b0] = [median(times.a), median(times.b), median(times.b1), median(times.b0)];
   const load = `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus().length} CPUs`;
   console.log(`bench:sandbox, ${RUNS} alternating runs each, ${load}`);
@@ -124,6 +141,38 @@ async function main(): Promise<void> {
   console.log(`  (b0) launch to ready, sandboxed, built at launch: median ${ms(b0)} (${range(times.b0)})`);
   console.log(
     `  b − a = ${ms(b - a)} (target ≤ 100 ms), b/a = ${(b / a).toFixed(2)}; b0 − a = ${ms(b0 - a)}`,
+  );
+  const [direct, egress] = [median(model.direct), median(model.egress)];
+  const fine = (value: number) => `${value.toFixed(2)} ms`;
+  const fineRange = (v: number[]) => `IQR ${fine(quantile(v, 0.25))}–${fine(quantile(v, 0.75))}`;
+  console.log(
+    `  (m)  streamed model call, direct:        median ${fine(direct)} (${fineRange(model.direct)})`,
+  );
+  console.log(
+    `  (m)  the same through the egress path:   median ${fine(egress)} (${fineRange(model.egress)})`,
+  );
+  console.log(`       egress − direct = ${fine(egress - direct)} per model call (${MODEL_CALLS} each)`);
+  await writeFile(
+    join(import.meta.dirname, 'results', 'sandbox.json'),
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        runs: RUNS,
+        loadAverage: { min: Math.min(...loads), max: Math.max(...loads) },
+        launchMs: {
+          unsandboxedWarm: summary(times.a),
+          sandboxedPrebuilt: summary(times.b),
+          sandboxedPrebuiltNoQuota: summary(times.b1),
+          sandboxedCold: summary(times.b0),
+        },
+        claimedPrebuilt: claimed,
+        addedMs: Math.round(b - a),
+        modelCallMs: { direct: fineSummary(model.direct), egress: fineSummary(model.egress) },
+        egressAddedMs: Number((egress - direct).toFixed(2)),
+      },
+      null,
+      2,
+    )}\n`,
   );
 }
 

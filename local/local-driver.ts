@@ -342,16 +342,17 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       : await freeSlot(this.slots, portBase, logger);
     try {
       // Planning (registry, secrets) and clearing the tenant dir are independent: a wake waits for the slower.
-      // A pre-built sandbox takes the tenant in (its dir mounted, its limits) while the launch is planned.
-      const admit = async () => {
-        if (warm) await this.slotSandboxes!.admit(warm.sandbox, spec, rootDir);
-      };
+      // A pre-built sandbox takes the tenant in meanwhile: its tier's limits at once; its dir bound in by the
+      // disk's mount (slot-mount.ts), then owned by the slot's uid once cleared.
+      const claimed = warm?.sandbox;
+      const bindAt = await claimed?.mount.pointFor(spec.tenantId);
       const [plan] = await Promise.all([
         this.options.plan(spec, placement, rootDir),
-        killProcessesOf(rootDir) // leftovers of a runtime that died hard
-          .then(() => this.mountDisk(spec))
+        claimed?.setLimits(this.slotSandboxes!.limitsOf(spec.tier)),
+        // Leftovers of a runtime that died hard are killed while the disk mounts; the dir is cleared after both.
+        Promise.all([killProcessesOf(rootDir), this.mountDisk(spec, bindAt)])
           .then(() => prepareTenantDir(rootDir))
-          .then(admit),
+          .then(() => claimed?.own(rootDir)),
       ]);
       const specPath = join(rootDir, 'spec.json');
       await writeFile(specPath, JSON.stringify(plan.spec, null, 2), { mode: 0o600 });
@@ -406,9 +407,9 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 
   /** The tenant's dir becomes its disk budget (tenant-disks.ts), held by this pod until its stop is done. */
-  private async mountDisk(spec: PodSpec): Promise<void> {
+  private async mountDisk(spec: PodSpec, alsoAt: string | undefined): Promise<void> {
     const bytes = this.slotSandboxes?.limitsOf(spec.tier).diskBytes;
-    if (bytes !== undefined) await this.disks?.mountFor(spec.tenantId, spec.podId, bytes);
+    if (bytes !== undefined) await this.disks?.mountFor(spec.tenantId, spec.podId, bytes, alsoAt);
   }
 
   private async releaseDisk(tenantId: string, podId: string): Promise<void> {

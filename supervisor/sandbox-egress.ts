@@ -17,7 +17,9 @@ export interface EgressForward {
 export async function startEgressForwards(forwards: readonly EgressForward[]): Promise<Server[]> {
   return Promise.all(
     forwards.map(async ({ host, port, socket }) => {
-      const server = createServer((inside) => {
+      // No Nagle on the TCP leg to OpenClaw: a streamed answer's small chunks would each wait for the
+      // client's delayed ACK: ~40 ms per model call (bench:sandbox (m), docs/benchmarks.md).
+      const server = createServer({ noDelay: true }, (inside) => {
         const outside = connect(socket);
         inside.pipe(outside).pipe(inside);
         const end = () => {

@@ -41,8 +41,16 @@ export class SandboxCgroup {
     this.oomBaseline = await this.oomKillCount();
   }
 
-  /** Sets the limits (again: a pre-built sandbox takes its claiming tenant's tier). */
+  /** Sets the limits (again: a pre-built sandbox takes its claiming tenant's tier); each controller's at once. */
   async applyLimits(limits: SandboxLimits): Promise<void> {
+    await Promise.all([
+      this.applyMemory(limits),
+      this.applyCpu(limits),
+      writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax)),
+    ]);
+  }
+
+  private async applyMemory(limits: SandboxLimits): Promise<void> {
     const memory = this.dir('memory');
     const max = String(limits.memoryMaxBytes);
     const limit = join(memory, 'memory.limit_in_bytes');
@@ -56,14 +64,17 @@ export class SandboxCgroup {
         () => writeFile(memsw, max).then(() => writeFile(limit, max)),
       );
     await writeFile(join(memory, 'memory.soft_limit_in_bytes'), String(limits.memoryHighBytes));
-    await writeFile(join(this.dir('cpu'), 'cpu.shares'), String(limits.cpuShares));
-    await writeFile(join(this.dir('cpu'), 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+  }
+
+  private async applyCpu(limits: SandboxLimits): Promise<void> {
+    const cpu = this.dir('cpu');
+    await writeFile(join(cpu, 'cpu.shares'), String(limits.cpuShares));
+    await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
     await writeFile(
-      join(this.dir('cpu'), 'cpu.cfs_quota_us'),
+      join(cpu, 'cpu.cfs_quota_us'),
       String(Math.round((limits.cpuMilliCores / 1000) * CFS_PERIOD_US)),
     );
-    await writeFile(join(this.dir('pids'), 'pids.max'), String(limits.pidsMax));
-    await balanceParentWeight(dirname(this.dir('cpu')), basename(this.dir('cpu')));
+    await balanceParentWeight(dirname(cpu), basename(cpu));
   }
 
   /** The shell line that moves itself into every group before it execs the sandbox (children inherit). */

@@ -140,7 +140,8 @@ export class EgressProxy {
       inside.once('error', () => inside.destroy());
       destination(route).then(
         (address) => {
-          const outside = connect(route.port, address);
+          // No Nagle: a request's headers and body, written apart, would wait for the destination's delayed ACK.
+          const outside = connect({ port: route.port, host: address, noDelay: true });
           inside.pipe(outside).pipe(inside);
           inside.resume();
           const end = () => {

@@ -4,7 +4,8 @@
  * point, bound into the sandbox at `<dataDir>/tenants` before any tenant is
  * known. bubblewrap makes every mount of the sandbox a slave of the host's,
  * so binding the claiming tenant's own dir onto `<slot>/tenants/<id>` on the
- * host makes it appear inside at its usual path, and nothing else of the
+ * host (right after its disk is mounted, in the same step) makes it appear
+ * inside at its usual path, and nothing else of the
  * tenants dir ever does. Releasing unmounts it again (on the host and, by
  * propagation, inside), before the sandbox is torn down.
  */
@@ -31,11 +32,15 @@ export class SlotMount {
     await run('mount', ['--make-shared', this.point]);
   }
 
-  /** The tenant's dir appears in the sandbox at `<dataDir>/tenants/<id>`, its own path. */
-  async admit(tenantId: string, rootDir: string): Promise<void> {
+  /**
+   * Where the tenant's dir is bound for it to appear in the sandbox at
+   * `<dataDir>/tenants/<id>`, its own path: made empty here, bound by the
+   * disk's mount (tenant-disks.ts `mountFor`).
+   */
+  async pointFor(tenantId: string): Promise<string> {
     const target = join(this.point, tenantId);
     await mkdir(target, { mode: 0o700 });
-    await run('mount', ['--bind', rootDir, target]);
+    return target;
   }
 
   /** Unmounts the tenant's dir and the point itself; a no-op when nothing is mounted. */

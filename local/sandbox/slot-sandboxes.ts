@@ -157,13 +157,6 @@ export class SlotSandboxes {
     return { sandbox, start, claimDir };
   }
 
-  /** The claiming tenant's limits, and its dir (owned by the slot's uid) mounted into the pre-built sandbox. */
-  async admit(sandbox: TenantSandbox, pod: PodSpec, rootDir: string): Promise<void> {
-    await sandbox.setLimits(this.limitsOf(pod.tier));
-    await sandbox.own(rootDir);
-    await sandbox.mount.admit(pod.tenantId, rootDir);
-  }
-
   private async prepared(
     sandbox: TenantSandbox,
     launch: SandboxLaunch,
