@@ -1,9 +1,13 @@
 /**
  * Where one paused resume's time goes, from the workflow's history (event
- * times, this host's wall clock) between the POST and the moment the bench
- * saw the ack recorded. Each step is the gap from the previous event, named
- * by the event that ends it, so the steps add up to the whole resume.
+ * times, this host's wall clock) and the supervisor's request log between the
+ * POST and the moment the bench saw the ack recorded. Each step is the gap
+ * from the previous event, named by the event that ends it, so the steps add
+ * up to the whole resume. Local activities leave their markers at the end of
+ * the workflow task: what the supervisor was asked inside it (the thaw's
+ * `/readyz`, the delivery) comes from its log.
  */
+import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import { tenantWorkflowId } from '../workflows/shared.js';
 
@@ -19,23 +23,49 @@ export async function traceResume(input: {
   tenantId: string;
   posted: number;
   recorded: number;
+  /** The tenant's supervisor log (pino JSON lines, info level). */
+  supervisorLog?: string;
 }): Promise<ResumeStep[]> {
   const history = await input.client.workflow.getHandle(tenantWorkflowId(input.tenantId)).fetchHistory();
   const names = new Map<string, string>(); // scheduled event id → activity type
-  const steps: ResumeStep[] = [];
-  let previous = input.posted;
+  const marks: { at: number; event: string }[] = [];
+  const within = (at: number) => at >= input.posted && at <= input.recorded;
   for (const event of history.events ?? []) {
     const at = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) names.set(String(event.eventId), scheduled.activityType?.name ?? '');
-    if (at < input.posted || at > input.recorded) continue;
     const label = eventLabel(event, names);
-    if (label === null) continue;
-    steps.push({ event: label, ms: at - previous });
+    if (label !== null && within(at)) marks.push({ at, event: label });
+  }
+  if (input.supervisorLog)
+    marks.push(...(await supervisorMarks(input.supervisorLog)).filter((m) => within(m.at)));
+  marks.sort((a, b) => a.at - b.at); // stable: history events keep their order
+  const steps: ResumeStep[] = [];
+  let previous = input.posted;
+  for (const { at, event } of marks) {
+    steps.push({ event, ms: at - previous });
     previous = at;
   }
   steps.push({ event: 'seen by the bench', ms: input.recorded - previous });
   return steps;
+}
+
+/** Each request the supervisor answered: when it came in and when it was answered. */
+async function supervisorMarks(logFile: string): Promise<{ at: number; event: string }[]> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const urls = new Map<string, string>(); // request id → url
+  const marks: { at: number; event: string }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const record = JSON.parse(line) as { time: number; msg: string; reqId?: string; req?: { url?: string } };
+    if (!record.reqId) continue;
+    if (record.msg === 'incoming request' && record.req?.url) {
+      urls.set(record.reqId, record.req.url);
+      marks.push({ at: record.time, event: `supervisor ${record.req.url} in` });
+    } else if (record.msg === 'request completed' && urls.has(record.reqId))
+      marks.push({ at: record.time, event: `supervisor ${urls.get(record.reqId)} answered` });
+  }
+  return marks;
 }
 
 type HistoryEvent = NonNullable<

@@ -7,15 +7,22 @@
  * quickly: the timeout is not inside the measured time. Also samples the CPU
  * time of the paused tenant's processes while it is paused.
  */
+import { join } from 'node:path';
 import { telegramUpdate } from '../fakes/fake-telegram.js';
 import type { Fleet } from '../test/local/fleet.js';
 import type { FleetRouter } from '../test/local/fleet-router.js';
 import { formatSteps, traceResume, type ResumeStep } from './resume-trace.js';
-import { usageOf, pollUntil } from './stats.js';
+import { rssByProcess, usageOf, pollUntil } from './stats.js';
 
 const TENANT = 'bench-paused';
 /** Finer than (b)'s 20 ms: the figure is tens of milliseconds. */
 const POLL_MS = 2;
+/**
+ * How long each resume waits after the pause before its POST: a tenant is
+ * paused for minutes or hours, and a process frozen longer has more overdue
+ * timers to run at its thaw.
+ */
+const HOLD_MS = Number(process.env['BENCH_PAUSED_HOLD_MS'] ?? 10_000);
 /** How long the paused tenant's CPU time is sampled. */
 const PAUSED_SAMPLE_MS = 10_000;
 
@@ -29,6 +36,17 @@ export interface PausedResume {
   readonly traces: ResumeStep[][];
   /** (c) on the same tenant in the same run, when asked for: webhook to durable ack while it runs. */
   readonly hotPathMs: number[];
+}
+
+/** CPU ms (utime + stime) of each process, by its script's name and pid. */
+async function cpuByProcess(pids: readonly number[]): Promise<Map<string, number>> {
+  const rows = await Promise.all(
+    pids.map(async (pid) => {
+      const [named] = await rssByProcess([pid]);
+      return [`${named?.name ?? '?'}#${pid}`, (await usageOf([pid])).cpuMs] as const;
+    }),
+  );
+  return new Map(rows);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,16 +110,22 @@ export async function pausedResumes(
     const traces: ResumeStep[][] = [];
     for (let run = 1; run <= runs; run++) {
       await paused();
+      await sleep(HOLD_MS);
+      const cpuBefore = await cpuByProcess(pids);
       const ms = await deliver();
+      const cpuAfter = await cpuByProcess(pids);
       resumeMs.push(ms);
       const steps = await traceResume({
         client: fleet.client,
         tenantId: TENANT,
         posted: lastPosted,
         recorded: lastRecorded,
+        supervisorLog: join(fleet.tenantDir(TENANT), 'logs', 'supervisor.log'),
       });
       traces.push(steps);
       console.log(`(e) paused resume ${run}: ${ms.toFixed(1)} ms: ${formatSteps(steps)}`);
+      const spent = [...cpuAfter].map(([name, cpuMs]) => `${name} ${cpuMs - (cpuBefore.get(name) ?? 0)}`);
+      console.log(`    CPU ms of the tenant's processes from the POST to the ack: ${spent.join(', ')}`);
     }
     return { resumeMs, pausedCpuPercent, processes: pids.length, traces, hotPathMs };
   } finally {
