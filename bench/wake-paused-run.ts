@@ -14,7 +14,7 @@ import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
 import type { ResumeStep } from './resume-trace.js';
 import { quantile, summary } from './stats.js';
-import { pausedResumes } from './wake-paused.js';
+import { HOLD_MS, pausedResumes } from './wake-paused.js';
 
 const RUNS = Number(process.env['BENCH_PAUSED_RUNS'] ?? 30);
 const HOT_RUNS = 20;
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       pausedResumeOverHotPath: Number((resume.median / hot.median).toFixed(2)),
       pausedResumeLoadAverage1m: { median: load.median / 100, q1: load.q1 / 100, q3: load.q3 / 100 },
       pausedCpuPercent: paused.pausedCpuPercent,
-      note: `${typeof previous['note'] === 'string' ? previous['note'] : ''} The paused* fields come from bench:wake-paused (${new Date().toISOString().slice(0, 16)}Z, ${RUNS} resumes, load ${loadText}).`.trim(),
+      pausedResumeNote: `bench:wake-paused, ${new Date().toISOString().slice(0, 16)}Z: ${RUNS} resumes, each after ${HOLD_MS / 1000} s paused, load ${loadText}; (c) of the same run in pausedResumeHotPathMs`,
     };
     await writeFile(RESULTS, `${JSON.stringify(merged, null, 2)}\n`);
   } finally {

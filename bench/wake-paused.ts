@@ -22,7 +22,7 @@ const POLL_MS = 2;
  * paused for minutes or hours, and a process frozen longer has more overdue
  * timers to run at its thaw.
  */
-const HOLD_MS = Number(process.env['BENCH_PAUSED_HOLD_MS'] ?? 10_000);
+export const HOLD_MS = Number(process.env['BENCH_PAUSED_HOLD_MS'] ?? 10_000);
 /** How long the paused tenant's CPU time is sampled. */
 const PAUSED_SAMPLE_MS = 10_000;
 
