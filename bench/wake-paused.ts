@@ -7,14 +7,22 @@
  * quickly: the timeout is not inside the measured time. Also samples the CPU
  * time of the paused tenant's processes while it is paused.
  */
+import { join } from 'node:path';
 import { telegramUpdate } from '../fakes/fake-telegram.js';
 import type { Fleet } from '../test/local/fleet.js';
 import type { FleetRouter } from '../test/local/fleet-router.js';
-import { usageOf, pollUntil } from './stats.js';
+import { formatSteps, traceResume, type ResumeStep } from './resume-trace.js';
+import { rssByProcess, usageOf, pollUntil } from './stats.js';
 
 const TENANT = 'bench-paused';
 /** Finer than (b)'s 20 ms: the figure is tens of milliseconds. */
 const POLL_MS = 2;
+/**
+ * How long each resume waits after the pause before its POST: a tenant is
+ * paused for minutes or hours, and a process frozen longer has more overdue
+ * timers to run at its thaw.
+ */
+export const HOLD_MS = Number(process.env['BENCH_PAUSED_HOLD_MS'] ?? 10_000);
 /** How long the paused tenant's CPU time is sampled. */
 const PAUSED_SAMPLE_MS = 10_000;
 
@@ -24,6 +32,21 @@ export interface PausedResume {
   /** CPU use of the paused tenant's processes (one core = 100) over `PAUSED_SAMPLE_MS`. */
   readonly pausedCpuPercent: number;
   readonly processes: number;
+  /** Where each resume's time went, from the workflow's history (resume-trace.ts). */
+  readonly traces: ResumeStep[][];
+  /** (c) on the same tenant in the same run, when asked for: webhook to durable ack while it runs. */
+  readonly hotPathMs: number[];
+}
+
+/** CPU ms (utime + stime) of each process, by its script's name and pid. */
+async function cpuByProcess(pids: readonly number[]): Promise<Map<string, number>> {
+  const rows = await Promise.all(
+    pids.map(async (pid) => {
+      const [named] = await rssByProcess([pid]);
+      return [`${named?.name ?? '?'}#${pid}`, (await usageOf([pid])).cpuMs] as const;
+    }),
+  );
+  return new Map(rows);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,23 +54,36 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const until = (what: string, timeoutMs: number, probe: () => Promise<boolean>) =>
   pollUntil(what, timeoutMs, POLL_MS, probe);
 
-export async function pausedResumes(fleet: Fleet, router: FleetRouter, runs: number): Promise<PausedResume> {
+export async function pausedResumes(
+  fleet: Fleet,
+  router: FleetRouter,
+  runs: number,
+  options: { hotRuns?: number } = {},
+): Promise<PausedResume> {
   const { webhookSecret } = await fleet.registerTenant(TENANT);
   await fleet.tenants.ensureStarted(TENANT, { idleTimeout: '3s' });
   const describe = () => fleet.tenants.describe(TENANT);
   let updateId = 1;
-  const deliver = async () => {
-    const before = (await describe()).deliveredCount;
-    const t0 = performance.now();
+  const post = async () => {
     const response = await router.telegram(
       TENANT,
       webhookSecret,
       telegramUpdate({ updateId: updateId++, text: `paused bench ${updateId}` }),
     );
     if (response.status !== 200) throw new Error(`router answered ${response.status}`);
+  };
+  let lastPosted = 0;
+  let lastRecorded = 0;
+  const deliver = async () => {
+    const before = (await describe()).deliveredCount;
+    lastPosted = Date.now();
+    const t0 = performance.now();
+    await post();
     // The first one is a cold wake, which takes minutes on a loaded host.
     await until('the durable ack', 300_000, async () => (await describe()).deliveredCount > before);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    lastRecorded = Date.now();
+    return ms;
   };
   const paused = () =>
     until('the tenant to pause', 300_000, async () => (await describe()).phase === 'paused');
@@ -55,6 +91,12 @@ export async function pausedResumes(fleet: Fleet, router: FleetRouter, runs: num
     console.log(
       `(e) first wake of ${TENANT} (cold, not counted): ${((await deliver()) / 1000).toFixed(2)} s`,
     );
+    const hotPathMs: number[] = [];
+    for (let i = 0; i < (options.hotRuns ?? 0); i++) {
+      const t0 = performance.now();
+      await post(); // running: the router's hot path answers after OpenClaw's durable ack
+      hotPathMs.push(performance.now() - t0);
+    }
     await paused();
     const pids = await fleet.tenantProcesses(TENANT);
     const start = await usageOf(pids);
@@ -65,13 +107,27 @@ export async function pausedResumes(fleet: Fleet, router: FleetRouter, runs: num
       `(e) paused tenant: ${pausedCpuPercent} % of one core over ${PAUSED_SAMPLE_MS / 1000} s (${pids.length} processes)`,
     );
     const resumeMs: number[] = [];
+    const traces: ResumeStep[][] = [];
     for (let run = 1; run <= runs; run++) {
       await paused();
+      await sleep(HOLD_MS);
+      const cpuBefore = await cpuByProcess(pids);
       const ms = await deliver();
+      const cpuAfter = await cpuByProcess(pids);
       resumeMs.push(ms);
-      console.log(`(e) paused resume ${run}: ${ms.toFixed(1)} ms`);
+      const steps = await traceResume({
+        client: fleet.client,
+        tenantId: TENANT,
+        posted: lastPosted,
+        recorded: lastRecorded,
+        supervisorLog: join(fleet.tenantDir(TENANT), 'logs', 'supervisor.log'),
+      });
+      traces.push(steps);
+      console.log(`(e) paused resume ${run}: ${ms.toFixed(1)} ms: ${formatSteps(steps)}`);
+      const spent = [...cpuAfter].map(([name, cpuMs]) => `${name} ${cpuMs - (cpuBefore.get(name) ?? 0)}`);
+      console.log(`    CPU ms of the tenant's processes from the POST to the ack: ${spent.join(', ')}`);
     }
-    return { resumeMs, pausedCpuPercent, processes: pids.length };
+    return { resumeMs, pausedCpuPercent, processes: pids.length, traces, hotPathMs };
   } finally {
     await fleet.tenants.sleep(TENANT).catch(() => undefined); // frees its place and memory for the cold rounds
     await until(

@@ -118,9 +118,11 @@ const SCENARIOS: Record<string, Scenario> = {
   'operator-suspend-resume-offboard': operatorPath,
   'crash-loop-failed-resume': crashLoop,
   'paused-resume-cold-deep-sleep': pausedPath,
+  // The same path since the resume runs as local activities (paused-tier.ts); the fixtures above keep the older one.
+  'paused-resume-local': pausedPath,
 };
 /** Scenarios whose worker settings turn the paused tier on. */
-const PAUSING = new Set(['paused-resume-cold-deep-sleep']);
+const PAUSING = new Set(['paused-resume-cold-deep-sleep', 'paused-resume-local']);
 
 async function record(
   env: TestWorkflowEnvironment,

@@ -3,11 +3,7 @@
  * `summary` to each call so the Web UI history reads as a story
  * ("launch pod acme-3", "final snapshot #12", ...).
  */
-import {
-  proxyActivities,
-  type ActivityFunctionWithOptions,
-  type ActivityOptions,
-} from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { TenantActivities } from '../activities/index.js';
 import { PERMANENT_ERROR_TYPE } from './shared.js';
 
@@ -62,6 +58,45 @@ export const thaw = proxyActivities<TenantActivities>({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * The paused tier's resume path (paused-tier.ts), as local activities: they
+ * run in the worker that holds the workflow task, and their results come
+ * back within that task, so thaw, endpoint, allowance and delivery cost no
+ * task round trips through the server (each one 20–100 ms on this loaded
+ * host, measured: docs/benchmarks.md). Same timeouts and retries as their
+ * remote profiles. A worker that dies before the task completes leaves no
+ * record of them: the next worker runs them again, and each is idempotent
+ * (a ready pod resumes as itself, the supervisor dedupes a delivery).
+ */
+export const resumeLocally = {
+  thaw: proxyLocalActivities<TenantActivities>({
+    startToCloseTimeout: '15 seconds',
+    retry: { maximumAttempts: 1 },
+  }),
+  deliver: proxyLocalActivities<TenantActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '10 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes,
+    },
+  }),
+  probe: proxyLocalActivities<TenantActivities>({
+    startToCloseTimeout: '15 seconds',
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '5 seconds',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes,
+    },
+  }),
+  store: proxyLocalActivities<TenantActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes },
+  }),
+};
+
 /** Bookkeeping against our own stores (endpoint cache, registry, deletes): retried until done. */
 export const store = proxyActivities<TenantActivities>({
   startToCloseTimeout: '30 seconds',
@@ -82,9 +117,17 @@ export const channel = proxyActivities<TenantActivities>({
   },
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyActivity = (...args: any[]) => Promise<any>;
+
+/** An activity of any proxy above, remote or local. */
+type Activity<F extends AnyActivity> = F & {
+  executeWithOptions(options: { summary: string }, args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+};
+
 /** Run one activity with a human-readable summary for the Web UI. */
-export function step<F extends (...args: any[]) => Promise<any>>( // eslint-disable-line @typescript-eslint/no-explicit-any
-  fn: ActivityFunctionWithOptions<F>,
+export function step<F extends AnyActivity>(
+  fn: Activity<F>,
   summary: string,
   ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>> {

@@ -7,19 +7,26 @@
  * take the cold path and land here.
  *
  * From `paused`: a message, a wake or the next scheduled job resumes it (the
- * endpoint is published again, then the hot path serves); the deep-sleep
+ * endpoint is published again, then the hot path serves; the thaw, the
+ * endpoint and the buffered messages' delivery run as local activities, in
+ * the one workflow task the message started); the deep-sleep
  * timeout, a capacity eviction (`sleepNow`), a suspend, an offboard or a lost
  * pod stop it (asleep, like any sleep). A resume that fails stops the pod and
  * launches cold from the snapshot taken before the pause: nothing is lost,
  * messages wait in the buffer meanwhile.
  */
 import { condition, patched } from '@temporalio/workflow';
-import { probe, step, thaw } from './activity-proxies.js';
+import { probe, resumeLocally, step, thaw } from './activity-proxies.js';
 import { describeFailure } from './failures.js';
 import { TenantLifecycle } from './tenant-lifecycle.js';
 
 /** Histories from before the paused tier replay with idle tenants stopped at once. */
 const PAUSED_TIER_PATCH = 'paused-tier';
+/**
+ * Histories from before the resume ran as local activities replay with its
+ * four workflow tasks: thaw, then endpoint and allowance, then delivery.
+ */
+const LOCAL_RESUME_PATCH = 'paused-resume-local';
 
 export class PausedTier extends TenantLifecycle {
   protected async pausedInstead(): Promise<boolean> {
@@ -60,7 +67,11 @@ export class PausedTier extends TenantLifecycle {
     return this.deepSleep('deep-sleep timeout: paused long enough, pod stopped (snapshot kept)');
   }
 
-  /** Thaw, publish the endpoint again (the hot path serves from here), and run. */
+  /**
+   * Thaw, then publish the endpoint again (the hot path serves from here), read the allowance and deliver what
+   * the buffer holds, all at once and within the workflow task the message started (local activities): the
+   * buffered message needs the thawed pod, not the endpoint, and the allowance only bounds the time awake.
+   */
   private async resumePaused(): Promise<void> {
     const d = this.d;
     const pod = d.pod!;
@@ -68,20 +79,18 @@ export class PausedTier extends TenantLifecycle {
     if (d.pausedAs != null && d.pausedAs !== podSettings(d)) {
       // Configured while paused (a fleet upgrade, a new tier): the frozen pod runs the old ones, so launch afresh.
       d.reason = `settings changed while paused (${d.pausedAs} → ${podSettings(d)}): waking cold`;
-      await this.stopPod();
-      this.leavePause();
-      this.setPhase('waking');
-      return;
+      return this.wakeCold();
     }
+    const local = patched(LOCAL_RESUME_PATCH);
     try {
-      d.pod = await step(thaw.resumePod, `resume ${pod.podId} from pause`, { tenantId: d.tenantId, pod });
+      d.pod = await step((local ? resumeLocally.thaw : thaw).resumePod, `resume ${pod.podId} from pause`, {
+        tenantId: d.tenantId,
+        pod,
+      });
     } catch (error) {
       // The pause left a snapshot and the buffer holds every message: a cold launch from it loses nothing.
       d.reason = `resume of ${pod.podId} failed, waking cold: ${describeFailure(error)}`;
-      await this.stopPod();
-      this.leavePause();
-      this.setPhase('waking');
-      return;
+      return this.wakeCold();
     }
     const now = Date.now();
     d.wokeAtMs = now;
@@ -89,9 +98,20 @@ export class PausedTier extends TenantLifecycle {
     d.lastActiveAtMs = now;
     d.requests.wake = false;
     this.leavePause();
-    // Both before the delivery, neither needs the other: one round trip instead of two on the resume path.
-    await Promise.all([this.publishEndpoint(), this.armActiveQuota(now)]);
+    if (local)
+      await Promise.all([
+        this.publishEndpoint(true),
+        this.armActiveQuota(now, true),
+        this.deliverBuffered(true),
+      ]);
+    else await Promise.all([this.publishEndpoint(), this.armActiveQuota(now)]);
     this.setPhase('running');
+  }
+
+  private async wakeCold(): Promise<void> {
+    await this.stopPod();
+    this.leavePause();
+    this.setPhase('waking');
   }
 
   /** Stop the frozen pod (its snapshot is already recorded), then act on what asked for it. */

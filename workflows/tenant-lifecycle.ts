@@ -7,7 +7,7 @@
  */
 import { condition, patched } from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
-import { deliver, probe, slow, step, store } from './activity-proxies.js';
+import { deliver, probe, resumeLocally, slow, step, store } from './activity-proxies.js';
 import { describeFailure, parseTime } from './failures.js';
 import { QUOTA_REST, WakePhases } from './wake-phases.js';
 
@@ -93,17 +93,24 @@ export abstract class TenantLifecycle extends WakePhases {
     this.publishDetails();
   }
 
-  /** In order, one at a time: the head leaves the buffer only after the agent's durable ack. */
-  private async deliverBuffered(): Promise<void> {
+  /**
+   * In order, one at a time: the head leaves the buffer only after the agent's durable ack.
+   * `local`: as local activities, within the current workflow task (the paused tier's resume).
+   */
+  protected async deliverBuffered(local = false): Promise<void> {
     const d = this.d;
     while (d.buffer.length > 0 && d.lostReason === null && d.pod) {
       const envelope = d.buffer[0]!;
       try {
-        await step(deliver.deliverMessage, `deliver ${envelope.channel} message ${envelope.dedupeId}`, {
-          tenantId: d.tenantId,
-          pod: d.pod,
-          envelope,
-        });
+        await step(
+          (local ? resumeLocally.deliver : deliver).deliverMessage,
+          `deliver ${envelope.channel} message ${envelope.dedupeId}`,
+          {
+            tenantId: d.tenantId,
+            pod: d.pod,
+            envelope,
+          },
+        );
         this.s.delivered(Date.now());
       } catch (error) {
         if (d.lostReason !== null) break; // the crash path relaunches and delivers again

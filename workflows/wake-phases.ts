@@ -4,7 +4,7 @@
  * (tenant-lifecycle.ts) adds the running phases and the crash path on top.
  */
 import { condition, getExternalWorkflowHandle, patched } from '@temporalio/workflow';
-import { launch, probe, step, store } from './activity-proxies.js';
+import { launch, probe, resumeLocally, step, store } from './activity-proxies.js';
 import { describeFailure, failureType, isPermanent } from './failures.js';
 import { PhaseBase } from './phase-base.js';
 import { AT_CAPACITY_ERROR_TYPE, sleepNowSignal, tenantWorkflowId } from './shared.js';
@@ -77,15 +77,22 @@ export abstract class WakePhases extends PhaseBase {
     this.setPhase('running');
   }
 
-  /** Sets when today's active seconds run out for this pod; unknown (the registry unreachable) means no limit. */
-  protected async armActiveQuota(wokeAtMs: number): Promise<void> {
+  /**
+   * Sets when today's active seconds run out for this pod; unknown (the registry unreachable) means no limit.
+   * `local`: as a local activity, within the current workflow task (the paused tier's resume).
+   */
+  protected async armActiveQuota(wokeAtMs: number, local = false): Promise<void> {
     const d = this.d;
     d.activeDeadlineMs = null;
     const day = new Date(wokeAtMs).toISOString().slice(0, 10);
-    const allowance = await step(probe.activeAllowance, 'read today’s active-seconds allowance', {
-      tenantId: d.tenantId,
-      day,
-    }).catch(() => null);
+    const allowance = await step(
+      (local ? resumeLocally.probe : probe).activeAllowance,
+      'read today’s active-seconds allowance',
+      {
+        tenantId: d.tenantId,
+        day,
+      },
+    ).catch(() => null);
     if (allowance && typeof allowance.limitSeconds === 'number')
       d.activeDeadlineMs = wokeAtMs + Math.max(0, allowance.limitSeconds * 1000 - allowance.usedMs);
   }
@@ -142,11 +149,12 @@ export abstract class WakePhases extends PhaseBase {
     if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
   }
 
-  protected async publishEndpoint(): Promise<void> {
+  /** `local`: as a local activity, within the current workflow task (the paused tier's resume). */
+  protected async publishEndpoint(local = false): Promise<void> {
     const d = this.d;
     if (!d.pod) return;
     const ttlMs = 2 * Math.max(d.settings.snapshotIntervalMs, d.settings.idleTimeoutMs);
-    await step(store.publishEndpoint, `publish endpoint of ${d.pod.podId}`, {
+    await step((local ? resumeLocally.store : store).publishEndpoint, `publish endpoint of ${d.pod.podId}`, {
       tenantId: d.tenantId,
       pod: d.pod,
       ttlMs,

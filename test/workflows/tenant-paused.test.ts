@@ -82,6 +82,27 @@ describe('tenant workflow: the paused tier', function () {
       assert.equal(t.world.endpoint, d.pod?.endpoint, 'the hot path serves it again');
       const events = t.world.events;
       assert.ok(events.indexOf(`resume ${pod}`) < events.indexOf('deliver after-pause'), events.join(', '));
+      // The resume is one workflow task: thaw, endpoint, allowance and delivery as local activities, no round trips.
+      const history = (await t.handle.fetchHistory()).events ?? [];
+      const signaled = history.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+      const resumed = history.slice(signaled);
+      const firstCompleted = resumed.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+      const nextTask = resumed.findIndex(
+        (e, i) => i > firstCompleted && e.workflowTaskScheduledEventAttributes,
+      );
+      const commands = resumed.slice(firstCompleted + 1, nextTask < 0 ? undefined : nextTask);
+      assert.deepEqual(
+        commands
+          .flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? [])
+          .filter((m) => m !== 'core_patch'),
+        Array(4).fill('core_local_activity'),
+        'resumePod, publishEndpoint, activeAllowance and deliverMessage recorded by the first task',
+      );
+      assert.equal(
+        commands.filter((e) => e.activityTaskScheduledEventAttributes).length,
+        0,
+        'no activity through the server on the way',
+      );
       // Idle again: it pauses again, the same pod.
       await suite.env.sleep(MINUTE + 1_000);
       await t.phase('paused');
