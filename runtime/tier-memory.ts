@@ -1,0 +1,40 @@
+/**
+ * What each tier's OpenClaw may hold in memory, in one place: the V8 flags and
+ * environment its gateway is launched with (supervisor/gateway-launch.ts) and
+ * the summed RSS over which an idle tenant is recycled (workflows/memory-recycle.ts).
+ * Measured by `npm run bench:memory` (docs/benchmarks.md).
+ */
+import type { TenantTier } from '../workflows/types.js';
+
+export interface TierMemory {
+  /** V8 flags before OpenClaw's entry script (process-wide: they bind its worker threads too). */
+  readonly v8Flags: readonly string[];
+  /** Extra environment of the gateway (libuv and glibc settings). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Summed RSS (MiB) of the tenant's processes over which it is recycled when idle. */
+  readonly recycleRssMb: number;
+}
+
+const flags = (env: string | undefined, fallback: readonly string[]) =>
+  env === undefined ? fallback : env.split(/\s+/).filter(Boolean);
+
+const COMMON: Omit<TierMemory, 'recycleRssMb'> = {
+  v8Flags: flags(process.env['BENCH_V8_FLAGS'], ['--max-semi-space-size=1', '--optimize-for-size']),
+  env: { UV_THREADPOOL_SIZE: '2', MALLOC_ARENA_MAX: '2' },
+};
+
+export const TIER_MEMORY: Readonly<Record<TenantTier, TierMemory>> = {
+  free: { ...COMMON, recycleRssMb: 1024 },
+  standard: { ...COMMON, recycleRssMb: 1024 },
+  pro: { ...COMMON, recycleRssMb: 1536 },
+};
+
+/** The supervisor spec's `memory` for a tier; `recycleRssMb` (the setting) replaces the tier's limit when above 0. */
+export function tierMemorySpec(tier: TenantTier, recycleRssMb = 0) {
+  const memory = TIER_MEMORY[tier];
+  return {
+    v8Flags: [...memory.v8Flags],
+    env: { ...memory.env },
+    recycleRssMb: recycleRssMb > 0 ? recycleRssMb : memory.recycleRssMb,
+  };
+}
