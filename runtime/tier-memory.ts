@@ -15,11 +15,8 @@ export interface TierMemory {
   readonly recycleRssMb: number;
 }
 
-const flags = (env: string | undefined, fallback: readonly string[]) =>
-  env === undefined ? fallback : env.split(/\s+/).filter(Boolean);
-
 const COMMON: Omit<TierMemory, 'recycleRssMb'> = {
-  v8Flags: flags(process.env['BENCH_V8_FLAGS'], ['--max-semi-space-size=1', '--optimize-for-size']),
+  v8Flags: ['--max-semi-space-size=1', '--optimize-for-size'],
   env: { UV_THREADPOOL_SIZE: '2', MALLOC_ARENA_MAX: '2' },
 };
 

@@ -174,7 +174,13 @@ export abstract class TenantLifecycle extends WakePhases {
     // Over its memory limit, an idle tenant is stopped rather than paused (memory-recycle.ts).
     const recycled = snapshotted && !this.s.hasDrainReason() ? recycleReason(agent) : null;
     if (recycled) d.reason = recycled;
-    if (snapshotted && agent !== null && !recycled && !this.s.hasDrainReason() && (await this.pausedInstead()))
+    if (
+      snapshotted &&
+      agent !== null &&
+      !recycled &&
+      !this.s.hasDrainReason() &&
+      (await this.pausedInstead())
+    )
       return;
     await this.stopPod();
     const r = d.requests;
