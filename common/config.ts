@@ -458,7 +458,7 @@ export const SETTINGS = {
         minimum: 0,
         default: 0,
         description:
-          'Local runtime: most tenants awake at once; 0 means one per 1.5 GB of memory available at start (at least 1).',
+          'Local runtime: most tenants awake at once; 0 means one per measured awake-tenant budget (runtime/capacity-gate.ts, from `npm run bench:memory`) of memory available at start (at least 1).',
       }),
     },
     warmSupervisors: {
