@@ -40,11 +40,12 @@ export function nodeArgs(entry: ClawfleetEntry, ...args: string[]): string[] {
 
 /**
  * V8 flags of every tenant supervisor, one per awake tenant, so its memory
- * counts as many times as the host has tenants: a small young generation and
- * V8's size-over-speed mode take a warm supervisor from ~160 to ~115 MB RSS
- * (docs/benchmarks.md, Memory); it serves a few requests a minute.
+ * counts as many times as the host has tenants: a 1 MB semi-space keeps its
+ * young generation small (docs/benchmarks.md, `bench:memory`); it serves a
+ * few requests a minute. `--optimize-for-size` saved more but made OpenClaw's
+ * boot cost ~70 % more CPU, so neither process uses it.
  */
-export const SUPERVISOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--optimize-for-size'];
+export const SUPERVISOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
 /** The same in a given mode: only `npm run bench:startup` starts both, to compare them. */
 export function nodeArgsIn(mode: RunMode, entry: ClawfleetEntry, ...args: string[]): string[] {
