@@ -310,6 +310,16 @@ export const SETTINGS = {
         'The paused tier: an idle tenant takes its final snapshot, then stays frozen in memory (no CPU, resumed in milliseconds by the next message) this long before it sleeps fully; a full host evicts paused tenants first. `0s` turns pausing off (idle tenants sleep at once); the Kubernetes runtime never pauses.',
       ),
     },
+    // Memory per awake tenant (issue 15): the recycle limit; the per-tier V8 settings are in runtime/tier-memory.ts.
+    recycleRssMb: {
+      env: 'CLAWFLEET_RECYCLE_RSS_MB',
+      schema: Type.Integer({
+        minimum: 0,
+        default: 0,
+        description:
+          "Summed RSS (MiB) of a tenant's supervisor and OpenClaw over which an idle tenant is recycled: stopped after its final snapshot instead of paused, relaunched fresh at its next message, the reason shown in `tenant get` and the Web UI. 0 means each tier's own limit (runtime/tier-memory.ts: 1024 free and standard, 1536 pro).",
+      }),
+    },
     snapshotRetention: {
       env: 'CLAWFLEET_SNAPSHOT_RETENTION',
       schema: Type.Integer({
@@ -457,7 +467,7 @@ export const SETTINGS = {
         minimum: 0,
         default: 0,
         description:
-          'Local runtime: most tenants awake at once; 0 means one per 1.5 GB of memory available at start (at least 1).',
+          'Local runtime: most tenants awake at once; 0 means one per measured awake-tenant budget (runtime/capacity-gate.ts, from `npm run bench:memory`) of memory available at start (at least 1).',
       }),
     },
     warmSupervisors: {

@@ -38,8 +38,18 @@ export function nodeArgs(entry: ClawfleetEntry, ...args: string[]): string[] {
   return nodeArgsIn(RUN_MODE, entry, ...args);
 }
 
+/**
+ * V8 flags of every tenant supervisor, one per awake tenant, so its memory
+ * counts as many times as the host has tenants: a 1 MB semi-space keeps its
+ * young generation small (docs/benchmarks.md, `bench:memory`); it serves a
+ * few requests a minute. `--optimize-for-size` saved more but made OpenClaw's
+ * boot cost ~70 % more CPU, so neither process uses it.
+ */
+export const SUPERVISOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
 /** The same in a given mode: only `npm run bench:startup` starts both, to compare them. */
 export function nodeArgsIn(mode: RunMode, entry: ClawfleetEntry, ...args: string[]): string[] {
-  if (mode === 'source') return ['--import', 'tsx', join(PACKAGE_ROOT, `${entry}.ts`), ...args];
-  return [join(PACKAGE_ROOT, 'dist', `${entry}.js`), ...args];
+  const flags = entry === 'supervisor/main' ? SUPERVISOR_V8_FLAGS : [];
+  if (mode === 'source') return [...flags, '--import', 'tsx', join(PACKAGE_ROOT, `${entry}.ts`), ...args];
+  return [...flags, join(PACKAGE_ROOT, 'dist', `${entry}.js`), ...args];
 }

@@ -11,6 +11,7 @@ import type { LaunchPlan, Placement } from '../runtime/launch-plan.js';
 import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
 import type { TenantTier } from '../workflows/types.js';
 import { AGENT_LAYOUT, type KubeRuntimeOptions } from './options.js';
+import { SUPERVISOR_V8_FLAGS } from '../common/entry-points.js';
 
 /** Builds the supervisor spec and secrets of a wake (runtime/launch-plan.ts, bound to the registry by the worker). */
 export type PlanLaunch = (pod: PodSpec, placement: Placement, rootDir: string) => Promise<LaunchPlan>;
@@ -79,7 +80,7 @@ function agentContainer(options: KubeRuntimeOptions, shape: PodShape): V1Contain
   return {
     name: 'agent',
     image: options.image,
-    command: [AGENT_LAYOUT.node, AGENT_LAYOUT.supervisorMain],
+    command: [AGENT_LAYOUT.node, ...SUPERVISOR_V8_FLAGS, AGENT_LAYOUT.supervisorMain],
     args: shape.args,
     ports: [{ name: 'supervisor', containerPort: AGENT_LAYOUT.supervisorPort, protocol: 'TCP' }],
     resources: TIER_RESOURCES[shape.tier],

@@ -8,10 +8,22 @@
 import { freemem } from 'node:os';
 import { RuntimeAtCapacityError } from './errors.js';
 
-/** Measured: one OpenClaw gateway holds ~1.45 GB RSS after a few turns; the supervisor ~80 MB. */
-export const BYTES_PER_TENANT = 1.5 * 1024 ** 3;
+/**
+ * One awake tenant's memory as `npm run bench:memory` measured it (bench/results/memory.json
+ * `awakePssMb`): OpenClaw's process tree with its tier's V8 settings (runtime/tier-memory.ts)
+ * after 20 turns plus its supervisor, PSS (shared pages counted once, so tenants add up).
+ * test/local/capacity.test.ts fails when a newer measurement exceeds it.
+ */
+export const MEASURED_AWAKE_TENANT_MB = 1152;
 
-/** `configured` when set, else one tenant per 1.5 GB of memory available now (at least 1). */
+/**
+ * The gate's budget per tenant: the measured figure and a quarter more for growth between
+ * recycles (an idle tenant over its tier's RSS limit is relaunched fresh), rounded up to 64 MiB.
+ * Paused tenants keep their memory, so they take a place like awake ones.
+ */
+export const BYTES_PER_TENANT = Math.ceil((MEASURED_AWAKE_TENANT_MB * 1.25) / 64) * 64 * 1024 ** 2;
+
+/** `configured` when set, else one tenant per BYTES_PER_TENANT of memory available now (at least 1). */
 export function defaultCapacity(configured: number, availableBytes: number = freemem()): number {
   if (configured > 0) return configured;
   return Math.max(1, Math.floor(availableBytes / BYTES_PER_TENANT));

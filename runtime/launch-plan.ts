@@ -15,6 +15,7 @@ import type { TenantRecord } from '../registry/tenant-record.js';
 import type { TenantTier } from '../workflows/types.js';
 import type { PodSecrets, SupervisorSpec } from '../supervisor/supervisor-config.js';
 import { tenantWebhookUrl } from '../telegram/registration.js';
+import { tierMemorySpec } from './tier-memory.js';
 
 /** Where the tenant's supervisor, gateway and webhook listener bind. */
 export interface Placement {
@@ -46,6 +47,8 @@ export interface PlatformAgentSettings {
   readonly otlpEndpoint?: string;
   /** The stop grace chain (common/grace.ts): the drain budget and the final snapshot's reserve in it. */
   readonly grace: Pick<GraceChain, 'supervisorDrainMs' | 'snapshotReserveMs'>;
+  /** `runtime.recycleRssMb`: every tier's recycle limit when set, else 0 (each tier's own, runtime/tier-memory.ts). */
+  readonly recycleRssMb?: number;
 }
 
 export interface LaunchPlanInput {
@@ -144,6 +147,7 @@ export async function buildLaunchPlan(input: LaunchPlanInput): Promise<LaunchPla
         }
       : {}),
     background: tier.background,
+    memory: tierMemorySpec(pod.tier, platform.recycleRssMb),
     // The tier's tools with the tenant's registry override applied (read at every launch).
     tools: resolveTenantTools(pod.tier, tenant.tools),
     snapshots: pod.snapshotSeq !== null ? { latestSeq: pod.snapshotSeq } : {},

@@ -21,6 +21,8 @@ export function gatewayEnv({ spec, secrets }: SupervisorConfig): NodeJS.ProcessE
     LANG: 'C.UTF-8',
     OPENCLAW_STATE_DIR: paths.stateDir,
     ...trimmedBootEnv(spec.openclaw.entry),
+    // The tier's thread and allocator settings (runtime/tier-memory.ts); its V8 flags are in gatewayArgs.
+    ...spec.memory?.env,
     [OPENCLAW_SECRET_ENV.gatewayToken]: secrets.gatewayToken,
     [OPENCLAW_SECRET_ENV.modelToken]: secrets.modelToken,
     ...(spec.telegram
@@ -30,6 +32,15 @@ export function gatewayEnv({ spec, secrets }: SupervisorConfig): NodeJS.ProcessE
         }
       : {}),
   };
+}
+
+/**
+ * `openclaw gateway run` with the tier's V8 flags on Node's command line: most
+ * of them are refused in NODE_OPTIONS, and there they would also reach every
+ * Node child OpenClaw spawns.
+ */
+export function gatewayArgs(spec: SupervisorSpec, ...command: string[]): string[] {
+  return [...(spec.memory?.v8Flags ?? []), spec.openclaw.entry, ...command];
 }
 
 /** Rewritten before every start: paths are always current and a restored file is never trusted. */

@@ -84,6 +84,18 @@ export const SupervisorSpecSchema = Type.Object({
     }),
   ),
   /**
+   * Per tier (runtime/tier-memory.ts): OpenClaw's Node and V8 settings, applied at every gateway start, and
+   * the summed RSS over which an idle tenant is recycled (reported in `GET /activity`; 0: never).
+   */
+  memory: Type.Optional(
+    Type.Object({
+      /** Before the entry script on Node's command line: V8 flags are process-wide, so they bind every worker thread. */
+      v8Flags: Type.Array(Type.String({ pattern: '^--[a-z0-9-]+(=[A-Za-z0-9._-]+)?$' })),
+      env: Type.Record(Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }), Type.String()),
+      recycleRssMb: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  /**
    * Where the bucket is, which keys and which data keys the supervisor may use
    * all travel in the `snapshotGrant` secret (snapshots/grant.ts): no S3
    * credentials and no master key ever reach a tenant pod.

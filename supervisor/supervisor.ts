@@ -17,9 +17,10 @@ import { ActivityTracker } from './activity-tracker.js';
 import { ChatJournal } from './chat-journal.js';
 import { ChannelBreakerOverride } from './channel-breaker.js';
 import { OpenClawCli } from './openclaw-cli.js';
-import { gatewayEnv, writeOpenClawConfig } from './gateway-launch.js';
+import { gatewayArgs, gatewayEnv, writeOpenClawConfig } from './gateway-launch.js';
 import { type StateSync } from './state-sync.js';
 import { podPaths, type SupervisorConfig } from './supervisor-config.js';
+import { processTree, residentMb } from './tenant-memory.js';
 
 /** How long a delivery waits for a (re)starting gateway before answering 503 so the caller retries. */
 const DELIVERY_READY_WAIT_MS = 30_000;
@@ -83,7 +84,7 @@ export class Supervisor {
     });
     this.child = new GatewayChild({
       command: spec.openclaw.node,
-      args: [spec.openclaw.entry, 'gateway', 'run'],
+      args: gatewayArgs(spec, 'gateway', 'run'),
       env,
       cwd: this.paths.root,
       readyUrl: `http://${spec.gateway.host}:${spec.gateway.port}/readyz`,
@@ -196,7 +197,12 @@ export class Supervisor {
 
   /** Busy runs, last activity and the next scheduled run, without starting any process. */
   activity(): AgentActivity {
-    return this.tracker.report(this.child.status().state);
+    const { state, pid } = this.child.status();
+    const report = this.tracker.report(state);
+    const limitMb = this.options.config.spec.memory?.recycleRssMb;
+    if (limitMb === undefined) return report;
+    const pids = [process.pid, ...(pid === undefined ? [] : processTree(pid))];
+    return { ...report, memory: { rssMb: residentMb(pids), limitMb } };
   }
 
   /** A consistent snapshot: OpenClaw's backup while it runs, a plain copy when it has stopped. */

@@ -63,6 +63,7 @@ export function createLaunchPlanner(deps: LaunchPlannerDeps): LaunchPlanner {
         logLevel: config.common.logLevel === 'silent' ? 'warn' : config.common.logLevel,
         otlpEndpoint: config.telemetry.otlpEndpoint,
         grace: graceChain(msToNumber(config.runtime.stopGrace)),
+        recycleRssMb: config.runtime.recycleRssMb,
       },
       resolveSecret: (name) => secrets.resolveIfPresent(pod.tenantId, name),
     });

@@ -9,6 +9,7 @@ import { condition, patched } from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
 import { deliver, probe, resumeLocally, slow, step, store } from './activity-proxies.js';
 import { describeFailure, parseTime } from './failures.js';
+import { recycleReason } from './memory-recycle.js';
 import { QUOTA_REST, WakePhases } from './wake-phases.js';
 
 /** Histories recorded before usage was reported while running replay without that activity. */
@@ -152,7 +153,8 @@ export abstract class TenantLifecycle extends WakePhases {
   /**
    * Final snapshot, then stop. The pod is stopped only after the snapshot is
    * recorded, unless the pod is already lost (then the last snapshot stands).
-   * A tenant drained for being idle (`agent` answered) may be paused instead.
+   * A tenant drained for being idle (`agent` answered) may be paused instead, unless
+   * it is over its memory limit.
    */
   private async drain(agent: AgentActivity | null): Promise<void> {
     const d = this.d;
@@ -176,7 +178,17 @@ export abstract class TenantLifecycle extends WakePhases {
       }
       d.reason = `pod lost while draining (${d.lostReason}); last snapshot kept`;
     }
-    if (snapshotted && agent !== null && !this.s.hasDrainReason() && (await this.pausedInstead())) return;
+    // Over its memory limit, an idle tenant is stopped rather than paused (memory-recycle.ts).
+    const recycled = snapshotted && !this.s.hasDrainReason() ? recycleReason(agent) : null;
+    if (recycled) d.reason = recycled;
+    if (
+      snapshotted &&
+      agent !== null &&
+      !recycled &&
+      !this.s.hasDrainReason() &&
+      (await this.pausedInstead())
+    )
+      return;
     await this.stopPod();
     const r = d.requests;
     r.sleep = false;

@@ -90,6 +90,11 @@ export interface AgentActivity {
   readonly lastActiveAt: string | null;
   /** ISO time of the next cron job or reminder, or null if none is scheduled. */
   readonly nextScheduledAt: string | null;
+  /**
+   * The tenant's resident memory (its supervisor and OpenClaw's process tree, summed RSS) and the
+   * tier's limit over which an idle tenant is recycled (0: none). Absent from older supervisors.
+   */
+  readonly memory?: { readonly rssMb: number; readonly limitMb: number };
 }
 
 export interface CrashLoopSettings {

@@ -1,13 +1,32 @@
 import { strict as assert } from 'node:assert';
-import { CapacityGate, defaultCapacity } from '../../runtime/capacity-gate.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../common/entry-points.js';
+import {
+  BYTES_PER_TENANT,
+  CapacityGate,
+  defaultCapacity,
+  MEASURED_AWAKE_TENANT_MB,
+} from '../../runtime/capacity-gate.js';
 import { RuntimeAtCapacityError } from '../../runtime/errors.js';
 import { MAX_SLOTS, placementOf, SlotTable } from '../../local/placement.js';
 
 describe('local runtime: capacity and placement', () => {
-  it('defaults to one tenant per 1.5 GB available, at least one, unless configured', () => {
-    assert.equal(defaultCapacity(0, 24 * 1024 ** 3), 16);
+  it('defaults to one tenant per measured budget available, at least one, unless configured', () => {
+    assert.equal(defaultCapacity(0, 24 * 1024 ** 3), Math.floor((24 * 1024 ** 3) / BYTES_PER_TENANT));
+    assert.equal(defaultCapacity(0, BYTES_PER_TENANT * 3 - 1), 2);
     assert.equal(defaultCapacity(0, 512 * 1024 ** 2), 1);
     assert.equal(defaultCapacity(5, 24 * 1024 ** 3), 5);
+  });
+
+  it('the per-tenant budget covers the awake tenant bench:memory measured last, with room to grow', async () => {
+    const path = join(PACKAGE_ROOT, 'bench', 'results', 'memory.json');
+    const measured = JSON.parse(await readFile(path, 'utf8')) as { awakePssMb: number };
+    assert.ok(
+      MEASURED_AWAKE_TENANT_MB >= measured.awakePssMb,
+      `bench:memory measured ${measured.awakePssMb} MB; MEASURED_AWAKE_TENANT_MB is ${MEASURED_AWAKE_TENANT_MB}`,
+    );
+    assert.ok(BYTES_PER_TENANT >= MEASURED_AWAKE_TENANT_MB * 1.25 * 1024 ** 2);
   });
 
   it('a full gate hands places out in arrival order', async () => {

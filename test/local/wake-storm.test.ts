@@ -134,7 +134,7 @@ describe('a wake storm: five tenants woken at once on a host with room for two',
     assert.deepEqual(answered.sort(), [...tenants].sort());
     assert.ok(
       peakRss <= CAPACITY * BYTES_PER_TENANT + MARGIN_BYTES,
-      `peak RSS ${(peakRss / 1024 ** 3).toFixed(2)} GB over ${CAPACITY} × 1.5 GB + 1 GB`,
+      `peak RSS ${(peakRss / 1024 ** 3).toFixed(2)} GB over ${CAPACITY} × ${(BYTES_PER_TENANT / 1024 ** 3).toFixed(2)} GB + 1 GB`,
     );
   });
 
