@@ -46,6 +46,8 @@ export interface KillRecord extends PlannedKill {
   backMs?: number;
   /** A chat request sent right after the kill was answered (ms after the kill): messages flow again. */
   flowingMs?: number;
+  /** That request's attempts: status and duration of each, with the client's backoff between them. */
+  probeTrail?: string[];
   skipped?: string;
 }
 
@@ -202,7 +204,8 @@ async function killAll(
         report(
           `  kill ${n + 1}/${plan.length} at ${((record.killedAt! - started) / 1000).toFixed(1)} s: ${planned.kind}` +
             `${TENANT_KINDS.includes(planned.kind) ? ` of ${tenant.id}` : ''} (pid ${record.pid}); ` +
-            `back after ${fmt(record.backMs)}, messages flowing after ${fmt(record.flowingMs)}`,
+            `back after ${fmt(record.backMs)}, messages flowing after ${fmt(record.flowingMs)}` +
+            ` (probe: ${record.probeTrail?.join(', then ') ?? '-'})`,
         ),
       ),
     );
@@ -264,5 +267,6 @@ async function recovery(
   if (keepLogsIn) await keepSupervisorLogs(stack, [tenant], keepLogsIn, `kill${n + 1}`);
   tenant.deliveries.push(answered);
   if (answered.answer) record.flowingMs = answered.acceptedAt! - record.killedAt!;
+  if (answered.trail) record.probeTrail = answered.trail;
   await back;
 }
