@@ -119,6 +119,9 @@ async function createTenants(stack: Stack, count: number): Promise<Tenant[]> {
     const created = await admin.createTenant({
       tenantId: `chaos-${i}`,
       secrets: { 'telegram-bot-token': botToken },
+      // Each Telegram turn resends the whole conversation: a full run's ~170 turns on one tenant passed the
+      // standard tier's 2M tokens a day, and the model gateway refused the last turns (not a recovery failure).
+      quotas: { tokensPerDay: 50_000_000 },
     });
     tenants.push({
       id: `chaos-${i}`,
