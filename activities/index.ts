@@ -13,7 +13,7 @@ import type {
   TenantTier,
 } from '../workflows/types.js';
 import { BUILT_IN_TIER_QUOTAS, effectiveQuotas } from '../common/quotas.js';
-import { toActivityFailure } from './errors.js';
+import { PermanentPortError, toActivityFailure } from './errors.js';
 import type { ActivityDeps, ActivityMetrics, UsageRecord, WebhookRegistered } from './ports.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 import { quotaHitLine } from '../workflows/shared.js';
@@ -45,7 +45,8 @@ export interface OffboardInventory {
   readonly registryRecord: boolean;
 }
 
-const HEARTBEAT_EVERY_MS = 5_000;
+/** Well inside the heartbeat timeouts of workflows/activity-proxies.ts (5 s and 10 s). */
+const HEARTBEAT_EVERY_MS = 2_000;
 const NO_METRICS: ActivityMetrics = {
   wake: () => undefined,
   snapshot: () => undefined,
@@ -88,6 +89,24 @@ function utcDays(from: string, to: string): string[] {
 export function createActivities(deps: ActivityDeps) {
   const { runtime, agent, snapshots, registry, endpoints, secrets, settings, telegram } = deps;
   const metrics = deps.metrics ?? NO_METRICS;
+
+  /**
+   * A call to the pod's supervisor. Once the runtime has seen the pod die, a
+   * failed call is not retried: the pod-lost signal is in the workflow's
+   * history by then, and its crash path relaunches at once instead of waiting
+   * out this activity's retries (seconds that delayed every queued message).
+   */
+  async function onPod<T>(pod: PodHandle, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof PermanentPortError) throw error;
+      const status = await runtime.describe(pod).catch(() => null);
+      if (status?.state === 'gone')
+        throw new PermanentPortError('POD_GONE', `pod ${pod.podId} is gone`, { cause: error });
+      throw error;
+    }
+  }
 
   /**
    * The one place the snapshot pointer moves (forward only), followed by
@@ -202,18 +221,18 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Hand one message to the agent; resolves after OpenClaw's durable ack (deduped by the supervisor). */
     async deliverMessage(input: PodRef & { envelope: Envelope }): Promise<void> {
-      await guarded((signal) => agent.deliver(input.pod, input.envelope, { signal }));
+      await guarded((signal) => onPod(input.pod, () => agent.deliver(input.pod, input.envelope, { signal })));
       log.info('message delivered', { tenantId: input.tenantId, dedupeId: input.envelope.dedupeId });
     },
 
     async readAgentActivity(input: PodRef): Promise<AgentActivity> {
-      return guarded(() => agent.activity(input.pod));
+      return guarded(() => onPod(input.pod, () => agent.activity(input.pod)));
     },
 
     /** Take a consistent snapshot, advance the registry pointer (forward only) and prune. */
     async takeSnapshot(input: PodRef): Promise<SnapshotManifest> {
       return guarded(async (signal) => {
-        const manifest = await agent.snapshot(input.pod, { signal });
+        const manifest = await onPod(input.pod, () => agent.snapshot(input.pod, { signal }));
         await record(input.tenantId, manifest);
         metrics.snapshot('periodic', manifest.size);
         return manifest;

@@ -217,7 +217,10 @@ export const SETTINGS = {
     },
     wakeTimeout: {
       env: 'CLAWFLEET_ROUTER_WAKE_TIMEOUT',
-      schema: Duration('25s', 'Chat API cold path: longest wait for a wake before 503 with Retry-After.'),
+      schema: Duration(
+        '45s',
+        'Chat API cold path: longest wait for a wake before 503 with Retry-After (longer than a cold boot on a loaded host, so a relaunch after a crash answers the waiting request instead of sending the client into its backoff).',
+      ),
     },
     touchInterval: {
       env: 'CLAWFLEET_ROUTER_TOUCH_INTERVAL',

@@ -5,7 +5,7 @@
  * data, after a short backoff. Nothing is lost meanwhile: a router that is
  * down accepts nothing, a worker that is down leaves its tasks in Temporal,
  * Temporal keeps its history on disk, and Redis holds only what is rebuilt
- * (endpoints are republished by their workflows). A component that keeps
+ * (and reloads it from its append-only file). A component that keeps
  * dying (5 deaths within a minute) is left down, with its log named.
  */
 import type { RunningComponent } from './components/component.js';

@@ -47,7 +47,7 @@ export async function proxyChat(
     interrupted = found.interrupted;
     break;
   }
-  if (!gatewayReady(supervisor, reply)) return reply;
+  if (!(await gatewayReady(supervisor, reply))) return reply;
   if (interrupted) logger.warn('a chat turn cut off by a crash runs again for its retry');
   const turn = await journal.begin(key, body);
   let upstream: Response;
@@ -96,7 +96,7 @@ async function forward(
   headers: Headers,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  if (!gatewayReady(supervisor, reply)) return reply;
+  if (!(await gatewayReady(supervisor, reply))) return reply;
   // In flight for /activity until the response is over: sent, failed, or abandoned by the client.
   reply.raw.once('close', supervisor.tracker.chatStarted());
   const upstream = await openUpstream(supervisor, body, headers);
@@ -106,7 +106,18 @@ async function forward(
   return reply.send(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>));
 }
 
-function gatewayReady(supervisor: Supervisor, reply: FastifyReply): boolean {
+/**
+ * How long a chat turn waits for a gateway that is coming back (a crash and
+ * its restart, or the first boot) before answering 503. Waiting here answers
+ * the turn the moment OpenClaw is ready; a 503 would send the caller through
+ * the router's cold path and a client backoff first (seconds after ready).
+ */
+const CHAT_READY_WAIT_MS = 45_000;
+
+async function gatewayReady(supervisor: Supervisor, reply: FastifyReply): Promise<boolean> {
+  const comingBack = (state: string) => state === 'starting' || state === 'backoff';
+  if (comingBack(supervisor.status().state) && !supervisor.isDraining)
+    await supervisor.settled(CHAT_READY_WAIT_MS);
   const { state } = supervisor.status();
   if (state === 'ready' && !supervisor.isDraining) return true;
   void sendProblem(reply, problem(503, 'GATEWAY_UNAVAILABLE', `gateway is ${state}`));

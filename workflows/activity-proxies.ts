@@ -9,10 +9,23 @@ import { PERMANENT_ERROR_TYPE } from './shared.js';
 
 const nonRetryableErrorTypes = [PERMANENT_ERROR_TYPE];
 
+/**
+ * Recovery from a SIGKILLed worker (docs/operations.md, "Recovery times"):
+ * its in-flight activities are retried only once their heartbeat times out
+ * (without a heartbeat timeout, only after start-to-close: a minute). Every
+ * activity heartbeats every 2 s (activities/index.ts, `guarded`) and the
+ * worker sends them at least that often (worker/main.ts), so a live activity
+ * misses several beats before it times out, and a dead worker's is retried a
+ * few seconds after the kill, about when the restarted worker polls again.
+ * Every activity is idempotent, so a retry beside a slow live attempt is safe.
+ */
+const QUICK_HEARTBEAT = '5 seconds';
+const LONG_HEARTBEAT = '10 seconds';
+
 /** Long, heartbeating work, retried until it succeeds or fails permanently. */
 const longRunning: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: LONG_HEARTBEAT,
   retry: {
     initialInterval: '2 seconds',
     maximumInterval: '1 minute',
@@ -29,6 +42,7 @@ export const slow = proxyActivities<TenantActivities>(longRunning);
 
 /** A message hand-off: bounded attempts, then the workflow backs off and tries again later. */
 export const deliver = proxyActivities<TenantActivities>({
+  heartbeatTimeout: QUICK_HEARTBEAT,
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
@@ -40,6 +54,7 @@ export const deliver = proxyActivities<TenantActivities>({
 
 /** Quick questions to the agent: a dead agent should not hold up the decision for long. */
 export const probe = proxyActivities<TenantActivities>({
+  heartbeatTimeout: QUICK_HEARTBEAT,
   startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '1 second',
@@ -99,6 +114,7 @@ export const resumeLocally = {
 
 /** Bookkeeping against our own stores (endpoint cache, registry, deletes): retried until done. */
 export const store = proxyActivities<TenantActivities>({
+  heartbeatTimeout: QUICK_HEARTBEAT,
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes },
 });
@@ -108,6 +124,7 @@ export const store = proxyActivities<TenantActivities>({
  * keeps failing is reported to the operator instead of retried for ever.
  */
 export const channel = proxyActivities<TenantActivities>({
+  heartbeatTimeout: QUICK_HEARTBEAT,
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',

@@ -65,7 +65,9 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   idleTimeoutMs: 15 * 60_000,
   snapshotIntervalMs: 5 * 60_000,
   scheduledWakeLeadMs: 60_000,
-  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 1_000 },
+  // The first relaunch after a crash follows at once (a quarter second), the next after half a second;
+  // a third crash in the window is a loop. Seconds here delay every message queued behind the crash.
+  crashLoop: { maxCrashes: 3, windowMs: 10 * 60_000, backoffMs: 250 },
   buffer: { maxMessages: 100, maxBytes: 4 * 1024 * 1024 },
 };
 

@@ -5,8 +5,14 @@ import { waitUntil } from '../ports.js';
 import type { ComponentContext, RunningComponent } from './component.js';
 
 /**
- * redis-server on loopback without persistence: it only caches endpoints,
- * debounce keys and rate-limit counters, all of which rebuild themselves.
+ * redis-server on loopback. It only caches endpoints, debounce keys and
+ * rate-limit counters, all of which rebuild themselves, but not at once: an
+ * awake tenant's endpoint is published again only at its next periodic
+ * snapshot (minutes), and until then every message of every awake tenant
+ * takes the cold path through Temporal and the worker, so a Redis crash made
+ * a later worker or Temporal crash cost tens of seconds (the chaos run). An
+ * append-only file, written every second, brings the cache back with the
+ * process; a restart loses at most the last second's writes.
  */
 export async function startRedis(
   ctx: ComponentContext,
@@ -25,7 +31,9 @@ export async function startRedis(
       '--save',
       '',
       '--appendonly',
-      'no',
+      'yes',
+      '--appendfsync',
+      'everysec',
       '--daemonize',
       'no',
       '--dir',

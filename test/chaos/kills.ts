@@ -1,7 +1,7 @@
 /**
  * What the chaos run kills and how it finds each victim's pid: the stack's own
  * processes by command line, a tenant's supervisor from its pod record, and
- * the tenant's OpenClaw gateway among the supervisor's children. Every kill
+ * the tenant's OpenClaw gateway among the supervisor's descendants. Every kill
  * is a SIGKILL; nothing is told in advance.
  */
 import { readFile } from 'node:fs/promises';
@@ -54,24 +54,34 @@ export async function supervisorPid(stack: Stack, tenantId: string): Promise<num
   return pid && isAlive(pid) ? pid : undefined;
 }
 
-/** The OpenClaw gateway: the supervisor's topmost descendant running openclaw. */
-export async function gatewayPid(stack: Stack, tenantId: string): Promise<number | undefined> {
-  const supervisor = await supervisorPid(stack, tenantId);
-  if (!supervisor) return undefined;
-  for (const pid of (await descendantsOf(supervisor)).sort((a, b) => a - b))
-    if ((await cmdlineOf(pid)).includes('openclaw')) return pid;
-  return undefined;
-}
+/**
+ * The gateway process itself: titled `openclaw-gateway` once it runs, and
+ * `openclaw.mjs gateway run` before it sets its title. Not any process whose
+ * command line names openclaw: the sandbox's bwrap binds the install by path
+ * (killing it ends the whole tenant: a supervisor kill, not a gateway kill),
+ * and the gateway's helpers (spawn broker, sqlite worker) run from it too.
+ */
+const isGateway = (cmdline: string) =>
+  cmdline.startsWith('openclaw-gateway') || cmdline.includes('openclaw.mjs gateway run');
 
-/** Every process that could pass for `kind` now (for a gateway: every openclaw process under the supervisor). */
-export async function victimPids(stack: Stack, kind: KillKind, tenantId: string): Promise<number[]> {
-  if (kind !== 'gateway') return [await victimPid(stack, kind, tenantId)].filter((p): p is number => !!p);
+/** Every gateway process under the tenant's supervisor (one, or none between lives). */
+async function gatewayPids(stack: Stack, tenantId: string): Promise<number[]> {
   const supervisor = await supervisorPid(stack, tenantId);
   if (!supervisor) return [];
   const all = await descendantsOf(supervisor);
-  return (
-    await Promise.all(all.map(async (pid) => ((await cmdlineOf(pid)).includes('openclaw') ? pid : 0)))
-  ).filter((pid) => pid > 0);
+  const found = await Promise.all(all.map(async (pid) => (isGateway(await cmdlineOf(pid)) ? pid : 0)));
+  return found.filter((pid) => pid > 0);
+}
+
+/** The OpenClaw gateway of the tenant. */
+export async function gatewayPid(stack: Stack, tenantId: string): Promise<number | undefined> {
+  return (await gatewayPids(stack, tenantId))[0];
+}
+
+/** Every process that could pass for `kind` now (none of them counts as back after the kill). */
+export async function victimPids(stack: Stack, kind: KillKind, tenantId: string): Promise<number[]> {
+  if (kind === 'gateway') return gatewayPids(stack, tenantId);
+  return [await victimPid(stack, kind, tenantId)].filter((p): p is number => !!p);
 }
 
 /** The pid a kill of `kind` would hit now, if that process is running. */
@@ -84,14 +94,19 @@ export async function victimPid(stack: Stack, kind: KillKind, tenantId: string):
 
 /**
  * The kill schedule for a run: every kind once (in a seeded order), then
- * `extra` more drawn at random, spread over `spanMs` with seeded jitter.
+ * more drawn at random (only `kinds` when given: one failure studied alone),
+ * spread over `spanMs` with seeded jitter.
  * Gateway and supervisor kills rotate over the tenants so that no tenant's
  * gateway boots uncleanly more than twice in five minutes (OpenClaw stops
  * starting its channels after three, FACTS.md).
  */
-export function planKills(random: Random, options: { kills: number; tenants: number; spanMs: number }) {
-  const kinds: KillKind[] = [...KILL_KINDS].sort(() => random.next() - 0.5);
-  while (kinds.length < options.kills) kinds.push(random.pick(KILL_KINDS));
+export function planKills(
+  random: Random,
+  options: { kills: number; tenants: number; spanMs: number; kinds?: readonly KillKind[] },
+) {
+  const pool = options.kinds?.length ? options.kinds : KILL_KINDS;
+  const kinds: KillKind[] = [...pool].sort(() => random.next() - 0.5).slice(0, options.kills);
+  while (kinds.length < options.kills) kinds.push(random.pick(pool));
   const slot = options.spanMs / kinds.length;
   const tenantKills: number[][] = Array.from({ length: options.tenants }, () => []);
   return kinds.map((kind, i): PlannedKill => {

@@ -2,12 +2,14 @@
  * `npm run chaos`: the full chaos run (defaults: 3 tenants, 500 messages,
  * 12 kills over 12 minutes), replayable with `--seed`; writes its summary to
  * bench/results/chaos.json. Options: --seed n --tenants n --messages n
- * --kills n --span-min n --budget-min n --out path.
+ * --kills n --span-min n --budget-min n --out path, --kinds a,b (kill only
+ * these kinds) and --keep (leave the stack's data dir and logs in place).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { KILL_KINDS, type KillKind } from './kills.js';
 import { runChaos } from './run.js';
 import { summary } from './summary.js';
 
@@ -21,8 +23,18 @@ const { values } = parseArgs({
     /** Send no new message after this many minutes (0: no limit); the JSON says how many were sent. */
     'budget-min': { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/chaos.json' },
+    kinds: { type: 'string', default: '' },
+    keep: { type: 'boolean', default: false },
   },
 });
+function kindsOf(list: string): KillKind[] {
+  const kinds = list.split(',').filter(Boolean);
+  const unknown = kinds.filter((k) => !(KILL_KINDS as readonly string[]).includes(k));
+  if (unknown.length)
+    throw new Error(`unknown kill kind ${unknown.join(', ')}; kinds: ${KILL_KINDS.join(', ')}`);
+  return kinds as KillKind[];
+}
+
 const loadBefore = loadavg();
 const started = Date.now();
 const verdict = await runChaos({
@@ -32,6 +44,8 @@ const verdict = await runChaos({
   kills: Number(values.kills),
   spanMs: Number(values['span-min']) * 60_000,
   portBase: 27000, // beside a short run in `npm test`
+  kinds: kindsOf(values.kinds),
+  keepDataDir: values.keep,
   ...(Number(values['budget-min']) > 0 && { trafficBudgetMs: Number(values['budget-min']) * 60_000 }),
 });
 const result = {

@@ -4,7 +4,7 @@
  * chat requests, and SIGKILLs drawn from a seed; then the checks of verdict.ts.
  * `npm run chaos` (main.ts) runs the full one, test/chaos/chaos.test.ts a short one.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdminClient } from '../../client/admin-client.js';
@@ -29,6 +29,10 @@ export interface ChaosOptions {
   readonly trafficBudgetMs?: number;
   /** Share of the messages that are chat requests rather than Telegram updates. @default 0.25 */
   readonly chatShare?: number;
+  /** Kill only these kinds (one failure studied alone). @default every kind */
+  readonly kinds?: readonly KillKind[];
+  /** Leave the stack's data dir (its logs) in place after the run, and say where. @default false */
+  readonly keepDataDir?: boolean;
   readonly report?: (line: string) => void;
 }
 
@@ -42,6 +46,8 @@ export interface KillRecord extends PlannedKill {
   backMs?: number;
   /** A chat request sent right after the kill was answered (ms after the kill): messages flow again. */
   flowingMs?: number;
+  /** That request's attempts: status and duration of each, with the client's backoff between them. */
+  probeTrail?: string[];
   skipped?: string;
 }
 
@@ -58,7 +64,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function runChaos(options: ChaosOptions): Promise<Verdict> {
   const report = options.report ?? console.log;
   const random = seeded(options.seed);
-  const plan = planKills(random, { kills: options.kills, tenants: options.tenants, spanMs: options.spanMs });
+  const plan = planKills(random, {
+    kills: options.kills,
+    tenants: options.tenants,
+    spanMs: options.spanMs,
+    ...(options.kinds && { kinds: options.kinds }),
+  });
   report(
     `chaos: seed ${options.seed} (replay: --seed ${options.seed}), ${options.tenants} tenants, ` +
       `${options.messages} messages, kills: ${plan.map((k) => `${k.kind}@${(k.atMs / 1000).toFixed(0)}s`).join(' ')}`,
@@ -82,9 +93,10 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
     const kills: KillRecord[] = [];
     await Promise.all([
       ...tenants.map((tenant, i) => userTraffic(stack!, tenant, i, options, seeded(options.seed + 1 + i))),
-      killAll(stack, tenants, plan, started, kills, report),
+      killAll(stack, tenants, plan, started, kills, report, options.keepDataDir ? home : undefined),
     ]);
     const verdict = await judge(stack, tenants, kills, { seed: options.seed, report });
+    if (options.keepDataDir) await keepSupervisorLogs(stack, tenants, home, 'end');
     const pids = [...stack.pids()];
     await stack.stop();
     stack = undefined;
@@ -92,7 +104,8 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
     return verdict;
   } finally {
     await stack?.stop();
-    await rm(home, { recursive: true, force: true });
+    if (options.keepDataDir) report(`chaos: the stack's data dir and logs are kept in ${home}`);
+    else await rm(home, { recursive: true, force: true });
   }
 }
 
@@ -106,6 +119,9 @@ async function createTenants(stack: Stack, count: number): Promise<Tenant[]> {
     const created = await admin.createTenant({
       tenantId: `chaos-${i}`,
       secrets: { 'telegram-bot-token': botToken },
+      // Each Telegram turn resends the whole conversation: a full run's ~170 turns on one tenant passed the
+      // standard tier's 2M tokens a day, and the model gateway refused the last turns (not a recovery failure).
+      quotas: { tokensPerDay: 50_000_000 },
     });
     tenants.push({
       id: `chaos-${i}`,
@@ -173,6 +189,7 @@ async function killAll(
   started: number,
   kills: KillRecord[],
   report: (line: string) => void,
+  keepLogsIn: string | undefined,
 ) {
   const recovering: Promise<void>[] = [];
   for (const [n, planned] of plan.entries()) {
@@ -186,16 +203,27 @@ async function killAll(
     }
     // Measured alongside the next kills: a slow recovery does not postpone the schedule.
     recovering.push(
-      recovery(stack, tenant, record, n).then(() =>
+      recovery(stack, tenant, record, n, keepLogsIn).then(() =>
         report(
           `  kill ${n + 1}/${plan.length} at ${((record.killedAt! - started) / 1000).toFixed(1)} s: ${planned.kind}` +
             `${TENANT_KINDS.includes(planned.kind) ? ` of ${tenant.id}` : ''} (pid ${record.pid}); ` +
-            `back after ${fmt(record.backMs)}, messages flowing after ${fmt(record.flowingMs)}`,
+            `back after ${fmt(record.backMs)}, messages flowing after ${fmt(record.flowingMs)}` +
+            ` (probe: ${record.probeTrail?.join(', then ') ?? '-'})`,
         ),
       ),
     );
   }
   await Promise.all(recovering);
+}
+
+/** A tenant's supervisor log goes with its directory when it is relaunched or stopped: copied for a later look. */
+async function keepSupervisorLogs(stack: Stack, tenants: readonly Tenant[], home: string, label: string) {
+  await mkdir(join(home, 'supervisor-logs'), { recursive: true });
+  for (const tenant of tenants)
+    await copyFile(
+      join(stack.dataDir, 'tenants', tenant.id, 'logs', 'supervisor.log'),
+      join(home, 'supervisor-logs', `${tenant.id}-${label}.log`),
+    ).catch(() => undefined);
 }
 
 const fmt = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
@@ -216,7 +244,13 @@ async function killOne(stack: Stack, planned: PlannedKill, tenant: Tenant): Prom
 }
 
 /** Back: a new process of the kind runs. Flowing: a chat request sent at the kill is answered. */
-async function recovery(stack: Stack, tenant: Tenant, record: KillRecord, n: number) {
+async function recovery(
+  stack: Stack,
+  tenant: Tenant,
+  record: KillRecord,
+  n: number,
+  keepLogsIn: string | undefined,
+) {
   const kind: KillKind = record.kind;
   const probe = chatRequest(
     chatUrl(stack, tenant),
@@ -233,7 +267,9 @@ async function recovery(stack: Stack, tenant: Tenant, record: KillRecord, n: num
     return undefined;
   })();
   const answered = await probe;
+  if (keepLogsIn) await keepSupervisorLogs(stack, [tenant], keepLogsIn, `kill${n + 1}`);
   tenant.deliveries.push(answered);
   if (answered.answer) record.flowingMs = answered.acceptedAt! - record.killedAt!;
+  if (answered.trail) record.probeTrail = answered.trail;
   await back;
 }

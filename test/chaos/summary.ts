@@ -38,12 +38,13 @@ export function summary(verdict: Verdict) {
         ]),
       ),
     },
-    killLog: verdict.killLog.map(({ kind, tenantId, atMs, backMs, flowingMs, skipped }) => ({
+    killLog: verdict.killLog.map(({ kind, tenantId, atMs, backMs, flowingMs, probeTrail, skipped }) => ({
       kind,
       tenantId,
       atMs,
       backMs,
       flowingMs,
+      probeTrail,
       skipped,
     })),
     problems: verdict.problems,

@@ -25,6 +25,8 @@ export interface Delivery {
   /** Chat only: the answer's completion id and text, and what a duplicate retry of the same key answered. */
   answer?: { id: string; text: string };
   replayed?: { id: string; text: string };
+  /** Chat only: each attempt's outcome and how long it took (where a recovery's seconds went). */
+  trail?: string[];
 }
 
 /** Retry delay like Telegram's webhook queue: short at first, growing, capped. */
@@ -106,7 +108,11 @@ export async function chatRequest(url: string, apiKey: string, word: string, key
   const text = `please repeat ${word}`;
   while (Date.now() - delivery.sentAt < GIVE_UP_MS) {
     delivery.attempts++;
+    const t0 = Date.now();
     const result = await chatOnce(url, apiKey, key, text).catch(() => ({ status: 0 }) as const);
+    (delivery.trail ??= []).push(
+      `${result.status || 'network error'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     if (result.status === 200 && 'answer' in result && result.answer) {
       delivery.acceptedAt = Date.now();
       delivery.answer = result.answer;

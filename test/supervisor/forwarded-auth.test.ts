@@ -27,8 +27,9 @@ function supervisorOf(tenantId: string, podId: string, now?: () => number) {
   const delivered: string[] = [];
   const supervisor = {
     deliverTelegram: (body: string) => Promise.resolve(void delivered.push(body)),
-    // Not ready: a chat request that passes authentication is 503, one that does not is 401.
-    status: () => ({ state: 'starting', draining: false }),
+    // Not serving (stopped, so a chat turn does not wait for it): a chat request that passes authentication is
+    // 503, one that does not is 401.
+    status: () => ({ state: 'stopped', draining: false }),
     isDraining: false,
     activity: () => ({}),
     snapshot: () => Promise.resolve({}),
