@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../common/config.js';
 import { PACKAGE_ROOT } from '../common/entry-points.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
@@ -25,6 +25,7 @@ import { freePort } from '../dev/ports.js';
 import { buildOpenClawConfig } from '../supervisor/openclaw-config.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { summary, treeUsage } from './stats.js';
+import { bareGatewayEnv } from '../dev/bare-gateway-env.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
 const VARIANTS = ['untrimmed', 'trimmed'] as const;
@@ -51,11 +52,7 @@ async function boot(install: OpenClawInstall, variant: Variant): Promise<Boot> {
     if (variant === 'untrimmed') delete (config['plugins'] as Record<string, unknown>)['allow'];
     await writeFile(join(stateDir, 'openclaw.json'), JSON.stringify(config), { mode: 0o600 });
     const env = {
-      PATH: `${dirname(install.node)}:/usr/bin:/bin`,
-      HOME: join(root, 'home'),
-      TMPDIR: join(root, 'tmp'),
-      LANG: 'C.UTF-8',
-      OPENCLAW_STATE_DIR: stateDir,
+      ...bareGatewayEnv(install.node, root, stateDir),
       OPENCLAW_GATEWAY_TOKEN: 'bench-boot-token-bench-boot-token-bench',
       CLAWFLEET_MODEL_TOKEN: 'unused',
       ...(variant === 'trimmed' ? trimmedBootEnv(install.entry) : {}),

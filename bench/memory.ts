@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { freemem, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { loadConfig } from '../common/config.js';
 import { PACKAGE_ROOT } from '../common/entry-points.js';
 import { ensureOpenClaw, type OpenClawInstall } from '../dev/openclaw-install.js';
@@ -30,6 +30,7 @@ import { heapReports, totals, treeMemory, type HeapReport, type ProcessMemory } 
 import { pollUntil, summary } from './stats.js';
 import { supervisorMemory } from './memory-supervisor.js';
 import { BYTES_PER_TENANT, defaultCapacity } from '../runtime/capacity-gate.js';
+import { bareGatewayEnv } from '../dev/bare-gateway-env.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const TURNS = Number(process.env['BENCH_TURNS'] ?? 20);
@@ -79,11 +80,7 @@ async function run(
     const probe = `--import=${join(PACKAGE_ROOT, 'bench', 'heap-probe.mjs')}`;
     const tier = TIER_MEMORY.standard;
     const env = {
-      PATH: `${dirname(install.node)}:/usr/bin:/bin`,
-      HOME: join(root, 'home'),
-      TMPDIR: join(root, 'tmp'),
-      LANG: 'C.UTF-8',
-      OPENCLAW_STATE_DIR: stateDir,
+      ...bareGatewayEnv(install.node, root, stateDir),
       ...trimmedBootEnv(install.entry),
       ...(variant === 'tuned' ? tier.env : {}),
       NODE_OPTIONS: probe,

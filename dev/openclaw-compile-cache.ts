@@ -13,10 +13,11 @@
 import { spawn } from 'node:child_process';
 import { access, chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { buildOpenClawConfig } from '../supervisor/openclaw-config.js';
 import { compileCacheDir, trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { freePort } from './ports.js';
+import { bareGatewayEnv } from './bare-gateway-env.js';
 
 /** Written after the entries were made world-readable (caches marked `.warmed` predate that and are redone). */
 export const WARM_MARKER = '.warmed-readable';
@@ -61,11 +62,7 @@ async function bootOnce(options: WarmCompileCacheOptions, cacheDir: string): Pro
     });
     await writeFile(join(stateDir, 'openclaw.json'), JSON.stringify(config), { mode: 0o600 });
     const env = {
-      PATH: `${dirname(options.node)}:/usr/bin:/bin`,
-      HOME: join(root, 'home'),
-      TMPDIR: join(root, 'tmp'),
-      LANG: 'C.UTF-8',
-      OPENCLAW_STATE_DIR: stateDir,
+      ...bareGatewayEnv(options.node, root, stateDir),
       OPENCLAW_GATEWAY_TOKEN: 'compile-cache-warmup-token-never-used-for-anything',
       CLAWFLEET_MODEL_TOKEN: 'unused',
       ...trimmedBootEnv(options.entry),

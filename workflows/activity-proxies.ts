@@ -40,28 +40,34 @@ export const launch = proxyActivities<TenantActivities>(longRunning);
 /** Snapshots and stops: same profile as launches, kept as its own proxy so each can be tuned alone. */
 export const slow = proxyActivities<TenantActivities>(longRunning);
 
+/** A hand-off's attempts, remote or local: bounded, then the workflow backs off and tries again later. */
+const DELIVER_RETRY = {
+  initialInterval: '1 second',
+  maximumInterval: '10 seconds',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes,
+};
+
+/** A quick question's attempts: a dead agent should not hold up the decision for long. */
+const PROBE_RETRY = {
+  initialInterval: '1 second',
+  maximumInterval: '5 seconds',
+  maximumAttempts: 3,
+  nonRetryableErrorTypes,
+};
+
 /** A message hand-off: bounded attempts, then the workflow backs off and tries again later. */
 export const deliver = proxyActivities<TenantActivities>({
   heartbeatTimeout: QUICK_HEARTBEAT,
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '10 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes,
-  },
+  retry: DELIVER_RETRY,
 });
 
 /** Quick questions to the agent: a dead agent should not hold up the decision for long. */
 export const probe = proxyActivities<TenantActivities>({
   heartbeatTimeout: QUICK_HEARTBEAT,
   startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '5 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes,
-  },
+  retry: PROBE_RETRY,
 });
 
 /**
@@ -90,21 +96,11 @@ export const resumeLocally = {
   }),
   deliver: proxyLocalActivities<TenantActivities>({
     startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '1 second',
-      maximumInterval: '10 seconds',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes,
-    },
+    retry: DELIVER_RETRY,
   }),
   probe: proxyLocalActivities<TenantActivities>({
     startToCloseTimeout: '15 seconds',
-    retry: {
-      initialInterval: '1 second',
-      maximumInterval: '5 seconds',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes,
-    },
+    retry: PROBE_RETRY,
   }),
   store: proxyLocalActivities<TenantActivities>({
     startToCloseTimeout: '30 seconds',
