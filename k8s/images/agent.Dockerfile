@@ -35,6 +35,6 @@ COPY package.json /app/
 RUN groupadd --gid 10001 agent && useradd --uid 10001 --gid 10001 --no-create-home agent
 USER 10001:10001
 WORKDIR /app
-# The pod spec sets the same command (k8s/pod-manifest.ts: node /app/dist/supervisor/main.js <spec>);
+# The pod spec sets the same command (k8s/pod-manifest.ts: node <SUPERVISOR_V8_FLAGS> /app/dist/supervisor/main.js <spec>);
 # the root filesystem is read-only: state lives in /var/lib/clawfleet and /tmp (emptyDirs).
-ENTRYPOINT ["/usr/local/bin/node", "/app/dist/supervisor/main.js"]
+ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=1", "/app/dist/supervisor/main.js"]

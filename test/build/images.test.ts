@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadAllYaml, type V1Deployment } from '@kubernetes/client-node';
 import { DEFAULT_KUBE_OPTIONS } from '../../k8s/options.js';
 import { tenantPod } from '../../k8s/pod-manifest.js';
+import { SUPERVISOR_V8_FLAGS } from '../../common/entry-points.js';
 import { REPO_ROOT } from './packed-project.js';
 
 interface Stage {
@@ -70,7 +71,7 @@ describe('container images run the build', () => {
     });
   }
 
-  it('the agent image runs exactly the pod manifest command: node dist/supervisor/main.js', async () => {
+  it("the agent image runs exactly the pod manifest command: node, the supervisor's V8 flags, dist/supervisor/main.js", async () => {
     const final = (await stages('agent.Dockerfile')).at(-1)!;
     const entrypoint = jsonInstruction(final, 'ENTRYPOINT');
     // Only what the manifest reads of a launch: the tenant, the pod id, the tier.
@@ -78,7 +79,8 @@ describe('container images run the build', () => {
     const pod = tenantPod(DEFAULT_KUBE_OPTIONS, launch);
     const container = pod.spec!.containers.find((c) => c.name === 'agent')!;
     assert.deepEqual(container.command, entrypoint);
-    assertBuiltEntry(entrypoint[1]!);
+    assert.deepEqual(entrypoint.slice(1, -1), SUPERVISOR_V8_FLAGS, 'the flags every supervisor runs with');
+    assertBuiltEntry(entrypoint.at(-1)!);
   });
 
   it('the control-plane image and the deploy manifests start built entry points', async () => {
