@@ -79,6 +79,11 @@ describe('OpenClaw install (dev/openclaw-install.ts)', function () {
       `the launcher's modules come from the cache (${hits} hits):\n${result.stderr.slice(-2000)}`,
     );
     assert.doesNotMatch(result.stderr, /OPENCLAW_PACKAGED_COMPILE_CACHE|respawn/i);
-    assert.equal(files(), before, 'a tenant never writes to the shared cache');
+    // Its own writes, from its own log: other processes on the host (unsandboxed root tenants) may add entries meanwhile.
+    assert.doesNotMatch(
+      result.stderr,
+      /writing cache for .*success/,
+      'a tenant never writes to the shared cache',
+    );
   });
 });
