@@ -320,7 +320,7 @@ export const SETTINGS = {
         minimum: 0,
         default: 0,
         description:
-          "Summed RSS (MiB) of a tenant's supervisor and OpenClaw over which an idle tenant is recycled: stopped after its final snapshot instead of paused, relaunched fresh at its next message, the reason shown in `tenant get` and the Web UI. 0 means each tier's own limit (runtime/tier-memory.ts: 1024 free and standard, 1536 pro).",
+          "Summed RSS (MiB) of a tenant's supervisor and OpenClaw over which an idle tenant is recycled: stopped after its final snapshot instead of paused, relaunched fresh at its next message, the reason shown in `tenant get` and the Web UI. 0 means each tier's own limit (runtime/tier-memory.ts: 1536 free, 1792 standard, 2304 pro).",
       }),
     },
     snapshotRetention: {

@@ -25,10 +25,15 @@ const COMMON: Omit<TierMemory, 'recycleRssMb'> = {
   env: { UV_THREADPOOL_SIZE: '2', MALLOC_ARENA_MAX: '2' },
 };
 
+/**
+ * Recycle limits: above what a healthy tenant holds (1,316 MB summed RSS after 20 turns, bench:memory), so
+ * only growth is recycled and an idle tenant still pauses; below the tier's sandbox soft limit (memory.high:
+ * 1,792 / 2,048 / 2,560 MiB), where the kernel would start reclaiming from it.
+ */
 export const TIER_MEMORY: Readonly<Record<TenantTier, TierMemory>> = {
-  free: { ...COMMON, recycleRssMb: 1024 },
-  standard: { ...COMMON, recycleRssMb: 1024 },
-  pro: { ...COMMON, recycleRssMb: 1536 },
+  free: { ...COMMON, recycleRssMb: 1536 },
+  standard: { ...COMMON, recycleRssMb: 1792 },
+  pro: { ...COMMON, recycleRssMb: 2304 },
 };
 
 /** The supervisor spec's `memory` for a tier; `recycleRssMb` (the setting) replaces the tier's limit when above 0. */
