@@ -88,6 +88,17 @@ const crashLoop: Scenario = async (env, t) => {
   await t.phase('asleep');
 };
 
+/** A capacity eviction declined while a turn runs, then honoured once the agent is idle. */
+const evictionWhileBusy: Scenario = async (_env, t) => {
+  await t.handle.executeUpdate(wakeUpdate);
+  t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
+  await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and b is waking');
+  await t.until((d) => /declined to sleep/.test(d.reason ?? ''), 'the eviction declined');
+  t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+  await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and c is waking');
+  await t.phase('asleep');
+};
+
 /** The paused tier's deep-sleep timeout in the paused scenario's worker settings. */
 const DEEP_SLEEP_MS = 30 * MINUTE;
 
@@ -120,6 +131,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'paused-resume-cold-deep-sleep': pausedPath,
   // The same path since the resume runs as local activities (paused-tier.ts); the fixtures above keep the older one.
   'paused-resume-local': pausedPath,
+  'eviction-declined-while-busy': evictionWhileBusy,
 };
 /** Scenarios whose worker settings turn the paused tier on. */
 const PAUSING = new Set(['paused-resume-cold-deep-sleep', 'paused-resume-local']);

@@ -14,6 +14,8 @@ import { QUOTA_REST, WakePhases } from './wake-phases.js';
 
 /** Histories recorded before usage was reported while running replay without that activity. */
 const USAGE_WHILE_RUNNING_PATCH = 'usage-while-running';
+/** Histories recorded before a capacity eviction waited for an idle agent drain at once. */
+const EVICT_ONLY_IF_IDLE_PATCH = 'evict-only-if-idle';
 
 /** How long a failing delivery or snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
@@ -39,7 +41,11 @@ export abstract class TenantLifecycle extends WakePhases {
         await this.deliverBuffered();
         continue;
       }
-      if (this.s.hasDrainReason()) return this.drain(null).then(() => 'done' as const);
+      if (this.s.hasDrainReason()) {
+        const agent = await this.idleForEviction();
+        if (agent === 'busy') continue;
+        return this.drain(agent).then(() => 'done' as const);
+      }
       const now = Date.now();
       if (now >= nextSnapshotAtMs) {
         try {
@@ -83,6 +89,30 @@ export abstract class TenantLifecycle extends WakePhases {
     }
   }
 
+  /**
+   * Another tenant's capacity eviction (`sleepNow`) is a request, not an order:
+   * the waker chose this tenant while it looked idle, but a delivery may have
+   * landed since. Draining then would cut the turn off and leave its message
+   * unanswered until some later wake, so a busy tenant declines, and the waker
+   * looks for another candidate. Returns the agent read for the drain, or null
+   * when the drain is not an eviction (suspend, offboard, quota rest, lost pod).
+   */
+  private async idleForEviction(): Promise<AgentActivity | null | 'busy'> {
+    const d = this.d;
+    const r = d.requests;
+    const evictionOnly =
+      r.sleepIfIdle === true && r.suspend === null && r.offboard === null && d.lostReason === null;
+    if (!evictionOnly || !patched(EVICT_ONLY_IF_IDLE_PATCH)) return null;
+    const agent = await this.readAgent();
+    if (!agent || !this.s.isBusy(agent.inFlightRuns, parseTime(agent.nextScheduledAt), Date.now()))
+      return agent;
+    r.sleep = false;
+    r.sleepIfIdle = false;
+    d.reason = `declined to sleep to make room: a turn is running`;
+    this.publishDetails();
+    return 'busy';
+  }
+
   /** Today's active seconds are used up: sleep now, and until the next UTC day (asleep() waits it out). */
   private restForQuota(): void {
     const d = this.d;
@@ -91,6 +121,7 @@ export abstract class TenantLifecycle extends WakePhases {
     d.activeDeadlineMs = null;
     d.reason = `${QUOTA_REST}; asleep until ${new Date(d.restUntilMs).toISOString()}`;
     d.requests.sleep = true;
+    d.requests.sleepIfIdle = false; // the quota's rest is not declined by a running turn
     this.publishDetails();
   }
 

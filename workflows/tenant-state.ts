@@ -25,6 +25,11 @@ import {
 export interface PendingRequests {
   wake: boolean;
   sleep: boolean;
+  /**
+   * The sleep request is another tenant's capacity eviction: honoured only while
+   * idle (absent in older histories and continued states: read as false).
+   */
+  sleepIfIdle?: boolean;
   suspend: string | null;
   offboard: { graceDays: number } | null;
   resume: boolean;

@@ -94,6 +94,8 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
   setHandler(touchSignal, () => state.touch(Date.now()));
   setHandler(sleepNowSignal, (reason) => {
     if (d.phase !== 'waking' && d.phase !== 'running' && d.phase !== 'paused') return;
+    // A sleep already asked for another reason (the quota's rest) stays unconditional.
+    d.requests.sleepIfIdle = !d.requests.sleep || d.requests.sleepIfIdle === true;
     d.requests.sleep = true;
     if (reason) d.reason = reason.slice(0, 500);
     life.publishDetails();

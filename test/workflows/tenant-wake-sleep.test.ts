@@ -183,6 +183,25 @@ describe('tenant workflow: waking and sleeping', function () {
     });
   });
 
+  it('a capacity eviction (sleepNow) is declined while a turn runs, and honoured once the agent is idle', async () => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      // The waker picked this tenant while it looked idle; the delivery landed since.
+      t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
+      await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and b is waking');
+      const declined = await t.until(
+        (d) => /declined to sleep/.test(d.reason ?? ''),
+        'the eviction declined',
+      );
+      assert.equal(declined.phase, 'running');
+      assert.equal(t.world.count('stop'), 0, 'the running turn was not cut off');
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+      await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and c is waking');
+      const asleep = await t.phase('asleep');
+      assert.match(asleep.reason ?? '', /host full and c is waking/);
+    });
+  });
+
   it('takes a snapshot every interval while running and advances the registry pointer', async () => {
     await runTenant(suite.env, suite.bundle, { settings: { snapshotIntervalMs: 5 * MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
