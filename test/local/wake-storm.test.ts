@@ -105,14 +105,21 @@ describe('a wake storm: five tenants woken at once on a host with room for two',
     }
   }
 
+  /** On a timeout, every tenant's phase and reason go into the failure: what the Web UI would show. */
   const telegramAnswered = (tenantId: string, text: string) =>
-    fleet.telegram.waitFor(
-      (c) =>
-        c.token === secrets.get(tenantId)!.botToken &&
-        c.method === 'sendMessage' &&
-        String(c.params['text']).includes(`echo: ${text}`),
-      600_000,
-    );
+    fleet.telegram
+      .waitFor(
+        (c) =>
+          c.token === secrets.get(tenantId)!.botToken &&
+          c.method === 'sendMessage' &&
+          String(c.params['text']).includes(`echo: ${text}`),
+        600_000,
+      )
+      .catch(async (error: unknown) => {
+        const described = await Promise.all(tenants.map((t) => fleet.tenants.describe(t).catch(() => null)));
+        const lines = described.map((d, i) => `${tenants[i]}: ${d?.phase} (${d?.reason ?? 'no reason'})`);
+        throw new Error(`${tenantId} not answered: ${String(error)}\n${lines.join('\n')}`);
+      });
 
   it('answers every message, puts idle tenants to sleep to make room, and stays within memory', async function () {
     const started = Date.now();
