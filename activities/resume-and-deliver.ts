@@ -13,7 +13,7 @@
  * its usual paths (a thawed pod that had acked the message would otherwise be
  * stopped undrained, and its turn lost).
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { Envelope, PodHandle } from '../workflows/types.js';
 import type { AgentPort, EndpointCache, RuntimePort } from './ports.js';
 
@@ -52,20 +52,30 @@ export async function resumeAndDeliver(
 ): Promise<ResumedAndDelivered> {
   const { tenantId, envelope } = input;
   const pod = await ports.runtime.resume(input.pod, { signal: options.signal });
-  log.info('pod resumed', { tenantId, podId: pod.podId });
+  note('info', 'pod resumed', { tenantId, podId: pod.podId });
   const published = ports.endpoints.publish(tenantId, pod, input.ttlMs).then(
     () => true,
-    (error: unknown) => (log.warn('endpoint not published after the resume', { tenantId, error }), false),
+    (error: unknown) => (note('warn', 'endpoint not published after the resume', { tenantId, error }), false),
   );
   let deliveryFailure: string | null = null;
   if (envelope) {
     try {
       await options.onPod(pod, () => ports.agent.deliver(pod, envelope, { signal: options.signal }));
-      log.info('message delivered', { tenantId, dedupeId: envelope.dedupeId });
+      note('info', 'message delivered', { tenantId, dedupeId: envelope.dedupeId });
     } catch (error) {
       deliveryFailure = error instanceof Error ? error.message : String(error);
-      log.warn('delivery after the resume failed', { tenantId, dedupeId: envelope.dedupeId, error });
+      note('warn', 'delivery after the resume failed', { tenantId, dedupeId: envelope.dedupeId, error });
     }
   }
   return { pod, deliveryFailure, endpointPublished: await published };
+}
+
+/** The activity's logger; called outside an activity (unit tests of the ports), there is none to write to. */
+function note(level: 'info' | 'warn', message: string, attrs: Record<string, unknown>): void {
+  try {
+    Context.current();
+  } catch {
+    return;
+  }
+  log[level](message, attrs);
 }
