@@ -125,16 +125,18 @@ export class PausedTier extends TenantLifecycle {
   private async resumeInOneHop(pod: PodHandle): Promise<void> {
     const d = this.d;
     const now = Date.now();
-    const allowance = this.armActiveQuota(now, true); // needs no pod: read while it thaws
     const head = d.buffer[0] ?? null;
+    // The thaw is on the message's critical path: dispatched first, the allowance (it needs no pod) beside it.
+    const thawed = step(resumeLocally.thawAndDeliver.resumeAndDeliver, `resume ${pod.podId} and deliver`, {
+      tenantId: d.tenantId,
+      pod,
+      envelope: head,
+      ttlMs: this.endpointTtlMs(),
+    });
+    const allowance = this.armActiveQuota(now, true);
     let resumed: ResumedAndDelivered;
     try {
-      resumed = await step(resumeLocally.thawAndDeliver.resumeAndDeliver, `resume ${pod.podId} and deliver`, {
-        tenantId: d.tenantId,
-        pod,
-        envelope: head,
-        ttlMs: this.endpointTtlMs(),
-      });
+      resumed = await thawed;
     } catch (error) {
       await allowance; // settled before the cold wake arms its own
       d.reason = `resume of ${pod.podId} failed, waking cold: ${describeFailure(error)}`;
