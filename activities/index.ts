@@ -15,11 +15,17 @@ import type {
 import { BUILT_IN_TIER_QUOTAS, effectiveQuotas } from '../common/quotas.js';
 import { PermanentPortError, toActivityFailure } from './errors.js';
 import type { ActivityDeps, ActivityMetrics, UsageRecord, WebhookRegistered } from './ports.js';
+import {
+  resumeAndDeliver,
+  type ResumeAndDeliverInput,
+  type ResumedAndDelivered,
+} from './resume-and-deliver.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
 import { quotaHitLine } from '../workflows/shared.js';
 
 export type { ActivityDeps } from './ports.js';
 export type { FleetActivities } from './fleet.js';
+export type { ResumedAndDelivered } from './resume-and-deliver.js';
 
 export interface TenantRef {
   readonly tenantId: string;
@@ -196,6 +202,11 @@ export function createActivities(deps: ActivityDeps) {
         log.info('pod resumed', { tenantId: input.tenantId, podId: handle.podId });
         return handle;
       });
+    },
+
+    /** Thaw, then deliver the buffered head and publish the endpoint in one go (resume-and-deliver.ts). */
+    async resumeAndDeliver(input: ResumeAndDeliverInput): Promise<ResumedAndDelivered> {
+      return guarded((signal) => resumeAndDeliver({ runtime, agent, endpoints }, input, { signal, onPod }));
     },
 
     /**

@@ -131,10 +131,12 @@ const SCENARIOS: Record<string, Scenario> = {
   'paused-resume-cold-deep-sleep': pausedPath,
   // The same path since the resume runs as local activities (paused-tier.ts); the fixtures above keep the older one.
   'paused-resume-local': pausedPath,
+  // Since the thaw and the first delivery run as one local activity; the two above keep the older ones.
+  'paused-resume-one-hop': pausedPath,
   'eviction-declined-while-busy': evictionWhileBusy,
 };
 /** Scenarios whose worker settings turn the paused tier on. */
-const PAUSING = new Set(['paused-resume-cold-deep-sleep', 'paused-resume-local']);
+const PAUSING = new Set(['paused-resume-cold-deep-sleep', 'paused-resume-local', 'paused-resume-one-hop']);
 
 async function record(
   env: TestWorkflowEnvironment,

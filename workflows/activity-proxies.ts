@@ -98,6 +98,14 @@ export const resumeLocally = {
     startToCloseTimeout: '1 minute',
     retry: DELIVER_RETRY,
   }),
+  /**
+   * Thaw and first delivery in one activity (`resumeAndDeliver`): one attempt, as a thaw; its delivery's own
+   * failures come back as a result, and the workflow retries the delivery as any other.
+   */
+  thawAndDeliver: proxyLocalActivities<TenantActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 1 },
+  }),
   probe: proxyLocalActivities<TenantActivities>({
     startToCloseTimeout: '15 seconds',
     retry: PROBE_RETRY,

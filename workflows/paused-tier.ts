@@ -15,9 +15,11 @@
  * launches cold from the snapshot taken before the pause: nothing is lost,
  * messages wait in the buffer meanwhile.
  */
-import { condition, patched } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { probe, resumeLocally, step, thaw } from './activity-proxies.js';
+import type { ResumedAndDelivered } from '../activities/index.js';
 import { describeFailure } from './failures.js';
+import type { PodHandle } from './types.js';
 import { TenantLifecycle } from './tenant-lifecycle.js';
 
 /** Histories from before the paused tier replay with idle tenants stopped at once. */
@@ -27,6 +29,11 @@ const PAUSED_TIER_PATCH = 'paused-tier';
  * four workflow tasks: thaw, then endpoint and allowance, then delivery.
  */
 const LOCAL_RESUME_PATCH = 'paused-resume-local';
+/**
+ * Histories from before the thaw and the first delivery ran as one local activity replay with the thaw's result
+ * and the delivery in two activations.
+ */
+const ONE_HOP_RESUME_PATCH = 'paused-resume-one-hop';
 
 export class PausedTier extends TenantLifecycle {
   protected async pausedInstead(): Promise<boolean> {
@@ -81,6 +88,7 @@ export class PausedTier extends TenantLifecycle {
       d.reason = `settings changed while paused (${d.pausedAs} → ${podSettings(d)}): waking cold`;
       return this.wakeCold();
     }
+    if (patched(ONE_HOP_RESUME_PATCH)) return this.resumeInOneHop(pod);
     const local = patched(LOCAL_RESUME_PATCH);
     try {
       d.pod = await step((local ? resumeLocally.thaw : thaw).resumePod, `resume ${pod.podId} from pause`, {
@@ -105,6 +113,54 @@ export class PausedTier extends TenantLifecycle {
         this.deliverBuffered(true),
       ]);
     else await Promise.all([this.publishEndpoint(), this.armActiveQuota(now)]);
+    this.setPhase('running');
+  }
+
+  /**
+   * One local activity thaws the pod, then delivers the buffer's head and publishes the endpoint
+   * (activities/resume-and-deliver.ts) while today's allowance is read beside it: the delivery starts the moment
+   * the thaw is confirmed, with no workflow activation between them. Only a failed thaw wakes cold; a delivery or
+   * publish that failed on the thawed pod is done again here, as after any resume.
+   */
+  private async resumeInOneHop(pod: PodHandle): Promise<void> {
+    const d = this.d;
+    const now = Date.now();
+    const head = d.buffer[0] ?? null;
+    // The thaw is on the message's critical path: dispatched first, the allowance (it needs no pod) beside it.
+    const thawed = step(resumeLocally.thawAndDeliver.resumeAndDeliver, `resume ${pod.podId} and deliver`, {
+      tenantId: d.tenantId,
+      pod,
+      envelope: head,
+      ttlMs: this.endpointTtlMs(),
+    });
+    const allowance = this.armActiveQuota(now, true);
+    let resumed: ResumedAndDelivered;
+    try {
+      resumed = await thawed;
+    } catch (error) {
+      await allowance; // settled before the cold wake arms its own
+      d.reason = `resume of ${pod.podId} failed, waking cold: ${describeFailure(error)}`;
+      return this.wakeCold();
+    }
+    d.pod = resumed.pod;
+    d.wokeAtMs = now;
+    d.wokeDelivered = d.deliveredCount;
+    d.lastActiveAtMs = now;
+    d.requests.wake = false;
+    this.leavePause();
+    // Signals only append to the buffer: its head is still the envelope delivered.
+    if (head !== null && resumed.deliveryFailure === null && d.buffer[0] === head)
+      this.s.delivered(Date.now());
+    else if (resumed.deliveryFailure !== null)
+      log.warn('delivery after the resume failed, delivering again', {
+        tenantId: d.tenantId,
+        failure: resumed.deliveryFailure,
+      });
+    await Promise.all([
+      resumed.endpointPublished ? undefined : this.publishEndpoint(),
+      allowance,
+      this.deliverBuffered(true), // what came in meanwhile, or the head again
+    ]);
     this.setPhase('running');
   }
 

@@ -149,11 +149,17 @@ export abstract class WakePhases extends PhaseBase {
     if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
   }
 
+  /** How long a published endpoint stays cached: refreshed by each periodic snapshot, dropped by a drain. */
+  protected endpointTtlMs(): number {
+    const { settings } = this.d;
+    return 2 * Math.max(settings.snapshotIntervalMs, settings.idleTimeoutMs);
+  }
+
   /** `local`: as a local activity, within the current workflow task (the paused tier's resume). */
   protected async publishEndpoint(local = false): Promise<void> {
     const d = this.d;
     if (!d.pod) return;
-    const ttlMs = 2 * Math.max(d.settings.snapshotIntervalMs, d.settings.idleTimeoutMs);
+    const ttlMs = this.endpointTtlMs();
     await step((local ? resumeLocally.store : store).publishEndpoint, `publish endpoint of ${d.pod.podId}`, {
       tenantId: d.tenantId,
       pod: d.pod,

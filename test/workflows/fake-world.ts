@@ -43,6 +43,10 @@ export class FakeWorld {
   readonly paused = new Map<string, number>();
   /** While set, resumes fail with this message (a pod that does not answer after its thaw). */
   resumeFailure: string | null = null;
+  /** Deliveries to fail (a pod that answers but does not ack) before they succeed again. */
+  deliveryFailures = 0;
+  /** Endpoint publishes to fail (the cache unreachable) before they succeed again. */
+  publishFailures = 0;
   /** Seqs pruned, in order. */
   readonly pruned: number[] = [];
   private seq = 0;
@@ -117,6 +121,10 @@ export class FakeWorld {
       agent: {
         deliver: async (_handle, envelope) => {
           this.events.push(`deliver ${envelope.dedupeId}`);
+          if (this.deliveryFailures > 0) {
+            this.deliveryFailures -= 1;
+            throw new Error(`no ack for ${envelope.dedupeId}`);
+          }
           if (!this.delivered.some((e) => e.dedupeId === envelope.dedupeId)) this.delivered.push(envelope);
         },
         activity: async () => {
@@ -175,6 +183,10 @@ export class FakeWorld {
       },
       endpoints: {
         publish: async (_tenantId, pod) => {
+          if (this.publishFailures > 0) {
+            this.publishFailures -= 1;
+            throw new Error('endpoint cache unreachable');
+          }
           this.endpoint = pod.endpoint;
         },
         clear: async () => {

@@ -82,7 +82,8 @@ describe('tenant workflow: the paused tier', function () {
       assert.equal(t.world.endpoint, d.pod?.endpoint, 'the hot path serves it again');
       const events = t.world.events;
       assert.ok(events.indexOf(`resume ${pod}`) < events.indexOf('deliver after-pause'), events.join(', '));
-      // The resume is one workflow task: thaw, endpoint, allowance and delivery as local activities, no round trips.
+      // The resume is one workflow task and one hop: thaw, delivery and endpoint in one local activity, the
+      // allowance read beside it, no activity through the server and no activation between thaw and delivery.
       const history = (await t.handle.fetchHistory()).events ?? [];
       const signaled = history.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
       const resumed = history.slice(signaled);
@@ -95,8 +96,13 @@ describe('tenant workflow: the paused tier', function () {
         commands
           .flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? [])
           .filter((m) => m !== 'core_patch'),
-        Array(4).fill('core_local_activity'),
-        'resumePod, publishEndpoint, activeAllowance and deliverMessage recorded by the first task',
+        Array(2).fill('core_local_activity'),
+        'activeAllowance and resumeAndDeliver recorded by the first task',
+      );
+      assert.equal(
+        resumed.slice(0, firstCompleted).filter((e) => e.workflowTaskStartedEventAttributes).length,
+        1,
+        'one workflow task from the signal to the delivery recorded',
       );
       assert.equal(
         commands.filter((e) => e.activityTaskScheduledEventAttributes).length,
@@ -107,6 +113,32 @@ describe('tenant workflow: the paused tier', function () {
       await suite.env.sleep(MINUTE + 1_000);
       await t.phase('paused');
       assert.equal(t.world.count(`pause ${pod}`), 2);
+    });
+  });
+
+  it('a delivery or publish that fails on the thawed pod is done again on that pod: no cold wake, nothing lost', async () => {
+    const settings = { idleTimeoutMs: MINUTE };
+    await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
+      await pauseIdle(t);
+      t.world.deliveryFailures = 1;
+      t.world.publishFailures = 1;
+      await t.handle.signal(deliverSignal, envelope('retried'));
+      const d = await t.until((x) => x.deliveredCount === 1 && x.phase === 'running', 'the delivery, again');
+      const pod = `${t.tenantId}-1`;
+      assert.equal(d.pod?.podId, pod, 'the thawed pod serves');
+      assert.equal(t.world.count('launch'), 1, 'no cold wake');
+      assert.equal(
+        t.world.count(`stop ${pod}`),
+        0,
+        'the thawed pod, which may hold the turn, is not stopped',
+      );
+      assert.equal(t.world.count('deliver retried'), 2, 'delivered once more after the failed one');
+      assert.deepEqual(
+        t.world.delivered.map((e) => e.dedupeId),
+        ['retried'],
+      );
+      assert.equal(t.world.endpoint, d.pod?.endpoint, 'the endpoint published again');
+      assert.equal(d.bufferedMessages, 0);
     });
   });
 
