@@ -62,17 +62,22 @@ export class StateSync {
 
   /**
    * Snapshot of a running gateway: SQLite online backups plus a file copy
-   * (tens of milliseconds), falling back to OpenClaw's own backup command.
+   * (tens of milliseconds), falling back to OpenClaw's own backup command
+   * when the copy fails. A failed upload is not a reason to fall back: the
+   * backup would fail the same way, after seconds of CPU taken from the
+   * tenant's turns (each retried periodic snapshot while s3rver was down).
    */
   async snapshotLive(cli: OpenClawCli): Promise<SnapshotManifest> {
     await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(join(this.options.workDir, 'live-'));
     try {
-      await copyLiveState(this.options.stateDir, join(scratch, 'state'));
+      try {
+        await copyLiveState(this.options.stateDir, join(scratch, 'state'));
+      } catch (err) {
+        this.options.logger.warn({ err }, 'direct live copy failed; using openclaw backup create');
+        return await this.snapshotWithCli(cli);
+      }
       return await this.save(join(scratch, 'state'));
-    } catch (err) {
-      this.options.logger.warn({ err }, 'direct live copy failed; using openclaw backup create');
-      return this.snapshotWithCli(cli);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }

@@ -21,6 +21,7 @@ import { gatewayArgs, gatewayEnv, writeOpenClawConfig } from './gateway-launch.j
 import { type StateSync } from './state-sync.js';
 import { podPaths, type SupervisorConfig } from './supervisor-config.js';
 import { processTree, residentMb } from './tenant-memory.js';
+import { RestartRecoveryGate } from './restart-recovery-gate.js';
 
 /** How long a delivery waits for a (re)starting gateway before answering 503 so the caller retries. */
 const DELIVERY_READY_WAIT_MS = 30_000;
@@ -32,6 +33,8 @@ const DELIVERY_READY_WAIT_MS = 30_000;
  */
 const INGRESS_RETRY_MS = 3_000;
 const INGRESS_RETRY_EVERY_MS = 25;
+/** How long after ready a delivery waits for OpenClaw to resume a cut-off turn (it starts right after ready). */
+const RECOVERY_WAIT_MS = 20_000;
 
 export interface SupervisorOptions {
   readonly config: SupervisorConfig;
@@ -48,6 +51,7 @@ export class Supervisor {
   readonly chats: ChatJournal;
   private readonly paths: ReturnType<typeof podPaths>;
   private readonly breaker: ChannelBreakerOverride;
+  private readonly recovery: RestartRecoveryGate;
   private restored = false;
   private starting: Promise<void> | undefined;
   private draining: Promise<SnapshotManifest | null> | undefined;
@@ -82,6 +86,11 @@ export class Supervisor {
       },
       logger: options.logger.child({ component: 'gateway' }),
     });
+    this.recovery = new RestartRecoveryGate({
+      stateDir: this.paths.stateDir,
+      waitMs: RECOVERY_WAIT_MS,
+      logger: options.logger.child({ component: 'restart-recovery' }),
+    });
     this.child = new GatewayChild({
       command: spec.openclaw.node,
       args: gatewayArgs(spec, 'gateway', 'run'),
@@ -91,11 +100,15 @@ export class Supervisor {
       readyTimeoutMs: spec.readyTimeoutMs,
       stopTimeoutMs: Math.max(1_000, spec.shutdownGraceMs - spec.snapshotReserveMs),
       crashLoop: spec.crashLoop,
-      prepare: () => {
+      prepare: async () => {
         this.breaker.reset();
-        return writeOpenClawConfig(options.config.spec);
+        await this.recovery.arm();
+        await writeOpenClawConfig(options.config.spec);
       },
-      onOutput: (chunk) => this.breaker.observe(chunk),
+      onOutput: (chunk) => {
+        this.breaker.observe(chunk);
+        this.recovery.observe(chunk);
+      },
       extraReady: () => this.channelsUp(),
       logger: options.logger.child({ component: 'gateway' }),
     });
@@ -169,6 +182,8 @@ export class Supervisor {
       throw new BadRequestError('body is not a Telegram update (no integer update_id)');
     if (this.isDraining) throw new DrainingError();
     await this.readyWithin(DELIVERY_READY_WAIT_MS);
+    // Behind a turn the last gateway's crash cut off, not ahead of it (restart-recovery-gate.ts).
+    await this.recovery.recovered();
     const retryUntil = Date.now() + INGRESS_RETRY_MS;
     for (;;) {
       const response = await fetch(this.webhookUrl()!, {

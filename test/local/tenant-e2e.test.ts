@@ -305,7 +305,7 @@ describe('a tenant end to end: wake, real OpenClaw, idle pause and sleep, restor
     assert.equal(replies('the pending question').length, 1, 'answered exactly once');
   });
 
-  it('SIGKILL of the supervisor while the model answers: relaunched from what it left, the turn answered exactly once', async () => {
+  it('SIGKILL of the supervisor while the model answers, a message sent while it is down: the cut-off turn resumed first, each answered exactly once', async () => {
     const text = 'explain slowly why the sea is salty';
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -335,15 +335,27 @@ describe('a tenant end to end: wake, real OpenClaw, idle pause and sleep, restor
       await new Promise((r) => setTimeout(r, 1_000));
       release(); // the call of the dead gateway ends; only a resumed turn can answer now
       const killedAt = Date.now();
+      // The user writes again while the tenant is down: the relaunched pod gets this update as soon as it is
+      // ready, racing OpenClaw's restart recovery. Run first, it settled the interrupted session and the
+      // cut-off turn was never answered (the chaos run's lost update); the supervisor holds it back meanwhile.
+      await send('and one more thing');
       await waitFor('the answer after the relaunch', 300_000, () =>
-        Promise.resolve(answers().length > 0 || undefined),
+        Promise.resolve(answers().length > 0 || replies('and one more thing').length > 0 || undefined),
       );
       console.log(
         `    [e2e] answered ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the supervisor kill`,
       );
+      await waitFor('both messages answered', 60_000, () =>
+        Promise.resolve((answers().length > 0 && replies('and one more thing').length > 0) || undefined),
+      ).catch(() => undefined);
       assert.ok((await fleet.tenants.describe(TENANT)).generation > before, 'a new pod generation');
       await new Promise((r) => setTimeout(r, 5_000)); // a duplicate would arrive right behind the first
-      assert.equal(answers().length, 1, 'answered exactly once');
+      assert.equal(answers().length, 1, 'the cut-off turn answered exactly once');
+      assert.equal(
+        replies('and one more thing').length,
+        1,
+        'the message sent meanwhile answered exactly once',
+      );
       assert.equal(modelCalls().length, 2, 'the cut-off call and the resumed one');
     } finally {
       release();

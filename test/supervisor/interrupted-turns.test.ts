@@ -57,7 +57,7 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
     release(); // the model answers the dead gateway's call; the resumed turn is answered at once
   };
 
-  it('Telegram: the gateway SIGKILLed mid model call; OpenClaw resumes the turn, one answer', async () => {
+  it('Telegram: the gateway SIGKILLed mid model call, another update sent meanwhile; OpenClaw resumes the turn first, one answer each', async () => {
     const text = 'tell me slowly about lighthouses';
     const response = await pod.process.api('/deliver/telegram', {
       method: 'POST',
@@ -66,6 +66,21 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
     assert.equal(response.status, 200);
     await killGatewayWhenAsked(text);
     const killedAt = Date.now();
+    // The user writes again while the gateway restarts: this delivery waits for it and reaches the new gateway
+    // as it turns ready, racing OpenClaw's restart recovery; run first, it settled the interrupted session and
+    // the cut-off turn was never answered (the chaos run's lost update). It must queue behind the resumed turn.
+    const later = 'and one more thing';
+    // Retried until accepted, as the delivery activity does (a dead gateway's webhook refuses it: 502).
+    const laterDelivery = (async () => {
+      for (let tries = 0; ; tries++) {
+        const response = await pod.process.api('/deliver/telegram', {
+          method: 'POST',
+          body: JSON.stringify(telegramUpdate({ updateId: 7002, text: later })),
+        });
+        if (response.status === 200 || tries > 180) return response;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
     const readyz = async () => (await pod.process.api('/readyz')).status;
     await eventually(async () => ((await readyz()) !== 200 ? true : undefined), 10_000, 'the crash noticed');
     await eventually(
@@ -85,9 +100,23 @@ describe('interrupted turns with the real OpenClaw: answered exactly once', func
       `    [interrupted] gateway SIGKILL → ready again ${((readyAt - killedAt) / 1000).toFixed(1)} s ` +
         `(0.5 s restart backoff + OpenClaw boot) → answer ${((Date.now() - readyAt) / 1000).toFixed(1)} s later (OpenClaw's recovery)`,
     );
+    assert.equal((await laterDelivery).status, 200, 'the update sent meanwhile is delivered');
+    const laterAnswers = () =>
+      suite()
+        .telegram.calls.filter((c) => c.method === 'sendMessage')
+        .filter((c) => String(c.params['text']).includes(`echo: ${later}`));
+    await eventually(
+      () => Promise.resolve(laterAnswers().length > 0 || undefined),
+      60_000,
+      'the later answer',
+    );
     await new Promise((r) => setTimeout(r, 5_000)); // a duplicate would come right behind
     assert.equal(answers().length, 1, 'answered exactly once');
+    assert.equal(laterAnswers().length, 1, 'the update sent meanwhile answered exactly once');
     assert.equal(modelCallsFor(text).length, 2, 'the cut-off call and the resumed one');
+    // The update sent meanwhile waited for OpenClaw's recovery, which the supervisor saw in the gateway's output.
+    assert.match(pod.process.output(), /a turn was cut off: deliveries wait/);
+    assert.match(pod.process.output(), /OpenClaw resumed the cut-off turn/);
   });
 
   const chat = (content: string, key: string, signal?: AbortSignal) =>
