@@ -6,12 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { type Logger } from '../common/logger.js';
 import type { AgentActivity, SnapshotManifest } from '../workflows/types.js';
-import {
-  BadRequestError,
-  DeliveryNotAcceptedError,
-  DrainingError,
-  GatewayUnavailableError,
-} from './errors.js';
+import { BadRequestError, DrainingError, GatewayUnavailableError } from './errors.js';
 import { GatewayChild, type ChildStatus } from './gateway-child.js';
 import { ActivityTracker } from './activity-tracker.js';
 import { ChatJournal } from './chat-journal.js';
@@ -22,17 +17,15 @@ import { type StateSync } from './state-sync.js';
 import { podPaths, type SupervisorConfig } from './supervisor-config.js';
 import { processTree, residentMb } from './tenant-memory.js';
 import { RestartRecoveryGate } from './restart-recovery-gate.js';
+import {
+  checkTelegramUpdate,
+  postTelegramUpdate,
+  telegramListening,
+  telegramListenerUrl,
+} from './telegram-ingress.js';
 
 /** How long a delivery waits for a (re)starting gateway before answering 503 so the caller retries. */
 const DELIVERY_READY_WAIT_MS = 30_000;
-/**
- * OpenClaw's webhook listener answers (401 without the secret) a few
- * milliseconds before its ingress queue exists; until then an update gets a
- * 500 and nothing is stored. Retry that here rather than a second later
- * through the activity's backoff (a repeated update_id is deduplicated anyway).
- */
-const INGRESS_RETRY_MS = 3_000;
-const INGRESS_RETRY_EVERY_MS = 25;
 /** How long after ready a delivery waits for OpenClaw to resume a cut-off turn (it starts right after ready). */
 const RECOVERY_WAIT_MS = 20_000;
 
@@ -171,43 +164,15 @@ export class Supervisor {
   /** Hand a raw Telegram update to OpenClaw's webhook listener; resolves only on its durable ack. */
   async deliverTelegram(body: string): Promise<void> {
     const { spec, secrets } = this.options.config;
-    if (!spec.telegram) throw new BadRequestError('Telegram is not configured for this tenant');
-    let update: unknown;
-    try {
-      update = JSON.parse(body);
-    } catch {
-      throw new BadRequestError('body is not JSON');
-    }
-    if (!Number.isSafeInteger((update as { update_id?: unknown } | null)?.update_id))
-      throw new BadRequestError('body is not a Telegram update (no integer update_id)');
+    const url = telegramListenerUrl(spec);
+    if (!url) throw new BadRequestError('Telegram is not configured for this tenant');
+    checkTelegramUpdate(body);
     if (this.isDraining) throw new DrainingError();
     await this.readyWithin(DELIVERY_READY_WAIT_MS);
     // Behind a turn the last gateway's crash cut off, not ahead of it (restart-recovery-gate.ts).
     await this.recovery.recovered();
-    const retryUntil = Date.now() + INGRESS_RETRY_MS;
-    for (;;) {
-      const response = await fetch(this.webhookUrl()!, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-telegram-bot-api-secret-token': secrets.telegramWebhookSecret!,
-        },
-        body,
-        signal: AbortSignal.timeout(30_000),
-      }).catch((err: unknown) => {
-        throw new DeliveryNotAcceptedError(0, { cause: err });
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.status === 500 && Date.now() < retryUntil && !this.isDraining) {
-        await new Promise((r) => setTimeout(r, INGRESS_RETRY_EVERY_MS));
-        continue;
-      }
-      // Only the durable ack makes it safe to tell the caller "delivered": OpenClaw stored it in SQLite first.
-      if (response.status !== 200 || response.headers.get('x-openclaw-delivery-accepted') !== 'durable')
-        throw new DeliveryNotAcceptedError(response.status);
-      this.tracker.delivered();
-      return;
-    }
+    await postTelegramUpdate(url, secrets.telegramWebhookSecret!, body, () => this.isDraining);
+    this.tracker.delivered();
   }
 
   /** Busy runs, last activity and the next scheduled run, without starting any process. */
@@ -266,29 +231,10 @@ export class Supervisor {
     }
   }
 
-  /**
-   * OpenClaw's Telegram listener starts after `/readyz` turns 200; a request
-   * without the secret gets 401 once it listens (and is never processed).
-   */
   /** Readiness beyond `/readyz`: the Telegram listener is up (started by hand if OpenClaw's breaker held it back). */
   private async channelsUp(): Promise<boolean> {
-    if (await this.webhookListening()) return true;
+    if (await telegramListening(telegramListenerUrl(this.options.config.spec))) return true;
     this.breaker.overrideIfSuppressed();
     return false;
-  }
-
-  private async webhookListening(): Promise<boolean> {
-    const url = this.webhookUrl();
-    if (!url) return true;
-    return fetch(url, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status === 401,
-      () => false,
-    );
-  }
-
-  private webhookUrl(): string | undefined {
-    const { gateway, telegram } = this.options.config.spec;
-    if (!telegram) return undefined;
-    return `http://${gateway.host}:${telegram.webhookPort}${telegram.webhookPath ?? '/telegram-webhook'}`;
   }
 }
