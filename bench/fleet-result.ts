@@ -26,6 +26,7 @@ export const WORKER_TUNING = [
   'maxCachedWorkflows',
   'maxConcurrentWorkflowTaskPolls',
   'maxConcurrentActivityTaskPolls',
+  'stickyQueueScheduleToStartTimeout', // ms
 ] as const;
 
 export interface Percentiles {
