@@ -9,6 +9,7 @@
  * of it is clawfleet's overhead (the stand-in launches in 5 ms).
  */
 import { readFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Connection } from '@temporalio/client';
 import { createAdminApp } from '../admin/wiring.js';
 import { AdminTokenStore } from '../admin/token-store.js';
@@ -23,65 +24,32 @@ import { tenantWorkflowId } from '../workflows/shared.js';
 import { startFleetBase } from '../test/helpers/fleet-base.js';
 import type { Fleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
+import { freePort } from '../dev/ports.js';
+import { RECOVERY_OPTIONS } from '../worker/worker-config.js';
+import {
+  installWorkerMetrics,
+  scrapeWorkerMetrics,
+  summariseBreakdowns,
+  wakeBreakdown,
+  WORKER_METRICS,
+  type WakePart,
+} from './fleet-breakdown.js';
+import {
+  percentiles,
+  type FleetBenchOptions,
+  type FleetBenchResult,
+  type ProcessUsage,
+} from './fleet-result.js';
+
+export { percentiles, WORKER_TUNING, type FleetBenchOptions, type FleetBenchResult } from './fleet-result.js';
 import { StandInAgents } from './fleet-stand-in.js';
 import { childrenMatching, sample } from './process-usage.js';
-
-export interface FleetBenchOptions {
-  readonly tenants: number;
-  readonly wakesPerMinute: number;
-  readonly minutes: number;
-  /** Hot-path updates per second to tenants already awake. */
-  readonly hotPerSecond: number;
-  /** Concurrent admin API creates while onboarding. @default 8 */
-  readonly onboardingConcurrency?: number;
-  readonly log?: (line: string) => void;
-}
-
-export interface Percentiles {
-  readonly n: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-export interface ProcessUsage {
-  readonly cpuSeconds: number;
-  /** Mean cores used over the load window. */
-  readonly cores: number;
-  readonly rssMb: number;
-}
-
-export interface FleetBenchResult {
-  readonly tenants: number;
-  readonly onboardingPerSecond: number;
-  readonly wakesPerMinuteTarget: number;
-  /** Cold wakes acknowledged per minute of the load window. */
-  readonly wakesPerMinute: number;
-  readonly wakeOverheadP50Ms: number;
-  readonly wakeOverheadP99Ms: number;
-  readonly wakeByMinute: readonly Percentiles[];
-  readonly hot: Percentiles;
-  /** Updates the router accepted (200) that no stand-in received. */
-  readonly lost: number;
-  /** Updates the router did not accept (not 200). */
-  readonly refused: number;
-  readonly historyEventsPerWake: number;
-  /** The bench process holds the worker, router, admin API, dynalite and s3rver. */
-  readonly processes: Record<string, ProcessUsage>;
-  readonly minutes: number;
-  readonly loadAverage: number;
-}
-
-export function percentiles(values: readonly number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBenchResult> {
   const log = options.log ?? (() => undefined);
+  const metricsUrl = installWorkerMetrics(await freePort());
   const base = await startFleetBase('bench-fleet', {
     local: { warmSupervisors: 0 },
     common: { logLevel: 'warn' },
@@ -92,14 +60,17 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
     const { config, env } = base;
     const logger = createRootLogger({ level: 'warn', name: 'bench-fleet' });
     const wired = await wireAdapters(config, logger, env.client);
-    await base.runWorker({
-      ...wired,
-      deps: {
-        ...wired.deps,
-        runtime: agents.runtime(),
-        agent: new SupervisorAgentClient({ token: () => 'stand-in' }),
+    await base.runWorker(
+      {
+        ...wired,
+        deps: {
+          ...wired.deps,
+          runtime: agents.runtime(),
+          agent: new SupervisorAgentClient({ token: () => 'stand-in' }),
+        },
       },
-    });
+      { ...RECOVERY_OPTIONS, ...options.worker }, // as worker/main.ts runs it, plus what the run tries
+    );
     const redis = hotPathRedis(config.redis.url);
     await redis.connect();
     base.onCleanup(() => Promise.resolve(redis.disconnect()));
@@ -115,24 +86,33 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
     // Onboarding: the admin API's create, as operators and billing systems call it.
     const ids = Array.from({ length: options.tenants }, (_, i) => `fb-${String(i).padStart(5, '0')}`);
     const onboardStart = performance.now();
+    const onboardCpu = process.cpuUsage();
     let next = 0;
+    let onboardingRetries = 0;
     await Promise.all(
       Array.from({ length: options.onboardingConcurrency ?? 8 }, async () => {
         while (next < ids.length) {
           const tenantId = ids[next++]!;
-          const response = await admin.app.inject({
-            method: 'POST',
-            url: '/v1/tenants',
-            headers: { authorization: `Bearer ${token}` },
-            payload: { tenantId, channels: { telegram: { enabled: true } } },
-          });
-          if (response.statusCode !== 201)
-            throw new Error(`create ${tenantId}: ${response.statusCode} ${response.body}`);
+          // A 5xx undoes the create (admin/tenant-service.ts): a caller retries it, as a billing system would.
+          for (let attempt = 1; ; attempt += 1) {
+            const response = await admin.app.inject({
+              method: 'POST',
+              url: '/v1/tenants',
+              headers: { authorization: `Bearer ${token}` },
+              payload: { tenantId, channels: { telegram: { enabled: true } } },
+            });
+            if (response.statusCode === 201) break;
+            if (response.statusCode < 500 || attempt >= 3)
+              throw new Error(`create ${tenantId}: ${response.statusCode} ${response.body}`);
+            onboardingRetries += 1;
+          }
           if (next % 500 === 0) log(`  onboarded ${next}/${ids.length}`);
         }
       }),
     );
     const onboardingPerSecond = ids.length / ((performance.now() - onboardStart) / 1000);
+    const spent = process.cpuUsage(onboardCpu);
+    const onboardingCpuMsPerTenant = Math.round(((spent.user + spent.system) / 1000 / ids.length) * 10) / 10;
     log(`  onboarding: ${onboardingPerSecond.toFixed(1)} tenants/s`);
     const secrets = new Map<string, string>();
     for (const id of ids) secrets.set(id, await base.secrets.resolve(id, SECRET_NAMES.telegramWebhookSecret));
@@ -164,6 +144,8 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
       temporal: pids.temporal.map((p) => sample(p).ticks),
       redis: pids.redis.map((p) => sample(p).ticks),
     };
+    const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    loopDelay.enable();
     const loadStart = Date.now();
     const inflight: Promise<void>[] = [];
     let hotTimer: NodeJS.Timeout | undefined;
@@ -173,12 +155,14 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
         if (tenant) inflight.push(send(tenant, false, Math.floor((Date.now() - loadStart) / 60_000)));
       }, 1000 / options.hotPerSecond);
     const coldIds = new Map<number, string>();
+    const coldTenant = new Map<number, string>();
     for (let i = 0; i < wakes; i += 1) {
       const due = loadStart + i * intervalMs;
       if (due > Date.now()) await sleep(due - Date.now());
       const tenantId = ids[i]!;
       const id = updateId;
       coldIds.set(id, tenantId);
+      coldTenant.set(id, tenantId);
       inflight.push(send(tenantId, true, Math.floor((Date.now() - loadStart) / 60_000)));
       // Promote acknowledged wakes to the hot set.
       for (const [cid, tid] of coldIds)
@@ -195,6 +179,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
     const deadline = Date.now() + 60_000;
     while ([...sentAt.keys()].some((id) => !agents.acked.has(id)) && Date.now() < deadline) await sleep(200);
 
+    loopDelay.disable();
     const cpu = process.cpuUsage(before.bench);
     const ticks = (list: number[], was: number[]) =>
       list.reduce((s, p, i) => s + sample(p).ticks - (was[i] ?? 0), 0) / 100;
@@ -240,11 +225,30 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
           (await env.client.workflow.getHandle(tenantWorkflowId(id)).fetchHistory()).events?.length ?? 0,
       ),
     );
+    // Where the sampled wakes' time went (their histories), and what the worker SDK saw.
+    const acked = [...coldTenant].filter(([id]) => agents.acked.has(id) && sentAt.has(id));
+    const every = Math.max(1, Math.floor(acked.length / (options.breakdownSamples ?? 60)));
+    const parts: Record<WakePart, number>[] = [];
+    const eventsToAck: number[] = [];
+    for (const [id, tenantId] of acked.filter((_, i) => i % every === 0)) {
+      const got = await wakeBreakdown(env.client, tenantId, sentAt.get(id)!.at, agents.acked.get(id)!).catch(
+        () => null,
+      );
+      if (!got) continue;
+      parts.push(got.parts);
+      eventsToAck.push(got.events);
+    }
+    const scraped: Record<string, number> = metricsUrl
+      ? await scrapeWorkerMetrics(metricsUrl).catch(() => ({}))
+      : {};
+    const worker: Record<string, number> = {};
+    for (const k of WORKER_METRICS) if (scraped[k] !== undefined) worker[k] = scraped[k];
     const load = Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
     const coldStats = percentiles(cold);
     return {
       tenants: ids.length,
       onboardingPerSecond: Math.round(onboardingPerSecond * 10) / 10,
+      onboardingRetries,
       wakesPerMinuteTarget: options.wakesPerMinute,
       wakesPerMinute: Math.round((cold.length / loadMs) * 60_000),
       wakeOverheadP50Ms: coldStats.p50,
@@ -254,6 +258,14 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
       lost,
       refused,
       historyEventsPerWake: percentiles(events).p50,
+      historyEventsToAck: percentiles(eventsToAck).p50,
+      breakdown: { samples: parts.length, parts: summariseBreakdowns(parts) },
+      worker,
+      eventLoopDelayMs: {
+        p99: Math.round(loopDelay.percentile(99) / 1e6),
+        max: Math.round(loopDelay.max / 1e6),
+      },
+      onboardingCpuMsPerTenant,
       processes,
       minutes: Math.round((loadMs / 60_000) * 100) / 100,
       loadAverage: load,

@@ -10,7 +10,7 @@
  * Targets: 500 wakes/min held, wake-to-ack p99 ≤ 2 s of clawfleet overhead, no lost delivery.
  */
 import { writeFile } from 'node:fs/promises';
-import { runFleetBench } from './fleet-run.js';
+import { runFleetBench, WORKER_TUNING } from './fleet-run.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -19,6 +19,14 @@ const options = {
   wakesPerMinute: num('BENCH_FLEET_WAKES_PER_MINUTE', 500),
   minutes: num('BENCH_FLEET_MINUTES', 10),
   hotPerSecond: num('BENCH_FLEET_HOT_PER_SECOND', 5),
+  onboardingConcurrency: num('BENCH_FLEET_ONBOARDING_CONCURRENCY', 8),
+  // e.g. BENCH_FLEET_WORKER_MAXCACHEDWORKFLOWS=5000: worker options on top of the production ones.
+  worker: Object.fromEntries(
+    WORKER_TUNING.filter((k) => process.env[`BENCH_FLEET_WORKER_${k.toUpperCase()}`]).map((k) => [
+      k,
+      num(`BENCH_FLEET_WORKER_${k.toUpperCase()}`, 0),
+    ]),
+  ),
 };
 console.log(`bench:fleet ${JSON.stringify(options)}`);
 const result = await runFleetBench({ ...options, log: (line) => console.log(line) });

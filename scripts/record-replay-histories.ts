@@ -126,6 +126,8 @@ const pausedPath: Scenario = async (env, t) => {
 
 const SCENARIOS: Record<string, Scenario> = {
   'wake-deliver-sleep': wakeDeliverSleep,
+  // The same path since the cold wake's steps after the launch run as local activities (wake-phases.ts).
+  'wake-deliver-sleep-local': wakeDeliverSleep,
   'operator-suspend-resume-offboard': operatorPath,
   'crash-loop-failed-resume': crashLoop,
   'paused-resume-cold-deep-sleep': pausedPath,

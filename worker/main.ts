@@ -18,6 +18,7 @@ import { WorkerMetrics } from './metrics.js';
 import { reportLostLocalPods } from './reconcile.js';
 import { PinoTemporalLogger } from './temporal-logger.js';
 import { workflowCode } from './workflow-code.js';
+import { RECOVERY_OPTIONS } from './worker-config.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -79,21 +80,6 @@ async function main(): Promise<void> {
   }
   logger.info('worker stopped');
 }
-
-/**
- * How soon a SIGKILLed worker's work moves to the next one (docs/operations.md,
- * "Recovery times"). A workflow task already handed to the dead worker's
- * sticky queue waits this long before any worker may take it (SDK default
- * 10 s); a restarted worker takes it over after a full replay. Heartbeats go
- * out every 2 s at most (default: 80% of the heartbeat timeout), so the
- * short heartbeat timeouts in workflows/activity-proxies.ts do not time out
- * a live activity on a loaded machine.
- */
-const RECOVERY_OPTIONS = {
-  stickyQueueScheduleToStartTimeout: '3 seconds',
-  maxHeartbeatThrottleInterval: '2 seconds',
-  defaultHeartbeatThrottleInterval: '2 seconds',
-} as const;
 
 main().then(
   // Exit explicitly: SDK-native and AWS client handles can keep the event loop alive after shutdown.

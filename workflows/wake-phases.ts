@@ -14,6 +14,11 @@ const ROOM_RETRY_MS = 5_000;
 const WAITING_FOR_ROOM = 'waiting for a place';
 /** Histories from before the active-seconds quota replay without reading the allowance. */
 const ACTIVE_QUOTA_PATCH = 'active-seconds-quota';
+/**
+ * Histories from before the cold wake's steps after the launch ran as local
+ * activities replay with three more workflow tasks: endpoint, allowance, delivery.
+ */
+const LOCAL_WAKE_STEPS_PATCH = 'cold-wake-local-steps';
 export const QUOTA_REST = 'quota: active seconds per day used up';
 
 export abstract class WakePhases extends PhaseBase {
@@ -22,6 +27,9 @@ export abstract class WakePhases extends PhaseBase {
 
   /** The pod died or its launch failed: relaunch with backoff, or give up (tenant-lifecycle.ts). */
   protected abstract crashed(): Promise<void>;
+
+  /** Hands the buffered messages to the pod, in order (tenant-lifecycle.ts). */
+  protected abstract deliverBuffered(local?: boolean): Promise<void>;
 
   /** Waits for a message, a wake, the next scheduled job, or an operator request. */
   async asleep(): Promise<void> {
@@ -72,8 +80,18 @@ export abstract class WakePhases extends PhaseBase {
     d.wokeDelivered = d.deliveredCount;
     d.lastActiveAtMs = now;
     d.requests.wake = false;
-    await this.publishEndpoint();
-    if (patched(ACTIVE_QUOTA_PATCH)) await this.armActiveQuota(now);
+    if (patched(LOCAL_WAKE_STEPS_PATCH)) {
+      // The pod answers now: endpoint, allowance and the buffered messages in the workflow task the launch's
+      // completion started, as the paused tier's resume does (paused-tier.ts), not three more task round trips.
+      await Promise.all([
+        this.publishEndpoint(true),
+        this.armActiveQuota(now, true),
+        this.deliverBuffered(true),
+      ]);
+    } else {
+      await this.publishEndpoint();
+      if (patched(ACTIVE_QUOTA_PATCH)) await this.armActiveQuota(now);
+    }
     this.setPhase('running');
   }
 

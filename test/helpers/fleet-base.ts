@@ -69,7 +69,10 @@ export interface FleetBase {
   /** A tenant in the registry with Telegram on and every secret it needs. */
   registerTenant(tenantId: string, tier?: TenantTier): Promise<{ botToken: string; webhookSecret: string }>;
   /** A Temporal worker on the fleet's task queue over `adapters`; stopped (then `adapters` closed) at cleanup. */
-  runWorker(adapters: WiredAdapters, options?: Pick<WorkerOptions, 'interceptors' | 'sinks'>): Promise<void>;
+  runWorker(
+    adapters: WiredAdapters,
+    options?: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowsPath' | 'activities'>,
+  ): Promise<void>;
 }
 
 /** `settings` go on top of what points the config at the fleet's servers (runtime, ports, log level...). */
