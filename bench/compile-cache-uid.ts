@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/compile-cache-uid.ts`: what the shared compile cache's link
+ * `npm run bench:compile-cache-uid`: what the shared compile cache's link
  * for a sandbox's uid (local/sandbox/compile-cache-links.ts) saves on one
  * OpenClaw boot, without the rest of a wake. A bare gateway (the warm-up's
  * config and the tenants' environment) boots to `/readyz` as a slot-like uid
