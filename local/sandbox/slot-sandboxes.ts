@@ -23,6 +23,8 @@ import type { SnapshotStoreGuard } from './snapshot-egress.js';
 import type { SlotTable } from '../placement.js';
 import { installRootOf, TenantSandbox, type SandboxLaunch } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
+import { compileCacheDir } from '../../supervisor/trimmed-boot.js';
+import { linkCompileCache } from './compile-cache-links.js';
 
 export interface LocalSandboxSettings {
   /** Slot n runs as uid/gid uidBase + n. */
@@ -61,6 +63,8 @@ const CODE_PATHS =
 export interface SandboxTemplate {
   readonly routes: readonly EgressRoute[];
   readonly readOnly: readonly string[];
+  /** OpenClaw's shared compile cache (inside `readOnly`), linked for each sandbox's uid (compile-cache-links.ts). */
+  readonly compileCache: string;
 }
 
 export class SlotSandboxes {
@@ -108,7 +112,7 @@ export class SlotSandboxes {
       ...(node.startsWith('/usr/') ? [] : [dirname(dirname(node))]),
       heartbeatFile,
     ];
-    return { routes, readOnly };
+    return { routes, readOnly, compileCache: compileCacheDir(entry) };
   }
 
   /** A sandbox for this tenant's launch (a cold start), prepared, and how the supervisor's start goes through it. */
@@ -125,7 +129,9 @@ export class SlotSandboxes {
       readOnly: template.readOnly,
       home: join(rootDir, 'home'),
     };
-    const start = await this.prepared(sandbox, launch, plan.spec.listen, () => sandbox.own(rootDir));
+    const start = await this.prepared(sandbox, launch, template, plan.spec.listen, () =>
+      sandbox.own(rootDir),
+    );
     return { sandbox, start };
   }
 
@@ -148,7 +154,7 @@ export class SlotSandboxes {
       readOnly: template.readOnly,
       home: tenants,
     };
-    const start = await this.prepared(sandbox, launch, listen, async () => {
+    const start = await this.prepared(sandbox, launch, template, listen, async () => {
       await sandbox.mount.prepare();
       await rm(claimDir, { recursive: true, force: true });
       await mkdir(claimDir, { mode: 0o700 });
@@ -160,6 +166,7 @@ export class SlotSandboxes {
   private async prepared(
     sandbox: TenantSandbox,
     launch: SandboxLaunch,
+    template: SandboxTemplate,
     listen: { readonly host: string; readonly port: number },
     files: () => Promise<void>,
   ): Promise<SandboxedStart> {
@@ -167,6 +174,7 @@ export class SlotSandboxes {
     try {
       await sandbox.prepare(launch);
       await files();
+      await linkCompileCache(template.compileCache, sandbox.identity.uid);
       await writeFile(join(sandbox.dir, 'routes.json'), JSON.stringify(sandbox.routes));
       listenFd = await sandbox.listen(listen);
     } catch (error) {

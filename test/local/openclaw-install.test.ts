@@ -1,11 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { readFile, readlink, unlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { compileCacheIsWarm, WARM_MARKER } from '../../dev/openclaw-compile-cache.js';
 import { ensureOpenClaw, openclawCommand, PINNED_OPENCLAW } from '../../dev/openclaw-install.js';
 import { compileCacheDir, trimmedBootEnv } from '../../supervisor/trimmed-boot.js';
+import { linkCompileCache } from '../../local/sandbox/compile-cache-links.js';
 
 describe('OpenClaw install (dev/openclaw-install.ts)', function () {
   // The first run on a fresh machine downloads ~220 MB; later runs hit the cache.
@@ -85,5 +87,60 @@ describe('OpenClaw install (dev/openclaw-install.ts)', function () {
       /writing cache for .*success/,
       'a tenant never writes to the shared cache',
     );
+  });
+
+  it("serves the warmed cache to a sandbox's uid once linked for it, and nothing without the link", async () => {
+    const install = await ensureOpenClaw({ cacheDir: loadConfig().common.cacheDir });
+    const cache = compileCacheDir(install.entry);
+    // Node keys the cache by getuid() (<tag>-<uid>): a slot's uid finds the worker's entries only through its link.
+    const uid = 390_000 + randomInt(0, 10_000);
+    // As a sandbox sees it: the install read-only, and nothing of the worker's home (/root is 700).
+    // Elsewhere than on the host: the portable cache's entries are relative to its directory.
+    const mounted = '/mnt/openclaw';
+    const entry = join(mounted, relative(install.dir, install.entry));
+    const asUid = () => {
+      const view = [
+        '--ro-bind',
+        '/',
+        '/',
+        '--dev',
+        '/dev',
+        '--tmpfs',
+        '/mnt',
+        '--ro-bind',
+        install.dir,
+        mounted,
+      ];
+      const setpriv = ['setpriv', '--reuid', String(uid), '--regid', String(uid), '--clear-groups'];
+      const result = spawnSync('bwrap', [...view, ...setpriv, install.node, entry, '--version'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        cwd: '/',
+        env: {
+          PATH: process.env['PATH'],
+          HOME: '/nonexistent',
+          ...trimmedBootEnv(entry),
+          NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+        },
+      });
+      assert.equal(result.status, 0, result.stderr.slice(-2000));
+      return result.stderr.match(/code cache for ESM .* was accepted/g)?.length ?? 0;
+    };
+    const made: string[] = [];
+    try {
+      assert.equal(asUid(), 0, 'without its link a sandbox uid compiles everything anew');
+      made.push(...(await linkCompileCache(cache, uid)));
+      assert.ok(made.length > 0, 'a link was made for the uid');
+      for (const link of made)
+        assert.equal(await readlink(join(cache, link)), link.replace(`-${uid}`, `-${process.getuid!()}`));
+      const hits = asUid();
+      assert.ok(
+        hits >= 3,
+        `the launcher's modules come from the cache under the sandbox's uid (${hits} hits)`,
+      );
+      assert.deepEqual(await linkCompileCache(cache, uid), [], 'linking again changes nothing');
+    } finally {
+      await Promise.all(made.map((link) => unlink(join(cache, link))));
+    }
   });
 });

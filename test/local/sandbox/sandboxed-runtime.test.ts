@@ -34,6 +34,7 @@ import { standInPlan, standInSpec } from '../stand-in-plan.js';
 const logger = pino({ level: 'silent' });
 const MiB = 1024 * 1024;
 const UID_BASE = 340_000 + 300 * randomInt(0, 100);
+const CACHE_TAG = 'v24.0.0-x64-0000test';
 
 const run = promisify(execFile);
 
@@ -78,6 +79,10 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     await mkdir(install, { recursive: true });
     standIn = join(install, 'openclaw.mjs');
     await copyFile(join(import.meta.dirname, '..', '..', 'supervisor', 'stand-in-openclaw.mjs'), standIn);
+    // A warmed compile cache as the worker's user leaves it (Node names its directory <tag>-<uid>).
+    const cached = join(dataDir, 'install', 'compile-cache', `${CACHE_TAG}-${process.getuid!()}`);
+    await mkdir(cached, { recursive: true, mode: 0o755 });
+    await writeFile(join(cached, 'entry'), 'code cache', { mode: 0o644 });
     events = new PodLostRecorder();
     portBase = 21_000 + 40 * randomInt(0, 400);
     runtime = sandboxedRuntime();
@@ -183,6 +188,14 @@ describe('the local runtime with the sandbox on (real supervisors, stand-in Open
     assert.equal(await inside(supervisor, 'ls', '-A', join(dataDir, 'tenants')), 'sbx-warm\n');
     assert.match(await inside(supervisor, 'ls', join(own, 'logs')), /supervisor\.log/);
     await assert.rejects(inside(supervisor, 'cat', join(dataDir, 'tenants', 'sbx-other', 'state', 'secret')));
+    // The shared compile cache under the slot uid's own name (compile-cache-links.ts), read-only inside.
+    const cached = join(dataDir, 'install', 'compile-cache', `${CACHE_TAG}-${uid}`, 'entry');
+    assert.equal(
+      await inside(supervisor, 'cat', cached),
+      'code cache',
+      "the worker's cache entries, as the slot uid",
+    );
+    await assert.rejects(inside(supervisor, 'touch', `${cached}.new`), 'and the tenant cannot add to them');
     assert.match(await readFile(join(own, 'logs', 'supervisor.log'), 'utf8'), /warm supervisor claimed/);
 
     await runtime.stop(handle, { graceMs: 10_000 });
