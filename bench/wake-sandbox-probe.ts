@@ -19,11 +19,12 @@ import { join } from 'node:path';
 import { ensureOpenClaw } from '../dev/openclaw-install.js';
 import { telegramUpdate } from '../fakes/fake-telegram.js';
 import { compileCacheDir } from '../supervisor/trimmed-boot.js';
-import { startFleet, type Fleet } from '../test/local/fleet.js';
-import { startFleetRouter, type FleetRouter } from '../test/local/fleet-router.js';
+import type { Fleet } from '../test/local/fleet.js';
+import type { FleetRouter } from '../test/local/fleet-router.js';
 import { linkCompileCache } from '../local/sandbox/compile-cache-links.js';
 import { pollUntil, quantile } from './stats.js';
 import { phasesOf, traceWake } from './wake-trace.js';
+import { startSandboxPair } from './wake-sandbox.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const TENANT = 'probe-wake';
@@ -180,14 +181,9 @@ async function compileCacheInside(pids: number[]): Promise<string | undefined> {
 }
 
 async function main(): Promise<void> {
-  const boxedFleet = await startFleet({ capacity: 2, logLevel: 'info' });
-  const boxedRouter = await startFleetRouter(boxedFleet);
-  const plainFleet = await startFleet({
-    capacity: 2,
-    logLevel: 'info',
-    settings: { local: { sandbox: 'off' } },
-  });
-  const plainRouter = await startFleetRouter(plainFleet);
+  const pair = await startSandboxPair();
+  const { fleet: boxedFleet, router: boxedRouter } = pair.boxed;
+  const { fleet: plainFleet, router: plainRouter } = pair.plain;
   try {
     const boxed = await subject(boxedFleet, boxedRouter);
     const plain = await subject(plainFleet, plainRouter);
@@ -229,8 +225,7 @@ async function main(): Promise<void> {
       `paired unlinked − off: ${results.unlinked.map((v, i) => ((v - results.off[i]!) / 1000).toFixed(2)).join(', ')} s`,
     );
   } finally {
-    await Promise.all([boxedRouter.close(), plainRouter.close()]);
-    await Promise.all([boxedFleet.stop(), plainFleet.stop()]);
+    await pair.close();
   }
 }
 

@@ -9,10 +9,43 @@
 import { freemem, totalmem } from 'node:os';
 import { BYTES_PER_TENANT, defaultCapacity } from '../runtime/capacity-gate.js';
 import type { SandboxLimits } from '../local/sandbox/limits.js';
-import type { startFleet } from '../test/local/fleet.js';
+import type { ConfigOverrides } from '../common/config.js';
+import { startFleet } from '../test/local/fleet.js';
+import { startFleetRouter, type FleetRouter } from '../test/local/fleet-router.js';
 import { quantile, summary } from './stats.js';
 
 type Fleet = Awaited<ReturnType<typeof startFleet>>;
+
+/** The sandboxed fleet and its unsandboxed baseline, each behind its own router, in one process. */
+export interface SandboxPair {
+  readonly boxed: { readonly fleet: Fleet; readonly router: FleetRouter };
+  readonly plain: { readonly fleet: Fleet; readonly router: FleetRouter };
+  close(): Promise<void>;
+}
+
+/**
+ * Both fleets at capacity 2 and log level info (the supervisor logs the trace
+ * marks); `settings` apply to the sandboxed one, the baseline differs only in
+ * `local.sandbox: off`.
+ */
+export async function startSandboxPair(settings: ConfigOverrides = {}): Promise<SandboxPair> {
+  const boxedFleet = await startFleet({ capacity: 2, logLevel: 'info', settings });
+  const boxedRouter = await startFleetRouter(boxedFleet);
+  const plainFleet = await startFleet({
+    capacity: 2,
+    logLevel: 'info',
+    settings: { local: { sandbox: 'off' } },
+  });
+  const plainRouter = await startFleetRouter(plainFleet);
+  return {
+    boxed: { fleet: boxedFleet, router: boxedRouter },
+    plain: { fleet: plainFleet, router: plainRouter },
+    async close() {
+      await Promise.all([boxedRouter.close(), plainRouter.close()]);
+      await Promise.all([boxedFleet.stop(), plainFleet.stop()]);
+    },
+  };
+}
 
 export interface SandboxMemory {
   readonly memoryMb: number;

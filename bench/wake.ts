@@ -35,14 +35,14 @@ import { parseSpec, type PodSecrets } from '../supervisor/supervisor-config.js';
 import { killProcessesOf } from '../local/process-sweep.js';
 import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
 import { modelBearer } from '../common/model-token.js';
-import { startFleet } from '../test/local/fleet.js';
-import { startFleetRouter } from '../test/local/fleet-router.js';
+import { type startFleet } from '../test/local/fleet.js';
+import { type startFleetRouter } from '../test/local/fleet-router.js';
 import { processesMentioning } from '../local/process-sweep.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { rssByProcess, treeUsage, usageOf, pollUntil } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
-import { alternatingHotPath, reportSandbox, sandboxMemory } from './wake-sandbox.js';
+import { alternatingHotPath, reportSandbox, sandboxMemory, startSandboxPair } from './wake-sandbox.js';
 import { pausedResumes } from './wake-paused.js';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -107,18 +107,9 @@ async function main(): Promise<void> {
   // The bench's fleet runs with the local sandbox on (the default); a second one with it off is the baseline
   // of the sandbox's cost (wake-sandbox.ts). info: the supervisor logs the trace marks. Paused tenants stay
   // paused for the whole run (e).
-  const fleet = await startFleet({
-    capacity: 2,
-    logLevel: 'info',
-    settings: { runtime: { deepSleepAfter: '1h' } },
-  });
-  const router = await startFleetRouter(fleet);
-  const plainFleet = await startFleet({
-    capacity: 2,
-    logLevel: 'info',
-    settings: { local: { sandbox: 'off' } },
-  });
-  const plainRouter = await startFleetRouter(plainFleet);
+  const pair = await startSandboxPair({ runtime: { deepSleepAfter: '1h' } });
+  const { fleet, router } = pair.boxed;
+  const { fleet: plainFleet, router: plainRouter } = pair.plain;
   try {
     const boxed = await subjectOf(fleet, router);
     const plain = await subjectOf(plainFleet, plainRouter);
@@ -179,8 +170,7 @@ async function main(): Promise<void> {
       paused,
     });
   } finally {
-    await Promise.all([router.close(), plainRouter.close()]);
-    await Promise.all([fleet.stop(), plainFleet.stop()]);
+    await pair.close();
   }
 }
 
