@@ -71,6 +71,7 @@ describe('tenant workflow: waking and sleeping', function () {
       await suite.env.sleep(50_000);
       assert.equal((await t.describe()).phase, 'running', 'within the minute left');
       await suite.env.sleep(15_000);
+      await t.continuedAsNew(); // before the next query: the sleep to the next UTC day needs time skipping intact
       const rested = await t.phase('asleep');
       const until = /quota: active seconds per day used up; asleep until (\S+)/.exec(
         rested.reason ?? '',
@@ -170,6 +171,7 @@ describe('tenant workflow: waking and sleeping', function () {
       const dueAt = (await suite.env.currentTimeMs()) + 2 * 3_600_000;
       t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: new Date(dueAt).toISOString() };
       await t.handle.signal(sleepNowSignal);
+      await t.continuedAsNew(); // before any query: the long sleep below needs time skipping intact
       const asleep = await t.phase('asleep');
       assert.equal(asleep.nextScheduledAt, new Date(dueAt).toISOString());
       t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
