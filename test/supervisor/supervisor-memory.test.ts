@@ -38,7 +38,9 @@ describe("a tier's memory settings: OpenClaw's V8 flags and environment, and the
       Number((await run(process.execPath, [...args, NEW_SPACE_PROBE])).stdout.trim());
     const tuned = await newSpaceMb(gatewayArgs(spec));
     const plain = await newSpaceMb(['-e']);
-    assert.ok(tuned <= 2, `new space ${tuned} MiB with ${spec.memory!.v8Flags.join(' ')}`);
+    // Two 1 MiB semi-spaces, plus at times one more 256 KiB page (measured 2.25 MiB once in CI); Node's default
+    // grows to 64-128 MiB here, so 3 MiB still tells the flag's effect apart.
+    assert.ok(tuned <= 3, `new space ${tuned} MiB with ${spec.memory!.v8Flags.join(' ')}`);
     assert.ok(plain >= 4 * tuned, `Node's default grew to ${plain} MiB, the tier's stayed at ${tuned} MiB`);
   });
 
