@@ -181,9 +181,14 @@ export class TenantClient {
     );
   }
 
-  /** Drain now (final snapshot, stop) instead of waiting for the idle deadline; returns once signalled. */
+  /**
+   * Drain (final snapshot, stop) once the running turn ends, instead of waiting for the idle deadline; returns
+   * once signalled.
+   */
   async sleep(tenantId: string): Promise<void> {
-    await this.guard(tenantId, 'sleep', () => this.handle(tenantId).signal(sleepNowSignal));
+    await this.guard(tenantId, 'sleep', () =>
+      this.handle(tenantId).signal(sleepNowSignal, undefined, 'after-turn'),
+    );
   }
 
   resume(tenantId: string): Promise<TenantPhase> {

@@ -92,10 +92,22 @@ const crashLoop: Scenario = async (env, t) => {
 const evictionWhileBusy: Scenario = async (_env, t) => {
   await t.handle.executeUpdate(wakeUpdate);
   t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
-  await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and b is waking');
+  await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and b is waking', 'if-idle');
   await t.until((d) => /declined to sleep/.test(d.reason ?? ''), 'the eviction declined');
   t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
-  await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and c is waking');
+  await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and c is waking', 'if-idle');
+  await t.phase('asleep');
+};
+
+/** An operator's sleep (no mode: after the turn) while a turn runs: it waits, looks again, then drains. */
+const sleepAfterTurn: Scenario = async (env, t) => {
+  await t.handle.executeUpdate(wakeUpdate);
+  t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
+  await t.handle.signal(sleepNowSignal, 'operator: maintenance');
+  await t.until((d) => /waiting for the running turn/.test(d.reason ?? ''), 'the sleep waiting');
+  await env.sleep(6_000);
+  t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+  await env.sleep(6_000);
   await t.phase('asleep');
 };
 
@@ -136,6 +148,7 @@ const SCENARIOS: Record<string, Scenario> = {
   // Since the thaw and the first delivery run as one local activity; the two above keep the older ones.
   'paused-resume-one-hop': pausedPath,
   'eviction-declined-while-busy': evictionWhileBusy,
+  'sleep-after-turn': sleepAfterTurn,
 };
 /** Scenarios whose worker settings turn the paused tier on. */
 const PAUSING = new Set(['paused-resume-cold-deep-sleep', 'paused-resume-local', 'paused-resume-one-hop']);

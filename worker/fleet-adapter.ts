@@ -91,7 +91,11 @@ export class FleetAdapter implements FleetPort {
     if (options.restartAwake) {
       const handle = this.deps.client.workflow.getHandle(tenantWorkflowId(tenantId));
       // Ignored unless the tenant is awake: sleeping tenants are never woken for an upgrade.
-      await handle.signal(sleepNowSignal, `fleet upgrade: OpenClaw ${version} at the next wake`);
+      await handle.signal(
+        sleepNowSignal,
+        `fleet upgrade: OpenClaw ${version} at the next wake`,
+        'after-turn',
+      );
     }
     // After the sleep request: a failed tenant is not awake, and once resumed it may wake at once.
     if (options.resumeFailed && (await this.tenants.describe(tenantId)).phase === 'failed')

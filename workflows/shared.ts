@@ -94,10 +94,21 @@ export const deliverSignal = defineSignal<[Envelope]>('deliver');
 /** Hot-path activity seen by the router (debounced there): moves the lazy idle deadline. */
 export const touchSignal = defineSignal<[]>('touch');
 /**
- * Drain now (snapshot, stop) instead of waiting for the idle deadline; the
- * reason (e.g. which tenant needed the place) shows in describe and the Web UI.
+ * How firmly a sleep is asked for. `if-idle`: another tenant's capacity
+ * eviction, declined while a turn runs or a job is due (the waker asks
+ * another). `after-turn`: an operator's or a rollout's sleep, which waits for
+ * the running turn to end instead of cutting it off. `now`: drain at once,
+ * even mid-turn (OpenClaw's drain and the live snapshot keep the turn; it
+ * answers at the next wake). Without a mode a sleep is `after-turn`
+ * (histories from before the modes read it as `if-idle`).
  */
-export const sleepNowSignal = defineSignal<[reason?: string]>('sleepNow');
+export type SleepMode = 'if-idle' | 'after-turn' | 'now';
+export const SLEEP_MODES: readonly SleepMode[] = ['if-idle', 'after-turn', 'now'];
+/**
+ * Drain (snapshot, stop) instead of waiting for the idle deadline; the reason
+ * (e.g. which tenant needed the place) shows in describe and the Web UI.
+ */
+export const sleepNowSignal = defineSignal<[reason?: string, mode?: SleepMode]>('sleepNow');
 /** A quota refused the tenant (model gateway, router); shown in describe and the Web UI at once. */
 export interface QuotaHitNotice {
   readonly kind: string;

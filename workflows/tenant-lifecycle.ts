@@ -20,8 +20,13 @@ const EVICT_ONLY_IF_IDLE_PATCH = 'evict-only-if-idle';
 /** How long a failing delivery or snapshot waits before the next try. */
 const RETRY_LATER_MS = 30_000;
 
+/** How often a sleep that waits for the running turn looks at the agent again. */
+const AFTER_TURN_RECHECK_MS = 5_000;
+
 export abstract class TenantLifecycle extends WakePhases {
   private retryAtMs = 0;
+  /** When a sleep waiting for the running turn next reads the agent's activity. */
+  private drainRecheckAtMs = 0;
 
   /** After an idle tenant's final snapshot: true when it was paused instead of stopped (paused-tier.ts). */
   protected abstract pausedInstead(): Promise<boolean>;
@@ -41,7 +46,7 @@ export abstract class TenantLifecycle extends WakePhases {
         await this.deliverBuffered();
         continue;
       }
-      if (this.s.hasDrainReason()) {
+      if (this.drainDue()) {
         const agent = await this.idleForEviction();
         if (agent === 'busy') continue;
         return this.drain(agent).then(() => 'done' as const);
@@ -80,10 +85,10 @@ export abstract class TenantLifecycle extends WakePhases {
         this.s.idleDeadlineMs(),
         d.buffer.length > 0 ? this.retryAtMs : Infinity,
         d.activeDeadlineMs ?? Infinity,
+        this.waitingForTurn() ? this.drainRecheckAtMs : Infinity,
       );
       await condition(
-        () =>
-          d.lostReason !== null || this.s.hasDrainReason() || deliverable() || settingsVersion() !== version,
+        () => d.lostReason !== null || this.drainDue() || deliverable() || settingsVersion() !== version,
         Math.max(1, wakeAt - now),
       );
     }
@@ -100,6 +105,14 @@ export abstract class TenantLifecycle extends WakePhases {
   private async idleForEviction(): Promise<AgentActivity | null | 'busy'> {
     const d = this.d;
     const r = d.requests;
+    if (this.waitingForTurn()) {
+      const agent = await this.readAgent();
+      if (!agent || agent.inFlightRuns === 0) return agent;
+      d.reason = 'asked to sleep: waiting for the running turn to end';
+      this.publishDetails();
+      this.drainRecheckAtMs = Date.now() + AFTER_TURN_RECHECK_MS;
+      return 'busy';
+    }
     const evictionOnly =
       r.sleepIfIdle === true && r.suspend === null && r.offboard === null && d.lostReason === null;
     if (!evictionOnly || !patched(EVICT_ONLY_IF_IDLE_PATCH)) return null;
@@ -113,6 +126,24 @@ export abstract class TenantLifecycle extends WakePhases {
     return 'busy';
   }
 
+  /** Whether the only reason to drain is an operator's sleep, which waits for the running turn (SleepMode). */
+  private waitingForTurn(): boolean {
+    const d = this.d;
+    const r = d.requests;
+    return (
+      r.sleep &&
+      r.sleepAfterTurn === true &&
+      r.suspend === null &&
+      r.offboard === null &&
+      d.lostReason === null
+    );
+  }
+
+  /** A drain reason is pending and, for a sleep after the turn, its next look at the agent is due. */
+  private drainDue(): boolean {
+    return this.s.hasDrainReason() && (!this.waitingForTurn() || Date.now() >= this.drainRecheckAtMs);
+  }
+
   /** Today's active seconds are used up: sleep now, and until the next UTC day (asleep() waits it out). */
   private restForQuota(): void {
     const d = this.d;
@@ -120,8 +151,7 @@ export abstract class TenantLifecycle extends WakePhases {
     d.restUntilMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
     d.activeDeadlineMs = null;
     d.reason = `${QUOTA_REST}; asleep until ${new Date(d.restUntilMs).toISOString()}`;
-    d.requests.sleep = true;
-    d.requests.sleepIfIdle = false; // the quota's rest is not declined by a running turn
+    this.s.requestSleep('now'); // the quota's rest is neither declined nor put off by a running turn
     this.publishDetails();
   }
 

@@ -20,6 +20,7 @@ import {
   noteDeliveryError,
   type VersionHealthRecord,
 } from './version-health.js';
+import type { SleepMode } from './shared.js';
 
 /** Requests from handlers the main loop has not acted on yet. */
 export interface PendingRequests {
@@ -30,6 +31,8 @@ export interface PendingRequests {
    * idle (absent in older histories and continued states: read as false).
    */
   sleepIfIdle?: boolean;
+  /** The sleep request waits for the running turn to end (an operator's sleep); absent in older histories. */
+  sleepAfterTurn?: boolean;
   suspend: string | null;
   offboard: { graceDays: number } | null;
   resume: boolean;
@@ -112,6 +115,9 @@ export function agentBusy(
   if (inFlightRuns > 0) return true;
   return nextScheduledAtMs !== null && nextScheduledAtMs - nowMs <= leadMs;
 }
+
+/** A sleep request's firmness (shared.ts, SleepMode): a capacity eviction only if idle, then after the turn, then now. */
+const SLEEP_FIRMNESS: Record<SleepMode, number> = { 'if-idle': 1, 'after-turn': 2, now: 3 };
 
 export type AcceptResult = 'buffered' | 'duplicate' | 'overflow' | 'refused' | 'invalid';
 
@@ -235,6 +241,20 @@ export class TenantState {
   }
 
   /** A request that ends the running phase. */
+  /**
+   * Records a sleep request; a firmer one wins over a softer one already
+   * pending (the quota's rest stays unconditional, an eviction does not soften
+   * an operator's sleep).
+   */
+  requestSleep(kind: SleepMode): void {
+    const r = this.data.requests;
+    const current = !r.sleep ? 0 : r.sleepIfIdle === true ? 1 : r.sleepAfterTurn === true ? 2 : 3;
+    const next = Math.max(current, SLEEP_FIRMNESS[kind]);
+    r.sleep = true;
+    r.sleepIfIdle = next === 1;
+    r.sleepAfterTurn = next === 2;
+  }
+
   hasDrainReason(): boolean {
     const r = this.data.requests;
     return r.sleep || r.suspend !== null || r.offboard !== null || this.data.lostReason !== null;

@@ -11,6 +11,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -29,6 +30,7 @@ import {
   REJECTED_ERROR_TYPE,
   restoreSnapshotUpdate,
   resumeUpdate,
+  SLEEP_MODES,
   sleepNowSignal,
   suspendUpdate,
   TenantIdAttr,
@@ -58,6 +60,8 @@ import {
 /** Never carry more than this much buffered payload through continue-as-new (server blob limit is 2 MB). */
 const MAX_CARRIED_BUFFER_BYTES = 1024 * 1024;
 const DAY_MS = 86_400_000;
+/** Histories from before a sleep had a mode (shared.ts, SleepMode) read a plain sleepNow as a capacity eviction. */
+const SLEEP_MODES_PATCH = 'sleep-modes';
 
 function reject(problems: string[]): void {
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(problems.join('; '), REJECTED_ERROR_TYPE);
@@ -92,11 +96,11 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
     life.publishDetails();
   });
   setHandler(touchSignal, () => state.touch(Date.now()));
-  setHandler(sleepNowSignal, (reason) => {
+  setHandler(sleepNowSignal, (reason, mode) => {
     if (d.phase !== 'waking' && d.phase !== 'running' && d.phase !== 'paused') return;
-    // A sleep already asked for another reason (the quota's rest) stays unconditional.
-    d.requests.sleepIfIdle = !d.requests.sleep || d.requests.sleepIfIdle === true;
-    d.requests.sleep = true;
+    // Histories from before the modes knew only the capacity eviction's sleep, honoured only while idle.
+    const given = SLEEP_MODES.find((known) => known === mode); // a signal's payload is unchecked
+    state.requestSleep(given ?? (patched(SLEEP_MODES_PATCH) ? 'after-turn' : 'if-idle'));
     if (reason) d.reason = reason.slice(0, 500);
     life.publishDetails();
   });

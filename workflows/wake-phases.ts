@@ -155,7 +155,11 @@ export abstract class WakePhases extends PhaseBase {
     if (candidate) {
       const why = `put to sleep to make room: host full and ${d.tenantId} is waking`;
       try {
-        await getExternalWorkflowHandle(tenantWorkflowId(candidate.tenantId)).signal(sleepNowSignal, why);
+        await getExternalWorkflowHandle(tenantWorkflowId(candidate.tenantId)).signal(
+          sleepNowSignal,
+          why,
+          'if-idle',
+        );
         d.reason = `${WAITING_FOR_ROOM}: asked ${candidate.tenantId} (last active ${candidate.lastActiveAt ?? 'never'}) to sleep`;
       } catch {
         d.reason = `${WAITING_FOR_ROOM}: ${candidate.tenantId} could not be asked to sleep`;

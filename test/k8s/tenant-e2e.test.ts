@@ -129,7 +129,7 @@ describe('a tenant end to end on Kubernetes: pod wake, podLost relaunch, idle sl
     await waitFor('the slow turn to reach the model', 240_000, () => Promise.resolve(turnStarted), 100);
     await fleet.client.workflow
       .getHandle(tenantWorkflowId(TENANT))
-      .signal(sleepNowSignal, 'test: sleep mid-turn');
+      .signal(sleepNowSignal, 'test: sleep mid-turn', 'now');
     await waitFor('the tenant to fall asleep', 120_000, phaseIs('asleep'), 500);
     const asleep = await fleet.tenants.describe(TENANT);
     const record = await fleet.registry.get(TENANT);

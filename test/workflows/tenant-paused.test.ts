@@ -206,7 +206,11 @@ describe('tenant workflow: the paused tier', function () {
     const settings = { idleTimeoutMs: MINUTE };
     await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
       await pauseIdle(t);
-      await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and other is waking');
+      await t.handle.signal(
+        sleepNowSignal,
+        'put to sleep to make room: host full and other is waking',
+        'if-idle',
+      );
       const d = await t.phase('asleep');
       assert.equal(t.world.count(`stop ${t.tenantId}-1`), 1);
       assert.match(d.reason ?? '', /make room/);

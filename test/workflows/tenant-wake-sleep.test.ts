@@ -190,7 +190,11 @@ describe('tenant workflow: waking and sleeping', function () {
       await t.handle.executeUpdate(wakeUpdate);
       // The waker picked this tenant while it looked idle; the delivery landed since.
       t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
-      await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and b is waking');
+      await t.handle.signal(
+        sleepNowSignal,
+        'put to sleep to make room: host full and b is waking',
+        'if-idle',
+      );
       const declined = await t.until(
         (d) => /declined to sleep/.test(d.reason ?? ''),
         'the eviction declined',
@@ -198,9 +202,33 @@ describe('tenant workflow: waking and sleeping', function () {
       assert.equal(declined.phase, 'running');
       assert.equal(t.world.count('stop'), 0, 'the running turn was not cut off');
       t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
-      await t.handle.signal(sleepNowSignal, 'put to sleep to make room: host full and c is waking');
+      await t.handle.signal(
+        sleepNowSignal,
+        'put to sleep to make room: host full and c is waking',
+        'if-idle',
+      );
       const asleep = await t.phase('asleep');
       assert.match(asleep.reason ?? '', /host full and c is waking/);
+    });
+  });
+
+  it("an operator's sleep waits for the running turn to end, then drains (not declined, not cut off)", async () => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null };
+      await t.handle.signal(sleepNowSignal, 'operator: maintenance'); // no mode: the client's after-turn sleep
+      const waiting = await t.until(
+        (d) => /waiting for the running turn/.test(d.reason ?? ''),
+        'the sleep waiting',
+      );
+      assert.equal(waiting.phase, 'running');
+      await suite.env.sleep(20_000); // several looks at the agent while the turn still runs
+      assert.equal((await t.describe()).phase, 'running', 'the running turn was not cut off');
+      assert.equal(t.world.count('stop'), 0);
+      t.world.agent = { inFlightRuns: 0, lastActiveAt: null, nextScheduledAt: null };
+      await suite.env.sleep(6_000);
+      await t.phase('asleep');
+      assert.equal(t.world.count('stop'), 1);
     });
   });
 
