@@ -169,7 +169,7 @@ export const tenantRoutes: FastifyPluginCallbackTypebox<TenantRouteOptions> = (
       schema: {
         operationId: 'sleepTenant',
         tags,
-        summary: 'Drain now (final snapshot, stop)',
+        summary: 'Drain (final snapshot, stop) once the running turn ends',
         params: IdParams,
         response: { 202: Type.Object({ tenantId: Type.String(), accepted: Type.Boolean() }) },
       },
