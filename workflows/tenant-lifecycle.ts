@@ -22,6 +22,8 @@ const RETRY_LATER_MS = 30_000;
 
 /** How often a sleep that waits for the running turn looks at the agent again. */
 const AFTER_TURN_RECHECK_MS = 5_000;
+/** How long it waits at most; then it drains anyway (OpenClaw's drain and the live snapshot keep the turn). */
+const AFTER_TURN_MAX_WAIT_MS = 10 * 60_000;
 
 export abstract class TenantLifecycle extends WakePhases {
   private retryAtMs = 0;
@@ -107,7 +109,9 @@ export abstract class TenantLifecycle extends WakePhases {
     const r = d.requests;
     if (this.waitingForTurn()) {
       const agent = await this.readAgent();
-      if (!agent || agent.inFlightRuns === 0) return agent;
+      const since = (r.sleepAfterTurnSinceMs ??= Date.now());
+      // A turn that never ends (a hung tool, a full disk) must not hold an operator's sleep forever.
+      if (!agent || agent.inFlightRuns === 0 || Date.now() - since >= AFTER_TURN_MAX_WAIT_MS) return agent;
       d.reason = 'asked to sleep: waiting for the running turn to end';
       this.publishDetails();
       this.drainRecheckAtMs = Date.now() + AFTER_TURN_RECHECK_MS;

@@ -33,6 +33,8 @@ export interface PendingRequests {
   sleepIfIdle?: boolean;
   /** The sleep request waits for the running turn to end (an operator's sleep); absent in older histories. */
   sleepAfterTurn?: boolean;
+  /** When that wait first found a turn running (workflow time); it ends at AFTER_TURN_MAX_WAIT_MS. */
+  sleepAfterTurnSinceMs?: number;
   suspend: string | null;
   offboard: { graceDays: number } | null;
   resume: boolean;
@@ -252,6 +254,7 @@ export class TenantState {
     const next = Math.max(current, SLEEP_FIRMNESS[kind]);
     r.sleep = true;
     r.sleepIfIdle = next === 1;
+    if (next === 2 && current !== 2) delete r.sleepAfterTurnSinceMs; // a new wait
     r.sleepAfterTurn = next === 2;
   }
 

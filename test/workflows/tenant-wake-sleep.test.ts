@@ -232,6 +232,19 @@ describe('tenant workflow: waking and sleeping', function () {
     });
   });
 
+  it("an operator's sleep waits at most 10 minutes for a turn that never ends, then drains", async () => {
+    await runTenant(suite.env, suite.bundle, { settings: { idleTimeoutMs: 60 * MINUTE } }, async (t) => {
+      await t.handle.executeUpdate(wakeUpdate);
+      t.world.agent = { inFlightRuns: 1, lastActiveAt: null, nextScheduledAt: null }; // hung for good
+      await t.handle.signal(sleepNowSignal, 'operator: maintenance', 'after-turn');
+      await t.until((d) => /waiting for the running turn/.test(d.reason ?? ''), 'the sleep waiting');
+      await suite.env.sleep(9 * MINUTE);
+      assert.equal((await t.describe()).phase, 'running', 'still waiting after 9 minutes');
+      await suite.env.sleep(2 * MINUTE);
+      await t.phase('asleep');
+    });
+  });
+
   it('takes a snapshot every interval while running and advances the registry pointer', async () => {
     await runTenant(suite.env, suite.bundle, { settings: { snapshotIntervalMs: 5 * MINUTE } }, async (t) => {
       await t.handle.executeUpdate(wakeUpdate);
