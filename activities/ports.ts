@@ -109,6 +109,12 @@ export interface RuntimePort {
 export interface RuntimeEvents {
   /** The pod died or was removed without a stop; stale pod ids are ignored by the workflow. */
   podLost(tenantId: string, podId: string, reason: string): Promise<void>;
+  /**
+   * The agent's files filled the pod's disk and its reserve was released so
+   * OpenClaw keeps answering (`detail` says so), or (null) the reserve is held
+   * again. Only a driver whose disks keep a reserve reports it (the local sandbox).
+   */
+  diskFull?(tenantId: string, podId: string, detail: string | null): Promise<void>;
 }
 
 /** The per-tenant supervisor, reached at `PodHandle.endpoint`. */

@@ -54,6 +54,7 @@ import { WarmSandboxes } from './sandbox/warm-sandboxes.js';
 import { startSandboxed } from './sandbox/sandboxed-start.js';
 import { TenantDisks } from './sandbox/tenant-disks.js';
 import { isolationLine, removeSandboxFacts, writeSandboxFacts } from './sandbox/sandbox-view.js';
+import type { TenantTier } from '../workflows/types.js';
 
 export interface LocalDriverOptions {
   readonly dataDir: string;
@@ -186,6 +187,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         this.gate.occupy();
         this.pods.set(pod.tenantId, pod);
         this.disks?.hold(pod.tenantId, pod.podId);
+        this.watchDiskReserve(pod, record.tier);
         void pod.process.exited.then((info) => this.onExit(pod, record.slot, info));
         adopted.push(pod);
         this.options.logger.info(
@@ -384,7 +386,10 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
         await writePodRecord(rootDir, { ...spec, slot, endpoint: pod.endpoint, pid, startTime });
       // Replace the claimed process once this wake is served, not while OpenClaw is starting.
       void pod.whenReady().then(
-        () => this.fillWarm(),
+        () => {
+          this.fillWarm();
+          this.watchDiskReserve(pod, spec.tier);
+        },
         () => this.fillWarm(),
       );
       void pod.process.exited.then((info) => this.onExit(pod, slot, info));
@@ -412,6 +417,24 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     if (bytes !== undefined) await this.disks?.mountFor(spec.tenantId, spec.podId, bytes, alsoAt);
   }
 
+  /** From its readiness (its restore is done): the pod's disk reserve, released when the agent fills the disk. */
+  private watchDiskReserve(pod: LaunchedPod, tier: TenantTier): void {
+    const budget = this.slotSandboxes?.limitsOf(tier).diskBytes;
+    if (budget === undefined || !this.disks) return;
+    const { events, logger } = this.options;
+    const { tenantId, podId } = pod;
+    const report = (detail: string | null) => {
+      if (detail) logger.warn({ tenantId, podId, detail }, 'disk full: reserve released');
+      else logger.info({ tenantId, podId }, 'disk reserve held again');
+      void events
+        .diskFull?.(tenantId, podId, detail)
+        .catch((err: unknown) => logger.error({ err, tenantId, podId }, 'diskFull not sent'));
+    };
+    void this.disks.watchReserve(tenantId, podId, budget, report, (err) =>
+      logger.warn({ err, tenantId, podId }, 'disk reserve not checked'),
+    );
+  }
+
   private async releaseDisk(tenantId: string, podId: string): Promise<void> {
     await this.disks
       ?.releaseFor(tenantId, podId)
@@ -434,6 +457,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
     const { events, logger } = this.options;
     const unexpected = pod.state !== 'stopping';
     const sandbox = this.sandboxes.get(pod.podId);
+    await this.disks?.unwatchReserve(pod.tenantId, pod.podId);
     const outOfMemory = sandbox !== undefined && (await sandbox.cgroup.oomKills()) > 0;
     const reason = outOfMemory
       ? 'out-of-memory'

@@ -24,7 +24,7 @@ import type { DynamoRegistry } from '../registry/dynamo-registry.js';
 import type { DynamoSecretStore } from '../registry/secret-store.js';
 import type { SnapshotGrantIssuer } from '../snapshots/grant-issuer.js';
 import type { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
-import { podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
+import { diskFullSignal, podLostSignal, tenantWorkflowId } from '../workflows/shared.js';
 import { createLaunchPlanner } from './launch-planner.js';
 import type { Drain } from '../runtime/driver.js';
 
@@ -90,6 +90,9 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
       podLost: async (tenantId, podId, reason) => {
         deps.onPodLost?.();
         await signal(tenantId).signal(podLostSignal, podId, reason);
+      },
+      diskFull: async (tenantId, podId, detail) => {
+        await signal(tenantId).signal(diskFullSignal, podId, detail);
       },
     },
     // Saves, never records: the stop activity that asked for it moves the pointer.

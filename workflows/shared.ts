@@ -124,6 +124,14 @@ export function quotaHitLine(hit: QuotaHitNotice & { hits?: number }): string {
 /** The runtime watcher saw the pod die; stale pod ids are ignored. */
 export const podLostSignal = defineSignal<[podId: string, reason: string]>('podLost');
 /**
+ * The runtime released the pod's disk reserve: the agent's files filled its
+ * disk, and OpenClaw keeps answering on the reserve (local/sandbox/disk-reserve.ts).
+ * Shown as the reason, `disk full: <detail>`; a null detail (the reserve is
+ * held again) clears that reason. Stale pod ids are ignored.
+ */
+export const diskFullSignal = defineSignal<[podId: string, detail: string | null]>('diskFull');
+export const DISK_FULL_REASON = 'disk full';
+/**
  * `podLost` pod id meaning "whatever pod you have": sent by a runtime that
  * restarted and lost track of its pods (the local runtime after a worker crash).
  */

@@ -22,6 +22,8 @@ import {
   DEFAULT_SETTINGS,
   deliverSignal,
   describeQuery,
+  DISK_FULL_REASON,
+  diskFullSignal,
   offboardUpdate,
   podLostSignal,
   quotaHitLine,
@@ -116,6 +118,14 @@ export async function tenantWorkflow(input: TenantWorkflowInput): Promise<Tenant
       ['waking', 'running', 'draining', 'paused'].includes(d.phase)
     )
       d.lostReason = reason || 'pod lost';
+  });
+
+  setHandler(diskFullSignal, (podId, detail) => {
+    // Only the current pod's disk: a late report about an older generation is ignored.
+    if (d.generation === 0 || podId !== `${d.tenantId}-${d.generation}`) return;
+    if (detail) d.reason = `${DISK_FULL_REASON}: ${detail}`.slice(0, 500);
+    else if (d.reason?.startsWith(DISK_FULL_REASON)) d.reason = null;
+    life.publishDetails();
   });
 
   const ended =

@@ -26,7 +26,10 @@ export interface SandboxLimits {
   readonly cpuMilliCores: number;
   /** pids.max: every process and thread of the tenant (the supervisor and OpenClaw run ~80 threads). */
   readonly pidsMax: number;
-  /** The size of the filesystem the tenant's dir is while it is awake (tenant-disks.ts): state, workspace, tmp, logs. */
+  /**
+   * What the tenant's dir holds at most while it is awake (tenant-disks.ts): state, workspace, tmp, logs. Its
+   * filesystem is this plus OpenClaw's reserve (disk-reserve.ts), held back from the tenant until the disk is full.
+   */
   readonly diskBytes: number;
 }
 

@@ -18,7 +18,7 @@ export class SandboxUnavailable extends Error {}
 export async function checkSandboxPrimitives(uid: number): Promise<void> {
   const missing = (what: string) => new SandboxUnavailable(`local sandbox unavailable: ${what}`);
   if (process.getuid?.() !== 0) throw missing('the local runtime must run as root to build tenant sandboxes');
-  for (const tool of ['bwrap', 'setpriv', 'nsenter', 'ip', 'mount', 'mkfs.ext4'])
+  for (const tool of ['bwrap', 'setpriv', 'nsenter', 'ip', 'mount', 'mkfs.ext4', 'tune2fs'])
     await run('sh', ['-c', `command -v ${tool}`]).catch(() => {
       throw missing(`${tool} is not installed (apt-get install bubblewrap util-linux iproute2 e2fsprogs)`);
     });

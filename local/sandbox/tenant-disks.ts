@@ -11,6 +11,12 @@
  * changed) is made anew. A runtime mounts every image at start, to find
  * what an earlier runtime left (adoptRunning), and unmounts all at close.
  *
+ * The image is the budget plus a reserve (disk-reserve.ts) that OpenClaw gets
+ * back when the agent's files fill the budget; it is held from when its pod
+ * is ready (`watchReserve`) until its stop, and released before the image is
+ * unmounted (or, after a crash, before `mountAll` mounts it again), so the
+ * next wake's restore of a tenant that filled it fits again.
+ *
  * A tenant's first wake would format its image on the wake's path (mkfs.ext4:
  * 100-200 ms under load): once an image of a size was formatted, a spare of
  * that size is formatted in the background (`<bytes>.spare`), and the next
@@ -21,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DiskReserve, reserveBytesFor, setReserved, type ReserveReport } from './disk-reserve.js';
 
 const run = promisify(execFile);
 
@@ -29,6 +36,8 @@ export class TenantDisks {
   private readonly holders = new Map<string, string>();
   /** Spare images being formatted, by size: at most one each. */
   private readonly formatting = new Map<number, Promise<void>>();
+  /** The reserve watch of each tenant whose pod is ready (tenant id → its pod and watch). */
+  private readonly reserves = new Map<string, { podId: string; reserve: DiskReserve }>();
 
   constructor(
     /** `<dataDir>/disks`. */
@@ -51,20 +60,49 @@ export class TenantDisks {
    * given, gets the same mounted dir bound on it (a pre-built sandbox's slot
    * mount point, slot-mount.ts).
    */
-  async mountFor(tenantId: string, podId: string, bytes: number, alsoAt?: string): Promise<void> {
+  async mountFor(tenantId: string, podId: string, budgetBytes: number, alsoAt?: string): Promise<void> {
     this.hold(tenantId, podId);
-    await this.mount(tenantId, join(this.tenantsDir, tenantId), bytes, alsoAt);
+    await this.mount(tenantId, join(this.tenantsDir, tenantId), budgetBytes, alsoAt);
   }
 
   /** Unmounts the tenant's dir at this pod's end, unless a newer pod of the tenant holds it now. */
   async releaseFor(tenantId: string, podId: string): Promise<void> {
     if (this.holders.get(tenantId) !== podId) return;
+    await this.unwatchReserve(tenantId, podId);
     this.holders.delete(tenantId);
     await this.release(join(this.tenantsDir, tenantId));
   }
 
+  /**
+   * Holds the reserve of the pod's disk from now on (its restore is done) and
+   * releases it when the disk fills (disk-reserve.ts); a no-op for a pod that
+   * does not hold the tenant's disk.
+   */
+  watchReserve(
+    tenantId: string,
+    podId: string,
+    budgetBytes: number,
+    report: ReserveReport,
+    onError: (err: unknown) => void,
+  ): Promise<void> {
+    if (this.holders.get(tenantId) !== podId) return Promise.resolve();
+    void this.reserves.get(tenantId)?.reserve.stop();
+    const reserve = new DiskReserve(join(this.tenantsDir, tenantId), budgetBytes, report, onError);
+    this.reserves.set(tenantId, { podId, reserve });
+    return reserve.start();
+  }
+
+  /** The pod's end (or its loss): its disk's reserve is no longer watched. */
+  async unwatchReserve(tenantId: string, podId: string): Promise<void> {
+    const watch = this.reserves.get(tenantId);
+    if (watch?.podId !== podId) return;
+    this.reserves.delete(tenantId);
+    await watch.reserve.stop();
+  }
+
   /** At a runtime's close, every held disk (a lost pod's too: the next runtime mounts it again). */
   async releaseAll(): Promise<void> {
+    for (const [tenantId, { podId }] of [...this.reserves]) await this.unwatchReserve(tenantId, podId);
     await Promise.all(this.formatting.values());
     for (const [tenantId, podId] of [...this.holders]) await this.releaseFor(tenantId, podId);
   }
@@ -74,13 +112,17 @@ export class TenantDisks {
   }
 
   /**
-   * Mounts the tenant's image (made first, if missing or of another size) on
-   * its dir, and binds the mounted dir on `alsoAt` too, in one `sh` (a spawn
-   * less on the wake's path); only the bind when the dir is mounted already.
+   * Mounts the tenant's image, its budget plus the reserve (made
+   * first, if missing or of another size) on its dir, and binds the mounted
+   * dir on `alsoAt` too, in one `sh` (a spawn less on the wake's path); only
+   * the bind when the dir is mounted already.
    */
-  async mount(tenantId: string, rootDir: string, bytes: number, alsoAt?: string): Promise<void> {
+  async mount(tenantId: string, rootDir: string, budgetBytes: number, alsoAt?: string): Promise<void> {
+    const bytes = budgetBytes + reserveBytesFor(budgetBytes);
     const bind = alsoAt === undefined ? [] : [alsoAt];
     if (await isMountPoint(rootDir)) {
+      // Mounted by an earlier runtime, maybe with its reserve held: released for the restore, as below.
+      await setReserved(rootDir, 0);
       if (alsoAt !== undefined) await run('mount', ['--bind', rootDir, alsoAt]);
       return;
     }
@@ -95,6 +137,7 @@ export class TenantDisks {
       await this.newImage(image, bytes);
     }
     await mkdir(rootDir, { recursive: true, mode: 0o700 });
+    // A reused image holds no reserve: `release` and `mountAll` released it, so the restore has the whole image.
     await run('sh', [
       '-c',
       'mount -o loop,nosuid,nodev "$1" "$2" && if [ -n "$3" ]; then mount --bind "$2" "$3"; fi',
@@ -141,18 +184,26 @@ export class TenantDisks {
       if (await isMountPoint(rootDir)) continue;
       await mkdir(rootDir, { recursive: true, mode: 0o700 });
       // One image that does not mount (a damaged one) must not keep the runtime from starting: its dir stays empty.
-      await run('mount', ['-o', 'loop,nosuid,nodev', join(this.dir, name), rootDir]).catch(() => undefined);
+      // Its reserve, held if the host went down under it, is released: a wake restores into the whole image.
+      const image = join(this.dir, name);
+      const script = 'tune2fs -r 0 "$1" >/dev/null; mount -o loop,nosuid,nodev "$1" "$2"';
+      await run('sh', ['-c', script, 'mount-disk', image, rootDir]).catch(() => undefined);
     }
   }
 
-  /** Unmounts the tenant's dir (lazily when something still holds it); a no-op when it is not mounted. */
+  /**
+   * Unmounts the tenant's dir (lazily when something still holds it); a no-op
+   * when it is not mounted. Its reserve is released first, off the next
+   * wake's path: that wake's restore may need the whole image.
+   */
   async release(rootDir: string): Promise<void> {
     if (!(await isMountPoint(rootDir))) return;
+    await setReserved(rootDir, 0).catch(() => undefined); // mountAll releases it at the next start otherwise
     await run('umount', [rootDir]).catch(() => run('umount', ['--lazy', rootDir]));
   }
 }
 
-/** A sparse file of `bytes`, formatted ext4 (-m 0: no blocks kept for root, the tenant's budget is all its own). */
+/** A sparse file of `bytes`, formatted ext4 (-m 0: no blocks kept for root; the reserve is set while mounted). */
 async function format(image: string, bytes: number): Promise<void> {
   await run('truncate', ['-s', String(bytes), image]);
   await run('mkfs.ext4', ['-q', '-F', '-m', '0', image]);

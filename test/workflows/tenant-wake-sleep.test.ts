@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   deliverSignal,
+  diskFullSignal,
   quotaHitSignal,
   sleepNowSignal,
   touchSignal,
@@ -120,6 +121,26 @@ describe('tenant workflow: waking and sleeping', function () {
       );
       assert.equal((await t.describe()).phase, 'asleep', 'a refusal wakes no one');
       assert.equal(t.world.count('launch'), 0);
+    });
+  });
+
+  it('a full disk reported by the runtime is the running tenant’s reason until its reserve is held again; an older pod’s report is ignored', async () => {
+    await runTenant(suite.env, suite.bundle, {}, async (t) => {
+      const pod = await t.handle.executeUpdate(wakeUpdate);
+      await t.handle.signal(diskFullSignal, `${t.tenantId}-0`, 'an older pod');
+      assert.equal((await t.until(() => true, 'the signal handled')).reason, null, 'not the current pod');
+      await t.handle.signal(diskFullSignal, pod.podId, 'the agent filled its budget');
+      const full = await t.until((x) => x.reason !== null, 'the reason set');
+      assert.equal(full.reason, 'disk full: the agent filled its budget');
+      assert.equal(full.phase, 'running', 'it keeps running');
+      const metadata = await t.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      assert.match(
+        metadata.currentDetails ?? '',
+        /reason: disk full: the agent filled its budget/,
+        'in the Web UI',
+      );
+      await t.handle.signal(diskFullSignal, pod.podId, null);
+      await t.until((x) => x.reason === null, 'the reason cleared once the reserve is held again');
     });
   });
 

@@ -24,6 +24,7 @@ import { SlotSandboxes } from '../../../local/sandbox/slot-sandboxes.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
 import type { TenantSandbox } from '../../../local/sandbox/tenant-sandbox.js';
 import { checkSandboxPrimitives } from '../../../local/sandbox/preflight.js';
+import { reserveBytesFor, setReserved } from '../../../local/sandbox/disk-reserve.js';
 import { TenantDisks } from '../../../local/sandbox/tenant-disks.js';
 
 const run = promisify(execFile);
@@ -71,6 +72,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     rootDir = join(dataDir, 'tenants', 'probe');
     disks = new TenantDisks(join(dataDir, 'disks'), join(dataDir, 'tenants'));
     await disks.mount('probe', rootDir, DISK_BYTES); // the tier's disk budget, as the driver mounts it
+    await setReserved(rootDir, reserveBytesFor(DISK_BYTES)); // and its reserve held, as from the pod's readiness
     await mkdir(join(rootDir, 'logs'), { recursive: true, mode: 0o700 });
     redis = createServer((s) => s.end('+PONG\r\n'));
     redisPort = await listen(redis, '127.0.0.1');

@@ -24,12 +24,13 @@ import {
   type ToolResult,
 } from '../../../fakes/fake-llm.js';
 import { telegramUpdate } from '../../../fakes/fake-telegram.js';
+import { reserveBytesFor } from '../../../local/sandbox/disk-reserve.js';
 import { TIER_LIMITS } from '../../../local/sandbox/limits.js';
 import { readSandboxView } from '../../../local/sandbox/sandbox-view.js';
 import type { TenantTier } from '../../../workflows/types.js';
 import { eventually } from '../../supervisor/supervisor-process.js';
 import { startFleet, type Fleet } from '../fleet.js';
-import { ATTACKS, type Targets } from './hostile-attacks.js';
+import { ATTACKS, FREE_DISK, type Targets } from './hostile-attacks.js';
 
 const HOSTILE = 'hostile-pro';
 const NEIGHBOUR = 'neighbour-free';
@@ -79,7 +80,7 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
     const text = lastUserText(messages);
     const tenant = Object.keys(TIERS).find((id) => text.startsWith(`${id}:`));
     if (tenant && !firstRequestTools.has(tenant)) firstRequestTools.set(tenant, offeredTools(request));
-    const attack = ATTACKS.find((a) => text === `${tenant}: ${a.name}`);
+    const attack = [...ATTACKS, FREE_DISK].find((a) => text === `${tenant}: ${a.name}`);
     if (!attack) return echoReply(messages, request);
     const results = toolResults(messages);
     if (results.length === 0) return { toolCalls: attack.calls(targets) };
@@ -127,6 +128,28 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
       const said = fleet.telegram.callsFor(bots.get(NEIGHBOUR)!, 'sendMessage').map((c) => c.params['text']);
       throw new Error(`${(error as Error).message}; the neighbour said ${JSON.stringify(said.slice(-3))}`);
     });
+  };
+
+  /**
+   * Its disk full of the agent's file: OpenClaw still has room for its own state (the disk's reserve, released
+   * by the runtime), so the tenant answers, and operators see why; once the agent deletes the file, the reserve
+   * is held again and the reason goes.
+   */
+  const keepsAnsweringOnAFullDisk = async () => {
+    const text = `${HOSTILE}: still answering on a full disk`;
+    await send(HOSTILE, text);
+    await replyTo(HOSTILE, text);
+    const { reason } = await fleet.tenants.describe(HOSTILE);
+    console.log(`    [hostile] reason while full: ${reason}`);
+    assert.match(reason ?? '', /^disk full/, `describe's reason: ${reason}`);
+    await send(HOSTILE, `${HOSTILE}: ${FREE_DISK.name}`);
+    await replyTo(HOSTILE, `done ${FREE_DISK.name}`);
+    FREE_DISK.check(seen.get(`${HOSTILE}: ${FREE_DISK.name}`)!, targets);
+    await eventually(
+      async () => !(await fleet.tenants.describe(HOSTILE)).reason?.startsWith('disk full') || undefined,
+      30_000,
+      'the disk-full reason cleared once the file is gone',
+    );
   };
 
   before(async function () {
@@ -228,10 +251,14 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
     assert.deepEqual(view.limits, { ...TIER_LIMITS.pro, diskBytes: DISK_BYTES });
     assert.ok(view.memoryBytes !== null && view.memoryBytes > 100 * MiB, `memory now ${view.memoryBytes}`);
     assert.ok(view.memoryBytes < view.limits.memoryMaxBytes);
-    // And the launch applied the budget: the tenant's dir is a filesystem of that size.
+    // And the launch applied the budget: the tenant's dir is a filesystem of the budget plus OpenClaw's reserve,
+    // which is held (root's reserved blocks), so the tenant's own files get no more than the budget.
     const fs = await statfs(fleet.tenantDir(HOSTILE));
-    const size = fs.blocks * fs.bsize;
-    assert.ok(size > DISK_BYTES * 0.8 && size <= DISK_BYTES, `its dir is ${size} bytes`);
+    const [size, kept] = [fs.blocks * fs.bsize, (fs.bfree - fs.bavail) * fs.bsize];
+    const reserve = reserveBytesFor(DISK_BYTES); // 32 MiB: half this small budget
+    const image = DISK_BYTES + reserve;
+    assert.ok(size > image * 0.8 && size <= image, `its dir is ${size} bytes`);
+    assert.ok(kept >= reserve, `its reserve is held: ${kept} bytes kept back`);
   });
 
   it('a legitimate pro exec runs in its workspace as the sandbox uid, and its output reaches the reply', async () => {
@@ -278,6 +305,7 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
             .slice(0, 600)}`,
         );
         attack.check(results, targets);
+        if (attack.leavesDiskFull) await keepsAnsweringOnAFullDisk();
       }
       await neighbourAnswers();
     });

@@ -32,6 +32,8 @@ export interface Attack {
   readonly check: (results: readonly ToolResult[], t: Targets) => void;
   /** The tenant does not survive it (the designed outcome): no tool result comes back. */
   readonly endsTenant?: boolean;
+  /** Its file stays and its disk stays full: the test checks the tenant still answers, then sends FREE_DISK. */
+  readonly leavesDiskFull?: boolean;
 }
 
 const exec = (command: string): ScriptedToolCall => ({
@@ -140,14 +142,12 @@ export const ATTACKS: readonly Attack[] = [
   {
     name: 'fill its own disk past its budget',
     // Twice its budget, into its workspace: the kernel stops the writes at the budget (the suite's fleet gives
-    // `pro` 64 MiB). The same command then deletes the file, before OpenClaw records the result: a disk left
-    // full stalls OpenClaw itself (it cannot write its state; docs/security.md, "A disk left full").
-    // dd's report goes to /tmp, which is memory, not the full disk.
+    // `pro` 64 MiB), and the file stays. OpenClaw, on the same disk, must still record the result and answer:
+    // the runtime releases the disk's reserve once it is full (docs/security.md, "A disk left full"); the test
+    // then checks the tenant keeps answering, and FREE_DISK deletes the file. dd's report goes to /tmp (memory).
     calls: (t) => [
       exec(
-        `dd if=/dev/zero of=fill.bin bs=1M count=${(2 * t.diskBytes) / 2 ** 20} 2>/tmp/dd.txt; ` +
-          `full=$(df -k --output=avail . | tail -n 1 | tr -d ' '); rm fill.bin; tail -n 4 /tmp/dd.txt; ` +
-          `echo "available when full: $full KiB, after rm: $(df -k --output=avail . | tail -n 1 | tr -d ' ') KiB"`,
+        `dd if=/dev/zero of=fill.bin bs=1M count=${(2 * t.diskBytes) / 2 ** 20} 2>/tmp/dd.txt; tail -n 4 /tmp/dd.txt`,
       ),
     ],
     check: (results, t) => {
@@ -155,9 +155,8 @@ export const ATTACKS: readonly Attack[] = [
       assert.match(text, /No space left on device/, text);
       const copied = Number(/(\d+) bytes .*copied/.exec(text)?.[1]);
       assert.ok(copied > t.diskBytes / 2 && copied < t.diskBytes, `stopped at its budget: ${copied} bytes`);
-      const [, full, after] = /available when full: (\d+) KiB, after rm: (\d+) KiB/.exec(text) ?? [];
-      assert.ok(Number(full) < 1024 && Number(after) * 1024 > t.diskBytes / 2, text);
     },
+    leavesDiskFull: true,
   },
   {
     name: 'fill the disk outside its own dir',
@@ -205,3 +204,16 @@ export const ATTACKS: readonly Attack[] = [
     endsTenant: true,
   },
 ];
+
+/** After a full disk: the agent deletes its file (a user asking it to), and its room is back. */
+export const FREE_DISK: Attack = {
+  name: 'delete the file that filled its disk',
+  calls: () => [
+    exec(`rm fill.bin; echo "available after rm: $(df -k --output=avail . | tail -n 1 | tr -d ' ') KiB"`),
+  ],
+  check: (results, t) => {
+    const text = all(results);
+    const after = Number(/available after rm: (\d+) KiB/.exec(text)?.[1]);
+    assert.ok(after * 1024 > t.diskBytes / 2, text);
+  },
+};

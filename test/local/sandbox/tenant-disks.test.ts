@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { reserveBytesFor } from '../../../local/sandbox/disk-reserve.js';
 import { isMountPoint, TenantDisks } from '../../../local/sandbox/tenant-disks.js';
 
 const BYTES = 16 * 1024 * 1024;
@@ -31,7 +32,8 @@ describe('tenant disk images', function () {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const spareOf = (bytes: number) => join(dataDir, 'disks', `${bytes}.spare`);
+  /** Images are the budget plus the reserve (disk-reserve.ts). */
+  const spareOf = (budget: number) => join(dataDir, 'disks', `${budget + reserveBytesFor(budget)}.spare`);
   const untilExists = async (path: string) => {
     for (let i = 0; i < 300 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(existsSync(path), `${path} never appeared`);
