@@ -111,7 +111,7 @@ describe('the egress keeper, a process of its own', function () {
     const [keeper] = await keeperPids(dataDir);
     assert.ok(keeper);
     await until(
-      async () => (startTimeOf(keeper) === null ? true : undefined),
+      () => Promise.resolve(startTimeOf(keeper) === null ? true : undefined),
       20_000,
       'the keeper’s exit after the 4 s window',
     );
