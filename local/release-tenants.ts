@@ -10,6 +10,7 @@
 import { rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { killProcessesOf, processesMentioning } from './process-sweep.js';
+import { keeperMarker } from './sandbox/egress-keeper-client.js';
 import { unmountUnder } from './sandbox/leftover-mounts.js';
 
 export async function releaseTenants(dataDir: string, timeoutMs = 60_000): Promise<void> {
@@ -24,6 +25,6 @@ export async function releaseTenants(dataDir: string, timeoutMs = 60_000): Promi
     await new Promise((resolve) => setTimeout(resolve, 250));
   for (const marker of markers) await killProcessesOf(marker);
   // The sandboxes' egress keeper (sandbox/egress-keeper.ts) last: the drains above saved their snapshots through it.
-  await killProcessesOf(`CLAWFLEET_EGRESS_KEEPER=${dataDir}`);
+  await killProcessesOf(keeperMarker(dataDir));
   await unmountUnder(dataDir);
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
 import type { Logger } from '../../common/logger.js';
 import { startTimeOf } from '../process-identity.js';
+import { killProcessesOf } from '../process-sweep.js';
 import type { EgressOpening } from './egress-keeper.js';
 
 /** Where sandboxes get their egress from (egress-keeper.ts, behind its control socket). */
@@ -25,6 +26,14 @@ export interface EgressKeeperClientOptions {
   readonly dataDir: string;
   readonly heartbeat: { readonly file: string; readonly windowMs: number };
   readonly logger?: Logger;
+}
+
+/** The environment variable that marks a keeper (and anything it runs) with its data dir. */
+const KEEPER_MARKER_VARIABLE = 'CLAWFLEET_EGRESS_KEEPER';
+
+/** What process-sweep.ts finds the keeper of `dataDir` by (release-tenants.ts ends it so at the stack's end). */
+export function keeperMarker(dataDir: string): string {
+  return `${KEEPER_MARKER_VARIABLE}=${dataDir}`;
 }
 
 /** A keeper answers within this or counts as gone (a start on a loaded 2-core host takes seconds). */
@@ -69,14 +78,16 @@ export class EgressKeeperClient implements EgressHost {
     const pid = (await this.reached?.catch(() => null)) ?? (await this.pid());
     this.reached = undefined;
     this.keeperPid = undefined;
-    if (pid === null) return;
-    const startTime = startTimeOf(pid);
-    await this.call('POST', '/stop').catch(() => undefined);
-    for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
-      if (startTime === null || startTimeOf(pid) !== startTime) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (pid !== null) {
+      const startTime = startTimeOf(pid);
+      await this.call('POST', '/stop').catch(() => undefined);
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+        if (startTime === null || startTimeOf(pid) !== startTime) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
-    process.kill(pid, 'SIGKILL');
+    // Whatever still carries its marker: a keeper that did not stop, or a helper it ran (tsx's esbuild, from source).
+    await killProcessesOf(keeperMarker(this.options.dataDir));
   }
 
   /** The keeper's pid, once one answers (started now if none did). */
@@ -105,7 +116,7 @@ export class EgressKeeperClient implements EgressHost {
       spawn(process.execPath, nodeArgs('local/sandbox/egress-keeper-main', ...args), {
         cwd: PACKAGE_ROOT,
         // The marker release-tenants.ts ends it by; no secret, no tenant path.
-        env: { PATH: process.env['PATH'], LANG: 'C.UTF-8', CLAWFLEET_EGRESS_KEEPER: dataDir },
+        env: { PATH: process.env['PATH'], LANG: 'C.UTF-8', [KEEPER_MARKER_VARIABLE]: dataDir },
         stdio: ['ignore', log, log],
         detached: true,
       }).unref();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startTimeOf } from '../../../local/process-identity.js';
 import { processesMentioning } from '../../../local/process-sweep.js';
 import { egressRoutes } from '../../../local/sandbox/egress.js';
-import { EgressKeeperClient } from '../../../local/sandbox/egress-keeper-client.js';
+import { EgressKeeperClient, keeperMarker } from '../../../local/sandbox/egress-keeper-client.js';
 
 /** One line through the sandbox's socket: what the destination answers. */
 function throughSocket(socket: string): Promise<string> {
@@ -28,7 +28,7 @@ function throughSocket(socket: string): Promise<string> {
 
 /** The keeper itself (from source, tsx's esbuild service runs beside it with the same environment). */
 async function keeperPids(dataDir: string): Promise<number[]> {
-  const marked = await processesMentioning(`CLAWFLEET_EGRESS_KEEPER=${dataDir}`);
+  const marked = await processesMentioning(keeperMarker(dataDir));
   const cmdlines = await Promise.all(
     marked.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')),
   );

@@ -19,6 +19,7 @@ import { LocalRuntime } from '../../../local/local-runtime.js';
 import { startTimeOf } from '../../../local/process-identity.js';
 import { processesMentioning } from '../../../local/process-sweep.js';
 import { releaseTenants } from '../../../local/release-tenants.js';
+import { keeperMarker } from '../../../local/sandbox/egress-keeper-client.js';
 import { SupervisorAgentClient } from '../../../runtime/supervisor-client.js';
 import { newestSnapshot, PodLostRecorder } from '../../helpers/runtime-contract.js';
 import { startS3, type TestS3 } from '../../helpers/s3.js';
@@ -48,7 +49,7 @@ async function modelTurn(pod: HostedPod): Promise<{ status: number; text: string
 
 /** The keeper itself (from source, tsx's esbuild service runs beside it with the same environment). */
 async function keeperPids(dataDir: string): Promise<number[]> {
-  const marked = await processesMentioning(`CLAWFLEET_EGRESS_KEEPER=${dataDir}`);
+  const marked = await processesMentioning(keeperMarker(dataDir));
   const cmdlines = await Promise.all(
     marked.map((pid) => readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')),
   );
