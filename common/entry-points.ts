@@ -1,7 +1,7 @@
 /**
  * The one place that says how a clawfleet process is started: the worker,
  * the router, the admin API, the model gateway, a tenant's supervisor (cold, or warm with
- * `--warm`) and the CLI. Which way follows from where this module itself was loaded from:
+ * `--warm`), the local sandboxes' egress keeper and the CLI. Which way follows from where this module itself was loaded from:
  *
  * - built (`dist/common/entry-points.js`, what `npm run build`, the package
  *   and the images ship): `node dist/<entry>.js`, plain Node, no loader;
@@ -21,7 +21,8 @@ export type ClawfleetEntry =
   | 'gateway/server'
   | 'supervisor/main'
   | 'cli/main'
-  | 'dev/aws-server';
+  | 'dev/aws-server'
+  | 'local/sandbox/egress-keeper-main';
 
 export type RunMode = 'built' | 'source';
 

@@ -114,7 +114,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
       file: join(options.dataDir, 'runtime.heartbeat'),
       windowMs: options.adoptWindowMs ?? 60_000,
     };
-    this.slotSandboxes = options.sandbox && new SlotSandboxes(options.sandbox, options.dataDir);
+    this.slotSandboxes =
+      options.sandbox &&
+      new SlotSandboxes(options.sandbox, options.dataDir, {
+        heartbeat: this.heartbeat,
+        logger: options.logger,
+      });
     this.canPause = (options.pausing ?? true) && freezerAvailable();
     this.disks =
       options.sandbox && new TenantDisks(join(options.dataDir, 'disks'), join(options.dataDir, 'tenants'));

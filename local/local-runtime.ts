@@ -109,6 +109,7 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     this.local.closing = true;
     await this.local.closeWarm();
     this.local.stopHeartbeat();
+    this.local.slotSandboxes?.egressKeeper.detach(); // it serves on: the tenants' way out during the restart
     this.logger.info({ tenants: this.local.pods.size }, 'tenants handed over to the next worker');
   }
 
@@ -123,6 +124,7 @@ export class LocalRuntime extends PodLifecycle<LaunchedPod> {
     const pods = [...this.local.pods.values()];
     await this.stopAll(this.stopGraceMs);
     await this.local.releaseDisks();
+    await this.local.slotSandboxes?.egressKeeper.stop();
     this.local.stopHeartbeat();
     await Promise.all(
       pods.map((pod) =>

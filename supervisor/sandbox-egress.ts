@@ -6,12 +6,12 @@
  * other end is the runtime's egress proxy on the host. OpenClaw and its
  * tools use the same URLs unchanged; every other address is unreachable.
  *
- * The host end lives in the worker's local runtime: while a SIGKILLed worker
- * restarts, nobody listens on the sockets until the next worker adopts this
- * sandbox (seconds; docs/operations.md, "Recovery times"). A connection made
- * then waits for the host end instead of failing, so a model call or a
- * Telegram reply in flight goes out the moment egress is back, without
- * OpenClaw's own retry backoff on top.
+ * The host end lives in the egress keeper (local/sandbox/egress-keeper.ts),
+ * a process of its own that a worker's restart does not touch. Should the
+ * keeper itself die, nobody listens on the sockets until the runtime starts
+ * it again (within seconds). A connection made then waits for the host end
+ * instead of failing, so a model call or a Telegram reply in flight goes out
+ * the moment egress is back, without OpenClaw's own retry backoff on top.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -49,7 +49,7 @@ export async function startEgressForwards(forwards: readonly EgressForward[]): P
   );
 }
 
-/** How long a connection waits for the host end of its socket to listen again (a worker restart). */
+/** How long a connection waits for the host end of its socket to listen again (a keeper restart). */
 const HOST_WAIT_MS = 60_000;
 const HOST_RETRY_MS = 100;
 

@@ -6,7 +6,6 @@
  * straight into the supervisor's environment, never into a workflow.
  */
 import { EMBEDDED_AWS_CREDENTIALS } from '../common/aws-clients.js';
-import { presignedRefusal } from '../snapshots/presigned-check.js';
 import type { WorkerConfig } from './worker-config.js';
 import { gatewayBaseUrl, type Config } from '../common/config.js';
 import type { LocalSandboxSettings } from '../local/sandbox/slot-sandboxes.js';
@@ -72,12 +71,7 @@ export function createLocalRuntime(deps: LocalWiringDeps): LocalRuntime {
     dataDir: resolve(config.common.dataDir), // the supervisors run with another working directory
     portBase: config.local.portBase,
     warmSupervisors: config.local.warmSupervisors,
-    ...(config.local.sandbox === 'on' && {
-      sandbox: {
-        ...sandboxSettings(config),
-        onEgressRefused: (err: Error) => logger.warn({ err }, 'sandbox egress refused'),
-      },
-    }),
+    ...(config.local.sandbox === 'on' && { sandbox: sandboxSettings(config) }),
     capacity: defaultCapacity(config.local.maxTenants),
     capacityWaitMs: msToNumber(config.local.capacityWait),
     adoptWindowMs: msToNumber(config.local.adoptWindow),
@@ -157,9 +151,6 @@ function embeddedStoreGuard(config: Pick<Config, 'aws'>): Pick<LocalSandboxSetti
   if (!endpoint?.startsWith('http:') || config.aws.credentials !== 'embedded') return null;
   const url = new URL(endpoint);
   return {
-    snapshotGuard: {
-      name: `${url.hostname}:${url.port || 80}`,
-      refusal: (request) => presignedRefusal(request, EMBEDDED_AWS_CREDENTIALS),
-    },
+    snapshotGuard: { name: `${url.hostname}:${url.port || 80}`, credentials: EMBEDDED_AWS_CREDENTIALS },
   };
 }

@@ -100,7 +100,27 @@ export function egressRoutes(urls: readonly string[], allow: readonly string[]):
   return [...routes.values()];
 }
 
-/** The host side: one unix socket per route in `dir`, each connected to its destination only. */
+/** Where the supervisor inside listens for each route, and the socket in `dir` it forwards to. */
+export function insideForwards(dir: string, routes: readonly EgressRoute[]): InsideForward[] {
+  return routes.map((r) => ({ host: r.insideAddress, port: r.port, socket: join(dir, r.socket) }));
+}
+
+/** `/etc/hosts` for the sandbox: localhost, and each named destination at its inside address. */
+export function hostsFileFor(routes: readonly EgressRoute[]): string {
+  const named = routes.filter((r) => !isIP(r.hostname));
+  return [
+    '127.0.0.1 localhost',
+    '::1 localhost',
+    ...named.map((r) => `${r.insideAddress} ${r.hostname}`),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The host side: one unix socket per route in `dir`, each connected to its
+ * destination only. It runs in the egress keeper (egress-keeper.ts), a
+ * process of its own that outlives a worker restart.
+ */
 export class EgressProxy {
   private readonly servers: Server[] = [];
 
@@ -160,22 +180,7 @@ export class EgressProxy {
   }
 
   forwards(): InsideForward[] {
-    return this.routes.map((r) => ({
-      host: r.insideAddress,
-      port: r.port,
-      socket: join(this.dir, r.socket),
-    }));
-  }
-
-  /** `/etc/hosts` for the sandbox: localhost, and each named destination at its inside address. */
-  hostsFile(): string {
-    const named = this.routes.filter((r) => !isIP(r.hostname));
-    return [
-      '127.0.0.1 localhost',
-      '::1 localhost',
-      ...named.map((r) => `${r.insideAddress} ${r.hostname}`),
-      '',
-    ].join('\n');
+    return insideForwards(this.dir, this.routes);
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,9 @@ import { PermanentPortError } from '../../activities/errors.js';
 import { EgressRefused, egressRoutes, type EgressRoute } from './egress.js';
 import { checkSandboxPrimitives, SandboxUnavailable } from './preflight.js';
 import { SlotMount } from './slot-mount.js';
-import type { SnapshotStoreGuard } from './snapshot-egress.js';
+import type { SnapshotGuardSpec } from './snapshot-egress.js';
+import { EgressKeeperClient } from './egress-keeper-client.js';
+import type { Logger } from '../../common/logger.js';
 import type { SlotTable } from '../placement.js';
 import { installRootOf, TenantSandbox, type SandboxLaunch } from './tenant-sandbox.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
@@ -34,9 +36,13 @@ export interface LocalSandboxSettings {
   /** Per-tier limits. @default TIER_LIMITS (limits.ts) */
   readonly limits?: Readonly<Record<TenantTier, SandboxLimits>>;
   /** An embedded snapshot store's route, read as HTTP: only presigned requests pass (snapshot-egress.ts). */
-  readonly snapshotGuard?: SnapshotStoreGuard;
-  /** A tenant's connection or request the egress refused (a probe of the boundary: worth a log line). */
-  readonly onEgressRefused?: (err: Error) => void;
+  readonly snapshotGuard?: SnapshotGuardSpec;
+}
+
+/** The runtime's heartbeat, which the egress keeper watches too (egress-keeper.ts). */
+export interface SandboxRuntimeLink {
+  readonly heartbeat: { readonly file: string; readonly windowMs: number };
+  readonly logger?: Logger;
 }
 
 /** What the supervisor's code needs from the package, read-only (its import closure, and the built tree). */
@@ -70,12 +76,16 @@ export interface SandboxTemplate {
 export class SlotSandboxes {
   private readonly stack: string;
   private checked: Promise<void> | undefined;
+  /** The host end of every sandbox's egress, in a process that outlives this runtime (egress-keeper.ts). */
+  readonly egressKeeper: EgressKeeperClient;
 
   constructor(
     private readonly settings: LocalSandboxSettings,
     private readonly dataDir: string,
+    link: SandboxRuntimeLink,
   ) {
     this.stack = createHash('sha256').update(dataDir).digest('hex').slice(0, 6);
+    this.egressKeeper = new EgressKeeperClient({ dataDir, ...link });
   }
 
   /** The preflight, once per runtime; every launch awaits it, so a missing primitive refuses each with its line. */
@@ -189,7 +199,7 @@ export class SlotSandboxes {
     };
   }
 
-  /** The sandbox of a supervisor an earlier runtime started: its egress sockets listen again. */
+  /** The sandbox of a supervisor an earlier runtime started: its egress still served (or served again). */
   async adopt(slot: number, tier: TenantTier): Promise<TenantSandbox> {
     const dir = this.dirOf(slot);
     const routes = JSON.parse(await readFile(join(dir, 'routes.json'), 'utf8')) as EgressRoute[];
@@ -216,8 +226,8 @@ export class SlotSandboxes {
       this.limitsOf(tier),
       routes,
       {
+        host: this.egressKeeper,
         guards: this.settings.snapshotGuard ? [this.settings.snapshotGuard] : [],
-        ...(this.settings.onEgressRefused && { onRefused: this.settings.onEgressRefused }),
       },
     );
   }

@@ -11,13 +11,31 @@
  * signatures itself, and the sandbox could not be read into anyway.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { PresignedRequest } from '../../snapshots/presigned-check.js';
+import {
+  presignedRefusal,
+  type PresignCredentials,
+  type PresignedRequest,
+} from '../../snapshots/presigned-check.js';
 
 export interface SnapshotStoreGuard {
   /** `host:port` of the store as an egress route names it (egress.ts `EgressRoute.name`). */
   readonly name: string;
   /** Why a request is refused, or null when its presigned signature holds. */
   refusal(request: PresignedRequest): string | null;
+}
+
+/**
+ * A guard as plain data, for the egress keeper (egress-keeper.ts) to rebuild:
+ * the store's route and the credentials the control plane signs its grants
+ * with (the embedded store's static pair; never a tenant's).
+ */
+export interface SnapshotGuardSpec {
+  readonly name: string;
+  readonly credentials: PresignCredentials;
+}
+
+export function guardOf(spec: SnapshotGuardSpec): SnapshotStoreGuard {
+  return { name: spec.name, refusal: (request) => presignedRefusal(request, spec.credentials) };
 }
 
 const DENIED = (reason: string) =>

@@ -15,13 +15,14 @@
  * /proc; a generated /etc (hosts, passwd, CA certificates); the egress
  * sockets. The data dir, keys, repo, other tenants and /root are not there.
  */
-import type { SnapshotStoreGuard } from './snapshot-egress.js';
+import type { SnapshotGuardSpec } from './snapshot-egress.js';
 import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { SandboxCgroup } from './cgroup.js';
-import { EgressProxy, type EgressRoute } from './egress.js';
+import { hostsFileFor, insideForwards, type EgressRoute } from './egress.js';
+import type { EgressHost } from './egress-keeper-client.js';
 import { addLocalAddress, ensureNetns, netnsPath, removeNetns } from './netns.js';
 import { SlotMount } from './slot-mount.js';
 import { seccompProgram } from './seccomp.js';
@@ -61,10 +62,10 @@ export interface SandboxLaunch {
   readonly home: string;
 }
 
-/** What the egress checks besides its routes (egress.ts `EgressProxy`). */
-export interface EgressChecks {
-  readonly onRefused?: (err: Error) => void;
-  readonly guards?: readonly SnapshotStoreGuard[];
+/** Who serves the host end of the egress (the egress keeper), and what it checks besides the routes. */
+export interface EgressBinding {
+  readonly host: EgressHost;
+  readonly guards: readonly SnapshotGuardSpec[];
 }
 
 export class TenantSandbox {
@@ -72,7 +73,7 @@ export class TenantSandbox {
   readonly netns: string;
   /** Where a pre-built sandbox's tenant dir is mounted once it is claimed. */
   readonly mount: SlotMount;
-  private egress: EgressProxy;
+  private readonly egressDir: string;
   private listener: Server | undefined;
 
   constructor(
@@ -80,22 +81,13 @@ export class TenantSandbox {
     /** Root-owned: the egress sockets and the generated /etc files. */
     readonly dir: string,
     public limits: SandboxLimits,
-    routes: readonly EgressRoute[],
-    private readonly egressChecks: EgressChecks = {},
+    readonly routes: readonly EgressRoute[],
+    private readonly egress: EgressBinding,
   ) {
     this.cgroup = new SandboxCgroup(`clawfleet/${identity.name}`);
     this.netns = `cf-${identity.name}`;
     this.mount = new SlotMount(join(dir, 'tenants'));
-    this.egress = this.egressProxy(join(dir, 'egress'), routes);
-  }
-
-  private egressProxy(dir: string, routes: readonly EgressRoute[]): EgressProxy {
-    const { onRefused, guards } = this.egressChecks;
-    return new EgressProxy(dir, routes, onRefused, guards);
-  }
-
-  get routes(): readonly EgressRoute[] {
-    return this.egress.routes;
+    this.egressDir = join(dir, 'egress');
   }
 
   /** Everything but the process and the tenant's files: cgroups, netns, egress, /etc files. */
@@ -123,14 +115,16 @@ export class TenantSandbox {
     await chownTree(rootDir, this.identity.uid, this.identity.gid);
   }
 
-  /** The egress sockets (again, for a sandbox adopted from an earlier runtime) and the addresses they need inside. */
+  /**
+   * The egress sockets, served by the egress keeper (for a sandbox adopted
+   * from an earlier runtime: still served, unless the keeper died with it),
+   * and the addresses they need inside.
+   */
   async startEgress(): Promise<void> {
-    await this.egress.close();
-    this.egress = this.egressProxy(this.egress.dir, this.egress.routes);
-    await this.egress.start();
-    for (const route of this.egress.routes)
+    await this.egress.host.open({ dir: this.egressDir, routes: this.routes, guards: this.egress.guards });
+    for (const route of this.routes)
       if (!route.insideAddress.startsWith('127.')) await addLocalAddress(this.netns, route.insideAddress);
-    await writeFile(join(this.dir, 'hosts'), this.egress.hostsFile());
+    await writeFile(join(this.dir, 'hosts'), hostsFileFor(this.routes));
   }
 
   /** Opens the supervisor's listening socket in the host's namespace; its fd goes to the child at LISTEN_FD. */
@@ -154,7 +148,7 @@ export class TenantSandbox {
   supervisorEnv(): Record<string, string> {
     return {
       CLAWFLEET_LISTEN_FD: String(LISTEN_FD),
-      CLAWFLEET_SANDBOX_EGRESS: JSON.stringify(this.egress.forwards()),
+      CLAWFLEET_SANDBOX_EGRESS: JSON.stringify(insideForwards(this.egressDir, this.routes)),
     };
   }
 
@@ -212,7 +206,7 @@ export class TenantSandbox {
   /** Once its processes are gone: the next launch in the slot builds everything again. */
   async close(): Promise<void> {
     this.releaseListener();
-    await this.egress.close();
+    await this.egress.host.close(this.egressDir);
     await this.cgroup.remove();
     await this.mount.release();
     await removeNetns(this.netns);

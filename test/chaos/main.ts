@@ -3,7 +3,8 @@
  * 12 kills over 12 minutes), replayable with `--seed`; writes its summary to
  * bench/results/chaos.json. Options: --seed n --tenants n --messages n
  * --kills n --span-min n --budget-min n --out path, --kinds a,b (kill only
- * these kinds) and --keep (leave the stack's data dir and logs in place).
+ * these kinds), --keep (leave the stack's data dir and logs in place) and
+ * --port-base n (the tenants' first port).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/chaos.json' },
     kinds: { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    /** First port of the tenants' slots: two runs on one host need different ones. */
+    'port-base': { type: 'string', default: '27000' },
   },
 });
 function kindsOf(list: string): KillKind[] {
@@ -43,7 +46,7 @@ const verdict = await runChaos({
   messages: Number(values.messages),
   kills: Number(values.kills),
   spanMs: Number(values['span-min']) * 60_000,
-  portBase: 27000, // beside a short run in `npm test`
+  portBase: Number(values['port-base']), // 27000: beside a short run in `npm test`
   kinds: kindsOf(values.kinds),
   keepDataDir: values.keep,
   ...(Number(values['budget-min']) > 0 && { trafficBudgetMs: Number(values['budget-min']) * 60_000 }),

@@ -6,6 +6,8 @@
  * in-process runtime can show.
  *
  *   tsx runtime-host.ts <dataDir> <portBase> <adoptWindowMs> <s3Endpoint> <bucket> <tenant>...
+ *
+ * With `RUNTIME_HOST_SANDBOX` (JSON, `HostSandbox`) the tenants run sandboxed.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
@@ -13,6 +15,15 @@ import { pino } from 'pino';
 import { LocalRuntime } from '../../local/local-runtime.js';
 import { testGrants } from '../helpers/snapshot-grants.js';
 import { standInPlan, standInSpec } from './stand-in-plan.js';
+
+/** A sandboxed host: the slot uids, the egress allowlist, the model its stand-ins call, and the stand-in's path. */
+export interface HostSandbox {
+  readonly uidBase: number;
+  readonly egressAllow: readonly string[];
+  readonly modelUrl: string;
+  /** The stand-in OpenClaw in an install layout of its own (the sandbox binds the install, not the repo). */
+  readonly standIn: string;
+}
 
 const [dataDir, portBase, adoptWindowMs, endpoint, bucket, ...tenants] = process.argv.slice(2) as [
   string,
@@ -34,6 +45,9 @@ const grants = await testGrants(
 );
 const tokens = new Map<string, string>();
 const plan = standInPlan(grants);
+const sandbox = process.env['RUNTIME_HOST_SANDBOX']
+  ? (JSON.parse(process.env['RUNTIME_HOST_SANDBOX']) as HostSandbox)
+  : null;
 const runtime = new LocalRuntime({
   dataDir,
   portBase: Number(portBase),
@@ -41,8 +55,12 @@ const runtime = new LocalRuntime({
   plan: async (pod, placement, rootDir) => {
     const planned = await plan(pod, placement, rootDir);
     tokens.set(pod.podId, planned.secrets.supervisorToken!);
-    return planned;
+    if (!sandbox) return planned;
+    const provider = { ...planned.spec.provider, baseUrl: sandbox.modelUrl };
+    const openclaw = { ...planned.spec.openclaw, entry: sandbox.standIn };
+    return { ...planned, spec: { ...planned.spec, provider, openclaw } };
   },
+  ...(sandbox && { sandbox: { uidBase: sandbox.uidBase, egressAllow: sandbox.egressAllow } }),
   events: { podLost: () => Promise.resolve() },
   salvage: () => Promise.resolve(null),
   logger: pino({ level: 'silent' }),

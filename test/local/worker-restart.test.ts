@@ -7,14 +7,11 @@
  * OpenClaw, real s3rver; the killed runtime is a process of its own.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import type { PodHandle } from '../../activities/ports.js';
 import { LocalRuntime } from '../../local/local-runtime.js';
 import { startTimeOf } from '../../local/process-identity.js';
 import { processesMentioning } from '../../local/process-sweep.js';
@@ -24,53 +21,16 @@ import { newestSnapshot, PodLostRecorder } from '../helpers/runtime-contract.js'
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { testGrants, type TestGrants } from '../helpers/snapshot-grants.js';
 import { recordingSalvage, standInPlan, standInSpec } from './stand-in-plan.js';
+import { runtimeKilledWith as killedRuntime, type HostedPod } from './killed-runtime.js';
 
-const HOST = join(import.meta.dirname, 'runtime-host.ts');
-
-interface HostedPod extends PodHandle {
-  readonly pid: number;
-  readonly token: string;
-}
-
-/** Starts a runtime process with pods for `tenants`, waits for them to serve, then kills it with `signal`. */
-async function runtimeKilledWith(
+const runtimeKilledWith = (
   s3: TestS3,
   dataDir: string,
   portBase: number,
   windowMs: number,
   tenants: string[],
   signal: NodeJS.Signals = 'SIGKILL',
-) {
-  const host = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      HOST,
-      dataDir,
-      String(portBase),
-      String(windowMs),
-      s3.endpoint,
-      s3.bucket,
-      ...tenants,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const [line] = await Promise.race([
-    createInterface({ input: host.stdout })
-      [Symbol.asyncIterator]()
-      .next()
-      .then((r) => [r.value as string]),
-    new Promise<never>((_, reject) =>
-      host.once('exit', (code) => reject(new Error(`runtime host exited ${code}`))),
-    ),
-  ]);
-  const { pods } = JSON.parse(line!) as { pods: HostedPod[] };
-  const exited = new Promise((resolve) => host.once('exit', resolve));
-  host.kill(signal);
-  await exited;
-  return pods;
-}
+) => killedRuntime({ s3, dataDir, portBase, windowMs, tenants, signal });
 
 /** Running, not exited: an orphaned supervisor's zombie waits for init to reap it. */
 const alive = (pid: number) => startTimeOf(pid) !== null;

@@ -1,7 +1,9 @@
 // A stand-in for `openclaw` in supervisor tests where OpenClaw itself adds
 // nothing: `gateway run` serves /readyz, a chat endpoint that answers after
 // `chatDelayMs` and a Telegram webhook listener from the config the supervisor
-// wrote. Any other command fails: the supervisor's probes start no CLI process.
+// wrote (a chat turn whose body names `call-the-model` calls the configured model
+// provider and answers with its reply). Any other command fails: the
+// supervisor's probes start no CLI process.
 // Behaviour is scripted by `<root>/stand-in.json` (root = parent of the state
 // dir); every boot, SIGTERM and exit is appended to `<root>/stand-in-events.log`.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -39,16 +41,33 @@ if (boots() <= (control.crashBoots ?? 0)) {
 } else {
   const gateway = createServer((req, res) => {
     if (req.url === '/v1/chat/completions') {
-      req.resume();
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'stand-in' } }] }));
-      }, control.chatDelayMs ?? 0);
+      let body = '';
+      req.on('data', (c) => (body += c));
+      // A turn that names `call-the-model` asks the configured provider, as OpenClaw's agent would.
+      req.on('end', () => (body.includes('call-the-model') ? callModel(res) : answer(res)));
       return;
     }
     res.writeHead(req.url === '/readyz' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ready: req.url === '/readyz' }));
   });
+  const answer = (res) =>
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'stand-in' } }] }));
+    }, control.chatDelayMs ?? 0);
+  const callModel = (res) => {
+    const provider = Object.values(config.models?.providers ?? {})[0];
+    fetch(`${provider?.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'stand-in', messages: [{ role: 'user', content: 'hi' }] }),
+    })
+      .then((r) => r.text())
+      .then(
+        (text) => res.writeHead(200, { 'content-type': 'application/json' }).end(text),
+        (err) => res.writeHead(502).end(String(err)),
+      );
+  };
   // `listenDelayMs`: a gateway that takes a while to come up, as OpenClaw's does (seconds of code loading).
   setTimeout(() => gateway.listen(config.gateway.port, host), control.listenDelayMs ?? 0);
   const telegram = config.channels?.telegram;

@@ -47,6 +47,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
   let neighbourPort: number;
   let gatewayPort: number;
   let sandbox: TenantSandbox;
+  let sandboxes: SlotSandboxes;
   let disks: TenantDisks;
   let child: ChildProcess;
   let endpoint: string;
@@ -84,7 +85,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
     // The probe stands in for the supervisor: the same code paths, read-only like it.
     const source = await readFile(join(import.meta.dirname, 'probe.ts'), 'utf8');
     await writeFile(join(rootDir, 'probe.mts'), source.replaceAll("'../../../", `'${PACKAGE_ROOT}/`));
-    const sandboxes = new SlotSandboxes(
+    sandboxes = new SlotSandboxes(
       {
         uidBase: UID_BASE,
         egressAllow: [`127.0.0.1:${gatewayPort}`],
@@ -94,6 +95,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
         },
       },
       dataDir,
+      { heartbeat: { file: join(dataDir, 'runtime.heartbeat'), windowMs: 60_000 } },
     );
     const pod: PodSpec = {
       tenantId: 'probe',
@@ -147,6 +149,7 @@ describe('local sandbox boundaries (from inside a sandboxed process)', function 
 
   after(async () => {
     await sandbox?.close();
+    await sandboxes?.egressKeeper.stop();
     await disks?.release(rootDir);
     for (const server of [redis, neighbour, gateway]) server?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -92,8 +92,10 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
    * Every file under the data dir outside the tenants' dirs (keys, runtime state), by content hash. The
    * runtime's own per-slot sandbox files (`sandboxes/`) are left out: it rewrites them when a tenant relaunches;
    * so are the tenants' disk images (`disks/`): each is a tenant's own dir, mounted while it is awake; and the
-   * warm pool's log, which the runtime's pre-built sandboxes append to when the pool refills.
+   * warm pool's log, which the runtime's pre-built sandboxes append to when the pool refills, and the egress
+   * keeper's, which logs each refused connection of the attacks.
    */
+  const LOGS = ['warm-supervisors.log', 'egress-keeper.log'];
   const outsideTenants = async () => {
     const hashes = new Map<string, string>();
     const walk = async (dir: string) => {
@@ -101,7 +103,7 @@ describe('a hostile pro agent in the local sandbox (real OpenClaw tool calls)', 
         const path = join(dir, entry.name);
         if (['tenants', 'sandboxes', 'disks'].some((own) => path === join(targets.dataDir, own))) continue;
         if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile() && !entry.name.endsWith('heartbeat') && entry.name !== 'warm-supervisors.log')
+        else if (entry.isFile() && !entry.name.endsWith('heartbeat') && !LOGS.includes(entry.name))
           hashes.set(
             relative(targets.dataDir, path),
             createHash('sha256')
