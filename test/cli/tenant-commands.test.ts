@@ -124,7 +124,7 @@ describe('clawfleet CLI against a live admin API', function () {
     const tenantId = await h.createTenant();
     const asleep = await cli(['tenant', 'get', tenantId, '--no-color']);
     assert.match(asleep.stdout, /sandbox\s+on \(not running now\)/);
-    // What the local runtime writes at launch (local-driver.ts), and a memory cgroup reading 700 MiB.
+    // What the local runtime writes at launch (pod-watch.ts), and a memory cgroup reading 700 MiB.
     const memoryCgroup = await mkdtemp(join(tmpdir(), 'clawfleet-cgroup-'));
     try {
       await writeFile(join(memoryCgroup, 'memory.usage_in_bytes'), `${700 * 2 ** 20}\n`);
