@@ -20,6 +20,7 @@ import type {
   CallOptions,
   PodHandle,
   PodSpec,
+  ResumeOptions,
   RuntimeCapacity,
   RuntimeEvents,
   SnapshotManifest,
@@ -299,10 +300,12 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   /**
    * Thaws the pod and checks its supervisor answers ready. One that does not
    * stays `paused` for the core: its stop then ends it at once, without a
-   * drain it could not answer either.
+   * drain it could not answer either. `onThawed` runs between the two, so a
+   * delivery it starts reaches a running supervisor alongside the check.
    */
-  async resume(pod: LaunchedPod, options: CallOptions): Promise<void> {
+  async resume(pod: LaunchedPod, options: ResumeOptions): Promise<void> {
     await this.freezerOf(pod.tenantId).thaw();
+    options.onThawed?.();
     const timeout = AbortSignal.timeout(RESUME_CHECK_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const answer = await fetch(`${pod.endpoint}/readyz`, { signal }).catch(
