@@ -36,6 +36,19 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A resume's options: see `RuntimePort.resume`. */
+export interface ResumeOptions extends CallOptions {
+  /**
+   * Called once the pod's processes run again, before the runtime has
+   * confirmed that its supervisor answers (or at once for a pod already
+   * ready): work that needs the thawed pod, the first delivery, starts here
+   * instead of a round trip later. The resume still fails when the
+   * supervisor does not answer, and the caller then treats that work as
+   * not done.
+   */
+  readonly onThawed?: () => void;
+}
+
 /** Everything a runtime needs to start one tenant agent. */
 export interface PodSpec {
   readonly tenantId: string;
@@ -102,7 +115,7 @@ export interface RuntimePort {
    * success. Rejects when the pod is gone or does not answer (the caller
    * stops it and launches cold).
    */
-  resume(handle: PodHandle, options?: CallOptions): Promise<PodHandle>;
+  resume(handle: PodHandle, options?: ResumeOptions): Promise<PodHandle>;
 }
 
 /** Facts a runtime reports on its own (the worker turns them into workflow signals). */

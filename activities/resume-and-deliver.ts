@@ -44,6 +44,12 @@ export interface ResumePorts {
 /**
  * `onPod` wraps the delivery as every supervisor call is wrapped (a pod the runtime saw die fails permanently).
  * Throws only when the thaw failed.
+ *
+ * The delivery starts the moment the pod's processes run again (`onThawed`), beside the runtime's check that
+ * its supervisor answers, not after it: the check is a round trip to the same thawed process, which answers both
+ * in turn. When the check fails the delivery is cancelled and the resume throws as before: the message stays
+ * in the workflow's buffer and goes to the cold-launched pod (should the thawed pod have stored it first, that
+ * pod's state is not recorded when it is stopped, so at worst the message is answered twice, never lost).
  */
 export async function resumeAndDeliver(
   ports: ResumePorts,
@@ -51,22 +57,54 @@ export async function resumeAndDeliver(
   options: { signal?: AbortSignal; onPod: <T>(pod: PodHandle, call: () => Promise<T>) => Promise<T> },
 ): Promise<ResumedAndDelivered> {
   const { tenantId, envelope } = input;
-  const pod = await ports.runtime.resume(input.pod, { signal: options.signal });
-  note('info', 'pod resumed', { tenantId, podId: pod.podId });
+  const startedAt = Date.now();
+  const steps: Record<string, number> = {};
+  const mark = (step: string) => (steps[step] ??= Date.now() - startedAt);
+  const cancel = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, cancel.signal]) : cancel.signal;
+  // The head's hand-off once started: why it was not acked, or null when it was. Never rejects.
+  const sent: { delivery?: Promise<string | null> } = {};
+  const deliverHead = () => {
+    if (!envelope || sent.delivery) return;
+    sent.delivery = options
+      .onPod(input.pod, () => ports.agent.deliver(input.pod, envelope, { signal }))
+      .then(
+        () => (mark('acked'), null),
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+  };
+  let pod: PodHandle;
+  try {
+    pod = await ports.runtime.resume(input.pod, {
+      signal: options.signal,
+      onThawed: () => (mark('thawed'), deliverHead()),
+    });
+  } catch (error) {
+    cancel.abort();
+    await sent.delivery; // settled: nothing of a failed resume is left running
+    throw error;
+  }
+  mark('ready');
+  deliverHead(); // a runtime that did not call back: from here
   const published = ports.endpoints.publish(tenantId, pod, input.ttlMs).then(
     () => true,
     (error: unknown) => (note('warn', 'endpoint not published after the resume', { tenantId, error }), false),
   );
-  let deliveryFailure: string | null = null;
-  if (envelope) {
-    try {
-      await options.onPod(pod, () => ports.agent.deliver(pod, envelope, { signal: options.signal }));
-      note('info', 'message delivered', { tenantId, dedupeId: envelope.dedupeId });
-    } catch (error) {
-      deliveryFailure = error instanceof Error ? error.message : String(error);
-      note('warn', 'delivery after the resume failed', { tenantId, dedupeId: envelope.dedupeId, error });
-    }
-  }
+  const deliveryFailure = (await sent.delivery) ?? null;
+  if (deliveryFailure !== null)
+    note('warn', 'delivery after the resume failed', {
+      tenantId,
+      dedupeId: envelope?.dedupeId,
+      error: deliveryFailure,
+    });
+  // One line per resume with where its time went (ms from the activity's start): bench/resume-trace.ts reads it.
+  note('info', 'pod resumed', {
+    tenantId,
+    podId: pod.podId,
+    dedupeId: envelope?.dedupeId,
+    startedAt,
+    ...steps,
+  });
   return { pod, deliveryFailure, endpointPublished: await published };
 }
 

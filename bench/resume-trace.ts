@@ -9,7 +9,34 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { tenantWorkflowId } from '../workflows/shared.js';
+
+/** What the resume activity's one log line (activities/resume-and-deliver.ts, `pod resumed`) says of its steps. */
+export interface ResumeLogLine {
+  readonly tenantId?: string;
+  readonly startedAt?: number;
+  readonly thawed?: number;
+  readonly ready?: number;
+  readonly acked?: number;
+}
+
+/**
+ * Installs this process's Temporal runtime logger (before any worker: one per process) so that the resume
+ * activity's `pod resumed` lines are kept for `traceResume`; other lines at WARN and above go to stderr as the
+ * default logger's do.
+ */
+export function keepResumeLog(): ResumeLogLine[] {
+  const lines: ResumeLogLine[] = [];
+  const stderr = new DefaultLogger('WARN');
+  const keep = (entry: LogEntry) => {
+    if (entry.message === 'pod resumed') lines.push(entry.meta as ResumeLogLine);
+    else if (entry.level === 'WARN' || entry.level === 'ERROR')
+      stderr.log(entry.level, entry.message, entry.meta);
+  };
+  Runtime.install({ logger: new DefaultLogger('INFO', keep) });
+  return lines;
+}
 
 export interface ResumeStep {
   /** What ended the step: `signaled`, `task started`, `resumePod completed`, `seen by the bench`, ... */
@@ -25,6 +52,10 @@ export async function traceResume(input: {
   recorded: number;
   /** The tenant's supervisor log (pino JSON lines, info level). */
   supervisorLog?: string;
+  /** When the router answered the POST (epoch ms): the signal was accepted. */
+  answered?: number;
+  /** The resume activity's log lines (`keepResumeLog`), for the worker's own steps. */
+  resumeLog?: readonly ResumeLogLine[];
 }): Promise<ResumeStep[]> {
   const history = await input.client.workflow.getHandle(tenantWorkflowId(input.tenantId)).fetchHistory();
   const names = new Map<string, string>(); // scheduled event id → activity type
@@ -39,6 +70,16 @@ export async function traceResume(input: {
   }
   if (input.supervisorLog)
     marks.push(...(await supervisorMarks(input.supervisorLog)).filter((m) => within(m.at)));
+  if (input.answered !== undefined) marks.push({ at: input.answered, event: 'router answered' });
+  for (const line of input.resumeLog ?? []) {
+    if (line.tenantId !== input.tenantId || line.startedAt === undefined) continue;
+    const at = (ms: number | undefined, event: string) =>
+      ms !== undefined && within(line.startedAt! + ms) && marks.push({ at: line.startedAt! + ms, event });
+    at(0, 'resume activity started');
+    at(line.thawed, 'freezer thawed');
+    at(line.ready, 'supervisor check confirmed');
+    at(line.acked, 'delivery acked to the worker');
+  }
   marks.sort((a, b) => a.at - b.at); // stable: history events keep their order
   const steps: ResumeStep[] = [];
   let previous = input.posted;

@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { startFleet } from '../test/local/fleet.js';
 import { startFleetRouter } from '../test/local/fleet-router.js';
-import type { ResumeStep } from './resume-trace.js';
+import { keepResumeLog, type ResumeStep } from './resume-trace.js';
 import { quantile, summary } from './stats.js';
 import { HOLD_MS, pausedResumes } from './wake-paused.js';
 
@@ -21,6 +21,7 @@ const HOT_RUNS = 20;
 const RESULTS = new URL('./results/wake.json', import.meta.url);
 
 async function main(): Promise<void> {
+  const resumeLog = keepResumeLog(); // before the fleet's worker: one Temporal runtime per process
   const loads: number[] = [loadavg()[0]!];
   const sampler = setInterval(() => loads.push(loadavg()[0]!), 5_000);
   const fleet = await startFleet({
@@ -30,11 +31,13 @@ async function main(): Promise<void> {
   });
   const router = await startFleetRouter(fleet);
   try {
-    const paused = await pausedResumes(fleet, router, RUNS, { hotRuns: HOT_RUNS });
+    const paused = await pausedResumes(fleet, router, RUNS, { hotRuns: HOT_RUNS, resumeLog });
     clearInterval(sampler);
     const resume = summary(paused.resumeMs);
     const p99 = Math.round(quantile(paused.resumeMs, 0.99));
     const hot = summary(paused.hotPathMs);
+    const atPod = summary(paused.ackAtPodMs);
+    const atPodP99 = Math.round(quantile(paused.ackAtPodMs, 0.99));
     const load = summary(loads.map((l) => l * 100));
     const loadText = `${(load.median / 100).toFixed(1)} (IQR ${(load.q1 / 100).toFixed(1)}–${(load.q3 / 100).toFixed(1)})`;
     console.log(
@@ -42,6 +45,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `(c) hot path, same tenant, same run: median ${hot.median} ms (IQR ${hot.q1}–${hot.q3}) over ${HOT_RUNS}`,
+    );
+    console.log(
+      `    of which webhook to OpenClaw's durable ack at the pod (supervisor log): median ${atPod.median} ms (IQR ${atPod.q1}–${atPod.q3}), p99 ${atPodP99} ms over ${paused.ackAtPodMs.length}`,
     );
     console.log(
       `(e)/(c) = ${(resume.median / hot.median).toFixed(2)}; paused CPU ${paused.pausedCpuPercent} %`,
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
       pausedResumeRuns: RUNS,
       pausedResumeHotPathMs: hot,
       pausedResumeOverHotPath: Number((resume.median / hot.median).toFixed(2)),
+      pausedResumeAckAtPodMs: { ...atPod, p99: atPodP99, runs: paused.ackAtPodMs.length },
       pausedResumeLoadAverage1m: { median: load.median / 100, q1: load.q1 / 100, q3: load.q3 / 100 },
       pausedCpuPercent: paused.pausedCpuPercent,
       pausedResumeNote: `bench:wake-paused, ${new Date().toISOString().slice(0, 16)}Z: ${RUNS} resumes, each after ${HOLD_MS / 1000} s paused, load ${loadText}; (c) of the same run in pausedResumeHotPathMs`,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { telegramUpdate } from '../fakes/fake-telegram.js';
 import type { Fleet } from '../test/local/fleet.js';
 import type { FleetRouter } from '../test/local/fleet-router.js';
-import { formatSteps, traceResume, type ResumeStep } from './resume-trace.js';
+import { formatSteps, traceResume, type ResumeLogLine, type ResumeStep } from './resume-trace.js';
 import { rssByProcess, usageOf, pollUntil } from './stats.js';
 
 const TENANT = 'bench-paused';
@@ -36,6 +36,11 @@ export interface PausedResume {
   readonly traces: ResumeStep[][];
   /** (c) on the same tenant in the same run, when asked for: webhook to durable ack while it runs. */
   readonly hotPathMs: number[];
+  /**
+   * Webhook to OpenClaw's durable ack where it happens, the supervisor answering the delivery (its log), one per
+   * resume that has it: `resumeMs` also counts the workflow task's completion and the query that sees it.
+   */
+  readonly ackAtPodMs: number[];
 }
 
 /** CPU ms (utime + stime) of each process, by its script's name and pid. */
@@ -58,7 +63,8 @@ export async function pausedResumes(
   fleet: Fleet,
   router: FleetRouter,
   runs: number,
-  options: { hotRuns?: number } = {},
+  /** `resumeLog`: the resume activity's log lines (resume-trace.ts `keepResumeLog`), for the worker's steps. */
+  options: { hotRuns?: number; resumeLog?: readonly ResumeLogLine[] } = {},
 ): Promise<PausedResume> {
   const { webhookSecret } = await fleet.registerTenant(TENANT);
   await fleet.tenants.ensureStarted(TENANT, { idleTimeout: '3s' });
@@ -73,12 +79,14 @@ export async function pausedResumes(
     if (response.status !== 200) throw new Error(`router answered ${response.status}`);
   };
   let lastPosted = 0;
+  let lastAnswered = 0;
   let lastRecorded = 0;
   const deliver = async () => {
     const before = (await describe()).deliveredCount;
     lastPosted = Date.now();
     const t0 = performance.now();
     await post();
+    lastAnswered = Date.now();
     // The first one is a cold wake, which takes minutes on a loaded host.
     await until('the durable ack', 300_000, async () => (await describe()).deliveredCount > before);
     const ms = performance.now() - t0;
@@ -107,6 +115,7 @@ export async function pausedResumes(
       `(e) paused tenant: ${pausedCpuPercent} % of one core over ${PAUSED_SAMPLE_MS / 1000} s (${pids.length} processes)`,
     );
     const resumeMs: number[] = [];
+    const ackAtPodMs: number[] = [];
     const traces: ResumeStep[][] = [];
     for (let run = 1; run <= runs; run++) {
       await paused();
@@ -121,13 +130,17 @@ export async function pausedResumes(
         posted: lastPosted,
         recorded: lastRecorded,
         supervisorLog: join(fleet.tenantDir(TENANT), 'logs', 'supervisor.log'),
+        answered: lastAnswered,
+        resumeLog: options.resumeLog,
       });
       traces.push(steps);
+      const acked = steps.findIndex((s) => s.event === 'supervisor /deliver/telegram answered');
+      if (acked >= 0) ackAtPodMs.push(steps.slice(0, acked + 1).reduce((sum, s) => sum + s.ms, 0));
       console.log(`(e) paused resume ${run}: ${ms.toFixed(1)} ms: ${formatSteps(steps)}`);
       const spent = [...cpuAfter].map(([name, cpuMs]) => `${name} ${cpuMs - (cpuBefore.get(name) ?? 0)}`);
       console.log(`    CPU ms of the tenant's processes from the POST to the ack: ${spent.join(', ')}`);
     }
-    return { resumeMs, pausedCpuPercent, processes: pids.length, traces, hotPathMs };
+    return { resumeMs, pausedCpuPercent, processes: pids.length, traces, hotPathMs, ackAtPodMs };
   } finally {
     await fleet.tenants.sleep(TENANT).catch(() => undefined); // frees its place and memory for the cold rounds
     await until(

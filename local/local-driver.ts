@@ -21,6 +21,7 @@ import type {
   CallOptions,
   PodHandle,
   PodSpec,
+  ResumeOptions,
   RuntimeCapacity,
   SnapshotManifest,
 } from '../activities/ports.js';
@@ -225,7 +226,7 @@ export class LocalDriver implements RuntimeDriver<LaunchedPod> {
   }
 
   /** Thaws the pod and checks its supervisor answers ready (pod-pausing.ts). */
-  resume(pod: LaunchedPod, options: CallOptions): Promise<void> {
+  resume(pod: LaunchedPod, options: ResumeOptions): Promise<void> {
     return this.pausing.resume(pod, options);
   }
 

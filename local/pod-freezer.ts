@@ -10,7 +10,7 @@
  * Processes are moved, then the group frozen, then the pod's processes
  * listed again: one forked in between joins the frozen group (and freezes).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -44,11 +44,27 @@ export class PodFreezer {
     await this.waitFor('FROZEN');
   }
 
-  /** Thaws the group; resolves once every task runs again. A group that is not there is thawed. */
+  /**
+   * Thaws the group; resolves once every task runs again. A group that is not there is thawed.
+   *
+   * The write and its read-back are synchronous on purpose: they are cgroupfs files, handled in the kernel in
+   * microseconds (a v1 thaw is applied within the write), whereas the async calls each wait for a libuv pool
+   * thread and then for the event loop, 7–9 ms together on a busy worker (docs/benchmarks.md), on every paused
+   * resume's critical path.
+   */
   async thaw(): Promise<void> {
     if (!existsSync(this.dir)) return;
-    await writeFile(join(this.dir, 'freezer.state'), 'THAWED');
+    writeFileSync(join(this.dir, 'freezer.state'), 'THAWED');
+    if (this.stateNow() === 'THAWED') return;
     await this.waitFor('THAWED');
+  }
+
+  private stateNow(): string | null {
+    try {
+      return readFileSync(join(this.dir, 'freezer.state'), 'utf8').trim();
+    } catch {
+      return null;
+    }
   }
 
   /** FROZEN, FREEZING or THAWED; null when the group is not there. */

@@ -5,7 +5,7 @@
  * here and asks, when a pod ends, for its group to be thawed or removed.
  */
 import { createHash } from 'node:crypto';
-import type { CallOptions } from '../activities/ports.js';
+import type { ResumeOptions } from '../activities/ports.js';
 import type { LaunchedPod } from './launched-pod.js';
 import { PodFreezer } from './pod-freezer.js';
 import { processesMentioning } from './process-sweep.js';
@@ -47,8 +47,9 @@ export class PodPausing {
    * stays `paused` for the core: its stop then ends it at once, without a
    * drain it could not answer either.
    */
-  async resume(pod: LaunchedPod, options: CallOptions): Promise<void> {
+  async resume(pod: LaunchedPod, options: ResumeOptions): Promise<void> {
     await this.freezerOf(pod.tenantId).thaw();
+    options.onThawed?.(); // a delivery started here reaches the running supervisor alongside the check
     const timeout = AbortSignal.timeout(RESUME_CHECK_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const answer = await fetch(`${pod.endpoint}/readyz`, { signal }).catch(

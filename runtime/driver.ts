@@ -10,6 +10,7 @@ import type {
   CallOptions,
   PodHandle,
   PodSpec,
+  ResumeOptions,
   RuntimeCapacity,
   RuntimePod,
   SnapshotManifest,
@@ -52,8 +53,11 @@ export interface RuntimeDriver<P extends RuntimePod = RuntimePod> {
   readonly canPause: boolean;
   /** Freeze every process of the ready pod (no CPU; memory and place kept); its state becomes `paused`. */
   pause?(pod: P): Promise<void>;
-  /** Thaw the paused pod and check that its supervisor answers; its state becomes `ready` again. */
-  resume?(pod: P, options: CallOptions): Promise<void>;
+  /**
+   * Thaw the paused pod and check that its supervisor answers; its state becomes `ready` again. Calls
+   * `options.onThawed` between the two (ports.ts `ResumeOptions`).
+   */
+  resume?(pod: P, options: ResumeOptions): Promise<void>;
 }
 
 /** The supervisor's drain (runtime/supervisor-client.ts): OpenClaw stopped, final snapshot taken and returned. */

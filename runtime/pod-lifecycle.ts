@@ -24,6 +24,7 @@ import type {
   PodHandle,
   PodSpec,
   PodStatus,
+  ResumeOptions,
   RuntimeCapacity,
   RuntimePod,
   RuntimePort,
@@ -96,11 +97,14 @@ export class PodLifecycle<P extends RuntimePod> implements RuntimePort {
     });
   }
 
-  resume(handle: PodHandle, options: CallOptions = {}): Promise<PodHandle> {
+  resume(handle: PodHandle, options: ResumeOptions = {}): Promise<PodHandle> {
     return this.serialized(tenantOfPod(handle.podId), async () => {
       const pod = await this.driver.find(handle.podId);
       // The same pod: what its launch reported (its isolation) still holds.
-      if (pod?.state === 'ready') return { ...handle, podId: pod.podId, endpoint: pod.endpoint };
+      if (pod?.state === 'ready') {
+        options.onThawed?.(); // resumed already (a retried activity): it runs
+        return { ...handle, podId: pod.podId, endpoint: pod.endpoint };
+      }
       if (pod?.state !== 'paused' || !this.driver.resume)
         throw new Error(`cannot resume ${handle.podId}: ${pod?.state ?? 'gone'}`);
       await this.driver.resume(pod, options);

@@ -48,6 +48,46 @@ describe('activities: resumeAndDeliver', () => {
     assert.equal(world.endpoint, null, 'the endpoint of a pod that did not thaw is not published');
   });
 
+  it('the delivery starts once the pod is thawed, before the runtime has confirmed it answers', async () => {
+    const world = pausedWorld();
+    let confirmed = false;
+    const deps = world.deps();
+    const resume = deps.runtime.resume.bind(deps.runtime);
+    const runtime = {
+      ...deps.runtime,
+      resume: (handle: typeof pod, options?: Parameters<typeof resume>[1]) =>
+        resume(handle, options).then((resumed) => ((confirmed = true), resumed)),
+    };
+    let deliveredBeforeConfirmed: boolean | null = null;
+    const agent = {
+      ...deps.agent,
+      deliver: (...args: Parameters<typeof deps.agent.deliver>) => {
+        deliveredBeforeConfirmed = !confirmed;
+        return deps.agent.deliver(...args);
+      },
+    };
+    const result = await createActivities({ ...deps, runtime, agent }).resumeAndDeliver(
+      input(envelope('m1')),
+    );
+    assert.equal(result.deliveryFailure, null);
+    assert.equal(deliveredBeforeConfirmed, true, 'sent beside the check, not after it');
+    assert.deepEqual(
+      world.delivered.map((e) => e.dedupeId),
+      ['m1'],
+    );
+  });
+
+  it('a pod thawed but not answering its check fails the resume, though its delivery was sent: the workflow keeps the message', async () => {
+    const world = pausedWorld();
+    world.readyFailure = 'no answer after the thaw';
+    await assert.rejects(
+      createActivities(world.deps()).resumeAndDeliver(input(envelope('m1'))),
+      /no answer after the thaw/,
+    );
+    assert.equal(world.count('deliver m1'), 1, 'sent at the thaw');
+    assert.equal(world.endpoint, null, 'the endpoint of a pod that did not answer is not published');
+  });
+
   it('a failed delivery or publish on the thawed pod is reported, not thrown', async () => {
     const world = pausedWorld();
     world.deliveryFailures = 1;

@@ -175,12 +175,20 @@ describe('local runtime: the paused tier (cgroup freezer)', function () {
     assert.equal(await subject.runtime.pause(handle), true, 'pausing a paused pod is success');
 
     const started = performance.now();
-    assert.deepEqual(
-      await subject.runtime.resume(handle),
-      handle,
-      'the same pod: its handle, isolation included',
-    );
+    const atThaw: { request?: Promise<Response>; beforeConfirmed?: boolean } = {};
+    let confirmed = false;
+    const resumed = subject.runtime.resume(handle, {
+      // What the paused tier's resume does here: its first delivery, sent beside the runtime's own check.
+      onThawed: () => {
+        atThaw.beforeConfirmed = !confirmed;
+        atThaw.request = fetch(`${handle.endpoint}/healthz`);
+      },
+    });
+    assert.deepEqual(await resumed, handle, 'the same pod: its handle, isolation included');
+    confirmed = true;
     const resumeMs = performance.now() - started;
+    assert.equal(atThaw.beforeConfirmed, true, 'onThawed is called before the resume is confirmed');
+    assert.equal((await atThaw.request!).status, 200, 'a request sent at the thaw is answered');
     assert.ok(resumeMs < 1_000, `resumed in ${resumeMs.toFixed(0)} ms`);
     assert.equal((await subject.runtime.describe(handle)).state, 'ready');
     assert.equal((await readFile(`/sys/fs/cgroup/freezer${group}/freezer.state`, 'utf8')).trim(), 'THAWED');
@@ -202,7 +210,12 @@ describe('local runtime: the paused tier (cgroup freezer)', function () {
     await subject.runtime.pause(handle);
     process.kill(pid, 'SIGSTOP'); // the thaw does not continue a stopped process: its supervisor stays silent
     const started = performance.now();
-    await assert.rejects(subject.runtime.resume(handle), /did not answer ready after its thaw/);
+    let thawed = false;
+    await assert.rejects(
+      subject.runtime.resume(handle, { onThawed: () => (thawed = true) }),
+      /did not answer ready after its thaw/,
+    );
+    assert.ok(thawed, 'thawed, then found silent: what onThawed started is the caller’s to cancel');
     assert.ok(performance.now() - started < 5_000, 'the resume gives up within seconds');
     assert.equal((await subject.runtime.describe(handle)).state, 'paused', 'not taken for a serving pod');
     const stopping = performance.now();

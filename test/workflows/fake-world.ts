@@ -43,6 +43,8 @@ export class FakeWorld {
   readonly paused = new Map<string, number>();
   /** While set, resumes fail with this message (a pod that does not answer after its thaw). */
   resumeFailure: string | null = null;
+  /** While set, resumes thaw the pod (`onThawed` is called) and then fail with this message (its check failed). */
+  readyFailure: string | null = null;
   /** Deliveries to fail (a pod that answers but does not ack) before they succeed again. */
   deliveryFailures = 0;
   /** Endpoint publishes to fail (the cache unreachable) before they succeed again. */
@@ -97,10 +99,13 @@ export class FakeWorld {
           this.paused.set(handle.podId, Date.now());
           return true;
         },
-        resume: async (handle) => {
+        resume: async (handle, options) => {
           this.events.push(`resume ${handle.podId}`);
           if (this.resumeFailure) throw new Error(this.resumeFailure);
           if (!this.pods.has(handle.podId)) throw new Error(`no pod ${handle.podId}`);
+          options?.onThawed?.();
+          await Promise.resolve(); // the check's round trip: what onThawed started runs meanwhile
+          if (this.readyFailure) throw new Error(this.readyFailure);
           this.paused.delete(handle.podId);
           return handle;
         },

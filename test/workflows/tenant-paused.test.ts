@@ -188,6 +188,30 @@ describe('tenant workflow: the paused tier', function () {
     });
   });
 
+  it('a pod thawed but failing its check after the delivery was sent to it: waking cold delivers the message again to the new pod', async () => {
+    const settings = { idleTimeoutMs: MINUTE };
+    await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
+      await pauseIdle(t);
+      t.world.readyFailure = 'supervisor did not answer ready after its thaw';
+      await t.handle.signal(deliverSignal, envelope('twice'));
+      const d = await t.until((x) => x.deliveredCount === 1, 'delivery after the cold wake');
+      const events = t.world.events.slice(t.world.events.indexOf(`resume ${t.tenantId}-1`));
+      assert.deepEqual(
+        events.filter((e) => /^(resume|stop|launch|deliver)/.test(e)),
+        [
+          `resume ${t.tenantId}-1`,
+          'deliver twice', // sent at the thaw, beside the check that then failed: not counted
+          `stop ${t.tenantId}-1`,
+          `launch ${t.tenantId}-2 from 1`,
+          'deliver twice', // still in the buffer: the new pod, restored from the pause's snapshot, gets it
+        ],
+      );
+      assert.equal(d.pod?.podId, `${t.tenantId}-2`);
+      assert.equal(d.bufferedMessages, 0);
+      assert.match(d.reason ?? '', /resume of .* failed, waking cold/);
+    });
+  });
+
   it('configured while paused (a fleet upgrade): the next message wakes it cold on the new version, not the frozen pod', async () => {
     const settings = { idleTimeoutMs: MINUTE };
     await runTenant(suite.env, suite.bundle, { world: pausingWorld(), settings }, async (t) => {
