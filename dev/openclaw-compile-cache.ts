@@ -68,10 +68,12 @@ async function bootOnce(options: WarmCompileCacheOptions, cacheDir: string): Pro
       ...trimmedBootEnv(options.entry),
       NODE_COMPILE_CACHE: cacheDir,
     };
+    // Its own process group: OpenClaw's helper processes write cache entries too, and are waited for below.
     const child = spawn(options.node, [options.entry, 'gateway', 'run'], {
       env,
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
@@ -92,6 +94,7 @@ async function bootOnce(options: WarmCompileCacheOptions, cacheDir: string): Pro
       // SIGTERM, never SIGKILL: Node persists the cache in its exit path.
       child.kill('SIGTERM');
       await exited;
+      if (child.pid) await groupEnded(child.pid);
     }
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -99,15 +102,38 @@ async function bootOnce(options: WarmCompileCacheOptions, cacheDir: string): Pro
 }
 
 /**
+ * The gateway's helper processes (its spawn broker) outlive it briefly and write their own cache entries on
+ * exit: the first CI run on a fresh machine listed one's temporary file, which was renamed away before its
+ * chmod (ENOENT). SIGTERM the rest of the group, then wait (at most 15 s) until none is left.
+ */
+async function groupEnded(pgid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(-pgid, 'SIGTERM');
+  for (const deadline = Date.now() + 15_000; alive() && Date.now() < deadline;)
+    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+}
+
+/**
  * Node writes cache entries mode 600; a sandboxed tenant runs under its own uid and
  * reads the install through a read-only mount, so the cache must be world-readable.
+ * An entry gone between the listing and its chmod (a temporary file renamed) is skipped.
  */
 async function makeWorldReadable(dir: string): Promise<void> {
   await chmod(dir, 0o755);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await makeWorldReadable(path);
-    else await chmod(path, 0o644);
+    else
+      await chmod(path, 0o644).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
   }
 }
 
