@@ -65,6 +65,21 @@ describe('sandboxed tenants keep their egress through a worker SIGKILL (the egre
   let modelCalls = 0;
   let sandbox: HostSandbox;
 
+  /** A runtime hosting one new sandboxed tenant, then SIGKILLed; each case draws its ports from its own range. */
+  const oneTenantKilled = async (prefix: string, firstRange: number) => {
+    const portBase = 24_000 + 40 * randomInt(firstRange, firstRange + 150);
+    const tenant = `${prefix}-${Date.now().toString(36)}`;
+    const hosted = await runtimeKilledWith({
+      s3,
+      dataDir,
+      portBase,
+      windowMs: 60_000,
+      tenants: [tenant],
+      sandbox,
+    });
+    return { portBase, tenant, hosted };
+  };
+
   before(async () => {
     s3 = await startS3('sandboxed-worker-kill');
     dataDir = await mkdtemp(join(tmpdir(), 'clawfleet-sbx-kill-'));
@@ -119,16 +134,7 @@ describe('sandboxed tenants keep their egress through a worker SIGKILL (the egre
   }
 
   it('a model call made right after the SIGKILL is answered at once; the next runtime adopts the tenant and the same keeper', async () => {
-    const portBase = 24_000 + 40 * randomInt(0, 150);
-    const tenant = `sk-a-${Date.now().toString(36)}`;
-    const hosted = await runtimeKilledWith({
-      s3,
-      dataDir,
-      portBase,
-      windowMs: 60_000,
-      tenants: [tenant],
-      sandbox,
-    });
+    const { portBase, tenant, hosted } = await oneTenantKilled('sk-a', 0);
     const [pod] = hosted as [HostedPod];
     const [keeper] = await keeperPids(dataDir);
     assert.ok(keeper, 'the egress keeper outlived the killed runtime');
@@ -157,16 +163,8 @@ describe('sandboxed tenants keep their egress through a worker SIGKILL (the egre
   });
 
   it('a stack that ends while its worker is dead drains the tenant with its final snapshot, then ends the keeper', async () => {
-    const portBase = 24_000 + 40 * randomInt(150, 300);
-    const tenant = `sk-b-${Date.now().toString(36)}`;
-    const [pod] = (await runtimeKilledWith({
-      s3,
-      dataDir,
-      portBase,
-      windowMs: 60_000,
-      tenants: [tenant],
-      sandbox,
-    })) as [HostedPod];
+    const { tenant, hosted } = await oneTenantKilled('sk-b', 150);
+    const [pod] = hosted as [HostedPod];
     const started = Date.now();
     await releaseTenants(dataDir, 30_000);
     const ms = Date.now() - started;
