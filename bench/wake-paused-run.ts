@@ -33,15 +33,21 @@ async function main(): Promise<void> {
   try {
     const paused = await pausedResumes(fleet, router, RUNS, { hotRuns: HOT_RUNS, resumeLog });
     clearInterval(sampler);
-    const resume = summary(paused.resumeMs);
-    const p99 = Math.round(quantile(paused.resumeMs, 0.99));
+    // The target's figure: webhook to the durable ack in the workflow's history. Also shown: until the bench saw it.
+    const resume = summary(paused.ackInHistoryMs);
+    const p99 = Math.round(quantile(paused.ackInHistoryMs, 0.99));
+    const seen = summary(paused.resumeMs);
+    const seenP99 = Math.round(quantile(paused.resumeMs, 0.99));
     const hot = summary(paused.hotPathMs);
     const atPod = summary(paused.ackAtPodMs);
     const atPodP99 = Math.round(quantile(paused.ackAtPodMs, 0.99));
     const load = summary(loads.map((l) => l * 100));
     const loadText = `${(load.median / 100).toFixed(1)} (IQR ${(load.q1 / 100).toFixed(1)}–${(load.q3 / 100).toFixed(1)})`;
     console.log(
-      `(e) paused resume, webhook to durable ack: median ${resume.median} ms (IQR ${resume.q1}–${resume.q3}), p99 ${p99} ms, max ${Math.round(Math.max(...paused.resumeMs))} ms over ${RUNS} (targets ≤ 100, ≤ 250 ms)`,
+      `(e) paused resume, webhook to durable ack (its workflow task completed in history): median ${resume.median} ms (IQR ${resume.q1}–${resume.q3}), p99 ${p99} ms, max ${Math.round(Math.max(...paused.ackInHistoryMs))} ms over ${paused.ackInHistoryMs.length} of ${RUNS} (targets ≤ 100, ≤ 250 ms)`,
+    );
+    console.log(
+      `    until the bench's query saw it: median ${seen.median} ms (IQR ${seen.q1}–${seen.q3}), p99 ${seenP99} ms`,
     );
     console.log(
       `(c) hot path, same tenant, same run: median ${hot.median} ms (IQR ${hot.q1}–${hot.q3}) over ${HOT_RUNS}`,
@@ -58,9 +64,10 @@ async function main(): Promise<void> {
     const previous = JSON.parse(await readFile(RESULTS, 'utf8').catch(() => '{}')) as Record<string, unknown>;
     const merged = {
       ...previous,
-      pausedResumeMs: summary(paused.resumeMs.map((ms) => Math.round(ms))),
+      pausedResumeMs: summary(paused.ackInHistoryMs.map((ms) => Math.round(ms))),
       pausedResumeMedianMs: resume.median,
       pausedResumeP99Ms: p99,
+      pausedResumeSeenByBenchMs: { ...summary(paused.resumeMs.map((ms) => Math.round(ms))), p99: seenP99 },
       pausedResumeRuns: RUNS,
       pausedResumeHotPathMs: hot,
       pausedResumeOverHotPath: Number((resume.median / hot.median).toFixed(2)),

@@ -27,8 +27,13 @@ export const HOLD_MS = Number(process.env['BENCH_PAUSED_HOLD_MS'] ?? 10_000);
 const PAUSED_SAMPLE_MS = 10_000;
 
 export interface PausedResume {
-  /** Webhook to durable ack, one per resume. */
+  /** Webhook until the bench's query sees the durable ack, one per resume (includes that query's round trip). */
   readonly resumeMs: number[];
+  /**
+   * Webhook to the durable ack itself: the workflow task that recorded the delivery completed (its history event),
+   * one per resume whose trace has it. What the issue's target measures; `resumeMs` adds the bench's polling.
+   */
+  readonly ackInHistoryMs: number[];
   /** CPU use of the paused tenant's processes (one core = 100) over `PAUSED_SAMPLE_MS`. */
   readonly pausedCpuPercent: number;
   readonly processes: number;
@@ -116,6 +121,7 @@ export async function pausedResumes(
     );
     const resumeMs: number[] = [];
     const ackAtPodMs: number[] = [];
+    const ackInHistoryMs: number[] = [];
     const traces: ResumeStep[][] = [];
     for (let run = 1; run <= runs; run++) {
       await paused();
@@ -136,11 +142,21 @@ export async function pausedResumes(
       traces.push(steps);
       const acked = steps.findIndex((s) => s.event === 'supervisor /deliver/telegram answered');
       if (acked >= 0) ackAtPodMs.push(steps.slice(0, acked + 1).reduce((sum, s) => sum + s.ms, 0));
+      const durable = durableAckMs(steps);
+      if (durable !== undefined) ackInHistoryMs.push(durable);
       console.log(`(e) paused resume ${run}: ${ms.toFixed(1)} ms: ${formatSteps(steps)}`);
       const spent = [...cpuAfter].map(([name, cpuMs]) => `${name} ${cpuMs - (cpuBefore.get(name) ?? 0)}`);
       console.log(`    CPU ms of the tenant's processes from the POST to the ack: ${spent.join(', ')}`);
     }
-    return { resumeMs, pausedCpuPercent, processes: pids.length, traces, hotPathMs, ackAtPodMs };
+    return {
+      resumeMs,
+      ackInHistoryMs,
+      pausedCpuPercent,
+      processes: pids.length,
+      traces,
+      hotPathMs,
+      ackAtPodMs,
+    };
   } finally {
     await fleet.tenants.sleep(TENANT).catch(() => undefined); // frees its place and memory for the cold rounds
     await until(
@@ -149,4 +165,12 @@ export async function pausedResumes(
       async () => (await describe()).phase === 'asleep',
     ).catch(() => undefined);
   }
+}
+
+/** From the POST to the completion of the workflow task that recorded the pod's ack, if the trace shows both. */
+export function durableAckMs(steps: readonly ResumeStep[]): number | undefined {
+  const acked = steps.findIndex((s) => s.event === 'delivery acked to the worker');
+  if (acked < 0) return undefined;
+  const completed = steps.findIndex((s, i) => i > acked && s.event === 'task completed');
+  return completed < 0 ? undefined : steps.slice(0, completed + 1).reduce((sum, s) => sum + s.ms, 0);
 }
