@@ -6,15 +6,8 @@ import { DERIVED_SECRET_NAMES, SECRET_NAMES } from '../../registry/secret-store.
 import { REPLACED_BOT_TOKEN_PREFIX } from '../../telegram/registration.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
-import {
-  ApiKeyParams,
-  IdParams,
-  RotateBody,
-  SecretBody,
-  SecretParams,
-  TelegramChange,
-  WebhookState,
-} from '../schemas.js';
+import { ApiKeyParams, IdParams, RotateBody, SecretBody, SecretParams } from '../schemas.js';
+import { TelegramChange, WebhookState } from '../telegram-schemas.js';
 import type { TenantService } from '../tenant-service.js';
 
 export interface SecretRouteOptions {
