@@ -5,9 +5,10 @@
  * tests wire a fleet in memory. Batches heartbeat per tenant, and every
  * batch is idempotent: setting a version a tenant already has changes nothing.
  */
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { FleetSelector, UpgradeSelection, WaveHealth } from '../workflows/fleet-contract.js';
 import type { TenantTier, VersionHealthRecord } from '../workflows/types.js';
+import { safeContext } from './activity-boundary.js';
 import { toActivityFailure } from './errors.js';
 
 /** A registry row as the selection sees it. */
@@ -50,12 +51,7 @@ const BATCH = 16;
 const MAX_FAILURES_LISTED = 20;
 
 async function eachBatched<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let ctx: Context | undefined;
-  try {
-    ctx = Context.current();
-  } catch {
-    ctx = undefined; // plain unit tests
-  }
+  const ctx = safeContext();
   for (let i = 0; i < items.length; i += BATCH) {
     await Promise.all(items.slice(i, i + BATCH).map(work));
     ctx?.heartbeat(i);

@@ -3,97 +3,42 @@
  * idempotent (see ports.ts for the contract that makes it so) and logs with
  * the tenant id. Inputs and results are plain JSON and never hold secrets.
  */
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type {
   AgentActivity,
   Envelope,
   PodHandle,
   RegistryStatus,
   SnapshotManifest,
-  TenantTier,
 } from '../workflows/types.js';
-import { BUILT_IN_TIER_QUOTAS, effectiveQuotas } from '../common/quotas.js';
-import { PermanentPortError, toActivityFailure } from './errors.js';
-import type { ActivityDeps, ActivityMetrics, UsageRecord, WebhookRegistered } from './ports.js';
+import { guarded } from './activity-boundary.js';
+import type { LaunchInput, PodRef, TenantRef } from './activity-inputs.js';
+import { PermanentPortError } from './errors.js';
+import type { ActivityDeps, ActivityMetrics } from './ports.js';
 import {
   resumeAndDeliver,
   type ResumeAndDeliverInput,
   type ResumedAndDelivered,
 } from './resume-and-deliver.js';
 import { pickSleepCandidate, type SleepCandidate } from './sleep-candidate.js';
-import { quotaHitLine } from '../workflows/shared.js';
+import { createTenantDataActivities } from './tenant-data-activities.js';
+import { createUsageActivities } from './usage-activities.js';
 
 export type { ActivityDeps } from './ports.js';
 export type { FleetActivities } from './fleet.js';
 export type { ResumedAndDelivered } from './resume-and-deliver.js';
+export type { OffboardInventory } from './tenant-data-activities.js';
+export type { ActiveAllowance } from './usage-activities.js';
+export type { LaunchInput, PodRef, TenantRef } from './activity-inputs.js';
 
-export interface TenantRef {
-  readonly tenantId: string;
-}
-export interface PodRef extends TenantRef {
-  readonly pod: PodHandle;
-}
-export interface LaunchInput extends TenantRef {
-  readonly podId: string;
-  readonly tier: TenantTier;
-  readonly openclawVersion: string;
-  /** The workflow's last recorded snapshot; the registry pointer wins if it is newer. */
-  readonly snapshotSeq: number | null;
-}
-export interface ActiveAllowance {
-  readonly limitSeconds: number;
-  /** Active time already recorded today (before the current wake). */
-  readonly usedMs: number;
-}
-export interface OffboardInventory {
-  readonly snapshots: SnapshotManifest[];
-  readonly secretNames: string[];
-  readonly registryRecord: boolean;
-}
-
-/** Well inside the heartbeat timeouts of workflows/activity-proxies.ts (5 s and 10 s). */
-const HEARTBEAT_EVERY_MS = 2_000;
 const NO_METRICS: ActivityMetrics = {
   wake: () => undefined,
   snapshot: () => undefined,
   eviction: () => undefined,
 };
 
-/** Heartbeats while `work` runs, and maps permanent port errors at the boundary. */
-async function guarded<T>(work: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  const ctx = safeContext();
-  const timer = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
-  try {
-    return await work(ctx?.cancellationSignal);
-  } catch (error) {
-    throw toActivityFailure(error);
-  } finally {
-    if (timer) clearInterval(timer);
-  }
-}
-
-function safeContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (plain unit tests)
-  }
-}
-
-/** UTC days from `from` to `to` inclusive (at most 8: the router's counts live 8 days). */
-function utcDays(from: string, to: string): string[] {
-  const days: string[] = [];
-  const last = to.slice(0, 10);
-  for (let t = Date.parse(from.slice(0, 10)); days.length < 8; t += 86_400_000) {
-    const day = new Date(t).toISOString().slice(0, 10);
-    if (day > last) break;
-    days.push(day);
-  }
-  return days;
-}
-
 export function createActivities(deps: ActivityDeps) {
-  const { runtime, agent, snapshots, registry, endpoints, secrets, settings, telegram } = deps;
+  const { runtime, agent, snapshots, registry, endpoints, settings } = deps;
   const metrics = deps.metrics ?? NO_METRICS;
 
   /**
@@ -144,6 +89,9 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createUsageActivities(deps),
+    ...createTenantDataActivities(deps),
+
     /** Start or adopt pod `podId`, restoring the newest snapshot (recorded first if it was not). */
     async launchPod(input: LaunchInput): Promise<PodHandle> {
       const started = performance.now();
@@ -276,100 +224,6 @@ export function createActivities(deps: ActivityDeps) {
         await record(input.tenantId, manifest);
         return manifest;
       });
-    },
-
-    /**
-     * The active interval (replacing an earlier report of the same interval),
-     * then the router's message counts of the interval's days, copied so they
-     * outlive Redis (the day's count covers hot-path messages the workflow never saw).
-     */
-    async recordUsage(input: TenantRef & { usage: UsageRecord }): Promise<string | null> {
-      return guarded(async () => {
-        await registry.recordUsage(input.tenantId, input.usage);
-        const days = utcDays(input.usage.from, input.usage.to);
-        const counts = await endpoints.messageCounts(input.tenantId, days);
-        for (const [day, messages] of Object.entries(counts))
-          await registry.recordDayMessages(input.tenantId, day, messages);
-        // Which quota refused the tenant today (gateway, router), for the workflow's current details.
-        const [hit] = await registry.quotaHits(input.tenantId, days.at(-1)!);
-        return hit
-          ? quotaHitLine({ kind: hit.kind, limit: hit.limit, at: hit.lastAt, hits: hit.hits })
-          : null;
-      });
-    },
-
-    /**
-     * What is left of today's `activeSecondsPerDay` before this wake (the
-     * intervals recorded today); null when the tenant has no record.
-     */
-    async activeAllowance(input: TenantRef & { day: string }): Promise<ActiveAllowance | null> {
-      return guarded(async () => {
-        const own = await registry.quotaOf(input.tenantId);
-        if (!own) return null;
-        const { activeSecondsPerDay } = effectiveQuotas(
-          settings.tierQuotas ?? BUILT_IN_TIER_QUOTAS,
-          own.tier,
-          own.quotas,
-        );
-        const usedMs = await registry.activeMsOn(input.tenantId, input.day);
-        return { limitSeconds: activeSecondsPerDay, usedMs };
-      });
-    },
-
-    /** What an offboard would delete (names and manifests only, never secret values). */
-    async inventoryTenant(input: TenantRef): Promise<OffboardInventory> {
-      return guarded(async () => {
-        const [manifests, secretNames, record] = await Promise.all([
-          snapshots.list(input.tenantId),
-          secrets.list(input.tenantId),
-          registry.getTenant(input.tenantId),
-        ]);
-        return { snapshots: manifests, secretNames, registryRecord: record !== null };
-      });
-    },
-
-    /**
-     * The tenant's Telegram webhook made current: replaced bots' webhooks
-     * deleted, then the current bot registered with the current secret.
-     * Tokens and the secret never leave the adapter.
-     */
-    async syncTelegramWebhook(input: TenantRef): Promise<{ registered: WebhookRegistered | null }> {
-      return guarded(async (signal) => {
-        const removed = await telegram.unregister(input.tenantId, { signal });
-        const registered = await telegram.register(input.tenantId, { signal });
-        log.info('telegram webhook synced', { tenantId: input.tenantId, url: registered?.url, removed });
-        return { registered };
-      });
-    },
-
-    /** Telegram holds the secret behind `secretHash` (and nothing older): the router accepts only it and the stored one. */
-    async confirmWebhookSecret(input: TenantRef & { secretHash: string }): Promise<void> {
-      await guarded(async () => {
-        await telegram.confirm(input.tenantId, input.secretHash);
-        await endpoints.invalidateTenantView(input.tenantId);
-      });
-    },
-
-    /** Offboarding: no bot of the tenant keeps calling a tenant that is gone. */
-    async deleteTelegramWebhooks(input: TenantRef): Promise<number> {
-      return guarded(async (signal) => {
-        const removed = await telegram.unregister(input.tenantId, { everyBot: true, signal });
-        log.info('telegram webhooks deleted', { tenantId: input.tenantId, removed });
-        return removed;
-      });
-    },
-
-    async deleteSnapshots(input: TenantRef): Promise<void> {
-      await guarded(() => snapshots.deleteAll(input.tenantId));
-    },
-
-    async deleteSecrets(input: TenantRef): Promise<void> {
-      await guarded(() => secrets.deleteAll(input.tenantId));
-    },
-
-    async deleteRegistryRecord(input: TenantRef): Promise<void> {
-      await guarded(() => registry.deleteTenant(input.tenantId));
-      log.info('tenant deleted', { tenantId: input.tenantId });
     },
   };
 }

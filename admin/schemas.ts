@@ -2,12 +2,14 @@
  * TypeBox schemas of the admin API: they validate requests (400 with
  * problem+json), shape responses (fields not in a response schema are never
  * serialised, a second guard against leaking hashes or secrets) and feed the
- * OpenAPI document.
+ * OpenAPI document. The usage reports are in usage-schemas.ts, the
+ * Telegram answers in telegram-schemas.ts.
  */
 import Type from 'typebox';
 import { TENANT_ID_PATTERN } from '../common/ids.js';
 import { ChannelConfigSchema, TenantQuotasSchema, TenantToolsSchema } from '../registry/tenant-record.js';
 import { LIMITS, OPENCLAW_VERSION_PATTERN } from '../workflows/shared.js';
+import { TelegramChange, TelegramConnection } from './telegram-schemas.js';
 
 export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN.source, description: 'Tenant id' });
 export const Tier = Type.Union([Type.Literal('free'), Type.Literal('standard'), Type.Literal('pro')]);
@@ -36,7 +38,6 @@ const IdleTimeoutMs = Type.Integer({
 export const OpenClawVersion = Type.String({ pattern: OPENCLAW_VERSION_PATTERN.source });
 export const SecretName = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
 const SecretValue = Type.String({ minLength: 1, maxLength: 8192 });
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
 export const IdParams = Type.Object({ id: TenantId });
 export const SecretParams = Type.Object({ id: TenantId, name: SecretName });
@@ -107,54 +108,6 @@ export const RotateBody = Type.Object(
   { webhookSecret: Type.Optional(Type.Boolean({ default: false })) },
   { additionalProperties: false },
 );
-export const UsageQuery = Type.Object(
-  { from: Type.Optional(Day), to: Type.Optional(Day) },
-  { additionalProperties: false },
-);
-const UsageCounts = {
-  activeSeconds: Type.Integer(),
-  wakes: Type.Integer(),
-  messages: Type.Integer(),
-  tokens: Type.Integer(),
-  /** Model cost in micro-USD (the gateway's price table). */
-  costMicros: Type.Integer(),
-};
-/** Model usage by `upstream/model` (registry/model-usage.ts). */
-const ModelUsage = Type.Object({
-  model: Type.String(),
-  requests: Type.Integer(),
-  inputTokens: Type.Integer(),
-  outputTokens: Type.Integer(),
-  cachedTokens: Type.Integer(),
-  costMicros: Type.Integer(),
-  estimatedRequests: Type.Integer(),
-});
-/** Billing usage per UTC day and in total (registry/usage.ts), with tokens and cost by model. */
-export const UsageReport = Type.Object({
-  tenantId: Type.String(),
-  from: Day,
-  to: Day,
-  days: Type.Array(
-    Type.Object({ day: Day, activeMs: Type.Integer(), ...UsageCounts, models: Type.Array(ModelUsage) }),
-  ),
-  total: Type.Object(UsageCounts),
-  /** Over the range, most expensive first. */
-  models: Type.Array(ModelUsage),
-});
-/** Tenants ranked by model cost (registry/model-usage.ts `fleetModelUsage`). */
-export const FleetUsageReport = Type.Object({
-  from: Day,
-  to: Day,
-  tenants: Type.Array(
-    Type.Object({
-      tenantId: Type.String(),
-      costMicros: Type.Integer(),
-      costUsd: Type.Number(),
-      tokens: Type.Integer(),
-      requests: Type.Integer(),
-    }),
-  ),
-});
 export const LogsQuery = Type.Object(
   {
     lines: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })),
@@ -199,44 +152,6 @@ export const TenantView = Type.Object({
   version: Type.Integer(),
 });
 export type TenantViewData = Type.Static<typeof TenantView>;
-
-/** The control plane's registration of the webhook after a bot token or webhook secret change. */
-export const WebhookState = Type.Object({
-  /** registered: Telegram confirmed; pending: still going on (Temporal retries); failed: see error; none: no bot token. */
-  state: Type.Union([
-    Type.Literal('registered'),
-    Type.Literal('pending'),
-    Type.Literal('failed'),
-    Type.Literal('none'),
-  ]),
-  url: Type.Optional(Type.String()),
-  error: Type.Optional(Type.String()),
-});
-export type WebhookStateData = Type.Static<typeof WebhookState>;
-
-/** What Telegram reports about the tenant's bot (`getWebhookInfo`); never the webhook secret. */
-export const TelegramConnection = Type.Object({
-  botUsername: Type.Union([Type.String(), Type.Null()]),
-  botId: Type.Integer(),
-  /** Where Telegram should post: `<CLAWFLEET_PUBLIC_URL>/tg/<tenantId>`. */
-  webhookUrl: Type.String(),
-  /** Where Telegram does post (null: no webhook registered, or Telegram did not answer). */
-  registeredUrl: Type.Union([Type.String(), Type.Null()]),
-  /** The registered URL and update kinds are the ones the tenant's OpenClaw registers. */
-  matches: Type.Boolean(),
-  pendingUpdateCount: Type.Union([Type.Integer(), Type.Null()]),
-  lastErrorMessage: Type.Union([Type.String(), Type.Null()]),
-  lastErrorAt: Type.Union([Type.String(), Type.Null()]),
-  /** Why the fields above are unknown (Telegram unreachable, token refused). */
-  error: Type.Union([Type.String(), Type.Null()]),
-});
-export type TelegramConnectionData = Type.Static<typeof TelegramConnection>;
-
-/** Answer to storing or removing `telegram-bot-token` (and to rotating the webhook secret). */
-export const TelegramChange = Type.Object({
-  botUsername: Type.Union([Type.String(), Type.Null()]),
-  webhook: WebhookState,
-});
 
 const MaybeInteger = Type.Union([Type.Integer(), Type.Null()]);
 /** uid, limits and memory in use now are null while the tenant sleeps, and always with the sandbox off. */

@@ -21,7 +21,7 @@ import {
 } from '../telegram/registration.js';
 import type { AdminDeps } from './deps.js';
 import { AdminError } from './errors.js';
-import type { TelegramConnectionData, WebhookStateData } from './schemas.js';
+import type { TelegramConnectionData, WebhookStateData } from './telegram-schemas.js';
 
 /** @default 10_000: a registration normally takes a few Bot API round trips. */
 const REGISTER_WAIT_MS = 10_000;

@@ -34,16 +34,12 @@ import {
   WORKER_METRICS,
   type WakePart,
 } from './fleet-breakdown.js';
-import {
-  percentiles,
-  type FleetBenchOptions,
-  type FleetBenchResult,
-  type ProcessUsage,
-} from './fleet-result.js';
+import { percentiles, type FleetBenchOptions, type FleetBenchResult } from './fleet-result.js';
 
 export { percentiles, WORKER_TUNING, type FleetBenchOptions, type FleetBenchResult } from './fleet-result.js';
 import { StandInAgents } from './fleet-stand-in.js';
-import { childrenMatching, sample } from './process-usage.js';
+import { startUsageMeter } from './process-usage.js';
+import { onboardTenants } from './fleet-onboarding.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -85,35 +81,8 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
 
     // Onboarding: the admin API's create, as operators and billing systems call it.
     const ids = Array.from({ length: options.tenants }, (_, i) => `fb-${String(i).padStart(5, '0')}`);
-    const onboardStart = performance.now();
-    const onboardCpu = process.cpuUsage();
-    let next = 0;
-    let onboardingRetries = 0;
-    await Promise.all(
-      Array.from({ length: options.onboardingConcurrency ?? 8 }, async () => {
-        while (next < ids.length) {
-          const tenantId = ids[next++]!;
-          // A 5xx undoes the create (admin/tenant-service.ts): a caller retries it, as a billing system would.
-          for (let attempt = 1; ; attempt += 1) {
-            const response = await admin.app.inject({
-              method: 'POST',
-              url: '/v1/tenants',
-              headers: { authorization: `Bearer ${token}` },
-              payload: { tenantId, channels: { telegram: { enabled: true } } },
-            });
-            if (response.statusCode === 201) break;
-            if (response.statusCode < 500 || attempt >= 3)
-              throw new Error(`create ${tenantId}: ${response.statusCode} ${response.body}`);
-            onboardingRetries += 1;
-          }
-          if (next % 500 === 0) log(`  onboarded ${next}/${ids.length}`);
-        }
-      }),
-    );
-    const onboardingPerSecond = ids.length / ((performance.now() - onboardStart) / 1000);
-    const spent = process.cpuUsage(onboardCpu);
-    const onboardingCpuMsPerTenant = Math.round(((spent.user + spent.system) / 1000 / ids.length) * 10) / 10;
-    log(`  onboarding: ${onboardingPerSecond.toFixed(1)} tenants/s`);
+    const onboarding = await onboardTenants(admin.app, token, ids, options.onboardingConcurrency ?? 8, log);
+    log(`  onboarding: ${onboarding.perSecond.toFixed(1)} tenants/s`);
     const secrets = new Map<string, string>();
     for (const id of ids) secrets.set(id, await base.secrets.resolve(id, SECRET_NAMES.telegramWebhookSecret));
 
@@ -138,12 +107,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
     };
     const wakes = Math.min(ids.length, Math.round(options.wakesPerMinute * options.minutes));
     const intervalMs = 60_000 / options.wakesPerMinute;
-    const pids = { temporal: childrenMatching('start-dev'), redis: childrenMatching('redis-server') };
-    const before = {
-      bench: process.cpuUsage(),
-      temporal: pids.temporal.map((p) => sample(p).ticks),
-      redis: pids.redis.map((p) => sample(p).ticks),
-    };
+    const usageMeter = startUsageMeter();
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
     loopDelay.enable();
     const loadStart = Date.now();
@@ -180,28 +144,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
     while ([...sentAt.keys()].some((id) => !agents.acked.has(id)) && Date.now() < deadline) await sleep(200);
 
     loopDelay.disable();
-    const cpu = process.cpuUsage(before.bench);
-    const ticks = (list: number[], was: number[]) =>
-      list.reduce((s, p, i) => s + sample(p).ticks - (was[i] ?? 0), 0) / 100;
-    const usage = (cpuSeconds: number, rssMb: number): ProcessUsage => ({
-      cpuSeconds: Math.round(cpuSeconds * 10) / 10,
-      cores: Math.round((cpuSeconds / (loadMs / 1000)) * 100) / 100,
-      rssMb,
-    });
-    const processes = {
-      'bench process (worker, router, admin API, dynalite, s3rver)': usage(
-        (cpu.user + cpu.system) / 1e6,
-        Math.round(process.memoryUsage().rss / 1024 / 1024),
-      ),
-      'temporal dev server': usage(
-        ticks(pids.temporal, before.temporal),
-        pids.temporal.reduce((s, p) => s + sample(p).rssMb, 0),
-      ),
-      'redis-server': usage(
-        ticks(pids.redis, before.redis),
-        pids.redis.reduce((s, p) => s + sample(p).rssMb, 0),
-      ),
-    };
+    const processes = usageMeter.stop(loadMs);
 
     const cold: number[] = [];
     const hot: number[] = [];
@@ -247,8 +190,8 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
     const coldStats = percentiles(cold);
     return {
       tenants: ids.length,
-      onboardingPerSecond: Math.round(onboardingPerSecond * 10) / 10,
-      onboardingRetries,
+      onboardingPerSecond: Math.round(onboarding.perSecond * 10) / 10,
+      onboardingRetries: onboarding.retries,
       wakesPerMinuteTarget: options.wakesPerMinute,
       wakesPerMinute: Math.round((cold.length / loadMs) * 60_000),
       wakeOverheadP50Ms: coldStats.p50,
@@ -265,7 +208,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
         p99: Math.round(loopDelay.percentile(99) / 1e6),
         max: Math.round(loopDelay.max / 1e6),
       },
-      onboardingCpuMsPerTenant,
+      onboardingCpuMsPerTenant: onboarding.cpuMsPerTenant,
       processes,
       minutes: Math.round((loadMs / 60_000) * 100) / 100,
       loadAverage: load,

@@ -22,7 +22,6 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Agent } from 'undici';
 import { configToEnv, loadConfig, masterKeyPath, modelApiKeyPath, withOverrides } from '../common/config.js';
 import { FileMasterKey } from '../common/crypto.js';
 import { nodeArgs, PACKAGE_ROOT } from '../common/entry-points.js';
@@ -33,77 +32,17 @@ import { createDocumentClient } from '../registry/document-client.js';
 import { DynamoSecretStore } from '../registry/secret-store.js';
 import { ensureTables, tableNames } from '../registry/tables.js';
 import { startTestRedis } from '../test/helpers/redis.js';
+import { CONCURRENCY, DURATION_MS, load, loadBrief, percentile, type Run } from './gateway-load.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 200);
-const DURATION_MS = Number(process.env['BENCH_DURATION'] ?? 8) * 1000;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const TENANT = 'bench-gateway';
 const CPU_PROF_DIR = process.env['BENCH_CPU_PROF'];
-const BODY = JSON.stringify({
-  model: 'bench-model',
-  stream: true,
-  messages: [{ role: 'user', content: 'Write a short paragraph about lighthouses.' }],
-});
-
-interface Run {
-  readonly streamsPerSecond: number;
-  readonly firstChunkP50Ms: number;
-  readonly firstChunkP99Ms: number;
-  readonly errors: number;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const median = (values: number[]) =>
   percentile(
     [...values].sort((x, y) => x - y),
     50,
   );
-
-/** Closed loop: CONCURRENCY workers, each starting its next stream when the last one ended. */
-async function load(url: string, authorization: string): Promise<Run> {
-  const agent = new Agent({ connections: CONCURRENCY * 2, keepAliveTimeout: 30_000 });
-  const { origin, pathname } = new URL(url);
-  const firstChunks: number[] = [];
-  let completed = 0;
-  let errors = 0;
-  const deadline = performance.now() + DURATION_MS;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const started = performance.now();
-      try {
-        const response = await agent.request({
-          origin,
-          path: `${pathname}/chat/completions`,
-          method: 'POST',
-          headers: { authorization, 'content-type': 'application/json' },
-          body: BODY,
-        });
-        let first = true;
-        for await (const _chunk of response.body) {
-          if (first) firstChunks.push(performance.now() - started);
-          first = false;
-        }
-        if (response.statusCode === 200) completed += 1;
-        else errors += 1;
-      } catch {
-        errors += 1;
-      }
-    }
-  };
-  const began = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const elapsed = (performance.now() - began) / 1000;
-  await agent.close();
-  const sorted = firstChunks.sort((x, y) => x - y);
-  return {
-    streamsPerSecond: completed / elapsed,
-    firstChunkP50Ms: percentile(sorted, 50),
-    firstChunkP99Ms: percentile(sorted, 99),
-    errors,
-  };
-}
 
 /** The benchmark's own helper processes (bench/ is never built). */
 function spawnEntry(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -257,26 +196,6 @@ async function main(): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   }
 }
-
-/** A short run that only warms up. */
-async function loadBrief(url: string, authorization: string): Promise<void> {
-  const agent = new Agent({ connections: 32 });
-  const { origin, pathname } = new URL(url);
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      const response = await agent.request({
-        origin,
-        path: `${pathname}/chat/completions`,
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/json' },
-        body: BODY,
-      });
-      await response.body.dump();
-    }),
-  );
-  await agent.close();
-}
-
 main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);

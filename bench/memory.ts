@@ -26,7 +26,8 @@ import { startFakeTelegram, telegramUpdate, type FakeTelegram } from '../fakes/f
 import { buildOpenClawConfig, OPENCLAW_SECRET_ENV } from '../supervisor/openclaw-config.js';
 import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
 import { TIER_MEMORY } from '../runtime/tier-memory.js';
-import { heapReports, totals, treeMemory, type HeapReport, type ProcessMemory } from './memory-probe.js';
+import { heapReports, totals, treeMemory } from './memory-probe.js';
+import { figures, heapMb, loadSummary, type Run } from './memory-figures.js';
 import { pollUntil, summary } from './stats.js';
 import { supervisorMemory } from './memory-supervisor.js';
 import { BYTES_PER_TENANT, defaultCapacity } from '../runtime/capacity-gate.js';
@@ -39,16 +40,6 @@ const SETTLE_MS = 10_000;
 const BOT_TOKEN = '123456:bench-memory';
 const VARIANTS = ['default', 'tuned'] as const;
 type Variant = (typeof VARIANTS)[number];
-
-interface Run {
-  readonly processes: ProcessMemory[];
-  readonly heaps: HeapReport[];
-  readonly readyMs: number;
-}
-
-const MiB = 1024 * 1024;
-const heapMb = (heaps: readonly HeapReport[], pick: (h: HeapReport) => number) =>
-  Math.round(heaps.reduce((sum, h) => sum + pick(h), 0) / MiB);
 
 async function run(
   install: OpenClawInstall,
@@ -148,43 +139,6 @@ async function run(
   } finally {
     await rm(root, { recursive: true, force: true });
   }
-}
-
-const loadSummary = (loads: number[]) => {
-  const { median, q1, q3 } = summary(loads.map((l) => l * 100));
-  return { median: median / 100, q1: q1 / 100, q3: q3 / 100 };
-};
-
-function figures(runs: readonly Run[]) {
-  const per = (pick: (r: Run) => number) => summary(runs.map(pick));
-  const byName = (name: string, pick: (p: ProcessMemory) => number) => (r: Run) =>
-    r.processes.filter((p) => p.name === name).reduce((sum, p) => sum + pick(p), 0);
-  const names = [...new Set(runs.flatMap((r) => r.processes.map((p) => p.name)))];
-  return {
-    rssMb: per((r) => totals(r.processes).rssMb),
-    pssMb: per((r) => totals(r.processes).pssMb),
-    pssAnonMb: per((r) => totals(r.processes).pssAnonMb),
-    pssFileMb: per((r) => totals(r.processes).pssFileMb),
-    v8HeapTotalMb: per((r) => heapMb(r.heaps, (h) => h.heapTotal)),
-    v8HeapUsedMb: per((r) => heapMb(r.heaps, (h) => h.heapUsed)),
-    externalMb: per((r) => heapMb(r.heaps, (h) => h.external)),
-    codeSpaceMb: per((r) => heapMb(r.heaps, (h) => h.spaces.find((s) => s.name === 'code_space')?.size ?? 0)),
-    newSpaceMb: per((r) => heapMb(r.heaps, (h) => h.spaces.find((s) => s.name === 'new_space')?.size ?? 0)),
-    readyMs: per((r) => r.readyMs),
-    processes: names.map((name) => ({
-      name,
-      rssMb: per(byName(name, (p) => p.rssMb)).median,
-      pssMb: per(byName(name, (p) => p.pssMb)).median,
-      pssAnonMb: per(byName(name, (p) => p.pssAnonMb)).median,
-      threads: per(byName(name, (p) => p.threads)).median,
-    })),
-    isolates: runs.at(-1)!.heaps.map((h) => ({
-      script: `${h.script.split('/').slice(-2).join('/')}#${h.threadId}`,
-      heapTotalMb: Math.round(h.heapTotal / MiB),
-      heapUsedMb: Math.round(h.heapUsed / MiB),
-      externalMb: Math.round(h.external / MiB),
-    })),
-  };
 }
 
 async function main(): Promise<void> {

@@ -23,25 +23,19 @@
  * Targets: b/a ≤ 1.10, b − a ≤ 1.5 s, b/a0 ≤ 0.45, snapshot ≤ 1 s, (e) ≤ 100 ms median and ≤ 250 ms p99;
  * the sandbox adds ≤ 100 ms to (b) and nothing measurable to (c).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { ensureOpenClaw, openclawCommand } from '../dev/openclaw-install.js';
+import { ensureOpenClaw } from '../dev/openclaw-install.js';
 import { telegramUpdate } from '../fakes/fake-telegram.js';
-import { gatewayEnv, writeOpenClawConfig } from '../supervisor/gateway-launch.js';
-import { parseSpec, type PodSecrets } from '../supervisor/supervisor-config.js';
-import { killProcessesOf } from '../local/process-sweep.js';
-import { S3SnapshotStore } from '../snapshots/s3-snapshot-store.js';
-import { modelBearer } from '../common/model-token.js';
 import { type startFleet } from '../test/local/fleet.js';
 import { type startFleetRouter } from '../test/local/fleet-router.js';
 import { processesMentioning } from '../local/process-sweep.js';
-import { trimmedBootEnv } from '../supervisor/trimmed-boot.js';
-import { rssByProcess, treeUsage, usageOf, pollUntil } from './stats.js';
+import { rssByProcess, usageOf, pollUntil, quantile } from './stats.js';
 import { report, type AwakeCost, type BareStart } from './wake-report.js';
 import { traceWake, type WakeTrace } from './wake-trace.js';
+import { bareStart, END_MARK_POLL_MS } from './wake-bare-start.js';
 import { alternatingHotPath, reportSandbox, sandboxMemory, startSandboxPair } from './wake-sandbox.js';
 import { pausedResumes } from './wake-paused.js';
 
@@ -51,19 +45,13 @@ const PAUSED_RUNS = Number(process.env['BENCH_PAUSED_RUNS'] ?? 30);
 /** How long the idle running tenant's CPU use is sampled after the hot path. */
 const IDLE_SAMPLE_MS = 20_000;
 const TENANT = 'bench-wake';
-/** How often (a) and (b) look for their end mark: the same for both, so neither gains from it. */
-const POLL_MS = 20;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const median = (values: number[]) => quantile(values, 0.5);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const until = (what: string, timeoutMs: number, probe: () => Promise<boolean>) =>
-  pollUntil(what, timeoutMs, POLL_MS, probe);
+  pollUntil(what, timeoutMs, END_MARK_POLL_MS, probe);
 
 /** One fleet's tenant as the bench drives it: post an update, wake it cold, put it to sleep. */
 async function subjectOf(fleet: Fleet, router: Awaited<ReturnType<typeof startFleetRouter>>) {
@@ -148,7 +136,7 @@ async function main(): Promise<void> {
         } else {
           // On the unsandboxed fleet's tenant: bare OpenClaw runs unsandboxed, and a sleeping sandboxed
           // tenant's dir (its spec.json) is on its unmounted disk image.
-          const start = await bareStart(plainFleet, install, which === 'a0');
+          const start = await bareStart(plainFleet, TENANT, install, which === 'a0');
           (which === 'a' ? bare : untrimmed).push(start);
           console.log(
             `(${which}) bare OpenClaw ${run}: /readyz ${seconds(start.readyz)} (CPU ${seconds(start.cpuMs)}), listener ${seconds(start.listener)}`,
@@ -211,92 +199,6 @@ async function hotAndSnapshot(
   }
   console.log(`(d) snapshot of a 3 MB state: median ${seconds(median(times))} (target ≤ 1 s)`);
   return awake;
-}
-
-/**
- * OpenClaw alone with the tenant's config, secrets and environment, on its
- * newest snapshot restored exactly as a cold wake restores it, on the
- * tenant's own ports while it sleeps.
- */
-async function bareStart(
-  fleet: Awaited<ReturnType<typeof startFleet>>,
-  install: Awaited<ReturnType<typeof ensureOpenClaw>>,
-  untrimmed: boolean,
-): Promise<BareStart> {
-  const tenantDir = fleet.tenantDir(TENANT);
-  const tenantSpec = parseSpec(JSON.parse(await readFile(join(tenantDir, 'spec.json'), 'utf8')));
-  // Only what the gateway's environment carries (gateway-launch.ts), resolved as the launch planner does.
-  const secrets: PodSecrets = {
-    gatewayToken: await fleet.secrets.resolve(TENANT, 'gateway-token'),
-    telegramBotToken: await fleet.secrets.resolve(TENANT, 'telegram-bot-token'),
-    telegramWebhookSecret: await fleet.secrets.resolve(TENANT, 'telegram-webhook-secret'),
-    modelToken: modelBearer(TENANT, await fleet.secrets.resolve(TENANT, 'model-token')),
-  };
-  const rootDir = await mkdtemp(join(tmpdir(), 'clawfleet-bare-'));
-  try {
-    const spec = { ...tenantSpec, rootDir };
-    // The very restore a cold wake does: the tenant's newest snapshot, through the snapshot store.
-    const store = new S3SnapshotStore({
-      s3: fleet.s3.client,
-      bucket: fleet.s3.bucket,
-      masterKey: fleet.masterKey,
-    });
-    const latestSeq = (await fleet.registry.get(TENANT))?.latestSnapshotSeq ?? undefined;
-    await store.restoreLatest(TENANT, join(rootDir, 'state'), latestSeq ? { latestSeq } : {});
-    for (const sub of ['home', 'tmp']) await mkdir(join(rootDir, sub), { mode: 0o700 });
-    await writeOpenClawConfig(spec);
-    const env = gatewayEnv({ spec, secrets });
-    if (untrimmed) await untrim(join(rootDir, 'state', 'openclaw.json'), env, spec.openclaw.entry);
-    const [file, args] = openclawCommand(install, ['gateway', 'run']);
-    const t0 = performance.now();
-    const child = spawn(file, args, {
-      env,
-      cwd: rootDir,
-      // Output read through pipes and thrown away, as the supervisor reads its gateway's.
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout?.resume();
-    child.stderr?.resume();
-    try {
-      const ready = `http://${spec.gateway.host}:${spec.gateway.port}/readyz`;
-      await until('bare OpenClaw /readyz', 300_000, () =>
-        fetch(ready, { signal: AbortSignal.timeout(2_000) }).then(
-          (r) => r.status === 200,
-          () => false,
-        ),
-      );
-      const readyz = performance.now() - t0;
-      const { cpuMs } = await treeUsage(child.pid!);
-      const telegram = spec.telegram!;
-      const webhook = `http://${spec.gateway.host}:${telegram.webhookPort}${telegram.webhookPath ?? '/telegram-webhook'}`;
-      await until('bare OpenClaw Telegram listener', 60_000, () =>
-        fetch(webhook, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2_000) }).then(
-          (r) => r.status === 401,
-          () => false,
-        ),
-      );
-      return { readyz, listener: performance.now() - t0, cpuMs };
-    } finally {
-      // A gateway that died on its own (its exit already seen) would leave this waiting for ever.
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await killProcessesOf(rootDir);
-    }
-  } finally {
-    await rm(rootDir, { recursive: true, force: true });
-  }
-}
-
-/** (a0): OpenClaw's default boot: every default plugin, no trimmed-boot variables. */
-async function untrim(configPath: string, env: NodeJS.ProcessEnv, entry: string): Promise<void> {
-  const config = JSON.parse(await readFile(configPath, 'utf8')) as { plugins: Record<string, unknown> };
-  delete config.plugins['allow'];
-  await writeFile(configPath, JSON.stringify(config), { mode: 0o600 });
-  for (const name of Object.keys(trimmedBootEnv(entry))) delete env[name];
 }
 
 main().then(

@@ -12,42 +12,41 @@ import type { Problem } from '../common/problem.js';
 import type { CreateTenantInput, PatchTenantInput, TenantViewData } from '../admin/schemas.js';
 import type { StartUpgradeInput, UpgradeViewData } from '../admin/fleet-upgrade-schemas.js';
 import type { TenantPhase, TenantTier } from '../workflows/types.js';
-import {
-  AdminApiError,
-  AdminUnavailableError,
-  type AdminClientOptions,
-  type CreatedTenant,
-  type OffboardResult,
-  type SnapshotInfo,
-  type TelegramChange,
-  type TenantDetail,
-  type FleetUsageReport,
-  type UsageReport,
-  type WebhookStateData,
+import { AdminHttp, enc } from './admin-http.js';
+import type {
+  AdminClientOptions,
+  CreatedTenant,
+  OffboardResult,
+  SnapshotInfo,
+  TelegramChange,
+  TenantDetail,
+  FleetUsageReport,
+  UsageReport,
+  WebhookStateData,
 } from './admin-types.js';
 
 export * from './admin-types.js';
 export type { CreateTenantInput, PatchTenantInput, TenantViewData as TenantView, LogLine, Problem };
 export type { StartUpgradeInput, UpgradeViewData as FleetUpgradeView };
 
-type Query = Record<string, string | number | boolean | undefined>;
-
 export class AdminClient {
-  private readonly baseUrl: string;
+  private readonly http: AdminHttp;
 
-  constructor(private readonly options: AdminClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  constructor(options: AdminClientOptions) {
+    this.http = new AdminHttp(options);
   }
 
   createTenant(input: CreateTenantInput, options: { idempotencyKey?: string } = {}): Promise<CreatedTenant> {
     const headers: Record<string, string> = options.idempotencyKey
       ? { 'idempotency-key': options.idempotencyKey }
       : {};
-    return this.json('POST', '/v1/tenants', { body: input, headers });
+    return this.http.json('POST', '/v1/tenants', { body: input, headers });
   }
 
   listTenants(query: { status?: string; tier?: TenantTier; limit?: number; cursor?: string } = {}) {
-    return this.json<{ items: TenantViewData[]; cursor: string | null }>('GET', '/v1/tenants', { query });
+    return this.http.json<{ items: TenantViewData[]; cursor: string | null }>('GET', '/v1/tenants', {
+      query,
+    });
   }
 
   /** Every tenant matching the filter, following cursors. */
@@ -61,7 +60,7 @@ export class AdminClient {
   }
 
   getTenant(id: string): Promise<TenantDetail> {
-    return this.json('GET', `/v1/tenants/${enc(id)}`);
+    return this.http.json('GET', `/v1/tenants/${enc(id)}`);
   }
 
   /** `expectedVersion` makes it an optimistic-lock update (409 VERSION_CONFLICT when stale). */
@@ -69,41 +68,45 @@ export class AdminClient {
     const headers: Record<string, string> = options.expectedVersion
       ? { 'if-match': `"${options.expectedVersion}"` }
       : {};
-    return this.json<TenantViewData>('PATCH', `/v1/tenants/${enc(id)}`, { body: patch, headers });
+    return this.http.json<TenantViewData>('PATCH', `/v1/tenants/${enc(id)}`, { body: patch, headers });
   }
 
   wake(id: string) {
-    return this.json<{ tenantId: string; podId: string }>('POST', `/v1/tenants/${enc(id)}/wake`);
+    return this.http.json<{ tenantId: string; podId: string }>('POST', `/v1/tenants/${enc(id)}/wake`);
   }
   sleep(id: string) {
-    return this.json<{ tenantId: string; accepted: boolean }>('POST', `/v1/tenants/${enc(id)}/sleep`);
+    return this.http.json<{ tenantId: string; accepted: boolean }>('POST', `/v1/tenants/${enc(id)}/sleep`);
   }
   suspend(id: string, reason: string) {
-    return this.json<{ tenantId: string; phase: TenantPhase }>('POST', `/v1/tenants/${enc(id)}/suspend`, {
-      body: { reason },
-    });
+    return this.http.json<{ tenantId: string; phase: TenantPhase }>(
+      'POST',
+      `/v1/tenants/${enc(id)}/suspend`,
+      {
+        body: { reason },
+      },
+    );
   }
   resume(id: string) {
-    return this.json<{ tenantId: string; phase: TenantPhase }>('POST', `/v1/tenants/${enc(id)}/resume`);
+    return this.http.json<{ tenantId: string; phase: TenantPhase }>('POST', `/v1/tenants/${enc(id)}/resume`);
   }
 
   /** Offboard; `dryRun` only lists what would be deleted. */
   deleteTenant(id: string, options: { dryRun?: boolean; graceDays?: number } = {}): Promise<OffboardResult> {
-    return this.json('DELETE', `/v1/tenants/${enc(id)}`, { query: options });
+    return this.http.json('DELETE', `/v1/tenants/${enc(id)}`, { query: options });
   }
 
   listSecrets(id: string) {
-    return this.json<{ names: string[] }>('GET', `/v1/tenants/${enc(id)}/secrets`);
+    return this.http.json<{ names: string[] }>('GET', `/v1/tenants/${enc(id)}/secrets`);
   }
   /** For `telegram-bot-token`, the bot and its webhook registration; undefined for other secrets. */
   putSecret(id: string, name: string, value: string): Promise<TelegramChange | undefined> {
-    return this.json('PUT', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`, { body: { value } });
+    return this.http.json('PUT', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`, { body: { value } });
   }
   deleteSecret(id: string, name: string): Promise<void> {
-    return this.json('DELETE', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`);
+    return this.http.json('DELETE', `/v1/tenants/${enc(id)}/secrets/${enc(name)}`);
   }
   rotateSecrets(id: string, options: { webhookSecret?: boolean } = {}) {
-    return this.json<{ rotated: string[]; webhook?: WebhookStateData }>(
+    return this.http.json<{ rotated: string[]; webhook?: WebhookStateData }>(
       'POST',
       `/v1/tenants/${enc(id)}/secrets/rotate`,
       {
@@ -112,33 +115,35 @@ export class AdminClient {
     );
   }
   issueApiKey(id: string) {
-    return this.json<{ keyId: string; apiKey: string }>('POST', `/v1/tenants/${enc(id)}/api-keys`);
+    return this.http.json<{ keyId: string; apiKey: string }>('POST', `/v1/tenants/${enc(id)}/api-keys`);
   }
   revokeApiKey(id: string, keyId: string): Promise<void> {
-    return this.json('DELETE', `/v1/tenants/${enc(id)}/api-keys/${enc(keyId)}`);
+    return this.http.json('DELETE', `/v1/tenants/${enc(id)}/api-keys/${enc(keyId)}`);
   }
 
   usage(id: string, range: { from?: string; to?: string } = {}): Promise<UsageReport> {
-    return this.json('GET', `/v1/tenants/${enc(id)}/usage`, { query: range });
+    return this.http.json('GET', `/v1/tenants/${enc(id)}/usage`, { query: range });
   }
 
   listSnapshots(id: string) {
-    return this.json<{ tenantId: string; latestSnapshotSeq: number | null; snapshots: SnapshotInfo[] }>(
+    return this.http.json<{ tenantId: string; latestSnapshotSeq: number | null; snapshots: SnapshotInfo[] }>(
       'GET',
       `/v1/tenants/${enc(id)}/snapshots`,
     );
   }
   restoreSnapshot(id: string, seq: number) {
-    return this.json<{ tenantId: string; restoredFrom: number; newSeq: number; phase: TenantPhase | null }>(
-      'POST',
-      `/v1/tenants/${enc(id)}/snapshots/${seq}/restore`,
-    );
+    return this.http.json<{
+      tenantId: string;
+      restoredFrom: number;
+      newSeq: number;
+      phase: TenantPhase | null;
+    }>('POST', `/v1/tenants/${enc(id)}/snapshots/${seq}/restore`);
   }
 
   /** The last `lines` log lines; with `follow`, keeps yielding new lines until `signal` aborts. */
   async *logs(id: string, options: { lines?: number; follow?: boolean; signal?: AbortSignal } = {}) {
     const query = { lines: options.lines, follow: options.follow };
-    const response = await this.send('GET', `/v1/tenants/${enc(id)}/logs`, {
+    const response = await this.http.send('GET', `/v1/tenants/${enc(id)}/logs`, {
       query,
       signal: options.signal,
       stream: true,
@@ -159,115 +164,53 @@ export class AdminClient {
   }
 
   fleetUsage(range: { from?: string; to?: string } = {}): Promise<FleetUsageReport> {
-    return this.json('GET', '/v1/fleet/usage', { query: range });
+    return this.http.json('GET', '/v1/fleet/usage', { query: range });
   }
 
   fleetStatus() {
-    return this.json<{ total: number; phases: Record<TenantPhase, number> }>('GET', '/v1/fleet/status');
+    return this.http.json<{ total: number; phases: Record<TenantPhase, number> }>('GET', '/v1/fleet/status');
   }
 
   /** Starts a health-gated rollout of an OpenClaw version (one at a time); 409 UPGRADE_RUNNING otherwise. */
   startFleetUpgrade(input: StartUpgradeInput): Promise<UpgradeViewData> {
-    return this.json('POST', '/v1/fleet/upgrades', { body: input });
+    return this.http.json('POST', '/v1/fleet/upgrades', { body: input });
   }
 
   fleetUpgrade(rolloutId: string): Promise<UpgradeViewData> {
-    return this.json('GET', `/v1/fleet/upgrades/${enc(rolloutId)}`);
+    return this.http.json('GET', `/v1/fleet/upgrades/${enc(rolloutId)}`);
   }
 
   pauseFleetUpgrade(rolloutId: string, reason?: string): Promise<UpgradeViewData> {
-    return this.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/pause`, {
+    return this.http.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/pause`, {
       body: reason ? { reason } : {},
     });
   }
 
   resumeFleetUpgrade(rolloutId: string): Promise<UpgradeViewData> {
-    return this.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/resume`);
+    return this.http.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/resume`);
   }
 
   abortFleetUpgrade(rolloutId: string, reason?: string): Promise<UpgradeViewData> {
-    return this.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/abort`, {
+    return this.http.json('POST', `/v1/fleet/upgrades/${enc(rolloutId)}/abort`, {
       body: reason ? { reason } : {},
     });
   }
 
   createToken(scope: string, name: string) {
-    return this.json<{
+    return this.http.json<{
       token: string;
       info: { tokenId: string; scope: string; name: string; createdAt: string };
     }>('POST', '/v1/admin-tokens', { body: { scope, name } });
   }
 
   listTokens() {
-    return this.json<{ items: { tokenId: string; scope: string; name: string; createdAt: string }[] }>(
+    return this.http.json<{ items: { tokenId: string; scope: string; name: string; createdAt: string }[] }>(
       'GET',
       '/v1/admin-tokens',
     );
   }
 
   revokeToken(tokenId: string): Promise<void> {
-    return this.json('DELETE', `/v1/admin-tokens/${enc(tokenId)}`);
+    return this.http.json('DELETE', `/v1/admin-tokens/${enc(tokenId)}`);
   }
-
-  private async json<T>(
-    method: string,
-    path: string,
-    options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {},
-  ): Promise<T> {
-    const response = await this.send(method, path, options);
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
-  }
-
-  private async send(
-    method: string,
-    path: string,
-    options: {
-      body?: unknown;
-      query?: Query;
-      headers?: Record<string, string>;
-      signal?: AbortSignal;
-      stream?: boolean;
-    },
-  ): Promise<Response> {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {}))
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 120_000);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          ...(options.body !== undefined && { 'content-type': 'application/json' }),
-          ...options.headers,
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        // A follow stream lives as long as its caller wants; everything else is bounded.
-        signal: options.stream ? options.signal : timeout,
-      });
-    } catch (error) {
-      throw new AdminUnavailableError(this.baseUrl, { cause: error });
-    }
-    if (response.ok) return response;
-    const text = await response.text();
-    let problem: Problem;
-    try {
-      problem = JSON.parse(text) as Problem;
-    } catch {
-      problem = {
-        type: 'about:blank',
-        title: response.statusText,
-        status: response.status,
-        detail: text.slice(0, 500),
-        code: `HTTP_${response.status}`,
-      };
-    }
-    throw new AdminApiError(response.status, problem);
-  }
-}
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
 }

@@ -1,11 +1,12 @@
 /** Types and errors of the admin API client (client/admin-client.ts). */
 import { ClawfleetError } from '../common/errors.js';
 import type { Problem } from '../common/problem.js';
-import type { TelegramConnectionData, TenantViewData, WebhookStateData } from '../admin/schemas.js';
+import type { TenantViewData } from '../admin/schemas.js';
+import type { TelegramConnectionData, WebhookStateData } from '../admin/telegram-schemas.js';
 import type { FleetUsageRow, ModelUsage } from '../registry/model-usage.js';
 import type { QuotaHit } from '../registry/quota-hits.js';
 
-export type { TelegramConnectionData, WebhookStateData } from '../admin/schemas.js';
+export type { TelegramConnectionData, WebhookStateData } from '../admin/telegram-schemas.js';
 
 /** Answer to storing or removing a bot token: the bot and what happened to its webhook. */
 export interface TelegramChange {

@@ -14,7 +14,6 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { msToNumber, type Duration } from '@temporalio/common';
 import { assertTenantId } from '../common/ids.js';
 import {
   configureUpdate,
@@ -30,11 +29,8 @@ import {
   TELEGRAM_WEBHOOK_WORKFLOW_TYPE,
   telegramWebhookWorkflowId,
   TENANT_WORKFLOW_TYPE,
-  TenantIdAttr,
-  TenantPhaseAttr,
   tenantWorkflowId,
   wakeUpdate,
-  type ConfigurePatch,
   type Envelope,
   type OffboardPlan,
   type OffboardRequest,
@@ -43,8 +39,6 @@ import {
   type TenantDescription,
   type TenantPhase,
   type TenantSettings,
-  type TenantTier,
-  type TenantWorkflowInput,
   type WebhookSync,
 } from '../workflows/shared.js';
 import type { telegramWebhookWorkflow } from '../workflows/telegram-webhook-workflow.js';
@@ -57,24 +51,14 @@ export interface TenantClientOptions {
   /** @default DEFAULT_TASK_QUEUE ('clawfleet-tenants') */
   readonly taskQueue?: string;
 }
+import {
+  settingsPatch,
+  tenantStartOptions,
+  type TenantConfigureOptions,
+  type TenantStartOptions,
+} from './tenant-start.js';
 
-/** Settings of a tenant that does not exist yet; ignored when its workflow is already running. */
-export interface TenantStartOptions {
-  /** @default 'standard' */
-  readonly tier?: TenantTier;
-  readonly openclawVersion?: string;
-  /** @default '15m' */
-  readonly idleTimeout?: Duration;
-  /** @default '5m' */
-  readonly snapshotInterval?: Duration;
-}
-
-export interface TenantConfigureOptions {
-  readonly tier?: TenantTier;
-  readonly openclawVersion?: string;
-  readonly idleTimeout?: Duration;
-  readonly snapshotInterval?: Duration;
-}
+export type { TenantConfigureOptions, TenantStartOptions };
 
 type TenantHandle = WorkflowHandle<typeof tenantWorkflow>;
 
@@ -196,14 +180,7 @@ export class TenantClient {
   }
 
   configure(tenantId: string, options: TenantConfigureOptions): Promise<TenantSettings> {
-    const patch: ConfigurePatch = {
-      ...(options.tier !== undefined && { tier: options.tier }),
-      ...(options.openclawVersion !== undefined && { openclawVersion: options.openclawVersion }),
-      ...(options.idleTimeout !== undefined && { idleTimeoutMs: msToNumber(options.idleTimeout) }),
-      ...(options.snapshotInterval !== undefined && {
-        snapshotIntervalMs: msToNumber(options.snapshotInterval),
-      }),
-    };
+    const patch = settingsPatch(options);
     return this.guard(tenantId, 'configure', () =>
       this.handle(tenantId).executeUpdate(configureUpdate, { args: [patch] }),
     );
@@ -237,28 +214,7 @@ export class TenantClient {
   }
 
   private startOptions(tenantId: string, options: TenantStartOptions) {
-    assertTenantId(tenantId);
-    const settings: Partial<TenantSettings> = {
-      ...(options.tier !== undefined && { tier: options.tier }),
-      ...(options.openclawVersion !== undefined && { openclawVersion: options.openclawVersion }),
-      ...(options.idleTimeout !== undefined && { idleTimeoutMs: msToNumber(options.idleTimeout) }),
-      ...(options.snapshotInterval !== undefined && {
-        snapshotIntervalMs: msToNumber(options.snapshotInterval),
-      }),
-    };
-    const input: TenantWorkflowInput = { tenantId, settings };
-    return {
-      taskQueue: this.taskQueue,
-      workflowId: tenantWorkflowId(tenantId),
-      args: [input] as [TenantWorkflowInput],
-      // A completed run means the tenant was offboarded: never resurrect it from a stray webhook.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
-      staticSummary: `Tenant ${tenantId}`,
-      typedSearchAttributes: [
-        { key: TenantIdAttr, value: tenantId },
-        { key: TenantPhaseAttr, value: 'asleep' },
-      ],
-    };
+    return tenantStartOptions(this.taskQueue, assertTenantId(tenantId), options);
   }
 
   /** Maps Temporal errors to clawfleet errors with stable codes. */

@@ -11,31 +11,18 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { allowedUpdates, botId, parseParams } from './bot-api-params.js';
+import { parseParams } from './bot-api-params.js';
+import {
+  FakeBotAccounts,
+  type BotApiCall,
+  type WebhookDeliveryState,
+  type WebhookRegistration,
+} from './bot-api-answers.js';
 import { readBody } from './http-body.js';
 import { telegramUpdate } from './telegram-update.js';
 
 export { telegramUpdate, type UpdateOptions } from './telegram-update.js';
-
-export interface BotApiCall {
-  readonly token: string;
-  readonly method: string;
-  /** Parameters from the JSON, urlencoded or query part of the request. */
-  readonly params: Record<string, unknown>;
-  readonly at: number;
-}
-
-export interface WebhookRegistration {
-  readonly url: string;
-  readonly secretToken?: string;
-  readonly allowedUpdates?: readonly string[];
-}
-
-/** What `getWebhookInfo` reports besides the URL (Telegram's delivery bookkeeping). */
-export interface WebhookDeliveryState {
-  readonly pendingUpdateCount: number;
-  readonly lastErrorMessage?: string;
-}
+export type { BotApiCall, WebhookDeliveryState, WebhookRegistration } from './bot-api-answers.js';
 
 export interface FakeTelegramOptions {
   /** @default '127.0.0.1' */
@@ -68,75 +55,14 @@ export interface FakeTelegram {
 
 export async function startFakeTelegram(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
   const calls: BotApiCall[] = [];
-  const webhooks = new Map<string, WebhookRegistration>();
-  const revoked = new Set<string>();
-  const delivery = new Map<string, WebhookDeliveryState>();
+  const bots = new FakeBotAccounts();
   const waiters = new Set<(call: BotApiCall) => void>();
-  let messageId = 1000;
-
-  const result = (call: BotApiCall): unknown => {
-    const { token, params } = call;
-    switch (call.method) {
-      case 'getMe':
-        return {
-          id: botId(token),
-          is_bot: true,
-          first_name: 'Fake Bot',
-          username: `fake_${botId(token)}_bot`,
-          can_join_groups: true,
-          can_read_all_group_messages: false,
-          supports_inline_queries: false,
-        };
-      case 'setWebhook': {
-        const secret = typeof params['secret_token'] === 'string' ? params['secret_token'] : undefined;
-        const url = typeof params['url'] === 'string' ? params['url'] : '';
-        const allowed = allowedUpdates(params['allowed_updates']);
-        webhooks.set(token, {
-          url,
-          ...(secret ? { secretToken: secret } : {}),
-          ...(allowed ? { allowedUpdates: allowed } : {}),
-        });
-        return true;
-      }
-      case 'deleteWebhook':
-        webhooks.delete(token);
-        return true;
-      case 'getWebhookInfo': {
-        const hook = webhooks.get(token);
-        const state = delivery.get(token);
-        return {
-          url: hook?.url ?? '',
-          has_custom_certificate: false,
-          pending_update_count: state?.pendingUpdateCount ?? 0,
-          ...(state?.lastErrorMessage
-            ? { last_error_date: Math.floor(Date.now() / 1000), last_error_message: state.lastErrorMessage }
-            : {}),
-          ...(hook?.allowedUpdates ? { allowed_updates: hook.allowedUpdates } : {}),
-        };
-      }
-      case 'getUpdates':
-        return [];
-      case 'sendMessage': {
-        const chatId = params['chat_id'];
-        return {
-          message_id: ++messageId,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: typeof chatId === 'string' ? Number(chatId) || chatId : chatId, type: 'private' },
-          from: { id: botId(token), is_bot: true, first_name: 'Fake Bot' },
-          text: params['text'],
-        };
-      }
-      default:
-        return true; // setMyCommands, sendChatAction, setMessageReaction, ...
-    }
-  };
 
   // Like Telegram's, ids keep growing across restarts of the fake (OpenClaw drops an update_id it has seen).
   let nextUpdateId = Math.floor(Date.now() / 1000);
   const sendToBot = async (bot: string, text: string, chatId?: number): Promise<number> => {
-    const id = bot.replace(/^@/, '').replace(/^fake_(\d+)_bot$/, '$1');
-    const token = [...webhooks.keys()].find((t) => String(botId(t)) === id);
-    const hook = token ? webhooks.get(token) : undefined;
+    const token = bots.tokenOf(bot);
+    const hook = token ? bots.webhooks.get(token) : undefined;
     if (!hook) throw new Error(`fake Telegram: bot ${bot} has no webhook registered`);
     const response = await fetch(hook.url, {
       method: 'POST',
@@ -149,14 +75,6 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     await response.arrayBuffer();
     return response.status;
   };
-
-  /** The real API's answers to a token it does not accept. */
-  const refused = (token: string) =>
-    !/^\d+:[A-Za-z0-9_-]+$/.test(token)
-      ? { ok: false, error_code: 404, description: 'Not Found' }
-      : revoked.has(token)
-        ? { ok: false, error_code: 401, description: 'Unauthorized' }
-        : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -199,8 +117,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       at: Date.now(),
     };
     calls.push(call);
-    const refusal = refused(call.token);
-    const body = JSON.stringify(refusal ?? { ok: true, result: result(call) });
+    const refusal = bots.refusal(call.token);
+    const body = JSON.stringify(refusal ?? { ok: true, result: bots.answer(call) });
     res.writeHead(refusal?.error_code ?? 200, { 'content-type': 'application/json' });
     res.end(body);
     for (const waiter of waiters) waiter(call);
@@ -248,9 +166,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     calls,
     callsFor: (token, method) =>
       calls.filter((c) => c.token === token && (method === undefined || c.method === method)),
-    webhookOf: (token) => webhooks.get(token),
-    revoke: (token) => void revoked.add(token),
-    setDeliveryState: (token, state) => void delivery.set(token, state),
+    webhookOf: (token) => bots.webhooks.get(token),
+    revoke: (token) => void bots.revoked.add(token),
+    setDeliveryState: (token, state) => void bots.delivery.set(token, state),
     sendToBot,
     waitFor,
     close: () =>

@@ -4,6 +4,7 @@
  * `other`), upstream, quota kind; never a tenant id.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CALL_SECONDS_BUCKETS, quotaRejectionsCounter } from '../common/shared-metrics.js';
 
 const MAX_MODELS = 100;
 
@@ -36,15 +37,10 @@ export class GatewayMetrics {
     name: 'clawfleet_gateway_upstream_seconds',
     help: 'Upstream latency until response headers (streams: about the first chunk), by upstream.',
     labelNames: ['upstream'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: CALL_SECONDS_BUCKETS,
     registers: [this.registry],
   });
-  readonly quotaRejections = new Counter({
-    name: 'clawfleet_quota_rejections_total',
-    help: 'Requests refused with 429 because a quota was used up, by quota kind.',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly quotaRejections = quotaRejectionsCounter(this.registry);
   readonly redisFailures = new Counter({
     name: 'clawfleet_gateway_quota_redis_failures_total',
     help: 'Quota counter operations that failed (Redis unavailable); see the fail-open/closed table.',

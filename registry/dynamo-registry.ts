@@ -37,15 +37,7 @@ import {
   type TenantRecord,
   type TenantStatus,
 } from './tenant-record.js';
-import {
-  fleetModelUsage,
-  putModelUsage,
-  putModelUsageBatch,
-  type FleetUsageRow,
-  type ModelUsageRecord,
-} from './model-usage.js';
-import { quotaHitsOn, type QuotaHit } from './quota-hits.js';
-import { putDayMessages, putUsage, sumUsage, type DailyUsage, type UsageInterval } from './usage.js';
+import { UsageRegistry } from './usage-registry.js';
 
 export interface DynamoRegistryOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -69,14 +61,12 @@ export interface TenantPage {
   readonly cursor: string | null;
 }
 
-export class DynamoRegistry implements Registry {
-  private readonly doc: DynamoDBDocumentClient;
-  private readonly tables: TableNames;
+/** The tenants table here; the usage table's records and reads come from UsageRegistry (usage-registry.ts). */
+export class DynamoRegistry extends UsageRegistry implements Registry {
   private readonly clock: () => Date;
 
   constructor(options: DynamoRegistryOptions) {
-    this.doc = options.doc;
-    this.tables = options.tables;
+    super(options.doc, options.tables);
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -227,51 +217,9 @@ export class DynamoRegistry implements Registry {
     await this.doc.send(new DeleteCommand({ TableName: this.tables.tenants, Key: { tenantId } }));
   }
 
-  /** Idempotent per (tenantId, from): a retried write replaces, never adds. */
-  recordUsage(tenantId: string, usage: UsageInterval): Promise<void> {
-    return putUsage(this.doc, this.tables.usage, tenantId, usage);
-  }
-
-  /** Per-day totals for `fromDay`..`toDay` inclusive (`YYYY-MM-DD`, UTC). */
-  /** The router's message count of `day`, copied by the `recordUsage` activity (only grows). */
-  recordDayMessages(tenantId: string, day: string, messages: number): Promise<void> {
-    return putDayMessages(this.doc, this.tables.usage, tenantId, day, messages);
-  }
-
-  /** One model request's usage (the model gateway's record; idempotent per request id). */
-  recordModelUsage(tenantId: string, usage: ModelUsageRecord): Promise<void> {
-    return putModelUsage(this.doc, this.tables.usage, tenantId, usage);
-  }
-
-  /** Several requests' usage in batch writes (the gateway's way; each still idempotent per request id). */
-  recordModelUsageBatch(records: readonly { tenantId: string; usage: ModelUsageRecord }[]): Promise<void> {
-    return putModelUsageBatch(this.doc, this.tables.usage, records);
-  }
-
-  async quotaOf(
-    tenantId: string,
-  ): Promise<{ tier: TenantRecord['tier']; quotas: TenantRecord['quotas'] } | null> {
+  async quotaOf(tenantId: string): Promise<Pick<TenantRecord, 'tier' | 'quotas'> | null> {
     const record = await this.get(tenantId);
     return record ? { tier: record.tier, quotas: record.quotas } : null;
-  }
-
-  async activeMsOn(tenantId: string, day: string): Promise<number> {
-    const [usage] = await sumUsage(this.doc, this.tables.usage, tenantId, day, day);
-    return usage?.activeMs ?? 0;
-  }
-
-  /** Today's (or `day`'s) quota refusals, most recent first (registry/quota-hits.ts). */
-  quotaHits(tenantId: string, day: string): Promise<QuotaHit[]> {
-    return quotaHitsOn(this.doc, this.tables.usage, tenantId, day);
-  }
-
-  /** Tenants ranked by model cost over `fromDay`..`toDay` (a scan: for billing runs). */
-  fleetUsage(fromDay: string, toDay: string): Promise<FleetUsageRow[]> {
-    return fleetModelUsage(this.doc, this.tables.usage, fromDay, toDay);
-  }
-
-  usageBetween(tenantId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {
-    return sumUsage(this.doc, this.tables.usage, tenantId, fromDay, toDay);
   }
 
   private now(): string {

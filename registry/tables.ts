@@ -26,6 +26,22 @@ export function tableNames(prefix: string): TableNames {
 /** GSI for "all tenants in a status, by last activity" (fleet views, idle sweeps). */
 export const TENANTS_BY_STATUS_INDEX = 'by-status-last-active';
 
+/** A table of items per tenant: partition `tenantId`, sort key `sortKey`, both strings. */
+function tenantItemsTable(name: string, sortKey: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'tenantId', AttributeType: 'S' },
+      { AttributeName: sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'tenantId', KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+  };
+}
+
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   return [
     {
@@ -49,32 +65,10 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       ],
     },
     // One item per active interval: sort key `day` is `<YYYY-MM-DD>#<interval start>` (registry/usage.ts).
-    {
-      TableName: names.usage,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'tenantId', AttributeType: 'S' },
-        { AttributeName: 'day', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'tenantId', KeyType: 'HASH' },
-        { AttributeName: 'day', KeyType: 'RANGE' },
-      ],
-    },
+    tenantItemsTable(names.usage, 'day'),
     // Sort key `item`: `secret#<name>` (ciphertext) or `datakey#<keyId>` (wrapped data key);
     // partition `#platform` holds the credential-hash pepper (registry/secret-store.ts).
-    {
-      TableName: names.secrets,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'tenantId', AttributeType: 'S' },
-        { AttributeName: 'item', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'tenantId', KeyType: 'HASH' },
-        { AttributeName: 'item', KeyType: 'RANGE' },
-      ],
-    },
+    tenantItemsTable(names.secrets, 'item'),
   ];
 }
 

@@ -4,6 +4,7 @@
  * Each app gets its own registry so tests can build many apps side by side.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CALL_SECONDS_BUCKETS, quotaRejectionsCounter } from '../common/shared-metrics.js';
 
 export type RouteName = 'telegram' | 'chat';
 export type DeliveryPath = 'hot' | 'cold';
@@ -42,16 +43,11 @@ export class RouterMetrics {
     name: 'clawfleet_router_cold_path_seconds',
     help: 'Cold-path latency: Telegram until Temporal accepted the signal; chat until the wake returned.',
     labelNames: ['route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: CALL_SECONDS_BUCKETS,
     registers: [this.registry],
   });
 
-  readonly quotaRejections = new Counter({
-    name: 'clawfleet_quota_rejections_total',
-    help: 'Requests refused with 429 because a quota was used up, by quota kind.',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly quotaRejections = quotaRejectionsCounter(this.registry);
 
   /** Pre-labelled children by `route:status`: the hot path skips prom-client's label hashing. */
   private readonly requestChildren = new Map<string, { inc(): void }>();

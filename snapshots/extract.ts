@@ -1,14 +1,13 @@
 /**
- * Safe extraction of an untrusted tar stream into a fresh directory, and the
- * staging-then-swap that puts a restored state dir in place. Nothing is ever
+ * Safe extraction of an untrusted tar stream into a fresh directory (a
+ * restore swaps it into place: replace-directory.ts). Nothing is ever
  * written outside the target: names are checked lexically (entry-rules.ts),
  * files are opened with O_EXCL|O_NOFOLLOW, nothing is written beneath a
  * symlink, and symlinks are created last.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, link, lutimes, mkdir, mkdtemp, open, rename, rm, symlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmod, link, lutimes, mkdir, open, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Extract } from 'tar-stream';
@@ -224,38 +223,4 @@ function byteBudget(maxStreamBytes: number, maxBytes: number): Transform {
       else callback(null, chunk);
     },
   });
-}
-
-/**
- * Fill a fresh staging directory next to `targetDir` with `fill`, then swap it
- * into place. A failure leaves `targetDir` exactly as it was; success replaces
- * it whole. Staging is a sibling so the swap is a rename on one filesystem.
- */
-export async function replaceDirectory<T>(
-  targetDir: string,
-  fill: (stagingDir: string) => Promise<T>,
-): Promise<T> {
-  const target = resolve(targetDir);
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const staging = await mkdtemp(join(parent, `.${basename(target)}.restore-`));
-  let result: T;
-  try {
-    await chmod(staging, 0o700);
-    result = await fill(staging);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw err;
-  }
-  const old = join(parent, `.${basename(target)}.old-${randomBytes(6).toString('hex')}`);
-  const movedAside = await rename(target, old).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
-  await rename(staging, target);
-  if (movedAside) await rm(old, { recursive: true, force: true });
-  return result;
 }

@@ -40,6 +40,29 @@ export const SnapshotManifestSchema = Type.Object({
 
 export type SnapshotManifest = Type.Static<typeof SnapshotManifestSchema>;
 
+/** The manifest of snapshot `seq` once its sealed body is stored: what a restore checks the body against. */
+export function newManifest(
+  tenantId: string,
+  seq: number,
+  stored: Pick<SnapshotManifest, 'sha256' | 'size' | 'unpackedBytes' | 'files' | 'keyId'>,
+  openclawVersion: string,
+): SnapshotManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    tenantId,
+    seq,
+    sha256: stored.sha256,
+    size: stored.size,
+    unpackedBytes: stored.unpackedBytes,
+    files: stored.files,
+    openclawVersion,
+    createdAt: new Date().toISOString(),
+    keyId: stored.keyId,
+    compression: 'zstd',
+    encryption: 'aes-256-gcm',
+  };
+}
+
 export function formatSeq(seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 1 || seq > MAX_SEQ)
     throw new RangeError(`invalid snapshot seq ${seq}`);

@@ -7,27 +7,31 @@
  */
 import { type S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
-import { DecryptionError, type MasterKeyProvider } from '../common/crypto.js';
+import { type MasterKeyProvider } from '../common/crypto.js';
 import { type ClawfleetError } from '../common/errors.js';
 import { assertTenantId } from '../common/ids.js';
 import { type Logger } from '../common/logger.js';
 import { type PackOptions, type PackStats } from './archive.js';
 import { DataKeyStore } from './data-keys.js';
 import {
-  ArchiveFormatError,
-  ArchiveLimitError,
   DataKeyError,
   NoRestorableSnapshotError,
   SnapshotCorruptError,
   SnapshotExistsError,
-  UnsafeArchiveEntryError,
   type SkippedSnapshot,
 } from './errors.js';
 import { asDecodeFailure, downloadVerified, withSpool } from './body-transfer.js';
-import { DEFAULT_LIMITS, replaceDirectory, type ArchiveLimits } from './extract.js';
+import { DEFAULT_LIMITS, type ArchiveLimits } from './extract.js';
+import { replaceDirectory } from './replace-directory.js';
 import * as layout from './manifest.js';
 import { openSealed, sealDirectory } from './pipeline.js';
 import { bucketObjects, type DataKeySource, type SnapshotObjects } from './object-access.js';
+import {
+  isSnapshotDefect,
+  pruneVictims,
+  restoreCandidates,
+  type SnapshotListing,
+} from './snapshot-selection.js';
 
 /**
  * Full access (the worker: its S3 credentials and the master key), or a
@@ -63,30 +67,12 @@ export interface SavedSnapshot {
   readonly dropped: PackStats['skipped'];
 }
 
-export interface SnapshotListing {
-  readonly seq: number;
-  /** The manifest exists: the snapshot was written completely. */
-  readonly complete: boolean;
-  /** Bytes of the stored body, if it exists. */
-  readonly size: number | undefined;
-}
-
 export interface RestoreResult {
   /** What was restored; undefined when the tenant has no snapshot at all (the target is untouched). */
   readonly manifest: layout.SnapshotManifest | undefined;
   /** Newer snapshots passed over, newest first, and why. Non-empty means state was lost: alert on it. */
   readonly skipped: readonly SkippedSnapshot[];
 }
-
-/** Failures that condemn one snapshot (restore falls back to an older one); anything else is rethrown. */
-const SNAPSHOT_DEFECTS = [
-  SnapshotCorruptError,
-  DecryptionError,
-  UnsafeArchiveEntryError,
-  ArchiveLimitError,
-  ArchiveFormatError,
-  DataKeyError,
-];
 
 export class S3SnapshotStore {
   private readonly objects: SnapshotObjects;
@@ -130,20 +116,9 @@ export class S3SnapshotStore {
       ) {
         throw new SnapshotExistsError(tenantId, seq);
       }
-      const manifest: layout.SnapshotManifest = {
-        format: layout.MANIFEST_FORMAT,
-        tenantId,
-        seq,
-        sha256: sealed.sha256,
-        size: sealed.size,
-        unpackedBytes: sealed.pack.unpackedBytes,
-        files: sealed.pack.files,
-        openclawVersion: options.openclawVersion,
-        createdAt: new Date().toISOString(),
-        keyId,
-        compression: 'zstd',
-        encryption: 'aes-256-gcm',
-      };
+      const { unpackedBytes, files } = sealed.pack;
+      const stored = { sha256: sealed.sha256, size: sealed.size, unpackedBytes, files, keyId };
+      const manifest = layout.newManifest(tenantId, seq, stored, options.openclawVersion);
       const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
       if (!(await this.objects.putIfAbsent(layout.manifestKey(tenantId, seq), body, 'application/json'))) {
         throw new SnapshotExistsError(tenantId, seq);
@@ -185,22 +160,12 @@ export class S3SnapshotStore {
     targetDir: string,
     options: { latestSeq?: number } = {},
   ): Promise<RestoreResult> {
-    const listing = await this.list(tenantId);
-    const ceiling = options.latestSeq ?? Infinity;
-    const candidates = listing
-      .filter((s) => s.complete && s.seq <= ceiling)
-      .map((s) => s.seq)
-      .reverse();
-    const skipped: SkippedSnapshot[] = [];
-    if (options.latestSeq !== undefined && options.latestSeq > 0 && candidates[0] !== options.latestSeq) {
-      const reason = `the registry names snapshot ${options.latestSeq} but it has no manifest`;
-      skipped.push({ seq: options.latestSeq, code: 'SNAPSHOT_CORRUPT', reason });
-    }
+    const { candidates, skipped } = restoreCandidates(await this.list(tenantId), options.latestSeq);
     for (const seq of candidates) {
       try {
         return { manifest: await this.restore(tenantId, seq, targetDir), skipped };
       } catch (err) {
-        if (!SNAPSHOT_DEFECTS.some((type) => err instanceof type)) throw err;
+        if (!isSnapshotDefect(err)) throw err;
         const { code, message } = err as ClawfleetError;
         skipped.push({ seq, code, reason: message });
         this.options.logger?.warn(
@@ -242,16 +207,7 @@ export class S3SnapshotStore {
   async prune(tenantId: string, keep: number, options: { latestSeq?: number } = {}): Promise<number[]> {
     if (!Number.isSafeInteger(keep) || keep < 1)
       throw new RangeError(`keep must be a positive integer, got ${keep}`);
-    const listing = await this.list(tenantId);
-    const ceiling = options.latestSeq ?? Infinity;
-    const kept = new Set(
-      listing
-        .filter((s) => s.complete && s.seq <= ceiling)
-        .slice(-keep)
-        .map((s) => s.seq),
-    );
-    const newest = Math.max(0, ...kept);
-    const doomed = listing.filter((s) => s.seq < newest && !kept.has(s.seq));
+    const doomed = pruneVictims(await this.list(tenantId), keep, options.latestSeq);
     // Manifests first: an interrupted prune leaves incomplete snapshots, never a manifest without its body.
     await this.objects.deleteKeys(
       doomed.filter((s) => s.complete).map((s) => layout.manifestKey(tenantId, s.seq)),

@@ -7,9 +7,9 @@
  * SIGKILL is only ever a last resort after the stop timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { type Logger } from '../common/logger.js';
 import { GatewayUnavailableError } from './errors.js';
+import { GatewayHelpers, signalQuietly } from './gateway-helpers.js';
 
 export type ChildState = 'stopped' | 'starting' | 'ready' | 'backoff' | 'crash-loop' | 'stopping';
 
@@ -65,8 +65,7 @@ export class GatewayChild {
   private tail = '';
   private backoffTimer: NodeJS.Timeout | undefined;
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  /** Descendants seen while running: the spawn broker runs in its own session, outside our group. */
-  private descendants = new Set<number>();
+  private readonly helpers = new GatewayHelpers();
 
   constructor(private readonly options: GatewayChildOptions) {}
 
@@ -107,17 +106,17 @@ export class GatewayChild {
     const t0 = Date.now();
     let clean = true;
     if (wasRunning) {
-      await this.recordDescendants(child.pid!);
+      await this.helpers.record(child.pid!);
       child.kill('SIGTERM');
       const timer = setTimeout(() => {
         clean = false;
         this.options.logger.warn({ pid: child.pid }, 'gateway ignored SIGTERM; killing it');
-        this.signal(-child.pid!, 'SIGKILL');
+        signalQuietly(-child.pid!, 'SIGKILL');
       }, this.options.stopTimeoutMs);
       await this.exited;
       clearTimeout(timer);
     }
-    await this.sweep();
+    await this.helpers.sweep(this.child?.pid);
     this.state = 'stopped';
     return { seconds: (Date.now() - t0) / 1000, clean };
   }
@@ -186,7 +185,7 @@ export class GatewayChild {
           },
           'gateway ready',
         );
-        await this.recordDescendants(child.pid!);
+        await this.helpers.record(child.pid!);
         return;
       }
       if (Date.now() > deadline) {
@@ -205,7 +204,7 @@ export class GatewayChild {
     const now = Date.now();
     const { maxCrashes, windowMs, backoffMs } = this.options.crashLoop;
     this.crashes = [...this.crashes.filter((t) => t > now - windowMs), now];
-    void this.sweep();
+    void this.helpers.sweep(this.child?.pid);
     const log = this.options.logger;
     if (this.crashes.length >= maxCrashes) {
       this.state = 'crash-loop';
@@ -232,36 +231,6 @@ export class GatewayChild {
     for (const w of waiters) {
       if (error) w.reject(error);
       else w.resolve();
-    }
-  }
-
-  private async recordDescendants(pid: number): Promise<void> {
-    const queue = [pid];
-    while (queue.length > 0) {
-      const next = queue.shift()!;
-      const text = await readFile(`/proc/${next}/task/${next}/children`, 'utf8').catch(() => '');
-      for (const child of text.split(/\s+/).filter(Boolean).map(Number)) {
-        this.descendants.add(child);
-        queue.push(child);
-      }
-    }
-  }
-
-  /** Helpers exit right after the gateway; whatever is still alive a moment later is killed. */
-  private async sweep(): Promise<void> {
-    const pid = this.child?.pid;
-    const descendants = [...this.descendants];
-    this.descendants.clear();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    if (pid !== undefined) this.signal(-pid, 'SIGKILL');
-    for (const d of descendants) this.signal(d, 'SIGKILL');
-  }
-
-  private signal(target: number, signal: NodeJS.Signals): void {
-    try {
-      process.kill(target, signal);
-    } catch {
-      // ESRCH: already gone
     }
   }
 }

@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { FleetUpgradeStateAttr, FleetUpgradeWaveAttr } from './fleet-contract.js';
-import type { TenantStateData } from './tenant-state.js';
+import type { TenantStateData } from './tenant-state-data.js';
 import type {
   ConfigurePatch,
   Envelope,

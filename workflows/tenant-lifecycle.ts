@@ -1,16 +1,18 @@
 /**
- * The running phases of the tenant lifecycle (`running`, `draining`) and the
- * crash path, on top of the phases that bring a pod up (wake-phases.ts) and
- * the operator-held ones (phase-base.ts). Each method runs until the phase
- * changes and returns; the workflow loop in tenant-workflow.ts picks the next
- * one. Decisions live in TenantState, side effects in activities.
+ * The running phases of the tenant lifecycle (`running`, `draining`), on top
+ * of the steps on the pod and the crash path (pod-steps.ts), the phases that
+ * bring a pod up (wake-phases.ts) and the operator-held ones (phase-base.ts).
+ * Each method runs until the phase changes and returns; the workflow loop in
+ * tenant-workflow.ts picks the next one. Decisions live in TenantState, side
+ * effects in activities.
  */
 import { condition, patched } from '@temporalio/workflow';
 import type { AgentActivity } from './types.js';
-import { deliver, probe, resumeLocally, slow, step, store } from './activity-proxies.js';
+import { deliver, resumeLocally, step, store } from './activity-proxies.js';
 import { describeFailure, parseTime } from './failures.js';
 import { recycleReason } from './memory-recycle.js';
-import { QUOTA_REST, WakePhases } from './wake-phases.js';
+import { PodSteps } from './pod-steps.js';
+import { QUOTA_REST } from './wake-phases.js';
 
 /** Histories recorded before usage was reported while running replay without that activity. */
 const USAGE_WHILE_RUNNING_PATCH = 'usage-while-running';
@@ -25,7 +27,7 @@ const AFTER_TURN_RECHECK_MS = 5_000;
 /** How long it waits at most; then it drains anyway (OpenClaw's drain and the live snapshot keep the turn). */
 const AFTER_TURN_MAX_WAIT_MS = 10 * 60_000;
 
-export abstract class TenantLifecycle extends WakePhases {
+export abstract class TenantLifecycle extends PodSteps {
   private retryAtMs = 0;
   /** When a sleep waiting for the running turn next reads the agent's activity. */
   private drainRecheckAtMs = 0;
@@ -191,30 +193,6 @@ export abstract class TenantLifecycle extends WakePhases {
     this.publishDetails();
   }
 
-  private async readAgent(): Promise<AgentActivity | null> {
-    const { d } = this;
-    if (!d.pod) return null;
-    try {
-      return await step(probe.readAgentActivity, 'ask the agent whether it is busy', {
-        tenantId: d.tenantId,
-        pod: d.pod,
-      });
-    } catch {
-      return null; // an unreachable agent is not busy; the final snapshot decides whether draining is safe
-    }
-  }
-
-  private async snapshot(label: string): Promise<void> {
-    const { d } = this;
-    if (!d.pod) return;
-    const manifest = await step(slow.takeSnapshot, `${label} of ${d.pod.podId}`, {
-      tenantId: d.tenantId,
-      pod: d.pod,
-    });
-    this.s.recordSnapshot(manifest);
-    this.publishDetails();
-  }
-
   /**
    * Final snapshot, then stop. The pod is stopped only after the snapshot is
    * recorded, unless the pod is already lost (then the last snapshot stands).
@@ -260,66 +238,5 @@ export abstract class TenantLifecycle extends WakePhases {
     if (r.offboard) return this.enterOffboarding();
     if (r.suspend !== null) return this.enterHeld('suspended', r.suspend);
     this.setPhase('asleep');
-  }
-
-  /** Stop the pod and bill the active time; both activities are idempotent. */
-  protected async stopPod(): Promise<void> {
-    const d = this.d;
-    const pod = d.pod;
-    if (pod) {
-      // The runtime returns the drain's final snapshot (or what a dead pod left), recorded by the activity.
-      const drained = await step(slow.stopPod, `stop pod ${pod.podId}`, {
-        tenantId: d.tenantId,
-        pod,
-      });
-      if (drained) this.s.recordSnapshot(drained);
-    }
-    await this.recordUsage();
-    d.pod = null;
-    d.wokeAtMs = null;
-    d.lostReason = null;
-  }
-
-  /**
-   * The active interval since the wake (one wake, its time, the messages the
-   * workflow delivered); keyed by the wake time, so a later report replaces it.
-   */
-  protected async recordUsage(): Promise<void> {
-    const d = this.d;
-    if (d.wokeAtMs === null) return;
-    const usage = {
-      from: new Date(d.wokeAtMs).toISOString(),
-      to: new Date().toISOString(),
-      activeMs: Date.now() - d.wokeAtMs,
-      messages: d.deliveredCount - d.wokeDelivered,
-      wakes: 1,
-    };
-    const quotaHit = await step(store.recordUsage, `record ${Math.round(usage.activeMs / 1000)} s of usage`, {
-      tenantId: d.tenantId,
-      usage,
-    });
-    // Histories from before the activity answered hold no result: keep what was known.
-    if (typeof quotaHit === 'string' || quotaHit === null) d.quotaHit = quotaHit;
-  }
-
-  /** The pod died: relaunch from the last snapshot with backoff, or give up after a crash loop. */
-  protected async crashed(): Promise<void> {
-    const d = this.d;
-    const reason = d.lostReason ?? 'unknown';
-    await step(store.clearEndpoint, `clear endpoint: pod lost (${reason})`, { tenantId: d.tenantId });
-    await this.stopPod(); // a crashed pod may still exist as an object; missing is success
-    const delayMs = this.s.recordCrash(Date.now());
-    if (delayMs === null) {
-      const { maxCrashes, windowMs } = d.settings.crashLoop;
-      return this.enterHeld(
-        'failed',
-        `crash loop: ${maxCrashes} crashes within ${windowMs / 1000} s, last: ${reason}`,
-      );
-    }
-    d.reason = `relaunching after crash: ${reason}`;
-    this.setPhase('waking');
-    const r = d.requests;
-    await condition(() => r.suspend !== null || r.offboard !== null, delayMs);
-    if (r.suspend !== null || r.offboard !== null) this.setPhase('asleep'); // asleep acts on the request
   }
 }

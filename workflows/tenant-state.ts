@@ -1,92 +1,21 @@
 /**
  * Tenant state and its transitions, as plain data plus small methods. No
  * Temporal calls here: the workflow drives activities and timers, this class
- * decides. Everything in `TenantStateData` is plain JSON so it survives
- * continue-as-new unchanged.
+ * decides. The data itself (tenant-state-data.ts) is plain JSON so it
+ * survives continue-as-new unchanged.
  */
 import type {
   Envelope,
-  PodHandle,
   RegistryStatus,
   SnapshotManifest,
   TenantDescription,
   TenantPhase,
   TenantSettings,
 } from './types.js';
-import {
-  healthOf,
-  noteCrash,
-  noteDelivered,
-  noteDeliveryError,
-  type VersionHealthRecord,
-} from './version-health.js';
+import { healthOf, noteCrash, noteDelivered, noteDeliveryError } from './version-health.js';
 import type { SleepMode } from './shared.js';
-
-/** Requests from handlers the main loop has not acted on yet. */
-export interface PendingRequests {
-  wake: boolean;
-  sleep: boolean;
-  /**
-   * The sleep request is another tenant's capacity eviction: honoured only while
-   * idle (absent in older histories and continued states: read as false).
-   */
-  sleepIfIdle?: boolean;
-  /** The sleep request waits for the running turn to end (an operator's sleep); absent in older histories. */
-  sleepAfterTurn?: boolean;
-  /** When that wait first found a turn running (workflow time); it ends at AFTER_TURN_MAX_WAIT_MS. */
-  sleepAfterTurnSinceMs?: number;
-  suspend: string | null;
-  offboard: { graceDays: number } | null;
-  resume: boolean;
-}
-
-export interface TenantStateData {
-  tenantId: string;
-  phase: TenantPhase;
-  settings: TenantSettings;
-  /** Pod generation: pod ids are `<tenantId>-<generation>`, so a retried launch adopts. */
-  generation: number;
-  pod: PodHandle | null;
-  lastActiveAtMs: number;
-  wokeAtMs: number | null;
-  lastSnapshot: SnapshotManifest | null;
-  buffer: Envelope[];
-  bufferedBytes: number;
-  overflowCount: number;
-  deliveredCount: number;
-  /** Messages dropped after `MAX_DELIVERY_ROUNDS` failed delivery rounds. */
-  droppedCount: number;
-  /** Failed delivery rounds of the buffer's head. */
-  headFailures: number;
-  /** `deliveredCount` when the current pod woke (for usage records). */
-  wokeDelivered: number;
-  /** Dedupe ids recently buffered or delivered (bounded), so a redelivered signal is not buffered twice. */
-  recentDedupeIds: string[];
-  nextScheduledAtMs: number | null;
-  restartCount: number;
-  crashTimesMs: number[];
-  /** Why the tenant is suspended or failed, or the last drain problem. */
-  reason: string | null;
-  deleteAfterMs: number | null;
-  /** A `podLost` for the current pod that the loop has not handled yet. */
-  lostReason: string | null;
-  requests: PendingRequests;
-  /** When today's `activeSecondsPerDay` runs out for the current pod (null or absent: no limit known). */
-  activeDeadlineMs?: number | null;
-  /** The quota that last refused the tenant today (gateway, router), as the last usage report read it. */
-  quotaHit?: string | null;
-  /** Asleep for the active-seconds quota until then (the next 00:00 UTC); messages wait in the buffer. */
-  restUntilMs?: number | null;
-  /** The registry status this workflow last wrote (absent in state carried from before it wrote any). */
-  registryStatus?: RegistryStatus | null;
-  /** When the paused pod froze, and when it sleeps fully unless something resumes it first (paused phase only). */
-  pausedAtMs?: number | null;
-  deepSleepAtMs?: number | null;
-  /** The tier and OpenClaw version the paused pod runs (a configure while paused makes the next wake cold). */
-  pausedAs?: string | null;
-  /** Per-version health for the fleet upgrade gate (absent in state carried from before it was kept). */
-  versionHealth?: VersionHealthRecord | null;
-}
+import { freshStateData, type TenantStateData } from './tenant-state-data.js';
+import { describeTenant, tenantDetails } from './tenant-description.js';
 
 const RECENT_IDS = 200;
 /** Delivery rounds (each a few activity attempts) before a message is dropped as poison. */
@@ -139,32 +68,7 @@ export class TenantState {
   constructor(readonly data: TenantStateData) {}
 
   static fresh(tenantId: string, settings: TenantSettings, nowMs: number): TenantState {
-    return new TenantState({
-      tenantId,
-      phase: 'asleep',
-      settings,
-      generation: 0,
-      pod: null,
-      lastActiveAtMs: nowMs,
-      wokeAtMs: null,
-      lastSnapshot: null,
-      buffer: [],
-      bufferedBytes: 0,
-      overflowCount: 0,
-      deliveredCount: 0,
-      droppedCount: 0,
-      headFailures: 0,
-      wokeDelivered: 0,
-      recentDedupeIds: [],
-      nextScheduledAtMs: null,
-      restartCount: 0,
-      crashTimesMs: [],
-      reason: null,
-      deleteAfterMs: null,
-      lostReason: null,
-      requests: { wake: false, sleep: false, suspend: null, offboard: null, resume: false },
-      registryStatus: 'active', // the admin API creates the record active
-    });
+    return new TenantState(freshStateData(tenantId, settings, nowMs));
   }
 
   get phase(): TenantPhase {
@@ -242,7 +146,6 @@ export class TenantState {
     return this.data.buffer.length > 0 || this.data.requests.wake;
   }
 
-  /** A request that ends the running phase. */
   /**
    * Records a sleep request; a firmer one wins over a softer one already
    * pending (the quota's rest stays unconditional, an eviction does not soften
@@ -303,49 +206,11 @@ export class TenantState {
   }
 
   describe(): TenantDescription {
-    const d = this.data;
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-    return {
-      tenantId: d.tenantId,
-      phase: d.phase,
-      settings: d.settings,
-      pod: d.pod,
-      generation: d.generation,
-      lastActiveAt: new Date(d.lastActiveAtMs).toISOString(),
-      lastSnapshot: d.lastSnapshot,
-      bufferedMessages: d.buffer.length,
-      bufferedBytes: d.bufferedBytes,
-      overflowCount: d.overflowCount,
-      deliveredCount: d.deliveredCount,
-      droppedCount: d.droppedCount,
-      nextScheduledAt: iso(d.nextScheduledAtMs),
-      restartCount: d.restartCount,
-      recentCrashes: d.crashTimesMs.length,
-      reason: d.reason,
-      deleteAfter: iso(d.deleteAfterMs),
-      versionHealth: d.versionHealth ?? null,
-    };
+    return describeTenant(this.data);
   }
 
   /** Markdown for the Web UI's "Current Details". */
   details(): string {
-    const d = this.describe();
-    const lines = [
-      `**Tenant** \`${d.tenantId}\` · **phase** \`${d.phase}\` · tier ${d.settings.tier} · OpenClaw ${d.settings.openclawVersion}`,
-      `- pod: ${d.pod ? `\`${d.pod.podId}\` at ${d.pod.endpoint}` : 'none'}`,
-      ...(d.pod?.isolation ? [`- isolation: ${d.pod.isolation}`] : []),
-      `- last snapshot: ${d.lastSnapshot ? `#${d.lastSnapshot.seq} (${d.lastSnapshot.createdAt})` : 'none'}`,
-      `- buffered: ${d.bufferedMessages} messages, ${d.bufferedBytes} bytes; overflow ${d.overflowCount}; delivered ${d.deliveredCount}; dropped ${d.droppedCount}`,
-      `- next scheduled wake: ${d.nextScheduledAt ?? 'none'}`,
-      `- restarts: ${d.restartCount} (${d.recentCrashes} recent crashes)`,
-    ];
-    if (d.phase === 'paused' && this.data.pausedAtMs != null)
-      lines.push(
-        `- paused (frozen in memory) since ${new Date(this.data.pausedAtMs).toISOString()}; deep sleep at ${new Date(this.data.deepSleepAtMs ?? this.data.pausedAtMs).toISOString()}`,
-      );
-    if (d.reason) lines.push(`- reason: ${d.reason}`);
-    if (this.data.quotaHit) lines.push(`- quota hit today: ${this.data.quotaHit}`);
-    if (d.deleteAfter) lines.push(`- data deleted after: ${d.deleteAfter}`);
-    return lines.join('\n');
+    return tenantDetails(this.data);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The phases that bring a pod up: `asleep` (wait for a reason to wake) and
- * `waking` (launch, or make room on a full host first). TenantLifecycle
- * (tenant-lifecycle.ts) adds the running phases and the crash path on top.
+ * `waking` (launch, or make room on a full host first). PodSteps
+ * (pod-steps.ts) adds the crash path on top, TenantLifecycle
+ * (tenant-lifecycle.ts) the running phases.
  */
 import { condition, getExternalWorkflowHandle, patched } from '@temporalio/workflow';
 import { launch, probe, resumeLocally, step, store } from './activity-proxies.js';
@@ -25,7 +26,7 @@ export abstract class WakePhases extends PhaseBase {
   /** Operator restores in flight: the tenant stays asleep until they are recorded. */
   holdWakes = 0;
 
-  /** The pod died or its launch failed: relaunch with backoff, or give up (tenant-lifecycle.ts). */
+  /** The pod died or its launch failed: relaunch with backoff, or give up (pod-steps.ts). */
   protected abstract crashed(): Promise<void>;
 
   /** Hands the buffered messages to the pod, in order (tenant-lifecycle.ts). */

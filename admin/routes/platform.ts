@@ -4,7 +4,8 @@ import Type from 'typebox';
 import { TENANT_PHASES, TENANT_WORKFLOW_TYPE, TenantPhaseAttr } from '../../workflows/shared.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
-import { FleetUsageReport, TokenBody, TokenParams, UsageQuery } from '../schemas.js';
+import { TokenBody, TokenParams } from '../schemas.js';
+import { FleetUsageReport, UsageQuery } from '../usage-schemas.js';
 import type { TokenScope } from '../token-store.js';
 
 const platform = { access: 'platform' } as const;

@@ -6,15 +6,8 @@ import { DERIVED_SECRET_NAMES, SECRET_NAMES } from '../../registry/secret-store.
 import { REPLACED_BOT_TOKEN_PREFIX } from '../../telegram/registration.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
-import {
-  ApiKeyParams,
-  IdParams,
-  RotateBody,
-  SecretBody,
-  SecretParams,
-  TelegramChange,
-  WebhookState,
-} from '../schemas.js';
+import { ApiKeyParams, IdParams, RotateBody, SecretBody, SecretParams } from '../schemas.js';
+import { TelegramChange, WebhookState } from '../telegram-schemas.js';
 import type { TenantService } from '../tenant-service.js';
 
 export interface SecretRouteOptions {
@@ -26,6 +19,11 @@ export interface SecretRouteOptions {
 const GENERATED = new Set<string>([...DERIVED_SECRET_NAMES, SECRET_NAMES.telegramWebhookSecret]);
 /** Kept by clawfleet itself (a replaced bot token, until its webhook is deleted). */
 const managed = (name: string) => GENERATED.has(name) || name.startsWith(REPLACED_BOT_TOKEN_PREFIX);
+
+/** A secret clawfleet generates or keeps (a replaced bot token) is not the caller's to set or remove. */
+function refuseManaged(name: string, what: string): void {
+  if (managed(name)) throw new AdminError(400, 'SECRET_GENERATED', `${name} is managed by clawfleet${what}`);
+}
 const BOT_TOKEN = SECRET_NAMES.telegramBotToken;
 const tenantScoped = { access: 'tenant' } as const;
 
@@ -70,12 +68,7 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     },
     async (request, reply) => {
       const { id, name } = request.params;
-      if (managed(name))
-        throw new AdminError(
-          400,
-          'SECRET_GENERATED',
-          `${name} is managed by clawfleet; rotate generated secrets with POST /v1/tenants/${id}/secrets/rotate`,
-        );
+      refuseManaged(name, `; rotate generated secrets with POST /v1/tenants/${id}/secrets/rotate`);
       await service.require(id);
       const { value } = request.body;
       if (name === BOT_TOKEN) {
@@ -110,12 +103,7 @@ export const secretRoutes: FastifyPluginCallbackTypebox<SecretRouteOptions> = (
     },
     async (request, reply) => {
       const { id, name } = request.params;
-      if (managed(name))
-        throw new AdminError(
-          400,
-          'SECRET_GENERATED',
-          `${name} is managed by clawfleet and cannot be removed`,
-        );
+      refuseManaged(name, ' and cannot be removed');
       await service.require(id);
       if (name === BOT_TOKEN) await service.telegram.disconnect(id);
       else await deps.secrets.delete(id, name);

@@ -3,7 +3,8 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { totalByModel } from '../../registry/model-usage.js';
 import type { AdminDeps } from '../deps.js';
 import { AdminError } from '../errors.js';
-import { IdParams, LogsQuery, SeqParams, UsageQuery, UsageReport } from '../schemas.js';
+import { IdParams, LogsQuery, SeqParams } from '../schemas.js';
+import { UsageQuery, UsageReport } from '../usage-schemas.js';
 import type { SnapshotService } from '../snapshot-service.js';
 import type { TenantService } from '../tenant-service.js';
 

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { FleetUpgradeView, StartUpgradeInput } from '../../client/admin-client.js';
 import { cliContext, fields, paint, type CliContext } from '../context.js';
-import { duration, positiveInt } from './tenant.js';
+import { duration, positiveInt } from './option-parsers.js';
 
 interface UpgradeOptions {
   tier?: 'free' | 'standard' | 'pro';

@@ -1,7 +1,7 @@
 /** `clawfleet usage`, `snapshot list|restore`, `logs`, `status`: read a tenant's data and the fleet. */
 import { Command, InvalidArgumentError } from 'commander';
 import { cliContext, fields, paint, table } from '../context.js';
-import { positiveInt } from './tenant.js';
+import { positiveInt } from './option-parsers.js';
 
 function day(value: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InvalidArgumentError('a UTC day like 2026-03-01');

@@ -1,12 +1,13 @@
-/** `clawfleet tenant …`: create, inspect, change and offboard tenants through the admin API. */
+/** `clawfleet tenant …`: create, list, inspect and change tenants through the admin API (lifecycle: tenant-lifecycle.ts). */
 import { readFile } from 'node:fs/promises';
-import { msToNumber, type Duration } from '@temporalio/common';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { QUOTA_KINDS } from '../../common/quotas.js';
-import { GRANTABLE_TOOLS, type GrantableTool } from '../../common/tool-tiers.js';
 import type { SandboxView } from '../../client/admin-types.js';
+import type { GrantableTool } from '../../common/tool-tiers.js';
 import { cliContext, fields, paint, table } from '../context.js';
+import { duration, positiveInt, quota, toolList } from './option-parsers.js';
 import { secretValue } from './secret.js';
+import { addLifecycleCommands } from './tenant-lifecycle.js';
 import { telegramFields, webhookLine } from './telegram-lines.js';
 
 const TIERS = ['free', 'standard', 'pro'];
@@ -20,42 +21,6 @@ interface TenantOptions {
 const STATUSES = ['active', 'suspended', 'failed', 'offboarding'];
 
 type CreateOptions = TenantOptions & { idempotencyKey?: string; telegramBotTokenFile?: string };
-
-export function duration(value: string): number {
-  try {
-    const ms = msToNumber(value as Duration);
-    if (Number.isFinite(ms) && ms > 0) return ms;
-  } catch {
-    // fall through
-  }
-  throw new InvalidArgumentError('a duration like 90s, 15m or 2h');
-}
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('a non-negative integer');
-  return n;
-}
-
-function quota(value: string, previous: Record<string, number> = {}): Record<string, number> {
-  const match = new RegExp(`^(${QUOTA_KINDS.join('|')})=(\\d+)$`).exec(value);
-  if (!match) throw new InvalidArgumentError(`<kind>=N with kind one of ${QUOTA_KINDS.join(', ')}`);
-  return { ...previous, [match[1]!]: Number(match[2]) };
-}
-
-/** A comma-separated list of tool names from the closed list (empty allowed: `--deny-tools ''`). */
-function toolList(value: string): GrantableTool[] {
-  const names = value
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
-  const unknown = names.filter((n) => !(GRANTABLE_TOOLS as readonly string[]).includes(n));
-  if (unknown.length > 0)
-    throw new InvalidArgumentError(
-      `unknown tool ${unknown.join(', ')}; one of ${GRANTABLE_TOOLS.join(', ')}`,
-    );
-  return [...new Set(names)] as GrantableTool[];
-}
 
 const ago = (iso: string) => {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
@@ -269,72 +234,7 @@ export function tenantCommand(): Command {
         );
       },
     );
-
-  const phaseLine = (r: { tenantId: string; phase: string }) => `${r.tenantId}: ${r.phase}`;
-  tenant
-    .command('wake <id>')
-    .description('Wake the tenant and wait until its agent is ready')
-    .action(async (id: string, _opts: unknown, command: Command) => {
-      const ctx = await cliContext(command);
-      const pod = await ctx.wait(`waking ${id}`, () => ctx.admin.wake(id));
-      ctx.print(pod, (p) => `${p.tenantId}: running (pod ${p.podId})`);
-    });
-  tenant
-    .command('sleep <id>')
-    .description('Put the tenant to sleep now (final snapshot, stop)')
-    .action(async (id: string, _opts: unknown, command: Command) => {
-      const ctx = await cliContext(command);
-      ctx.print(await ctx.admin.sleep(id), (r) => `${r.tenantId}: going to sleep`);
-    });
-  tenant
-    .command('suspend <id>')
-    .description('Refuse its traffic, drain and hold it (e.g. unpaid invoice)')
-    .requiredOption('--reason <text>', 'why (kept in the workflow and shown by get)')
-    .action(async (id: string, opts: { reason: string }, command: Command) => {
-      const ctx = await cliContext(command);
-      ctx.print(await ctx.wait(`suspending ${id}`, () => ctx.admin.suspend(id, opts.reason)), (r) =>
-        phaseLine({ ...r, phase: paint(ctx, r.phase) }),
-      );
-    });
-  tenant
-    .command('resume <id>')
-    .description('Leave suspended/failed, or cancel an offboard during its grace period')
-    .action(async (id: string, _opts: unknown, command: Command) => {
-      const ctx = await cliContext(command);
-      ctx.print(await ctx.admin.resume(id), phaseLine);
-    });
-
-  tenant
-    .command('delete <id>')
-    .description('Offboard: delete snapshots, secrets and the record after a grace period')
-    .option('--dry-run', 'only list what would be deleted', false)
-    .option('--grace-days <n>', 'days before data is deleted (resume cancels)', positiveInt)
-    .option('--yes', 'confirm a real offboard', false)
-    .action(
-      async (id: string, opts: { dryRun: boolean; graceDays?: number; yes: boolean }, command: Command) => {
-        if (!opts.dryRun && !opts.yes)
-          command.error(`refusing to offboard ${id} without --yes (see what would go with --dry-run)`, {
-            exitCode: 2,
-          });
-        const ctx = await cliContext(command);
-        const plan = await ctx.wait(`offboarding ${id}`, () =>
-          ctx.admin.deleteTenant(id, { dryRun: opts.dryRun, graceDays: opts.graceDays }),
-        );
-        ctx.print(plan, (p) =>
-          [
-            p.dryRun
-              ? `Dry run: offboarding ${p.tenantId} would delete, after ${p.deleteAfter}:`
-              : `${p.tenantId} is offboarding; deleted after ${p.deleteAfter}:`,
-            ...p.snapshots.map((s) => `  snapshot ${s.seq} (${s.size} bytes, ${s.createdAt})`),
-            ...p.secretNames.map((name) => `  secret ${name}`),
-            ...(p.registryRecord ? ['  registry record'] : []),
-            'Kept:',
-            ...p.kept.map((k) => `  ${k}`),
-          ].join('\n'),
-        );
-      },
-    );
-
+  addLifecycleCommands(tenant);
   return tenant;
 }
 

@@ -7,25 +7,24 @@
  * sockets) of one an earlier runtime left serving.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { PodSpec } from '../../activities/ports.js';
-import { PACKAGE_ROOT, RUN_MODE } from '../../common/entry-points.js';
 import type { LaunchPlan } from '../../runtime/launch-plan.js';
 import type { TenantTier } from '../../workflows/types.js';
 import type { SandboxedStart } from '../supervisor-process.js';
 import { PermanentPortError } from '../../activities/errors.js';
-import { EgressRefused, egressRoutes, type EgressRoute } from './egress.js';
+import { EgressRefused, type EgressRoute } from './egress.js';
 import { checkSandboxPrimitives, SandboxUnavailable } from './preflight.js';
 import { SlotMount } from './slot-mount.js';
 import type { SnapshotGuardSpec } from './snapshot-egress.js';
 import { EgressKeeperClient } from './egress-keeper-client.js';
 import type { Logger } from '../../common/logger.js';
 import type { SlotTable } from '../placement.js';
-import { installRootOf, TenantSandbox, type SandboxLaunch } from './tenant-sandbox.js';
+import { TenantSandbox } from './tenant-sandbox.js';
+import type { SandboxLaunch } from './mount-view.js';
+import { sandboxTemplate, type SandboxTemplate } from './sandbox-template.js';
 import { TIER_LIMITS, type SandboxLimits } from './limits.js';
-import { compileCacheDir } from '../../supervisor/trimmed-boot.js';
 import { linkCompileCache } from './compile-cache-links.js';
 
 export interface LocalSandboxSettings {
@@ -43,34 +42,6 @@ export interface LocalSandboxSettings {
 export interface SandboxRuntimeLink {
   readonly heartbeat: { readonly file: string; readonly windowMs: number };
   readonly logger?: Logger;
-}
-
-/** What the supervisor's code needs from the package, read-only (its import closure, and the built tree). */
-const CODE_PATHS =
-  RUN_MODE === 'built'
-    ? ['package.json', 'node_modules', 'dist']
-    : [
-        'package.json',
-        'tsconfig.json',
-        'node_modules',
-        'supervisor',
-        'common',
-        'dev',
-        'workflows',
-        'snapshots',
-        'runtime',
-        'registry',
-        'telegram',
-        'activities',
-        'types',
-      ];
-
-/** What a launch's sandbox sees besides its tenant; a pre-built sandbox serves a launch whose template is the same. */
-export interface SandboxTemplate {
-  readonly routes: readonly EgressRoute[];
-  readonly readOnly: readonly string[];
-  /** OpenClaw's shared compile cache (inside `readOnly`), linked for each sandbox's uid (compile-cache-links.ts). */
-  readonly compileCache: string;
 }
 
 export class SlotSandboxes {
@@ -104,25 +75,15 @@ export class SlotSandboxes {
    * a primitive or a destination is in a refused range nobody listed.
    */
   async template(plan: LaunchPlan, heartbeatFile: string): Promise<SandboxTemplate> {
-    let routes: EgressRoute[];
     try {
       await this.check();
-      routes = egressRoutes(egressUrls(plan), this.settings.egressAllow);
+      return sandboxTemplate(plan, heartbeatFile, this.settings.egressAllow);
     } catch (error) {
       // The host or the settings must change first: retrying the launch cannot help.
       if (error instanceof SandboxUnavailable || error instanceof EgressRefused)
         throw new PermanentPortError('SANDBOX_REFUSED', error.message);
       throw error;
     }
-    const { node, entry } = plan.spec.openclaw;
-    const readOnly = [
-      ...CODE_PATHS.map((path) => join(PACKAGE_ROOT, path)).filter((path) => existsSync(path)),
-      ...hoistedDependencies(),
-      installRootOf(entry),
-      ...(node.startsWith('/usr/') ? [] : [dirname(dirname(node))]),
-      heartbeatFile,
-    ];
-    return { routes, readOnly, compileCache: compileCacheDir(entry) };
   }
 
   /** A sandbox for this tenant's launch (a cold start), prepared, and how the supervisor's start goes through it. */
@@ -239,24 +200,4 @@ export class SlotSandboxes {
   private dirOf(slot: number): string {
     return join(this.dataDir, 'sandboxes', `slot-${slot}`);
   }
-}
-
-/** An installed package's dependencies sit beside it (`<project>/node_modules`), not inside it. */
-function hoistedDependencies(): string[] {
-  const at = PACKAGE_ROOT.lastIndexOf('/node_modules/');
-  return at < 0 ? [] : [PACKAGE_ROOT.slice(0, at + '/node_modules'.length)];
-}
-
-/**
- * Everything the tenant's processes reach outside: the model gateway, the
- * Telegram Bot API, the snapshot store its grant's presigned URLs name, and
- * the trace collector when tracing is on.
- */
-export function egressUrls(plan: LaunchPlan): string[] {
-  const urls = [plan.spec.provider.baseUrl];
-  if (plan.spec.otlpEndpoint) urls.push(plan.spec.otlpEndpoint);
-  if (plan.spec.telegram) urls.push(plan.spec.telegram.apiRoot ?? 'https://api.telegram.org');
-  const grant = plan.secrets.snapshotGrant ?? '';
-  for (const match of grant.matchAll(/https?:\/\/[^/"\\]+/g)) urls.push(match[0]);
-  return urls;
 }

@@ -9,17 +9,16 @@
  * the seccomp filter (seccomp.ts) last. docs/security.md
  * says why these and what each stops.
  *
- * The mount view: `/usr` (Node, the system), the supervisor's code and
- * node_modules, the OpenClaw install and the runtime's heartbeat, all
- * read-only; the tenant's own root dir read-write; a fresh /tmp, /dev and
- * /proc; a generated /etc (hosts, passwd, CA certificates); the egress
+ * The mount view (mount-view.ts): `/usr` (Node, the system), the supervisor's
+ * code and node_modules, the OpenClaw install and the runtime's heartbeat,
+ * all read-only; the tenant's own root dir read-write; a fresh /tmp, /dev
+ * and /proc; a generated /etc (hosts, passwd, CA certificates); the egress
  * sockets. The data dir, keys, repo, other tenants and /root are not there.
  */
 import type { SnapshotGuardSpec } from './snapshot-egress.js';
 import { chown, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { existsSync, realpathSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { SandboxCgroup } from './cgroup.js';
 import { hostsFileFor, insideForwards, type EgressRoute } from './egress.js';
 import type { EgressHost } from './egress-keeper-client.js';
@@ -28,6 +27,7 @@ import { SlotMount } from './slot-mount.js';
 import { seccompProgram } from './seccomp.js';
 import type { SandboxLimits } from './limits.js';
 import type { SandboxFacts } from './sandbox-view.js';
+import { bwrapArgs, SECCOMP_FD, type SandboxLaunch } from './mount-view.js';
 
 /** How often the OOM-kill counter is read: a kill inside ends the whole tenant. */
 const OOM_POLL_MS = 500;
@@ -35,31 +35,14 @@ const OOM_POLL_MS = 500;
 /** The fd the supervisor's listening socket has inside (supervisor-config.ts reads CLAWFLEET_LISTEN_FD). */
 export const LISTEN_FD = 3;
 
-/** The filter (seccomp.ts), in the sandbox's root-owned dir, and the fd bubblewrap reads it from. */
+/** The filter (seccomp.ts), in the sandbox's root-owned dir (bubblewrap reads it from SECCOMP_FD). */
 const SECCOMP_FILE = 'seccomp.bpf';
-const SECCOMP_FD = 4;
-
-/** Host paths every sandbox sees read-only when they exist (CA certificates for the HTTPS egress). */
-const HOST_READ_ONLY = ['/etc/ssl', '/etc/ca-certificates', '/etc/nsswitch.conf', '/etc/localtime'];
 
 export interface SandboxIdentity {
   /** `<stack>-<slot>`: the netns is `cf-<name>`, the cgroups `clawfleet/<name>`. */
   readonly name: string;
   readonly uid: number;
   readonly gid: number;
-}
-
-export interface SandboxLaunch {
-  /**
-   * Writable `[host path, inside path]`: the tenant's root dir at its own path
-   * (a cold launch), or the slot's mount point at `<dataDir>/tenants` and the
-   * warm process's claim dir (a pre-built sandbox, slot-mount.ts).
-   */
-  readonly writable: readonly (readonly [string, string])[];
-  /** Read-only at the same path inside (code, the OpenClaw install, the heartbeat file). */
-  readonly readOnly: readonly string[];
-  /** HOME in the sandbox's /etc/passwd. */
-  readonly home: string;
 }
 
 /** Who serves the host end of the egress (the egress keeper), and what it checks besides the routes. */
@@ -213,44 +196,6 @@ export class TenantSandbox {
   }
 }
 
-function bwrapArgs(dir: string, launch: SandboxLaunch): string[] {
-  const args = ['bwrap', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
-  args.push('--seccomp', String(SECCOMP_FD));
-  args.push('--hostname', 'tenant');
-  // Root without a user namespace reads the sources (mode-700 dirs); setpriv inside needs these three, then drops all.
-  args.push(
-    '--cap-drop',
-    'ALL',
-    ...['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'].flatMap((c) => ['--cap-add', c]),
-  );
-  args.push('--ro-bind', '/usr', '/usr');
-  for (const link of ['bin', 'lib', 'lib64', 'sbin'])
-    if (existsSync(`/${link}`)) args.push('--symlink', `usr/${link}`, `/${link}`);
-  args.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp');
-  const binds: [string, string, string][] = [];
-  for (const path of HOST_READ_ONLY) if (existsSync(path)) binds.push(['--ro-bind', path, path]);
-  for (const file of ['hosts', 'passwd', 'group']) binds.push(['--ro-bind', join(dir, file), `/etc/${file}`]);
-  for (const path of launch.readOnly) {
-    const real = realpathSync(path);
-    binds.push(['--ro-bind', real, path]);
-    if (real !== path) binds.push(['--ro-bind', real, real]); // a symlinked node_modules resolves to its real place inside too
-  }
-  binds.push(['--ro-bind', join(dir, 'egress'), join(dir, 'egress')]);
-  // The cwd stays the package root, where `--import tsx` resolves.
-  for (const [source, target] of launch.writable) binds.push(['--bind', source, target]);
-  // bwrap makes missing parents mode 700 (root's), which the tenant's uid could not pass through.
-  const parents = new Set(binds.flatMap(([, , target]) => ancestorsOf(target)));
-  for (const parent of [...parents].sort()) args.push('--perms', '0755', '--dir', parent);
-  for (const bind of binds) args.push(...bind);
-  return args;
-}
-
-/** `/a/b/c` → `/a`, `/a/b`. */
-function ancestorsOf(path: string): string[] {
-  const parts = path.split('/').filter(Boolean);
-  return parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
-}
-
 /** The tenant dir and everything in it (logs kept from earlier wakes) owned by the sandbox's uid. */
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
   await chown(path, uid, gid);
@@ -259,10 +204,4 @@ async function chownTree(path: string, uid: number, gid: number): Promise<void> 
     if (entry.isDirectory()) await chownTree(child, uid, gid);
     else await chown(child, uid, gid);
   }
-}
-
-/** The parent dirs a read-only path needs inside are made by bwrap; this names the install root of an entry. */
-export function installRootOf(entry: string): string {
-  // <install>/node_modules/openclaw/openclaw.mjs
-  return dirname(dirname(dirname(entry)));
 }

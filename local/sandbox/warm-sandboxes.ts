@@ -22,7 +22,8 @@ import { placementOf, type SlotTable } from '../placement.js';
 import { portsAreFree } from '../port-check.js';
 import type { Heartbeat } from '../supervisor-process.js';
 import { isAlive, spawnWarmProcess, type WarmProcess } from '../warm-supervisors.js';
-import type { SandboxTemplate, SlotSandboxes } from './slot-sandboxes.js';
+import type { SlotSandboxes } from './slot-sandboxes.js';
+import type { SandboxTemplate } from './sandbox-template.js';
 import type { TenantSandbox } from './tenant-sandbox.js';
 
 export interface WarmSandboxesOptions {

@@ -10,7 +10,8 @@ import {
   UnsafeArchiveEntryError,
   type UnsafeEntryReason,
 } from '../../snapshots/errors.js';
-import { extractTar, replaceDirectory, type ArchiveLimits } from '../../snapshots/extract.js';
+import { extractTar, type ArchiveLimits } from '../../snapshots/extract.js';
+import { replaceDirectory } from '../../snapshots/replace-directory.js';
 import { tarOf, tempDir, type TarEntry } from './fixtures.js';
 
 /** A sandbox: `target` to extract into, and `outside` holding a file nothing may touch. */
