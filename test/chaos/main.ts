@@ -61,6 +61,16 @@ const result = {
   },
 };
 console.log(JSON.stringify(result, null, 2));
+const seconds = (ms: number | null) => (ms === null ? '-' : (ms / 1000).toFixed(1));
+console.log(
+  `baseline (${result.baseline.turns} kill-free chat turns): answered ${seconds(result.baseline.turnMs)} s, ` +
+    `reached the model ${seconds(result.baseline.reachModelMs)} s after sending`,
+);
+for (const [kind, k] of Object.entries(result.kills.recoveryByKind))
+  console.log(
+    `${kind}: ${k.count} kills; medians: reached the model ${seconds(k.medianReachedModelMs)} s, ` +
+      `answered ${seconds(k.medianAnsweredMs)} s (${seconds(k.medianAnsweredOverBaselineMs)} s over the baseline)`,
+  );
 await mkdir(dirname(values.out), { recursive: true });
 await writeFile(values.out, JSON.stringify(result, null, 2) + '\n');
 console.log(`written to ${values.out}`);
