@@ -46,7 +46,11 @@ export interface Baseline {
 }
 
 /** A chat request is kill-free when it was answered at its first attempt and no kill's recovery overlapped it. */
-export function baseline(llm: FakeLlm, deliveries: readonly Delivery[], kills: readonly KillWindow[]): Baseline {
+export function baseline(
+  llm: FakeLlm,
+  deliveries: readonly Delivery[],
+  kills: readonly KillWindow[],
+): Baseline {
   const windows = kills
     .filter((k) => k.killedAt !== undefined)
     .map((k) => ({

@@ -32,6 +32,8 @@ export interface ChaosOptions {
   readonly chatShare?: number;
   /** Kill only these kinds (one failure studied alone). @default every kind */
   readonly kinds?: readonly KillKind[];
+  /** Router processes sharing the public port, like production's replicas (dev/stack.ts `routers`). @default 2 */
+  readonly routers?: number;
   /** Leave the stack's data dir (its logs) in place after the run, and say where. @default false */
   readonly keepDataDir?: boolean;
   readonly report?: (line: string) => void;
@@ -77,6 +79,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
   });
   report(
     `chaos: seed ${options.seed} (replay: --seed ${options.seed}), ${options.tenants} tenants, ` +
+      `${options.routers ?? 2} routers, ` +
       `${options.messages} messages, kills: ${plan.map((k) => `${k.kind}@${(k.atMs / 1000).toFixed(0)}s`).join(' ')}`,
   );
   const home = await mkdtemp(join(tmpdir(), 'clawfleet-chaos-'));
@@ -90,6 +93,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
       ports: ANY_PORTS,
       offline: true,
       awsProcesses: true,
+      routers: options.routers ?? 2,
       report: (line) => report(`  [stack] ${line}`),
     });
     const tenants = await createTenants(stack, options.tenants);

@@ -29,7 +29,10 @@ export interface Verdict {
   kills: {
     total: number;
     skipped: number;
-    byKind: Record<string, { count: number; backMs: number[]; reachedModelMs: number[]; answeredMs: number[] }>;
+    byKind: Record<
+      string,
+      { count: number; backMs: number[]; reachedModelMs: number[]; answeredMs: number[] }
+    >;
   };
   /** The run's ordinary chat turn, to read the kills' answered times against (recovery-times.ts). */
   baseline: Baseline;
