@@ -74,6 +74,11 @@ export interface StackOptions {
   readonly offline?: boolean;
   /** s3rver and dynalite as child processes kept running like Redis, not in-process (the chaos suite kills them). @default false */
   readonly awsProcesses?: boolean;
+  /**
+   * Router processes on the one public port (`router.reusePort` when more than one), like production's
+   * replicas: one that dies leaves the others serving while it restarts (the chaos suite runs 2). @default 1
+   */
+  readonly routers?: number;
   readonly report?: (line: string) => void;
 }
 
@@ -174,6 +179,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const base = options.config;
   const report = options.report ?? (() => {});
   const host = base.router.host;
+  const routers = options.routers ?? 1;
+  if (!Number.isInteger(routers) || routers < 1)
+    throw new StackError(`routers must be 1 or more, not ${routers}`);
   const dataDir = resolve(base.common.dataDir);
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
   const logDir = join(dataDir, 'logs');
@@ -237,7 +245,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporal: { address: `${host}:${ports.temporal}`, cli: temporalCli.path },
       redis: { url: `redis://${host}:${ports.redis}` },
       aws: { s3Endpoint: `http://${host}:${ports.s3}`, dynamodbEndpoint: `http://${host}:${ports.dynamodb}` },
-      router: { port: ports.router, publicUrl: `http://${host}:${ports.router}` },
+      router: { port: ports.router, publicUrl: `http://${host}:${ports.router}`, reusePort: routers > 1 },
       admin: { port: ports.admin },
       gateway: { host, port: ports.gateway, metricsPort: ports.gatewayMetrics },
       telemetry: { ...base.telemetry, workerMetricsHost: host, workerMetricsPort: ports.workerMetrics },
@@ -251,7 +259,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       track(await kept('admin', () => startAdmin(ctx, config)));
       // After the admin API: it creates the master key the gateway reads tenants' own provider keys with.
       track(await kept('gateway', () => startGateway(ctx, config)));
-      track(await kept('router', () => startRouter(ctx, config)));
+      const replicas = Array.from({ length: routers }, (_, index) => ({
+        name: index === 0 ? 'router' : `router-${index + 1}`,
+        index,
+        of: routers,
+      }));
+      const up = await Promise.allSettled(
+        replicas.map((replica) => kept(replica.name, () => startRouter(ctx, config, replica)).then(track)),
+      );
+      const down = up.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (down) throw down.reason;
     }
     const rows = started.flatMap((component) => component.rows).sort((a, b) => rowRank(a) - rowRank(b));
     await writeFile(

@@ -6,6 +6,9 @@
  * for `recordTtlMs` (1 s: a raised budget or a suspension takes effect within
  * a second); verified tokens and keys for `secretTtlMs` (a rotated token stops
  * working within it). Secret values live only in this process's memory.
+ * A registry read that fails is answered by the last one that did, for up to
+ * `LAST_KNOWN_MAX_AGE_MS` (last-known.ts): a DynamoDB restart does not fail
+ * every model call of every tenant.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import { effectiveQuotas, type Quotas, type Tier } from '../common/quotas.js';
 import { ShortLivedCache } from '../router/short-lived-cache.js';
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import { GatewayError } from './errors.js';
+import { LastKnown } from './last-known.js';
 
 export interface TenantAccessSources {
   getTenant(tenantId: string): Promise<TenantRecord | null>;
@@ -38,11 +42,18 @@ export interface ProviderKey {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** How long a registry read stands in for failing ones: a restart's length, many times over. */
+export const LAST_KNOWN_MAX_AGE_MS = 30_000;
+
 export class TenantAccess {
   private readonly records: ShortLivedCache<TenantRecord | null>;
   private readonly tokens: ShortLivedCache<Buffer | null>;
   private readonly keys: ShortLivedCache<string | null>;
   private readonly platformKeys: ShortLivedCache<string | null>;
+  private readonly lastRecords = new LastKnown<TenantRecord | null>(LAST_KNOWN_MAX_AGE_MS);
+  /** Token digests, never tokens; provider keys as they must be presented upstream. */
+  private readonly lastTokens = new LastKnown<Buffer | null>(LAST_KNOWN_MAX_AGE_MS);
+  private readonly lastKeys = new LastKnown<string | null>(LAST_KNOWN_MAX_AGE_MS);
 
   constructor(
     private readonly sources: TenantAccessSources,
@@ -61,11 +72,15 @@ export class TenantAccess {
     if (!parsed) throw new GatewayError('UNAUTHORIZED', 'a model token is required');
     const { tenantId, secret } = parsed;
     const [stored, record] = await Promise.all([
-      this.tokens.get(tenantId, async () => {
-        const value = await this.sources.secret(tenantId, 'model-token');
-        return value === null ? null : digest(value);
-      }),
-      this.records.get(tenantId, () => this.sources.getTenant(tenantId)),
+      this.tokens.get(tenantId, () =>
+        this.lastTokens.read(tenantId, async () => {
+          const value = await this.sources.secret(tenantId, 'model-token');
+          return value === null ? null : digest(value);
+        }),
+      ),
+      this.records.get(tenantId, () =>
+        this.lastRecords.read(tenantId, () => this.sources.getTenant(tenantId)),
+      ),
     ]);
     // Digests compare in constant time whatever the lengths.
     if (!stored || !record || !timingSafeEqual(stored, digest(secret)))
@@ -81,8 +96,9 @@ export class TenantAccess {
 
   /** The tenant's own key for `upstream`, else the platform's; 503 when neither exists. */
   async providerKey(tenantId: string, upstream: string): Promise<ProviderKey> {
+    const name = `model-${upstream}`;
     const own = await this.keys.get(`${tenantId}\0${upstream}`, () =>
-      this.sources.secret(tenantId, `model-${upstream}`),
+      this.lastKeys.read(`${tenantId}\0${upstream}`, () => this.sources.secret(tenantId, name)),
     );
     if (own) return { key: own, source: 'byok' };
     const platform = await this.platformKeys.get(upstream, async () => {

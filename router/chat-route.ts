@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { inRequestSpan } from '../common/request-spans.js';
 import type { PodHandle } from '../workflows/shared.js';
-import { RouterError } from './errors.js';
+import { DEPENDENCY_RETRY_AFTER_S, RouterError } from './errors.js';
 import { ChatHeaders, ChatRequest, errorResponses, TenantParams } from './schemas.js';
 import type { RouterLimits, RouterServices } from './services.js';
 import { bearerApiKey, authenticateTenant } from './tenant-auth.js';
@@ -138,7 +138,9 @@ async function wakeWithin(
   } catch (error) {
     if (error instanceof RouterError || (error as { code?: unknown }).code === 'TENANT_DELETED') throw error;
     if ((error as { code?: unknown }).code === 'TENANT_OPERATION_REJECTED') throw error;
-    throw new RouterError('COLD_PATH_UNAVAILABLE', 'could not wake the agent', 5, { cause: error });
+    throw new RouterError('COLD_PATH_UNAVAILABLE', 'could not wake the agent', DEPENDENCY_RETRY_AFTER_S, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
     stop();

@@ -46,6 +46,14 @@ const FOREIGN_STATUS: Readonly<Record<string, number>> = {
   TENANT_OPERATION_REJECTED: 503, // e.g. wake refused while the tenant is failed
 };
 
+/**
+ * `Retry-After` while a shared dependency is down (the registry, Temporal):
+ * such an outage lasts about as long as a process restart (a second or two in
+ * the chaos suite), so a client told 5 s waited out most of that for nothing.
+ * A waiting client costs the recovering dependency one request a second.
+ */
+export const DEPENDENCY_RETRY_AFTER_S = 1;
+
 export class RouterError extends ClawfleetError {
   readonly statusCode: number;
 

@@ -5,7 +5,9 @@
  * router key file and nothing else: no master key, so this internet-facing
  * process cannot decrypt any secret (the admin API is admin/server.ts).
  */
+import type { ListenOptions } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import type { FastifyListenOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { createDynamoClient } from '../common/aws-clients.js';
 import { loadConfig, routerKeyPath } from '../common/config.js';
@@ -59,7 +61,13 @@ async function main(): Promise<void> {
     settings: config,
   });
   const app = await buildApp({ logger, readiness, redis: hotRedis, services, limits, tracing });
-  await app.listen({ host: config.router.host, port: config.router.port });
+  // reusePort: replicas on one host share the port, so a retry after one's death reaches another (not a restart).
+  const listen: FastifyListenOptions & Pick<ListenOptions, 'reusePort'> = {
+    host: config.router.host,
+    port: config.router.port,
+    reusePort: config.router.reusePort,
+  };
+  await app.listen(listen);
 
   closeOnShutdown(logger, 'router', async () => {
     // Stops accepting (new requests get 503), waits for in-flight requests, then closes the upstream pools.

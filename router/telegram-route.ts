@@ -15,7 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import { inRequestSpan } from '../common/request-spans.js';
 import type { Envelope, PodHandle } from '../workflows/shared.js';
-import { RouterError } from './errors.js';
+import { DEPENDENCY_RETRY_AFTER_S, RouterError } from './errors.js';
 import { Delivered, errorResponses, TelegramHeaders, TelegramUpdate, TenantParams } from './schemas.js';
 import type { RouterServices } from './services.js';
 import { authenticateTenant, webhookSecret } from './tenant-auth.js';
@@ -130,9 +130,14 @@ async function deliverCold(
   } catch (error) {
     if ((error as { code?: unknown }).code === 'TENANT_DELETED') throw error;
     // Not accepted, so not durable: a 503 makes Telegram retry the same update later.
-    throw new RouterError('COLD_PATH_UNAVAILABLE', 'could not hand the update to Temporal', 5, {
-      cause: error,
-    });
+    throw new RouterError(
+      'COLD_PATH_UNAVAILABLE',
+      'could not hand the update to Temporal',
+      DEPENDENCY_RETRY_AFTER_S,
+      {
+        cause: error,
+      },
+    );
   } finally {
     stop();
   }

@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { isValidTenantId } from '../common/ids.js';
-import { RouterError } from './errors.js';
+import { DEPENDENCY_RETRY_AFTER_S, RouterError } from './errors.js';
 import type { RouterServices } from './services.js';
 import type { TenantView } from './tenant-directory.js';
 
@@ -38,7 +38,9 @@ export function authenticateTenant(services: RouterServices, check: CredentialCh
       view = await services.directory.lookup(tenantId);
     } catch (error) {
       services.metrics.fallback('registry_unavailable');
-      throw new RouterError('REGISTRY_UNAVAILABLE', 'tenant registry unavailable', 5, { cause: error });
+      throw new RouterError('REGISTRY_UNAVAILABLE', 'tenant registry unavailable', DEPENDENCY_RETRY_AFTER_S, {
+        cause: error,
+      });
     }
     if (!view) throw new RouterError('TENANT_UNKNOWN', 'unknown tenant');
     if (!check(services.directory, tenantId, view, request))

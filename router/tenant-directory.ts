@@ -13,6 +13,14 @@
  * too (shorter in Redis), so a flood of webhooks for made-up ids cannot
  * hammer the registry. Redis down → read the registry directly: slower,
  * still correct, and counted.
+ *
+ * Registry down (a DynamoDB outage) → the tenant's last view this process
+ * read, for at most `LAST_KNOWN_MAX_AGE_MS`, instead of a 503 for every
+ * tenant whose cached view just expired. Only a view read while key tracking
+ * was live is kept, and only until tracking is lost or the tenant's
+ * generation moves: every change of a tenant (suspension, a revoked secret or
+ * key) moves it, so a kept view is exactly as current as the in-process copy
+ * above, only older. Unknown tenants are not kept: a stranger gets the 503.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/logger.js';
@@ -27,6 +35,7 @@ import type { CredentialPurpose, CredentialVerifier } from '../registry/credenti
 import type { TenantRecord, TenantStatus } from '../registry/tenant-record.js';
 import type { KeyInvalidations } from './key-invalidations.js';
 import type { RouterMetrics } from './metrics.js';
+import { setBounded } from './bounded-map.js';
 import { ShortLivedCache } from './short-lived-cache.js';
 import { VerifiedCredentials } from './verified-credentials.js';
 import { WarnOnce } from './warn-once.js';
@@ -69,6 +78,9 @@ export interface TenantDirectoryOptions {
 /** API keys look like `cfk-<keyId>.<secret>`; the key id picks the one hash to check. */
 const API_KEY = /^cfk-([a-z0-9]{12})\.[A-Za-z0-9_-]{43}$/;
 const MISSING = '{"missing":true}';
+/** Longest a last known view serves while the registry cannot be read: an outage, not a way of life. */
+export const LAST_KNOWN_MAX_AGE_MS = 60_000;
+const MAX_LAST_KNOWN = 10_000;
 
 export class TenantDirectory {
   private readonly ttlMs: number;
@@ -76,6 +88,7 @@ export class TenantDirectory {
   private readonly warn: WarnOnce;
   private readonly local: ShortLivedCache<TenantView | null>;
   private readonly verified = new VerifiedCredentials();
+  private readonly lastKnown = new Map<string, { readonly view: TenantView; readonly at: number }>();
 
   constructor(private readonly options: TenantDirectoryOptions) {
     this.ttlMs = options.ttlMs ?? 30_000;
@@ -83,17 +96,31 @@ export class TenantDirectory {
     this.missingTtlMs = Math.max(1, Math.min(5_000, this.ttlMs));
     this.warn = new WarnOnce(options.logger);
     options.tracking.onInvalidate((keys) => {
-      if (keys === null) this.local.clear();
-      else
+      if (keys === null) {
+        this.local.clear();
+        this.lastKnown.clear();
+      } else
         for (const key of keys)
-          if (key.startsWith(TENANT_LOOKUP_GENERATION_PREFIX))
-            this.local.delete(key.slice(TENANT_LOOKUP_GENERATION_PREFIX.length));
+          if (key.startsWith(TENANT_LOOKUP_GENERATION_PREFIX)) {
+            const tenantId = key.slice(TENANT_LOOKUP_GENERATION_PREFIX.length);
+            this.local.delete(tenantId);
+            this.lastKnown.delete(tenantId);
+          }
     });
   }
 
   /** The tenant, or null when no such tenant exists. Callers validate the id first. */
   lookup(tenantId: string): Promise<TenantView | null> {
-    return this.local.get(tenantId, () => this.lookupShared(tenantId));
+    return this.local.get(tenantId, async () => {
+      const { tracking } = this.options;
+      const epoch = tracking.epoch;
+      const view = await this.lookupShared(tenantId);
+      const stale = view !== null && view === this.lastKnown.get(tenantId)?.view; // its age must not restart
+      // Kept only if no invalidation arrived while the read was out: it may concern this very answer.
+      if (view !== null && !stale && tracking.live && tracking.epoch === epoch)
+        setBounded(this.lastKnown, tenantId, { view, at: Date.now() }, MAX_LAST_KNOWN);
+      return view;
+    });
   }
 
   /** The view from Redis, or from the registry on a miss or with Redis down. */
@@ -116,7 +143,12 @@ export class TenantDirectory {
       const view = parseCached(cached);
       if (view !== undefined) return view;
     }
-    const view = await this.fromSource(tenantId);
+    let view: TenantView | null;
+    try {
+      view = await this.fromSource(tenantId);
+    } catch (error) {
+      return this.lastKnownOr(tenantId, error); // not written back: Redis holds only what the registry said
+    }
     // Best effort and not awaited: a failed or fenced-off fill costs the next request a registry read, nothing more.
     const value = view ? JSON.stringify(view) : MISSING;
     fillTenantLookup(
@@ -159,6 +191,15 @@ export class TenantDirectory {
     const ok = verify();
     if (ok) this.verified.add(view, purpose, presented);
     return ok;
+  }
+
+  /** The registry failed: the tenant's last known view if it may still serve, else the failure. */
+  private lastKnownOr(tenantId: string, error: unknown): TenantView {
+    const kept = this.lastKnown.get(tenantId);
+    if (!kept || !this.options.tracking.live || Date.now() - kept.at > LAST_KNOWN_MAX_AGE_MS) throw error;
+    this.options.metrics.fallback('registry_unavailable');
+    this.warn.warn('registry-last-known', error, 'tenant registry unavailable; serving last known views');
+    return kept.view;
   }
 
   private async fromSource(tenantId: string): Promise<TenantView | null> {

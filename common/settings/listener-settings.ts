@@ -20,6 +20,14 @@ export const ROUTER_SETTINGS = {
     env: 'CLAWFLEET_ROUTER_PORT',
     schema: Port(8080, 'Public listener: Telegram webhooks and the chat API.'),
   },
+  reusePort: {
+    env: 'CLAWFLEET_ROUTER_REUSE_PORT',
+    schema: Type.Boolean({
+      default: false,
+      description:
+        'Listen with `SO_REUSEPORT` (Linux), so several router processes on one host share the port and the kernel spreads connections over them: one that dies leaves the others serving (the dev stack with `routers > 1`). Off: a second process on the port fails to start.',
+    }),
+  },
   publicUrl: {
     env: 'CLAWFLEET_PUBLIC_URL',
     schema: Type.String({

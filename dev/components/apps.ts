@@ -10,6 +10,7 @@ import { configToEnv, withoutMasterKey, type Config, type ConfigOverrides } from
 import { nodeArgs, PACKAGE_ROOT, type ClawfleetEntry } from '../../common/entry-points.js';
 import { PARENT_WATCHDOG_FLAG } from '../../common/parent-watchdog.js';
 import { ManagedProcess } from '../managed-process.js';
+import { listensOn } from '../listening.js';
 import { waitUntil } from '../ports.js';
 import type { ComponentContext, RunningComponent, StatusRow } from './component.js';
 
@@ -122,15 +123,32 @@ export async function startGateway(ctx: ComponentContext, config: Config): Promi
   }
 }
 
-/** The public router; ready when `/healthz` answers. It is given no master key setting at all. */
-export async function startRouter(ctx: ComponentContext, config: Config): Promise<RunningComponent> {
+/**
+ * The public router; ready when `/healthz` answers. It is given no master key
+ * setting at all. One of `replicas` processes sharing the port
+ * (`router.reusePort`): `/healthz` may then be answered by a sibling, so this
+ * one is ready once it listens itself; the first carries the status row.
+ */
+export async function startRouter(
+  ctx: ComponentContext,
+  config: Config,
+  replica = { name: 'router', index: 0, of: 1 },
+): Promise<RunningComponent> {
   const { CLAWFLEET_MASTER_KEY_FILE: _inherited, ...env } = process.env;
-  const router = startNodeEntry(ctx, 'router', 'router/server', withoutMasterKey(config), env);
+  const router = startNodeEntry(ctx, replica.name, 'router/server', withoutMasterKey(config), env);
   const stop = () => router.stop(10_000);
   const url = `http://${config.router.host}:${config.router.port}`;
   try {
     await healthy(ctx, router, 'router', url);
-    return { rows: [{ component: 'router', url, state: 'up' }], processes: [router], stop };
+    if (config.router.reusePort)
+      await waitUntil(() => listensOn(router.pid!, config.router.port), {
+        what: `${replica.name} listening on port ${config.router.port}`,
+        timeoutMs: 60_000,
+        abort: diedHint(ctx, router),
+      });
+    const state = replica.of > 1 ? `up (${replica.of} processes, SO_REUSEPORT)` : 'up';
+    const rows = replica.index === 0 ? [{ component: 'router', url, state }] : [];
+    return { rows, processes: [router], stop };
   } catch (error) {
     await stop();
     throw error;

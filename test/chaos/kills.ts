@@ -78,10 +78,16 @@ export async function gatewayPid(stack: Stack, tenantId: string): Promise<number
   return (await gatewayPids(stack, tenantId))[0];
 }
 
-/** Every process that could pass for `kind` now (none of them counts as back after the kill). */
+/**
+ * Every process that could pass for `kind` now (none of them counts as back
+ * after the kill): a gateway's helpers, and every router replica.
+ */
 export async function victimPids(stack: Stack, kind: KillKind, tenantId: string): Promise<number[]> {
   if (kind === 'gateway') return gatewayPids(stack, tenantId);
-  return [await victimPid(stack, kind, tenantId)].filter((p): p is number => !!p);
+  if (kind === 'supervisor') return [await supervisorPid(stack, tenantId)].filter((p): p is number => !!p);
+  const pids: number[] = [];
+  for (const pid of stack.pids()) if (MARKERS[kind](await cmdlineOf(pid))) pids.push(pid);
+  return pids;
 }
 
 /** The pid a kill of `kind` would hit now, if that process is running. */

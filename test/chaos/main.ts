@@ -3,7 +3,7 @@
  * 12 kills over 12 minutes), replayable with `--seed`; writes its summary to
  * bench/results/chaos.json. Options: --seed n --tenants n --messages n
  * --kills n --span-min n --budget-min n --out path, --kinds a,b (kill only
- * these kinds), --keep (leave the stack's data dir and logs in place) and
+ * these kinds), --routers n (router processes on the port; 2), --keep (leave the stack's data dir and logs in place) and
  * --port-base n (the tenants' first port).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/chaos.json' },
     kinds: { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    /** Router processes on the public port (1: a lone router, restarted after its kill). */
+    routers: { type: 'string', default: '2' },
     /** First port of the tenants' slots: two runs on one host need different ones. */
     'port-base': { type: 'string', default: '27000' },
   },
@@ -48,6 +50,7 @@ const verdict = await runChaos({
   spanMs: Number(values['span-min']) * 60_000,
   portBase: Number(values['port-base']), // 27000: beside a short run in `npm test`
   kinds: kindsOf(values.kinds),
+  routers: Number(values.routers),
   keepDataDir: values.keep,
   ...(Number(values['budget-min']) > 0 && { trafficBudgetMs: Number(values['budget-min']) * 60_000 }),
 });
@@ -61,6 +64,16 @@ const result = {
   },
 };
 console.log(JSON.stringify(result, null, 2));
+const seconds = (ms: number | null) => (ms === null ? '-' : (ms / 1000).toFixed(1));
+console.log(
+  `baseline (${result.baseline.turns} kill-free chat turns): answered ${seconds(result.baseline.turnMs)} s, ` +
+    `reached the model ${seconds(result.baseline.reachModelMs)} s after sending`,
+);
+for (const [kind, k] of Object.entries(result.kills.recoveryByKind))
+  console.log(
+    `${kind}: ${k.count} kills; medians: reached the model ${seconds(k.medianReachedModelMs)} s, ` +
+      `answered ${seconds(k.medianAnsweredMs)} s (${seconds(k.medianAnsweredOverBaselineMs)} s over the baseline)`,
+  );
 await mkdir(dirname(values.out), { recursive: true });
 await writeFile(values.out, JSON.stringify(result, null, 2) + '\n');
 console.log(`written to ${values.out}`);

@@ -11,6 +11,7 @@ import { AdminClient } from '../../client/admin-client.js';
 import { adminTokenPath, loadConfig, withOverrides } from '../../common/config.js';
 import { ANY_PORTS, startStack, type Stack } from '../../dev/stack.js';
 import { planKills, TENANT_KINDS, victimPid, victimPids, type KillKind, type PlannedKill } from './kills.js';
+import { firstModelCall } from './recovery-times.js';
 import { seeded, type Random } from './seeded.js';
 import { chatRequest, deliverUpdate, type Delivery } from './traffic.js';
 import { judge, strayProcesses, type Verdict } from './verdict.js';
@@ -31,6 +32,8 @@ export interface ChaosOptions {
   readonly chatShare?: number;
   /** Kill only these kinds (one failure studied alone). @default every kind */
   readonly kinds?: readonly KillKind[];
+  /** Router processes sharing the public port, like production's replicas (dev/stack.ts `routers`). @default 2 */
+  readonly routers?: number;
   /** Leave the stack's data dir (its logs) in place after the run, and say where. @default false */
   readonly keepDataDir?: boolean;
   readonly report?: (line: string) => void;
@@ -44,8 +47,12 @@ export interface KillRecord extends PlannedKill {
   readonly killedAt?: number;
   /** A new process of that kind is running (ms after the kill). */
   backMs?: number;
-  /** A chat request sent right after the kill was answered (ms after the kill): messages flow again. */
-  flowingMs?: number;
+  /** The word of the chat request sent right after the kill (the probe). */
+  probeWord?: string;
+  /** The probe reached the model (ms after the kill): messages flow again (recovery-times.ts). */
+  reachedModelMs?: number;
+  /** The probe was answered (ms after the kill): the recovery plus the probe's whole turn. */
+  answeredMs?: number;
   /** That request's attempts: status and duration of each, with the client's backoff between them. */
   probeTrail?: string[];
   skipped?: string;
@@ -72,6 +79,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
   });
   report(
     `chaos: seed ${options.seed} (replay: --seed ${options.seed}), ${options.tenants} tenants, ` +
+      `${options.routers ?? 2} routers, ` +
       `${options.messages} messages, kills: ${plan.map((k) => `${k.kind}@${(k.atMs / 1000).toFixed(0)}s`).join(' ')}`,
   );
   const home = await mkdtemp(join(tmpdir(), 'clawfleet-chaos-'));
@@ -85,6 +93,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
       ports: ANY_PORTS,
       offline: true,
       awsProcesses: true,
+      routers: options.routers ?? 2,
       report: (line) => report(`  [stack] ${line}`),
     });
     const tenants = await createTenants(stack, options.tenants);
@@ -207,7 +216,8 @@ async function killAll(
         report(
           `  kill ${n + 1}/${plan.length} at ${((record.killedAt! - started) / 1000).toFixed(1)} s: ${planned.kind}` +
             `${TENANT_KINDS.includes(planned.kind) ? ` of ${tenant.id}` : ''} (pid ${record.pid}); ` +
-            `back after ${fmt(record.backMs)}, messages flowing after ${fmt(record.flowingMs)}` +
+            `back after ${fmt(record.backMs)}, probe reached the model after ${fmt(record.reachedModelMs)}, ` +
+            `answered after ${fmt(record.answeredMs)}` +
             ` (probe: ${record.probeTrail?.join(', then ') ?? '-'})`,
         ),
       ),
@@ -243,7 +253,7 @@ async function killOne(stack: Stack, planned: PlannedKill, tenant: Tenant): Prom
   return { ...base, skipped: `no ${planned.kind} process running` };
 }
 
-/** Back: a new process of the kind runs. Flowing: a chat request sent at the kill is answered. */
+/** Back: a new process of the kind runs. Flowing: a chat request sent at the kill reaches the model; then it is answered. */
 async function recovery(
   stack: Stack,
   tenant: Tenant,
@@ -252,12 +262,8 @@ async function recovery(
   keepLogsIn: string | undefined,
 ) {
   const kind: KillKind = record.kind;
-  const probe = chatRequest(
-    chatUrl(stack, tenant),
-    tenant.apiKey,
-    `zqprobe${n}zq`,
-    `chaos-probe-${n}-${tenant.id}`,
-  );
+  const word = (record.probeWord = `zqprobe${n}zq`);
+  const probe = chatRequest(chatUrl(stack, tenant), tenant.apiKey, word, `chaos-probe-${n}-${tenant.id}`);
   const back = (async () => {
     for (let i = 0; i < 600; i++) {
       const pid = await victimPid(stack, kind, tenant.id);
@@ -269,7 +275,9 @@ async function recovery(
   const answered = await probe;
   if (keepLogsIn) await keepSupervisorLogs(stack, [tenant], keepLogsIn, `kill${n + 1}`);
   tenant.deliveries.push(answered);
-  if (answered.answer) record.flowingMs = answered.acceptedAt! - record.killedAt!;
+  if (answered.answer) record.answeredMs = answered.acceptedAt! - record.killedAt!;
+  const reached = firstModelCall(stack.fakes!.llm, word);
+  if (reached !== undefined) record.reachedModelMs = reached - record.killedAt!;
   if (answered.trail) record.probeTrail = answered.trail;
   await back;
 }

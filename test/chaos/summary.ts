@@ -1,15 +1,14 @@
 /** The chaos run's summary as printed and written to bench/results/chaos.json. */
+import { median } from './recovery-times.js';
 import type { Verdict } from './verdict.js';
-
-const median = (values: readonly number[]) => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 export function summary(verdict: Verdict) {
   const gaps = Object.values(verdict.historyGaps).flat().length;
   const orphans = verdict.orphans?.length ?? 0;
+  const turnMs = verdict.baseline.turnMs;
+  /** What a kill cost beyond the run's ordinary turn (answered − baseline). */
+  const overBaseline = (answeredMs: number | undefined) =>
+    answeredMs === undefined || turnMs === null ? undefined : answeredMs - turnMs;
   return {
     ok:
       verdict.lost === 0 &&
@@ -34,18 +33,32 @@ export function summary(verdict: Verdict) {
       recoveryByKind: Object.fromEntries(
         Object.entries(verdict.kills.byKind).map(([kind, k]) => [
           kind,
-          { count: k.count, backMs: k.backMs, flowingMs: k.flowingMs, medianFlowingMs: median(k.flowingMs) },
+          {
+            count: k.count,
+            backMs: k.backMs,
+            reachedModelMs: k.reachedModelMs,
+            answeredMs: k.answeredMs,
+            medianReachedModelMs: median(k.reachedModelMs),
+            medianAnsweredMs: median(k.answeredMs),
+            medianAnsweredOverBaselineMs: median(
+              k.answeredMs.map(overBaseline).filter((ms): ms is number => ms !== undefined),
+            ),
+          },
         ]),
       ),
     },
-    killLog: verdict.killLog.map(({ kind, tenantId, atMs, backMs, flowingMs, probeTrail, skipped }) => ({
-      kind,
-      tenantId,
-      atMs,
-      backMs,
-      flowingMs,
-      probeTrail,
-      skipped,
+    /** Sent → answered and sent → reached the model of the run's kill-free chat requests (medians). */
+    baseline: verdict.baseline,
+    killLog: verdict.killLog.map((k) => ({
+      kind: k.kind,
+      tenantId: k.tenantId,
+      atMs: k.atMs,
+      backMs: k.backMs,
+      reachedModelMs: k.reachedModelMs,
+      answeredMs: k.answeredMs,
+      answeredOverBaselineMs: overBaseline(k.answeredMs),
+      probeTrail: k.probeTrail,
+      skipped: k.skipped,
     })),
     problems: verdict.problems,
   };

@@ -10,6 +10,7 @@ import { lastUserText, userTexts } from '../../fakes/fake-llm.js';
 import type { Stack } from '../../dev/stack.js';
 import { waitForExit } from '../helpers/processes.js';
 import type { KillRecord, Tenant } from './run.js';
+import { baseline, type Baseline } from './recovery-times.js';
 import { deliverUpdate } from './traffic.js';
 
 export interface Verdict {
@@ -28,8 +29,13 @@ export interface Verdict {
   kills: {
     total: number;
     skipped: number;
-    byKind: Record<string, { count: number; backMs: number[]; flowingMs: number[] }>;
+    byKind: Record<
+      string,
+      { count: number; backMs: number[]; reachedModelMs: number[]; answeredMs: number[] }
+    >;
   };
+  /** The run's ordinary chat turn, to read the kills' answered times against (recovery-times.ts). */
+  baseline: Baseline;
   killLog: KillRecord[];
   /** Words of the messages that went wrong, for the report. */
   problems: string[];
@@ -70,6 +76,11 @@ export async function judge(
     historyGaps: {},
     kills: { total: kills.length, skipped: kills.filter((k) => k.skipped).length, byKind: {} },
     killLog: kills,
+    baseline: baseline(
+      llm,
+      tenants.flatMap((t) => t.deliveries),
+      kills,
+    ),
     problems: [],
   };
   for (const tenant of tenants) {
@@ -105,11 +116,17 @@ export async function judge(
     verdict.historyGaps[tenant.id] = await historyGaps(stack, tenant, asked);
   }
   for (const kill of kills) {
-    const entry = (verdict.kills.byKind[kill.kind] ??= { count: 0, backMs: [], flowingMs: [] });
+    const entry = (verdict.kills.byKind[kill.kind] ??= {
+      count: 0,
+      backMs: [],
+      reachedModelMs: [],
+      answeredMs: [],
+    });
     if (kill.skipped) continue;
     entry.count++;
     if (kill.backMs !== undefined) entry.backMs.push(kill.backMs);
-    if (kill.flowingMs !== undefined) entry.flowingMs.push(kill.flowingMs);
+    if (kill.reachedModelMs !== undefined) entry.reachedModelMs.push(kill.reachedModelMs);
+    if (kill.answeredMs !== undefined) entry.answeredMs.push(kill.answeredMs);
   }
   return verdict;
 }

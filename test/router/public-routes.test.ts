@@ -1,8 +1,10 @@
 import { createServer, type AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
+import { createDocumentClient } from '../../registry/document-client.js';
 import { quotaHitsOn } from '../../registry/quota-hits.js';
 import { RouterHarness, telegramUpdate, type TestTenant } from './router-harness.js';
 import { StandInSupervisor } from './stand-in-supervisor.js';
@@ -172,10 +174,38 @@ describe('router public routes: every refusal and its status code (app.inject, r
       payload: JSON.stringify(telegramUpdate(20)),
     });
     assert.equal(res.statusCode, 503);
-    assert.match(String(res.headers['retry-after']), /^\d+$/);
+    // A dependency outage lasts about a process restart: retry in a second, not five.
+    assert.equal(res.headers['retry-after'], '1');
     const body = res.json<{ code: string; detail: string }>();
     assert.equal(body.code, 'COLD_PATH_UNAVAILABLE');
     assert.equal(body.detail, 'could not hand the update to Temporal');
+  });
+
+  it('registry unreachable and the tenant not cached: 503 REGISTRY_UNAVAILABLE with Retry-After 1 (a restart’s length), no details', async () => {
+    const unreachable = new DynamoDBClient({
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'DYNALITE', secretAccessKey: 'DYNALITE' },
+      maxAttempts: 1,
+    });
+    try {
+      const { app: cut } = await h.app({}, undefined, createDocumentClient(unreachable));
+      const t = await h.tenant();
+      const res = await cut.inject({
+        method: 'POST',
+        url: `/tg/${t.tenantId}`,
+        headers: { 'content-type': 'application/json', [SECRET_HEADER]: t.webhookSecret },
+        payload: JSON.stringify(telegramUpdate(21)),
+      });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '1');
+      const body = res.json<{ code: string; detail: string }>();
+      assert.equal(body.code, 'REGISTRY_UNAVAILABLE');
+      assert.equal(body.detail, 'tenant registry unavailable');
+      assert.equal(await h.workflowExists(t.tenantId), false);
+    } finally {
+      unreachable.destroy();
+    }
   });
 
   it('Temporal hanging (accepts TCP, never answers): 503 after the bounded cold-path wait, not the SDK retries', async () => {

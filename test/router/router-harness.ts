@@ -15,6 +15,7 @@ import { loadConfig } from '../../common/config.js';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { type Redis } from 'ioredis';
 import { FileMasterKey } from '../../common/crypto.js';
@@ -119,6 +120,8 @@ export class RouterHarness {
     router: Partial<RouterSettings['router']> = {},
     /** @default the dev server's client */
     temporal: Client = this.temporal,
+    /** The registry's document client. @default the harness's dynalite */
+    doc: DynamoDBDocumentClient = this.dynamo.doc,
   ): Promise<{ app: FastifyInstance; services: RouterServices }> {
     const redis = hotPathRedis(this.redis.url);
     await redis.connect();
@@ -127,7 +130,7 @@ export class RouterHarness {
     const { services, limits } = wireRouterServices({
       redis,
       temporal,
-      doc: this.dynamo.doc,
+      doc,
       tables: this.dynamo.tables,
       keys: this.routerKeys,
       logger,

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { nodeArgs, PACKAGE_ROOT } from '../../common/entry-points.js';
+import { listensOn } from '../../dev/listening.js';
 import { freePort } from '../../dev/ports.js';
 import { eventually, TEST_SETTINGS, type RouterHarness } from './router-harness.js';
 
@@ -23,13 +24,17 @@ export class RouterProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** `routerKeyFile` @default the harness's (written from its platform keys, as the admin API does). */
+  /**
+   * `routerKeyFile` @default the harness's (written from its platform keys, as the admin API does).
+   * `listen.port` @default a free one; `listen.reusePort` shares it with other router processes.
+   */
   static async start(
     h: RouterHarness,
     dataDir: string,
     routerKeyFile = h.routerKeyFile,
+    listen: { port?: number; reusePort?: boolean } = {},
   ): Promise<RouterProcess> {
-    const port = await freePort();
+    const port = listen.port ?? (await freePort());
     // Like production: no master key setting reaches the router, not even from this test's environment.
     const { CLAWFLEET_MASTER_KEY_FILE: _none, ...inherited } = process.env;
     const env = {
@@ -45,6 +50,7 @@ export class RouterProcess {
       CLAWFLEET_ROUTER_KEY_FILE: routerKeyFile,
       CLAWFLEET_ROUTER_HOST: '127.0.0.1',
       CLAWFLEET_ROUTER_PORT: String(port),
+      CLAWFLEET_ROUTER_REUSE_PORT: String(listen.reusePort ?? false),
       CLAWFLEET_ROUTER_FORWARD_TIMEOUT: TEST_SETTINGS.router.forwardTimeout,
       CLAWFLEET_ROUTER_CHAT_TIMEOUT: TEST_SETTINGS.router.chatTimeout,
     };
@@ -60,6 +66,8 @@ export class RouterProcess {
       await eventually(
         async () => {
           if (gone) throw new Error(`router exited during start:\n${router.output}`);
+          // On a shared port a sibling may answer /healthz: this process is up once it listens itself.
+          if (listen.reusePort) return listensOn(child.pid!, port);
           return (await fetch(`${router.url}/healthz`).catch(() => null))?.ok === true;
         },
         'the router process answering /healthz',
