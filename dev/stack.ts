@@ -4,10 +4,9 @@
  * tests both start it through `startStack`, so the tests exercise exactly
  * what a newcomer runs.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { withOverrides, type Config } from '../common/config.js';
-import { ClawfleetError } from '../common/errors.js';
 import { startAdmin, startGateway, startRouter, startWorker } from './components/apps.js';
 import { keepRunning } from './keep-running.js';
 import { releaseTenants } from '../local/release-tenants.js';
@@ -16,51 +15,13 @@ import { startAwsProcess, startDynamo, startS3 } from './components/aws.js';
 import type { ComponentContext, RunningComponent, StatusRow } from './components/component.js';
 import { startRedis } from './components/redis.js';
 import { startTemporal } from './components/temporal.js';
-import { freePort, portIsFree } from './ports.js';
+import { claimDataDir } from './data-dir-claim.js';
+import { StackError } from './stack-error.js';
+import { resolvePorts, type StackPorts } from './stack-ports.js';
 import { resolveRedisServer, resolveTemporalCli } from './toolchain.js';
 
-export interface StackPorts {
-  temporal: number;
-  ui: number;
-  redis: number;
-  s3: number;
-  dynamodb: number;
-  router: number;
-  admin: number;
-  /** The model gateway (tenants' model provider) and its Prometheus listener. */
-  gateway: number;
-  gatewayMetrics: number;
-  /** The worker's Prometheus listener. */
-  workerMetrics: number;
-}
-
-/** Every port picked by the system: for tests and benchmarks that run beside other stacks. */
-export const ANY_PORTS: StackPorts = {
-  temporal: 0,
-  ui: 0,
-  redis: 0,
-  s3: 0,
-  dynamodb: 0,
-  router: 0,
-  admin: 0,
-  gateway: 0,
-  gatewayMetrics: 0,
-  workerMetrics: 0,
-};
-
-/** Declared defaults; 0 means "any free port". */
-export const DEFAULT_PORTS: StackPorts = {
-  temporal: 7233,
-  ui: 8233,
-  redis: 6390,
-  s3: 4569,
-  dynamodb: 4567,
-  router: 8080,
-  admin: 8081,
-  gateway: 8082,
-  gatewayMetrics: 8083,
-  workerMetrics: 8084,
-};
+export { StackError } from './stack-error.js';
+export { ANY_PORTS, DEFAULT_PORTS, type StackPorts } from './stack-ports.js';
 
 export interface StackOptions {
   /** Base configuration (from the environment); the stack overrides endpoints it starts. */
@@ -92,52 +53,6 @@ export interface Stack {
   /** Pids of every child process the stack started. */
   pids(): number[];
   stop(): Promise<void>;
-}
-
-export class StackError extends ClawfleetError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('DEV_STACK', message, options);
-  }
-}
-
-async function resolvePorts(host: string, wanted: StackPorts): Promise<StackPorts> {
-  const result = { ...wanted };
-  for (const [name, port] of Object.entries(wanted) as [keyof StackPorts, number][]) {
-    if (port === 0) result[name] = await freePort(host);
-    else if (!(await portIsFree(port, host)))
-      throw new StackError(
-        `port ${port} (${name}) on ${host} is in use; pass --${name}-port <n> (0 = any free port)`,
-      );
-  }
-  return result;
-}
-
-/** Data dirs claimed by stacks in this process (tests start several stacks in one process). */
-const claimedHere = new Set<string>();
-
-/** Refuses a second stack on the same data dir; a stale pid file (dead process) is taken over. */
-async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const pidFile = join(dataDir, 'dev.pid');
-  const owner = Number(await readFile(pidFile, 'utf8').catch(() => ''));
-  const ownerAlive = (() => {
-    if (!owner || owner === process.pid) return false;
-    try {
-      process.kill(owner, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (ownerAlive || claimedHere.has(dataDir))
-    throw new StackError(
-      `a dev stack (pid ${ownerAlive ? owner : process.pid}) already uses ${dataDir}; stop it or pass --data-dir`,
-    );
-  claimedHere.add(dataDir);
-  await writeFile(pidFile, String(process.pid));
-  return async () => {
-    claimedHere.delete(dataDir);
-    await rm(pidFile, { force: true });
-  };
 }
 
 /**

@@ -130,7 +130,9 @@ async function createTenants(stack: Stack, count: number): Promise<Tenant[]> {
       secrets: { 'telegram-bot-token': botToken },
       // Each Telegram turn resends the whole conversation: a full run's ~170 turns on one tenant passed the
       // standard tier's 2M tokens a day, and the model gateway refused the last turns (not a recovery failure).
-      quotas: { tokensPerDay: 50_000_000 },
+      // Its 200,000 tokens a minute likewise: a 429 with Retry-After until the minute's end held every tenant's
+      // turns for up to 30 s at once, which read as a stall after whichever kill came next.
+      quotas: { tokensPerMinute: 10_000_000, tokensPerDay: 50_000_000, tokensPerMonth: 1_000_000_000 },
     });
     tenants.push({
       id: `chaos-${i}`,
