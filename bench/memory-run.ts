@@ -25,8 +25,8 @@ import { pollUntil } from './stats.js';
 import { bareGatewayEnv } from '../dev/bare-gateway-env.js';
 
 export const TURNS = Number(process.env['BENCH_TURNS'] ?? 20);
-/** After the last reply: OpenClaw's post-turn work (memory index, session writes) and a GC or two. */
-const SETTLE_MS = 10_000;
+/** After the last reply: OpenClaw's post-turn work (memory index, session writes) and a GC or two (BENCH_SETTLE_MS). */
+const SETTLE_MS = Number(process.env['BENCH_SETTLE_MS'] ?? 10_000);
 /** After the retire signal: workers end asynchronously (native close, custody release). */
 const RETIRE_SETTLE_MS = Number(process.env['BENCH_RETIRE_SETTLE_MS'] ?? 5_000);
 const BOT_TOKEN = '123456:bench-memory';
