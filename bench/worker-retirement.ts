@@ -13,8 +13,9 @@
  * fires past ~3 GB of RSS, which a tenant never reaches. `bench:memory`'s
  * `retire` variant publishes it itself after the turns, to measure what an
  * idle-time retirement would save and what it costs the next turn; the
- * supervisor does not use it (docs/benchmarks.md: ~80 MB freed, the next turn
- * seconds slower).
+ * supervisor does not use it (docs/benchmarks.md: ~84 MB freed 10 s after a
+ * turn, 29 MB after 2 minutes, when OpenClaw's own idle timeout has retired
+ * most workers; the next turn seconds slower).
  *
  * How: a preload (`--import` of a `data:` module, so it needs no file inside
  * the sandbox or the image) that, in the gateway's main thread only, turns a
