@@ -20,14 +20,18 @@ if (dir) {
         used: s.space_used_size,
       }));
       const script = process.argv[1] ?? '';
-      writeFileSync(file, JSON.stringify({ pid: process.pid, threadId, script, ...usage, spaces }));
+      writeFileSync(
+        file,
+        JSON.stringify({ pid: process.pid, threadId, script, at: Date.now(), ...usage, spaces }),
+      );
     } catch {
       // the directory is gone: the bench is over
     }
   };
   write();
   const timer = setInterval(write, 1000).unref();
-  // A worker thread that ends takes its report with it (its pid lives on in the gateway's).
+  // A worker thread that ends takes its report with it (its pid lives on in the gateway's); one terminated
+  // from outside never runs this, so the reader also drops reports older than a few seconds.
   process.once('exit', () => {
     clearInterval(timer);
     rmSync(file, { force: true });

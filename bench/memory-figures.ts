@@ -1,21 +1,17 @@
 /**
  * What `npm run bench:memory` (memory.ts) reports of its runs: per variant,
  * the median and interquartile range of every figure (RSS, PSS, V8 heaps,
- * per process and per isolate).
+ * threads, per process and per isolate), before and after the retire signal
+ * and the next turn.
  */
 import { totals, type HeapReport, type ProcessMemory } from './memory-probe.js';
+import type { Run, Snapshot } from './memory-run.js';
 import { summary } from './stats.js';
-
-/** One boot, 20 turns and a settle of OpenClaw, read from /proc and its isolates. */
-export interface Run {
-  readonly processes: ProcessMemory[];
-  readonly heaps: HeapReport[];
-  readonly readyMs: number;
-}
 
 const MiB = 1024 * 1024;
 export const heapMb = (heaps: readonly HeapReport[], pick: (h: HeapReport) => number) =>
   Math.round(heaps.reduce((sum, h) => sum + pick(h), 0) / MiB);
+export const threadsOf = (s: Snapshot) => s.processes.reduce((sum, p) => sum + p.threads, 0);
 
 /** Load averages, summarized to two decimals. */
 export const loadSummary = (loads: number[]) => {
@@ -39,7 +35,26 @@ export function figures(runs: readonly Run[]) {
     externalMb: per((r) => heapMb(r.heaps, (h) => h.external)),
     codeSpaceMb: per((r) => heapMb(r.heaps, (h) => h.spaces.find((s) => s.name === 'code_space')?.size ?? 0)),
     newSpaceMb: per((r) => heapMb(r.heaps, (h) => h.spaces.find((s) => s.name === 'new_space')?.size ?? 0)),
+    isolateCount: per((r) => r.heaps.length),
+    threads: per(threadsOf),
     readyMs: per((r) => r.readyMs),
+    // Before the retire signal (equal to the figures above for variants that do not retire).
+    settled: {
+      rssMb: per((r) => totals(r.settled.processes).rssMb),
+      pssMb: per((r) => totals(r.settled.processes).pssMb),
+      isolateCount: per((r) => r.settled.heaps.length),
+      threads: per((r) => threadsOf(r.settled)),
+    },
+    // What the retire signal freed, paired within each run (0 for variants that do not retire).
+    freedRssMb: per((r) => totals(r.settled.processes).rssMb - totals(r.processes).rssMb),
+    freedPssMb: per((r) => totals(r.settled.processes).pssMb - totals(r.processes).pssMb),
+    nextTurnMs: per((r) => r.nextTurnMs),
+    afterNextTurn: {
+      rssMb: per((r) => totals(r.afterNextTurn.processes).rssMb),
+      pssMb: per((r) => totals(r.afterNextTurn.processes).pssMb),
+      isolateCount: per((r) => r.afterNextTurn.heaps.length),
+      threads: per((r) => threadsOf(r.afterNextTurn)),
+    },
     processes: names.map((name) => ({
       name,
       rssMb: per(byName(name, (p) => p.rssMb)).median,

@@ -27,6 +27,8 @@ export interface HeapReport {
   readonly pid: number;
   readonly threadId: number;
   readonly script: string;
+  /** When it was written (ms since the epoch): a live isolate rewrites it every second. */
+  readonly at: number;
   readonly rss: number;
   readonly heapTotal: number;
   readonly heapUsed: number;
@@ -76,6 +78,9 @@ export const totals = (rows: readonly ProcessMemory[]) => ({
   pssFileMb: rows.reduce((sum, r) => sum + r.pssFileMb, 0),
 });
 
+/** Older than this, a report's isolate has ended (a worker terminated from outside leaves its file behind). */
+const STALE_MS = 3_000;
+
 /** The newest report of every isolate still alive (heap-probe.mjs rewrites its file every second). */
 export async function heapReports(dir: string): Promise<HeapReport[]> {
   const files = await readdir(dir).catch(() => [] as string[]);
@@ -85,6 +90,9 @@ export async function heapReports(dir: string): Promise<HeapReport[]> {
       .map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8').catch(() => 'null')) as HeapReport),
   );
   const alive = async (pid: number) => (await readFile(`/proc/${pid}/stat`).catch(() => null)) !== null;
-  const live = await Promise.all(reports.map(async (r) => (r && (await alive(r.pid)) ? r : null)));
+  const now = Date.now();
+  const live = await Promise.all(
+    reports.map(async (r) => (r && now - r.at <= STALE_MS && (await alive(r.pid)) ? r : null)),
+  );
   return live.filter((r): r is HeapReport => r !== null);
 }
