@@ -10,12 +10,37 @@
  * (docs/benchmarks.md, "Issue 19: the sandboxed cold wake").
  *
  * So before a sandbox starts, each of the worker's tag directories gets a
- * symlink under the slot uid's name. The entries are world-readable (the
- * warm-up made them so) and the mount is read-only inside: the tenant reads
- * the worker's cache and cannot change it.
+ * symlink under the slot uid's name. The entries must be world-readable and
+ * the mount is read-only inside: the tenant reads the worker's cache and
+ * cannot change it. The warm-up made them readable, but Node writes every
+ * new or rewritten entry with mode 600 whatever the umask, and the worker's
+ * own user runs OpenClaw too (unsandboxed tenants, the CLI, tests), so a
+ * linked directory is made readable again whenever it changed since the last
+ * time (one stat per directory when nothing changed).
  */
-import { lstat, readdir, symlink } from 'node:fs/promises';
+import { chmod, lstat, readdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** Each tag directory's mtime when its entries were last made readable here. */
+const readableAsOf = new Map<string, number>();
+
+/** Gives every entry of `dir` that others cannot read mode 644, if `dir` changed since this process last did. */
+async function keepReadable(dir: string): Promise<void> {
+  const changed = await stat(dir).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
+  if (changed === undefined || readableAsOf.get(dir) === changed) return;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const entry = await stat(path).catch(() => undefined); // renamed away meanwhile: a temporary file
+    if (entry?.isFile() && (entry.mode & 0o004) === 0)
+      await chmod(path, 0o644).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+  }
+  readableAsOf.set(dir, changed);
+}
 
 /**
  * Links `<tag>-<uid>` to `<tag>-<worker uid>` in `cacheDir` for every tag the
@@ -33,6 +58,7 @@ export async function linkCompileCache(
   const made: string[] = [];
   for (const name of names) {
     if (!name.endsWith(suffix)) continue;
+    await keepReadable(join(cacheDir, name));
     const link = `${name.slice(0, -suffix.length)}-${uid}`;
     if (names.includes(link)) continue;
     const path = join(cacheDir, link);

@@ -53,7 +53,12 @@ describe('admin API: fleet upgrades (real Temporal dev server, DynamoDB and tena
     });
     assert.equal(started.statusCode, 202, started.body);
     assert.equal(started.json().workflowId, `fleet-upgrade-${rolloutId}`);
-    const done = await until(rolloutId, (p) => p.state === 'done', 'done');
+    // The rollout reports done in its last workflow task; the execution closes right after (a moment later when busy).
+    const done = await until(
+      rolloutId,
+      (p) => p.state === 'done' && p.execution === 'COMPLETED',
+      'done, its workflow completed',
+    );
     assert.deepEqual([done.selected, done.upgraded, done.pinnedCount], [2, 2, 1]);
     assert.deepEqual(done.pinned, [pinned]);
     assert.equal(done.execution, 'COMPLETED');
