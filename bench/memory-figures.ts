@@ -24,6 +24,13 @@ export function figures(runs: readonly Run[]) {
   const per = (pick: (r: Run) => number) => summary(runs.map(pick));
   const byName = (name: string, pick: (p: ProcessMemory) => number) => (r: Run) =>
     r.processes.filter((p) => p.name === name).reduce((sum, p) => sum + pick(p), 0);
+  /** RSS, PSS, isolates and threads of one snapshot taken in each run. */
+  const snapshotFigures = (of: (r: Run) => Snapshot) => ({
+    rssMb: per((r) => totals(of(r).processes).rssMb),
+    pssMb: per((r) => totals(of(r).processes).pssMb),
+    isolateCount: per((r) => of(r).heaps.length),
+    threads: per((r) => threadsOf(of(r))),
+  });
   const names = [...new Set(runs.flatMap((r) => r.processes.map((p) => p.name)))];
   return {
     rssMb: per((r) => totals(r.processes).rssMb),
@@ -39,22 +46,12 @@ export function figures(runs: readonly Run[]) {
     threads: per(threadsOf),
     readyMs: per((r) => r.readyMs),
     // Before the retire signal (equal to the figures above for variants that do not retire).
-    settled: {
-      rssMb: per((r) => totals(r.settled.processes).rssMb),
-      pssMb: per((r) => totals(r.settled.processes).pssMb),
-      isolateCount: per((r) => r.settled.heaps.length),
-      threads: per((r) => threadsOf(r.settled)),
-    },
+    settled: snapshotFigures((r) => r.settled),
     // What the retire signal freed, paired within each run (0 for variants that do not retire).
     freedRssMb: per((r) => totals(r.settled.processes).rssMb - totals(r.processes).rssMb),
     freedPssMb: per((r) => totals(r.settled.processes).pssMb - totals(r.processes).pssMb),
     nextTurnMs: per((r) => r.nextTurnMs),
-    afterNextTurn: {
-      rssMb: per((r) => totals(r.afterNextTurn.processes).rssMb),
-      pssMb: per((r) => totals(r.afterNextTurn.processes).pssMb),
-      isolateCount: per((r) => r.afterNextTurn.heaps.length),
-      threads: per((r) => threadsOf(r.afterNextTurn)),
-    },
+    afterNextTurn: snapshotFigures((r) => r.afterNextTurn),
     processes: names.map((name) => ({
       name,
       rssMb: per(byName(name, (p) => p.rssMb)).median,
