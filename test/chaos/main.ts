@@ -69,10 +69,17 @@ console.log(
   `baseline (${result.baseline.turns} kill-free chat turns): answered ${seconds(result.baseline.turnMs)} s, ` +
     `reached the model ${seconds(result.baseline.reachModelMs)} s after sending`,
 );
+console.log(
+  `one cold wake (each tenant's first message, alone): reached the model ` +
+    `${seconds(result.coldWake.medianReachedModelMs)} s, answered ${seconds(result.coldWake.medianAnsweredMs)} s (medians)`,
+);
 for (const [kind, k] of Object.entries(result.kills.recoveryByKind))
   console.log(
-    `${kind}: ${k.count} kills; medians: reached the model ${seconds(k.medianReachedModelMs)} s, ` +
-      `answered ${seconds(k.medianAnsweredMs)} s (${seconds(k.medianAnsweredOverBaselineMs)} s over the baseline)`,
+    `${kind}: ${k.count} kills; medians: reached the model ${seconds(k.medianReachedModelMs)} s` +
+      ('medianReachedModelOverColdWakeMs' in k
+        ? ` (${seconds(k.medianReachedModelOverColdWakeMs ?? null)} s over one cold wake)`
+        : '') +
+      `, answered ${seconds(k.medianAnsweredMs)} s (${seconds(k.medianAnsweredOverBaselineMs)} s over the baseline)`,
   );
 await mkdir(dirname(values.out), { recursive: true });
 await writeFile(values.out, JSON.stringify(result, null, 2) + '\n');

@@ -76,3 +76,26 @@ export function baseline(
     reachModelMs: median(reached),
   };
 }
+
+/**
+ * A tenant's first message, woken from its snapshot with nothing else booting:
+ * what a tenant kill (supervisor, gateway) may add on top of the 5 s target,
+ * measured in the same run, on the same load.
+ */
+export interface ColdWake {
+  /** Sent → the model's first request for it. */
+  readonly reachedModelMs?: number;
+  /** Sent → answered. */
+  readonly answeredMs?: number;
+}
+
+export function coldWakes(wakes: Readonly<Record<string, ColdWake | undefined>>) {
+  const all = Object.values(wakes).filter((w): w is ColdWake => w !== undefined);
+  const values = (pick: (w: ColdWake) => number | undefined) =>
+    all.map(pick).filter((ms): ms is number => ms !== undefined);
+  return {
+    byTenant: wakes,
+    medianReachedModelMs: median(values((w) => w.reachedModelMs)),
+    medianAnsweredMs: median(values((w) => w.answeredMs)),
+  };
+}

@@ -11,7 +11,7 @@ import { AdminClient } from '../../client/admin-client.js';
 import { adminTokenPath, loadConfig, withOverrides } from '../../common/config.js';
 import { ANY_PORTS, startStack, type Stack } from '../../dev/stack.js';
 import { planKills, TENANT_KINDS, victimPid, victimPids, type KillKind, type PlannedKill } from './kills.js';
-import { firstModelCall } from './recovery-times.js';
+import { firstModelCall, type ColdWake } from './recovery-times.js';
 import { seeded, type Random } from './seeded.js';
 import { chatRequest, deliverUpdate, type Delivery } from './traffic.js';
 import { judge, strayProcesses, type Verdict } from './verdict.js';
@@ -64,6 +64,8 @@ export interface Tenant {
   readonly apiKey: string;
   readonly chatId: number;
   readonly deliveries: Delivery[];
+  /** Its first message, a cold wake with nothing else booting: a tenant kill's yardstick. */
+  coldWake?: ColdWake;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -142,10 +144,17 @@ async function createTenants(stack: Stack, count: number): Promise<Tenant[]> {
       deliveries: [],
     });
   }
-  // Every tenant awake before the first kill: the run is about messages in flight, not cold wakes.
-  await Promise.all(
-    tenants.map((t) => chatRequest(chatUrl(stack, t), t.apiKey, `wake${t.id}`, `wake-${t.id}-0000`)),
-  );
+  // Every tenant awake before the first kill: the run is about messages in flight, not cold wakes. One at a
+  // time, so each first message is one cold wake alone, like a killed tenant's relaunch.
+  for (const t of tenants) {
+    const word = `wake${t.id.replace('-', '')}zq`;
+    const wake = await chatRequest(chatUrl(stack, t), t.apiKey, word, `wake-${t.id}-0000`);
+    const reached = firstModelCall(stack.fakes!.llm, word);
+    t.coldWake = {
+      ...(reached !== undefined && { reachedModelMs: reached - wake.sentAt }),
+      ...(wake.acceptedAt !== undefined && { answeredMs: wake.acceptedAt - wake.sentAt }),
+    };
+  }
   return tenants;
 }
 
@@ -154,7 +163,13 @@ export const chatUrl = (stack: Stack, tenant: Tenant) =>
 
 let nextUpdateId = Math.floor(Date.now() / 1000);
 
-/** One tenant's users: one message at a time, the next once the last is answered (or a minute has passed). */
+/**
+ * One tenant's users: one message at a time, the next once the last is answered (or a minute has passed),
+ * paced over the kill span so that every kill lands in traffic. Sent back to back, the messages ran out in
+ * the first minutes, and a later kill's probe was its tenant's first turn after minutes of quiet: OpenClaw
+ * retires its idle worker threads after 60 s and pays ~5 s to bring them back on that turn, a cost of
+ * quiet, not of the kill (docs/operations.md "Chaos").
+ */
 async function userTraffic(
   stack: Stack,
   tenant: Tenant,
@@ -166,8 +181,11 @@ async function userTraffic(
   const share =
     Math.floor(options.messages / options.tenants) + (index < options.messages % options.tenants ? 1 : 0);
   const chatShare = options.chatShare ?? 0.25;
-  const stopAt = Date.now() + (options.trafficBudgetMs ?? Infinity);
+  const started = Date.now();
+  const stopAt = started + (options.trafficBudgetMs ?? Infinity);
+  const paceMs = (options.spanMs * 1.05) / Math.max(1, share);
   for (let n = 0; n < share && Date.now() < stopAt; n++) {
+    await sleep(started + n * paceMs - Date.now());
     const word = `zq${index}n${String(n).padStart(4, '0')}zq`;
     if (random.next() < chatShare) {
       tenant.deliveries.push(await chatRequest(chatUrl(stack, tenant), tenant.apiKey, word, `chaos-${word}`));
@@ -228,14 +246,18 @@ async function killAll(
   await Promise.all(recovering);
 }
 
-/** A tenant's supervisor log goes with its directory when it is relaunched or stopped: copied for a later look. */
+/** A tenant's supervisor and OpenClaw logs go with its directory when it is relaunched or stopped: copied for a later look. */
 async function keepSupervisorLogs(stack: Stack, tenants: readonly Tenant[], home: string, label: string) {
   await mkdir(join(home, 'supervisor-logs'), { recursive: true });
-  for (const tenant of tenants)
-    await copyFile(
-      join(stack.dataDir, 'tenants', tenant.id, 'logs', 'supervisor.log'),
-      join(home, 'supervisor-logs', `${tenant.id}-${label}.log`),
-    ).catch(() => undefined);
+  for (const tenant of tenants) {
+    const dir = join(stack.dataDir, 'tenants', tenant.id);
+    const keep = (from: string, suffix: string) =>
+      copyFile(join(dir, from), join(home, 'supervisor-logs', `${tenant.id}-${label}${suffix}.log`)).catch(
+        () => undefined,
+      );
+    await keep(join('logs', 'supervisor.log'), '');
+    await keep(join('state', 'logs', 'openclaw.log'), '-openclaw');
+  }
 }
 
 const fmt = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);

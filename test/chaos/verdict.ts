@@ -10,7 +10,7 @@ import { lastUserText, userTexts } from '../../fakes/fake-llm.js';
 import type { Stack } from '../../dev/stack.js';
 import { waitForExit } from '../helpers/processes.js';
 import type { KillRecord, Tenant } from './run.js';
-import { baseline, type Baseline } from './recovery-times.js';
+import { baseline, coldWakes, type Baseline } from './recovery-times.js';
 import { deliverUpdate } from './traffic.js';
 
 export interface Verdict {
@@ -36,6 +36,8 @@ export interface Verdict {
   };
   /** The run's ordinary chat turn, to read the kills' answered times against (recovery-times.ts). */
   baseline: Baseline;
+  /** Each tenant's first message, one cold wake alone: the yardstick of the tenant kills. */
+  coldWake: ReturnType<typeof coldWakes>;
   killLog: KillRecord[];
   /** Words of the messages that went wrong, for the report. */
   problems: string[];
@@ -81,6 +83,7 @@ export async function judge(
       tenants.flatMap((t) => t.deliveries),
       kills,
     ),
+    coldWake: coldWakes(Object.fromEntries(tenants.map((t) => [t.id, t.coldWake]))),
     problems: [],
   };
   for (const tenant of tenants) {
