@@ -34,7 +34,7 @@ export function buildGatewayApp(services: GatewayServices): FastifyInstance {
   registerCompletionsRoute(app, services);
   registerModelsRoute(app, services);
   app.addHook('onClose', async () => {
-    await services.meter.settle();
+    await services.meter.settle({ closing: true });
   });
   return app;
 }

@@ -3,7 +3,9 @@
  * item (idempotent per request id), the Redis quota counters (also once per
  * request id) and the metrics. Recording never delays the response: it runs
  * after the usage has passed through, and a failed durable write is retried
- * a few times and then logged with everything needed to replay it.
+ * through a registry outage (a DynamoDB restart lost every record of its
+ * seconds when it gave up after three tries) for `retryForMs`, then logged
+ * with everything needed to replay it.
  */
 import type { Logger } from '../common/logger.js';
 import { MODEL_USAGE_BATCH, type ModelUsageRecord } from '../registry/model-usage.js';
@@ -21,6 +23,8 @@ export interface UsageMeterDeps {
   readonly store: (records: { tenantId: string; usage: ModelUsageRecord }[]) => Promise<void>;
   /** How long a record may wait to share a batch write. @default 100 */
   readonly batchWindowMs?: number;
+  /** How long a failed batch write is retried before its records are logged for replay. @default 600_000 */
+  readonly retryForMs?: number;
 }
 
 export interface MeteredRequest {
@@ -33,7 +37,8 @@ export interface MeteredRequest {
   readonly keySource: 'platform' | 'byok';
 }
 
-const WRITE_ATTEMPTS = 3;
+/** The longest pause between two tries of a failed write: a registry back from a restart gets the records within it. */
+const MAX_RETRY_DELAY_MS = 2_000;
 
 /**
  * Durable records go out in batches (one BatchWriteItem per 25 requests or
@@ -46,6 +51,8 @@ export class UsageMeter {
   private readonly inFlight = new Set<Promise<void>>();
   private queue: { tenantId: string; usage: ModelUsageRecord }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Shutting down: a failing write gets one more try, not minutes. */
+  private closing = false;
 
   constructor(private readonly deps: UsageMeterDeps) {}
 
@@ -72,8 +79,9 @@ export class UsageMeter {
     else this.timer ??= setTimeout(() => this.flush(), this.deps.batchWindowMs ?? 100);
   }
 
-  /** Writes what is queued and waits for every write (graceful shutdown, tests). */
-  async settle(): Promise<void> {
+  /** Writes what is queued and waits for every write (tests); `closing`: failing writes give up (shutdown). */
+  async settle(options: { closing?: boolean } = {}): Promise<void> {
+    if (options.closing) this.closing = true;
     this.flush();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -91,17 +99,22 @@ export class UsageMeter {
     this.inFlight.add(tracked);
   }
 
+  /** Idempotent per request id, so a retry of a write that did land counts nothing twice. */
   private async write(batch: { tenantId: string; usage: ModelUsageRecord }[]): Promise<void> {
+    const giveUpAt = Date.now() + (this.deps.retryForMs ?? 600_000);
     for (let attempt = 1; ; attempt += 1) {
+      const closing = this.closing;
       try {
         await this.deps.store(batch);
+        if (attempt > 1) this.deps.logger.info({ attempts: attempt }, 'model usage recorded after retries');
         return;
       } catch (error) {
-        if (attempt >= WRITE_ATTEMPTS) {
+        if (closing || Date.now() >= giveUpAt) {
           this.deps.logger.error({ err: error, records: batch }, 'model usage not recorded');
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        if (attempt === 1) this.deps.logger.warn({ err: error }, 'model usage write failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** attempt)));
       }
     }
   }

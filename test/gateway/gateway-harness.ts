@@ -52,7 +52,7 @@ export async function startGatewayHarness(settings: ConfigOverrides = {}): Promi
   const [llm, redis, dynamo, dataDir] = await Promise.all([
     startFakeLlm(),
     startTestRedis(),
-    startDynamo(),
+    startDynamo(undefined, { pausable: true }), // registry-outage.test.ts cuts it
     mkdtemp(join(tmpdir(), 'clawfleet-gateway-')),
   ]);
   const defaults = withOverrides(loadConfig({}), {

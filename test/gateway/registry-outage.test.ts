@@ -8,6 +8,7 @@
  * (stopped for the outage), the fake LLM upstream.
  */
 import { strict as assert } from 'node:assert';
+import { sumUsage } from '../../registry/usage.js';
 import { chat, startGatewayHarness, type GatewayHarness } from './gateway-harness.js';
 
 describe('model gateway with the registry down (last known records and token digests)', function () {
@@ -19,6 +20,27 @@ describe('model gateway with the registry down (last known records and token dig
   });
   after(async () => {
     await h?.close();
+  });
+
+  it('a call answered while the registry restarts is metered once it is back (the write is retried)', async () => {
+    const bearer = await h.tenant('gw-outage-metered');
+    assert.equal((await chat(h.url, bearer, { text: 'before' })).status, 200);
+    await h.services.meter.settle();
+    const day = new Date().toISOString().slice(0, 10);
+    const tokens = async () =>
+      (await sumUsage(h.dynamo.doc, h.dynamo.tables.usage, 'gw-outage-metered', day, day))[0]?.tokens ?? 0;
+    const before = await tokens();
+    assert.ok(before > 0);
+
+    await h.dynamo.pause();
+    const during = await chat(h.url, bearer, { text: 'during the restart' });
+    assert.equal(during.status, 200, await during.clone().text());
+    const body = (await during.json()) as { usage: { total_tokens: number } };
+    // Longer than the three quick tries that used to drop the records (~0.6 s plus the SDK's own).
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await h.dynamo.resume();
+    await h.services.meter.settle();
+    assert.equal(await tokens(), before + body.usage.total_tokens, 'the outage call is billed');
   });
 
   it('a tenant seen before the outage reaches the model through it; a tenant never seen is refused', async () => {
