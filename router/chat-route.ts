@@ -55,12 +55,22 @@ async function answerChat(
     }
     await services.endpoints.drop(tenantId, live);
   }
-  const pod = await wakeWithin(services, tenantId, request, limits.wakeTimeoutMs);
-  const response = await openChat(services, tenantId, pod, request, reply);
-  if (response === 'retry')
-    throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
-  return stream(reply, response, services, 'cold', tenantId);
+  // Woken, but not reachable yet: the workflow had not seen its pod die (a supervisor killed a moment ago),
+  // or the relaunched one was still starting. Wake again within the same bound rather than answering 503 and
+  // costing the client its backoff on top of the relaunch; nothing reached the agent, so a retry is safe.
+  const deadline = Date.now() + limits.wakeTimeoutMs;
+  for (;;) {
+    const pod = await wakeWithin(services, tenantId, request, deadline - Date.now());
+    const response = await openChat(services, tenantId, pod, request, reply);
+    if (response !== 'retry') return stream(reply, response, services, 'cold', tenantId);
+    if (Date.now() + UNREACHABLE_PAUSE_MS >= deadline || reply.raw.destroyed)
+      throw new RouterError('UPSTREAM_UNAVAILABLE', 'the agent is not reachable yet', 5);
+    await new Promise((resolve) => setTimeout(resolve, UNREACHABLE_PAUSE_MS));
+  }
 }
+
+/** Between wakes of a tenant whose woken pod did not take the request: a relaunch is seconds away. */
+const UNREACHABLE_PAUSE_MS = 500;
 
 /** The supervisor's response, or 'retry' when the request provably did not reach the agent. */
 async function openChat(
