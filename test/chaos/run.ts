@@ -30,6 +30,11 @@ export interface ChaosOptions {
   readonly trafficBudgetMs?: number;
   /** Share of the messages that are chat requests rather than Telegram updates. @default 0.25 */
   readonly chatShare?: number;
+  /**
+   * Spread the messages over the kill span, so every kill lands in traffic; false sends them back to back (they run
+   * out after the first kills). @default true
+   */
+  readonly paced?: boolean;
   /** Kill only these kinds (one failure studied alone). @default every kind */
   readonly kinds?: readonly KillKind[];
   /** Router processes sharing the public port, like production's replicas (dev/stack.ts `routers`). @default 2 */
@@ -183,9 +188,9 @@ async function userTraffic(
   const chatShare = options.chatShare ?? 0.25;
   const started = Date.now();
   const stopAt = started + (options.trafficBudgetMs ?? Infinity);
-  const paceMs = (options.spanMs * 1.05) / Math.max(1, share);
+  const paceMs = options.paced === false ? 0 : (options.spanMs * 1.05) / Math.max(1, share);
   for (let n = 0; n < share && Date.now() < stopAt; n++) {
-    await sleep(started + n * paceMs - Date.now());
+    await sleep(Math.max(0, started + n * paceMs - Date.now()));
     const word = `zq${index}n${String(n).padStart(4, '0')}zq`;
     if (random.next() < chatShare) {
       tenant.deliveries.push(await chatRequest(chatUrl(stack, tenant), tenant.apiKey, word, `chaos-${word}`));
